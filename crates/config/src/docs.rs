@@ -1,0 +1,89 @@
+//! The shape of each kind of definition document, as written in YAML.
+//!
+//! Fields that later checks must point at are `Spanned`; unknown keys are refused with
+//! the list of keys that are allowed.
+
+use marked_yaml::Spanned;
+use serde::Deserialize;
+
+pub(crate) type S = Spanned<String>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TeamDoc {
+    pub id: S,
+    pub name: String,
+    pub kind: S,
+    pub area: Option<S>,
+    pub lead: Option<S>,
+    pub chat: Option<String>,
+    pub email: Option<String>,
+    #[serde(default)]
+    pub members: Vec<MemberDoc>,
+}
+
+/// A team member. The person's details are given once, where they are first listed;
+/// other teams may name them by `id` alone.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MemberDoc {
+    pub id: S,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub timezone: Option<S>,
+    pub chat: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ServiceDoc {
+    pub id: S,
+    pub name: String,
+    pub description: Option<String>,
+    pub owner_team: S,
+    pub links: Option<LinksDoc>,
+    pub internal_only: Option<bool>,
+    pub transition_window: Option<S>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LinksDoc {
+    pub epic: Option<S>,
+    pub questionnaire: Option<S>,
+    pub service_definition: Option<S>,
+    pub sops: Option<S>,
+    pub repository: Option<S>,
+}
+
+/// The kinds a file in `policies/` may be, by its `kind:` key.
+pub(crate) const POLICY_KINDS: [&str; 3] = ["PipelinePolicy", "AcceptanceChecklist", "AdditionalRequirements"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PipelinePolicyDoc {
+    #[allow(dead_code)]
+    pub kind: String,
+    pub architects_team: S,
+    pub priorities: Option<Spanned<Vec<String>>>,
+    pub transition_window: Option<S>,
+    pub soak_min: Option<S>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChecklistDoc {
+    #[allow(dead_code)]
+    pub kind: String,
+    /// Only for `AdditionalRequirements`: the team whose requirements these are.
+    pub team: Option<S>,
+    pub items: Vec<ItemDoc>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ItemDoc {
+    pub id: S,
+    pub title: String,
+    pub description: Option<String>,
+}

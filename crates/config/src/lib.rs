@@ -1,0 +1,15 @@
+//! The definition repo: a directory of YAML files that describes the organisation.
+//!
+//! `load` reads every file, reports every problem it finds as `file:line:column: message`
+//! (all of them, not the first), checks references across files, and builds a
+//! [`baton_core::Org`]. Nothing here touches the store.
+#![forbid(unsafe_code)]
+
+mod diagnostic;
+mod docs;
+mod document;
+mod repo;
+mod validate;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use repo::{load, Loaded};

@@ -1,0 +1,158 @@
+//! Definitions as the unit of `apply`: each is stored and diffed on its own, so `apply`
+//! can say exactly what it added, changed and removed.
+
+use crate::org::{ChecklistItem, Org, Person, PipelinePolicy, ServiceDef, Team};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "spec", rename_all = "kebab-case")]
+pub enum Definition {
+    Person(Person),
+    Team(Team),
+    Service(ServiceDef),
+    PipelinePolicy(PipelinePolicy),
+    ChecklistItem(ChecklistItem),
+}
+
+impl Definition {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Definition::Person(_) => "person",
+            Definition::Team(_) => "team",
+            Definition::Service(_) => "service",
+            Definition::PipelinePolicy(_) => "pipeline-policy",
+            Definition::ChecklistItem(_) => "checklist-item",
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        match self {
+            Definition::Person(p) => p.id.as_str(),
+            Definition::Team(t) => t.id.as_str(),
+            Definition::Service(s) => s.id.as_str(),
+            Definition::PipelinePolicy(_) => "pipeline",
+            Definition::ChecklistItem(i) => i.id.as_str(),
+        }
+    }
+
+    /// `kind/id`, the subject of the audit record for this definition.
+    pub fn key(&self) -> String {
+        format!("{}/{}", self.kind(), self.id())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    Added,
+    Changed,
+    Removed,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub kind: ChangeKind,
+    /// The new definition, or for a removal the one removed.
+    pub definition: Definition,
+}
+
+impl Org {
+    pub fn definitions(&self) -> Vec<Definition> {
+        let mut out = Vec::new();
+        out.extend(self.people.values().cloned().map(Definition::Person));
+        out.extend(self.teams.values().cloned().map(Definition::Team));
+        out.extend(self.services.values().cloned().map(Definition::Service));
+        out.extend(self.pipeline.clone().map(Definition::PipelinePolicy));
+        out.extend(self.checklist.iter().cloned().map(Definition::ChecklistItem));
+        out
+    }
+
+    pub fn from_definitions(defs: impl IntoIterator<Item = Definition>) -> Org {
+        let mut org = Org::default();
+        for d in defs {
+            match d {
+                Definition::Person(p) => {
+                    org.people.insert(p.id.clone(), p);
+                }
+                Definition::Team(t) => {
+                    org.teams.insert(t.id.clone(), t);
+                }
+                Definition::Service(s) => {
+                    org.services.insert(s.id.clone(), s);
+                }
+                Definition::PipelinePolicy(p) => org.pipeline = Some(p),
+                Definition::ChecklistItem(i) => org.checklist.push(i),
+            }
+        }
+        org
+    }
+}
+
+/// What `apply` would do to go from `current` to `desired`, in a stable order.
+pub fn diff(current: &[Definition], desired: &[Definition]) -> Vec<Change> {
+    let index = |defs: &[Definition]| -> BTreeMap<(&'static str, String), Definition> {
+        defs.iter().map(|d| ((d.kind(), d.id().to_owned()), d.clone())).collect()
+    };
+    let old = index(current);
+    let new = index(desired);
+    let mut changes = Vec::new();
+    for (key, def) in &new {
+        match old.get(key) {
+            None => changes.push(Change { kind: ChangeKind::Added, definition: def.clone() }),
+            Some(prev) if prev != def => changes.push(Change { kind: ChangeKind::Changed, definition: def.clone() }),
+            Some(_) => {}
+        }
+    }
+    for (key, def) in &old {
+        if !new.contains_key(key) {
+            changes.push(Change { kind: ChangeKind::Removed, definition: def.clone() });
+        }
+    }
+    changes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{PersonId, TeamId};
+
+    fn person(id: &str, name: &str) -> Definition {
+        Definition::Person(Person {
+            id: PersonId::parse(id).unwrap(),
+            name: name.into(),
+            email: None,
+            timezone: None,
+            chat: None,
+        })
+    }
+
+    #[test]
+    fn diff_reports_added_changed_and_removed_and_nothing_for_equal() {
+        let current = vec![person("ana", "Ana"), person("bo", "Bo")];
+        let desired = vec![person("ana", "Ana"), person("bo", "Bo Brand"), person("cy", "Cy")];
+        let changes = diff(&current, &desired);
+        let summary: Vec<_> = changes.iter().map(|c| (c.kind, c.definition.id().to_owned())).collect();
+        assert_eq!(summary, vec![(ChangeKind::Changed, "bo".into()), (ChangeKind::Added, "cy".into())]);
+        let removed = diff(&desired, &current[..1]);
+        assert_eq!(removed.iter().filter(|c| c.kind == ChangeKind::Removed).count(), 2);
+        assert!(diff(&current, &current).is_empty());
+    }
+
+    #[test]
+    fn org_round_trips_through_definitions() {
+        let mut org = Org::default();
+        let team = Team {
+            id: TeamId::parse("sre").unwrap(),
+            name: "SRE".into(),
+            kind: crate::org::TeamKind::Sre,
+            area: None,
+            lead: None,
+            members: vec![],
+            chat: None,
+            email: None,
+        };
+        org.teams.insert(team.id.clone(), team);
+        assert_eq!(Org::from_definitions(org.definitions()), org);
+    }
+}

@@ -1,0 +1,25 @@
+//! Baton's domain: the decisions, with no IO, no async and no clock.
+//!
+//! Time is always a parameter (`now: Timestamp`), so every rule here can be tested at any
+//! instant. Storage, HTTP and the CLI move data in and out of these types; they do not
+//! decide anything themselves.
+#![forbid(unsafe_code)]
+
+pub mod audit;
+pub mod clock;
+pub mod definition;
+pub mod id;
+pub mod link;
+pub mod org;
+pub mod period;
+pub mod pipeline;
+pub mod viability;
+
+pub use clock::Clock;
+pub use definition::{Change, ChangeKind, Definition};
+pub use id::{IdError, ItemId, PersonId, ServiceId, TeamId};
+pub use jiff::Timestamp;
+pub use link::Link;
+pub use org::Org;
+pub use period::Period;
+pub use viability::Viability;

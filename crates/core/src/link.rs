@@ -1,0 +1,59 @@
+//! Links to evidence outside Baton: epics, questionnaires, merge requests, runbooks.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a link: expected an absolute http:// or https:// URL")]
+pub struct LinkError(pub String);
+
+/// An absolute http(s) URL. Baton does not follow links; it records them as evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Link(String);
+
+impl Link {
+    pub fn parse(s: &str) -> Result<Self, LinkError> {
+        let rest = s
+            .strip_prefix("https://")
+            .or_else(|| s.strip_prefix("http://"));
+        match rest {
+            Some(r) if !r.is_empty() && !r.starts_with('/') && !s.chars().any(char::is_whitespace) && s.len() <= 2048 => {
+                Ok(Self(s.to_owned()))
+            }
+            _ => Err(LinkError(s.to_owned())),
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Link {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl TryFrom<String> for Link {
+    type Error = LinkError;
+    fn try_from(s: String) -> Result<Self, LinkError> {
+        Self::parse(&s)
+    }
+}
+impl From<Link> for String {
+    fn from(l: Link) -> String {
+        l.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn only_absolute_http_links_are_accepted() {
+        assert!(Link::parse("https://tracker.example.com/EPIC-1").is_ok());
+        for bad in ["tracker/EPIC-1", "ftp://x", "https://", "https://a b"] {
+            assert!(Link::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

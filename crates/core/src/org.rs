@@ -1,0 +1,159 @@
+//! The organisation as the definition repo describes it: people, teams, services and the
+//! policies the pipeline follows. Built by `config` from YAML, stored by `store`, read here.
+
+use crate::{ItemId, Link, Period, PersonId, ServiceId, TeamId};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: PersonId,
+    pub name: String,
+    pub email: Option<String>,
+    /// IANA time zone name, checked by `config`.
+    pub timezone: Option<String>,
+    pub chat: Option<String>,
+}
+
+/// What a team is for; decides which pipeline steps its members may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TeamKind {
+    /// Runs services it has taken over; its lead may be assigned services.
+    Sre,
+    /// Evaluates proposals, accepts or rejects them and sets their priority.
+    Architects,
+    /// Builds and owns services; proposes them for onboarding.
+    ServiceOwner,
+    /// Has a say in gates and additional requirements (support, business, specs).
+    Stakeholder,
+}
+
+impl TeamKind {
+    pub const ALL: [&'static str; 4] = ["sre", "architects", "service-owner", "stakeholder"];
+}
+
+/// The three areas of the production gates (gating-for-production).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Area {
+    ServiceSupport,
+    PmBusiness,
+    SpecTechnical,
+}
+
+impl Area {
+    pub const ALL: [&'static str; 3] = ["service-support", "pm-business", "spec-technical"];
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Team {
+    pub id: TeamId,
+    pub name: String,
+    pub kind: TeamKind,
+    pub area: Option<Area>,
+    pub lead: Option<PersonId>,
+    pub members: Vec<PersonId>,
+    pub chat: Option<String>,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceLinks {
+    pub epic: Option<Link>,
+    pub questionnaire: Option<Link>,
+    pub service_definition: Option<Link>,
+    pub sops: Option<Link>,
+    pub repository: Option<Link>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceDef {
+    pub id: ServiceId,
+    pub name: String,
+    pub description: Option<String>,
+    pub owner_team: TeamId,
+    pub links: ServiceLinks,
+    /// Internal-only services may follow a separate policy set (SLO governance issue).
+    pub internal_only: bool,
+    /// Overrides the pipeline policy's transition window for this service.
+    pub transition_window: Option<Period>,
+}
+
+/// How the onboarding pipeline runs in this organisation (`policies/`, kind `PipelinePolicy`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PipelinePolicy {
+    /// Members of this team accept or reject proposals and set priorities.
+    pub architects_team: TeamId,
+    /// Allowed priority ratings, most urgent first.
+    pub priorities: Vec<String>,
+    /// How long a service must run in production before the pager can be handed over.
+    pub transition_window: Period,
+    /// The shortest soak test that counts.
+    pub soak_min: Period,
+}
+
+/// One line of the acceptance checklist or of another team's additional requirements.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChecklistItem {
+    pub id: ItemId,
+    pub title: String,
+    pub description: Option<String>,
+    /// `None`: an acceptance-criteria item, attested by the assigned SRE team.
+    /// `Some(team)`: an additional requirement of that team, attested by its members.
+    pub required_by: Option<TeamId>,
+}
+
+/// The whole organisation, as last applied.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Org {
+    pub people: BTreeMap<PersonId, Person>,
+    pub teams: BTreeMap<TeamId, Team>,
+    pub services: BTreeMap<ServiceId, ServiceDef>,
+    pub pipeline: Option<PipelinePolicy>,
+    pub checklist: Vec<ChecklistItem>,
+}
+
+impl Org {
+    pub fn is_member(&self, person: &PersonId, team: &TeamId) -> bool {
+        self.teams.get(team).is_some_and(|t| t.members.contains(person))
+    }
+
+    pub fn teams_of<'a>(&'a self, person: &'a PersonId) -> impl Iterator<Item = &'a Team> + 'a {
+        self.teams.values().filter(move |t| t.members.contains(person))
+    }
+
+    /// The SRE lead role: the lead of any SRE team. Leads assign services to SRE teams.
+    pub fn is_sre_lead(&self, person: &PersonId) -> bool {
+        self.teams
+            .values()
+            .any(|t| t.kind == TeamKind::Sre && t.lead.as_ref() == Some(person))
+    }
+
+    pub fn is_architect(&self, person: &PersonId) -> bool {
+        self.pipeline
+            .as_ref()
+            .is_some_and(|p| self.is_member(person, &p.architects_team))
+    }
+
+    pub fn checklist_item(&self, id: &ItemId) -> Option<&ChecklistItem> {
+        self.checklist.iter().find(|i| &i.id == id)
+    }
+
+    /// The pipeline policy, or the defaults the seeds describe when none is defined.
+    pub fn pipeline_policy(&self) -> PipelinePolicy {
+        self.pipeline.clone().unwrap_or_else(PipelinePolicy::defaults)
+    }
+}
+
+impl PipelinePolicy {
+    /// Defaults from the onboarding documents: a 4-week rolling transition window.
+    pub fn defaults() -> Self {
+        Self {
+            architects_team: TeamId::parse("sre-architects").expect("valid id"),
+            priorities: vec!["p1".into(), "p2".into(), "p3".into(), "p4".into()],
+            transition_window: Period::days(28),
+            soak_min: Period::days(7),
+        }
+    }
+}

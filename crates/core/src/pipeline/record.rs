@@ -1,0 +1,227 @@
+//! What has happened to one service on its way through the pipeline.
+//!
+//! Stored as JSON; every field added later must default, so records written by an older
+//! Baton still load (`#[serde(default)]`).
+
+use crate::{ItemId, Link, PersonId, TeamId};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    /// Defined in the repo, not yet proposed for SRE onboarding.
+    Draft,
+    /// Kickoff: waiting for the architects' decision.
+    Proposed,
+    /// Kickoff: accepted with a priority, waiting for an SRE team.
+    Accepted,
+    /// SRE team assigned: working the checklist and the soak test.
+    Onboarding,
+    /// In production, proving its SLOs before the pager moves.
+    Transition,
+    /// The SRE team holds the pager.
+    SreOwned,
+    Rejected,
+    Retired,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 8] = [
+        Stage::Draft,
+        Stage::Proposed,
+        Stage::Accepted,
+        Stage::Onboarding,
+        Stage::Transition,
+        Stage::SreOwned,
+        Stage::Rejected,
+        Stage::Retired,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Draft => "draft",
+            Stage::Proposed => "proposed",
+            Stage::Accepted => "accepted",
+            Stage::Onboarding => "onboarding",
+            Stage::Transition => "transition",
+            Stage::SreOwned => "sre-owned",
+            Stage::Rejected => "rejected",
+            Stage::Retired => "retired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// The phase of the process documents this stage belongs to.
+    pub fn phase(self) -> &'static str {
+        match self {
+            Stage::Draft | Stage::Proposed | Stage::Accepted => "kickoff",
+            Stage::Onboarding => "onboarding",
+            Stage::Transition => "transition",
+            Stage::SreOwned => "sre-owned",
+            Stage::Rejected | Stage::Retired => "ended",
+        }
+    }
+
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Stage::Rejected | Stage::Retired)
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who did something and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signed {
+    pub by: PersonId,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proposal {
+    pub epic: Link,
+    pub questionnaire: Link,
+    pub service_definition: Link,
+    #[serde(flatten)]
+    pub signed: Signed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KickoffDecision {
+    /// Set when accepted; rejections carry none.
+    pub priority: Option<String>,
+    pub reason: String,
+    #[serde(flatten)]
+    pub signed: Signed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    pub sre_team: TeamId,
+    pub scope: String,
+    #[serde(flatten)]
+    pub signed: Signed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum ItemState {
+    Done {
+        evidence: Link,
+        #[serde(flatten)]
+        signed: Signed,
+    },
+    Waived {
+        reason: String,
+        expires_at: Timestamp,
+        /// The approver of the waiver.
+        #[serde(flatten)]
+        signed: Signed,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SoakResult {
+    Passed,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SoakTest {
+    pub started_at: Timestamp,
+    pub ended_at: Timestamp,
+    pub result: SoakResult,
+    pub link: Link,
+    #[serde(flatten)]
+    pub signed: Signed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Production {
+    pub since: Timestamp,
+    pub link: Option<Link>,
+    pub by: PersonId,
+}
+
+/// An SRE's review of the service's SLOs and SOPs (runbooks) during the transition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    /// The reviewer's judgement that the SLOs were met over the window.
+    pub slos_met: bool,
+    pub evidence: Link,
+    pub notes: Option<String>,
+    #[serde(flatten)]
+    pub signed: Signed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deployment {
+    pub version: Option<String>,
+    #[serde(flatten)]
+    pub signed: Signed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageChange {
+    pub from: Stage,
+    pub to: Stage,
+    pub reason: Option<String>,
+    #[serde(flatten)]
+    pub signed: Signed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServiceRecord {
+    pub stage: Stage,
+    pub proposal: Option<Proposal>,
+    pub decision: Option<KickoffDecision>,
+    pub assignment: Option<Assignment>,
+    pub items: BTreeMap<ItemId, ItemState>,
+    pub soak: Option<SoakTest>,
+    pub production: Option<Production>,
+    pub review: Option<Review>,
+    pub handover: Option<Signed>,
+    pub retirement: Option<KickoffDecision>,
+    /// Self-service environments (integration, stage) and when they were last deployed.
+    pub environments: BTreeMap<String, Deployment>,
+    pub history: Vec<StageChange>,
+}
+
+impl Default for ServiceRecord {
+    fn default() -> Self {
+        Self {
+            stage: Stage::Draft,
+            proposal: None,
+            decision: None,
+            assignment: None,
+            items: BTreeMap::new(),
+            soak: None,
+            production: None,
+            review: None,
+            handover: None,
+            retirement: None,
+            environments: BTreeMap::new(),
+            history: Vec::new(),
+        }
+    }
+}
+
+impl ServiceRecord {
+    pub fn priority(&self) -> Option<&str> {
+        self.decision.as_ref().and_then(|d| d.priority.as_deref())
+    }
+    pub fn sre_team(&self) -> Option<&TeamId> {
+        self.assignment.as_ref().map(|a| &a.sre_team)
+    }
+}

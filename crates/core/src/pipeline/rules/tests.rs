@@ -1,0 +1,206 @@
+use super::*;
+use crate::org::*;
+use crate::{Link, Period, ServiceId, TeamId};
+use jiff::ToSpan;
+
+fn id<T: TryFrom<String>>(s: &str) -> T
+where
+    T::Error: std::fmt::Debug,
+{
+    T::try_from(s.to_owned()).unwrap()
+}
+
+fn link(s: &str) -> Link {
+    Link::parse(&format!("https://tracker.example.com/{s}")).unwrap()
+}
+
+fn team(tid: &str, kind: TeamKind, lead: Option<&str>, members: &[&str]) -> Team {
+    Team {
+        id: id(tid),
+        name: tid.into(),
+        kind,
+        area: None,
+        lead: lead.map(id),
+        members: members.iter().map(|m| id(m)).collect(),
+        chat: None,
+        email: None,
+    }
+}
+
+fn org() -> Org {
+    let mut org = Org::default();
+    for t in [
+        team("sre-architects", TeamKind::Architects, None, &["ada"]),
+        team("addon-sre", TeamKind::Sre, Some("lena"), &["lena", "sam"]),
+        team("ledger-dev", TeamKind::ServiceOwner, None, &["olu"]),
+        team("support", TeamKind::Stakeholder, None, &["cee"]),
+    ] {
+        org.teams.insert(t.id.clone(), t);
+    }
+    org.pipeline = Some(PipelinePolicy::defaults());
+    org.checklist = vec![
+        ChecklistItem { id: id("runbooks"), title: "Runbooks for every alert".into(), description: None, required_by: None },
+        ChecklistItem { id: id("docs"), title: "Support docs".into(), description: None, required_by: Some(id("support")) },
+    ];
+    org
+}
+
+fn service() -> ServiceDef {
+    ServiceDef {
+        id: ServiceId::parse("ledger").unwrap(),
+        name: "Ledger".into(),
+        description: None,
+        owner_team: TeamId::parse("ledger-dev").unwrap(),
+        links: ServiceLinks { epic: Some(link("EPIC-1")), ..Default::default() },
+        internal_only: false,
+        transition_window: None,
+    }
+}
+
+struct World {
+    org: Org,
+    service: ServiceDef,
+    now: Timestamp,
+    viability: Viability,
+    record: ServiceRecord,
+}
+
+impl World {
+    fn new() -> Self {
+        Self {
+            org: org(),
+            service: service(),
+            now: "2026-03-02T09:00:00Z".parse().unwrap(),
+            viability: Viability::Unknown { reason: "no data".into() },
+            record: ServiceRecord::default(),
+        }
+    }
+    fn try_do(&self, who: &str, cmd: Command) -> Result<Outcome, PipelineError> {
+        let ctx = Context { org: &self.org, service: &self.service, now: self.now, viability: &self.viability };
+        decide(&ctx, &self.record, &id(who), &cmd)
+    }
+    fn act(&mut self, who: &str, cmd: Command) {
+        let out = self.try_do(who, cmd).unwrap();
+        self.record = out.record;
+    }
+    fn refused(&self, who: &str, cmd: Command) -> Vec<&'static str> {
+        match self.try_do(who, cmd) {
+            Err(PipelineError::Refused { unmet, .. }) => unmet.iter().map(|u| u.code).collect(),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+    fn later(&mut self, days: i64) {
+        self.now = self.now.checked_add((days * 24).hours()).unwrap();
+    }
+}
+
+fn reason(r: &str) -> Reasoned {
+    Reasoned { reason: r.into() }
+}
+
+fn propose_with_links() -> Command {
+    Command::Propose(Propose { epic: None, questionnaire: Some(link("Q-1")), service_definition: Some(link("SD-1")) })
+}
+
+#[test]
+fn a_service_walks_from_proposal_to_sre_owned() {
+    let mut w = World::new();
+    assert_eq!(w.refused("olu", Command::Propose(Propose::default())), vec!["links", "links"], "questionnaire and definition missing");
+    w.act("olu", propose_with_links());
+    assert_eq!(w.record.stage, Stage::Proposed);
+    assert_eq!(w.record.proposal.as_ref().unwrap().epic, link("EPIC-1"), "epic comes from the definition");
+
+    w.act("ada", Command::Accept(Accept { priority: "p2".into(), reason: "fits the platform".into() }));
+    w.act("lena", Command::Assign(Assign { sre_team: id("addon-sre"), scope: "alerts, runbooks, SLOs".into() }));
+    assert_eq!(w.record.stage, Stage::Onboarding);
+
+    let codes = w.refused("sam", Command::EnterProduction(EnterProduction::default()));
+    assert_eq!(codes, vec!["checklist", "checklist", "soak"]);
+
+    w.act("sam", Command::CompleteItem { item: id("runbooks"), body: CompleteItem { evidence: link("MR-7") } });
+    let expires = w.now.checked_add(240.hours()).unwrap();
+    w.act("cee", Command::WaiveItem { item: id("docs"), body: WaiveItem { reason: "docs follow in Q3".into(), expires_at: expires } });
+    let start = w.now;
+    w.later(8);
+    w.act("olu", Command::RecordSoak(RecordSoak { started_at: start, ended_at: w.now, result: SoakResult::Passed, link: link("SOAK-1") }));
+    w.act("olu", Command::EnterProduction(EnterProduction::default()));
+    assert_eq!(w.record.stage, Stage::Transition);
+
+    assert_eq!(w.refused("sam", Command::HandOver(reason("ready"))), vec!["window", "review", "slo"]);
+    w.later(28);
+    w.act("sam", Command::RecordReview(RecordReview { slos_met: true, evidence: link("REVIEW-1"), notes: None }));
+    assert_eq!(w.refused("sam", Command::HandOver(reason("ready"))), vec!["slo"]);
+    w.viability = Viability::Met { evidence: "99.95% over 28d".into() };
+    w.act("sam", Command::HandOver(reason("SLOs met for four weeks")));
+    assert_eq!(w.record.stage, Stage::SreOwned);
+    let stages: Vec<_> = w.record.history.iter().map(|h| h.to).collect();
+    assert_eq!(stages, vec![Stage::Proposed, Stage::Accepted, Stage::Onboarding, Stage::Transition, Stage::SreOwned]);
+}
+
+#[test]
+fn only_the_right_people_may_act() {
+    let mut w = World::new();
+    assert!(matches!(w.try_do("ada", propose_with_links()), Err(PipelineError::Forbidden(_))), "architects do not propose");
+    w.act("olu", propose_with_links());
+    let err = w.try_do("olu", Command::Accept(Accept { priority: "p1".into(), reason: "mine".into() })).unwrap_err();
+    assert!(err.to_string().contains("sre-architects"), "{err}");
+    w.act("ada", Command::Accept(Accept { priority: "p1".into(), reason: "ok".into() }));
+    let assign = Command::Assign(Assign { sre_team: id("addon-sre"), scope: "all".into() });
+    assert!(matches!(w.try_do("sam", assign.clone()), Err(PipelineError::Forbidden(_))), "members who are not leads");
+    w.act("lena", assign);
+    let tick = |item: &str| Command::CompleteItem { item: id(item), body: CompleteItem { evidence: link("MR") } };
+    assert!(matches!(w.try_do("olu", tick("runbooks")), Err(PipelineError::Forbidden(_))), "owners do not attest SRE items");
+    assert!(matches!(w.try_do("sam", tick("docs")), Err(PipelineError::Forbidden(_))), "another team's requirement");
+    assert!(matches!(w.try_do("sam", tick("nope")), Err(PipelineError::NotFound(_))));
+}
+
+#[test]
+fn bad_fields_are_named() {
+    let mut w = World::new();
+    w.act("olu", propose_with_links());
+    let err = w.try_do("ada", Command::Accept(Accept { priority: "urgent".into(), reason: "x".into() })).unwrap_err();
+    assert!(matches!(err, PipelineError::Invalid { field: "priority", .. }), "{err:?}");
+    let err = w.try_do("ada", Command::Reject(reason("  "))).unwrap_err();
+    assert!(matches!(err, PipelineError::Invalid { field: "reason", .. }));
+    w.act("ada", Command::Reject(reason("not a managed service")));
+    assert_eq!(w.record.stage, Stage::Rejected);
+    assert_eq!(w.refused("olu", Command::Retire(reason("gone"))), vec!["stage"], "rejected is an end state");
+}
+
+#[test]
+fn an_expired_waiver_blocks_production_again() {
+    let mut w = World::new();
+    w.act("olu", propose_with_links());
+    w.act("ada", Command::Accept(Accept { priority: "p1".into(), reason: "ok".into() }));
+    w.act("lena", Command::Assign(Assign { sre_team: id("addon-sre"), scope: "all".into() }));
+    let soon = w.now.checked_add(24.hours()).unwrap();
+    for item in ["runbooks"] {
+        w.act("sam", Command::WaiveItem { item: id(item), body: WaiveItem { reason: "later".into(), expires_at: soon } });
+    }
+    w.act("cee", Command::CompleteItem { item: id("docs"), body: CompleteItem { evidence: link("DOC") } });
+    let start = w.now;
+    w.later(7);
+    w.act("sam", Command::RecordSoak(RecordSoak { started_at: start, ended_at: w.now, result: SoakResult::Passed, link: link("S") }));
+    let ctx = Context { org: &w.org, service: &w.service, now: w.now, viability: &w.viability };
+    let b = blockers(&ctx, &w.record);
+    assert_eq!(b.len(), 1);
+    assert!(b[0].message.contains("expired"), "{}", b[0].message);
+}
+
+#[test]
+fn a_short_or_failed_soak_does_not_count_and_owners_self_serve_stage() {
+    let mut w = World::new();
+    let deploy = |env: &str| Command::Deploy { environment: env.into(), body: Deploy { version: Some("1.2.0".into()) } };
+    w.act("olu", deploy("stage"));
+    assert_eq!(w.record.stage, Stage::Draft, "self-service does not move the pipeline");
+    assert!(matches!(w.try_do("olu", deploy("production")), Err(PipelineError::Invalid { field: "environment", .. })));
+    w.act("olu", propose_with_links());
+    w.act("ada", Command::Accept(Accept { priority: "p1".into(), reason: "ok".into() }));
+    w.act("lena", Command::Assign(Assign { sre_team: id("addon-sre"), scope: "all".into() }));
+    let start = w.now;
+    w.later(2);
+    w.act("sam", Command::RecordSoak(RecordSoak { started_at: start, ended_at: w.now, result: SoakResult::Passed, link: link("S") }));
+    let codes = w.refused("sam", Command::EnterProduction(EnterProduction::default()));
+    assert!(codes.contains(&"soak"));
+    assert_eq!(w.org.pipeline_policy().soak_min, Period::days(7));
+}

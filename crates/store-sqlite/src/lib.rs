@@ -1,0 +1,287 @@
+//! The embedded default store: one SQLite file in WAL mode.
+//!
+//! SQLite has one writer at a time. Every write transaction starts by writing the audit
+//! head (`begin_write`), so it takes the write lock before it reads anything and never
+//! fails half-way with a stale snapshot; readers are never blocked (WAL).
+#![forbid(unsafe_code)]
+
+mod rows;
+
+use async_trait::async_trait;
+use baton_core::audit::{seal, AuditEntry, AuditRecord, ChainHead};
+use baton_core::pipeline::ServiceRecord;
+use baton_core::{Change, ChangeKind, Definition, ServiceId, Timestamp};
+use baton_store::{definition_audit, from_json, to_json, AuditQuery, NewToken, Store, StoreError, Token, Versioned};
+use rows::{db, us};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `url` (`sqlite://PATH` or a bare path)
+    /// and applies any migrations it lacks.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+        if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(db)?;
+        }
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))
+            .map_err(db)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a commit survives power loss, so "accepted" really means durable.
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(db)?;
+        MIGRATOR.run(&pool).await.map_err(|e| StoreError::Migrations(e.to_string()))?;
+        Ok(Self { pool })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Starts a write transaction holding SQLite's write lock, and reads the audit head.
+    async fn begin_write(&self) -> Result<(Transaction<'static, Sqlite>, Option<ChainHead>), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let row = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+        let seq: i64 = row.get(0);
+        let head = (seq > 0).then(|| ChainHead { seq, hash: row.get(1) });
+        Ok((tx, head))
+    }
+}
+
+/// Seals `entry` after `head`, inserts it, and moves `head` on. Callers commit.
+async fn append(tx: &mut Transaction<'static, Sqlite>, head: &mut Option<ChainHead>, at: Timestamp, entry: AuditEntry) -> Result<(), StoreError> {
+    let r = seal(head.as_ref(), at, entry);
+    sqlx::query("INSERT INTO audit_log (seq, at_us, actor, action, subject, reason, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(r.seq)
+        .bind(us(r.at))
+        .bind(&r.entry.actor)
+        .bind(&r.entry.action)
+        .bind(&r.entry.subject)
+        .bind(&r.entry.reason)
+        .bind(&r.entry.details)
+        .bind(&r.prev_hash)
+        .bind(&r.hash)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    sqlx::query("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")
+        .bind(r.seq)
+        .bind(&r.hash)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    *head = Some(ChainHead { seq: r.seq, hash: r.hash });
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ready(&self) -> Result<(), StoreError> {
+        let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
+        rows::check_migrations(applied, MIGRATOR.iter().count())
+    }
+
+    async fn definitions(&self) -> Result<Versioned<Vec<Definition>>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let version: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'definitions_revision'")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+        let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM definitions ORDER BY kind, id")
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?;
+        let value = bodies.iter().map(|b| from_json("definition", b)).collect::<Result<_, _>>()?;
+        Ok(Versioned { version, value })
+    }
+
+    async fn definitions_revision(&self) -> Result<i64, StoreError> {
+        sqlx::query_scalar("SELECT value FROM counters WHERE name = 'definitions_revision'")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)
+    }
+
+    async fn apply_definitions(&self, expected_revision: i64, changes: &[Change], actor: &str, at: Timestamp) -> Result<i64, StoreError> {
+        let (mut tx, mut head) = self.begin_write().await?;
+        let revision: i64 = sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = 'definitions_revision' RETURNING value")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+        if revision != expected_revision + 1 {
+            return Err(StoreError::Conflict(format!(
+                "the definitions changed while this apply was prepared (now at revision {}, expected {expected_revision}); run it again",
+                revision - 1
+            )));
+        }
+        for change in changes {
+            let d = &change.definition;
+            match change.kind {
+                ChangeKind::Added | ChangeKind::Changed => {
+                    sqlx::query("INSERT INTO definitions (kind, id, body) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body")
+                        .bind(d.kind())
+                        .bind(d.id())
+                        .bind(to_json(d)?)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                }
+                ChangeKind::Removed => {
+                    sqlx::query("DELETE FROM definitions WHERE kind = ? AND id = ?")
+                        .bind(d.kind())
+                        .bind(d.id())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                }
+            }
+            append(&mut tx, &mut head, at, definition_audit(change, actor)?).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(revision)
+    }
+
+    async fn service_record(&self, id: &ServiceId) -> Result<Option<Versioned<ServiceRecord>>, StoreError> {
+        let row = sqlx::query("SELECT version, body FROM service_records WHERE service_id = ?")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(|r| Ok(Versioned { version: r.get(0), value: from_json("service record", r.get::<&str, _>(1))? })).transpose()
+    }
+
+    async fn service_records(&self) -> Result<Vec<(ServiceId, Versioned<ServiceRecord>)>, StoreError> {
+        let rows = sqlx::query("SELECT service_id, version, body FROM service_records ORDER BY service_id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter().map(rows::service_row).collect()
+    }
+
+    async fn save_service_record(&self, id: &ServiceId, expected_version: i64, record: &ServiceRecord, audit: AuditEntry, at: Timestamp) -> Result<i64, StoreError> {
+        let (mut tx, mut head) = self.begin_write().await?;
+        let body = to_json(record)?;
+        let written = if expected_version == 0 {
+            sqlx::query("INSERT INTO service_records (service_id, version, stage, body, updated_at_us) VALUES (?, 1, ?, ?, ?) ON CONFLICT (service_id) DO NOTHING")
+                .bind(id.as_str())
+                .bind(record.stage.as_str())
+                .bind(&body)
+                .bind(us(at))
+                .execute(&mut *tx)
+                .await
+        } else {
+            sqlx::query("UPDATE service_records SET version = version + 1, stage = ?, body = ?, updated_at_us = ? WHERE service_id = ? AND version = ?")
+                .bind(record.stage.as_str())
+                .bind(&body)
+                .bind(us(at))
+                .bind(id.as_str())
+                .bind(expected_version)
+                .execute(&mut *tx)
+                .await
+        }
+        .map_err(db)?;
+        if written.rows_affected() == 0 {
+            return Err(rows::stale(id));
+        }
+        append(&mut tx, &mut head, at, audit).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(expected_version + 1)
+    }
+
+    async fn audit(&self, q: &AuditQuery) -> Result<Vec<AuditRecord>, StoreError> {
+        let order = if q.newest_first { "DESC" } else { "ASC" };
+        let (cmp, after) = match (q.newest_first, q.after_seq) {
+            (true, 0) => ("<", i64::MAX),
+            (true, n) => ("<", n),
+            (false, n) => (">", n),
+        };
+        let sql = format!(
+            "SELECT seq, at_us, actor, action, subject, reason, details, prev_hash, hash FROM audit_log \
+             WHERE seq {cmp} ? AND (? IS NULL OR subject = ?) ORDER BY seq {order} LIMIT ?"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(after)
+            .bind(&q.subject)
+            .bind(&q.subject)
+            .bind(q.limit.clamp(1, 10_000))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter().map(rows::audit_row).collect()
+    }
+
+    async fn audit_head(&self) -> Result<Option<ChainHead>, StoreError> {
+        let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&self.pool).await.map_err(db)?;
+        let seq: i64 = row.get(0);
+        Ok((seq > 0).then(|| ChainHead { seq, hash: row.get(1) }))
+    }
+
+    async fn create_token(&self, token: &NewToken, audit: AuditEntry) -> Result<(), StoreError> {
+        let (mut tx, mut head) = self.begin_write().await?;
+        sqlx::query("INSERT INTO api_tokens (id, person_id, name, hash, created_at_us, expires_at_us) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(&token.id)
+            .bind(token.person.as_str())
+            .bind(&token.name)
+            .bind(&token.hash)
+            .bind(us(token.created_at))
+            .bind(token.expires_at.map(us))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        append(&mut tx, &mut head, token.created_at, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn token_by_hash(&self, hash: &str) -> Result<Option<Token>, StoreError> {
+        let row = sqlx::query(&format!("{} WHERE hash = ?", rows::TOKEN_SELECT))
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(rows::token_row).transpose()
+    }
+
+    async fn tokens(&self) -> Result<Vec<Token>, StoreError> {
+        let rows = sqlx::query(&format!("{} ORDER BY created_at_us", rows::TOKEN_SELECT))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter().map(rows::token_row).collect()
+    }
+
+    async fn revoke_token(&self, id: &str, audit: AuditEntry, at: Timestamp) -> Result<(), StoreError> {
+        let (mut tx, mut head) = self.begin_write().await?;
+        let done = sqlx::query("UPDATE api_tokens SET revoked_at_us = COALESCE(revoked_at_us, ?) WHERE id = ?")
+            .bind(us(at))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("token `{id}`")));
+        }
+        append(&mut tx, &mut head, at, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+}
