@@ -106,7 +106,7 @@ impl Document {
     /// The `kind:` of a document, for directories that hold several kinds.
     pub fn kind(&self) -> Option<Spanned<String>> {
         let scalar = self.node.as_mapping()?.get_scalar("kind")?;
-        Some(Spanned::new(scalar.span().clone(), scalar.as_str().to_owned()))
+        Some(Spanned::new(*scalar.span(), scalar.as_str().to_owned()))
     }
 }
 

@@ -64,7 +64,10 @@ pub fn load(root: &Path) -> Loaded {
         message: msg,
     };
     if !root.is_dir() {
-        diagnostics.push(whole(&root.display().to_string(), "not a directory: expected a definition repo with teams/, services/ and policies/".into()));
+        diagnostics.push(whole(
+            &root.display().to_string(),
+            "not a directory: expected a definition repo with teams/, services/ and policies/".into(),
+        ));
         return Loaded { org: None, diagnostics, files };
     }
     for dir in ["teams", "services", "policies"] {
@@ -100,7 +103,8 @@ pub fn load(root: &Path) -> Loaded {
         if let Ok(paths) = yaml_files(&root.join(dir)) {
             if let Some(first) = paths.first() {
                 let place = Place { file: first.strip_prefix(root).unwrap_or(first).to_owned(), line: 1, column: 1 };
-                diagnostics.push(place.warning(format!("{dir}/ holds {what}, which this version of Baton does not read yet")));
+                diagnostics
+                    .push(place.warning(format!("{dir}/ holds {what}, which this version of Baton does not read yet")));
             }
         }
     }
@@ -110,4 +114,3 @@ pub fn load(root: &Path) -> Loaded {
     let org = if diagnostics.iter().any(Diagnostic::is_error) { None } else { Some(org) };
     Loaded { org, diagnostics, files }
 }
-

@@ -138,20 +138,26 @@ impl Checker {
                 let Some(pid) = parse_id(self, doc, &m.id, PersonId::parse) else { continue };
                 let place = doc.at(&m.id);
                 if let Some(line) = member_lines.get(&pid) {
-                    self.diags.push(place.error(format!("`{pid}` is listed twice in team `{id}` (first at line {line})")));
+                    self.diags
+                        .push(place.error(format!("`{pid}` is listed twice in team `{id}` (first at line {line})")));
                     continue;
                 }
                 member_lines.insert(pid.clone(), place.line);
                 members.push(pid.clone());
                 if let Some(tz) = &m.timezone {
                     if jiff::tz::TimeZone::get(tz.as_str()).is_err() {
-                        let msg = format!("unknown time zone `{}`: use an IANA name such as Europe/Dublin or America/Sao_Paulo", tz.as_str());
+                        let msg = format!(
+                            "unknown time zone `{}`: use an IANA name such as Europe/Dublin or America/Sao_Paulo",
+                            tz.as_str()
+                        );
                         self.diags.push(doc.at(tz).error(msg));
                     }
                 }
                 let Some(name) = &m.name else {
                     if m.email.is_some() || m.timezone.is_some() || m.chat.is_some() {
-                        self.diags.push(place.error(format!("`{pid}` has contact details but no `name`: give the person's details together")));
+                        self.diags.push(place.error(format!(
+                            "`{pid}` has contact details but no `name`: give the person's details together"
+                        )));
                     }
                     references.push((pid, place));
                     continue;
@@ -180,13 +186,24 @@ impl Checker {
                 }
             }
             if let Some(kind) = kind {
-                let team = Team { id: id.clone(), name: t.name.clone(), kind, area, lead, members, chat: t.chat.clone(), email: t.email.clone() };
+                let team = Team {
+                    id: id.clone(),
+                    name: t.name.clone(),
+                    kind,
+                    area,
+                    lead,
+                    members,
+                    chat: t.chat.clone(),
+                    email: t.email.clone(),
+                };
                 org.teams.insert(id, team);
             }
         }
         for (pid, place) in references {
             if !people.contains_key(&pid) {
-                self.diags.push(place.error(format!("person `{pid}` has no `name` in any team: give their details where they are first listed")));
+                self.diags.push(place.error(format!(
+                    "person `{pid}` has no `name` in any team: give their details where they are first listed"
+                )));
             }
         }
         people.into_iter().map(|(id, (p, _))| (id, p)).collect()
@@ -212,7 +229,8 @@ impl Checker {
             }
             places.insert(id.clone(), doc.at(&s.id));
             let owner = self.team_ref(org, doc, &s.owner_team, "owner_team");
-            let none = LinksDoc { epic: None, questionnaire: None, service_definition: None, sops: None, repository: None };
+            let none =
+                LinksDoc { epic: None, questionnaire: None, service_definition: None, sops: None, repository: None };
             let l = s.links.as_ref().unwrap_or(&none);
             let links = ServiceLinks {
                 epic: parse_link(self, doc, &l.epic),
@@ -243,10 +261,14 @@ impl Checker {
         let defaults = PipelinePolicy::defaults();
         for (i, (doc, p)) in docs.iter().enumerate() {
             if i > 0 {
-                self.diags.push(doc.start().error(format!("a second PipelinePolicy; the first is in {}", docs[0].0.file.display())));
+                self.diags.push(
+                    doc.start().error(format!("a second PipelinePolicy; the first is in {}", docs[0].0.file.display())),
+                );
                 continue;
             }
-            let Some(architects_team) = self.team_ref(org, doc, &p.architects_team, "architects_team") else { continue };
+            let Some(architects_team) = self.team_ref(org, doc, &p.architects_team, "architects_team") else {
+                continue;
+            };
             if org.teams[&architects_team].kind != TeamKind::Architects {
                 let msg = format!("team `{architects_team}` is not of kind architects");
                 self.diags.push(doc.at(&p.architects_team).error(msg));
@@ -293,7 +315,10 @@ impl Checker {
                     None => continue,
                 },
                 (None, true) => {
-                    self.diags.push(doc.start().error("missing key `team`: AdditionalRequirements name the team that requires them"));
+                    self.diags.push(
+                        doc.start()
+                            .error("missing key `team`: AdditionalRequirements name the team that requires them"),
+                    );
                     continue;
                 }
                 (Some(t), false) => {
@@ -305,7 +330,8 @@ impl Checker {
             for item in &list.items {
                 let Some(id) = parse_id(self, doc, &item.id, ItemId::parse) else { continue };
                 if let Some(first) = places.get(&id) {
-                    self.diags.push(doc.at(&item.id).error(format!("checklist item `{id}` is already defined at {first}")));
+                    self.diags
+                        .push(doc.at(&item.id).error(format!("checklist item `{id}` is already defined at {first}")));
                     continue;
                 }
                 places.insert(id.clone(), doc.at(&item.id));
@@ -314,6 +340,7 @@ impl Checker {
                     title: item.title.clone(),
                     description: item.description.clone(),
                     required_by: required_by.clone(),
+                    position: org.checklist.len() as u32,
                 });
             }
         }

@@ -17,7 +17,8 @@ fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
 const ARCHITECTS: &str = "id: sre-architects\nname: SRE Architects\nkind: architects\nmembers:\n  - id: ada\n    name: Ada Quill\n    timezone: Europe/Lisbon\n";
 const OWNERS: &str = "id: ledger-dev\nname: Ledger developers\nkind: service-owner\nlead: olu\nmembers:\n  - id: olu\n    name: Olu Brandt\n  - id: ada\n";
 const PIPELINE: &str = "kind: PipelinePolicy\narchitects_team: sre-architects\npriorities: [p1, p2]\ntransition_window: 28d\nsoak_min: 72h\n";
-const SERVICE: &str = "id: ledger\nname: Ledger\nowner_team: ledger-dev\nlinks:\n  epic: https://tracker.example.com/EPIC-1\n";
+const SERVICE: &str =
+    "id: ledger\nname: Ledger\nowner_team: ledger-dev\nlinks:\n  epic: https://tracker.example.com/EPIC-1\n";
 
 fn messages(dir: &Path) -> Vec<String> {
     load(dir).diagnostics.iter().map(|d| d.to_string()).collect()
@@ -45,7 +46,10 @@ fn a_well_formed_repo_loads_into_an_organisation() {
 fn every_problem_is_reported_at_once_with_its_place() {
     let dir = repo(&[
         ("teams/architects.yaml", ARCHITECTS),
-        ("teams/ledger-dev.yaml", "id: ledger-dev\nname: L\nkind: service-owner\nmembers:\n  - id: olu\n    name: Olu\n  - id: olu\n"),
+        (
+            "teams/ledger-dev.yaml",
+            "id: ledger-dev\nname: L\nkind: service-owner\nmembers:\n  - id: olu\n    name: Olu\n  - id: olu\n",
+        ),
         ("teams/typo.yaml", "id: typo\nname: T\nkind: sre\nmembrs: []\n"),
         ("services/ledger.yaml", "id: ledger\nname: Ledger\nowner_team: ledger-devs\n"),
         ("services/copy.yaml", "id: ledger\nname: Ledger 2\nowner_team: ledger-devs\n"),
@@ -57,7 +61,10 @@ fn every_problem_is_reported_at_once_with_its_place() {
     assert!(has("teams/ledger-dev.yaml:7:9: `olu` is listed twice"), "{msgs:#?}");
     assert!(has("teams/typo.yaml:4:1: unknown key `membrs`, expected one of"), "{msgs:#?}");
     assert!(has("services/copy.yaml:3:13: owner_team `ledger-devs` is not a defined team (defined: ledger-dev, sre-architects)"), "{msgs:#?}");
-    assert!(has("services/ledger.yaml:1:5: service `ledger` is already defined at services/copy.yaml:1:5"), "{msgs:#?}");
+    assert!(
+        has("services/ledger.yaml:1:5: service `ledger` is already defined at services/copy.yaml:1:5"),
+        "{msgs:#?}"
+    );
     assert!(has("services/bad-type.yaml:4:"), "{msgs:#?}");
     assert!(load(dir.path()).org.is_none(), "no organisation when anything is wrong");
 }
@@ -68,7 +75,10 @@ fn bad_values_and_policies_are_named() {
         ("teams/architects.yaml", ARCHITECTS.replace("Europe/Lisbon", "Mars/Olympus").as_str()),
         ("teams/ledger-dev.yaml", OWNERS),
         ("services/ledger.yaml", "id: Ledger Svc\nname: L\nowner_team: ledger-dev\n"),
-        ("services/links.yaml", "id: links\nname: L\nowner_team: ledger-dev\nlinks:\n  epic: EPIC-1\ntransition_window: 4 weeks\n"),
+        (
+            "services/links.yaml",
+            "id: links\nname: L\nowner_team: ledger-dev\nlinks:\n  epic: EPIC-1\ntransition_window: 4 weeks\n",
+        ),
         ("policies/pipeline.yaml", "kind: PipelinePolicy\narchitects_team: ledger-dev\n"),
         ("policies/gate.yaml", "kind: Gaet\n"),
         ("policies/extra.yaml", "kind: AdditionalRequirements\nitems: []\n"),

@@ -85,6 +85,7 @@ impl Org {
                 Definition::ChecklistItem(i) => org.checklist.push(i),
             }
         }
+        org.checklist.sort_by_key(|i| i.position);
         org
     }
 }

@@ -14,11 +14,11 @@ pub struct Link(String);
 
 impl Link {
     pub fn parse(s: &str) -> Result<Self, LinkError> {
-        let rest = s
-            .strip_prefix("https://")
-            .or_else(|| s.strip_prefix("http://"));
+        let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
         match rest {
-            Some(r) if !r.is_empty() && !r.starts_with('/') && !s.chars().any(char::is_whitespace) && s.len() <= 2048 => {
+            Some(r)
+                if !r.is_empty() && !r.starts_with('/') && !s.chars().any(char::is_whitespace) && s.len() <= 2048 =>
+            {
                 Ok(Self(s.to_owned()))
             }
             _ => Err(LinkError(s.to_owned())),

@@ -102,6 +102,9 @@ pub struct ChecklistItem {
     /// `None`: an acceptance-criteria item, attested by the assigned SRE team.
     /// `Some(team)`: an additional requirement of that team, attested by its members.
     pub required_by: Option<TeamId>,
+    /// Where the item stands in the checklist as the policy files list it.
+    #[serde(default)]
+    pub position: u32,
 }
 
 /// The whole organisation, as last applied.
@@ -125,15 +128,11 @@ impl Org {
 
     /// The SRE lead role: the lead of any SRE team. Leads assign services to SRE teams.
     pub fn is_sre_lead(&self, person: &PersonId) -> bool {
-        self.teams
-            .values()
-            .any(|t| t.kind == TeamKind::Sre && t.lead.as_ref() == Some(person))
+        self.teams.values().any(|t| t.kind == TeamKind::Sre && t.lead.as_ref() == Some(person))
     }
 
     pub fn is_architect(&self, person: &PersonId) -> bool {
-        self.pipeline
-            .as_ref()
-            .is_some_and(|p| self.is_member(person, &p.architects_team))
+        self.pipeline.as_ref().is_some_and(|p| self.is_member(person, &p.architects_team))
     }
 
     pub fn checklist_item(&self, id: &ItemId) -> Option<&ChecklistItem> {

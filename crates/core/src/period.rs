@@ -50,7 +50,8 @@ impl Period {
 
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (unit, factor) = UNITS.iter().find(|(_, v)| self.seconds % v == 0).copied().unwrap_or(('s', 1));
+        // Weeks are accepted but shown as days: "28d" is how the process documents say it.
+        let (unit, factor) = UNITS[1..].iter().find(|(_, v)| self.seconds % v == 0).copied().unwrap_or(('s', 1));
         write!(f, "{}{}", self.seconds / factor, unit)
     }
 }

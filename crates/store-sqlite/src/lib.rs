@@ -63,7 +63,12 @@ impl SqliteStore {
 }
 
 /// Seals `entry` after `head`, inserts it, and moves `head` on. Callers commit.
-async fn append(tx: &mut Transaction<'static, Sqlite>, head: &mut Option<ChainHead>, at: Timestamp, entry: AuditEntry) -> Result<(), StoreError> {
+async fn append(
+    tx: &mut Transaction<'static, Sqlite>,
+    head: &mut Option<ChainHead>,
+    at: Timestamp,
+    entry: AuditEntry,
+) -> Result<(), StoreError> {
     let r = seal(head.as_ref(), at, entry);
     sqlx::query("INSERT INTO audit_log (seq, at_us, actor, action, subject, reason, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(r.seq)
@@ -123,12 +128,20 @@ impl Store for SqliteStore {
             .map_err(db)
     }
 
-    async fn apply_definitions(&self, expected_revision: i64, changes: &[Change], actor: &str, at: Timestamp) -> Result<i64, StoreError> {
+    async fn apply_definitions(
+        &self,
+        expected_revision: i64,
+        changes: &[Change],
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<i64, StoreError> {
         let (mut tx, mut head) = self.begin_write().await?;
-        let revision: i64 = sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = 'definitions_revision' RETURNING value")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db)?;
+        let revision: i64 = sqlx::query_scalar(
+            "UPDATE counters SET value = value + 1 WHERE name = 'definitions_revision' RETURNING value",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
         if revision != expected_revision + 1 {
             return Err(StoreError::Conflict(format!(
                 "the definitions changed while this apply was prepared (now at revision {}, expected {expected_revision}); run it again",
@@ -168,7 +181,8 @@ impl Store for SqliteStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(db)?;
-        row.map(|r| Ok(Versioned { version: r.get(0), value: from_json("service record", r.get::<&str, _>(1))? })).transpose()
+        row.map(|r| Ok(Versioned { version: r.get(0), value: from_json("service record", r.get::<&str, _>(1))? }))
+            .transpose()
     }
 
     async fn service_records(&self) -> Result<Vec<(ServiceId, Versioned<ServiceRecord>)>, StoreError> {
@@ -179,7 +193,14 @@ impl Store for SqliteStore {
         rows.iter().map(rows::service_row).collect()
     }
 
-    async fn save_service_record(&self, id: &ServiceId, expected_version: i64, record: &ServiceRecord, audit: AuditEntry, at: Timestamp) -> Result<i64, StoreError> {
+    async fn save_service_record(
+        &self,
+        id: &ServiceId,
+        expected_version: i64,
+        record: &ServiceRecord,
+        audit: AuditEntry,
+        at: Timestamp,
+    ) -> Result<i64, StoreError> {
         let (mut tx, mut head) = self.begin_write().await?;
         let body = to_json(record)?;
         let written = if expected_version == 0 {
@@ -232,7 +253,8 @@ impl Store for SqliteStore {
     }
 
     async fn audit_head(&self) -> Result<Option<ChainHead>, StoreError> {
-        let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&self.pool).await.map_err(db)?;
+        let row =
+            sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&self.pool).await.map_err(db)?;
         let seq: i64 = row.get(0);
         Ok((seq > 0).then(|| ChainHead { seq, hash: row.get(1) }))
     }

@@ -50,7 +50,8 @@ pub(crate) fn audit_row(r: &SqliteRow) -> Result<AuditRecord, StoreError> {
     })
 }
 
-pub(crate) const TOKEN_SELECT: &str = "SELECT id, person_id, name, created_at_us, expires_at_us, revoked_at_us FROM api_tokens";
+pub(crate) const TOKEN_SELECT: &str =
+    "SELECT id, person_id, name, created_at_us, expires_at_us, revoked_at_us FROM api_tokens";
 
 pub(crate) fn token_row(r: &SqliteRow) -> Result<Token, StoreError> {
     let person: String = r.get(1);

@@ -24,7 +24,10 @@ async fn the_audit_log_refuses_edits_in_place() {
         reason: None,
         details: "{}".into(),
     };
-    store.save_service_record(&id, 0, &Default::default(), entry, "2026-01-01T00:00:00Z".parse().unwrap()).await.unwrap();
+    store
+        .save_service_record(&id, 0, &Default::default(), entry, "2026-01-01T00:00:00Z".parse().unwrap())
+        .await
+        .unwrap();
     let err = sqlx::query("UPDATE audit_log SET actor = 'mallory'").execute(store.pool()).await.unwrap_err();
     assert!(err.to_string().contains("append-only"), "{err}");
     let err = sqlx::query("DELETE FROM audit_log").execute(store.pool()).await.unwrap_err();

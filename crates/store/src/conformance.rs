@@ -39,7 +39,13 @@ fn t(s: &str) -> Timestamp {
 }
 
 fn person(id: &str, name: &str) -> Definition {
-    Definition::Person(Person { id: PersonId::parse(id).unwrap(), name: name.into(), email: None, timezone: None, chat: None })
+    Definition::Person(Person {
+        id: PersonId::parse(id).unwrap(),
+        name: name.into(),
+        email: None,
+        timezone: None,
+        chat: None,
+    })
 }
 
 fn service(id: &str) -> Definition {
@@ -138,12 +144,14 @@ pub async fn service_records_are_written_only_from_the_version_read(store: Arc<d
     let at = t("2026-02-01T10:00:00Z");
     let v1 = store.save_service_record(&id, 0, &record, entry("service/ledger", "service.propose"), at).await.unwrap();
     assert_eq!(v1, 1);
-    let err = store.save_service_record(&id, 0, &record, entry("service/ledger", "service.propose"), at).await.unwrap_err();
+    let err =
+        store.save_service_record(&id, 0, &record, entry("service/ledger", "service.propose"), at).await.unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "a second first write conflicts: {err:?}");
     record.stage = Stage::Proposed;
     let v2 = store.save_service_record(&id, 1, &record, entry("service/ledger", "service.accept"), at).await.unwrap();
     assert_eq!(v2, 2);
-    let err = store.save_service_record(&id, 1, &record, entry("service/ledger", "service.accept"), at).await.unwrap_err();
+    let err =
+        store.save_service_record(&id, 1, &record, entry("service/ledger", "service.accept"), at).await.unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
     let stored = store.service_record(&id).await.unwrap().unwrap();
     assert_eq!((stored.version, stored.value.stage), (2, Stage::Proposed));
@@ -160,8 +168,8 @@ pub async fn racing_writers_cannot_both_win(store: Arc<dyn Store>) {
         let store = store.clone();
         let id = id.clone();
         tasks.push(tokio::spawn(async move {
-            let mut r = ServiceRecord::default();
-            r.stage = if i % 2 == 0 { Stage::Proposed } else { Stage::Retired };
+            let stage = if i % 2 == 0 { Stage::Proposed } else { Stage::Retired };
+            let r = ServiceRecord { stage, ..Default::default() };
             store.save_service_record(&id, 1, &r, entry("service/ledger", "race"), at).await
         }));
     }
@@ -185,7 +193,10 @@ pub async fn the_audit_chain_verifies_and_pages(store: Arc<dyn Store>) {
     for i in 0..120 {
         let id = ServiceId::parse(&format!("s{}", i % 3)).unwrap();
         let version = store.service_record(&id).await.unwrap().map_or(0, |v| v.version);
-        store.save_service_record(&id, version, &ServiceRecord::default(), entry(&format!("service/{id}"), "tick"), at).await.unwrap();
+        store
+            .save_service_record(&id, version, &ServiceRecord::default(), entry(&format!("service/{id}"), "tick"), at)
+            .await
+            .unwrap();
     }
     assert_eq!(verify_chain(&*store).await, 120);
     let head = store.audit_head().await.unwrap().unwrap();
@@ -203,8 +214,7 @@ pub async fn the_audit_chain_verifies_and_pages(store: Arc<dyn Store>) {
 pub async fn timestamps_keep_microseconds(store: Arc<dyn Store>) {
     let at = t("2028-02-29T23:59:59.123456Z");
     let id = ServiceId::parse("leap").unwrap();
-    let mut record = ServiceRecord::default();
-    record.stage = Stage::Proposed;
+    let record = ServiceRecord { stage: Stage::Proposed, ..Default::default() };
     store.save_service_record(&id, 0, &record, entry("service/leap", "x"), at).await.unwrap();
     let log = store.audit(&AuditQuery { limit: 1, ..Default::default() }).await.unwrap();
     assert_eq!(log[0].at, at);

@@ -97,7 +97,10 @@ pub trait Store: Send + Sync + 'static {
 pub fn definition_audit(change: &Change, actor: &str) -> Result<AuditEntry, StoreError> {
     Ok(AuditEntry {
         actor: actor.to_owned(),
-        action: format!("definition.{}", serde_json::to_value(change.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()),
+        action: format!(
+            "definition.{}",
+            serde_json::to_value(change.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+        ),
         subject: change.definition.key(),
         reason: None,
         details: to_json(&change.definition)?,

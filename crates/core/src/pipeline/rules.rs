@@ -110,7 +110,13 @@ impl Context<'_> {
 
     /// Members of the assigned SRE team (and, where `or_owner`, of the owner team).
     /// Before any team is assigned the step is out of stage, so it is refused, not forbidden.
-    fn require_sre(&self, record: &ServiceRecord, actor: &PersonId, doing: &str, or_owner: bool) -> Result<(), PipelineError> {
+    fn require_sre(
+        &self,
+        record: &ServiceRecord,
+        actor: &PersonId,
+        doing: &str,
+        or_owner: bool,
+    ) -> Result<(), PipelineError> {
         let Some(team) = record.sre_team() else {
             let unmet = Unmet::new("stage", format!("no SRE team is assigned yet, so nobody may {doing}"));
             return Err(PipelineError::Refused { action: "", unmet: vec![unmet] });
@@ -138,10 +144,9 @@ fn item_unmet(org: &Org, record: &ServiceRecord, id: &ItemId, now: Timestamp) ->
     match record.items.get(id) {
         Some(ItemState::Done { .. }) => None,
         Some(ItemState::Waived { expires_at, .. }) if *expires_at > now => None,
-        Some(ItemState::Waived { expires_at, .. }) => Some(Unmet::new(
-            "checklist",
-            format!("the waiver of `{id}` ({title}) expired on {}", when(*expires_at)),
-        )),
+        Some(ItemState::Waived { expires_at, .. }) => {
+            Some(Unmet::new("checklist", format!("the waiver of `{id}` ({title}) expired on {}", when(*expires_at))))
+        }
         None => Some(Unmet::new("checklist", format!("checklist item `{id}` ({title}) is neither done nor waived"))),
     }
 }
@@ -156,10 +161,9 @@ fn production_conditions(ctx: &Context, record: &ServiceRecord) -> Vec<Unmet> {
         Some(s) if s.result == SoakResult::Failed => {
             unmet.push(Unmet::new("soak", format!("the last soak test failed ({})", s.link)))
         }
-        Some(s) if s.ended_at.duration_since(s.started_at) < soak_min.duration() => unmet.push(Unmet::new(
-            "soak",
-            format!("the soak test ran for less than the required {soak_min}"),
-        )),
+        Some(s) if s.ended_at.duration_since(s.started_at) < soak_min.duration() => {
+            unmet.push(Unmet::new("soak", format!("the soak test ran for less than the required {soak_min}")))
+        }
         Some(_) => {}
     }
     unmet
@@ -181,7 +185,9 @@ fn handover_conditions(ctx: &Context, record: &ServiceRecord) -> Vec<Unmet> {
     }
     match &record.review {
         Some(r) if r.signed.at >= production.since => {}
-        _ => unmet.push(Unmet::new("review", "no SRE has recorded a review of the SLOs and SOPs during the transition")),
+        _ => {
+            unmet.push(Unmet::new("review", "no SRE has recorded a review of the SLOs and SOPs during the transition"))
+        }
     }
     match ctx.viability {
         Viability::Met { .. } => {}
@@ -194,12 +200,20 @@ fn handover_conditions(ctx: &Context, record: &ServiceRecord) -> Vec<Unmet> {
 /// What stands between the service and its next stage, for the board and the service page.
 pub fn blockers(ctx: &Context, record: &ServiceRecord) -> Vec<Unmet> {
     match record.stage {
-        Stage::Draft => vec![Unmet::new("proposal", format!("waiting for the owner team `{}` to propose it", ctx.service.owner_team))],
+        Stage::Draft => vec![Unmet::new(
+            "proposal",
+            format!("waiting for the owner team `{}` to propose it", ctx.service.owner_team),
+        )],
         Stage::Proposed => vec![Unmet::new(
             "decision",
-            format!("waiting for the architects (`{}`) to accept or reject it", ctx.org.pipeline_policy().architects_team),
+            format!(
+                "waiting for the architects (`{}`) to accept or reject it",
+                ctx.org.pipeline_policy().architects_team
+            ),
         )],
-        Stage::Accepted => vec![Unmet::new("assignment", "waiting for an SRE lead to assign an SRE team and record the scope")],
+        Stage::Accepted => {
+            vec![Unmet::new("assignment", "waiting for an SRE lead to assign an SRE team and record the scope")]
+        }
         Stage::Onboarding => production_conditions(ctx, record),
         Stage::Transition => handover_conditions(ctx, record),
         Stage::SreOwned | Stage::Rejected | Stage::Retired => vec![],
@@ -208,7 +222,12 @@ pub fn blockers(ctx: &Context, record: &ServiceRecord) -> Vec<Unmet> {
 
 /// Decides `command` by `actor` against the service's `record`. On success the returned
 /// record is what must be stored, together with the audit record of the command.
-pub fn decide(ctx: &Context, record: &ServiceRecord, actor: &PersonId, command: &Command) -> Result<Outcome, PipelineError> {
+pub fn decide(
+    ctx: &Context,
+    record: &ServiceRecord,
+    actor: &PersonId,
+    command: &Command,
+) -> Result<Outcome, PipelineError> {
     let action = command.action();
     let who = Signed { by: actor.clone(), at: ctx.now };
     let mut next = record.clone();
@@ -221,9 +240,14 @@ pub fn decide(ctx: &Context, record: &ServiceRecord, actor: &PersonId, command: 
             let questionnaire = p.questionnaire.clone().or_else(|| links.questionnaire.clone());
             let definition = p.service_definition.clone().or_else(|| links.service_definition.clone());
             let mut unmet = stage_in(record, &[Stage::Draft], "proposing");
-            for (name, link) in [("epic", &epic), ("questionnaire", &questionnaire), ("service_definition", &definition)] {
+            for (name, link) in
+                [("epic", &epic), ("questionnaire", &questionnaire), ("service_definition", &definition)]
+            {
                 if link.is_none() {
-                    unmet.push(Unmet::new("links", format!("no `{name}` link: give it in the request or in the service's definition")));
+                    unmet.push(Unmet::new(
+                        "links",
+                        format!("no `{name}` link: give it in the request or in the service's definition"),
+                    ));
                 }
             }
             refuse_if(action, unmet)?;
@@ -246,7 +270,11 @@ pub fn decide(ctx: &Context, record: &ServiceRecord, actor: &PersonId, command: 
                 });
             }
             refuse_if(action, stage_in(record, &[Stage::Proposed], "accepting"))?;
-            next.decision = Some(KickoffDecision { priority: Some(a.priority.clone()), reason: a.reason.clone(), signed: who.clone() });
+            next.decision = Some(KickoffDecision {
+                priority: Some(a.priority.clone()),
+                reason: a.reason.clone(),
+                signed: who.clone(),
+            });
             to = Some(Stage::Accepted);
         }
         Command::Reject(r) => {
@@ -263,11 +291,22 @@ pub fn decide(ctx: &Context, record: &ServiceRecord, actor: &PersonId, command: 
             text("scope", &a.scope)?;
             match ctx.org.teams.get(&a.sre_team) {
                 Some(t) if t.kind == crate::org::TeamKind::Sre => {}
-                Some(_) => return Err(PipelineError::Invalid { field: "sre_team", message: format!("team `{}` is not an SRE team", a.sre_team) }),
-                None => return Err(PipelineError::Invalid { field: "sre_team", message: format!("no team `{}` is defined", a.sre_team) }),
+                Some(_) => {
+                    return Err(PipelineError::Invalid {
+                        field: "sre_team",
+                        message: format!("team `{}` is not an SRE team", a.sre_team),
+                    })
+                }
+                None => {
+                    return Err(PipelineError::Invalid {
+                        field: "sre_team",
+                        message: format!("no team `{}` is defined", a.sre_team),
+                    })
+                }
             }
             refuse_if(action, stage_in(record, &[Stage::Accepted], "assigning an SRE team"))?;
-            next.assignment = Some(Assignment { sre_team: a.sre_team.clone(), scope: a.scope.clone(), signed: who.clone() });
+            next.assignment =
+                Some(Assignment { sre_team: a.sre_team.clone(), scope: a.scope.clone(), signed: who.clone() });
             to = Some(Stage::Onboarding);
         }
         Command::CompleteItem { item, body } => {
@@ -279,7 +318,10 @@ pub fn decide(ctx: &Context, record: &ServiceRecord, actor: &PersonId, command: 
             require_item_attester(ctx, record, actor, item, "waive")?;
             text("reason", &body.reason)?;
             if body.expires_at <= ctx.now {
-                return Err(PipelineError::Invalid { field: "expires_at", message: "a waiver must expire in the future".into() });
+                return Err(PipelineError::Invalid {
+                    field: "expires_at",
+                    message: "a waiver must expire in the future".into(),
+                });
             }
             refuse_if(action, stage_in(record, &[Stage::Onboarding], "working the checklist"))?;
             next.items.insert(
@@ -293,7 +335,10 @@ pub fn decide(ctx: &Context, record: &ServiceRecord, actor: &PersonId, command: 
                 return Err(PipelineError::Invalid { field: "ended_at", message: "must be after started_at".into() });
             }
             if s.ended_at > ctx.now {
-                return Err(PipelineError::Invalid { field: "ended_at", message: "a soak test can only be recorded once it has ended".into() });
+                return Err(PipelineError::Invalid {
+                    field: "ended_at",
+                    message: "a soak test can only be recorded once it has ended".into(),
+                });
             }
             refuse_if(action, stage_in(record, &[Stage::Onboarding], "recording a soak test"))?;
             next.soak = Some(SoakTest {
@@ -305,7 +350,8 @@ pub fn decide(ctx: &Context, record: &ServiceRecord, actor: &PersonId, command: 
             });
         }
         Command::EnterProduction(p) => {
-            ctx.require_sre(record, actor, "record the move to production", true).map_err(|e| with_action(e, action))?;
+            ctx.require_sre(record, actor, "record the move to production", true)
+                .map_err(|e| with_action(e, action))?;
             refuse_if(action, production_conditions(ctx, record))?;
             next.production = Some(Production { since: ctx.now, link: p.link.clone(), by: actor.clone() });
             to = Some(Stage::Transition);
@@ -316,7 +362,12 @@ pub fn decide(ctx: &Context, record: &ServiceRecord, actor: &PersonId, command: 
                 text("notes", n)?;
             }
             refuse_if(action, stage_in(record, &[Stage::Transition], "reviewing the SLOs and SOPs"))?;
-            next.review = Some(Review { slos_met: r.slos_met, evidence: r.evidence.clone(), notes: r.notes.clone(), signed: who.clone() });
+            next.review = Some(Review {
+                slos_met: r.slos_met,
+                evidence: r.evidence.clone(),
+                notes: r.notes.clone(),
+                signed: who.clone(),
+            });
         }
         Command::HandOver(r) => {
             ctx.require_sre(record, actor, "take over the pager", false).map_err(|e| with_action(e, action))?;
@@ -327,7 +378,11 @@ pub fn decide(ctx: &Context, record: &ServiceRecord, actor: &PersonId, command: 
         }
         Command::Retire(r) => {
             if !(ctx.org.is_member(actor, &ctx.service.owner_team) || ctx.org.is_architect(actor)) {
-                return Err(ctx.forbid(actor, "retire this service", format!("members of the owner team `{}` or the architects", ctx.service.owner_team)));
+                return Err(ctx.forbid(
+                    actor,
+                    "retire this service",
+                    format!("members of the owner team `{}` or the architects", ctx.service.owner_team),
+                ));
             }
             text("reason", &r.reason)?;
             if record.stage.is_terminal() {
@@ -352,11 +407,17 @@ pub fn decide(ctx: &Context, record: &ServiceRecord, actor: &PersonId, command: 
             if record.stage.is_terminal() {
                 refuse_if(action, vec![Unmet::new("stage", format!("the service is {}", record.stage))])?;
             }
-            next.environments.insert(environment.clone(), Deployment { version: body.version.clone(), signed: who.clone() });
+            next.environments
+                .insert(environment.clone(), Deployment { version: body.version.clone(), signed: who.clone() });
         }
     }
     let moved = to.map(|to| {
-        next.history.push(StageChange { from: record.stage, to, reason: command.reason().map(str::to_owned), signed: who });
+        next.history.push(StageChange {
+            from: record.stage,
+            to,
+            reason: command.reason().map(str::to_owned),
+            signed: who,
+        });
         next.stage = to;
         (record.stage, to)
     });
@@ -372,14 +433,24 @@ fn with_action(e: PipelineError, action: &'static str) -> PipelineError {
 
 /// Acceptance items are attested by the assigned SRE team; another team's additional
 /// requirement by that team.
-fn require_item_attester(ctx: &Context, record: &ServiceRecord, actor: &PersonId, item: &ItemId, verb: &str) -> Result<(), PipelineError> {
+fn require_item_attester(
+    ctx: &Context,
+    record: &ServiceRecord,
+    actor: &PersonId,
+    item: &ItemId,
+    verb: &str,
+) -> Result<(), PipelineError> {
     let Some(def) = ctx.org.checklist_item(item) else {
         return Err(PipelineError::NotFound(format!("no checklist item `{item}` is defined")));
     };
     match &def.required_by {
         Some(team) if ctx.org.is_member(actor, team) => Ok(()),
-        Some(team) => Err(ctx.forbid(actor, &format!("{verb} `{item}`"), format!("members of `{team}`, whose requirement it is"))),
-        None => ctx.require_sre(record, actor, &format!("{verb} `{item}`"), false).map_err(|e| with_action(e, "service.checklist")),
+        Some(team) => {
+            Err(ctx.forbid(actor, &format!("{verb} `{item}`"), format!("members of `{team}`, whose requirement it is")))
+        }
+        None => ctx
+            .require_sre(record, actor, &format!("{verb} `{item}`"), false)
+            .map_err(|e| with_action(e, "service.checklist")),
     }
 }
 

@@ -39,8 +39,20 @@ fn org() -> Org {
     }
     org.pipeline = Some(PipelinePolicy::defaults());
     org.checklist = vec![
-        ChecklistItem { id: id("runbooks"), title: "Runbooks for every alert".into(), description: None, required_by: None },
-        ChecklistItem { id: id("docs"), title: "Support docs".into(), description: None, required_by: Some(id("support")) },
+        ChecklistItem {
+            id: id("runbooks"),
+            title: "Runbooks for every alert".into(),
+            description: None,
+            required_by: None,
+            position: 0,
+        },
+        ChecklistItem {
+            id: id("docs"),
+            title: "Support docs".into(),
+            description: None,
+            required_by: Some(id("support")),
+            position: 1,
+        },
     ];
     org
 }
@@ -105,7 +117,11 @@ fn propose_with_links() -> Command {
 #[test]
 fn a_service_walks_from_proposal_to_sre_owned() {
     let mut w = World::new();
-    assert_eq!(w.refused("olu", Command::Propose(Propose::default())), vec!["links", "links"], "questionnaire and definition missing");
+    assert_eq!(
+        w.refused("olu", Command::Propose(Propose::default())),
+        vec!["links", "links"],
+        "questionnaire and definition missing"
+    );
     w.act("olu", propose_with_links());
     assert_eq!(w.record.stage, Stage::Proposed);
     assert_eq!(w.record.proposal.as_ref().unwrap().epic, link("EPIC-1"), "epic comes from the definition");
@@ -119,10 +135,24 @@ fn a_service_walks_from_proposal_to_sre_owned() {
 
     w.act("sam", Command::CompleteItem { item: id("runbooks"), body: CompleteItem { evidence: link("MR-7") } });
     let expires = w.now.checked_add(240.hours()).unwrap();
-    w.act("cee", Command::WaiveItem { item: id("docs"), body: WaiveItem { reason: "docs follow in Q3".into(), expires_at: expires } });
+    w.act(
+        "cee",
+        Command::WaiveItem {
+            item: id("docs"),
+            body: WaiveItem { reason: "docs follow in Q3".into(), expires_at: expires },
+        },
+    );
     let start = w.now;
     w.later(8);
-    w.act("olu", Command::RecordSoak(RecordSoak { started_at: start, ended_at: w.now, result: SoakResult::Passed, link: link("SOAK-1") }));
+    w.act(
+        "olu",
+        Command::RecordSoak(RecordSoak {
+            started_at: start,
+            ended_at: w.now,
+            result: SoakResult::Passed,
+            link: link("SOAK-1"),
+        }),
+    );
     w.act("olu", Command::EnterProduction(EnterProduction::default()));
     assert_eq!(w.record.stage, Stage::Transition);
 
@@ -140,7 +170,10 @@ fn a_service_walks_from_proposal_to_sre_owned() {
 #[test]
 fn only_the_right_people_may_act() {
     let mut w = World::new();
-    assert!(matches!(w.try_do("ada", propose_with_links()), Err(PipelineError::Forbidden(_))), "architects do not propose");
+    assert!(
+        matches!(w.try_do("ada", propose_with_links()), Err(PipelineError::Forbidden(_))),
+        "architects do not propose"
+    );
     w.act("olu", propose_with_links());
     let err = w.try_do("olu", Command::Accept(Accept { priority: "p1".into(), reason: "mine".into() })).unwrap_err();
     assert!(err.to_string().contains("sre-architects"), "{err}");
@@ -149,7 +182,10 @@ fn only_the_right_people_may_act() {
     assert!(matches!(w.try_do("sam", assign.clone()), Err(PipelineError::Forbidden(_))), "members who are not leads");
     w.act("lena", assign);
     let tick = |item: &str| Command::CompleteItem { item: id(item), body: CompleteItem { evidence: link("MR") } };
-    assert!(matches!(w.try_do("olu", tick("runbooks")), Err(PipelineError::Forbidden(_))), "owners do not attest SRE items");
+    assert!(
+        matches!(w.try_do("olu", tick("runbooks")), Err(PipelineError::Forbidden(_))),
+        "owners do not attest SRE items"
+    );
     assert!(matches!(w.try_do("sam", tick("docs")), Err(PipelineError::Forbidden(_))), "another team's requirement");
     assert!(matches!(w.try_do("sam", tick("nope")), Err(PipelineError::NotFound(_))));
 }
@@ -174,13 +210,22 @@ fn an_expired_waiver_blocks_production_again() {
     w.act("ada", Command::Accept(Accept { priority: "p1".into(), reason: "ok".into() }));
     w.act("lena", Command::Assign(Assign { sre_team: id("addon-sre"), scope: "all".into() }));
     let soon = w.now.checked_add(24.hours()).unwrap();
-    for item in ["runbooks"] {
-        w.act("sam", Command::WaiveItem { item: id(item), body: WaiveItem { reason: "later".into(), expires_at: soon } });
-    }
+    w.act(
+        "sam",
+        Command::WaiveItem { item: id("runbooks"), body: WaiveItem { reason: "later".into(), expires_at: soon } },
+    );
     w.act("cee", Command::CompleteItem { item: id("docs"), body: CompleteItem { evidence: link("DOC") } });
     let start = w.now;
     w.later(7);
-    w.act("sam", Command::RecordSoak(RecordSoak { started_at: start, ended_at: w.now, result: SoakResult::Passed, link: link("S") }));
+    w.act(
+        "sam",
+        Command::RecordSoak(RecordSoak {
+            started_at: start,
+            ended_at: w.now,
+            result: SoakResult::Passed,
+            link: link("S"),
+        }),
+    );
     let ctx = Context { org: &w.org, service: &w.service, now: w.now, viability: &w.viability };
     let b = blockers(&ctx, &w.record);
     assert_eq!(b.len(), 1);
@@ -190,7 +235,8 @@ fn an_expired_waiver_blocks_production_again() {
 #[test]
 fn a_short_or_failed_soak_does_not_count_and_owners_self_serve_stage() {
     let mut w = World::new();
-    let deploy = |env: &str| Command::Deploy { environment: env.into(), body: Deploy { version: Some("1.2.0".into()) } };
+    let deploy =
+        |env: &str| Command::Deploy { environment: env.into(), body: Deploy { version: Some("1.2.0".into()) } };
     w.act("olu", deploy("stage"));
     assert_eq!(w.record.stage, Stage::Draft, "self-service does not move the pipeline");
     assert!(matches!(w.try_do("olu", deploy("production")), Err(PipelineError::Invalid { field: "environment", .. })));
@@ -199,7 +245,15 @@ fn a_short_or_failed_soak_does_not_count_and_owners_self_serve_stage() {
     w.act("lena", Command::Assign(Assign { sre_team: id("addon-sre"), scope: "all".into() }));
     let start = w.now;
     w.later(2);
-    w.act("sam", Command::RecordSoak(RecordSoak { started_at: start, ended_at: w.now, result: SoakResult::Passed, link: link("S") }));
+    w.act(
+        "sam",
+        Command::RecordSoak(RecordSoak {
+            started_at: start,
+            ended_at: w.now,
+            result: SoakResult::Passed,
+            link: link("S"),
+        }),
+    );
     let codes = w.refused("sam", Command::EnterProduction(EnterProduction::default()));
     assert!(codes.contains(&"soak"));
     assert_eq!(w.org.pipeline_policy().soak_min, Period::days(7));

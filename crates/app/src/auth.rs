@@ -1,0 +1,106 @@
+//! API tokens: bound to one person, shown once, stored only as a hash.
+
+use crate::{AppError, Baton};
+use baton_core::audit::AuditEntry;
+use baton_core::{PersonId, Timestamp};
+use baton_store::{to_json, NewToken, Token};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// A token just created: `secret` is shown to its owner once and never stored.
+pub struct IssuedToken {
+    pub token: Token,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for IssuedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedToken").field("token", &self.token).field("secret", &"<redacted>").finish()
+    }
+}
+
+/// Tokens carry 256 bits of randomness, so one unsalted SHA-256 is enough: there is
+/// nothing to guess, unlike a password.
+pub fn hash_secret(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::thread_rng().fill_bytes(&mut buf);
+    hex::encode(buf)
+}
+
+impl Baton {
+    /// Creates a token for `person`, who must be defined in the organisation.
+    pub async fn create_token(
+        &self,
+        person: &PersonId,
+        name: &str,
+        expires_at: Option<Timestamp>,
+        actor: &str,
+    ) -> Result<IssuedToken, AppError> {
+        let org = self.org().await?;
+        if !org.people.contains_key(person) {
+            return Err(AppError::NotFound(format!(
+                "no person `{person}` is defined; apply a definition repo that lists them first"
+            )));
+        }
+        let now = self.now();
+        if expires_at.is_some_and(|e| e <= now) {
+            return Err(AppError::Invalid { field: "expires_at".into(), message: "must be in the future".into() });
+        }
+        let id = random_hex(6);
+        let secret = format!("baton_{id}_{}", random_hex(32));
+        let new = NewToken {
+            id: id.clone(),
+            person: person.clone(),
+            name: name.to_owned(),
+            hash: hash_secret(&secret),
+            created_at: now,
+            expires_at,
+        };
+        let audit = AuditEntry {
+            actor: actor.to_owned(),
+            action: "token.create".into(),
+            subject: format!("token/{id}"),
+            reason: None,
+            details: to_json(&serde_json::json!({ "person": person, "name": name, "expires_at": expires_at }))?,
+        };
+        self.store.create_token(&new, audit).await?;
+        let token =
+            Token { id, person: person.clone(), name: name.to_owned(), created_at: now, expires_at, revoked_at: None };
+        Ok(IssuedToken { token, secret })
+    }
+
+    /// The person a bearer secret stands for, if it is a live token of a defined person.
+    pub async fn authenticate(&self, secret: &str) -> Result<PersonId, AppError> {
+        let unknown = || AppError::Unauthenticated("the API token is not valid".into());
+        let token = self.store.token_by_hash(&hash_secret(secret)).await?.ok_or_else(unknown)?;
+        let now = self.now();
+        if token.revoked_at.is_some() {
+            return Err(AppError::Unauthenticated("the API token has been revoked".into()));
+        }
+        if token.expires_at.is_some_and(|e| e <= now) {
+            return Err(AppError::Unauthenticated("the API token has expired".into()));
+        }
+        if !self.org().await?.people.contains_key(&token.person) {
+            return Err(AppError::Unauthenticated(format!(
+                "the API token belongs to `{}`, who is no longer defined",
+                token.person
+            )));
+        }
+        Ok(token.person)
+    }
+
+    pub async fn revoke_token(&self, id: &str, actor: &str) -> Result<(), AppError> {
+        let audit = AuditEntry {
+            actor: actor.to_owned(),
+            action: "token.revoke".into(),
+            subject: format!("token/{id}"),
+            reason: None,
+            details: "{}".into(),
+        };
+        Ok(self.store.revoke_token(id, audit, self.now()).await?)
+    }
+}

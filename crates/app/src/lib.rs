@@ -1,0 +1,56 @@
+//! Baton's use cases, shared by the HTTP API and the CLI.
+//!
+//! Each one reads what it needs from the store, asks `core` to decide, and writes the
+//! outcome together with its audit record. Nothing here decides anything itself; it only
+//! moves data between the store and core, with the time from a [`Clock`].
+#![forbid(unsafe_code)]
+
+mod auth;
+mod clock;
+mod error;
+mod org_cache;
+mod pipeline;
+mod viability;
+
+pub use auth::{hash_secret, IssuedToken};
+pub use clock::{ManualClock, SystemClock};
+pub use error::AppError;
+pub use pipeline::{ApplyReport, ServiceView};
+pub use viability::{ReviewAttestation, ViabilitySource};
+
+use baton_core::Clock;
+use baton_store::Store;
+use org_cache::OrgCache;
+use std::sync::Arc;
+
+/// The application: a store, a clock, and where SLO verdicts come from.
+pub struct Baton {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    viability: Arc<dyn ViabilitySource>,
+    org: OrgCache,
+}
+
+impl Baton {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, viability: Arc<dyn ViabilitySource>) -> Self {
+        Self { store, clock, viability, org: OrgCache::default() }
+    }
+
+    /// With the defaults: the system clock and SLO verdicts attested by SRE reviews.
+    pub fn with_defaults(store: Arc<dyn Store>) -> Self {
+        Self::new(store, Arc::new(SystemClock), Arc::new(ReviewAttestation))
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn now(&self) -> baton_core::Timestamp {
+        self.clock.now()
+    }
+
+    /// The organisation as last applied, reloaded only when another apply happened.
+    pub async fn org(&self) -> Result<Arc<baton_core::Org>, AppError> {
+        self.org.get(&*self.store).await
+    }
+}

@@ -1,0 +1,233 @@
+//! The pipeline use cases: apply definitions, act on a service, read services and the
+//! audit log.
+
+use crate::{AppError, Baton};
+use baton_core::audit::{AuditEntry, ChainBreak, Verifier};
+use baton_core::definition::diff;
+use baton_core::org::{ChecklistItem, ServiceDef};
+use baton_core::pipeline::{blockers, decide, Command, Context, ItemState, ServiceRecord, Stage, Unmet};
+use baton_core::{Change, ChangeKind, Org, PersonId, ServiceId, Timestamp, Viability};
+use baton_store::{to_json, AuditQuery, StoreError};
+use serde::Serialize;
+
+/// What an apply changed (or, dry, would change).
+#[derive(Debug)]
+pub struct ApplyReport {
+    pub changes: Vec<Change>,
+    pub revision: i64,
+    /// Things worth a second look that do not stop the apply.
+    pub warnings: Vec<String>,
+}
+
+impl ApplyReport {
+    pub fn count(&self, kind: ChangeKind) -> usize {
+        self.changes.iter().filter(|c| c.kind == kind).count()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChecklistLine {
+    #[serde(flatten)]
+    pub item: ChecklistItem,
+    pub state: Option<ItemState>,
+    /// Done, or waived and the waiver not yet expired.
+    pub satisfied: bool,
+}
+
+/// One service as the board, the service page and `baton service show` present it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceView {
+    pub definition: ServiceDef,
+    pub stage: Stage,
+    pub phase: &'static str,
+    pub version: i64,
+    pub record: ServiceRecord,
+    /// What stands between the service and its next stage.
+    pub blockers: Vec<Unmet>,
+    pub checklist: Vec<ChecklistLine>,
+    /// The SLO verdict over the transition window, while in transition.
+    pub viability: Option<Viability>,
+}
+
+const RETRIES: usize = 3;
+
+impl Baton {
+    /// What applying `desired` would change, without changing anything.
+    pub async fn plan(&self, desired: &Org) -> Result<ApplyReport, AppError> {
+        let current = self.store.definitions().await?;
+        let changes = diff(&current.value, &desired.definitions());
+        let mut warnings = Vec::new();
+        for c in changes.iter().filter(|c| c.kind == ChangeKind::Removed) {
+            if let baton_core::Definition::Service(s) = &c.definition {
+                if let Some(r) = self.store.service_record(&s.id).await? {
+                    if !r.value.stage.is_terminal() {
+                        warnings.push(format!(
+                            "service `{}` is removed from the definitions while in stage {}; its pipeline record is kept but no longer shown",
+                            s.id, r.value.stage
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(ApplyReport { changes, revision: current.version, warnings })
+    }
+
+    /// Applies `desired` in one transaction, one audit record per change.
+    pub async fn apply(&self, desired: &Org, actor: &str) -> Result<ApplyReport, AppError> {
+        let mut report = self.plan(desired).await?;
+        if !report.changes.is_empty() {
+            report.revision = self.store.apply_definitions(report.revision, &report.changes, actor, self.now()).await?;
+        }
+        Ok(report)
+    }
+
+    async fn viability_for(
+        &self,
+        def: &ServiceDef,
+        record: &ServiceRecord,
+        org: &Org,
+        now: Timestamp,
+    ) -> Result<Option<Viability>, AppError> {
+        let Some(production) = record.production.as_ref().filter(|_| record.stage == Stage::Transition) else {
+            return Ok(None);
+        };
+        // A rolling window: the last `transition_window` of production, or all of it so far.
+        let window = def.transition_window.unwrap_or(org.pipeline_policy().transition_window);
+        let from = now.checked_sub(window.duration()).map_or(production.since, |t| t.max(production.since));
+        Ok(Some(self.viability.viability(def, record, from, now).await?))
+    }
+
+    fn view(
+        org: &Org,
+        def: &ServiceDef,
+        version: i64,
+        record: ServiceRecord,
+        now: Timestamp,
+        viability: Option<Viability>,
+    ) -> ServiceView {
+        let unknown = Viability::Unknown { reason: "not in transition".into() };
+        let ctx = Context { org, service: def, now, viability: viability.as_ref().unwrap_or(&unknown) };
+        let blockers = blockers(&ctx, &record);
+        let checklist = org
+            .checklist
+            .iter()
+            .map(|item| {
+                let state = record.items.get(&item.id).cloned();
+                let satisfied = match &state {
+                    Some(ItemState::Done { .. }) => true,
+                    Some(ItemState::Waived { expires_at, .. }) => *expires_at > now,
+                    None => false,
+                };
+                ChecklistLine { item: item.clone(), state, satisfied }
+            })
+            .collect();
+        ServiceView {
+            definition: def.clone(),
+            stage: record.stage,
+            phase: record.stage.phase(),
+            version,
+            record,
+            blockers,
+            checklist,
+            viability,
+        }
+    }
+
+    pub async fn service(&self, id: &ServiceId) -> Result<ServiceView, AppError> {
+        let org = self.org().await?;
+        let def = org.services.get(id).ok_or_else(|| AppError::NotFound(format!("no service `{id}` is defined")))?;
+        let stored = self.store.service_record(id).await?;
+        let (version, record) = stored.map_or((0, ServiceRecord::default()), |v| (v.version, v.value));
+        let now = self.now();
+        let viability = self.viability_for(def, &record, &org, now).await?;
+        Ok(Self::view(&org, def, version, record, now, viability))
+    }
+
+    /// Every defined service, in id order.
+    pub async fn services(&self) -> Result<Vec<ServiceView>, AppError> {
+        let org = self.org().await?;
+        let mut records: std::collections::BTreeMap<_, _> = self.store.service_records().await?.into_iter().collect();
+        let now = self.now();
+        let mut out = Vec::with_capacity(org.services.len());
+        for (id, def) in &org.services {
+            let (version, record) = records.remove(id).map_or((0, ServiceRecord::default()), |v| (v.version, v.value));
+            let viability = self.viability_for(def, &record, &org, now).await?;
+            out.push(Self::view(&org, def, version, record, now, viability));
+        }
+        Ok(out)
+    }
+
+    /// Carries out `command` on service `id` for `actor`, recording it in the audit log in
+    /// the same transaction. A concurrent change is retried from a fresh read, so the
+    /// decision is always made on what is stored.
+    pub async fn act(&self, id: &ServiceId, actor: &PersonId, command: Command) -> Result<ServiceView, AppError> {
+        for attempt in 1..=RETRIES {
+            let org = self.org().await?;
+            if !org.people.contains_key(actor) {
+                return Err(AppError::Unauthenticated(format!(
+                    "`{actor}` is not a person defined in the organisation"
+                )));
+            }
+            let def =
+                org.services.get(id).ok_or_else(|| AppError::NotFound(format!("no service `{id}` is defined")))?;
+            let stored = self.store.service_record(id).await?;
+            let (version, record) = stored.map_or((0, ServiceRecord::default()), |v| (v.version, v.value));
+            let now = self.now();
+            let viability = self.viability_for(def, &record, &org, now).await?;
+            let unknown = Viability::Unknown { reason: "the service is not in its transition period".into() };
+            let ctx = Context { org: &org, service: def, now, viability: viability.as_ref().unwrap_or(&unknown) };
+            let outcome = decide(&ctx, &record, actor, &command)?;
+            // The handover's evidence is part of what was agreed: keep it with the command.
+            let details = match &command {
+                Command::HandOver(_) => to_json(&serde_json::json!({ "command": &command, "viability": &viability }))?,
+                _ => to_json(&command)?,
+            };
+            let audit = AuditEntry {
+                actor: actor.to_string(),
+                action: command.action().to_owned(),
+                subject: format!("service/{id}"),
+                reason: command.reason().map(str::to_owned),
+                details,
+            };
+            match self.store.save_service_record(id, version, &outcome.record, audit, now).await {
+                Ok(new_version) => {
+                    if let Some((from, to)) = outcome.moved {
+                        tracing::info!(service = %id, %actor, %from, %to, "service moved");
+                    }
+                    let viability = self.viability_for(def, &outcome.record, &org, now).await?;
+                    return Ok(Self::view(&org, def, new_version, outcome.record, now, viability));
+                }
+                Err(StoreError::Conflict(_)) if attempt < RETRIES => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        unreachable!("the last attempt returns")
+    }
+
+    /// Audit records about `subject`, newest first.
+    pub async fn history(&self, subject: &str, limit: i64) -> Result<Vec<baton_core::audit::AuditRecord>, AppError> {
+        let q = AuditQuery { subject: Some(subject.to_owned()), limit, newest_first: true, ..Default::default() };
+        Ok(self.store.audit(&q).await?)
+    }
+
+    /// Walks the whole audit log. `Ok(Ok(n))`: n records verified; `Ok(Err(b))`: the chain
+    /// is broken at `b.first_bad()`.
+    pub async fn verify_audit(&self) -> Result<Result<u64, ChainBreak>, AppError> {
+        // Read the head first: records appended during the walk are then simply beyond it.
+        let head = self.store.audit_head().await?;
+        let mut verifier = Verifier::default();
+        let mut after = 0;
+        let last = head.as_ref().map_or(0, |h| h.seq);
+        while after < last {
+            let page = self.store.audit(&AuditQuery { after_seq: after, limit: 1000, ..Default::default() }).await?;
+            let Some(end) = page.last().map(|r| r.seq) else { break };
+            for r in page.iter().take_while(|r| r.seq <= last) {
+                if let Err(b) = verifier.push(r) {
+                    return Ok(Err(b));
+                }
+            }
+            after = end;
+        }
+        Ok(verifier.finish(head.as_ref()))
+    }
+}

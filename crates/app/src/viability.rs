@@ -1,0 +1,48 @@
+//! Where the handover's SLO verdict comes from.
+//!
+//! The pipeline's rules take the verdict as a value; this trait is the seam the SLO
+//! engine plugs into. Until it does, [`ReviewAttestation`] reads the verdict an SRE
+//! recorded in their review of the SLOs and SOPs, which is how teams decide today.
+
+use crate::AppError;
+use async_trait::async_trait;
+use baton_core::org::ServiceDef;
+use baton_core::pipeline::ServiceRecord;
+use baton_core::{Timestamp, Viability};
+
+#[async_trait]
+pub trait ViabilitySource: Send + Sync {
+    /// Whether `service` met its SLOs over `[from, to)`.
+    async fn viability(
+        &self,
+        service: &ServiceDef,
+        record: &ServiceRecord,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Viability, AppError>;
+}
+
+/// The verdict of the latest SRE review recorded during the transition period.
+pub struct ReviewAttestation;
+
+#[async_trait]
+impl ViabilitySource for ReviewAttestation {
+    async fn viability(
+        &self,
+        _: &ServiceDef,
+        record: &ServiceRecord,
+        from: Timestamp,
+        _to: Timestamp,
+    ) -> Result<Viability, AppError> {
+        let review = record.review.as_ref().filter(|r| r.signed.at >= from);
+        Ok(match review {
+            Some(r) if r.slos_met => {
+                Viability::Met { evidence: format!("attested by {} in their review ({})", r.signed.by, r.evidence) }
+            }
+            Some(r) => Viability::NotMet {
+                reason: format!("the review by {} found them not met ({})", r.signed.by, r.evidence),
+            },
+            None => Viability::Unknown { reason: "no SRE review during the transition has attested them".into() },
+        })
+    }
+}

@@ -1,0 +1,27 @@
+//! One module per group of commands; each only moves data between the CLI and `baton_app`.
+
+mod audit;
+pub mod definitions;
+pub mod serve;
+mod service;
+mod token;
+
+use crate::cli::{Cli, Command};
+use std::process::ExitCode;
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Validate { dir } => Ok(definitions::validate(&dir)),
+        Command::Apply { dir, dry_run, actor, db } => definitions::apply(&dir, dry_run, actor, db).await,
+        Command::Serve { config, listen, db } => serve::serve(config, listen, db).await,
+        Command::Demo { config, listen, db, no_serve } => crate::demo::run(config, listen, db, no_serve).await,
+        Command::Service(c) => service::run(c).await,
+        Command::Audit(c) => audit::run(c).await,
+        Command::Token(c) => token::run(c).await,
+    }
+}
+
+/// Who the audit log records for commands typed at a terminal.
+pub fn cli_actor() -> String {
+    format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()))
+}

@@ -1,0 +1,55 @@
+//! `baton serve`.
+
+use super::definitions::{load_or_report, print_report};
+use crate::cli::Db;
+use anyhow::{bail, Context, Result};
+use baton_app::Baton;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+pub async fn serve(config: Option<PathBuf>, listen: SocketAddr, db: Db) -> Result<ExitCode> {
+    let store = crate::db::open(db.db.as_deref()).await?;
+    let baton = Arc::new(Baton::with_defaults(store));
+    if let Some(dir) = config {
+        let (Some(org), _) = load_or_report(&dir) else {
+            bail!("the definition repo {} has errors; nothing was applied", dir.display())
+        };
+        print_report(&baton.apply(&org, "system:serve").await?, false);
+    }
+    run_server(baton, listen).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Binds, says where, and serves until Ctrl-C or SIGTERM; in-flight requests finish.
+pub async fn run_server(baton: Arc<Baton>, listen: SocketAddr) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen} (is it in use? try --listen 127.0.0.1:0)"))?;
+    let addr = listener.local_addr()?;
+    println!("Baton is serving on http://{addr}/ ({} store)", baton.store().backend());
+    tracing::info!(%addr, "serving");
+    baton_web::serve(listener, baton_web::router(baton), shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

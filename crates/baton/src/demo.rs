@@ -1,0 +1,284 @@
+//! `baton demo`: the example organisation on a fresh SQLite store, with a history played
+//! through the real pipeline rules at past instants, and tokens to try the API with.
+
+use crate::commands::definitions::{load_or_report, print_report};
+use anyhow::{bail, Context, Result};
+use baton_app::{Baton, ManualClock, ReviewAttestation};
+use baton_core::org::Org;
+use baton_core::pipeline::*;
+use baton_core::{Link, PersonId, ServiceId, TeamId, Timestamp};
+use jiff::SignedDuration;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// The people the demo prints tokens for, and what each can try.
+const PERSONAS: [(&str, &str); 6] = [
+    ("helga.marchetti", "architect: accept or reject inkwell-notebooks, which waits for a decision"),
+    ("aoife.delacroix", "addon-sre lead: assign keyring, accepted and waiting, to an SRE team"),
+    ("beatriz.nakamura", "addon-sre engineer: review streamhub-connect's SLOs, hand its pager over"),
+    ("jonas.achterberg", "platform-sre engineer: work lumen-metrics' checklist"),
+    ("noor.castellano", "streamhub-dev owner: propose, deploy to stage, retire"),
+    ("leila.fontaine", "inkwell-dev owner"),
+];
+
+fn default_config() -> PathBuf {
+    let local = PathBuf::from("examples/org");
+    if local.is_dir() {
+        local
+    } else {
+        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/org"))
+    }
+}
+
+pub async fn run(config: Option<PathBuf>, listen: SocketAddr, db: Option<String>, no_serve: bool) -> Result<ExitCode> {
+    let dir = config.unwrap_or_else(default_config);
+    let (Some(org), _) = load_or_report(&dir) else { bail!("the definition repo {} has errors", dir.display()) };
+    let url = match db {
+        Some(url) => url,
+        None => {
+            let path = crate::db::data_dir().join("demo.db");
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+            format!("sqlite://{}", path.display())
+        }
+    };
+    let store = crate::db::open(Some(&url)).await?;
+    let now = Timestamp::now();
+    let clock = Arc::new(ManualClock::new(now));
+    let seeder = Baton::new(store.clone(), clock.clone(), Arc::new(ReviewAttestation));
+    clock.set(days_before(now, 140.0));
+    print_report(&seeder.apply(&org, "system:demo").await?, false);
+    if store.service_records().await?.is_empty() {
+        let steps = history(&org, now)?;
+        let n = steps.len();
+        for step in steps {
+            clock.set(days_before(now, step.days_ago));
+            let id = ServiceId::parse(step.service)?;
+            seeder
+                .act(&id, &PersonId::parse(step.actor)?, step.command)
+                .await
+                .with_context(|| format!("demo step on {id} by {}", step.actor))?;
+        }
+        println!("played {n} pipeline steps of the example organisation's history");
+    }
+    clock.set(now);
+    println!("\nAPI tokens (send as `Authorization: Bearer TOKEN`):");
+    for (person, role) in PERSONAS {
+        let issued = seeder.create_token(&PersonId::parse(person)?, "demo", None, "system:demo").await?;
+        println!("  {person:<18} {}\n  {:<18} {role}", issued.secret, "");
+    }
+    println!("\nstore: {url}");
+    if no_serve {
+        return Ok(ExitCode::SUCCESS);
+    }
+    crate::commands::serve::run_server(Arc::new(Baton::with_defaults(store)), listen).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn days_before(now: Timestamp, days: f64) -> Timestamp {
+    now.saturating_sub(SignedDuration::from_secs_f64(days * 86_400.0)).expect("no calendar units")
+}
+
+struct Step {
+    days_ago: f64,
+    service: &'static str,
+    actor: &'static str,
+    command: Command,
+}
+
+fn link(path: &str) -> Link {
+    Link::parse(&format!("https://tracker.example.com/{path}")).expect("valid link")
+}
+
+fn reason(r: &str) -> Reasoned {
+    Reasoned { reason: r.into() }
+}
+
+/// Somebody allowed to attest `item`: the SRE engineer, or a member of the team whose
+/// requirement it is.
+fn attester(org: &Org, required_by: &Option<TeamId>, sre: &'static str) -> Result<&'static str> {
+    let Some(team) = required_by else { return Ok(sre) };
+    let member = org.teams.get(team).and_then(|t| t.members.first()).context("requirement team has members")?;
+    Ok(Box::leak(member.to_string().into_boxed_str()))
+}
+
+/// Works the whole checklist of `service`, one item a day from `from_days_ago`.
+fn checklist(
+    org: &Org,
+    steps: &mut Vec<Step>,
+    service: &'static str,
+    sre: &'static str,
+    from_days_ago: f64,
+    only: usize,
+) -> Result<()> {
+    for (i, item) in org.checklist.iter().take(only).enumerate() {
+        let actor = attester(org, &item.required_by, sre)?;
+        let command = Command::CompleteItem {
+            item: item.id.clone(),
+            body: CompleteItem { evidence: link(&format!("{service}/MR-{}", 100 + i)) },
+        };
+        steps.push(Step { days_ago: from_days_ago - i as f64 * 0.7, service, actor, command });
+    }
+    Ok(())
+}
+
+/// The example organisation's story, every step a real pipeline command.
+fn history(org: &Org, now: Timestamp) -> Result<Vec<Step>> {
+    let mut s = Vec::new();
+    let mut step = |days_ago: f64, service: &'static str, actor: &'static str, command: Command| {
+        s.push(Step { days_ago, service, actor, command })
+    };
+
+    // streamhub: the whole way, SRE holds the pager.
+    step(130.0, "streamhub", "noor.castellano", Command::Propose(Propose::default()));
+    step(
+        127.0,
+        "streamhub",
+        "helga.marchetti",
+        Command::Accept(Accept {
+            priority: "p1".into(),
+            reason: "Core streaming addon; most tenants have asked for it".into(),
+        }),
+    );
+    step(
+        125.0,
+        "streamhub",
+        "aoife.delacroix",
+        Command::Assign(Assign {
+            sre_team: TeamId::parse("addon-sre")?,
+            scope: "Alert routing and runbooks, produce/consume latency SLOs, upgrade testing".into(),
+        }),
+    );
+    step(
+        88.0,
+        "streamhub",
+        "noor.castellano",
+        Command::EnterProduction(EnterProduction { link: Some(link("streamhub/DEPLOY-1")) }),
+    );
+    step(
+        59.5,
+        "streamhub",
+        "beatriz.nakamura",
+        Command::RecordReview(RecordReview {
+            slos_met: true,
+            evidence: link("streamhub/SLO-REVIEW"),
+            notes: Some("Latency SLO at 99.93% over 28d; SOPs cover every paging alert".into()),
+        }),
+    );
+    step(
+        59.0,
+        "streamhub",
+        "aoife.delacroix",
+        Command::HandOver(reason("SLOs met over the 28-day window; SOPs reviewed")),
+    );
+
+    // streamhub-connect: in production, proving itself over its 21-day window.
+    step(70.0, "streamhub-connect", "noor.castellano", Command::Propose(Propose::default()));
+    step(
+        68.0,
+        "streamhub-connect",
+        "sunita.varga",
+        Command::Accept(Accept {
+            priority: "p2".into(),
+            reason: "Connectors extend streamhub; same team, same platform".into(),
+        }),
+    );
+    step(
+        66.0,
+        "streamhub-connect",
+        "aoife.delacroix",
+        Command::Assign(Assign {
+            sre_team: TeamId::parse("addon-sre")?,
+            scope: "Connector health alerts, SLOs per connector class".into(),
+        }),
+    );
+    step(12.0, "streamhub-connect", "noor.castellano", Command::EnterProduction(EnterProduction::default()));
+
+    // lumen-metrics: onboarding, checklist half done, one item waived.
+    step(40.0, "lumen-metrics", "oskar.mbeki", Command::Propose(Propose::default()));
+    step(
+        38.0,
+        "lumen-metrics",
+        "helga.marchetti",
+        Command::Accept(Accept { priority: "p1".into(), reason: "Needed by every tenant dashboard".into() }),
+    );
+    step(
+        35.0,
+        "lumen-metrics",
+        "marta.oyelaran",
+        Command::Assign(Assign {
+            sre_team: TeamId::parse("platform-sre")?,
+            scope: "Ingest SLOs, retention, backup and restore".into(),
+        }),
+    );
+    step(
+        20.0,
+        "lumen-metrics",
+        "oskar.mbeki",
+        Command::Deploy { environment: "stage".into(), body: Deploy { version: Some("0.9.2".into()) } },
+    );
+
+    // keyring: accepted, waiting for a team. inkwell-notebooks: waiting for the architects.
+    step(20.0, "keyring", "grace.okoro", Command::Propose(Propose::default()));
+    step(
+        15.0,
+        "keyring",
+        "rafael.okonkwo",
+        Command::Accept(Accept { priority: "p2".into(), reason: "Secrets for addons; security review early".into() }),
+    );
+    step(
+        3.0,
+        "inkwell-notebooks",
+        "leila.fontaine",
+        Command::Propose(Propose { questionnaire: Some(link("inkwell/QUESTIONNAIRE")), ..Default::default() }),
+    );
+
+    // ferry: rejected. tenant-insights: an owner prototyping on integration before proposing.
+    step(50.0, "ferry", "grace.okoro", Command::Propose(Propose::default()));
+    step(
+        45.0,
+        "ferry",
+        "sunita.varga",
+        Command::Reject(reason("Duplicates streamhub-connect; fold it into that service")),
+    );
+    step(
+        5.0,
+        "tenant-insights",
+        "oskar.mbeki",
+        Command::Deploy { environment: "integration".into(), body: Deploy { version: Some("0.1.0".into()) } },
+    );
+
+    checklist(org, &mut s, "streamhub", "beatriz.nakamura", 120.0, usize::MAX)?;
+    checklist(org, &mut s, "streamhub-connect", "beatriz.nakamura", 60.0, usize::MAX)?;
+    checklist(org, &mut s, "lumen-metrics", "jonas.achterberg", 30.0, org.checklist.len() / 2)?;
+    for (service, started, ended) in [("streamhub", 100.0, 90.0), ("streamhub-connect", 30.0, 20.0)] {
+        let command = Command::RecordSoak(RecordSoak {
+            started_at: days_before(now, started),
+            ended_at: days_before(now, ended),
+            result: SoakResult::Passed,
+            link: link(&format!("{service}/SOAK")),
+        });
+        s.push(Step { days_ago: ended, service, actor: "beatriz.nakamura", command });
+    }
+    if let Some(last) = org.checklist.last() {
+        let expires = now.saturating_add(SignedDuration::from_hours(30 * 24)).expect("no calendar units");
+        let actor = attester(org, &last.required_by, "jonas.achterberg")?;
+        s.push(Step {
+            days_ago: 10.0,
+            service: "lumen-metrics",
+            actor,
+            command: Command::WaiveItem {
+                item: last.id.clone(),
+                body: WaiveItem {
+                    reason: "Owner team on leave until next month; tracked in LUMEN-88".into(),
+                    expires_at: expires,
+                },
+            },
+        });
+    }
+    s.sort_by(|a, b| b.days_ago.total_cmp(&a.days_ago));
+    Ok(s)
+}

@@ -1,0 +1,22 @@
+//! The example organisation shipped in `examples/org` (which `baton demo` loads) is a
+//! valid definition repo and covers every role the process needs.
+
+use baton_config::load;
+use baton_core::org::{Area, TeamKind};
+use std::path::Path;
+
+#[test]
+fn the_example_organisation_loads_without_problems() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/org");
+    let loaded = load(&root);
+    let msgs: Vec<String> = loaded.diagnostics.iter().map(|d| d.to_string()).collect();
+    assert!(msgs.is_empty(), "{msgs:#?}");
+    let org = loaded.org.expect("an organisation when there are no diagnostics");
+    assert!(org.services.len() >= 4, "{} services", org.services.len());
+    let sre_teams = org.teams.values().filter(|t| t.kind == TeamKind::Sre).count();
+    assert!(sre_teams >= 2, "{sre_teams} SRE teams");
+    for area in [Area::ServiceSupport, Area::PmBusiness, Area::SpecTechnical] {
+        assert!(org.teams.values().any(|t| t.area == Some(area)), "no team in {area:?}");
+    }
+    assert!(org.checklist.len() >= 8, "{} checklist items", org.checklist.len());
+}

@@ -1,0 +1,55 @@
+use maud::{html, Markup, DOCTYPE};
+
+const STYLE: &str = r#"
+:root { --fg:#1d2329; --muted:#5b6670; --line:#d9dee3; --bg:#f6f7f9; --card:#fff; --accent:#1f5fbf;
+        --ok:#1e7b45; --warn:#9a6200; --bad:#b3261e; }
+* { box-sizing: border-box; }
+body { margin:0; font:15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color:var(--fg); background:var(--bg); }
+header { background:#14202e; color:#fff; padding:.6rem 1rem; display:flex; gap:1.2rem; align-items:center; flex-wrap:wrap; }
+header a { color:#fff; text-decoration:none; } header .brand { font-weight:700; letter-spacing:.02em; }
+main { padding:1rem; max-width:1400px; margin:0 auto; }
+a { color:var(--accent); }
+h1 { font-size:1.4rem; margin:.2rem 0 1rem; } h2 { font-size:1.1rem; margin:1.4rem 0 .5rem; }
+.board { display:grid; grid-template-columns:repeat(auto-fit, minmax(210px, 1fr)); gap:.8rem; align-items:start; }
+.column { background:#eceff3; border-radius:8px; padding:.5rem; }
+.column h2 { margin:.2rem .3rem .5rem; font-size:.95rem; text-transform:uppercase; letter-spacing:.04em; color:var(--muted); }
+.card { background:var(--card); border:1px solid var(--line); border-radius:6px; padding:.55rem .65rem; margin-bottom:.5rem; }
+.card a.name { font-weight:600; text-decoration:none; }
+.meta { color:var(--muted); font-size:.85rem; }
+.blocker { font-size:.85rem; color:var(--warn); margin-top:.3rem; }
+.empty { color:var(--muted); font-style:italic; padding:.3rem; }
+.pill { display:inline-block; border-radius:999px; padding:0 .5rem; font-size:.8rem; background:#e4e9f2; }
+.stage-sre-owned { background:#d8f0e2; } .stage-rejected, .stage-retired { background:#f3dcdc; }
+table { border-collapse:collapse; width:100%; background:var(--card); }
+th, td { text-align:left; padding:.4rem .5rem; border-bottom:1px solid var(--line); vertical-align:top; }
+th { font-size:.85rem; color:var(--muted); font-weight:600; }
+.ok { color:var(--ok); } .bad { color:var(--bad); } .warn { color:var(--warn); }
+dl { display:grid; grid-template-columns:max-content 1fr; gap:.2rem 1rem; } dt { color:var(--muted); } dd { margin:0; }
+.scroll { overflow-x:auto; }
+@media (max-width:600px) { main { padding:.6rem; } th, td { padding:.3rem; } }
+"#;
+
+pub fn page(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · Baton" }
+                style { (maud::PreEscaped(STYLE)) }
+            }
+            body {
+                header {
+                    a.brand href="/" { "Baton" }
+                    a href="/" { "Pipeline" }
+                }
+                main { (body) }
+            }
+        }
+    }
+}
+
+pub fn when(t: baton_core::Timestamp) -> String {
+    t.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}

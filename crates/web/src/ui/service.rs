@@ -1,0 +1,96 @@
+//! One service: where it stands, what blocks it, its checklist and its history.
+
+use super::layout::when;
+use super::PageError;
+use crate::AppState;
+use axum::extract::{Path, State};
+use baton_app::AppError;
+use baton_core::pipeline::ItemState;
+use baton_core::{ServiceId, Viability};
+use maud::{html, Markup};
+
+pub async fn page(State(s): State<AppState>, Path(id): Path<String>) -> Result<Markup, PageError> {
+    let id = ServiceId::parse(&id).map_err(|_| AppError::NotFound(format!("no service `{id}` is defined")))?;
+    let v = s.baton.service(&id).await?;
+    let history = s.baton.history(&format!("service/{id}"), 50).await?;
+    let d = &v.definition;
+    let r = &v.record;
+    let body = html! {
+        h1 { (d.name) " " span class={ "pill stage-" (v.stage) } { (v.stage) } }
+        @if let Some(desc) = &d.description { p { (desc) } }
+        dl {
+            dt { "Owner team" } dd { (d.owner_team) }
+            dt { "SRE team" } dd { @if let Some(t) = r.sre_team() { (t) } @else { span.meta { "not assigned" } } }
+            dt { "Priority" } dd { @if let Some(p) = r.priority() { (p) } @else { span.meta { "not set" } } }
+            @if let Some(a) = &r.assignment { dt { "Scope" } dd { (a.scope) } }
+            @if let Some(p) = &r.proposal {
+                dt { "Epic" } dd { a href=(p.epic) { (p.epic) } }
+                dt { "Questionnaire" } dd { a href=(p.questionnaire) { (p.questionnaire) } }
+                dt { "Service definition" } dd { a href=(p.service_definition) { (p.service_definition) } }
+            }
+            @if let Some(p) = &r.production { dt { "In production since" } dd { (when(p.since)) } }
+            @if let Some(h) = &r.handover { dt { "Pager handed over" } dd { (when(h.at)) " by " (h.by) } }
+            @if d.internal_only { dt { "Internal only" } dd { "yes" } }
+        }
+        h2 { "What it needs next" }
+        @if v.blockers.is_empty() { p.ok { "Nothing: no further step is pending." } }
+        ul { @for b in &v.blockers { li.warn { (b.message) } } }
+        @if let Some(via) = &v.viability {
+            p { "SLO verdict: "
+                @match via {
+                    Viability::Met { evidence } => span.ok { "met — " (evidence) },
+                    Viability::NotMet { reason } => span.bad { "not met — " (reason) },
+                    Viability::Unknown { reason } => span.warn { "unknown — " (reason) },
+                }
+            }
+        }
+        h2 { "Acceptance checklist and additional requirements" }
+        @if v.checklist.is_empty() { p.empty { "The organisation defines no checklist." } }
+        @else {
+            div.scroll { table {
+                tr { th { "Item" } th { "Required by" } th { "Status" } }
+                @for line in &v.checklist {
+                    tr {
+                        td { (line.item.title) br; span.meta { (line.item.id) } }
+                        td { @if let Some(t) = &line.item.required_by { (t) } @else { "SRE team" } }
+                        td {
+                            @match &line.state {
+                                Some(ItemState::Done { evidence, signed }) => span.ok { "done by " (signed.by) " · " a href=(evidence) { "evidence" } },
+                                Some(ItemState::Waived { reason, expires_at, signed }) => {
+                                    span class=(if line.satisfied { "warn" } else { "bad" }) {
+                                        "waived by " (signed.by) " until " (when(*expires_at)) ": " (reason)
+                                    }
+                                }
+                                None => span.meta { "open" },
+                            }
+                        }
+                    }
+                }
+            } }
+        }
+        @if let Some(soak) = &r.soak {
+            h2 { "Soak test" }
+            p { (when(soak.started_at)) " → " (when(soak.ended_at)) ": "
+                span class=(if soak.result == baton_core::pipeline::SoakResult::Passed { "ok" } else { "bad" }) { (format!("{:?}", soak.result).to_lowercase()) }
+                " · " a href=(soak.link) { "report" } }
+        }
+        h2 { "Stage history" }
+        @if r.history.is_empty() { p.empty { "Not yet proposed." } }
+        @else {
+            div.scroll { table {
+                tr { th { "When" } th { "Move" } th { "Who" } th { "Why" } }
+                @for h in r.history.iter().rev() {
+                    tr { td { (when(h.signed.at)) } td { (h.from) " → " (h.to) } td { (h.signed.by) } td { (h.reason.as_deref().unwrap_or("")) } }
+                }
+            } }
+        }
+        h2 { "Audit trail" }
+        div.scroll { table {
+            tr { th { "#" } th { "When" } th { "Who" } th { "Action" } th { "Reason" } }
+            @for a in &history {
+                tr { td { (a.seq) } td { (when(a.at)) } td { (a.entry.actor) } td { (a.entry.action) } td { (a.entry.reason.as_deref().unwrap_or("")) } }
+            }
+        } }
+    };
+    Ok(super::layout::page(&d.name, body))
+}
