@@ -7,6 +7,27 @@ use baton_store::{to_json, NewToken, Token};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+/// The built-in administrator: not a person of the organisation, so it belongs to no
+/// team and takes no pipeline step; it manages tokens. The first start prints its token.
+pub const ADMIN: &str = "admin";
+
+/// Who a valid token stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    Person(PersonId),
+    Admin,
+}
+
+impl Principal {
+    /// The actor name recorded in the audit log.
+    pub fn actor(&self) -> String {
+        match self {
+            Principal::Person(p) => p.to_string(),
+            Principal::Admin => ADMIN.to_owned(),
+        }
+    }
+}
+
 /// A token just created: `secret` is shown to its owner once and never stored.
 pub struct IssuedToken {
     pub token: Token,
@@ -73,8 +94,18 @@ impl Baton {
         Ok(IssuedToken { token, secret })
     }
 
-    /// The person a bearer secret stands for, if it is a live token of a defined person.
-    pub async fn authenticate(&self, secret: &str) -> Result<PersonId, AppError> {
+    /// On first start (no token exists at all) creates the admin token and returns its
+    /// secret, to be printed once; afterwards `None`.
+    pub async fn first_start_admin_token(&self) -> Result<Option<IssuedToken>, AppError> {
+        if !self.store.tokens().await?.is_empty() {
+            return Ok(None);
+        }
+        let admin = PersonId::parse(ADMIN).expect("valid id");
+        Ok(Some(self.create_token(&admin, "first start", None, "system:first-start").await?))
+    }
+
+    /// Who a bearer secret stands for, if it is a live token.
+    pub async fn authenticate(&self, secret: &str) -> Result<Principal, AppError> {
         let unknown = || AppError::Unauthenticated("the API token is not valid".into());
         let token = self.store.token_by_hash(&hash_secret(secret)).await?.ok_or_else(unknown)?;
         let now = self.now();
@@ -84,13 +115,16 @@ impl Baton {
         if token.expires_at.is_some_and(|e| e <= now) {
             return Err(AppError::Unauthenticated("the API token has expired".into()));
         }
+        if token.person.as_str() == ADMIN {
+            return Ok(Principal::Admin);
+        }
         if !self.org().await?.people.contains_key(&token.person) {
             return Err(AppError::Unauthenticated(format!(
                 "the API token belongs to `{}`, who is no longer defined",
                 token.person
             )));
         }
-        Ok(token.person)
+        Ok(Principal::Person(token.person))
     }
 
     pub async fn revoke_token(&self, id: &str, actor: &str) -> Result<(), AppError> {
@@ -102,5 +136,43 @@ impl Baton {
             details: "{}".into(),
         };
         Ok(self.store.revoke_token(id, audit, self.now()).await?)
+    }
+
+    /// Tokens the caller may see: all for the admin, their own for a person.
+    pub async fn tokens_for(&self, who: &Principal) -> Result<Vec<Token>, AppError> {
+        let mut tokens = self.store.tokens().await?;
+        if let Principal::Person(p) = who {
+            tokens.retain(|t| &t.person == p);
+        }
+        Ok(tokens)
+    }
+
+    /// The admin creates tokens for anyone; a person only for themselves.
+    pub async fn create_token_as(
+        &self,
+        who: &Principal,
+        person: &PersonId,
+        name: &str,
+        expires_at: Option<Timestamp>,
+    ) -> Result<IssuedToken, AppError> {
+        if let Principal::Person(p) = who {
+            if p != person {
+                return Err(AppError::Forbidden(format!("{p} may create tokens only for themselves; the admin creates them for others")));
+            }
+        }
+        if name.trim().is_empty() || name.chars().count() > 100 {
+            return Err(AppError::Invalid { field: "name".into(), message: "must be 1 to 100 characters".into() });
+        }
+        self.create_token(person, name, expires_at, &who.actor()).await
+    }
+
+    /// The admin revokes any token; a person only their own.
+    pub async fn revoke_token_as(&self, who: &Principal, id: &str) -> Result<(), AppError> {
+        let tokens = self.tokens_for(who).await?;
+        if !tokens.iter().any(|t| t.id == id) {
+            // Someone else's token is reported like a missing one: ids are not disclosed.
+            return Err(AppError::NotFound(format!("no token `{id}` of yours")));
+        }
+        self.revoke_token(id, &who.actor()).await
     }
 }

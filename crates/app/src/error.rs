@@ -10,6 +10,9 @@ pub enum AppError {
     Pipeline(#[from] PipelineError),
     #[error("{0}")]
     NotFound(String),
+    /// Authenticated, but this caller may not do this.
+    #[error("{0}")]
+    Forbidden(String),
     /// No credentials, or credentials that are unknown, expired or revoked.
     #[error("{0}")]
     Unauthenticated(String),

@@ -12,7 +12,7 @@ mod org_cache;
 mod pipeline;
 mod viability;
 
-pub use auth::{hash_secret, IssuedToken};
+pub use auth::{hash_secret, IssuedToken, Principal, ADMIN};
 pub use clock::{ManualClock, SystemClock};
 pub use error::AppError;
 pub use pipeline::{ApplyReport, ServiceView};

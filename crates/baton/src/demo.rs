@@ -65,6 +65,8 @@ pub async fn run(config: Option<PathBuf>, listen: SocketAddr, db: Option<String>
         println!("played {n} pipeline steps of the example organisation's history");
     }
     clock.set(now);
+    println!();
+    crate::commands::serve::print_first_start_token(&seeder).await?;
     println!("\nAPI tokens (send as `Authorization: Bearer TOKEN`):");
     for (person, role) in PERSONAS {
         let issued = seeder.create_token(&PersonId::parse(person)?, "demo", None, "system:demo").await?;

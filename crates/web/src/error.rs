@@ -35,6 +35,7 @@ impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match e {
             AppError::Unauthenticated(m) => Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", m),
+            AppError::Forbidden(m) => Self::new(StatusCode::FORBIDDEN, "forbidden", m),
             AppError::NotFound(m) => Self::new(StatusCode::NOT_FOUND, "not_found", m),
             AppError::Invalid { field, message } => Self::invalid(field, message),
             AppError::Pipeline(p) => match p {

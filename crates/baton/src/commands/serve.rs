@@ -18,8 +18,18 @@ pub async fn serve(config: Option<PathBuf>, listen: SocketAddr, db: Db) -> Resul
         };
         print_report(&baton.apply(&org, "system:serve").await?, false);
     }
+    print_first_start_token(&baton).await?;
     run_server(baton, listen).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// On a store with no token at all, creates the admin token and prints it, once.
+pub async fn print_first_start_token(baton: &Baton) -> Result<()> {
+    if let Some(issued) = baton.first_start_admin_token().await? {
+        println!("first start: the admin token (shown once; it manages tokens, see `baton token --help`):");
+        println!("  admin              {}", issued.secret);
+    }
+    Ok(())
 }
 
 /// Binds, says where, and serves until Ctrl-C or SIGTERM; in-flight requests finish.

@@ -5,10 +5,12 @@ mod audit;
 mod ops;
 mod org;
 mod services;
+mod tokens;
 
 use crate::AppState;
 use axum::Router;
 
 pub fn routes() -> Router<AppState> {
     Router::new().merge(services::routes()).merge(audit::routes()).merge(org::routes()).merge(ops::routes())
+        .merge(tokens::routes())
 }
