@@ -10,12 +10,14 @@ mod clock;
 mod error;
 mod org_cache;
 mod pipeline;
+mod session;
 mod viability;
 
 pub use auth::{hash_secret, IssuedToken, Principal, ADMIN};
 pub use clock::{ManualClock, SystemClock};
 pub use error::AppError;
 pub use pipeline::{ApplyReport, ServiceView};
+pub use session::{SignedIn, SESSION_LENGTH};
 pub use viability::{ReviewAttestation, ViabilitySource};
 
 use baton_core::Clock;

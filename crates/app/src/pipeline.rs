@@ -26,6 +26,7 @@ impl ApplyReport {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChecklistLine {
     #[serde(flatten)]
     pub item: ChecklistItem,
@@ -36,9 +37,12 @@ pub struct ChecklistLine {
 
 /// One service as the board, the service page and `baton service show` present it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceView {
     pub definition: ServiceDef,
     pub stage: Stage,
+    /// The phase of the process documents the stage belongs to.
+    #[cfg_attr(feature = "openapi", schema(example = "onboarding"))]
     pub phase: &'static str,
     pub version: i64,
     pub record: ServiceRecord,

@@ -7,8 +7,9 @@
 //! The repo has the shape of `examples/org`, one definition per file: the `sre-architects`
 //! team, about one SRE team in twenty (each with a `lead`), a few stakeholder teams across the
 //! three areas, and service-owner teams for the rest. Every team has eight people, whose
-//! details are given once; every fifth team also lists one person of the team before it by
-//! `id` alone. Services are dealt round-robin to the owner teams. The policies are one
+//! details are given once; each stakeholder team also lists an SRE team's lead by `id`
+//! alone. Services are dealt round-robin to the owner teams; one in ten has its own
+//! transition window and one in 25 is internal only. The policies are one
 //! PipelinePolicy, an AcceptanceChecklist of ten items and one AdditionalRequirements file.
 //! The output depends only on the counts, so runs are comparable. `scripts/bench-definitions`
 //! uses it.
@@ -83,18 +84,23 @@ enum Kind {
 struct Team {
     id: String,
     kind: Kind,
+    /// Someone from another team, listed by `id` alone; their details are given there.
+    guest: Option<String>,
 }
 
 fn plan_teams(total: usize) -> Vec<Team> {
     let sre = (total / 20).max(1);
     let stakeholders = (total / 30).max(1);
-    let mut teams = vec![Team { id: "sre-architects".into(), kind: Kind::Architects }];
-    teams.extend((1..=sre).map(|i| Team { id: format!("sre-{i:02}"), kind: Kind::Sre }));
-    teams.extend(
-        (1..=stakeholders).map(|i| Team { id: format!("stakeholder-{i:02}"), kind: Kind::Stakeholder(AREAS[i % 3]) }),
-    );
+    let team = |id: String, kind: Kind| Team { id, kind, guest: None };
+    let mut teams = vec![team("sre-architects".into(), Kind::Architects)];
+    teams.extend((1..=sre).map(|i| team(format!("sre-{i:02}"), Kind::Sre)));
+    // The SRE teams are at positions 1..=sre, so the lead of SRE team `j` is the first person of team `j`.
+    teams.extend((1..=stakeholders).map(|i| Team {
+        guest: Some(person((1 + (i - 1) % sre) * MEMBERS_PER_TEAM)),
+        ..team(format!("stakeholder-{i:02}"), Kind::Stakeholder(AREAS[i % 3]))
+    }));
     let owners = total - teams.len();
-    teams.extend((1..=owners).map(|i| Team { id: format!("owner-{i:03}"), kind: Kind::Owner }));
+    teams.extend((1..=owners).map(|i| team(format!("owner-{i:03}"), Kind::Owner)));
     teams
 }
 
@@ -124,9 +130,8 @@ fn team_yaml(index: usize, team: &Team) -> String {
         let tz = TIMEZONES[n % TIMEZONES.len()];
         writeln!(y, "  - id: {p}\n    name: Person {n}\n    email: {p}@example.com\n    timezone: {tz}").unwrap();
     }
-    if index > 0 && index % 5 == 0 {
-        // Someone from the previous team, whose details are given there.
-        writeln!(y, "  - id: {}", person(first - 1)).unwrap();
+    if let Some(guest) = &team.guest {
+        writeln!(y, "  - id: {guest}").unwrap();
     }
     y
 }
@@ -140,10 +145,10 @@ fn service_yaml(n: usize, owner: &str) -> String {
          service_definition: https://docs.example.com/services/{id}/definition\n  \
          sops: https://git.example.com/{owner}/{id}-sops\n  repository: https://git.example.com/{owner}/{id}\n"
     );
-    if n % 25 == 0 {
+    if n % 25 == 1 {
         y.push_str("internal_only: true\n");
     }
-    if n % 10 == 0 {
+    if n % 10 == 1 {
         y.push_str("transition_window: 21d\n");
     }
     y
@@ -185,7 +190,10 @@ fn generate(args: &Args) -> Result<(), String> {
     let pipeline = "kind: PipelinePolicy\narchitects_team: sre-architects\npriorities: [p1, p2, p3, p4]\n\
                     transition_window: 28d\nsoak_min: 7d\n";
     write(&args.out.join("policies/pipeline.yaml"), pipeline)?;
-    write(&args.out.join("policies/acceptance-checklist.yaml"), &checklist_yaml("AcceptanceChecklist", None, &CHECKLIST))?;
+    write(
+        &args.out.join("policies/acceptance-checklist.yaml"),
+        &checklist_yaml("AcceptanceChecklist", None, &CHECKLIST),
+    )?;
     let stakeholder = teams.iter().find(|t| matches!(t.kind, Kind::Stakeholder(_))).expect("at least one");
     let extra = checklist_yaml("AdditionalRequirements", Some(&stakeholder.id), &["support-docs-published"]);
     write(&args.out.join(format!("policies/additional-requirements-{}.yaml", stakeholder.id)), &extra)?;

@@ -57,6 +57,9 @@ pub enum Command {
         config: Option<PathBuf>,
         #[arg(long, default_value = "127.0.0.1:8080", env = "BATON_LISTEN")]
         listen: SocketAddr,
+        /// The address people reach Baton at; https:// makes session cookies Secure.
+        #[arg(long, env = "BATON_PUBLIC_URL")]
+        public_url: Option<String>,
         #[command(flatten)]
         db: Db,
     },

@@ -76,7 +76,7 @@ pub async fn run(config: Option<PathBuf>, listen: SocketAddr, db: Option<String>
     if no_serve {
         return Ok(ExitCode::SUCCESS);
     }
-    crate::commands::serve::run_server(Arc::new(Baton::with_defaults(store)), listen).await?;
+    crate::commands::serve::run_server(Arc::new(Baton::with_defaults(store)), listen, Default::default()).await?;
     Ok(ExitCode::SUCCESS)
 }
 

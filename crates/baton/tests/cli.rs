@@ -48,12 +48,18 @@ fn validate_reports_every_problem_with_its_place_and_fails() {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&examples_dir(), dir.path());
     let services = dir.path().join("services");
-    std::fs::write(services.join("broken.yaml"), "id: broken\nname: Broken\nowner_team: nobody-here\nlinkz: {}\n").unwrap();
-    std::fs::write(services.join("zz-dup.yaml"), "id: keyring\nname: Keyring again\nowner_team: keyring-dev\n").unwrap();
+    std::fs::write(services.join("broken.yaml"), "id: broken\nname: Broken\nowner_team: nobody-here\nlinkz: {}\n")
+        .unwrap();
+    std::fs::write(services.join("zz-dup.yaml"), "id: keyring\nname: Keyring again\nowner_team: keyring-dev\n")
+        .unwrap();
     let run = baton(&["validate", dir.path().to_str().unwrap()]);
     assert!(!run.ok);
     assert!(run.stdout.contains("services/broken.yaml:4:1: unknown key `linkz`"), "{}", run.stdout);
-    assert!(run.stdout.contains("services/zz-dup.yaml:1:5: service `keyring` is already defined at services/keyring.yaml"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("services/zz-dup.yaml:1:5: service `keyring` is already defined at services/keyring.yaml"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("errors,"), "a summary line: {}", run.stdout);
 }
 
@@ -113,7 +119,8 @@ fn tokens_are_shown_once_and_listed_without_their_secret() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/baton.db", dir.path().display());
     assert!(baton(&["apply", examples_dir().to_str().unwrap(), "--db", &db]).ok);
-    let created = baton(&["token", "create", "helga.marchetti", "--name", "laptop", "--expires-in", "90d", "--db", &db]);
+    let created =
+        baton(&["token", "create", "helga.marchetti", "--name", "laptop", "--expires-in", "90d", "--db", &db]);
     assert!(created.ok, "{}", created.stderr);
     let secret = created.stdout.trim();
     assert!(secret.starts_with("baton_"), "{secret}");
@@ -132,7 +139,8 @@ struct PgDatabase {
 
 impl PgDatabase {
     async fn create() -> Self {
-        let admin = std::env::var("BATON_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let admin =
+            std::env::var("BATON_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
         let name = format!("baton_cli_{}_{}", std::process::id(), std::time::UNIX_EPOCH.elapsed().unwrap().as_nanos());
         let pool = sqlx::PgPool::connect(&admin).await.expect("PostgreSQL at 127.0.0.1:5432 (see scripts/test)");
         sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.unwrap();

@@ -138,7 +138,8 @@ impl Checker {
                 let Some(pid) = parse_id(self, doc, &m.id, PersonId::parse) else { continue };
                 let place = doc.at(&m.id);
                 if pid.as_str() == "admin" {
-                    self.diags.push(place.error("`admin` is reserved for Baton's built-in administrator; choose another id"));
+                    self.diags
+                        .push(place.error("`admin` is reserved for Baton's built-in administrator; choose another id"));
                     continue;
                 }
                 if let Some(line) = member_lines.get(&pid) {

@@ -11,6 +11,7 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 
 /// What happened, before it is sealed into the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     /// Who did it: a person id, or `system:<what>` for Baton itself.
     pub actor: String,
@@ -24,6 +25,7 @@ pub struct AuditEntry {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditRecord {
     pub seq: i64,
     pub at: Timestamp,

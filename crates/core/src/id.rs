@@ -66,6 +66,36 @@ id_type!(TeamId, "team");
 id_type!(ServiceId, "service");
 id_type!(ItemId, "checklist item");
 
+/// Ids are strings on the wire: their OpenAPI schema says so, with the rule `parse` applies.
+#[cfg(feature = "openapi")]
+macro_rules! id_schema {
+    ($name:ident, $kind:literal, $example:literal) => {
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .description(Some(concat!(
+                        "A ",
+                        $kind,
+                        " id: 1 to 63 lowercase letters, digits, '-', '_' or '.', starting with a letter or digit."
+                    )))
+                    .pattern(Some("^[a-z0-9][a-z0-9._-]{0,62}$"))
+                    .examples([$example])
+                    .into()
+            }
+        }
+        impl utoipa::ToSchema for $name {}
+    };
+}
+#[cfg(feature = "openapi")]
+id_schema!(PersonId, "person", "helga.marchetti");
+#[cfg(feature = "openapi")]
+id_schema!(TeamId, "team", "addon-sre");
+#[cfg(feature = "openapi")]
+id_schema!(ServiceId, "service", "streamhub");
+#[cfg(feature = "openapi")]
+id_schema!(ItemId, "checklist item", "slos-defined");
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,7 @@ pub mod link;
 pub mod org;
 pub mod period;
 pub mod pipeline;
+pub mod slo;
 pub mod viability;
 
 pub use clock::Clock;

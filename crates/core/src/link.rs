@@ -46,6 +46,24 @@ impl From<Link> for String {
     }
 }
 
+/// A string on the wire, with the rule `parse` applies.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Link {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{SchemaFormat, Type};
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::Custom("uri".into())))
+            .description(Some("An absolute http:// or https:// URL, at most 2048 characters, recorded as evidence."))
+            .pattern(Some(r"^https?://[^/\s]\S*$"))
+            .max_length(Some(2048))
+            .examples(["https://tracker.example.com/EPIC-1"])
+            .into()
+    }
+}
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Link {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Person {
     pub id: PersonId,
     pub name: String,
@@ -17,6 +18,7 @@ pub struct Person {
 
 /// What a team is for; decides which pipeline steps its members may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum TeamKind {
     /// Runs services it has taken over; its lead may be assigned services.
@@ -35,6 +37,7 @@ impl TeamKind {
 
 /// The three areas of the production gates (gating-for-production).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Area {
     ServiceSupport,
@@ -47,6 +50,7 @@ impl Area {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Team {
     pub id: TeamId,
     pub name: String,
@@ -59,6 +63,7 @@ pub struct Team {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceLinks {
     pub epic: Option<Link>,
     pub questionnaire: Option<Link>,
@@ -68,6 +73,7 @@ pub struct ServiceLinks {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceDef {
     pub id: ServiceId,
     pub name: String,
@@ -95,6 +101,7 @@ pub struct PipelinePolicy {
 
 /// One line of the acceptance checklist or of another team's additional requirements.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChecklistItem {
     pub id: ItemId,
     pub title: String,

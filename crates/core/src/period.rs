@@ -30,10 +30,10 @@ impl Period {
         }
         Ok(Self { seconds })
     }
-    pub fn days(n: i64) -> Self {
+    pub const fn days(n: i64) -> Self {
         Self { seconds: n * 86_400 }
     }
-    pub fn hours(n: i64) -> Self {
+    pub const fn hours(n: i64) -> Self {
         Self { seconds: n * 3_600 }
     }
     pub fn as_seconds(self) -> i64 {
@@ -66,6 +66,23 @@ impl From<Period> for String {
         p.to_string()
     }
 }
+
+/// A string on the wire, with the rule `parse` applies.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Period {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "A positive length of time: a whole number and one unit, s, m, h, d or w (shown back in days, hours, minutes or seconds).",
+            ))
+            .pattern(Some("^[0-9]+[smhdw]$"))
+            .examples(["28d"])
+            .into()
+    }
+}
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Period {}
 
 #[cfg(test)]
 mod tests {

@@ -3,7 +3,7 @@
 use baton_core::audit::{AuditEntry, AuditRecord};
 use baton_core::pipeline::ServiceRecord;
 use baton_core::{PersonId, ServiceId, Timestamp};
-use baton_store::{from_json, StoreError, Token, Versioned};
+use baton_store::{from_json, Session, StoreError, Token, Versioned};
 use sqlx::postgres::PgRow;
 use sqlx::Row;
 
@@ -80,5 +80,15 @@ pub(crate) fn token_row(r: &PgRow) -> Result<Token, StoreError> {
         created_at: from_us(r.get(3))?,
         expires_at: r.get::<Option<i64>, _>(4).map(from_us).transpose()?,
         revoked_at: r.get::<Option<i64>, _>(5).map(from_us).transpose()?,
+    })
+}
+
+pub(crate) fn session_row(r: &PgRow) -> Result<Session, StoreError> {
+    let person: String = r.get(0);
+    Ok(Session {
+        person: PersonId::parse(&person).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        csrf: r.get(1),
+        created_at: from_us(r.get(2))?,
+        expires_at: from_us(r.get(3))?,
     })
 }

@@ -11,7 +11,10 @@ use async_trait::async_trait;
 use baton_core::audit::{seal, AuditEntry, AuditRecord, ChainHead};
 use baton_core::pipeline::ServiceRecord;
 use baton_core::{Change, ChangeKind, Definition, ServiceId, Timestamp};
-use baton_store::{definition_audit, from_json, to_json, AuditQuery, NewToken, Store, StoreError, Token, Versioned};
+use baton_store::{
+    definition_audit, from_json, to_json, AuditQuery, NewSession, NewToken, Session, Store, StoreError, Token,
+    Versioned,
+};
 use rows::{db, us};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
@@ -302,6 +305,47 @@ impl Store for SqliteStore {
             .map_err(db)?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("token `{id}`")));
+        }
+        append(&mut tx, &mut head, at, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn create_session(&self, session: &NewSession, audit: AuditEntry) -> Result<(), StoreError> {
+        let (mut tx, mut head) = self.begin_write().await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at_us <= ?")
+            .bind(us(session.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::query(
+            "INSERT INTO sessions (hash, person_id, csrf, created_at_us, expires_at_us) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&session.hash)
+        .bind(session.person.as_str())
+        .bind(&session.csrf)
+        .bind(us(session.created_at))
+        .bind(us(session.expires_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        append(&mut tx, &mut head, session.created_at, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn session_by_hash(&self, hash: &str) -> Result<Option<Session>, StoreError> {
+        let row = sqlx::query("SELECT person_id, csrf, created_at_us, expires_at_us FROM sessions WHERE hash = ?")
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(rows::session_row).transpose()
+    }
+
+    async fn end_session(&self, hash: &str, audit: AuditEntry, at: Timestamp) -> Result<(), StoreError> {
+        let (mut tx, mut head) = self.begin_write().await?;
+        let done = sqlx::query("DELETE FROM sessions WHERE hash = ?").bind(hash).execute(&mut *tx).await.map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("session".into()));
         }
         append(&mut tx, &mut head, at, audit).await?;
         tx.commit().await.map_err(db)

@@ -1,7 +1,7 @@
 //! Stories every backend must pass, run by each backend's tests through
 //! [`conformance_tests!`](crate::conformance_tests) with a fresh, empty store per story.
 
-use crate::{AuditQuery, NewToken, Store, StoreError};
+use crate::{AuditQuery, NewSession, NewToken, Store, StoreError};
 use baton_core::audit::{AuditEntry, Verifier};
 use baton_core::definition::diff;
 use baton_core::org::{Person, ServiceDef, ServiceLinks};
@@ -22,6 +22,7 @@ macro_rules! conformance_tests {
             the_audit_chain_verifies_and_pages,
             timestamps_keep_microseconds,
             tokens_are_found_by_hash_and_revoked,
+            sessions_start_end_and_expired_ones_are_forgotten,
         );
     };
     (@each $make:path, $($story:ident),* $(,)?) => {
@@ -242,4 +243,29 @@ pub async fn tokens_are_found_by_hash_and_revoked(store: Arc<dyn Store>) {
     assert!(matches!(err, StoreError::NotFound(_)));
     assert_eq!(store.tokens().await.unwrap().len(), 1);
     assert_eq!(verify_chain(&*store).await, 2);
+}
+
+pub async fn sessions_start_end_and_expired_ones_are_forgotten(store: Arc<dyn Store>) {
+    let session = |hash: &str, created: &str, expires: &str| NewSession {
+        hash: hash.repeat(64),
+        person: PersonId::parse("ana").unwrap(),
+        csrf: format!("csrf-{hash}"),
+        created_at: t(created),
+        expires_at: t(expires),
+    };
+    let old = session("a", "2026-01-01T00:00:00Z", "2026-01-01T12:00:00Z");
+    store.create_session(&old, entry("session/ana", "session.start")).await.unwrap();
+    let found = store.session_by_hash(&old.hash).await.unwrap().unwrap();
+    assert_eq!((found.person.as_str(), found.csrf.as_str(), found.expires_at), ("ana", "csrf-a", old.expires_at));
+
+    let new = session("b", "2026-01-02T00:00:00Z", "2026-01-02T12:00:00Z");
+    store.create_session(&new, entry("session/ana", "session.start")).await.unwrap();
+    assert!(store.session_by_hash(&old.hash).await.unwrap().is_none(), "expired sessions are forgotten");
+
+    store.end_session(&new.hash, entry("session/ana", "session.end"), t("2026-01-02T01:00:00Z")).await.unwrap();
+    assert!(store.session_by_hash(&new.hash).await.unwrap().is_none());
+    let err =
+        store.end_session(&new.hash, entry("session/ana", "session.end"), t("2026-01-02T01:00:00Z")).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)));
+    assert_eq!(verify_chain(&*store).await, 3);
 }

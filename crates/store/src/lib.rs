@@ -16,7 +16,7 @@ mod token;
 
 pub use error::StoreError;
 pub use json::{from_json, to_json};
-pub use token::{NewToken, Token};
+pub use token::{NewSession, NewToken, Session, Token};
 
 use async_trait::async_trait;
 use baton_core::audit::{AuditEntry, AuditRecord, ChainHead};
@@ -91,6 +91,15 @@ pub trait Store: Send + Sync + 'static {
     async fn tokens(&self) -> Result<Vec<Token>, StoreError>;
 
     async fn revoke_token(&self, id: &str, audit: AuditEntry, at: Timestamp) -> Result<(), StoreError>;
+
+    /// Starts a browser session (and forgets sessions that expired before it started).
+    async fn create_session(&self, session: &NewSession, audit: AuditEntry) -> Result<(), StoreError>;
+
+    /// The session whose cookie secret hashes to `hash`, expired or not.
+    async fn session_by_hash(&self, hash: &str) -> Result<Option<Session>, StoreError>;
+
+    /// Ends a session (sign-out); `NotFound` if there is none.
+    async fn end_session(&self, hash: &str, audit: AuditEntry, at: Timestamp) -> Result<(), StoreError>;
 }
 
 /// The audit entry for one definition change made by `apply`.

@@ -20,3 +20,23 @@ pub struct Token {
     pub expires_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
 }
+
+/// A browser session: the cookie's secret is stored only as its SHA-256, like tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSession {
+    pub hash: String,
+    pub person: PersonId,
+    /// Forms of this session must carry it back (double-submit is not enough: it is
+    /// compared with what the store holds).
+    pub csrf: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub person: PersonId,
+    pub csrf: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}

@@ -26,24 +26,29 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         })?;
         // Commands whose fields are all optional may be sent with no body at all.
         let bytes = if bytes.iter().all(u8::is_ascii_whitespace) { Bytes::from_static(b"{}") } else { bytes };
-        let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(de).map(JsonBody).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            if inner.is_syntax() || inner.is_eof() {
-                return ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "bad_request",
-                    format!("the body is not valid JSON: {inner}"),
-                );
-            }
-            // serde_json appends " at line 1 column 42"; the field name says more.
-            let message = inner.to_string();
-            let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
-            let field = if path == "." { unknown_field(&message).unwrap_or_else(|| "body".into()) } else { path };
-            ApiError::invalid(field, message)
-        })
+        parse_json(&bytes).map(JsonBody)
     }
+}
+
+/// Parses JSON into `T`; a wrong value is reported against its field's path.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                format!("the body is not valid JSON: {inner}"),
+            );
+        }
+        // serde_json appends " at line 1 column 42"; the field name says more.
+        let message = inner.to_string();
+        let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+        let field = if path == "." { unknown_field(&message).unwrap_or_else(|| "body".into()) } else { path };
+        ApiError::invalid(field, message)
+    })
 }
 
 fn unknown_field(message: &str) -> Option<String> {

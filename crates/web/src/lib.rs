@@ -8,6 +8,7 @@ mod api;
 mod auth;
 mod body;
 mod error;
+mod metrics;
 mod ui;
 
 pub use error::ApiError;
@@ -28,14 +29,29 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Clone)]
 pub struct AppState {
     pub baton: Arc<Baton>,
+    pub config: WebConfig,
+}
+
+/// How the server is exposed.
+#[derive(Clone, Debug, Default)]
+pub struct WebConfig {
+    /// Served to browsers over TLS (directly or behind a proxy): session cookies get
+    /// `Secure`, so they never travel in clear text.
+    pub secure_cookies: bool,
 }
 
 pub fn router(baton: Arc<Baton>) -> Router {
-    let state = AppState { baton };
+    router_with(baton, WebConfig::default())
+}
+
+pub fn router_with(baton: Arc<Baton>, config: WebConfig) -> Router {
+    let state = AppState { baton, config };
     Router::new()
         .merge(api::routes())
         .merge(ui::routes())
+        .route("/metrics", axum::routing::get(metrics::render))
         .fallback(error::not_found)
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .with_state(state)

@@ -40,14 +40,27 @@ pub fn validate(dir: &Path) -> ExitCode {
     }
 }
 
+/// Past this many changes, `apply` prints counts per kind instead of every line.
+const LIST_AT_MOST: usize = 100;
+
 pub fn print_report(report: &ApplyReport, dry_run: bool) {
-    for c in &report.changes {
-        let sign = match c.kind {
-            ChangeKind::Added => '+',
-            ChangeKind::Changed => '~',
-            ChangeKind::Removed => '-',
-        };
-        println!("{sign} {}", c.definition.key());
+    let sign = |kind| match kind {
+        ChangeKind::Added => '+',
+        ChangeKind::Changed => '~',
+        ChangeKind::Removed => '-',
+    };
+    if report.changes.len() <= LIST_AT_MOST {
+        for c in &report.changes {
+            println!("{} {}", sign(c.kind), c.definition.key());
+        }
+    } else {
+        let mut counts: std::collections::BTreeMap<(&str, char), usize> = Default::default();
+        for c in &report.changes {
+            *counts.entry((c.definition.kind(), sign(c.kind))).or_default() += 1;
+        }
+        for ((kind, sign), n) in counts {
+            println!("{sign} {n} {kind} definitions");
+        }
     }
     for w in &report.warnings {
         println!("warning: {w}");

@@ -13,7 +13,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate { dir } => Ok(definitions::validate(&dir)),
         Command::Apply { dir, dry_run, actor, db } => definitions::apply(&dir, dry_run, actor, db).await,
-        Command::Serve { config, listen, db } => serve::serve(config, listen, db).await,
+        Command::Serve { config, listen, public_url, db } => serve::serve(config, listen, public_url, db).await,
         Command::Demo { config, listen, db, no_serve } => crate::demo::run(config, listen, db, no_serve).await,
         Command::Service(c) => service::run(c).await,
         Command::Audit(c) => audit::run(c).await,

@@ -9,7 +9,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-pub async fn serve(config: Option<PathBuf>, listen: SocketAddr, db: Db) -> Result<ExitCode> {
+pub async fn serve(
+    config: Option<PathBuf>,
+    listen: SocketAddr,
+    public_url: Option<String>,
+    db: Db,
+) -> Result<ExitCode> {
     let store = crate::db::open(db.db.as_deref()).await?;
     let baton = Arc::new(Baton::with_defaults(store));
     if let Some(dir) = config {
@@ -19,7 +24,8 @@ pub async fn serve(config: Option<PathBuf>, listen: SocketAddr, db: Db) -> Resul
         print_report(&baton.apply(&org, "system:serve").await?, false);
     }
     print_first_start_token(&baton).await?;
-    run_server(baton, listen).await?;
+    let web = baton_web::WebConfig { secure_cookies: public_url.as_deref().is_some_and(|u| u.starts_with("https://")) };
+    run_server(baton, listen, web).await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -33,14 +39,14 @@ pub async fn print_first_start_token(baton: &Baton) -> Result<()> {
 }
 
 /// Binds, says where, and serves until Ctrl-C or SIGTERM; in-flight requests finish.
-pub async fn run_server(baton: Arc<Baton>, listen: SocketAddr) -> Result<()> {
+pub async fn run_server(baton: Arc<Baton>, listen: SocketAddr, web: baton_web::WebConfig) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen} (is it in use? try --listen 127.0.0.1:0)"))?;
     let addr = listener.local_addr()?;
     println!("Baton is serving on http://{addr}/ ({} store)", baton.store().backend());
     tracing::info!(%addr, "serving");
-    baton_web::serve(listener, baton_web::router(baton), shutdown_signal()).await?;
+    baton_web::serve(listener, baton_web::router_with(baton, web), shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }

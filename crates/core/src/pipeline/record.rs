@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Stage {
     /// Defined in the repo, not yet proposed for SRE onboarding.
@@ -81,12 +82,14 @@ impl fmt::Display for Stage {
 
 /// Who did something and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Signed {
     pub by: PersonId,
     pub at: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Proposal {
     pub epic: Link,
     pub questionnaire: Link,
@@ -96,6 +99,7 @@ pub struct Proposal {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KickoffDecision {
     /// Set when accepted; rejections carry none.
     pub priority: Option<String>,
@@ -105,6 +109,7 @@ pub struct KickoffDecision {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assignment {
     pub sre_team: TeamId,
     pub scope: String,
@@ -113,6 +118,7 @@ pub struct Assignment {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum ItemState {
     Done {
@@ -130,6 +136,7 @@ pub enum ItemState {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum SoakResult {
     Passed,
@@ -137,6 +144,7 @@ pub enum SoakResult {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SoakTest {
     pub started_at: Timestamp,
     pub ended_at: Timestamp,
@@ -147,6 +155,7 @@ pub struct SoakTest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Production {
     pub since: Timestamp,
     pub link: Option<Link>,
@@ -155,6 +164,7 @@ pub struct Production {
 
 /// An SRE's review of the service's SLOs and SOPs (runbooks) during the transition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Review {
     /// The reviewer's judgement that the SLOs were met over the window.
     pub slos_met: bool,
@@ -165,6 +175,7 @@ pub struct Review {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Deployment {
     pub version: Option<String>,
     #[serde(flatten)]
@@ -172,6 +183,7 @@ pub struct Deployment {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StageChange {
     pub from: Stage,
     pub to: Stage,
@@ -181,6 +193,7 @@ pub struct StageChange {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ServiceRecord {
     pub stage: Stage,

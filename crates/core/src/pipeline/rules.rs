@@ -21,6 +21,7 @@ pub struct Context<'a> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Unmet {
     /// A stable name for the condition, e.g. `stage`, `checklist`, `soak`, `window`.
     pub code: &'static str,

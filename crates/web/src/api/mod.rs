@@ -1,16 +1,81 @@
 //! `/api/v1`: every pipeline action and read. Reads are open to anyone who can reach
 //! Baton; every call that changes something needs a token (`Actor`).
+//!
+//! Each route is registered from its handler's `#[utoipa::path]` attribute (`routes!`),
+//! so the path is written once and the OpenAPI document served at
+//! `GET /api/v1/openapi.json` describes exactly the routes that answer. A mutating
+//! operation's description starts with `Role: <role>.`, the role `core` checks.
 
 mod audit;
+mod doc;
 mod ops;
 mod org;
 mod services;
 mod tokens;
 
 use crate::AppState;
+use axum::response::IntoResponse;
 use axum::Router;
+use doc::BearerScheme;
+use std::sync::LazyLock;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Baton",
+        version = env!("CARGO_PKG_VERSION"),
+        description = "Baton takes a service from kickoff to SRE holding the pager. Reads are open; every call that \
+                       changes something needs `Authorization: Bearer TOKEN`, and its description starts with the \
+                       role it needs (`Role: <role>.`). Errors are `ErrorBody`.",
+    ),
+    components(schemas(doc::ErrorBody)),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "services", description = "The onboarding pipeline: services and the steps people take"),
+        (name = "teams", description = "The organisation as applied"),
+        (name = "audit", description = "The hash-chained audit log"),
+        (name = "tokens", description = "API tokens"),
+        (name = "ops", description = "Liveness, readiness and this document"),
+    )
+)]
+struct ApiDoc;
+
+/// The API's routes, each with its operation in the OpenAPI document.
+fn api() -> OpenApiRouter<AppState> {
+    let mut api = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(services::routes())
+        .merge(org::routes())
+        .merge(audit::routes())
+        .merge(tokens::routes())
+        .merge(ops::routes())
+        .routes(routes!(openapi_json));
+    doc::optional_bodies(api.get_openapi_mut());
+    api
+}
 
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(services::routes()).merge(audit::routes()).merge(org::routes()).merge(ops::routes())
-        .merge(tokens::routes())
+    api().split_for_parts().0
+}
+
+/// The OpenAPI 3.1 document of `/api/v1`, `/healthz` and `/readyz`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().into_openapi()
+}
+
+static OPENAPI_JSON: LazyLock<String> =
+    LazyLock::new(|| openapi().to_pretty_json().expect("the OpenAPI document serializes"));
+
+/// This document: OpenAPI 3.1, generated from the routes themselves.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    operation_id = "openapi",
+    tag = "ops",
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object))
+)]
+async fn openapi_json() -> impl IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI_JSON.as_str())
 }

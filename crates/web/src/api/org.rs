@@ -1,29 +1,52 @@
 //! The organisation as applied: teams and people.
 
+use super::doc::{StoreErrors, TeamErrors, TeamPath};
 use crate::{ApiError, AppState};
 use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use baton_app::AppError;
 use baton_core::org::{Person, Team};
 use baton_core::TeamId;
 use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/v1/teams", get(teams)).route("/api/v1/teams/{id}", get(team))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(teams)).routes(routes!(team))
 }
 
-#[derive(Serialize)]
+/// A team and its members' details.
+#[derive(Serialize, ToSchema)]
 struct TeamView {
     #[serde(flatten)]
     team: Team,
+    /// The members, as the definitions describe them.
     people: Vec<Person>,
 }
+
+/// List the teams.
+#[utoipa::path(
+    get,
+    path = "/api/v1/teams",
+    operation_id = "list_teams",
+    tag = "teams",
+    responses((status = 200, description = "Every defined team", body = Vec<Team>), StoreErrors)
+)]
 
 async fn teams(State(s): State<AppState>) -> Result<Json<Vec<Team>>, ApiError> {
     Ok(Json(s.baton.org().await?.teams.values().cloned().collect()))
 }
 
+/// Show one team with its people.
+#[utoipa::path(
+    get,
+    path = "/api/v1/teams/{id}",
+    operation_id = "show_team",
+    tag = "teams",
+    params(TeamPath),
+    responses((status = 200, description = "The team", body = TeamView), TeamErrors)
+)]
 async fn team(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<TeamView>, ApiError> {
     let org = s.baton.org().await?;
     let team = TeamId::parse(&id)

@@ -1,22 +1,28 @@
 //! API tokens over HTTP: the admin manages everyone's, a person their own.
 
+use super::doc::{TokenCreateErrors, TokenListErrors, TokenPath, TokenRevokeErrors};
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::{ApiError, AppState};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use baton_core::{PersonId, Timestamp};
 use baton_store::Token;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/v1/tokens", get(list).post(create)).route("/api/v1/tokens/{id}/revoke", post(revoke))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(revoke))
 }
 
-#[derive(Serialize)]
+/// A token as listed: never its secret.
+#[derive(Serialize, ToSchema)]
 struct TokenView {
+    /// The token's id, used to revoke it.
+    #[schema(example = "3f9a1c20be47")]
     id: String,
     person: PersonId,
     name: String,
@@ -27,19 +33,31 @@ struct TokenView {
 
 impl From<Token> for TokenView {
     fn from(t: Token) -> Self {
-        Self { id: t.id, person: t.person, name: t.name, created_at: t.created_at, expires_at: t.expires_at, revoked_at: t.revoked_at }
+        Self {
+            id: t.id,
+            person: t.person,
+            name: t.name,
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            revoked_at: t.revoked_at,
+        }
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateToken {
+    /// Who the token acts as: the caller themselves, or anyone for the admin.
     person: PersonId,
+    /// What the token is for, 1 to 100 characters.
+    #[schema(example = "ci")]
     name: String,
+    /// When it stops working, in the future; never if left out.
     expires_at: Option<Timestamp>,
 }
 
-#[derive(Serialize)]
+/// The new token, with its secret.
+#[derive(Serialize, ToSchema)]
 struct CreatedToken {
     #[serde(flatten)]
     token: TokenView,
@@ -47,10 +65,35 @@ struct CreatedToken {
     secret: String,
 }
 
+/// List the caller's tokens; the admin's token lists everyone's.
+///
+/// Role: self-or-admin.
+/// A person sees their own tokens, the admin all of them.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tokens",
+    operation_id = "list_tokens",
+    tag = "tokens",
+    responses((status = 200, description = "The tokens, without their secrets", body = Vec<TokenView>), TokenListErrors),
+    security(("bearer" = []))
+)]
 async fn list(State(s): State<AppState>, Caller(who): Caller) -> Result<Json<Vec<TokenView>>, ApiError> {
     Ok(Json(s.baton.tokens_for(&who).await?.into_iter().map(TokenView::from).collect()))
 }
 
+/// Create a token; its secret is shown in this answer only.
+///
+/// Role: self-or-admin.
+/// A person creates tokens for themselves; the admin for anyone.
+#[utoipa::path(
+    post,
+    path = "/api/v1/tokens",
+    operation_id = "create_token",
+    tag = "tokens",
+    request_body = CreateToken,
+    responses((status = 201, description = "Created; only the secret's hash is kept", body = CreatedToken), TokenCreateErrors),
+    security(("bearer" = []))
+)]
 async fn create(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -60,7 +103,24 @@ async fn create(
     Ok((StatusCode::CREATED, Json(CreatedToken { token: issued.token.into(), secret: issued.secret })))
 }
 
-async fn revoke(State(s): State<AppState>, Caller(who): Caller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+/// Revoke a token; it stops working at once.
+///
+/// Role: self-or-admin.
+/// A person revokes their own tokens; the admin any. No body.
+#[utoipa::path(
+    post,
+    path = "/api/v1/tokens/{id}/revoke",
+    operation_id = "revoke_token",
+    tag = "tokens",
+    params(TokenPath),
+    responses((status = 204, description = "Revoked (revoking a revoked token changes nothing)"), TokenRevokeErrors),
+    security(("bearer" = []))
+)]
+async fn revoke(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     s.baton.revoke_token_as(&who, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

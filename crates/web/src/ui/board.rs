@@ -34,7 +34,7 @@ fn card(v: &ServiceView) -> Markup {
     }
 }
 
-pub async fn page(State(s): State<AppState>) -> Result<Markup, PageError> {
+pub async fn page(State(s): State<AppState>, viewer: super::session::Viewer) -> Result<Markup, PageError> {
     let services = s.baton.services().await?;
     let ended: Vec<_> = services.iter().filter(|v| v.stage.is_terminal()).collect();
     let body = html! {
@@ -57,5 +57,5 @@ pub async fn page(State(s): State<AppState>) -> Result<Markup, PageError> {
             div.board { @for v in ended { (card(v)) } }
         }
     };
-    Ok(super::layout::page("Pipeline", body))
+    Ok(super::layout::page("Pipeline", viewer.session.as_ref(), body))
 }

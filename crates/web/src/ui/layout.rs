@@ -1,3 +1,4 @@
+use baton_app::SignedIn;
 use maud::{html, Markup, DOCTYPE};
 
 const STYLE: &str = r#"
@@ -26,10 +27,22 @@ th { font-size:.85rem; color:var(--muted); font-weight:600; }
 .ok { color:var(--ok); } .bad { color:var(--bad); } .warn { color:var(--warn); }
 dl { display:grid; grid-template-columns:max-content 1fr; gap:.2rem 1rem; } dt { color:var(--muted); } dd { margin:0; }
 .scroll { overflow-x:auto; }
+form.card { max-width:640px; } form.inline { display:inline; }
+label { display:block; font-size:.85rem; color:var(--muted); margin:.4rem 0 .15rem; }
+input, select, textarea { font:inherit; padding:.35rem .45rem; border:1px solid var(--line); border-radius:4px; width:100%; max-width:100%; }
+input[type=checkbox] { width:auto; }
+button { font:inherit; padding:.35rem .8rem; margin-top:.5rem; border:0; border-radius:4px; background:var(--accent); color:#fff; cursor:pointer; }
+button.quiet { background:transparent; color:#fff; border:1px solid #fff6; margin:0; padding:.15rem .6rem; }
+.actions { display:grid; grid-template-columns:repeat(auto-fit, minmax(280px, 1fr)); gap:.8rem; }
+.actions form { background:var(--card); border:1px solid var(--line); border-radius:6px; padding:.6rem .8rem; }
+.actions h3 { margin:0 0 .2rem; font-size:1rem; }
+.banner { padding:.6rem .8rem; border-radius:6px; margin:.5rem 0 1rem; }
+.banner.ok { background:#e3f4ea; } .banner.bad { background:#fbe7e6; }
+header .who { margin-left:auto; display:flex; gap:.6rem; align-items:center; }
 @media (max-width:600px) { main { padding:.6rem; } th, td { padding:.3rem; } }
 "#;
 
-pub fn page(title: &str, body: Markup) -> Markup {
+pub fn page(title: &str, viewer: Option<&SignedIn>, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -43,6 +56,17 @@ pub fn page(title: &str, body: Markup) -> Markup {
                 header {
                     a.brand href="/" { "Baton" }
                     a href="/" { "Pipeline" }
+                    span.who {
+                        @if let Some(v) = viewer {
+                            span { "Signed in as " strong { (v.principal.actor()) } }
+                            form.inline method="post" action="/logout" {
+                                input type="hidden" name="csrf" value=(v.csrf);
+                                button.quiet type="submit" { "Sign out" }
+                            }
+                        } @else {
+                            a href="/login" { "Sign in" }
+                        }
+                    }
                 }
                 main { (body) }
             }

@@ -2,18 +2,26 @@
 //! maud escapes every interpolated value, so names and reasons from users cannot inject
 //! markup.
 
+mod actions;
 mod board;
 mod layout;
 mod service;
+mod session;
 
 use crate::AppState;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/", get(board::page)).route("/services/{id}", get(service::page))
+    Router::new()
+        .route("/", get(board::page))
+        .route("/services/{id}", get(service::page))
+        .route("/services/{id}/do/{action}", post(actions::act))
+        .route("/services/{id}/do/{action}/{arg}", post(actions::act_on))
+        .route("/login", get(session::login_page).post(session::login))
+        .route("/logout", post(session::logout))
 }
 
 pub fn not_found_page(path: &str) -> Response {
@@ -22,7 +30,7 @@ pub fn not_found_page(path: &str) -> Response {
         p { "Nothing lives at " code { (path) } "." }
         p { a href="/" { "Back to the pipeline board" } }
     };
-    (StatusCode::NOT_FOUND, layout::page("Not found", body)).into_response()
+    (StatusCode::NOT_FOUND, layout::page("Not found", None, body)).into_response()
 }
 
 /// An error while rendering a page, shown as a page rather than JSON.
@@ -41,6 +49,6 @@ impl IntoResponse for PageError {
             p { (self.0.message) }
             p { a href="/" { "Back to the pipeline board" } }
         };
-        (self.0.status, layout::page("Error", body)).into_response()
+        (self.0.status, layout::page("Error", None, body)).into_response()
     }
 }

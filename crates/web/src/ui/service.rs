@@ -1,22 +1,75 @@
 //! One service: where it stands, what blocks it, its checklist and its history.
 
 use super::layout::when;
+use super::session::Viewer;
 use super::PageError;
-use crate::AppState;
-use axum::extract::{Path, State};
-use baton_app::AppError;
+use crate::{ApiError, AppState};
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use baton_app::{AppError, Principal};
 use baton_core::pipeline::ItemState;
 use baton_core::{ServiceId, Viability};
-use maud::{html, Markup};
+use maud::html;
+use serde::Deserialize;
 
-pub async fn page(State(s): State<AppState>, Path(id): Path<String>) -> Result<Markup, PageError> {
-    let id = ServiceId::parse(&id).map_err(|_| AppError::NotFound(format!("no service `{id}` is defined")))?;
-    let v = s.baton.service(&id).await?;
+#[derive(Deserialize)]
+pub struct PageQuery {
+    /// The step just taken, to confirm it (post/redirect/get).
+    done: Option<String>,
+}
+
+pub async fn page(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+    viewer: Viewer,
+) -> Response {
+    match ServiceId::parse(&id) {
+        Ok(id) => render(&s, &id, &viewer, q.done, None).await,
+        Err(_) => PageError::from(AppError::NotFound(format!("no service `{id}` is defined"))).into_response(),
+    }
+}
+
+/// The service page, with a confirmation of the step just taken or the reason it was refused.
+pub async fn render(
+    s: &AppState,
+    id: &ServiceId,
+    viewer: &Viewer,
+    done: Option<String>,
+    failed: Option<ApiError>,
+) -> Response {
+    match render_page(s, id, viewer, done, failed).await {
+        Ok(resp) => resp,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn render_page(
+    s: &AppState,
+    id: &ServiceId,
+    viewer: &Viewer,
+    done: Option<String>,
+    failed: Option<ApiError>,
+) -> Result<Response, PageError> {
+    let v = s.baton.service(id).await?;
+    let org = s.baton.org().await?;
     let history = s.baton.history(&format!("service/{id}"), 50).await?;
     let d = &v.definition;
     let r = &v.record;
+    let status = failed.as_ref().map_or(axum::http::StatusCode::OK, |e| e.status);
     let body = html! {
         h1 { (d.name) " " span class={ "pill stage-" (v.stage) } { (v.stage) } }
+        @if let Some(step) = &done { div.banner.ok role="status" { "Recorded: " (step) "." } }
+        @if let Some(e) = &failed {
+            div.banner.bad role="alert" {
+                @if e.unmet.is_empty() {
+                    strong { "Not done: " } (e.message)
+                } @else {
+                    strong { "Not done. Still missing:" }
+                    ul { @for u in &e.unmet { li { (u.message) } } }
+                }
+            }
+        }
         @if let Some(desc) = &d.description { p { (desc) } }
         dl {
             dt { "Owner team" } dd { (d.owner_team) }
@@ -43,6 +96,14 @@ pub async fn page(State(s): State<AppState>, Path(id): Path<String>) -> Result<M
                     Viability::Unknown { reason } => span.warn { "unknown — " (reason) },
                 }
             }
+        }
+        @if let Some(session) = &viewer.session {
+            @if matches!(session.principal, Principal::Person(_)) {
+                h2 { "Take a step" }
+                (super::actions::forms(&v, &org, &session.csrf))
+            }
+        } @else {
+            p.meta { a href={ "/login?next=/services/" (id) } { "Sign in" } " to take a step." }
         }
         h2 { "Acceptance checklist and additional requirements" }
         @if v.checklist.is_empty() { p.empty { "The organisation defines no checklist." } }
@@ -92,5 +153,5 @@ pub async fn page(State(s): State<AppState>, Path(id): Path<String>) -> Result<M
             }
         } }
     };
-    Ok(super::layout::page(&d.name, body))
+    Ok((status, super::layout::page(&d.name, viewer.session.as_ref(), body)).into_response())
 }

@@ -1,0 +1,33 @@
+//! SLO maths, pure and IO-free: objectives, per-minute SLI buckets, rolling and calendar
+//! windows, attainment under each budgeting method, error budgets, burn rates and the
+//! multi-window alert tiers, corrections, and the viability verdict of the transition
+//! period.
+//!
+//! Everything takes its data and its instant as parameters: the engine reads buckets from
+//! the store or from Prometheus, checks them into a [`Series`] once, and evaluates as many
+//! windows over it as it needs. Figures computed over a window with no traffic are
+//! [`Measured::NoData`], never 100% and never NaN.
+
+mod bucket;
+mod budget;
+mod burn;
+mod correction;
+mod measured;
+mod objective;
+mod ratio;
+mod tier;
+mod viability;
+mod window;
+
+pub use bucket::{Bucket, BucketError, Series};
+pub use budget::{tally, BudgetUnit, BudgetingMethod, ErrorBudget, SliceThreshold, SliceThresholdError, Tally};
+pub use burn::{burn_rate, time_to_exhaustion, Exhaustion, WindowBurn};
+pub use correction::{active_correction, Correction, CorrectionError, CorrectionSpec, Recurrence};
+pub use measured::Measured;
+pub use objective::{Objective, ObjectiveError};
+pub use tier::{
+    alert_tiers, default_tier_specs, evaluate_tier, tier_warnings, AlertTier, BudgetShare, BudgetShareError, Severity,
+    TierError, TierSpec, TierState, TierVerdict, TierWarning,
+};
+pub use viability::{viability, SloStanding};
+pub use window::{calendar_bounds, start_of_minute, CalendarUnit, SloWindow, Window, WindowError};

@@ -1,0 +1,279 @@
+//! What the OpenAPI document needs besides the handlers' own `#[utoipa::path]`
+//! attributes: the error shape of `error.rs`, the error responses each kind of call can
+//! give, the path parameters, and the bearer scheme.
+//!
+//! The types here only describe JSON that other code writes (`ApiError`, `json!` bodies);
+//! `tests/openapi.rs` checks real answers against them, so they cannot drift unnoticed.
+#![allow(dead_code)] // described, never built
+
+use baton_core::pipeline::Unmet;
+use std::collections::BTreeMap;
+use utoipa::openapi::schema::{Schema, SchemaType, Type};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, ObjectBuilder, OpenApi, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::{IntoParams, IntoResponses, Modify, ToSchema};
+
+/// Every error Baton answers with (`error.rs`): one object under `error`.
+#[derive(ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(ToSchema)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    /// What went wrong, for a person to read. A 403 says who may; a 409 lists every unmet condition.
+    #[schema(example = "service.accept refused: the service is in stage draft; accepting needs stage proposed")]
+    pub message: String,
+    /// With `invalid` (422): the JSON field, or the path or query parameter, that is wrong.
+    #[schema(nullable = false, example = "priority")]
+    pub field: Option<String>,
+    /// With `refused` (409): every condition that does not hold, not only the first.
+    #[schema(required = false)]
+    pub unmet: Vec<Unmet>,
+}
+
+/// A stable name for the kind of error; the HTTP status follows from it.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 400: the body is not JSON.
+    BadRequest,
+    /// 401: no token, or one that is unknown, revoked or expired.
+    Unauthenticated,
+    /// 403: the caller may not do this.
+    Forbidden,
+    /// 404: no such service, checklist item, team, person, token or route.
+    NotFound,
+    /// 409: a pipeline step whose conditions do not hold (`unmet` lists them).
+    Refused,
+    /// 409: the state changed under the request; retry.
+    Conflict,
+    /// 413: the body is larger than 64 KiB.
+    TooLarge,
+    /// 422: a field is missing, unknown or not accepted (`field` names it).
+    Invalid,
+    /// 503: the store could not complete the request.
+    StoreUnavailable,
+}
+
+fn error(description: &str) -> RefOr<Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
+        .into()
+}
+
+/// axum's own answer when a query parameter does not parse: plain text, not `ErrorBody`.
+fn query_rejection(description: &str) -> RefOr<Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "text/plain",
+            ContentBuilder::new().schema(Some(ObjectBuilder::new().schema_type(Type::String))).build(),
+        )
+        .into()
+}
+
+const BAD_JSON: &str = "`bad_request`: the body is not valid JSON.";
+const UNAUTHENTICATED: &str =
+    "`unauthenticated`: no `Authorization: Bearer` token, or one that is unknown, revoked or expired.";
+const TOO_LARGE: &str = "`too_large`: the body is larger than 64 KiB.";
+const INVALID: &str = "`invalid`: a field is missing, unknown or not accepted; `field` names it.";
+const UNAVAILABLE: &str = "`store_unavailable`: the store could not complete the request; try again.";
+
+/// Declares a set of error responses, each `ErrorBody` unless built otherwise.
+macro_rules! error_responses {
+    ($(#[$doc:meta])* $name:ident { $($status:literal => $build:ident($description:expr)),+ $(,)? }) => {
+        $(#[$doc])*
+        pub struct $name;
+        impl IntoResponses for $name {
+            fn responses() -> BTreeMap<String, RefOr<Response>> {
+                BTreeMap::from([$(($status.to_string(), $build($description))),+])
+            }
+        }
+    };
+}
+
+error_responses!(
+    /// A pipeline step (`POST /api/v1/services/{id}/...`).
+    StepErrors {
+        400 => error(BAD_JSON),
+        401 => error(UNAUTHENTICATED),
+        403 => error("`forbidden`: the caller's teams do not give the role this step needs (the message says who may), or the token is the admin's, which takes no pipeline step."),
+        404 => error("`not_found`: no such service (or checklist item) is defined."),
+        409 => error("`refused`: the step's conditions do not hold, `unmet` lists every one; or `conflict`: the service changed while the step was decided."),
+        413 => error(TOO_LARGE),
+        422 => error(INVALID),
+        503 => error(UNAVAILABLE),
+    }
+);
+
+error_responses!(
+    /// `GET /api/v1/services`.
+    ListServicesErrors {
+        422 => error("`invalid` (`field`: `stage`): not a stage."),
+        503 => error(UNAVAILABLE),
+    }
+);
+
+error_responses!(
+    /// Reading one service.
+    ServiceErrors {
+        404 => error("`not_found`: no such service is defined."),
+        503 => error(UNAVAILABLE),
+    }
+);
+
+error_responses!(
+    /// Reading one service's audit records.
+    HistoryErrors {
+        400 => query_rejection("`limit` is not an integer (axum's plain-text rejection)."),
+        404 => error("`not_found`: no such service is defined."),
+        503 => error(UNAVAILABLE),
+    }
+);
+
+error_responses!(
+    /// Reads that can only fail in the store.
+    StoreErrors {
+        503 => error(UNAVAILABLE),
+    }
+);
+
+error_responses!(
+    /// Reading one team.
+    TeamErrors {
+        404 => error("`not_found`: no such team is defined."),
+        503 => error(UNAVAILABLE),
+    }
+);
+
+error_responses!(
+    /// Reading the audit log.
+    AuditErrors {
+        400 => query_rejection("`after` or `limit` is not an integer (axum's plain-text rejection)."),
+        503 => error(UNAVAILABLE),
+    }
+);
+
+error_responses!(
+    /// Listing tokens.
+    TokenListErrors {
+        401 => error(UNAUTHENTICATED),
+        503 => error(UNAVAILABLE),
+    }
+);
+
+error_responses!(
+    /// Creating a token.
+    TokenCreateErrors {
+        400 => error(BAD_JSON),
+        401 => error(UNAUTHENTICATED),
+        403 => error("`forbidden`: a person creates tokens only for themselves; the admin for anyone."),
+        404 => error("`not_found`: no such person is defined."),
+        413 => error(TOO_LARGE),
+        422 => error(INVALID),
+        503 => error(UNAVAILABLE),
+    }
+);
+
+error_responses!(
+    /// Revoking a token.
+    TokenRevokeErrors {
+        401 => error(UNAUTHENTICATED),
+        404 => error("`not_found`: no such token of the caller's (another person's token is reported as missing)."),
+        503 => error(UNAVAILABLE),
+    }
+);
+
+/// The service a call is about.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ServicePath {
+    /// The service's id, as in its definition.
+    #[param(example = "streamhub")]
+    pub id: String,
+}
+
+/// A checklist item of a service.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ItemPath {
+    /// The service's id, as in its definition.
+    #[param(example = "streamhub")]
+    pub id: String,
+    /// The checklist item's id, as in the policy files.
+    #[param(example = "slos-defined")]
+    pub item: String,
+}
+
+/// A self-service environment of a service.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct EnvironmentPath {
+    /// The service's id, as in its definition.
+    #[param(example = "streamhub")]
+    pub id: String,
+    /// `integration` or `stage`; any other is refused with 422 (`field`: `environment`).
+    #[param(example = "integration")]
+    pub env: String,
+}
+
+/// A team.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct TeamPath {
+    /// The team's id, as in its definition.
+    #[param(example = "addon-sre")]
+    pub id: String,
+}
+
+/// A token.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct TokenPath {
+    /// The token's id (not its secret), as `GET /api/v1/tokens` lists it.
+    #[param(example = "3f9a1c20be47")]
+    pub id: String,
+}
+
+/// `request_body(content = Option<T>)` marks a body that may be left out (`body.rs` reads an
+/// empty body as `{}`), not one that may be `null`: document it as `T`, not required.
+pub fn optional_bodies(openapi: &mut OpenApi) {
+    let is_null =
+        |s: &RefOr<Schema>| matches!(s, RefOr::T(Schema::Object(o)) if o.schema_type == SchemaType::new(Type::Null));
+    for item in openapi.paths.paths.values_mut() {
+        let body = item.post.as_mut().and_then(|op| op.request_body.as_mut()).filter(|b| b.required.is_none());
+        for content in body.into_iter().flat_map(|b| b.content.values_mut()) {
+            if let Some(RefOr::T(Schema::OneOf(one))) = &content.schema {
+                if let [null, schema] = one.items.as_slice() {
+                    if is_null(null) {
+                        content.schema = Some(schema.clone());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Declares the `bearer` scheme that every mutating operation requires.
+pub struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API token: `baton token create PERSON`, or `POST /api/v1/tokens`. What its person may do \
+                         follows from their team memberships.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}

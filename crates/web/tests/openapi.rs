@@ -1,0 +1,595 @@
+//! The OpenAPI document at `GET /api/v1/openapi.json`, checked against a real server:
+//! every route that answers is documented and every documented one answers, every
+//! mutating operation states its role and needs a bearer token, the document is valid
+//! OpenAPI 3.1 by `openapi-spec-validator`, and real answers match their schemas.
+
+use baton_app::{Baton, ReviewAttestation, SystemClock, ADMIN};
+use baton_core::PersonId;
+use baton_store_sqlite::SqliteStore;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+const INSTALL_HINT: &str = "run ./scripts/test, which installs it, or pip install openapi-spec-validator";
+
+/// The roles a mutating operation may name, as `Role: <role>.` on its description's first line.
+const ROLES: [&str; 8] =
+    ["owner", "architect", "sre-lead", "sre", "sre-or-owner", "requiring-team", "owner-or-architect", "self-or-admin"];
+
+struct App {
+    url: String,
+    client: reqwest::Client,
+    baton: Arc<Baton>,
+    _dir: tempfile::TempDir,
+}
+
+/// A real server on a loopback port over a fresh SQLite file with the example organisation.
+async fn spawn_app() -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::connect(&format!("sqlite://{}/baton.db", dir.path().display())).await.unwrap());
+    let baton = Arc::new(Baton::new(store, Arc::new(SystemClock), Arc::new(ReviewAttestation)));
+    let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/org");
+    let org = baton_config::load(&examples).org.expect("the example organisation loads");
+    baton.apply(&org, "test").await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let router = baton_web::router(baton.clone());
+    tokio::spawn(async move { baton_web::serve(listener, router, std::future::pending()).await.unwrap() });
+    App { url, client: reqwest::Client::new(), baton, _dir: dir }
+}
+
+impl App {
+    async fn token(&self, person: &str) -> String {
+        self.baton.create_token(&PersonId::parse(person).unwrap(), "test", None, "test").await.unwrap().secret
+    }
+
+    /// The admin's token, as `serve` prints it on first start.
+    async fn admin_token(&self) -> (String, String) {
+        let issued =
+            self.baton.create_token(&PersonId::parse(ADMIN).unwrap(), "first start", None, "test").await.unwrap();
+        (issued.token.id, issued.secret)
+    }
+
+    async fn document(&self) -> Value {
+        let resp = self.client.get(format!("{}/api/v1/openapi.json", self.url)).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-type"], "application/json");
+        resp.json().await.unwrap()
+    }
+
+    /// Sends `method path` with an optional token and raw body; the status and the body.
+    async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<String>) -> (u16, String) {
+        let mut req = self.client.request(method.to_uppercase().parse().unwrap(), format!("{}{path}", self.url));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.header("content-type", "application/json").body(b);
+        }
+        let resp = req.send().await.unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    }
+}
+
+/// Every `(path, method)` the document lists.
+fn operations(doc: &Value) -> Vec<(String, String, &Value)> {
+    let mut ops = vec![];
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().unwrap() {
+            ops.push((path.clone(), method.clone(), op));
+        }
+    }
+    ops
+}
+
+/// A path template with example values filled in: ids that exist in the example organisation.
+fn concrete(path: &str, token_id: &str) -> String {
+    let id = if path.starts_with("/api/v1/teams/") {
+        "addon-sre"
+    } else if path.starts_with("/api/v1/tokens/") {
+        token_id
+    } else {
+        "streamhub"
+    };
+    path.replace("{id}", id).replace("{item}", "slos-defined").replace("{env}", "integration")
+}
+
+/// The documented path template `url` is an instance of: the one whose fixed segments match most.
+fn documented_path(doc: &Value, method: &str, url: &str) -> String {
+    let segments: Vec<_> = url.split('?').next().unwrap().split('/').collect();
+    let fits = |template: &str| {
+        let parts: Vec<_> = template.split('/').collect();
+        let fits =
+            parts.len() == segments.len() && parts.iter().zip(&segments).all(|(p, s)| p.starts_with('{') || p == s);
+        fits.then(|| parts.iter().filter(|p| !p.starts_with('{')).count())
+    };
+    let paths = doc["paths"].as_object().unwrap();
+    let best = paths.iter().filter(|(_, item)| item.get(method).is_some()).filter_map(|(t, _)| Some((fits(t)?, t)));
+    best.max().map(|(_, t)| t.clone()).unwrap_or_else(|| panic!("{method} {url} matches no documented path"))
+}
+
+/// The 404 of the router's fallback: no route has this path.
+fn is_fallback(status: u16, body: &str) -> bool {
+    status == 404 && body.contains("no API route")
+}
+
+/// Route paths written as string literals in the web crate's sources, `{...}` written `{}`.
+fn route_literals(dir: &Path, found: &mut BTreeSet<String>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            route_literals(&path, found);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            for literal in string_literals(&std::fs::read_to_string(&path).unwrap()) {
+                let route = literal.split('?').next().unwrap();
+                if route.starts_with("/api/v1") || route == "/healthz" || route == "/readyz" {
+                    found.insert(template(route));
+                }
+            }
+        }
+    }
+}
+
+/// The string literals of Rust source, escapes left as written; comments and char literals skipped.
+fn string_literals(src: &str) -> Vec<String> {
+    let c: Vec<char> = src.chars().collect();
+    let at = |i: usize| c.get(i).copied().unwrap_or('\0');
+    let (mut i, mut out) = (0, vec![]);
+    while i < c.len() {
+        let ident_before = i > 0 && (c[i - 1].is_alphanumeric() || c[i - 1] == '_');
+        match c[i] {
+            '/' if at(i + 1) == '/' => {
+                while i < c.len() && c[i] != '\n' {
+                    i += 1;
+                }
+            }
+            '/' if at(i + 1) == '*' => {
+                i += 2;
+                while i < c.len() && !(c[i] == '*' && at(i + 1) == '/') {
+                    i += 1;
+                }
+                i += 2;
+            }
+            // '"' and '\'' are chars; 'a alone is a lifetime.
+            '\'' if at(i + 1) == '\\' => {
+                i += 2;
+                while i < c.len() && c[i] != '\'' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            '\'' if at(i + 2) == '\'' => i += 3,
+            'r' if !ident_before && (at(i + 1) == '"' || at(i + 1) == '#') => {
+                let hashes = c[i + 1..].iter().take_while(|&&h| h == '#').count();
+                let start = i + 1 + hashes + 1;
+                if at(start - 1) != '"' {
+                    i += 1;
+                    continue;
+                }
+                let close: String = std::iter::once('"').chain(std::iter::repeat_n('#', hashes)).collect();
+                let rest: String = c[start..].iter().collect();
+                let len = rest.find(&close).expect("a raw string ends");
+                out.push(rest[..len].to_owned());
+                i = start + rest[..len].chars().count() + close.len();
+            }
+            '"' => {
+                let mut literal = String::new();
+                i += 1;
+                while i < c.len() && c[i] != '"' {
+                    if c[i] == '\\' {
+                        literal.push(c[i]);
+                        i += 1;
+                    }
+                    literal.push(at(i));
+                    i += 1;
+                }
+                out.push(literal);
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// `/a/{id}/b/{}` → `/a/{}/b/{}`: paths compared by shape, whatever their parameters are named.
+fn template(path: &str) -> String {
+    let mut out = String::new();
+    let mut in_param = false;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                in_param = true;
+                out.push('{');
+            }
+            '}' => {
+                in_param = false;
+                out.push('}');
+            }
+            _ if in_param => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn every_route_that_answers_is_documented_and_every_documented_route_answers() {
+    let app = spawn_app().await;
+    let doc = app.document().await;
+    let (token_id, _) = app.admin_token().await;
+
+    let mut documented: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (path, method, _) in operations(&doc) {
+        documented.entry(path).or_default().insert(method);
+    }
+    for (path, methods) in &documented {
+        assert!(
+            path.starts_with("/api/v1/") || path == "/healthz" || path == "/readyz",
+            "{path} is documented but is neither under /api/v1 nor /healthz or /readyz"
+        );
+        let url = concrete(path, &token_id);
+        for method in ["get", "post", "put", "patch", "delete"] {
+            let (status, body) = app.call(method, &url, None, Some("{}".into())).await;
+            assert!(!is_fallback(status, &body), "{method} {url} is not routed: {status} {body}");
+            if methods.contains(method) {
+                assert_ne!(status, 405, "{method} {path} is documented but not routed");
+            } else {
+                assert_eq!(status, 405, "{method} {path} answers ({status} {body}) but is not documented");
+            }
+        }
+    }
+
+    // The other way round: every route path written in the web crate is a documented one.
+    let mut literals = BTreeSet::new();
+    route_literals(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src"), &mut literals);
+    let shapes: BTreeSet<String> = documented.keys().map(|p| template(p)).collect();
+    let undocumented: Vec<_> = literals.difference(&shapes).collect();
+    assert!(undocumented.is_empty(), "routes in crates/web/src that the document does not list: {undocumented:?}");
+    for expected in ["/api/v1/services", "/api/v1/services/{}/checklist/{}/waive", "/healthz", "/api/v1/openapi.json"] {
+        assert!(shapes.contains(expected), "{expected} is missing from the document");
+    }
+
+    // And a path nobody routes is the fallback, so the probes above mean something.
+    let (status, body) = app.call("get", "/api/v1/nothing-here", None, None).await;
+    assert!(is_fallback(status, &body), "{status} {body}");
+}
+
+#[tokio::test]
+async fn every_mutating_operation_states_its_role_and_needs_a_bearer_token() {
+    let app = spawn_app().await;
+    let doc = app.document().await;
+    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["type"], "http");
+    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    let bearer = json!([{ "bearer": [] }]);
+
+    // Who may take each step, as `core::pipeline::rules::decide` and `app` check it.
+    let expected: BTreeMap<&str, &str> = BTreeMap::from([
+        ("propose", "owner"),
+        ("accept", "architect"),
+        ("reject", "architect"),
+        ("assign", "sre-lead"),
+        ("complete_item", "requiring-team"),
+        ("waive_item", "requiring-team"),
+        ("record_soak", "sre-or-owner"),
+        ("enter_production", "sre-or-owner"),
+        ("record_review", "sre"),
+        ("hand_over", "sre"),
+        ("retire", "owner-or-architect"),
+        ("deploy", "owner"),
+        ("create_token", "self-or-admin"),
+        ("revoke_token", "self-or-admin"),
+        ("list_tokens", "self-or-admin"),
+    ]);
+    let mut seen = BTreeSet::new();
+    for (path, method, op) in operations(&doc) {
+        let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+        assert!(seen.insert(id.to_owned()), "operationId {id} is used twice");
+        let needs_token = method == "post" || (method == "get" && path == "/api/v1/tokens");
+        if !needs_token {
+            assert_eq!(op.get("security"), None, "{method} {path} is a read and needs no token");
+            continue;
+        }
+        let description = op["description"].as_str().unwrap_or("");
+        let first = description.lines().next().unwrap_or("");
+        let role = first.strip_prefix("Role: ").and_then(|r| r.strip_suffix('.'));
+        assert!(
+            role.is_some_and(|r| ROLES.contains(&r)),
+            "{method} {path}: the description's first line is {first:?}, not `Role: <one of {ROLES:?}>.`"
+        );
+        assert_eq!(role, expected.get(id).copied(), "{method} {path} ({id}) names the wrong role");
+        assert_eq!(op["security"], bearer, "{method} {path} must require the bearer token");
+        assert_eq!(
+            op["responses"]["401"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/ErrorBody"
+        );
+        if op.get("requestBody").is_some() {
+            for status in ["413", "422"] {
+                assert!(
+                    op["responses"].get(status).is_some(),
+                    "{method} {path} takes a body but does not document {status}"
+                );
+            }
+        }
+    }
+    let missing: Vec<_> = expected.keys().filter(|id| !seen.contains(**id)).collect();
+    assert!(missing.is_empty(), "operations not in the document: {missing:?}");
+
+    // Errors are one shape; a refusal lists its unmet conditions by code and message.
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(schemas["ErrorBody"]["properties"]["error"]["$ref"], "#/components/schemas/ErrorDetail");
+    assert_eq!(schemas["ErrorDetail"]["properties"]["unmet"]["items"]["$ref"], "#/components/schemas/Unmet");
+    let unmet: BTreeSet<_> =
+        schemas["Unmet"]["required"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert_eq!(unmet, BTreeSet::from(["code", "message"]));
+
+    // Values that travel as strings are documented as strings.
+    assert_eq!(schemas["Signed"]["properties"]["at"], json!({ "type": "string", "format": "date-time" }));
+    for (name, example) in [
+        ("Link", "https://tracker.example.com/EPIC-1"),
+        ("Period", "28d"),
+        ("ServiceId", "streamhub"),
+        ("TeamId", "addon-sre"),
+    ] {
+        assert_eq!(schemas[name]["type"], "string", "{name}");
+        assert_eq!(schemas[name]["examples"][0], example, "{name}");
+    }
+    assert!(schemas.get("String").is_none(), "a type documented as a reference to `String`: {}", schemas["String"]);
+}
+
+/// Runs `program args`, or fails saying how to install it.
+fn run(program: &str, args: &[&Path]) -> std::process::Output {
+    Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("`{program}` could not be run ({e}): {INSTALL_HINT}"))
+}
+
+#[tokio::test]
+async fn the_document_is_valid_openapi_3_1() {
+    let app = spawn_app().await;
+    let doc = app.document().await;
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(doc["info"]["title"], "Baton");
+    assert_eq!(doc["info"]["version"], env!("CARGO_PKG_VERSION"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("openapi.json");
+    std::fs::write(&file, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    let out = run("openapi-spec-validator", &[&file]);
+    assert!(
+        out.status.success(),
+        "openapi-spec-validator refuses the document:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Validates each sample answer against the schema its operation documents for its status,
+/// with `openapi-schema-validator` (installed with `openapi-spec-validator`), and refuses
+/// object keys that no schema names, so an answer cannot grow undocumented fields.
+const CHECK_ANSWERS: &str = r#"
+import json, sys
+from openapi_schema_validator import OAS31Validator
+
+doc = json.load(open(sys.argv[1]))
+samples = json.load(open(sys.argv[2]))
+components = doc["components"]
+
+def rooted(schema):
+    return dict(schema, components=components)
+
+def valid(instance, schema):
+    return OAS31Validator(rooted(schema)).is_valid(instance)
+
+def resolve(schema):
+    while "$ref" in schema:
+        schema = components["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+def collect(instance, schema, acc):
+    """What `schema`, and the parts of it that `instance` matches, say an object may hold."""
+    schema = resolve(schema)
+    acc["props"].update(schema.get("properties", {}))
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, dict):
+        acc["map"] = extra
+    if extra is True or (schema.get("type") == "object" and "properties" not in schema and extra is None):
+        acc["open"] = True
+    if "items" in schema:
+        acc["items"].append(schema["items"])
+    for part in schema.get("allOf", []):
+        collect(instance, part, acc)
+    for part in schema.get("oneOf", []) + schema.get("anyOf", []):
+        if valid(instance, part):
+            collect(instance, part, acc)
+
+def undocumented(instance, schema, where):
+    """Keys of `instance`, at any depth, that its schema does not name."""
+    acc = {"props": {}, "map": None, "open": False, "items": []}
+    collect(instance, schema, acc)
+    found = []
+    if isinstance(instance, dict):
+        for key, value in instance.items():
+            if key in acc["props"]:
+                found += undocumented(value, acc["props"][key], f"{where}.{key}")
+            elif acc["map"] is not None:
+                found += undocumented(value, acc["map"], f"{where}.{key}")
+            elif not acc["open"]:
+                found.append(f"{where}.{key}")
+    elif isinstance(instance, list):
+        for items in acc["items"]:
+            for i, value in enumerate(instance):
+                found += undocumented(value, items, f"{where}[{i}]")
+    return found
+
+failures = []
+for s in samples:
+    what = f'{s["method"].upper()} {s["path"]} -> {s["status"]}'
+    op = doc["paths"][s["path"]][s["method"]]
+    response = op["responses"].get(str(s["status"]))
+    if response is None:
+        failures.append(f"{what}: status not documented")
+        continue
+    content = response.get("content")
+    if s["body"] is None:
+        if content:
+            failures.append(f"{what}: documented with a body, answered without")
+        continue
+    if not content or "application/json" not in content:
+        failures.append(f"{what}: answered with JSON, documented without")
+        continue
+    schema = content["application/json"]["schema"]
+    errors = sorted(OAS31Validator(rooted(schema)).iter_errors(s["body"]), key=str)
+    failures += [f"{what}: {e.message} at {list(e.absolute_path)}" for e in errors[:3]]
+    failures += [f"{what}: undocumented key {k}" for k in undocumented(s["body"], schema, "$")]
+
+print("\n".join(failures))
+sys.exit(1 if failures else 0)
+"#;
+
+#[tokio::test]
+async fn answers_match_their_documented_schemas() {
+    let app = spawn_app().await;
+    let doc = app.document().await;
+    let (_, admin) = app.admin_token().await;
+    let tokens = [
+        app.token("noor.castellano").await,  // streamhub-dev
+        app.token("helga.marchetti").await,  // architect
+        app.token("aoife.delacroix").await,  // addon-sre lead
+        app.token("beatriz.nakamura").await, // addon-sre
+    ];
+    let [owner, architect, lead, sre] = tokens.each_ref().map(String::as_str);
+    let mut samples = vec![];
+    let mut sample = |method: &str, url: &str, status: u16, body: &str| {
+        let path = documented_path(&doc, method, url);
+        let body: Value = if body.is_empty() { Value::Null } else { serde_json::from_str(body).unwrap() };
+        samples.push(json!({ "method": method, "path": path, "status": status, "body": body }));
+    };
+    let big = format!("{{\"reason\": \"{}\"}}", "x".repeat(70 * 1024));
+
+    // Steps: successes, and each kind of error.
+    let calls: [(&str, &str, Option<&str>, Option<&str>); 37] = [
+        // Steps: one success, and each kind of error.
+        ("post", "/api/v1/services/streamhub/propose", Some(owner), None),
+        ("post", "/api/v1/services/streamhub/propose", Some(owner), Some("{}")),
+        ("post", "/api/v1/services/streamhub/propose", None, None),
+        ("post", "/api/v1/services/streamhub/accept", Some(owner), Some(r#"{"priority": "p1", "reason": "x"}"#)),
+        ("post", "/api/v1/services/streamhub/accept", Some(architect), Some(r#"{"priority": "p1"}"#)),
+        ("post", "/api/v1/services/streamhub/accept", Some(architect), Some("{not json")),
+        ("post", "/api/v1/services/streamhub/accept", Some(architect), Some(&big)),
+        ("post", "/api/v1/services/streamhub/assign", Some("baton_nope"), Some("{}")),
+        ("post", "/api/v1/services/no-such/retire", Some(owner), Some(r#"{"reason": "x"}"#)),
+        ("post", "/api/v1/services/streamhub/handover", Some(architect), Some(r#"{"reason": "x"}"#)),
+        (
+            "post",
+            "/api/v1/services/streamhub/soak",
+            Some(owner),
+            Some(
+                r#"{"started_at": "2026-01-01T00:00:00Z", "ended_at": "2026-01-09T00:00:00Z", "result": "passed", "link": "https://ci.example.com/1"}"#,
+            ),
+        ),
+        (
+            "post",
+            "/api/v1/services/streamhub/environments/integration/deploy",
+            Some(owner),
+            Some(r#"{"version": "1.2.3"}"#),
+        ),
+        (
+            "post",
+            "/api/v1/services/streamhub/checklist/slos-defined/complete",
+            Some(owner),
+            Some(r#"{"evidence": "https://x.example.com"}"#),
+        ),
+        // Far enough along that the record has an assignment and checklist states of both kinds.
+        ("post", "/api/v1/services/streamhub/accept", Some(architect), Some(r#"{"priority": "p2", "reason": "fits"}"#)),
+        (
+            "post",
+            "/api/v1/services/streamhub/assign",
+            Some(lead),
+            Some(r#"{"sre_team": "addon-sre", "scope": "alerts"}"#),
+        ),
+        (
+            "post",
+            "/api/v1/services/streamhub/checklist/slos-defined/complete",
+            Some(sre),
+            Some(r#"{"evidence": "https://x.example.com/slos"}"#),
+        ),
+        (
+            "post",
+            "/api/v1/services/streamhub/checklist/dashboards/waive",
+            Some(sre),
+            Some(r#"{"reason": "later", "expires_at": "2099-01-01T00:00:00Z"}"#),
+        ),
+        ("post", "/api/v1/services/streamhub/reject", Some(architect), Some(r#"{"reason": "too late"}"#)),
+        (
+            "post",
+            "/api/v1/services/streamhub/review",
+            Some(sre),
+            Some(r#"{"slos_met": true, "evidence": "https://x.example.com/r"}"#),
+        ),
+        ("post", "/api/v1/services/streamhub/production", Some(sre), None),
+        // Reads.
+        ("get", "/api/v1/services", None, None),
+        ("get", "/api/v1/services?stage=nope", None, None),
+        ("get", "/api/v1/services/streamhub", None, None),
+        ("get", "/api/v1/services/no-such", None, None),
+        ("get", "/api/v1/services/streamhub/history", None, None),
+        ("get", "/api/v1/teams", None, None),
+        ("get", "/api/v1/teams/addon-sre", None, None),
+        ("get", "/api/v1/teams/no-such", None, None),
+        ("get", "/api/v1/audit?limit=5", None, None),
+        ("get", "/api/v1/audit/verify", None, None),
+        ("get", "/healthz", None, None),
+        ("get", "/readyz", None, None),
+        // Tokens.
+        ("get", "/api/v1/tokens", Some(owner), None),
+        ("get", "/api/v1/tokens", None, None),
+        ("post", "/api/v1/tokens", Some(owner), Some(r#"{"person": "helga.marchetti", "name": "x"}"#)),
+        ("post", "/api/v1/tokens", Some(owner), Some(r#"{"person": "noor.castellano", "name": ""}"#)),
+        ("post", "/api/v1/tokens/nope/revoke", Some(owner), None),
+    ];
+    let mut statuses = BTreeSet::new();
+    for (method, url, token, body) in calls {
+        let (status, answer) = app.call(method, url, token, body.map(str::to_owned)).await;
+        statuses.insert(status);
+        sample(method, url, status, &answer);
+    }
+    let body = r#"{"person": "noor.castellano", "name": "ci", "expires_at": "2099-01-01T00:00:00Z"}"#;
+    let (status, answer) = app.call("post", "/api/v1/tokens", Some(&admin), Some(body.into())).await;
+    assert_eq!(status, 201, "{answer}");
+    sample("post", "/api/v1/tokens", status, &answer);
+    let id = serde_json::from_str::<Value>(&answer).unwrap()["id"].as_str().unwrap().to_owned();
+    let (status, answer) = app.call("post", &format!("/api/v1/tokens/{id}/revoke"), Some(&admin), None).await;
+    assert_eq!(status, 204, "{answer}");
+    sample("post", &format!("/api/v1/tokens/{id}/revoke"), status, &answer);
+    let (status, answer) = app.call("get", "/api/v1/tokens", Some(&admin), None).await;
+    sample("get", "/api/v1/tokens", status, &answer);
+    let (status, answer) = app.call("get", "/api/v1/openapi.json", None, None).await;
+    sample("get", "/api/v1/openapi.json", status, &answer);
+    let (_, service) = app.call("get", "/api/v1/services/streamhub", None, None).await;
+    let service: Value = serde_json::from_str(&service).unwrap();
+    let states: BTreeSet<_> =
+        service["record"]["items"].as_object().unwrap().values().filter_map(|i| i["status"].as_str()).collect();
+    assert_eq!(states, BTreeSet::from(["done", "waived"]), "the samples cover both checklist states");
+    for s in [200, 400, 401, 403, 404, 409, 413, 422] {
+        assert!(statuses.contains(&s), "no sample answered {s}: {statuses:?}");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let (doc_file, samples_file, script) =
+        (dir.path().join("openapi.json"), dir.path().join("samples.json"), dir.path().join("check.py"));
+    std::fs::write(&doc_file, serde_json::to_vec(&doc).unwrap()).unwrap();
+    std::fs::write(&samples_file, serde_json::to_vec(&samples).unwrap()).unwrap();
+    std::fs::write(&script, CHECK_ANSWERS).unwrap();
+    let probe = run("python3", &[Path::new("-c"), Path::new("import openapi_schema_validator")]);
+    assert!(probe.status.success(), "python3 cannot import openapi_schema_validator: {INSTALL_HINT}");
+    let out = run("python3", &[&script, &doc_file, &samples_file]);
+    assert!(
+        out.status.success(),
+        "answers that do not match the document:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

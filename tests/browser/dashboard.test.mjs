@@ -1,0 +1,172 @@
+// The dashboard as a person uses it, in headless Chromium against the real server running
+// the example organisation (`baton demo` on a fresh SQLite file). Screenshots are kept in
+// artifacts/screenshots/ for people to look at.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const root = resolve(import.meta.dirname, '../..');
+const shots = join(root, 'artifacts/screenshots');
+mkdirSync(shots, { recursive: true });
+
+let server, base, browser;
+const tokens = {};
+
+// Starts `baton demo` on a free loopback port and reads its URL and tokens from stdout.
+function startDemo() {
+  const bin = process.env.BATON_BIN ?? join(root, 'target/debug/baton');
+  const dataDir = mkdtempSync(join(tmpdir(), 'baton-browser-'));
+  const child = spawn(bin, ['demo', '--listen', '127.0.0.1:0'], {
+    cwd: root,
+    env: { ...process.env, BATON_DATA_DIR: dataDir, BATON_LOG: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolveUrl, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`baton demo did not start:\n${out}`)), 60_000);
+    child.on('exit', (code) => reject(new Error(`baton demo exited with ${code}:\n${out}`)));
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      for (const m of out.matchAll(/^\s+([a-z.]+)\s+(baton_[0-9a-f_]+)$/gm)) tokens[m[1]] = m[2];
+      const url = out.match(/serving on (http:\/\/127\.0\.0\.1:\d+)\//);
+      if (url) {
+        clearTimeout(timer);
+        resolveUrl({ child, url: url[1] });
+      }
+    });
+  });
+}
+
+before(async () => {
+  ({ child: server, url: base } = await startDemo());
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+});
+
+async function signIn(page, person) {
+  await page.goto(`${base}/login`);
+  await page.fill('input[name=token]', tokens[person]);
+  await page.click('button[type=submit]');
+  await page.waitForSelector(`text=Signed in as ${person}`);
+}
+
+test('the board shows every example service by stage, with what blocks it', async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await page.goto(base);
+  for (const column of ['Kickoff: proposed', 'Kickoff: accepted', 'Onboarding', 'Transition', 'SRE-owned']) {
+    assert.ok(await page.locator('section.column h2', { hasText: column }).count(), column);
+  }
+  const transition = page.locator('section.column', { hasText: 'Transition' });
+  assert.match(await transition.innerText(), /StreamHub Connect/);
+  assert.match(await transition.innerText(), /transition window/);
+  await page.screenshot({ path: join(shots, 'board.png'), fullPage: true });
+  await page.close();
+});
+
+test('the board is usable on a phone', async () => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+  await page.goto(base);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow}px`);
+  await page.screenshot({ path: join(shots, 'board-phone.png'), fullPage: true });
+  await page.close();
+});
+
+test('an architect signs in and accepts a proposal; what they typed is shown, escaped', async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await signIn(page, 'helga.marchetti');
+  await page.goto(`${base}/services/inkwell-notebooks`);
+  assert.match(await page.locator('h1').innerText(), /proposed/);
+  const reason = 'Fits the data addons <script>window.pwned = 1</script> & <b>bold</b>';
+  const accept = page.locator('form[action$="/do/accept"]');
+  await accept.locator('select[name=priority]').selectOption('p3');
+  await accept.locator('input[name=reason]').fill(reason);
+  await accept.locator('button').click();
+  await page.waitForSelector('text=Recorded: accept');
+  assert.match(await page.locator('h1').innerText(), /accepted/);
+  assert.ok((await page.locator('body').innerText()).includes(reason), 'the reason appears as typed');
+  assert.equal(await page.evaluate(() => window.pwned), undefined, 'no script from user input ran');
+  assert.equal(await page.locator('table b').count(), 0, 'no markup from user input was rendered');
+  await page.screenshot({ path: join(shots, 'service-accepted.png'), fullPage: true });
+  await page.close();
+});
+
+test('a refused step lists every unmet condition', async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await signIn(page, 'jonas.achterberg');
+  await page.goto(`${base}/services/lumen-metrics`);
+  await page.locator('form[action$="/do/production"] button').click();
+  const alert = page.locator('.banner.bad');
+  await alert.waitFor();
+  const text = await alert.innerText();
+  assert.match(text, /neither done nor waived/);
+  assert.match(text, /no soak test has been recorded/);
+  assert.ok((await alert.locator('li').count()) >= 2);
+  await page.screenshot({ path: join(shots, 'service-refused.png'), fullPage: true });
+  await page.close();
+});
+
+test('someone outside the team is told who may act', async () => {
+  const page = await browser.newPage();
+  await signIn(page, 'leila.fontaine');
+  await page.goto(`${base}/services/keyring`);
+  const assign = page.locator('form[action$="/do/assign"]');
+  await assign.locator('input[name=scope]').fill('everything');
+  await assign.locator('button').click();
+  await page.locator('.banner.bad').waitFor();
+  assert.match(await page.locator('.banner.bad').innerText(), /only the lead of an SRE team may/);
+  await page.close();
+});
+
+test('a form without this session\'s CSRF token is refused', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, 'helga.marchetti');
+  await page.goto(`${base}/services/keyring`);
+  const status = await page.evaluate(async () => {
+    const body = new URLSearchParams({ csrf: 'forged', reason: 'forged' });
+    return (await fetch('/services/keyring/do/retire', { method: 'POST', body })).status;
+  });
+  assert.equal(status, 403);
+  await page.reload();
+  assert.match(await page.locator('h1').innerText(), /accepted/, 'nothing changed');
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === 'baton_session');
+  assert.ok(session.httpOnly, 'the session cookie is HttpOnly');
+  assert.equal(session.sameSite, 'Strict');
+  await context.close();
+});
+
+test('a wrong token does not sign in, and signing out ends the session', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${base}/login`);
+  await page.fill('input[name=token]', 'baton_000000000000_nope');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('text=not valid');
+  await signIn(page, 'noor.castellano');
+  await page.click('text=Sign out');
+  await page.waitForSelector('header >> text=Sign in');
+  await page.goto(`${base}/services/streamhub`);
+  assert.equal(await page.locator('form[action*="/do/"]').count(), 0, 'no step forms once signed out');
+  await page.close();
+});
+
+test('unknown pages say so and lead back', async () => {
+  const page = await browser.newPage();
+  const resp = await page.goto(`${base}/no/such/page`);
+  assert.equal(resp.status(), 404);
+  assert.match(await page.locator('body').innerText(), /Back to the pipeline board/);
+  await page.close();
+});
