@@ -65,6 +65,7 @@ id_type!(PersonId, "person");
 id_type!(TeamId, "team");
 id_type!(ServiceId, "service");
 id_type!(ItemId, "checklist item");
+id_type!(SloId, "SLO");
 
 /// Ids are strings on the wire: their OpenAPI schema says so, with the rule `parse` applies.
 #[cfg(feature = "openapi")]
@@ -95,6 +96,8 @@ id_schema!(TeamId, "team", "addon-sre");
 id_schema!(ServiceId, "service", "streamhub");
 #[cfg(feature = "openapi")]
 id_schema!(ItemId, "checklist item", "slos-defined");
+#[cfg(feature = "openapi")]
+id_schema!(SloId, "SLO", "streamhub-availability");
 
 #[cfg(test)]
 mod tests {

@@ -18,7 +18,7 @@ pub mod viability;
 
 pub use clock::Clock;
 pub use definition::{Change, ChangeKind, Definition};
-pub use id::{IdError, ItemId, PersonId, ServiceId, TeamId};
+pub use id::{IdError, ItemId, PersonId, ServiceId, SloId, TeamId};
 pub use jiff::Timestamp;
 pub use link::Link;
 pub use org::Org;
