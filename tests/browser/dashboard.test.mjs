@@ -170,3 +170,17 @@ test('unknown pages say so and lead back', async () => {
   assert.match(await page.locator('body').innerText(), /Back to the pipeline board/);
   await page.close();
 });
+
+test('a service page shows its SLOs: budget burn-down, firing tiers, and sources without data', async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await page.goto(`${base}/services/lumen-metrics`);
+  const availability = page.locator('#slo-lumen-metrics-availability');
+  assert.match(await availability.innerText(), /Error budget left/);
+  assert.equal(await availability.locator('svg path.budget').count(), 1, 'a burn-down chart');
+  assert.ok(await availability.locator('tr.firing').count() >= 1, 'the fast-burn page tier fires');
+  const latency = page.locator('#slo-lumen-metrics-query-latency');
+  assert.match(await latency.innerText(), /No data: .*unreachable/);
+  await availability.screenshot({ path: join(shots, 'slo-burning.png') });
+  await page.screenshot({ path: join(shots, 'service-slos.png'), fullPage: true });
+  await page.close();
+});

@@ -11,6 +11,7 @@ mod error;
 mod org_cache;
 mod pipeline;
 mod session;
+mod slo;
 mod viability;
 
 pub use auth::{hash_secret, IssuedToken, Principal, ADMIN};
@@ -18,6 +19,7 @@ pub use clock::{ManualClock, SystemClock};
 pub use error::AppError;
 pub use pipeline::{ApplyReport, ServiceView};
 pub use session::{SignedIn, SESSION_LENGTH};
+pub use slo::{BudgetPoint, DataStatus, IngestReport, RejectedSample, SampleIn, SloReport, SloViability, MAX_SAMPLES};
 pub use viability::{ReviewAttestation, ViabilitySource};
 
 use baton_core::Clock;
@@ -38,9 +40,15 @@ impl Baton {
         Self { store, clock, viability, org: OrgCache::default() }
     }
 
-    /// With the defaults: the system clock and SLO verdicts attested by SRE reviews.
-    pub fn with_defaults(store: Arc<dyn Store>) -> Self {
-        Self::new(store, Arc::new(SystemClock), Arc::new(ReviewAttestation))
+    /// With the defaults: the system clock, and handover verdicts from the SLO engine.
+    pub fn with_defaults(store: Arc<dyn Store>) -> Arc<Self> {
+        Self::with_slo_engine(store, Arc::new(SystemClock))
+    }
+
+    /// Baton whose handover verdicts come from its own SLO engine (which reads back
+    /// through this same Baton, hence the weak reference).
+    pub fn with_slo_engine(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Arc<Self> {
+        Arc::new_cyclic(|me| Self::new(store, clock, Arc::new(SloViability { baton: me.clone() })))
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

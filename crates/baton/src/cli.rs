@@ -80,6 +80,9 @@ pub enum Command {
     /// Services in the pipeline.
     #[command(subcommand)]
     Service(ServiceCommand),
+    /// SLOs: reports and Prometheus rules.
+    #[command(subcommand)]
+    Slo(SloCommand),
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -117,6 +120,31 @@ pub enum ServiceCommand {
         output: Output,
         #[command(flatten)]
         db: Db,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SloCommand {
+    /// Attainment, error budget, burn rates by alert tier and time to exhaustion.
+    Report {
+        /// Only this service's SLOs.
+        #[arg(long)]
+        service: Option<String>,
+        /// Evaluate at this instant (RFC 3339, e.g. 2026-03-01T00:00:00Z) instead of now.
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Write Prometheus recording and alerting rules for the SLOs whose SLI is in Prometheus.
+    Rules {
+        /// The definition repo.
+        dir: PathBuf,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 

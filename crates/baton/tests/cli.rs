@@ -41,6 +41,7 @@ fn validate_accepts_the_example_organisation() {
     assert!(run.ok, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.starts_with("ok: "), "{}", run.stdout);
     assert!(run.stdout.contains("7 services"), "{}", run.stdout);
+    assert!(run.stdout.contains("6 SLOs"), "{}", run.stdout);
 }
 
 #[test]

@@ -143,6 +143,12 @@ fn case(app: &TestApp, template: &str) -> Option<Case> {
             body: json!({"version": "1.0"}),
             allowed: &[OWNER],
         },
+        "/api/v1/slos/{id}/samples" => Case {
+            stage: Stage::Onboarding,
+            path: "/api/v1/slos/streamhub-availability/samples".into(),
+            body: json!({"samples": [{"at": app.now().checked_sub(jiff::SignedDuration::from_mins(2)).unwrap(), "good": 9, "total": 10}]}),
+            allowed: &[OWNER, SRE_LEAD, SRE],
+        },
         _ => return None,
     })
 }
@@ -190,7 +196,7 @@ async fn every_pipeline_step_answers_401_403_or_lets_through_by_role() {
         assert!(status == 200 || status == 409, "{who} has the role for {template} but got {status}: {body}");
         covered.insert(template);
     }
-    assert!(covered.len() >= 12, "the matrix covered {covered:?}");
+    assert!(covered.len() >= 13, "the matrix covered {covered:?}");
 }
 
 #[tokio::test]

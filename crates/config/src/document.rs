@@ -35,6 +35,10 @@ fn split(text: &str) -> Vec<(usize, String)> {
 
 impl Document {
     pub fn place(&self, span: &Span) -> Place {
+        // A mapping's span starts at its first colon: point at its first key instead.
+        if let Some(key) = span.start().and_then(|m| first_key_of_mapping_at(&self.node, m)) {
+            return self.place(key.span());
+        }
         match span.start() {
             Some(m) => Place { file: self.file.clone(), line: m.line() + self.line_offset, column: m.column() },
             None => self.start(),
@@ -47,6 +51,9 @@ impl Document {
     }
 
     pub fn place_of(&self, node: &Node) -> Place {
+        if let Some((key, _)) = node.as_mapping().and_then(|m| m.iter().next()) {
+            return self.place(key.span());
+        }
         match node.span().start() {
             Some(m) => Place { file: self.file.clone(), line: m.line() + self.line_offset, column: m.column() },
             None => Place { file: self.file.clone(), line: self.line_offset + 1, column: 1 },
@@ -105,8 +112,30 @@ impl Document {
 
     /// The `kind:` of a document, for directories that hold several kinds.
     pub fn kind(&self) -> Option<Spanned<String>> {
-        let scalar = self.node.as_mapping()?.get_scalar("kind")?;
+        self.scalar("kind")
+    }
+
+    /// A top-level scalar, read before the document is parsed (`kind:`, `apiVersion:`).
+    pub fn scalar(&self, key: &str) -> Option<Spanned<String>> {
+        let scalar = self.node.as_mapping()?.get_scalar(key)?;
         Some(Spanned::new(*scalar.span(), scalar.as_str().to_owned()))
+    }
+}
+
+/// The first key of the mapping starting at `start`, found by walking the document.
+fn first_key_of_mapping_at<'a>(
+    node: &'a Node,
+    start: &marked_yaml::Marker,
+) -> Option<&'a marked_yaml::types::MarkedScalarNode> {
+    match node {
+        Node::Mapping(map) => {
+            if map.span().start() == Some(start) {
+                return map.keys().next();
+            }
+            map.values().find_map(|v| first_key_of_mapping_at(v, start))
+        }
+        Node::Sequence(seq) => seq.iter().find_map(|v| first_key_of_mapping_at(v, start)),
+        Node::Scalar(_) => None,
     }
 }
 

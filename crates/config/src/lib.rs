@@ -8,7 +8,9 @@
 mod diagnostic;
 mod docs;
 mod document;
+mod openslo;
 mod repo;
+mod slos;
 mod validate;
 
 pub use diagnostic::{Diagnostic, Severity};

@@ -8,8 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// Directories other issues' definitions live in. They are recognised (so a repo that
 /// already has them is not an error) but their contents are not read yet.
-const LATER: [(&str, &str); 5] = [
-    ("slos", "SLO definitions"),
+const LATER: [(&str, &str); 4] = [
     ("rotations", "on-call rotations"),
     ("escalations", "escalation policies"),
     ("calendars", "holiday calendars"),
@@ -70,7 +69,7 @@ pub fn load(root: &Path) -> Loaded {
         ));
         return Loaded { org: None, diagnostics, files };
     }
-    for dir in ["teams", "services", "policies"] {
+    for dir in ["teams", "services", "policies", "slos"] {
         let paths = match yaml_files(&root.join(dir)) {
             Ok(p) => p,
             Err(e) => {
@@ -94,6 +93,7 @@ pub fn load(root: &Path) -> Loaded {
                 match dir {
                     "teams" => builder.team(doc),
                     "services" => builder.service(doc),
+                    "slos" => builder.slo(doc),
                     _ => builder.policy(doc),
                 }
             }

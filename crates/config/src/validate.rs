@@ -15,6 +15,7 @@ pub(crate) struct Builder {
     services: Vec<(Document, ServiceDoc)>,
     pipelines: Vec<(Document, PipelinePolicyDoc)>,
     checklists: Vec<(Document, ChecklistDoc, bool)>,
+    slos: crate::slos::SloDocs,
 }
 
 impl Builder {
@@ -32,6 +33,10 @@ impl Builder {
         if let Some(s) = self.parse_into(&doc) {
             self.services.push((doc, s));
         }
+    }
+
+    pub fn slo(&mut self, doc: Document) {
+        self.slos.add(doc, &mut self.diags);
     }
 
     pub fn policy(&mut self, doc: Document) {
@@ -67,6 +72,7 @@ impl Builder {
         c.services(&mut org, &self.services);
         c.pipeline(&mut org, &self.pipelines);
         c.checklists(&mut org, &self.checklists);
+        crate::slos::check(&self.slos, &mut org, &mut c.diags);
         (org, c.diags)
     }
 }
@@ -90,7 +96,7 @@ fn parse_period(c: &mut Checker, doc: &Document, s: &Option<S>) -> Option<Period
 }
 
 /// Names the known values when a reference dangles, so the fix is one glance away.
-fn known<'a>(ids: impl Iterator<Item = &'a str>) -> String {
+pub(crate) fn known<'a>(ids: impl Iterator<Item = &'a str>) -> String {
     let ids: Vec<_> = ids.collect();
     match ids.len() {
         0 => "none are defined".into(),

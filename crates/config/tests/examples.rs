@@ -3,6 +3,7 @@
 
 use baton_config::load;
 use baton_core::org::{Area, TeamKind};
+use baton_core::slo::{BudgetingMethod, Indicator, SloWindow};
 use std::path::Path;
 
 #[test]
@@ -19,4 +20,13 @@ fn the_example_organisation_loads_without_problems() {
         assert!(org.teams.values().any(|t| t.area == Some(area)), "no team in {area:?}");
     }
     assert!(org.checklist.len() >= 8, "{} checklist items", org.checklist.len());
+    assert!(org.slos.len() >= 6, "{} SLOs", org.slos.len());
+    let slos_of = |s: &str| org.slos.values().filter(|d| d.service.as_str() == s).count();
+    for service in ["streamhub", "streamhub-connect", "lumen-metrics"] {
+        assert!(slos_of(service) >= 1, "no SLO for {service}");
+    }
+    let prometheus: Vec<_> = org.slos.values().filter(|s| s.indicator.prometheus().is_some()).collect();
+    assert_eq!(prometheus.len(), 1, "one SLO reads Prometheus");
+    assert!(org.slos.values().any(|s| matches!(s.window, SloWindow::Calendar { .. })), "a calendar SLO");
+    assert!(org.slos.values().any(|s| s.indicator == Indicator::BuiltIn && s.method == BudgetingMethod::Occurrences));
 }

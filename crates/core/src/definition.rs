@@ -2,6 +2,7 @@
 //! can say exactly what it added, changed and removed.
 
 use crate::org::{ChecklistItem, Org, Person, PipelinePolicy, ServiceDef, Team};
+use crate::slo::SloDef;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -13,6 +14,7 @@ pub enum Definition {
     Service(ServiceDef),
     PipelinePolicy(PipelinePolicy),
     ChecklistItem(ChecklistItem),
+    Slo(SloDef),
 }
 
 impl Definition {
@@ -23,6 +25,7 @@ impl Definition {
             Definition::Service(_) => "service",
             Definition::PipelinePolicy(_) => "pipeline-policy",
             Definition::ChecklistItem(_) => "checklist-item",
+            Definition::Slo(_) => "slo",
         }
     }
 
@@ -33,6 +36,7 @@ impl Definition {
             Definition::Service(s) => s.id.as_str(),
             Definition::PipelinePolicy(_) => "pipeline",
             Definition::ChecklistItem(i) => i.id.as_str(),
+            Definition::Slo(s) => s.id.as_str(),
         }
     }
 
@@ -65,6 +69,7 @@ impl Org {
         out.extend(self.services.values().cloned().map(Definition::Service));
         out.extend(self.pipeline.clone().map(Definition::PipelinePolicy));
         out.extend(self.checklist.iter().cloned().map(Definition::ChecklistItem));
+        out.extend(self.slos.values().cloned().map(Definition::Slo));
         out
     }
 
@@ -83,6 +88,9 @@ impl Org {
                 }
                 Definition::PipelinePolicy(p) => org.pipeline = Some(p),
                 Definition::ChecklistItem(i) => org.checklist.push(i),
+                Definition::Slo(s) => {
+                    org.slos.insert(s.id.clone(), s);
+                }
             }
         }
         org.checklist.sort_by_key(|i| i.position);
@@ -154,6 +162,20 @@ mod tests {
             email: None,
         };
         org.teams.insert(team.id.clone(), team);
+        let slo = SloDef {
+            id: crate::SloId::parse("sre-availability").unwrap(),
+            service: crate::ServiceId::parse("pager").unwrap(),
+            display_name: None,
+            description: None,
+            objective: crate::slo::Objective::parse("0.999").unwrap(),
+            window: crate::slo::SloWindow::Rolling { length: crate::Period::days(28) },
+            method: crate::slo::BudgetingMethod::Occurrences,
+            indicator: crate::slo::Indicator::BuiltIn,
+            tiers: crate::slo::default_tier_specs().to_vec(),
+            min_events: 0,
+        };
+        org.slos.insert(slo.id.clone(), slo);
         assert_eq!(Org::from_definitions(org.definitions()), org);
+        assert!(org.definitions().iter().any(|d| d.key() == "slo/sre-availability"));
     }
 }

@@ -1,7 +1,8 @@
 //! The organisation as the definition repo describes it: people, teams, services and the
 //! policies the pipeline follows. Built by `config` from YAML, stored by `store`, read here.
 
-use crate::{ItemId, Link, Period, PersonId, ServiceId, TeamId};
+use crate::slo::SloDef;
+use crate::{ItemId, Link, Period, PersonId, ServiceId, SloId, TeamId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -122,6 +123,8 @@ pub struct Org {
     pub services: BTreeMap<ServiceId, ServiceDef>,
     pub pipeline: Option<PipelinePolicy>,
     pub checklist: Vec<ChecklistItem>,
+    /// The SLOs of `slos/`, by id.
+    pub slos: BTreeMap<SloId, SloDef>,
 }
 
 impl Org {

@@ -9,6 +9,13 @@
 //! the previous holder committed, so version checks fail cleanly as `Conflict` instead of
 //! as serialization errors (which REPEATABLE READ would raise on the locked row).
 //! Multi-statement reads that must agree with each other use a REPEATABLE READ snapshot.
+//!
+//! SLI bucket writes (`put_buckets`) are the exception: they write no audit record, so
+//! they do not take the head lock and do not wait for (or delay) audited writers. Each
+//! call is one `INSERT ... SELECT FROM UNNEST(arrays) ON CONFLICT DO UPDATE` statement,
+//! hence one transaction whatever the batch size. Two replicas writing the same minute
+//! both succeed and the later commit's counts stay, which is what replacing means; rows
+//! go in ascending minute order, so overlapping batches lock in the same order.
 #![forbid(unsafe_code)]
 
 mod rows;
@@ -16,7 +23,9 @@ mod rows;
 use async_trait::async_trait;
 use baton_core::audit::{seal, AuditEntry, AuditRecord, ChainHead};
 use baton_core::pipeline::ServiceRecord;
-use baton_core::{Change, ChangeKind, Definition, ServiceId, Timestamp};
+use baton_core::slo::{Bucket, Window};
+use baton_core::{Change, ChangeKind, Definition, ServiceId, SloId, Timestamp};
+use baton_store::sli::{bucket_from_row, bucket_rows, window_us};
 use baton_store::{
     definition_audit, from_json, to_json, AuditQuery, NewSession, NewToken, Session, Store, StoreError, Token,
     Versioned,
@@ -381,5 +390,40 @@ impl Store for PgStore {
         }
         append(&mut tx, &mut head, at, audit).await?;
         tx.commit().await.map_err(pg)
+    }
+
+    async fn put_buckets(&self, slo: &SloId, buckets: &[Bucket]) -> Result<u64, StoreError> {
+        let rows = bucket_rows(slo, buckets)?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        // Three array parameters whatever the batch size: no bind limit, one statement.
+        let done = sqlx::query(
+            "INSERT INTO sli_buckets (slo_id, minute_us, good, total) \
+             SELECT $1::text, u.minute_us, u.good, u.total FROM UNNEST($2::bigint[], $3::bigint[], $4::bigint[]) AS u (minute_us, good, total) \
+             ON CONFLICT (slo_id, minute_us) DO UPDATE SET good = excluded.good, total = excluded.total",
+        )
+        .bind(slo.as_str())
+        .bind(&rows.minute_us)
+        .bind(&rows.good)
+        .bind(&rows.total)
+        .execute(&self.pool)
+        .await
+        .map_err(pg)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn buckets(&self, slo: &SloId, window: Window) -> Result<Vec<Bucket>, StoreError> {
+        let (start_us, end_us) = window_us(window);
+        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT minute_us, good, total FROM sli_buckets WHERE slo_id = $1 AND minute_us >= $2 AND minute_us < $3 ORDER BY minute_us",
+        )
+        .bind(slo.as_str())
+        .bind(start_us)
+        .bind(end_us)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(pg)?;
+        rows.into_iter().map(|(minute_us, good, total)| bucket_from_row(minute_us, good, total)).collect()
     }
 }

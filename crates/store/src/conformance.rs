@@ -6,7 +6,8 @@ use baton_core::audit::{AuditEntry, Verifier};
 use baton_core::definition::diff;
 use baton_core::org::{Person, ServiceDef, ServiceLinks};
 use baton_core::pipeline::{ServiceRecord, Stage};
-use baton_core::{Definition, Org, PersonId, ServiceId, TeamId, Timestamp};
+use baton_core::slo::{Bucket, Window};
+use baton_core::{Definition, Org, PersonId, ServiceId, SloId, TeamId, Timestamp};
 use std::sync::Arc;
 
 /// Generates one `#[tokio::test]` per story; `$make` is an async fn returning a fresh store.
@@ -23,6 +24,11 @@ macro_rules! conformance_tests {
             timestamps_keep_microseconds,
             tokens_are_found_by_hash_and_revoked,
             sessions_start_end_and_expired_ones_are_forgotten,
+            sli_buckets_are_read_back_by_window,
+            writing_a_minute_again_replaces_it,
+            a_batch_of_100_000_buckets_round_trips,
+            an_empty_batch_is_fine_and_a_refused_one_writes_nothing,
+            bucket_writers_and_audited_writers_run_side_by_side,
         );
     };
     (@each $make:path, $($story:ident),* $(,)?) => {
@@ -268,4 +274,153 @@ pub async fn sessions_start_end_and_expired_ones_are_forgotten(store: Arc<dyn St
         store.end_session(&new.hash, entry("session/ana", "session.end"), t("2026-01-02T01:00:00Z")).await.unwrap_err();
     assert!(matches!(err, StoreError::NotFound(_)));
     assert_eq!(verify_chain(&*store).await, 3);
+}
+
+fn slo(id: &str) -> SloId {
+    SloId::parse(id).unwrap()
+}
+
+/// The minute `m` minutes after 2026-03-01T10:00:00Z.
+fn minute(m: i64) -> Timestamp {
+    Timestamp::from_second(t("2026-03-01T10:00:00Z").as_second() + 60 * m).unwrap()
+}
+
+fn bucket(m: i64, good: u64, total: u64) -> Bucket {
+    Bucket::new(minute(m), good, total).unwrap()
+}
+
+fn window(start: Timestamp, end: Timestamp) -> Window {
+    Window::new(start, end).unwrap()
+}
+
+fn all_time() -> Window {
+    window(Timestamp::MIN, Timestamp::MAX)
+}
+
+pub async fn sli_buckets_are_read_back_by_window(store: Arc<dyn Store>) {
+    let (mine, other) = (slo("checkout-availability"), slo("checkout-latency"));
+    // Written newest first: reads come back in ascending minute order all the same.
+    let batch: Vec<_> = (0..10).rev().map(|m| bucket(m, 90 + m as u64, 100)).collect();
+    assert_eq!(store.put_buckets(&mine, &batch).await.unwrap(), 10);
+    let theirs: Vec<_> = (0..10).map(|m| bucket(m, 1, 2)).collect();
+    assert_eq!(store.put_buckets(&other, &theirs).await.unwrap(), 10);
+    let ascending: Vec<_> = batch.iter().rev().copied().collect();
+
+    assert_eq!(store.buckets(&mine, window(minute(0), minute(10))).await.unwrap(), ascending);
+    // [10:02, 10:05): the start's minute is in, the end's is out.
+    assert_eq!(store.buckets(&mine, window(minute(2), minute(5))).await.unwrap(), ascending[2..5]);
+    // Bounds inside a minute: 10:02 starts before 10:02:30, so it is out; 10:05 starts
+    // before 10:05:00.0000001, so it is in.
+    let w = window(t("2026-03-01T10:02:30Z"), t("2026-03-01T10:05:00.0000001Z"));
+    assert_eq!(store.buckets(&mine, w).await.unwrap(), ascending[3..6]);
+    assert!(store.buckets(&mine, window(minute(4), minute(4))).await.unwrap().is_empty(), "an empty window");
+    assert!(store.buckets(&mine, window(minute(10), minute(20))).await.unwrap().is_empty());
+    assert!(store.buckets(&slo("unknown"), all_time()).await.unwrap().is_empty());
+    assert_eq!(store.buckets(&other, all_time()).await.unwrap(), theirs, "each SLO reads its own buckets");
+
+    // A minute without traffic, one before 1970 and the largest storable count come back as written.
+    let max = u64::try_from(i64::MAX).unwrap();
+    let edges = [
+        Bucket::new(t("1969-12-31T23:59:00Z"), 0, 0).unwrap(),
+        Bucket::new(t("2026-03-02T00:00:00Z"), max - 1, max).unwrap(),
+    ];
+    assert_eq!(store.put_buckets(&mine, &edges).await.unwrap(), 2);
+    let w = window(t("1969-12-31T00:00:00Z"), t("1970-01-01T00:00:00Z"));
+    assert_eq!(store.buckets(&mine, w).await.unwrap(), edges[..1]);
+    assert_eq!(store.buckets(&mine, window(minute(10), t("2026-03-03T00:00:00Z"))).await.unwrap(), edges[1..]);
+    assert_eq!(store.buckets(&mine, all_time()).await.unwrap().len(), 12);
+    assert_eq!(store.audit_head().await.unwrap(), None, "SLI samples are not audited");
+}
+
+pub async fn writing_a_minute_again_replaces_it(store: Arc<dyn Store>) {
+    let s = slo("checkout-availability");
+    let w = window(minute(0), minute(5));
+    let batch: Vec<_> = (0..5).map(|m| bucket(m, 9, 10)).collect();
+    assert_eq!(store.put_buckets(&s, &batch).await.unwrap(), 5);
+    assert_eq!(store.put_buckets(&s, &batch).await.unwrap(), 5, "a repeated batch writes the same minutes");
+    assert_eq!(store.buckets(&s, w).await.unwrap(), batch, "and leaves identical data: counts replace, never add");
+
+    // A later batch replaces the minutes it names and leaves the others alone.
+    assert_eq!(store.put_buckets(&s, &[bucket(2, 0, 3)]).await.unwrap(), 1);
+    let mut expected = batch.clone();
+    expected[2] = bucket(2, 0, 3);
+    assert_eq!(store.buckets(&s, w).await.unwrap(), expected);
+
+    // Within one batch, the last bucket given for a minute wins.
+    assert_eq!(store.put_buckets(&s, &[bucket(3, 1, 1), bucket(4, 2, 2), bucket(3, 5, 7)]).await.unwrap(), 2);
+    expected[3] = bucket(3, 5, 7);
+    expected[4] = bucket(4, 2, 2);
+    assert_eq!(store.buckets(&s, w).await.unwrap(), expected);
+    assert_eq!(store.audit_head().await.unwrap(), None, "SLI samples are not audited");
+}
+
+pub async fn a_batch_of_100_000_buckets_round_trips(store: Arc<dyn Store>) {
+    let s = slo("checkout-availability");
+    let batch: Vec<_> = (0..100_000i64)
+        .map(|m| {
+            // Varied counts, some minutes without traffic.
+            let total = (m as u64 * 7_919) % 10_000;
+            bucket(m, total - total % 13, total)
+        })
+        .collect();
+    assert_eq!(store.put_buckets(&s, &batch).await.unwrap(), 100_000);
+    let back = store.buckets(&s, window(minute(0), minute(100_000))).await.unwrap();
+    assert_eq!(back.len(), batch.len());
+    let first_difference = back.iter().zip(&batch).position(|(a, b)| a != b);
+    assert_eq!(first_difference, None, "every bucket reads back as written");
+    assert_eq!(store.buckets(&s, window(minute(40_000), minute(40_060))).await.unwrap(), batch[40_000..40_060]);
+    // Written again, the same batch changes nothing.
+    assert_eq!(store.put_buckets(&s, &batch).await.unwrap(), 100_000);
+    assert!(store.buckets(&s, all_time()).await.unwrap() == batch);
+}
+
+pub async fn an_empty_batch_is_fine_and_a_refused_one_writes_nothing(store: Arc<dyn Store>) {
+    let s = slo("checkout-availability");
+    assert_eq!(store.put_buckets(&s, &[]).await.unwrap(), 0);
+    assert!(store.buckets(&s, all_time()).await.unwrap().is_empty());
+
+    let kept = [bucket(0, 1, 1)];
+    store.put_buckets(&s, &kept).await.unwrap();
+    let too_many = u64::try_from(i64::MAX).unwrap() + 1;
+    let refused = [bucket(0, 0, 5), bucket(1, 1, 1), bucket(2, too_many, too_many)];
+    let err = store.put_buckets(&s, &refused).await.unwrap_err();
+    assert!(err.to_string().contains(&too_many.to_string()), "{err}");
+    assert_eq!(store.buckets(&s, all_time()).await.unwrap(), kept, "a refused batch writes none of its minutes");
+}
+
+pub async fn bucket_writers_and_audited_writers_run_side_by_side(store: Arc<dyn Store>) {
+    let at = t("2026-03-01T10:00:00Z");
+    let mut tasks = Vec::new();
+    for i in 0..6u64 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            for round in 0..5 {
+                let batch: Vec<_> = (0..2_000).map(|m| bucket(m, round + i, round + i + 1)).collect();
+                store.put_buckets(&slo(&format!("slo-{i}")), &batch).await?;
+            }
+            Ok::<_, StoreError>(())
+        }));
+    }
+    for i in 0..6 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let id = ServiceId::parse(&format!("svc-{i}")).unwrap();
+            for version in 0..5 {
+                let audit = entry(&format!("service/{id}"), "tick");
+                store.save_service_record(&id, version, &ServiceRecord::default(), audit, at).await?;
+            }
+            Ok(())
+        }));
+    }
+    for task in tasks {
+        if let Err(e) = task.await.unwrap() {
+            panic!("a writer failed while others wrote: {e:?}");
+        }
+    }
+    for i in 0..6 {
+        let stored = store.buckets(&slo(&format!("slo-{i}")), all_time()).await.unwrap();
+        assert_eq!(stored.len(), 2_000);
+        assert!(stored.iter().all(|b| (b.good(), b.total()) == (4 + i, 5 + i)), "the last round's counts");
+    }
+    assert_eq!(verify_chain(&*store).await, 30, "only the service records were audited");
 }

@@ -5,13 +5,17 @@
 //! - the audit log is append-only and hash-chained (`baton_core::audit`);
 //! - a service record is written only if nobody changed it since it was read
 //!   (`expected_version`), so two replicas cannot both move a service;
-//! - a failed `apply_definitions` leaves the store exactly as it was.
+//! - a failed `apply_definitions` leaves the store exactly as it was;
+//! - SLI buckets are stored once per (SLO, minute): writing a minute again replaces its
+//!   counts, so a retried batch leaves the same data. They are measurements, not state
+//!   changes, so they carry no audit record.
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod error;
 mod json;
+pub mod sli;
 mod token;
 
 pub use error::StoreError;
@@ -21,7 +25,8 @@ pub use token::{NewSession, NewToken, Session, Token};
 use async_trait::async_trait;
 use baton_core::audit::{AuditEntry, AuditRecord, ChainHead};
 use baton_core::pipeline::ServiceRecord;
-use baton_core::{Change, Definition, ServiceId, Timestamp};
+use baton_core::slo::{Bucket, Window};
+use baton_core::{Change, Definition, ServiceId, SloId, Timestamp};
 
 /// A value with the version it was stored at; version 0 means "never stored".
 #[derive(Debug, Clone, PartialEq)]
@@ -100,6 +105,21 @@ pub trait Store: Send + Sync + 'static {
 
     /// Ends a session (sign-out); `NotFound` if there is none.
     async fn end_session(&self, hash: &str, audit: AuditEntry, at: Timestamp) -> Result<(), StoreError>;
+
+    /// Stores `slo`'s SLI buckets, one row per minute, all in one transaction. Upserts: a
+    /// minute already stored gets the new counts (they replace, never add), so a retried
+    /// or repeated batch leaves exactly the same data; within one batch the last bucket
+    /// given for a minute wins. Returns how many minutes were written (inserted or
+    /// replaced); an empty batch writes nothing and returns 0. A count above `i64::MAX`
+    /// fails the whole batch before anything is written.
+    ///
+    /// SLI samples are not audited: they are measurements, and the audit log records
+    /// decisions. The SLO need not be defined (yet) for its samples to be kept.
+    async fn put_buckets(&self, slo: &SloId, buckets: &[Bucket]) -> Result<u64, StoreError>;
+
+    /// `slo`'s buckets whose minute is in `window` (`start <= minute < end`), ascending by
+    /// minute. Minutes never written are absent, not zero.
+    async fn buckets(&self, slo: &SloId, window: Window) -> Result<Vec<Bucket>, StoreError>;
 }
 
 /// The audit entry for one definition change made by `apply`.

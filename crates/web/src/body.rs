@@ -18,7 +18,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
                 ApiError::new(
                     status,
                     "too_large",
-                    format!("the request body is larger than {} bytes", crate::MAX_BODY_BYTES),
+                    "the request body is too large: 64 KiB at most, 8 MiB for SLI samples",
                 )
             } else {
                 ApiError::new(status, "bad_request", e.body_text())

@@ -24,12 +24,13 @@ pub fn validate(dir: &Path) -> ExitCode {
     match org {
         Some(org) => {
             println!(
-                "ok: {} files, {} teams, {} people, {} services, {} checklist items ({warnings} warnings)",
+                "ok: {} files, {} teams, {} people, {} services, {} checklist items, {} SLOs ({warnings} warnings)",
                 loaded.files,
                 org.teams.len(),
                 org.people.len(),
                 org.services.len(),
-                org.checklist.len()
+                org.checklist.len(),
+                org.slos.len()
             );
             ExitCode::SUCCESS
         }

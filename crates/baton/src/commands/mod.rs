@@ -4,6 +4,7 @@ mod audit;
 pub mod definitions;
 pub mod serve;
 mod service;
+mod slo;
 mod token;
 
 use crate::cli::{Cli, Command};
@@ -16,6 +17,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { config, listen, public_url, db } => serve::serve(config, listen, public_url, db).await,
         Command::Demo { config, listen, db, no_serve } => crate::demo::run(config, listen, db, no_serve).await,
         Command::Service(c) => service::run(c).await,
+        Command::Slo(c) => slo::run(c).await,
         Command::Audit(c) => audit::run(c).await,
         Command::Token(c) => token::run(c).await,
     }

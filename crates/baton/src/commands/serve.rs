@@ -16,7 +16,7 @@ pub async fn serve(
     db: Db,
 ) -> Result<ExitCode> {
     let store = crate::db::open(db.db.as_deref()).await?;
-    let baton = Arc::new(Baton::with_defaults(store));
+    let baton = Baton::with_defaults(store);
     if let Some(dir) = config {
         let (Some(org), _) = load_or_report(&dir) else {
             bail!("the definition repo {} has errors; nothing was applied", dir.display())

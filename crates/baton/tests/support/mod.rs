@@ -43,12 +43,25 @@ pub fn examples_dir() -> PathBuf {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn(false).await
+}
+
+/// With Baton's own SLO engine deciding the handover, not the test double.
+pub async fn spawn_app_with_slo_engine() -> TestApp {
+    spawn(true).await
+}
+
+async fn spawn(slo_engine: bool) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let db_url = format!("sqlite://{}/baton.db", dir.path().display());
     let store = Arc::new(SqliteStore::connect(&db_url).await.unwrap());
     let clock = Arc::new(ManualClock::new("2026-03-02T09:00:00Z".parse().unwrap()));
     let verdict = Arc::new(FakeViability(Mutex::new(Viability::Unknown { reason: "no SLI data yet".into() })));
-    let baton = Arc::new(Baton::new(store, clock.clone(), verdict.clone()));
+    let baton = if slo_engine {
+        Baton::with_slo_engine(store, clock.clone())
+    } else {
+        Arc::new(Baton::new(store, clock.clone(), verdict.clone()))
+    };
     let org = baton_config::load(&examples_dir()).org.expect("the example organisation loads");
     baton.apply(&org, "test").await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -12,6 +12,7 @@ mod bucket;
 mod budget;
 mod burn;
 mod correction;
+mod definition;
 mod measured;
 mod objective;
 mod ratio;
@@ -23,6 +24,7 @@ pub use bucket::{Bucket, BucketError, Series};
 pub use budget::{tally, BudgetUnit, BudgetingMethod, ErrorBudget, SliceThreshold, SliceThresholdError, Tally};
 pub use burn::{burn_rate, time_to_exhaustion, Exhaustion, WindowBurn};
 pub use correction::{active_correction, Correction, CorrectionError, CorrectionSpec, Recurrence};
+pub use definition::{Indicator, PromSource, SloDef, ThresholdOp};
 pub use measured::Measured;
 pub use objective::{Objective, ObjectiveError};
 pub use tier::{

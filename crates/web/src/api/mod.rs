@@ -11,6 +11,7 @@ mod doc;
 mod ops;
 mod org;
 mod services;
+mod slos;
 mod tokens;
 
 use crate::AppState;
@@ -35,6 +36,7 @@ use utoipa_axum::routes;
     modifiers(&BearerScheme),
     tags(
         (name = "services", description = "The onboarding pipeline: services and the steps people take"),
+        (name = "slos", description = "SLO reports and built-in SLI samples"),
         (name = "teams", description = "The organisation as applied"),
         (name = "audit", description = "The hash-chained audit log"),
         (name = "tokens", description = "API tokens"),
@@ -47,6 +49,7 @@ struct ApiDoc;
 fn api() -> OpenApiRouter<AppState> {
     let mut api = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(services::routes())
+        .merge(slos::routes())
         .merge(org::routes())
         .merge(audit::routes())
         .merge(tokens::routes())

@@ -38,6 +38,7 @@ button.quiet { background:transparent; color:#fff; border:1px solid #fff6; margi
 .actions h3 { margin:0 0 .2rem; font-size:1rem; }
 .banner { padding:.6rem .8rem; border-radius:6px; margin:.5rem 0 1rem; }
 .banner.ok { background:#e3f4ea; } .banner.bad { background:#fbe7e6; }
+table.tiers tr.firing td { background:#fbe7e6; } section.slo { border-top:1px solid var(--line); padding-top:.4rem; }
 header .who { margin-left:auto; display:flex; gap:.6rem; align-items:center; }
 @media (max-width:600px) { main { padding:.6rem; } th, td { padding:.3rem; } }
 "#;
@@ -50,7 +51,7 @@ pub fn page(title: &str, viewer: Option<&SignedIn>, body: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · Baton" }
-                style { (maud::PreEscaped(STYLE)) }
+                style { (maud::PreEscaped(STYLE)) (super::chart::STYLE) }
             }
             body {
                 header {

@@ -4,9 +4,11 @@
 
 mod actions;
 mod board;
+mod chart;
 mod layout;
 mod service;
 mod session;
+mod slos;
 
 use crate::AppState;
 use axum::http::StatusCode;

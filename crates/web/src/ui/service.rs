@@ -54,6 +54,7 @@ async fn render_page(
     let v = s.baton.service(id).await?;
     let org = s.baton.org().await?;
     let history = s.baton.history(&format!("service/{id}"), 50).await?;
+    let slos = s.baton.slo_reports(Some(id), None).await?;
     let d = &v.definition;
     let r = &v.record;
     let status = failed.as_ref().map_or(axum::http::StatusCode::OK, |e| e.status);
@@ -105,6 +106,7 @@ async fn render_page(
         } @else {
             p.meta { a href={ "/login?next=/services/" (id) } { "Sign in" } " to take a step." }
         }
+        (super::slos::section(&slos))
         h2 { "Acceptance checklist and additional requirements" }
         @if v.checklist.is_empty() { p.empty { "The organisation defines no checklist." } }
         @else {

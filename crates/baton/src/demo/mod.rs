@@ -3,15 +3,18 @@
 
 use crate::commands::definitions::{load_or_report, print_report};
 use anyhow::{bail, Context, Result};
-use baton_app::{Baton, ManualClock, ReviewAttestation};
+use baton_app::{Baton, ManualClock};
 use baton_core::org::Org;
 use baton_core::pipeline::*;
+use baton_core::slo::Indicator;
 use baton_core::{Link, PersonId, ServiceId, TeamId, Timestamp};
 use jiff::SignedDuration;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+
+mod samples;
 
 /// The people the demo prints tokens for, and what each can try.
 const PERSONAS: [(&str, &str); 6] = [
@@ -48,10 +51,18 @@ pub async fn run(config: Option<PathBuf>, listen: SocketAddr, db: Option<String>
     let store = crate::db::open(Some(&url)).await?;
     let now = Timestamp::now();
     let clock = Arc::new(ManualClock::new(now));
-    let seeder = Baton::new(store.clone(), clock.clone(), Arc::new(ReviewAttestation));
+    // The SLO engine decides the seeded handover too, from the samples seeded below.
+    let seeder = Baton::with_slo_engine(store.clone(), clock.clone());
     clock.set(days_before(now, 140.0));
     print_report(&seeder.apply(&org, "system:demo").await?, false);
     if store.service_records().await?.is_empty() {
+        let mut buckets = 0;
+        for slo in org.slos.values().filter(|s| s.indicator == Indicator::BuiltIn) {
+            let (days, profile) = samples::profile(slo.id.as_str());
+            let generated = samples::generate(&profile, now, days, slo.id.as_str().len() as u64);
+            buckets += store.put_buckets(&slo.id, &generated).await?;
+        }
+        println!("generated {buckets} minutes of SLI samples");
         let steps = history(&org, now)?;
         let n = steps.len();
         for step in steps {
@@ -76,7 +87,7 @@ pub async fn run(config: Option<PathBuf>, listen: SocketAddr, db: Option<String>
     if no_serve {
         return Ok(ExitCode::SUCCESS);
     }
-    crate::commands::serve::run_server(Arc::new(Baton::with_defaults(store)), listen, Default::default()).await?;
+    crate::commands::serve::run_server(Baton::with_defaults(store), listen, Default::default()).await?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,0 +1,339 @@
+//! The SLO use cases: reading an SLO's SLI (from Baton's own sample store or from
+//! Prometheus), reporting it, taking samples in, and the viability verdict the pipeline's
+//! handover reads. The maths are `baton_core::slo`'s; this module only fetches and feeds.
+
+use crate::{AppError, Baton, ViabilitySource};
+use async_trait::async_trait;
+use baton_core::org::ServiceDef;
+use baton_core::pipeline::ServiceRecord;
+use baton_core::slo::{
+    alert_tiers, evaluate_tier, start_of_minute, tally, time_to_exhaustion, viability, Bucket, ErrorBudget, Exhaustion,
+    Indicator, Measured, Series, SloDef, SloStanding, Tally, TierVerdict, Window, WindowBurn,
+};
+use baton_core::{Period, PersonId, ServiceId, SloId, Timestamp, Viability};
+use baton_sources::{PrometheusClient, PrometheusRatio};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// The burn rate behind "when will the budget run out": recent enough to react, long
+/// enough not to swing with every spike.
+const EXHAUSTION_OVER: Period = Period::hours(6);
+
+/// Whether the SLI could be read. A source that fails is reported, never read as 100%.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum DataStatus {
+    Ok { buckets: usize },
+    Unavailable { reason: String },
+}
+
+/// One point of the burn-down: the budget left at `at`, counted from the window's start.
+#[derive(Debug, Clone, Serialize)]
+pub struct BudgetPoint {
+    pub at: Timestamp,
+    pub remaining: Measured<f64>,
+}
+
+/// Everything a person needs to judge an SLO at one instant, with the evidence.
+#[derive(Debug, Clone, Serialize)]
+pub struct SloReport {
+    pub slo: SloDef,
+    pub at: Timestamp,
+    /// The part of the SLO window evaluated (for a calendar window, the part elapsed).
+    pub window: Window,
+    pub data: DataStatus,
+    pub attainment: Measured<f64>,
+    pub met: Measured<bool>,
+    pub budget: Measured<ErrorBudget>,
+    pub tally: Tally,
+    pub tiers: Vec<TierVerdict>,
+    pub exhaustion: Exhaustion,
+    pub burn_down: Vec<BudgetPoint>,
+}
+
+/// One SLI sample as posted: good and total events at an instant, summed into its minute.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SampleIn {
+    pub at: Timestamp,
+    /// Signed on purpose: a negative count is refused for its own item, not the batch.
+    pub good: i64,
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RejectedSample {
+    pub index: usize,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IngestReport {
+    /// Samples kept, and the minute buckets they were stored as.
+    pub accepted: usize,
+    pub buckets: usize,
+    pub rejected: Vec<RejectedSample>,
+}
+
+/// The most samples one request may carry.
+pub const MAX_SAMPLES: usize = 50_000;
+
+fn prometheus(url: &baton_core::Link) -> Result<PrometheusClient, String> {
+    PrometheusClient::with_timeout(url.as_str(), Duration::from_secs(10)).map_err(|e| e.to_string())
+}
+
+impl Baton {
+    fn slo_def(org: &baton_core::Org, id: &SloId) -> Result<SloDef, AppError> {
+        org.slos.get(id).cloned().ok_or_else(|| AppError::NotFound(format!("no SLO `{id}` is defined")))
+    }
+
+    /// The SLI's minute buckets over `window`, from wherever the SLO reads it.
+    async fn read_sli(&self, slo: &SloDef, window: Window) -> Result<Vec<Bucket>, String> {
+        match &slo.indicator {
+            Indicator::BuiltIn => self.store.buckets(&slo.id, window).await.map_err(|e| e.to_string()),
+            Indicator::PrometheusRatio { source, good, total, .. } => {
+                let client = prometheus(&source.url)?;
+                let raw = PrometheusRatio::new(good.clone(), total.clone())
+                    .read_buckets(&client, window)
+                    .await
+                    .map_err(|e| format!("Prometheus `{}`: {e}", source.name))?;
+                raw.into_iter()
+                    .map(|b| Bucket::new(b.minute(), slo.indicator.good_count(b.good(), b.total()), b.total()))
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| e.to_string())
+            }
+            Indicator::PrometheusThreshold { source, query, op, value } => {
+                let client = prometheus(&source.url)?;
+                let series = client
+                    .range(query, window.start(), window.end(), jiff::SignedDuration::from_secs(60))
+                    .await
+                    .map_err(|e| format!("Prometheus `{}`: {e}", source.name))?;
+                // One good or bad minute per point: the query's value against the bound.
+                let mut buckets: Vec<Bucket> = series
+                    .iter()
+                    .flat_map(|s| s.points.iter())
+                    .filter_map(|(at, v)| {
+                        let minute = start_of_minute(*at);
+                        Bucket::new(minute, u64::from(op.meets(*v, *value)), 1).ok()
+                    })
+                    .collect();
+                buckets.sort_by_key(|b| b.minute());
+                buckets.dedup_by_key(|b| b.minute());
+                Ok(buckets)
+            }
+        }
+    }
+
+    /// The report of one SLO at `at` (now when `None`).
+    pub async fn slo_report(&self, id: &SloId, at: Option<Timestamp>) -> Result<SloReport, AppError> {
+        let org = self.org().await?;
+        let slo = Self::slo_def(&org, id)?;
+        self.report(slo, at.unwrap_or_else(|| self.now())).await
+    }
+
+    /// Reports of every SLO, or of one service's, in id order.
+    pub async fn slo_reports(
+        &self,
+        service: Option<&ServiceId>,
+        at: Option<Timestamp>,
+    ) -> Result<Vec<SloReport>, AppError> {
+        let org = self.org().await?;
+        if let Some(s) = service {
+            if !org.services.contains_key(s) {
+                return Err(AppError::NotFound(format!("no service `{s}` is defined")));
+            }
+        }
+        let at = at.unwrap_or_else(|| self.now());
+        let mut out = Vec::new();
+        for slo in org.slos.values().filter(|d| service.is_none_or(|s| &d.service == s)) {
+            out.push(self.report(slo.clone(), at).await?);
+        }
+        Ok(out)
+    }
+
+    async fn report(&self, slo: SloDef, at: Timestamp) -> Result<SloReport, AppError> {
+        let invalid = |e: &dyn std::fmt::Display| AppError::Invalid { field: "at".into(), message: e.to_string() };
+        let window = slo.window.elapsed(at).map_err(|e| invalid(&e))?;
+        let tiers = alert_tiers(&slo.tiers, slo.window.nominal_length()).unwrap_or_default();
+        let end = start_of_minute(at);
+        // Alert windows may reach back before a calendar window's start.
+        let longest = tiers.iter().map(|t| t.long_window).chain([EXHAUSTION_OVER]).max().expect("not empty");
+        let from = window.start().min(end.checked_sub(longest.duration()).unwrap_or(window.start()));
+        let fetched = Window::new(from, end.max(from)).map_err(|e| invalid(&e))?;
+        let (buckets, data) = match self.read_sli(&slo, fetched).await {
+            Ok(b) => {
+                let n = b.len();
+                (b, DataStatus::Ok { buckets: n })
+            }
+            Err(reason) => (vec![], DataStatus::Unavailable { reason }),
+        };
+        let series =
+            Series::new(&buckets).map_err(|e| AppError::Invalid { field: "samples".into(), message: e.to_string() })?;
+        Ok(evaluate(slo, at, window, &tiers, series, data))
+    }
+
+    /// Stores samples for a built-in SLO. Bad items are refused one by one (the reply
+    /// says which and why); the rest are summed into minute buckets and committed before
+    /// this returns. A minute is replaced by the latest batch that carries it, so a
+    /// retried batch does not double-count.
+    pub async fn ingest_samples(
+        &self,
+        id: &SloId,
+        actor: &PersonId,
+        samples: &[SampleIn],
+    ) -> Result<IngestReport, AppError> {
+        let org = self.org().await?;
+        let slo = Self::slo_def(&org, id)?;
+        let service = org
+            .services
+            .get(&slo.service)
+            .ok_or_else(|| AppError::NotFound(format!("no service `{}`", slo.service)))?;
+        let record = self.store.service_record(&slo.service).await?.map(|v| v.value).unwrap_or_default();
+        baton_core::pipeline::may_send_samples(&org, service, &record, actor)?;
+        if slo.indicator != Indicator::BuiltIn {
+            return Err(AppError::Invalid {
+                field: "slo".into(),
+                message: format!("SLO `{id}` reads its SLI from Prometheus; samples are only taken for built-in SLIs"),
+            });
+        }
+        if samples.len() > MAX_SAMPLES {
+            return Err(AppError::Invalid {
+                field: "samples".into(),
+                message: format!("at most {MAX_SAMPLES} samples per request"),
+            });
+        }
+        // A sample may be for the current minute, not a later one.
+        let latest = start_of_minute(self.now()).checked_add(jiff::SignedDuration::from_mins(1)).ok();
+        let mut minutes: std::collections::BTreeMap<Timestamp, (u64, u64)> = Default::default();
+        let mut rejected = Vec::new();
+        for (index, s) in samples.iter().enumerate() {
+            let reason = if s.good < 0 || s.total < 0 {
+                Some("counts must not be negative".to_owned())
+            } else if s.good > s.total {
+                Some(format!("good ({}) is more than total ({})", s.good, s.total))
+            } else if latest.is_some_and(|l| s.at >= l) {
+                Some("the sample is in the future".to_owned())
+            } else {
+                None
+            };
+            match reason {
+                Some(reason) => rejected.push(RejectedSample { index, reason }),
+                None => {
+                    let e = minutes.entry(start_of_minute(s.at)).or_default();
+                    e.0 += s.good as u64;
+                    e.1 += s.total as u64;
+                }
+            }
+        }
+        let buckets: Vec<Bucket> = minutes
+            .into_iter()
+            .map(|(m, (g, t))| Bucket::new(m, g, t))
+            .collect::<Result<_, _>>()
+            .map_err(|e| AppError::Invalid { field: "samples".into(), message: e.to_string() })?;
+        self.store.put_buckets(id, &buckets).await?;
+        Ok(IngestReport { accepted: samples.len() - rejected.len(), buckets: buckets.len(), rejected })
+    }
+}
+
+/// The report, from buckets already read. Pure: the same buckets give the same report.
+fn evaluate(
+    slo: SloDef,
+    at: Timestamp,
+    window: Window,
+    tiers: &[baton_core::slo::AlertTier],
+    series: Series<'_>,
+    data: DataStatus,
+) -> SloReport {
+    let end = start_of_minute(at);
+    let whole = tally(slo.method, series, window, &[]);
+    let budget = whole.error_budget(slo.objective);
+    let verdicts = tiers
+        .iter()
+        .filter_map(|tier| {
+            let (long, short) = tier.windows(end).ok()?;
+            let burn = |w| WindowBurn::of(&tally(slo.method, series, w, &[]), slo.objective);
+            Some(evaluate_tier(tier, burn(long), burn(short), slo.min_events, None))
+        })
+        .collect();
+    let recent = Window::ending_at(end, EXHAUSTION_OVER).ok().map(|w| tally(slo.method, series, w, &[]));
+    let recent_rate = recent.map_or(Measured::NoData, |t| baton_core::slo::burn_rate(&t, slo.objective));
+    let exhaustion = time_to_exhaustion(budget, recent_rate, EXHAUSTION_OVER, slo.window.nominal_length(), at);
+    SloReport {
+        attainment: whole.attainment(),
+        met: whole.meets(slo.objective),
+        budget,
+        tally: whole,
+        tiers: verdicts,
+        exhaustion,
+        burn_down: burn_down(&slo, series, window),
+        slo,
+        at,
+        window,
+        data,
+    }
+}
+
+/// The budget left at each day boundary of the window (and at its end), counted from the
+/// window's start: the burn-down chart's points.
+fn burn_down(slo: &SloDef, series: Series<'_>, window: Window) -> Vec<BudgetPoint> {
+    let day = jiff::SignedDuration::from_hours(24);
+    let mut points = Vec::new();
+    let mut t = window.start();
+    loop {
+        t = t.checked_add(day).unwrap_or(window.end()).min(window.end());
+        if let Ok(w) = Window::new(window.start(), t) {
+            let remaining = tally(slo.method, series, w, &[]).error_budget(slo.objective).map(|b| b.remaining);
+            points.push(BudgetPoint { at: t, remaining });
+        }
+        if t >= window.end() {
+            return points;
+        }
+    }
+}
+
+/// The SLO engine's answer to the transition period's question: did every SLO of the
+/// service hold over the window, with enough days of data?
+pub struct SloViability {
+    pub baton: std::sync::Weak<Baton>,
+}
+
+#[async_trait]
+impl ViabilitySource for SloViability {
+    async fn viability(
+        &self,
+        service: &ServiceDef,
+        _: &ServiceRecord,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Viability, AppError> {
+        let Some(baton) = self.baton.upgrade() else {
+            return Ok(Viability::Unknown { reason: "Baton is shutting down".into() });
+        };
+        let org = baton.org().await?;
+        let end = start_of_minute(to);
+        if end <= from {
+            return Ok(Viability::Unknown { reason: "the transition window has only just begun".into() });
+        }
+        let window =
+            Window::new(from, end).map_err(|e| AppError::Invalid { field: "window".into(), message: e.to_string() })?;
+        // The whole window must have data: a service cannot prove four weeks in two.
+        let required_days = (window.duration().as_secs() / 86_400) as u32;
+        let mut standings = Vec::new();
+        for slo in org.slos.values().filter(|s| s.service == service.id) {
+            let buckets = match baton.read_sli(slo, window).await {
+                Ok(b) => b,
+                Err(reason) => {
+                    return Ok(Viability::Unknown { reason: format!("SLO `{}` has no data: {reason}", slo.id) })
+                }
+            };
+            let series = Series::new(&buckets)
+                .map_err(|e| AppError::Invalid { field: "samples".into(), message: e.to_string() })?;
+            standings.push(SloStanding {
+                slo: slo.id.to_string(),
+                objective: slo.objective,
+                tally: tally(slo.method, series, window, &[]),
+            });
+        }
+        Ok(viability(&standings, required_days))
+    }
+}

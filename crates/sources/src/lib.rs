@@ -1,0 +1,16 @@
+//! SLI sources other than Baton's own store. For now one: Prometheus (or anything that
+//! speaks its HTTP API, like Thanos or Mimir).
+//!
+//! This crate moves data in and out of `baton-core`; it decides nothing. It reads the good
+//! and total event counts of an SLO into core's per-minute [`Bucket`](baton_core::slo::Bucket)s,
+//! so the same maths runs whatever the source, and it writes the Prometheus rule file that
+//! lets Prometheus itself alert on the same burn rates core computes.
+#![forbid(unsafe_code)]
+
+pub mod prometheus;
+mod yaml;
+
+pub use prometheus::{
+    error_ratio_record, slo_rule_group, AlertingRule, EventTotals, InstantSample, PrometheusClient, PrometheusError,
+    PrometheusRatio, RangeSeries, RatioSloRules, RecordingRule, Rule, RuleFile, RuleGroup, BURN_ALERT,
+};

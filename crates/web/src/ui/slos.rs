@@ -1,0 +1,82 @@
+//! A service's SLOs on its page: where each stands, the error-budget burn-down over its
+//! window, and each alert tier with the burn rates behind it.
+
+use super::chart::{burn_down, Line};
+use super::layout::when;
+use baton_app::{DataStatus, SloReport};
+use baton_core::slo::{Exhaustion, Measured, Severity, TierState};
+use maud::{html, Markup};
+
+fn pct(m: Measured<f64>) -> String {
+    m.map(|v| format!("{:.3}%", v * 100.0)).value().unwrap_or_else(|| "no data".into())
+}
+
+fn rate(m: Measured<f64>) -> String {
+    m.map(|v| format!("×{v:.2}")).value().unwrap_or_else(|| "no data".into())
+}
+
+fn one(r: &SloReport) -> Markup {
+    let points: Vec<(f64, f64)> = r
+        .burn_down
+        .iter()
+        .filter_map(|p| p.remaining.value().map(|v| (p.at.duration_since(r.window.start()).as_secs_f64(), v)))
+        .collect();
+    let span = r.window.duration().as_secs_f64();
+    let title =
+        format!("{}: error budget left over the window", r.slo.display_name.as_deref().unwrap_or(r.slo.id.as_str()));
+    html! {
+        section.slo id={ "slo-" (r.slo.id) } {
+            h3 { (r.slo.display_name.as_deref().unwrap_or(r.slo.id.as_str())) " " span.meta { (r.slo.id) } }
+            @if let DataStatus::Unavailable { reason } = &r.data { p.bad role="alert" { "No data: " (reason) } }
+            dl {
+                dt { "Objective" } dd { (r.slo.objective.percent()) " · " (format!("{:?}", r.slo.method).split(' ').next().unwrap_or("")) }
+                dt { "Attainment" } dd class=(if r.met.value() == Some(false) { "bad" } else { "" }) { (pct(r.attainment)) }
+                dt { "Error budget left" } dd {
+                    (pct(r.budget.map(|b| b.remaining)))
+                    @if let Measured::Value(b) = &r.budget { span.meta { " (" (format!("{:.0} of {:.0} {:?}", b.remaining_units().max(0.0), b.allowed, b.unit).to_lowercase()) ")" } }
+                }
+                dt { "At this burn" } dd {
+                    @match &r.exhaustion {
+                        Exhaustion::At { at, .. } => span.warn { "runs out " (when(*at)) },
+                        Exhaustion::NotBurning { .. } => "not burning",
+                        Exhaustion::AlreadyExhausted => span.bad { "exhausted" },
+                        Exhaustion::NoData { .. } => "no data",
+                    }
+                }
+            }
+            @if points.len() > 1 {
+                (burn_down(&title, span, &[Line { points: &points, class: "budget" }], &when(r.window.start()), &when(r.window.end())))
+            }
+            div.scroll { table.tiers {
+                tr { th { "Alert tier" } th { "Long window" } th { "Short window" } th { "Threshold" } th { "State" } }
+                @for t in &r.tiers {
+                    tr class=(if t.fires() { "firing" } else { "" }) {
+                        td { (match t.tier.severity { Severity::Page => "page", Severity::Ticket => "ticket" }) " " (t.tier.long_window) "/" (t.tier.short_window) }
+                        td { (rate(t.long.rate)) }
+                        td { (rate(t.short.rate)) }
+                        td { (format!("×{:.2}", t.tier.threshold)) }
+                        td {
+                            @match &t.state {
+                                TierState::Firing => strong.bad { "firing" },
+                                TierState::Quiet => span.ok { "quiet" },
+                                TierState::Muted { reason, .. } => span.meta { "muted: " (reason) },
+                                TierState::NoData { .. } => span.meta { "no data" },
+                                TierState::TooFewEvents { events, minimum, .. } => span.meta { (events) " events, below " (minimum) },
+                            }
+                        }
+                    }
+                }
+            } }
+        }
+    }
+}
+
+pub fn section(reports: &[SloReport]) -> Markup {
+    html! {
+        h2 { "SLOs" }
+        @if reports.is_empty() {
+            p.empty { "No SLOs are defined for this service. Add OpenSLO documents under slos/ in the definition repo." }
+        }
+        @for r in reports { (one(r)) }
+    }
+}
