@@ -19,7 +19,10 @@ pub use clock::{ManualClock, SystemClock};
 pub use error::AppError;
 pub use pipeline::{ApplyReport, ServiceView};
 pub use session::{SignedIn, SESSION_LENGTH};
-pub use slo::{BudgetPoint, DataStatus, IngestReport, RejectedSample, SampleIn, SloReport, SloViability, MAX_SAMPLES};
+pub use slo::{
+    BudgetPoint, CorrectionIn, DataStatus, IngestReport, MonthCompliance, RejectedSample, SampleIn, SloCompliance,
+    SloCorrection, SloReport, SloViability, MAX_COMPLIANCE_MONTHS, MAX_SAMPLES,
+};
 pub use viability::{ReviewAttestation, ViabilitySource};
 
 use baton_core::Clock;

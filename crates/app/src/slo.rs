@@ -4,14 +4,18 @@
 
 use crate::{AppError, Baton, ViabilitySource};
 use async_trait::async_trait;
+use baton_core::audit::AuditEntry;
 use baton_core::org::ServiceDef;
 use baton_core::pipeline::ServiceRecord;
 use baton_core::slo::{
-    alert_tiers, evaluate_tier, start_of_minute, tally, time_to_exhaustion, viability, Bucket, ErrorBudget, Exhaustion,
-    Indicator, Measured, Series, SloDef, SloStanding, Tally, TierVerdict, Window, WindowBurn,
+    active_correction, alert_tiers, evaluate_policy, evaluate_tier, start_of_minute, tally, time_to_exhaustion,
+    viability, Bucket, Correction, CorrectionError, CorrectionSpec, ErrorBudget, ErrorBudgetPolicy, Exhaustion,
+    Indicator, Measured, Objective, PolicyVerdict, Recurrence, Series, Severity, SloDef, SloStanding, Tally,
+    TierVerdict, Window, WindowBurn,
 };
 use baton_core::{Period, PersonId, ServiceId, SloId, Timestamp, Viability};
 use baton_sources::{PrometheusClient, PrometheusRatio};
+use baton_store::StoredCorrection;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -49,7 +53,86 @@ pub struct SloReport {
     pub tiers: Vec<TierVerdict>,
     pub exhaustion: Exhaustion,
     pub burn_down: Vec<BudgetPoint>,
+    /// The corrections with an occurrence in the window: their minutes are left out of
+    /// every figure above, and alert tiers are muted while one is in force.
+    pub corrections: Vec<SloCorrection>,
+    /// The error-budget policy's state for this SLO and what it asks for.
+    pub policy: PolicyVerdict,
 }
+
+/// A declared correction as reported: what it covers, why, and who declared it when.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SloCorrection {
+    pub id: i64,
+    pub slo: SloId,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub recurrence: Recurrence,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<Timestamp>,
+    pub reason: String,
+    pub author: PersonId,
+    pub created_at: Timestamp,
+}
+
+impl From<&StoredCorrection> for SloCorrection {
+    fn from(c: &StoredCorrection) -> Self {
+        let spec = c.correction.spec();
+        Self {
+            id: c.id,
+            slo: c.slo.clone(),
+            start: spec.start,
+            end: spec.end,
+            recurrence: spec.recurrence,
+            until: spec.until,
+            reason: spec.reason.clone(),
+            author: spec.author.clone(),
+            created_at: c.created_at,
+        }
+    }
+}
+
+/// A correction as declared through the API or CLI; the author is whoever declares it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionIn {
+    pub start: Timestamp,
+    pub end: Timestamp,
+    #[serde(default)]
+    pub recurrence: Recurrence,
+    #[serde(default)]
+    pub until: Option<Timestamp>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// One calendar month (UTC) of one SLO: its attainment, and whether it met the objective.
+#[derive(Debug, Clone, Serialize)]
+pub struct MonthCompliance {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub start: Timestamp,
+    /// The month's end, or now for the month in progress.
+    pub end: Timestamp,
+    /// False for the month in progress.
+    pub complete: bool,
+    pub data: DataStatus,
+    pub attainment: Measured<f64>,
+    pub met: Measured<bool>,
+    pub corrected_minutes: u64,
+}
+
+/// An SLO's monthly compliance, oldest month first.
+#[derive(Debug, Clone, Serialize)]
+pub struct SloCompliance {
+    pub slo: SloId,
+    pub service: ServiceId,
+    pub objective: Objective,
+    pub months: Vec<MonthCompliance>,
+}
+
+/// The most months a compliance history may cover.
+pub const MAX_COMPLIANCE_MONTHS: u32 = 120;
 
 /// One SLI sample as posted: good and total events at an instant, summed into its minute.
 #[derive(Debug, Clone, Deserialize)]
@@ -128,7 +211,7 @@ impl Baton {
     pub async fn slo_report(&self, id: &SloId, at: Option<Timestamp>) -> Result<SloReport, AppError> {
         let org = self.org().await?;
         let slo = Self::slo_def(&org, id)?;
-        self.report(slo, at.unwrap_or_else(|| self.now())).await
+        self.report(slo, org.budget_policy.as_ref(), at.unwrap_or_else(|| self.now())).await
     }
 
     /// Reports of every SLO, or of one service's, in id order.
@@ -146,12 +229,17 @@ impl Baton {
         let at = at.unwrap_or_else(|| self.now());
         let mut out = Vec::new();
         for slo in org.slos.values().filter(|d| service.is_none_or(|s| &d.service == s)) {
-            out.push(self.report(slo.clone(), at).await?);
+            out.push(self.report(slo.clone(), org.budget_policy.as_ref(), at).await?);
         }
         Ok(out)
     }
 
-    async fn report(&self, slo: SloDef, at: Timestamp) -> Result<SloReport, AppError> {
+    async fn report(
+        &self,
+        slo: SloDef,
+        policy: Option<&ErrorBudgetPolicy>,
+        at: Timestamp,
+    ) -> Result<SloReport, AppError> {
         let invalid = |e: &dyn std::fmt::Display| AppError::Invalid { field: "at".into(), message: e.to_string() };
         let window = slo.window.elapsed(at).map_err(|e| invalid(&e))?;
         let tiers = alert_tiers(&slo.tiers, slo.window.nominal_length()).unwrap_or_default();
@@ -169,7 +257,118 @@ impl Baton {
         };
         let series =
             Series::new(&buckets).map_err(|e| AppError::Invalid { field: "samples".into(), message: e.to_string() })?;
-        Ok(evaluate(slo, at, window, &tiers, series, data))
+        let stored = self.store.corrections(&slo.id).await?;
+        Ok(evaluate(slo, at, window, &tiers, series, data, &stored, policy))
+    }
+
+    /// Declares a correction of an SLO, by `actor` (a member of the service's owner team or
+    /// of its SRE team), stored with its audit record.
+    pub async fn add_correction(
+        &self,
+        id: &SloId,
+        actor: &PersonId,
+        input: CorrectionIn,
+    ) -> Result<SloCorrection, AppError> {
+        let org = self.org().await?;
+        let slo = Self::slo_def(&org, id)?;
+        let service = org
+            .services
+            .get(&slo.service)
+            .ok_or_else(|| AppError::NotFound(format!("no service `{}`", slo.service)))?;
+        let record = self.store.service_record(&slo.service).await?.map(|v| v.value).unwrap_or_default();
+        baton_core::pipeline::may_correct_slos(&org, service, &record, actor)?;
+        let spec = CorrectionSpec {
+            start: input.start,
+            end: input.end,
+            recurrence: input.recurrence,
+            until: input.until,
+            reason: input.reason.trim().to_owned(),
+            author: actor.clone(),
+        };
+        let correction = Correction::new(spec).map_err(|e| {
+            let field = match e {
+                CorrectionError::EndNotAfterStart { .. } => "end",
+                CorrectionError::LongerThanRecurrence { .. } => "recurrence",
+                CorrectionError::NoReason => "reason",
+                CorrectionError::UntilNotAfterStart { .. } | CorrectionError::UntilOnOneOff => "until",
+            };
+            AppError::Invalid { field: field.into(), message: e.to_string() }
+        })?;
+        let audit = AuditEntry {
+            actor: actor.to_string(),
+            action: "slo.correct".into(),
+            subject: format!("slo/{id}"),
+            reason: Some(correction.reason().to_owned()),
+            details: baton_store::to_json(&correction)?,
+        };
+        let stored = self.store.add_correction(id, &correction, audit, self.now()).await?;
+        Ok(SloCorrection::from(&stored))
+    }
+
+    /// Every correction declared for an SLO, oldest first.
+    pub async fn slo_corrections(&self, id: &SloId) -> Result<Vec<SloCorrection>, AppError> {
+        let org = self.org().await?;
+        Self::slo_def(&org, id)?;
+        Ok(self.store.corrections(id).await?.iter().map(SloCorrection::from).collect())
+    }
+
+    /// Per calendar month (UTC), the `months` months ending with the current one (still in
+    /// progress, so `complete: false`): each SLO's attainment after corrections, and
+    /// whether it met its objective. Every SLO, one service's, or one SLO.
+    pub async fn slo_compliance(
+        &self,
+        service: Option<&ServiceId>,
+        slo: Option<&SloId>,
+        months: u32,
+    ) -> Result<Vec<SloCompliance>, AppError> {
+        if !(1..=MAX_COMPLIANCE_MONTHS).contains(&months) {
+            return Err(AppError::Invalid {
+                field: "months".into(),
+                message: format!("months must be from 1 to {MAX_COMPLIANCE_MONTHS}, not {months}"),
+            });
+        }
+        let org = self.org().await?;
+        if let Some(s) = service {
+            if !org.services.contains_key(s) {
+                return Err(AppError::NotFound(format!("no service `{s}` is defined")));
+            }
+        }
+        let slos: Vec<SloDef> = match slo {
+            Some(id) => vec![Self::slo_def(&org, id)?],
+            None => org.slos.values().filter(|d| service.is_none_or(|s| &d.service == s)).cloned().collect(),
+        };
+        let now = self.now();
+        let bounds = month_windows(now, months);
+        let mut out = Vec::new();
+        for slo in slos {
+            let stored = self.store.corrections(&slo.id).await?;
+            let corrections: Vec<Correction> = stored.into_iter().map(|c| c.correction).collect();
+            let mut history = Vec::new();
+            for (month, window, complete) in &bounds {
+                let (buckets, data) = match self.read_sli(&slo, *window).await {
+                    Ok(b) => {
+                        let n = b.len();
+                        (b, DataStatus::Ok { buckets: n })
+                    }
+                    Err(reason) => (vec![], DataStatus::Unavailable { reason }),
+                };
+                let series = Series::new(&buckets)
+                    .map_err(|e| AppError::Invalid { field: "samples".into(), message: e.to_string() })?;
+                let t = tally(slo.method, series, *window, &corrections);
+                history.push(MonthCompliance {
+                    month: month.clone(),
+                    start: window.start(),
+                    end: window.end(),
+                    complete: *complete,
+                    data,
+                    attainment: t.attainment(),
+                    met: t.meets(slo.objective),
+                    corrected_minutes: t.corrected_minutes,
+                });
+            }
+            out.push(SloCompliance { slo: slo.id, service: slo.service, objective: slo.objective, months: history });
+        }
+        Ok(out)
     }
 
     /// Stores samples for a built-in SLO. Bad items are refused one by one (the reply
@@ -236,6 +435,7 @@ impl Baton {
 }
 
 /// The report, from buckets already read. Pure: the same buckets give the same report.
+#[allow(clippy::too_many_arguments)]
 fn evaluate(
     slo: SloDef,
     at: Timestamp,
@@ -243,19 +443,25 @@ fn evaluate(
     tiers: &[baton_core::slo::AlertTier],
     series: Series<'_>,
     data: DataStatus,
+    stored: &[StoredCorrection],
+    policy: Option<&ErrorBudgetPolicy>,
 ) -> SloReport {
     let end = start_of_minute(at);
-    let whole = tally(slo.method, series, window, &[]);
+    let corrections: Vec<Correction> = stored.iter().map(|c| c.correction.clone()).collect();
+    let corrections = &corrections[..];
+    let active = active_correction(corrections, at);
+    let whole = tally(slo.method, series, window, corrections);
     let budget = whole.error_budget(slo.objective);
     let verdicts = tiers
         .iter()
         .filter_map(|tier| {
             let (long, short) = tier.windows(end).ok()?;
-            let burn = |w| WindowBurn::of(&tally(slo.method, series, w, &[]), slo.objective);
-            Some(evaluate_tier(tier, burn(long), burn(short), slo.min_events, None))
+            let burn = |w| WindowBurn::of(&tally(slo.method, series, w, corrections), slo.objective);
+            Some(evaluate_tier(tier, burn(long), burn(short), slo.min_events, active))
         })
-        .collect();
-    let recent = Window::ending_at(end, EXHAUSTION_OVER).ok().map(|w| tally(slo.method, series, w, &[]));
+        .collect::<Vec<TierVerdict>>();
+    let page_firing = verdicts.iter().any(|v| v.fires() && v.tier.severity == Severity::Page);
+    let recent = Window::ending_at(end, EXHAUSTION_OVER).ok().map(|w| tally(slo.method, series, w, corrections));
     let recent_rate = recent.map_or(Measured::NoData, |t| baton_core::slo::burn_rate(&t, slo.objective));
     let exhaustion = time_to_exhaustion(budget, recent_rate, EXHAUSTION_OVER, slo.window.nominal_length(), at);
     SloReport {
@@ -265,7 +471,9 @@ fn evaluate(
         tally: whole,
         tiers: verdicts,
         exhaustion,
-        burn_down: burn_down(&slo, series, window),
+        burn_down: burn_down(&slo, series, window, corrections),
+        corrections: stored.iter().filter(|c| c.correction.overlaps(window)).map(SloCorrection::from).collect(),
+        policy: evaluate_policy(policy, budget, page_firing),
         slo,
         at,
         window,
@@ -275,20 +483,38 @@ fn evaluate(
 
 /// The budget left at each day boundary of the window (and at its end), counted from the
 /// window's start: the burn-down chart's points.
-fn burn_down(slo: &SloDef, series: Series<'_>, window: Window) -> Vec<BudgetPoint> {
+fn burn_down(slo: &SloDef, series: Series<'_>, window: Window, corrections: &[Correction]) -> Vec<BudgetPoint> {
     let day = jiff::SignedDuration::from_hours(24);
     let mut points = Vec::new();
     let mut t = window.start();
     loop {
         t = t.checked_add(day).unwrap_or(window.end()).min(window.end());
         if let Ok(w) = Window::new(window.start(), t) {
-            let remaining = tally(slo.method, series, w, &[]).error_budget(slo.objective).map(|b| b.remaining);
+            let remaining = tally(slo.method, series, w, corrections).error_budget(slo.objective).map(|b| b.remaining);
             points.push(BudgetPoint { at: t, remaining });
         }
         if t >= window.end() {
             return points;
         }
     }
+}
+
+/// The calendar months (UTC) of a compliance history: `YYYY-MM`, the month's window (up
+/// to `now` for the month in progress) and whether it is over, oldest first.
+fn month_windows(now: Timestamp, months: u32) -> Vec<(String, Window, bool)> {
+    let utc = jiff::tz::TimeZone::UTC;
+    let first = now.to_zoned(utc.clone()).date().first_of_month();
+    let mut out = Vec::new();
+    for back in (0..months).rev() {
+        let Ok(start_date) = first.checked_sub(jiff::Span::new().months(back)) else { continue };
+        let Ok(end_date) = start_date.checked_add(jiff::Span::new().months(1)) else { continue };
+        let (Ok(start), Ok(end)) = (start_date.to_zoned(utc.clone()), end_date.to_zoned(utc.clone())) else { continue };
+        let (start, month_end) = (start.timestamp(), end.timestamp());
+        let complete = month_end <= now;
+        let Ok(window) = Window::new(start, month_end.min(now).max(start)) else { continue };
+        out.push((start_date.strftime("%Y-%m").to_string(), window, complete));
+    }
+    out
 }
 
 /// The SLO engine's answer to the transition period's question: did every SLO of the
@@ -328,10 +554,13 @@ impl ViabilitySource for SloViability {
             };
             let series = Series::new(&buckets)
                 .map_err(|e| AppError::Invalid { field: "samples".into(), message: e.to_string() })?;
+            // Corrected minutes count neither for nor against the service here either.
+            let corrections: Vec<Correction> =
+                baton.store.corrections(&slo.id).await?.into_iter().map(|c| c.correction).collect();
             standings.push(SloStanding {
                 slo: slo.id.to_string(),
                 objective: slo.objective,
-                tally: tally(slo.method, series, window, &[]),
+                tally: tally(slo.method, series, window, &corrections),
             });
         }
         Ok(viability(&standings, required_days))

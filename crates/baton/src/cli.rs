@@ -27,6 +27,15 @@ pub enum Output {
     Json,
 }
 
+/// Like [`Output`], with CSV (RFC 4180, a header row) for spreadsheets.
+#[derive(Clone, Copy, Default, ValueEnum, PartialEq, Eq)]
+pub enum TableJsonCsv {
+    #[default]
+    Table,
+    Json,
+    Csv,
+}
+
 #[derive(Args, Clone)]
 pub struct Db {
     /// The store: sqlite://PATH (the default, in the data directory) or postgres://...
@@ -80,7 +89,7 @@ pub enum Command {
     /// Services in the pipeline.
     #[command(subcommand)]
     Service(ServiceCommand),
-    /// SLOs: reports and Prometheus rules.
+    /// SLOs: reports, corrections, compliance, backfill and Prometheus rules.
     #[command(subcommand)]
     Slo(SloCommand),
     /// The audit log.
@@ -135,6 +144,41 @@ pub enum SloCommand {
         at: Option<String>,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// The corrections (maintenance windows, incidents) declared for an SLO, oldest first.
+    Corrections {
+        slo: String,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Attainment per calendar month (UTC) and whether each SLO met its objective.
+    Compliance {
+        /// Only this service's SLOs.
+        #[arg(long)]
+        service: Option<String>,
+        /// How many months, ending with the current one (in progress).
+        #[arg(long, default_value_t = 12)]
+        months: u32,
+        #[arg(long, value_enum, default_value_t)]
+        output: TableJsonCsv,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Load SLI samples from a file (CSV `at,good,total` with a header, or JSON lines) into
+    /// the built-in store, in batches; rejected lines are named with their line numbers.
+    Backfill {
+        slo: String,
+        file: PathBuf,
+        /// Who is sending the samples: a member of the service's owner or SRE team.
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        /// Samples per batch.
+        #[arg(long, default_value_t = 5_000)]
+        batch: usize,
         #[command(flatten)]
         db: Db,
     },

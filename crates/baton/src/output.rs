@@ -31,3 +31,39 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) {
         line(row.iter().map(String::as_str).collect());
     }
 }
+
+/// One CSV field, quoted as RFC 4180 asks when it holds a comma, a quote or a line break.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// Prints a CSV header and rows, each record ending in CRLF (RFC 4180).
+pub fn csv(header: &[&str], rows: &[Vec<String>]) {
+    let mut out = String::new();
+    let mut record = |cells: Vec<String>| {
+        out.push_str(&cells.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    };
+    record(header.iter().map(|h| (*h).to_owned()).collect());
+    for row in rows {
+        record(row.clone());
+    }
+    print!("{out}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_fields_are_quoted_only_when_they_must_be() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+    }
+}

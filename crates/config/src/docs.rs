@@ -57,7 +57,8 @@ pub(crate) struct LinksDoc {
 }
 
 /// The kinds a file in `policies/` may be, by its `kind:` key.
-pub(crate) const POLICY_KINDS: [&str; 3] = ["PipelinePolicy", "AcceptanceChecklist", "AdditionalRequirements"];
+pub(crate) const POLICY_KINDS: [&str; 4] =
+    ["PipelinePolicy", "AcceptanceChecklist", "AdditionalRequirements", "ErrorBudgetPolicy"];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -86,4 +87,33 @@ pub(crate) struct ItemDoc {
     pub id: S,
     pub title: String,
     pub description: Option<String>,
+}
+
+/// What each error-budget state asks of people: a planning signal, not a hard stop.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ErrorBudgetPolicyDoc {
+    #[allow(dead_code)]
+    pub kind: String,
+    /// The share of the budget left below which an SLO is at risk (0.25 if left out).
+    pub at_risk_below: Option<S>,
+    pub states: Option<BudgetStatesDoc>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BudgetStatesDoc {
+    pub healthy: Option<BudgetStateDoc>,
+    #[serde(rename = "at-risk")]
+    pub at_risk: Option<BudgetStateDoc>,
+    pub exhausted: Option<BudgetStateDoc>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BudgetStateDoc {
+    #[serde(default)]
+    pub actions: Vec<S>,
+    #[serde(default)]
+    pub notify: Vec<S>,
 }

@@ -15,6 +15,7 @@ pub(crate) struct Builder {
     services: Vec<(Document, ServiceDoc)>,
     pipelines: Vec<(Document, PipelinePolicyDoc)>,
     checklists: Vec<(Document, ChecklistDoc, bool)>,
+    budget_policies: Vec<(Document, ErrorBudgetPolicyDoc)>,
     slos: crate::slos::SloDocs,
 }
 
@@ -51,6 +52,11 @@ impl Builder {
                     self.pipelines.push((doc, p));
                 }
             }
+            "ErrorBudgetPolicy" => {
+                if let Some(p) = self.parse_into(&doc) {
+                    self.budget_policies.push((doc, p));
+                }
+            }
             k @ ("AcceptanceChecklist" | "AdditionalRequirements") => {
                 let additional = k == "AdditionalRequirements";
                 if let Some(c) = self.parse_into(&doc) {
@@ -72,6 +78,7 @@ impl Builder {
         c.services(&mut org, &self.services);
         c.pipeline(&mut org, &self.pipelines);
         c.checklists(&mut org, &self.checklists);
+        c.budget_policy(&mut org, &self.budget_policies);
         crate::slos::check(&self.slos, &mut org, &mut c.diags);
         (org, c.diags)
     }
@@ -314,6 +321,60 @@ impl Checker {
                 "no PipelinePolicy: using the defaults (architects team `{}`, transition window {}, soak test at least {})",
                 defaults.architects_team, defaults.transition_window, defaults.soak_min
             )));
+        }
+    }
+
+    fn budget_policy(&mut self, org: &mut Org, docs: &[(Document, ErrorBudgetPolicyDoc)]) {
+        use baton_core::slo::{BudgetShare, ErrorBudgetPolicy, StateActions};
+        for (i, (doc, p)) in docs.iter().enumerate() {
+            if i > 0 {
+                let msg = format!("a second ErrorBudgetPolicy; the first is in {}", docs[0].0.file.display());
+                self.diags.push(doc.start().error(msg));
+                continue;
+            }
+            let at_risk_below = match &p.at_risk_below {
+                None => ErrorBudgetPolicy::default_at_risk_below(),
+                Some(s) => match BudgetShare::parse(s.as_str()) {
+                    Ok(share) => share,
+                    Err(_) => {
+                        self.diags.push(doc.at(s).error(format!(
+                            "`at_risk_below` is `{}`: write the share of the error budget left below which an SLO is at risk, a ratio above 0 and at most 1 like 0.25",
+                            s.as_str()
+                        )));
+                        ErrorBudgetPolicy::default_at_risk_below()
+                    }
+                },
+            };
+            let mut state = |d: Option<&BudgetStateDoc>, name: &str| -> StateActions {
+                let Some(d) = d else { return StateActions::default() };
+                let mut actions = Vec::new();
+                for a in &d.actions {
+                    if a.trim().is_empty() {
+                        self.diags.push(doc.at(a).error(format!(
+                            "an empty action in state `{name}`: say what people should do, like \"freeze feature releases\""
+                        )));
+                    } else {
+                        actions.push(a.trim().to_owned());
+                    }
+                }
+                let mut notify: Vec<TeamId> = Vec::new();
+                for t in &d.notify {
+                    if let Some(team) = self.team_ref(org, doc, t, "notify team") {
+                        if notify.contains(&team) {
+                            self.diags
+                                .push(doc.at(t).error(format!("team `{team}` is notified twice in state `{name}`")));
+                        } else {
+                            notify.push(team);
+                        }
+                    }
+                }
+                StateActions { actions, notify }
+            };
+            let states = p.states.as_ref();
+            let healthy = state(states.and_then(|s| s.healthy.as_ref()), "healthy");
+            let at_risk = state(states.and_then(|s| s.at_risk.as_ref()), "at-risk");
+            let exhausted = state(states.and_then(|s| s.exhausted.as_ref()), "exhausted");
+            org.budget_policy = Some(ErrorBudgetPolicy { at_risk_below, healthy, at_risk, exhausted });
         }
     }
 

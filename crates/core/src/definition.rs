@@ -2,7 +2,7 @@
 //! can say exactly what it added, changed and removed.
 
 use crate::org::{ChecklistItem, Org, Person, PipelinePolicy, ServiceDef, Team};
-use crate::slo::SloDef;
+use crate::slo::{ErrorBudgetPolicy, SloDef};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -15,6 +15,7 @@ pub enum Definition {
     PipelinePolicy(PipelinePolicy),
     ChecklistItem(ChecklistItem),
     Slo(SloDef),
+    ErrorBudgetPolicy(ErrorBudgetPolicy),
 }
 
 impl Definition {
@@ -26,6 +27,7 @@ impl Definition {
             Definition::PipelinePolicy(_) => "pipeline-policy",
             Definition::ChecklistItem(_) => "checklist-item",
             Definition::Slo(_) => "slo",
+            Definition::ErrorBudgetPolicy(_) => "error-budget-policy",
         }
     }
 
@@ -37,6 +39,7 @@ impl Definition {
             Definition::PipelinePolicy(_) => "pipeline",
             Definition::ChecklistItem(i) => i.id.as_str(),
             Definition::Slo(s) => s.id.as_str(),
+            Definition::ErrorBudgetPolicy(_) => "error-budget",
         }
     }
 
@@ -70,6 +73,7 @@ impl Org {
         out.extend(self.pipeline.clone().map(Definition::PipelinePolicy));
         out.extend(self.checklist.iter().cloned().map(Definition::ChecklistItem));
         out.extend(self.slos.values().cloned().map(Definition::Slo));
+        out.extend(self.budget_policy.clone().map(Definition::ErrorBudgetPolicy));
         out
     }
 
@@ -91,6 +95,7 @@ impl Org {
                 Definition::Slo(s) => {
                     org.slos.insert(s.id.clone(), s);
                 }
+                Definition::ErrorBudgetPolicy(p) => org.budget_policy = Some(p),
             }
         }
         org.checklist.sort_by_key(|i| i.position);

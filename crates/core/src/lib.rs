@@ -10,6 +10,7 @@ pub mod clock;
 pub mod definition;
 pub mod id;
 pub mod link;
+pub mod oncall;
 pub mod org;
 pub mod period;
 pub mod pipeline;

@@ -125,6 +125,8 @@ pub struct Org {
     pub checklist: Vec<ChecklistItem>,
     /// The SLOs of `slos/`, by id.
     pub slos: BTreeMap<SloId, SloDef>,
+    /// What each error-budget state asks of people (`kind: ErrorBudgetPolicy`), if defined.
+    pub budget_policy: Option<crate::slo::ErrorBudgetPolicy>,
 }
 
 impl Org {

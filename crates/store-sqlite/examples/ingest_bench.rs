@@ -13,7 +13,8 @@
 //! - live: the next minute of those 1,000 SLOs, one call of one bucket per SLO (so one
 //!   commit, hence one fsync, per bucket).
 //!
-//! After each write it checks the table holds exactly what was written.
+//! After each write it checks the table holds exactly what was written; after the
+//! backfill it prints the size of the database file and its WAL.
 
 use baton_core::slo::Bucket;
 use baton_core::{SloId, Timestamp};
@@ -92,10 +93,16 @@ async fn main() {
 
     for run in 1..=runs {
         println!("run {run} of {runs}");
-        let (_dir, store) = fresh().await;
+        let (dir, store) = fresh().await;
         let (elapsed, written) = put_all(&store, &backfill).await;
         assert_eq!(contents(&store).await, expected(&[&backfill]));
         report("backfill, 10,000 per call", written, backfill.len(), elapsed);
+        let bytes: u64 = ["baton.db", "baton.db-wal"]
+            .iter()
+            .filter_map(|f| std::fs::metadata(dir.path().join(f)).ok())
+            .map(|m| m.len())
+            .sum();
+        println!("  file and WAL: {:.1} MB, {:.1} bytes per bucket", bytes as f64 / 1e6, bytes as f64 / written as f64);
         let (elapsed, written) = put_all(&store, &backfill).await;
         assert_eq!(contents(&store).await, expected(&[&backfill]), "a repeated batch changes nothing");
         report("same batches again (replace, idempotent)", written, backfill.len(), elapsed);

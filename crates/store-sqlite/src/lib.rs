@@ -10,6 +10,12 @@
 //! statement runs, so it cannot fail later on a stale snapshot either. They write in
 //! multi-row upserts of fixed sizes (see `sli.rs`), with the same `synchronous = FULL`
 //! as everything else: a batch that returned is on disk.
+//!
+//! Bucket writes also have a connection of their own (`ingest`), so that one page cache
+//! stays warm across batches. Through the shared pool, consecutive batches ran on
+//! different connections, and re-writing existing minutes re-read the b-tree pages of
+//! nearly every row from the file (3 `pread`s per bucket under strace; 3× slower, see
+//! BENCHMARKS.md). SQLite has one writer at a time anyway, so this costs no concurrency.
 #![forbid(unsafe_code)]
 
 mod rows;
@@ -18,12 +24,12 @@ mod sli;
 use async_trait::async_trait;
 use baton_core::audit::{seal, AuditEntry, AuditRecord, ChainHead};
 use baton_core::pipeline::ServiceRecord;
-use baton_core::slo::{Bucket, Window};
+use baton_core::slo::{Bucket, Correction, Window};
 use baton_core::{Change, ChangeKind, Definition, ServiceId, SloId, Timestamp};
 use baton_store::sli::{bucket_from_row, bucket_rows, window_us};
 use baton_store::{
-    definition_audit, from_json, to_json, AuditQuery, NewSession, NewToken, Session, Store, StoreError, Token,
-    Versioned,
+    definition_audit, from_json, to_json, AuditQuery, NewSession, NewToken, Session, Store, StoreError,
+    StoredCorrection, Token, Versioned,
 };
 use rows::{db, us};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -35,6 +41,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The one connection `put_buckets` writes through (opened on first use).
+    ingest: SqlitePool,
 }
 
 impl SqliteStore {
@@ -53,9 +61,10 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(db)?;
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options.clone()).await.map_err(db)?;
         MIGRATOR.run(&pool).await.map_err(|e| StoreError::Migrations(e.to_string()))?;
-        Ok(Self { pool })
+        let ingest = SqlitePoolOptions::new().max_connections(1).connect_lazy_with(options);
+        Ok(Self { pool, ingest })
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -367,7 +376,7 @@ impl Store for SqliteStore {
             return Ok(0);
         }
         // No audit record, so no `begin_write`: BEGIN IMMEDIATE takes the write lock first.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
+        let mut tx = self.ingest.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
         let mut written = 0;
         let mut from = 0;
         for size in sli::chunks(rows.len()) {
@@ -394,5 +403,51 @@ impl Store for SqliteStore {
         .await
         .map_err(db)?;
         rows.into_iter().map(|(minute_us, good, total)| bucket_from_row(minute_us, good, total)).collect()
+    }
+
+    async fn add_correction(
+        &self,
+        slo: &SloId,
+        correction: &Correction,
+        audit: AuditEntry,
+        at: Timestamp,
+    ) -> Result<StoredCorrection, StoreError> {
+        let (mut tx, mut head) = self.begin_write().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO slo_corrections (slo_id, created_at_us, body) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind(slo.as_str())
+        .bind(us(at))
+        .bind(to_json(correction)?)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+        append(&mut tx, &mut head, at, audit).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(StoredCorrection {
+            id,
+            slo: slo.clone(),
+            created_at: rows::from_us(us(at))?,
+            correction: correction.clone(),
+        })
+    }
+
+    async fn corrections(&self, slo: &SloId) -> Result<Vec<StoredCorrection>, StoreError> {
+        let rows: Vec<(i64, i64, String)> =
+            sqlx::query_as("SELECT id, created_at_us, body FROM slo_corrections WHERE slo_id = ? ORDER BY id")
+                .bind(slo.as_str())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+        rows.into_iter()
+            .map(|(id, created_at_us, body)| {
+                Ok(StoredCorrection {
+                    id,
+                    slo: slo.clone(),
+                    created_at: rows::from_us(created_at_us)?,
+                    correction: from_json("correction", &body)?,
+                })
+            })
+            .collect()
     }
 }

@@ -6,7 +6,7 @@ use baton_core::audit::{AuditEntry, Verifier};
 use baton_core::definition::diff;
 use baton_core::org::{Person, ServiceDef, ServiceLinks};
 use baton_core::pipeline::{ServiceRecord, Stage};
-use baton_core::slo::{Bucket, Window};
+use baton_core::slo::{Bucket, Correction, CorrectionSpec, Recurrence, Window};
 use baton_core::{Definition, Org, PersonId, ServiceId, SloId, TeamId, Timestamp};
 use std::sync::Arc;
 
@@ -29,6 +29,7 @@ macro_rules! conformance_tests {
             a_batch_of_100_000_buckets_round_trips,
             an_empty_batch_is_fine_and_a_refused_one_writes_nothing,
             bucket_writers_and_audited_writers_run_side_by_side,
+            corrections_are_stored_with_their_audit_record,
         );
     };
     (@each $make:path, $($story:ident),* $(,)?) => {
@@ -423,4 +424,46 @@ pub async fn bucket_writers_and_audited_writers_run_side_by_side(store: Arc<dyn 
         assert!(stored.iter().all(|b| (b.good(), b.total()) == (4 + i, 5 + i)), "the last round's counts");
     }
     assert_eq!(verify_chain(&*store).await, 30, "only the service records were audited");
+}
+
+fn correction(start: &str, end: &str, recurrence: Recurrence, reason: &str) -> Correction {
+    Correction::new(CorrectionSpec {
+        start: t(start),
+        end: t(end),
+        recurrence,
+        until: None,
+        reason: reason.into(),
+        author: PersonId::parse("ana").unwrap(),
+    })
+    .unwrap()
+}
+
+pub async fn corrections_are_stored_with_their_audit_record(store: Arc<dyn Store>) {
+    let (a, b) = (slo("checkout-availability"), slo("search-latency"));
+    assert!(store.corrections(&a).await.unwrap().is_empty());
+    let at = t("2026-03-01T10:00:00.123456Z");
+    let first = correction("2026-03-01T02:00:00Z", "2026-03-01T02:30:00.5Z", Recurrence::Daily, "nightly ünïcode job");
+    let second = correction("2026-03-02T10:00:00Z", "2026-03-02T11:00:00Z", Recurrence::Once, "upstream outage");
+    let audit = |c: &Correction| AuditEntry {
+        actor: "ana".into(),
+        action: "slo.correct".into(),
+        subject: format!("slo/{}", a),
+        reason: Some(c.reason().to_owned()),
+        details: crate::to_json(c).unwrap(),
+    };
+    let s1 = store.add_correction(&a, &first, audit(&first), at).await.unwrap();
+    let other = store.add_correction(&b, &second, entry("slo/search-latency", "slo.correct"), at).await.unwrap();
+    let s2 = store.add_correction(&a, &second, audit(&second), at).await.unwrap();
+    assert!(s1.id < other.id && other.id < s2.id, "ids ascend in the order of declaration");
+    let listed = store.corrections(&a).await.unwrap();
+    assert_eq!(listed, vec![s1.clone(), s2], "only this SLO's, oldest first, exactly as given");
+    assert_eq!((listed[0].created_at, &listed[0].correction), (at, &first));
+    assert_eq!(store.corrections(&b).await.unwrap().len(), 1);
+    let records = store
+        .audit(&AuditQuery { subject: Some("slo/checkout-availability".into()), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[0].entry.reason.as_deref(), Some("nightly ünïcode job"));
+    assert_eq!(verify_chain(&*store).await, 3);
 }

@@ -8,7 +8,8 @@
 //! - a failed `apply_definitions` leaves the store exactly as it was;
 //! - SLI buckets are stored once per (SLO, minute): writing a minute again replaces its
 //!   counts, so a retried batch leaves the same data. They are measurements, not state
-//!   changes, so they carry no audit record.
+//!   changes, so they carry no audit record;
+//! - SLO corrections are written with their audit record, like every state change.
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "conformance")]
@@ -25,7 +26,7 @@ pub use token::{NewSession, NewToken, Session, Token};
 use async_trait::async_trait;
 use baton_core::audit::{AuditEntry, AuditRecord, ChainHead};
 use baton_core::pipeline::ServiceRecord;
-use baton_core::slo::{Bucket, Window};
+use baton_core::slo::{Bucket, Correction, Window};
 use baton_core::{Change, Definition, ServiceId, SloId, Timestamp};
 
 /// A value with the version it was stored at; version 0 means "never stored".
@@ -33,6 +34,16 @@ use baton_core::{Change, Definition, ServiceId, SloId, Timestamp};
 pub struct Versioned<T> {
     pub version: i64,
     pub value: T,
+}
+
+/// A correction of an SLO as stored: its id (ascending in the order they were declared),
+/// the SLO it corrects and when it was declared.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredCorrection {
+    pub id: i64,
+    pub slo: SloId,
+    pub created_at: Timestamp,
+    pub correction: Correction,
 }
 
 /// Which audit records to read, oldest first unless `newest_first`.
@@ -120,6 +131,19 @@ pub trait Store: Send + Sync + 'static {
     /// `slo`'s buckets whose minute is in `window` (`start <= minute < end`), ascending by
     /// minute. Minutes never written are absent, not zero.
     async fn buckets(&self, slo: &SloId, window: Window) -> Result<Vec<Bucket>, StoreError>;
+
+    /// Stores a correction of `slo` (declared at `at`) and its audit record in one
+    /// transaction; returns the correction's id. Corrections are never changed.
+    async fn add_correction(
+        &self,
+        slo: &SloId,
+        correction: &Correction,
+        audit: AuditEntry,
+        at: Timestamp,
+    ) -> Result<StoredCorrection, StoreError>;
+
+    /// `slo`'s corrections, in the order they were declared.
+    async fn corrections(&self, slo: &SloId) -> Result<Vec<StoredCorrection>, StoreError>;
 }
 
 /// The audit entry for one definition change made by `apply`.

@@ -1,11 +1,11 @@
-//! `baton slo report|rules`.
+//! `baton slo report|corrections|compliance|backfill|rules`.
 
-use crate::cli::{Output, SloCommand};
-use crate::output::{json, table};
+use crate::cli::{Output, SloCommand, TableJsonCsv};
+use crate::output::{csv, json, table};
 use anyhow::{anyhow, bail, Context, Result};
-use baton_app::{Baton, DataStatus, SloReport};
+use baton_app::{Baton, DataStatus, SampleIn, SloReport};
 use baton_core::slo::{Exhaustion, Indicator, Measured};
-use baton_core::{ServiceId, Timestamp};
+use baton_core::{PersonId, ServiceId, SloId, Timestamp};
 use baton_sources::{slo_rule_group, PrometheusRatio, RatioSloRules, RuleFile};
 use std::process::ExitCode;
 
@@ -60,6 +60,120 @@ pub async fn run(cmd: SloCommand) -> Result<ExitCode> {
                 }
             }
         }
+        SloCommand::Corrections { slo, output, db } => {
+            let slo = SloId::parse(&slo)?;
+            let baton = Baton::with_defaults(crate::db::open(db.db.as_deref()).await?);
+            let list = baton.slo_corrections(&slo).await?;
+            if output == Output::Json {
+                json(&list)?;
+            } else {
+                let rows: Vec<_> = list
+                    .iter()
+                    .map(|c| {
+                        vec![
+                            c.id.to_string(),
+                            c.start.to_string(),
+                            c.end.to_string(),
+                            match c.until {
+                                Some(u) => format!("{} until {u}", c.recurrence),
+                                None => c.recurrence.to_string(),
+                            },
+                            c.author.to_string(),
+                            c.reason.clone(),
+                        ]
+                    })
+                    .collect();
+                table(&["ID", "START", "END", "REPEATS", "AUTHOR", "REASON"], &rows);
+            }
+        }
+        SloCommand::Compliance { service, months, output, db } => {
+            let service = service.map(|s| ServiceId::parse(&s)).transpose()?;
+            let baton = Baton::with_defaults(crate::db::open(db.db.as_deref()).await?);
+            let history = baton.slo_compliance(service.as_ref(), None, months).await?;
+            if output == TableJsonCsv::Json {
+                json(&history)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let mut rows = Vec::new();
+            for slo in &history {
+                for m in &slo.months {
+                    let met = match m.met {
+                        Measured::Value(true) => "yes",
+                        Measured::Value(false) => "no",
+                        Measured::NoData => "no data",
+                    };
+                    let (attainment, data) = match (&m.data, output) {
+                        (DataStatus::Unavailable { reason }, _) => ("no data".to_owned(), reason.clone()),
+                        (DataStatus::Ok { .. }, TableJsonCsv::Csv) => {
+                            (m.attainment.map(|a| a.to_string()).value().unwrap_or_default(), "ok".into())
+                        }
+                        (DataStatus::Ok { .. }, _) => (pct(m.attainment), "ok".into()),
+                    };
+                    rows.push(vec![
+                        slo.slo.to_string(),
+                        slo.service.to_string(),
+                        if output == TableJsonCsv::Csv {
+                            slo.objective.as_f64().to_string()
+                        } else {
+                            slo.objective.percent()
+                        },
+                        m.month.clone(),
+                        attainment,
+                        met.to_owned(),
+                        if m.complete { "yes" } else { "in progress" }.to_owned(),
+                        m.corrected_minutes.to_string(),
+                        data,
+                    ]);
+                }
+            }
+            if output == TableJsonCsv::Csv {
+                let header = [
+                    "slo",
+                    "service",
+                    "objective",
+                    "month",
+                    "attainment",
+                    "met",
+                    "complete",
+                    "corrected_minutes",
+                    "data",
+                ];
+                csv(&header, &rows);
+            } else {
+                let header =
+                    ["SLO", "SERVICE", "OBJECTIVE", "MONTH", "ATTAINMENT", "MET", "COMPLETE", "CORRECTED MIN", "DATA"];
+                table(&header, &rows);
+            }
+        }
+        SloCommand::Backfill { slo, file, actor, batch, db } => {
+            let slo = SloId::parse(&slo)?;
+            let actor = PersonId::parse(&actor).map_err(|e| anyhow!("--as: {e}"))?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let (samples, mut rejected) = parse_samples(&text, &file)?;
+            let baton = Baton::with_defaults(crate::db::open(db.db.as_deref()).await?);
+            let total = samples.len();
+            let (mut accepted, mut buckets, mut done) = (0, 0, 0);
+            for chunk in samples.chunks(batch.clamp(1, baton_app::MAX_SAMPLES)) {
+                let batch: Vec<SampleIn> = chunk.iter().map(|(_, s)| s.clone()).collect();
+                let report = baton.ingest_samples(&slo, &actor, &batch).await?;
+                accepted += report.accepted;
+                buckets += report.buckets;
+                rejected.extend(report.rejected.into_iter().map(|r| (chunk[r.index].0, r.reason)));
+                done += chunk.len();
+                eprintln!("backfill {slo}: {}% ({done}/{total} samples)", done * 100 / total.max(1));
+            }
+            rejected.sort();
+            println!(
+                "{accepted} samples stored in {buckets} minute buckets of {slo}; {} lines rejected",
+                rejected.len()
+            );
+            for (line, reason) in &rejected {
+                println!("{}:{line}: {reason}", file.display());
+            }
+            if !rejected.is_empty() {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
         SloCommand::Rules { dir, out } => {
             let (Some(org), _) = super::definitions::load_or_report(&dir) else {
                 bail!("the definition repo {} has errors", dir.display())
@@ -91,4 +205,67 @@ pub async fn run(cmd: SloCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Samples from a backfill file with their line numbers, and the lines that are not
+/// samples with why. CSV needs the header `at,good,total` (in any order); a file whose first
+/// line starts with `{` is read as JSON lines. Blank lines are skipped.
+#[allow(clippy::type_complexity)]
+fn parse_samples(text: &str, file: &std::path::Path) -> Result<(Vec<(usize, SampleIn)>, Vec<(usize, String)>)> {
+    let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l.trim())).filter(|(_, l)| !l.is_empty());
+    let (mut samples, mut rejected) = (Vec::new(), Vec::new());
+    let Some((first_no, first)) = lines.next() else { return Ok((samples, rejected)) };
+    if first.starts_with('{') {
+        for (no, line) in std::iter::once((first_no, first)).chain(lines) {
+            match serde_json::from_str::<SampleIn>(line) {
+                Ok(s) => samples.push((no, s)),
+                Err(e) => rejected.push((no, format!("not a sample: {e}"))),
+            }
+        }
+        return Ok((samples, rejected));
+    }
+    let header: Vec<String> = split_csv(first).into_iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let (Some(at), Some(good), Some(total)) = (col("at"), col("good"), col("total")) else {
+        bail!(
+            "{}:{first_no}: the first line must be the CSV header `at,good,total` (or the file JSON lines), not `{first}`",
+            file.display()
+        )
+    };
+    for (no, line) in lines {
+        let cells = split_csv(line);
+        let cell = |i: usize| cells.get(i).map(|c| c.trim()).unwrap_or("");
+        let parsed = (|| -> Result<SampleIn, String> {
+            let at: Timestamp =
+                cell(at).parse().map_err(|e| format!("`at` is `{}`, not an RFC 3339 instant: {e}", cell(at)))?;
+            let count = |name: &str, i: usize| -> Result<i64, String> {
+                cell(i).parse().map_err(|_| format!("`{name}` is `{}`, not a whole number", cell(i)))
+            };
+            Ok(SampleIn { at, good: count("good", good)?, total: count("total", total)? })
+        })();
+        match parsed {
+            Ok(s) => samples.push((no, s)),
+            Err(reason) => rejected.push((no, reason)),
+        }
+    }
+    Ok((samples, rejected))
+}
+
+/// The fields of one CSV record (RFC 4180 quoting; records do not span lines here).
+fn split_csv(line: &str) -> Vec<String> {
+    let (mut fields, mut cur, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    fields.push(cur);
+    fields
 }

@@ -443,6 +443,24 @@ pub fn may_send_samples(
     )))
 }
 
+/// Who may declare corrections (maintenance windows, incidents) on a service's SLOs: the
+/// same people who send its samples, the owner team and, once assigned, its SRE team.
+pub fn may_correct_slos(
+    org: &Org,
+    service: &ServiceDef,
+    record: &ServiceRecord,
+    actor: &PersonId,
+) -> Result<(), PipelineError> {
+    if org.is_member(actor, &service.owner_team) || record.sre_team().is_some_and(|t| org.is_member(actor, t)) {
+        return Ok(());
+    }
+    let sre = record.sre_team().map_or(String::new(), |t| format!(" or the SRE team `{t}`"));
+    Err(PipelineError::Forbidden(format!(
+        "{actor} may not declare corrections for the SLOs of `{}`: only members of the owner team `{}`{sre} may",
+        service.id, service.owner_team
+    )))
+}
+
 fn with_action(e: PipelineError, action: &'static str) -> PipelineError {
     match e {
         PipelineError::Refused { unmet, .. } => PipelineError::Refused { action, unmet },

@@ -144,6 +144,25 @@ impl Correction {
         }
     }
 
+    /// Whether any occurrence overlaps `window`: what a report lists as in force over it.
+    pub fn overlaps(&self, window: Window) -> bool {
+        let (w_start, w_end) = (window.start().as_nanosecond(), window.end().as_nanosecond());
+        let latest = match self.spec.recurrence.interval_ns() {
+            None => 0,
+            Some(interval) => {
+                // The last occurrence starting before the window ends; if `until` cut the
+                // series short, the last one it allows. Occurrences end in order, so that
+                // one overlaps if any does.
+                let mut n = (w_end - 1 - self.start_ns()).div_euclid(interval);
+                if let Some(until) = self.spec.until {
+                    n = n.min((until.as_nanosecond() - 1 - self.start_ns()).div_euclid(interval));
+                }
+                n
+            }
+        };
+        self.occurrence(latest).is_some_and(|(s, e)| s < w_end && e > w_start)
+    }
+
     fn start_ns(&self) -> i128 {
         self.spec.start.as_nanosecond()
     }
@@ -234,6 +253,23 @@ pub(crate) mod tests {
         let (active, until) = active_correction(std::slice::from_ref(&c), ts("2024-03-02T02:15:00Z")).unwrap();
         assert_eq!(active.reason(), "database maintenance");
         assert_eq!(until.end(), ts("2024-03-02T02:30:00Z"));
+    }
+
+    #[test]
+    fn a_correction_overlaps_the_windows_one_of_its_occurrences_touches() {
+        let w = |a: &str, b: &str| Window::new(ts(a), ts(b)).unwrap();
+        let once = correction("2024-03-01T10:00:00Z", "2024-03-01T11:00:00Z", Recurrence::Once, None);
+        assert!(once.overlaps(w("2024-03-01T00:00:00Z", "2024-03-02T00:00:00Z")));
+        assert!(once.overlaps(w("2024-03-01T10:59:00Z", "2024-03-01T12:00:00Z")));
+        assert!(!once.overlaps(w("2024-03-01T11:00:00Z", "2024-03-01T12:00:00Z")));
+        assert!(!once.overlaps(w("2024-03-01T09:00:00Z", "2024-03-01T10:00:00Z")));
+        let daily =
+            correction("2024-03-01T02:00:00Z", "2024-03-01T02:30:00Z", Recurrence::Daily, Some("2024-03-04T00:00:00Z"));
+        assert!(daily.overlaps(w("2024-03-03T02:20:00Z", "2024-03-03T03:00:00Z")));
+        assert!(!daily.overlaps(w("2024-03-03T03:00:00Z", "2024-03-04T01:00:00Z")), "between occurrences");
+        assert!(daily.overlaps(w("2024-03-03T00:00:00Z", "2024-04-01T00:00:00Z")), "the last one before `until`");
+        assert!(!daily.overlaps(w("2024-03-04T00:00:00Z", "2024-04-01T00:00:00Z")), "none from `until` on");
+        assert!(!daily.overlaps(w("2024-02-01T00:00:00Z", "2024-03-01T02:00:00Z")), "none before the first");
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod correction;
 mod definition;
 mod measured;
 mod objective;
+mod policy;
 mod ratio;
 mod tier;
 mod viability;
@@ -27,6 +28,7 @@ pub use correction::{active_correction, Correction, CorrectionError, CorrectionS
 pub use definition::{Indicator, PromSource, SloDef, ThresholdOp};
 pub use measured::Measured;
 pub use objective::{Objective, ObjectiveError};
+pub use policy::{budget_state, evaluate_policy, BudgetState, ErrorBudgetPolicy, PolicyVerdict, StateActions};
 pub use tier::{
     alert_tiers, default_tier_specs, evaluate_tier, tier_warnings, AlertTier, BudgetShare, BudgetShareError, Severity,
     TierError, TierSpec, TierState, TierVerdict, TierWarning,

@@ -135,6 +135,16 @@ error_responses!(
 );
 
 error_responses!(
+    /// An SLO's monthly compliance.
+    ComplianceErrors {
+        400 => query_rejection("`months` is not a whole number (axum's plain-text rejection)."),
+        404 => error("`not_found`: no such SLO is defined."),
+        422 => error("`invalid` (`field`: `months`): not from 1 to 120."),
+        503 => error(UNAVAILABLE),
+    }
+);
+
+error_responses!(
     /// Reads that can only fail in the store.
     StoreErrors {
         503 => error(UNAVAILABLE),

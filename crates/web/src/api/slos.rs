@@ -1,4 +1,5 @@
-//! SLOs: reports with their evidence, and built-in SLI samples.
+//! SLOs: reports with their evidence, built-in SLI samples, corrections and monthly
+//! compliance.
 
 use super::doc::ServiceErrors;
 use crate::auth::Actor;
@@ -6,7 +7,7 @@ use crate::body::JsonBody;
 use crate::{ApiError, AppState};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::Json;
-use baton_app::{IngestReport, SampleIn, SloReport};
+use baton_app::{CorrectionIn, IngestReport, SampleIn, SloCompliance, SloCorrection, SloReport};
 use baton_core::{ServiceId, SloId, Timestamp};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -20,6 +21,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list))
         .routes(routes!(report))
+        .routes(routes!(list_corrections, post_correction))
+        .routes(routes!(compliance))
         .merge(OpenApiRouter::new().routes(routes!(post_samples)).layer(DefaultBodyLimit::max(MAX_SAMPLES_BODY)))
 }
 
@@ -109,4 +112,103 @@ async fn post_samples(
     JsonBody(b): JsonBody<Samples>,
 ) -> Result<Json<IngestReport>, ApiError> {
     Ok(Json(s.baton.ingest_samples(&slo_id(&id)?, &actor.0, &b.samples).await?))
+}
+
+/// A correction as declared: the (first) occurrence, how it repeats, and why.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct NewCorrection {
+    /// The (first) occurrence's start.
+    #[schema(value_type = String, format = DateTime, example = "2026-03-02T02:00:00Z")]
+    start: Timestamp,
+    /// The (first) occurrence's end; after `start`, and for a daily or weekly correction
+    /// less than a day or a week later.
+    #[schema(value_type = String, format = DateTime, example = "2026-03-02T02:30:00Z")]
+    end: Timestamp,
+    /// `once` (the default), `daily` or `weekly`: repeats every 24 hours or 7 × 24 hours.
+    #[schema(value_type = Option<String>, example = "daily")]
+    recurrence: Option<baton_core::slo::Recurrence>,
+    /// A repeating correction's occurrences start before this (forever without it).
+    #[schema(value_type = Option<String>, format = DateTime)]
+    until: Option<Timestamp>,
+    /// Why these minutes should not count against the error budget.
+    #[schema(example = "nightly database maintenance")]
+    reason: String,
+}
+
+/// The corrections declared for an SLO, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/slos/{id}/corrections",
+    operation_id = "list_corrections",
+    tag = "slos",
+    params(SloPath),
+    responses((status = 200, description = "Every correction of the SLO", body = Vec<Object>), ServiceErrors)
+)]
+async fn list_corrections(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<SloCorrection>>, ApiError> {
+    Ok(Json(s.baton.slo_corrections(&slo_id(&id)?).await?))
+}
+
+/// Declare a correction: a maintenance window or an incident whose minutes do not count.
+///
+/// Role: sre-or-owner.
+///
+/// Members of the service's owner team or of its assigned SRE team. The correction's
+/// minutes are left out of the error budget and of every figure of the SLO's reports, its
+/// alert tiers are muted while it is in force, and the reports list it. The author is the
+/// caller; the correction is written with an audit record and never changed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/slos/{id}/corrections",
+    operation_id = "post_correction",
+    tag = "slos",
+    params(SloPath),
+    request_body = NewCorrection,
+    responses((status = 201, description = "The correction as stored", body = Object), super::doc::StepErrors),
+    security(("bearer" = []))
+)]
+async fn post_correction(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    actor: Actor,
+    JsonBody(b): JsonBody<NewCorrection>,
+) -> Result<(axum::http::StatusCode, Json<SloCorrection>), ApiError> {
+    let input = CorrectionIn {
+        start: b.start,
+        end: b.end,
+        recurrence: b.recurrence.unwrap_or_default(),
+        until: b.until,
+        reason: b.reason,
+    };
+    let stored = s.baton.add_correction(&slo_id(&id)?, &actor.0, input).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(stored)))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ComplianceQuery {
+    /// How many calendar months (UTC), ending with the current one: 1 to 120, 12 by default.
+    months: Option<u32>,
+}
+
+/// The SLO's attainment and whether it met its objective, per calendar month (UTC), oldest
+/// first; the current month is in progress (`complete: false`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/slos/{id}/compliance",
+    operation_id = "slo_compliance",
+    tag = "slos",
+    params(SloPath, ComplianceQuery),
+    responses((status = 200, description = "The monthly history", body = Object), super::doc::ComplianceErrors)
+)]
+async fn compliance(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<ComplianceQuery>,
+) -> Result<Json<SloCompliance>, ApiError> {
+    let mut all = s.baton.slo_compliance(None, Some(&slo_id(&id)?), q.months.unwrap_or(12)).await?;
+    Ok(Json(all.remove(0)))
 }

@@ -1,0 +1,131 @@
+//! The fairness ledger: per person, the shifts actually worked (overrides included, so the
+//! person covering gets the time and the person covered does not) and their hours, weighted
+//! by the kind of local day each hour falls on.
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use super::calendar::{add_days, WorkingCalendar};
+use super::rotation::Rotation;
+use super::schedule::{Layer, Reason, Shift};
+use crate::PersonId;
+
+/// Weight of an hour by its local day: a holiday counts as a holiday even on a weekend.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FairnessWeights {
+    pub working: f64,
+    pub weekend: f64,
+    pub holiday: f64,
+}
+
+impl Default for FairnessWeights {
+    fn default() -> Self {
+        FairnessWeights { working: 1.0, weekend: 1.5, holiday: 2.0 }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Tally {
+    /// Shifts starting in the window, of any layer.
+    pub shifts: u32,
+    /// Of those, the person's own turns on the main list (working-day shifts of a daily rotation).
+    pub turns: u32,
+    /// Of those, weekend-layer turns.
+    pub weekend_turns: u32,
+    /// Of those, overrides and swaps worked.
+    pub overrides: u32,
+    /// On-call time within the window, in seconds.
+    pub seconds: i64,
+    /// Hours within the window, each multiplied by its day's weight.
+    pub weighted_hours: f64,
+}
+
+impl Tally {
+    pub fn hours(&self) -> f64 {
+        self.seconds as f64 / 3600.0
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Ledger {
+    pub people: BTreeMap<PersonId, Tally>,
+}
+
+/// The ledger of `shifts` over `[from, to)`: time is clipped to the window, a shift is
+/// counted in the window its start falls in (so adjacent windows add up).
+pub fn ledger(
+    shifts: &[Shift],
+    calendar: &WorkingCalendar,
+    tz: &TimeZone,
+    weights: &FairnessWeights,
+    from: Timestamp,
+    to: Timestamp,
+) -> Ledger {
+    let mut people: BTreeMap<PersonId, Tally> = BTreeMap::new();
+    for shift in shifts {
+        let (s, e) = (shift.start.max(from), shift.end.min(to));
+        let starts_inside = from <= shift.start && shift.start < to;
+        if s >= e && !starts_inside {
+            continue;
+        }
+        let tally = people.entry(shift.person.clone()).or_default();
+        if starts_inside {
+            tally.shifts += 1;
+            match (&shift.reason, shift.layer) {
+                (Reason::Override { .. }, _) | (_, Layer::Override) => tally.overrides += 1,
+                (Reason::Turn { .. }, Layer::Weekend) => tally.weekend_turns += 1,
+                (Reason::Turn { .. }, _) => tally.turns += 1,
+            }
+        }
+        if s < e {
+            tally.seconds += e.duration_since(s).as_secs();
+            tally.weighted_hours += weighted_hours(s, e, calendar, tz, weights);
+        }
+    }
+    Ledger { people }
+}
+
+/// Hours of `[s, e)` split at local midnights, each part weighted by its date.
+fn weighted_hours(s: Timestamp, e: Timestamp, cal: &WorkingCalendar, tz: &TimeZone, w: &FairnessWeights) -> f64 {
+    let mut total = 0.0;
+    let mut cursor = s;
+    let mut day = tz.to_datetime(s).date();
+    while cursor < e {
+        let next_day = add_days(day, 1);
+        let midnight = midnight(next_day, tz).min(e);
+        if midnight > cursor {
+            total += cursor_hours(cursor, midnight) * weight(day, cal, w);
+            cursor = midnight;
+        }
+        day = next_day;
+    }
+    total
+}
+
+fn cursor_hours(a: Timestamp, b: Timestamp) -> f64 {
+    b.duration_since(a).as_secs_f64() / 3600.0
+}
+
+fn midnight(d: Date, tz: &TimeZone) -> Timestamp {
+    tz.to_ambiguous_timestamp(d.to_datetime(jiff::civil::Time::midnight())).compatible().unwrap_or(Timestamp::MAX)
+}
+
+fn weight(d: Date, cal: &WorkingCalendar, w: &FairnessWeights) -> f64 {
+    if cal.is_holiday(d) {
+        w.holiday
+    } else if cal.is_working_day(d) {
+        w.working
+    } else {
+        w.weekend
+    }
+}
+
+impl Rotation {
+    /// The ledger of this rotation's shifts over `[from, to)`.
+    pub fn fairness(&self, from: Timestamp, to: Timestamp, weights: &FairnessWeights) -> Ledger {
+        ledger(&self.shifts(from, to), self.calendar(), self.time_zone(), weights, from, to)
+    }
+}

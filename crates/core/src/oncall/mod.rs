@@ -1,0 +1,43 @@
+//! On-call scheduling, pure and IO-free: rotations on working days (or weekly, or any shift
+//! length) with a hand-off time in an IANA time zone, holiday calendars, membership changes
+//! that take effect at a stated instant, the seeded reshuffle when the list is exhausted,
+//! overrides and swaps, the fairness ledger and iCalendar feeds.
+//!
+//! A [`Rotation`] is checked once from its [`RotationSpec`]; after that it answers
+//! [`Rotation::on_call_at`] (who, the shift they hold, and which rule put them there) by
+//! arithmetic on the instant, without generating earlier shifts, and
+//! [`Rotation::shifts`] over any range. At every instant from the first hand-off exactly
+//! one person is on call: shifts tile time, across DST changes and holidays.
+//!
+//! Decisions, each documented where it is made:
+//! - DST: a hand-off time in a spring-forward gap moves forward by the gap; in a fold it
+//!   is the first occurrence ([`handoff`]).
+//! - Non-working days use up nobody's turn: either the last working day's shift extends
+//!   over them, or a weekend layer covers each run of them as one shift ([`NonWorkingDay`]).
+//! - Reshuffle: cycle 0 is the list as written, later cycles a seeded shuffle that never
+//!   starts with the person who ended the previous cycle ([`shuffle`]).
+//! - Membership changes start at the first hand-off at or after their instant, with the new
+//!   list in its written order; earlier shifts are unchanged.
+
+mod calendar;
+mod fairness;
+pub mod handoff;
+mod ical;
+mod overrides;
+mod rotation;
+mod schedule;
+pub mod shuffle;
+
+#[cfg(test)]
+mod tests;
+
+pub use calendar::{HolidayCalendar, Weekdays, WorkingCalendar};
+pub use fairness::{ledger, FairnessWeights, Ledger, Tally};
+pub use handoff::{handoff, Handoff, HandoffKind};
+pub use ical::{escape_text, to_ical};
+pub use overrides::{validate_overrides, Override, OverrideError, OverrideKind};
+pub use rotation::{
+    Cadence, MembershipChange, NonWorkingDay, Roster, Rotation, RotationError, RotationId, RotationSpec,
+};
+pub use schedule::{next, on_call_at, shifts, Layer, OnCall, Reason, Shift, Why};
+pub use shuffle::Reshuffle;

@@ -1,0 +1,458 @@
+//! The schedule: which shifts a rotation produces and who is on call at an instant, and why.
+//!
+//! Time is cut into *slots* by hand-offs: a daily rotation has one slot per working day
+//! (with [`NonWorkingDay::Extend`] it lasts until the next working day's hand-off; with a
+//! weekend layer each run of non-working days is a slot of that layer), a weekly or
+//! whole-day cadence one slot per n local days, any other period one slot per fixed
+//! duration. A slot's index in its layer is computed directly (working days between the
+//! start and the date, O(1) plus binary searches in the holidays), and the index decides
+//! the person: membership era, then cycle and position in the cycle's order (see
+//! [`super::shuffle`]). Overrides then replace parts of slots. So "who is on call at T" never
+//! generates the shifts before T, and generating shifts walks slots one hand-off at a time.
+
+use jiff::civil::{Date, Time};
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use super::calendar::{add_days, days_between, WorkingCalendar};
+use super::handoff::{handoff, handoff_at, Handoff, HandoffKind};
+use super::overrides::OverrideKind;
+use super::rotation::{Cadence, LayerRoster, NonWorkingDay, Rotation, RotationSpec};
+use super::shuffle::{cycle_order, cycle_seed, Reshuffle};
+use crate::PersonId;
+
+/// Which layer of the rotation a shift comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Layer {
+    /// The main list.
+    Primary,
+    /// The weekend list of [`NonWorkingDay::WeekendLayer`].
+    Weekend,
+    /// An override or swap.
+    Override,
+}
+
+/// Why a shift belongs to its person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "rule")]
+pub enum Reason {
+    /// Their turn in the list: membership era, cycle (0 = the list as written, then one
+    /// reshuffle per cycle) and place in that cycle's order.
+    Turn { era: u64, cycle: u64, position: u64 },
+    /// An override (or half of a swap) of `covered`'s time.
+    Override { covered: PersonId, kind: OverrideKind },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shift {
+    pub person: PersonId,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub layer: Layer,
+    pub reason: Reason,
+}
+
+impl Shift {
+    pub fn contains(&self, t: Timestamp) -> bool {
+        self.start <= t && t < self.end
+    }
+    pub fn duration(&self) -> SignedDuration {
+        self.end.duration_since(self.start)
+    }
+}
+
+/// Why a person is on call at one instant: the rule that put them there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "rule")]
+pub enum Why {
+    /// Their working-day (or weekly, or shift-length) turn.
+    Turn { era: u64, cycle: u64, position: u64 },
+    /// A non-working day: the shift of working day `from` extends over it.
+    Extended { from: Date, era: u64, cycle: u64, position: u64 },
+    /// A non-working day covered by the weekend layer.
+    WeekendLayer { era: u64, cycle: u64, position: u64 },
+    /// An override or swap of `covered`'s time.
+    Override { covered: PersonId, kind: OverrideKind },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnCall {
+    pub person: PersonId,
+    /// The stretch of time (after overrides) this person holds, containing the instant.
+    pub shift: Shift,
+    pub why: Why,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    DailyExtend,
+    DailyLayer,
+    Days(i64),
+    Fixed { origin: Timestamp, seconds: i64 },
+}
+
+/// The slot arithmetic of a rotation: zone, hand-off time, calendar, cadence.
+#[derive(Debug, Clone)]
+pub(crate) struct Grid {
+    pub tz: TimeZone,
+    time: Time,
+    mode: Mode,
+    calendar: WorkingCalendar,
+    start: Date,
+    /// The date of the first slot.
+    anchor: Date,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Slot {
+    layer: Layer,
+    index: i64,
+    start: Timestamp,
+    end: Timestamp,
+    /// The date whose hand-off starts the slot, and the one whose hand-off ends it.
+    start_day: Date,
+    end_day: Date,
+}
+
+/// Slots are looked for at most this many hand-offs ahead (a decade of days).
+const SEARCH_LIMIT: usize = 4000;
+
+impl Grid {
+    pub(crate) fn new(spec: &RotationSpec, tz: TimeZone) -> Grid {
+        let mode = match (spec.cadence, &spec.non_working) {
+            (Cadence::Daily, NonWorkingDay::Extend) => Mode::DailyExtend,
+            (Cadence::Daily, NonWorkingDay::WeekendLayer(_)) => Mode::DailyLayer,
+            (Cadence::Weekly, _) => Mode::Days(7),
+            (Cadence::Every(p), _) if p.as_seconds() % 86_400 == 0 => Mode::Days(p.as_seconds() / 86_400),
+            (Cadence::Every(p), _) => {
+                Mode::Fixed { origin: handoff_at(spec.start, spec.handoff, &tz), seconds: p.as_seconds() }
+            }
+        };
+        let anchor = match mode {
+            Mode::DailyExtend => spec.calendar.working_day_on_or_after(spec.start).unwrap_or(spec.start),
+            _ => spec.start,
+        };
+        Grid { tz, time: spec.handoff, mode, calendar: spec.calendar.clone(), start: spec.start, anchor }
+    }
+
+    fn h(&self, d: Date) -> Timestamp {
+        handoff_at(d, self.time, &self.tz)
+    }
+
+    /// The latest date whose hand-off is at or before `t`.
+    fn day_at(&self, t: Timestamp) -> Date {
+        let mut d = self.tz.to_datetime(t).date();
+        while self.h(d) > t {
+            d = add_days(d, -1);
+        }
+        // Only a fold across midnight can put the next day's hand-off before `t`.
+        loop {
+            let next = add_days(d, 1);
+            if self.h(next) > t {
+                return d;
+            }
+            d = next;
+        }
+    }
+
+    fn weekend_index(&self, run_start: Date) -> i64 {
+        if run_start <= self.start {
+            return 0;
+        }
+        let first = i64::from(!self.calendar.is_working_day(self.start));
+        first + self.calendar.run_starts_between(add_days(self.start, 1), run_start)
+    }
+
+    /// The slot that starts with `day`'s hand-off (`day` must be a slot boundary).
+    fn slot_on(&self, day: Date, start: Option<Timestamp>) -> Slot {
+        let cal = &self.calendar;
+        let (layer, index, end_day) = match self.mode {
+            Mode::DailyExtend => {
+                let next = cal.working_day_on_or_after(add_days(day, 1)).unwrap_or(Date::MAX);
+                (Layer::Primary, cal.working_days_between(self.anchor, day), next)
+            }
+            Mode::DailyLayer if cal.is_working_day(day) => {
+                (Layer::Primary, cal.working_days_between(self.anchor, day), add_days(day, 1))
+            }
+            Mode::DailyLayer => {
+                let next = cal.working_day_on_or_after(add_days(day, 1)).unwrap_or(Date::MAX);
+                (Layer::Weekend, self.weekend_index(day), next)
+            }
+            Mode::Days(n) => (Layer::Primary, days_between(self.start, day).div_euclid(n), add_days(day, n)),
+            Mode::Fixed { .. } => unreachable!("fixed slots are not day based"),
+        };
+        let start = start.unwrap_or_else(|| self.h(day));
+        Slot { layer, index, start, end: self.h(end_day), start_day: day, end_day }
+    }
+
+    fn fixed_slot(&self, origin: Timestamp, seconds: i64, index: i64) -> Slot {
+        let at = |k: i64| origin.saturating_add(SignedDuration::from_secs(k.saturating_mul(seconds))).unwrap_or(origin);
+        Slot {
+            layer: Layer::Primary,
+            index,
+            start: at(index),
+            end: at(index + 1),
+            start_day: self.start,
+            end_day: self.start,
+        }
+    }
+
+    /// The boundary day of the slot containing day `d`, or `None` before the first slot.
+    fn boundary_day(&self, d: Date) -> Option<Date> {
+        if d < self.anchor {
+            return None;
+        }
+        let cal = &self.calendar;
+        match self.mode {
+            Mode::DailyExtend => cal.working_day_on_or_before(d),
+            Mode::DailyLayer => {
+                let mut b = d;
+                if !cal.is_working_day(b) {
+                    while b > self.start && !cal.is_working_day(add_days(b, -1)) {
+                        b = add_days(b, -1);
+                    }
+                }
+                Some(b)
+            }
+            Mode::Days(n) => Some(add_days(self.start, days_between(self.start, d).div_euclid(n) * n)),
+            Mode::Fixed { .. } => None,
+        }
+    }
+
+    pub(crate) fn first_slot(&self) -> Slot {
+        match self.mode {
+            Mode::Fixed { origin, seconds } => self.fixed_slot(origin, seconds, 0),
+            _ => self.slot_on(self.anchor, None),
+        }
+    }
+
+    /// The slot containing `t` and the day whose hand-off last passed, or `None` before the
+    /// rotation's first hand-off.
+    fn slot_at(&self, t: Timestamp) -> Option<(Slot, Date)> {
+        if let Mode::Fixed { origin, seconds } = self.mode {
+            if t < origin {
+                return None;
+            }
+            let k = t.duration_since(origin).as_secs().div_euclid(seconds);
+            return Some((self.fixed_slot(origin, seconds, k), self.start));
+        }
+        let day = self.day_at(t);
+        let b = self.boundary_day(day)?;
+        Some((self.slot_on(b, None), day))
+    }
+
+    fn next_slot(&self, slot: &Slot) -> Slot {
+        match self.mode {
+            Mode::Fixed { origin, seconds } => self.fixed_slot(origin, seconds, slot.index + 1),
+            _ => self.slot_on(slot.end_day, Some(slot.end)),
+        }
+    }
+
+    /// The index in `layer` of its first slot starting at or after `t` (`i64::MAX` if
+    /// none within the search limit).
+    pub(crate) fn first_slot_at_or_after(&self, layer: Layer, t: Timestamp) -> i64 {
+        let mut slot = self.slot_at(t).map(|(s, _)| s).unwrap_or_else(|| self.first_slot());
+        for _ in 0..SEARCH_LIMIT {
+            if slot.layer == layer && slot.start >= t {
+                return slot.index;
+            }
+            slot = self.next_slot(&slot);
+        }
+        i64::MAX
+    }
+}
+
+/// Who holds slot `index` of a layer: (person, era, cycle, position).
+struct Assignment<'a> {
+    person: &'a PersonId,
+    era: u64,
+    cycle: u64,
+    position: u64,
+}
+
+/// Remembers the last cycle's order, so walking slots shuffles once per cycle.
+#[derive(Default)]
+struct OrderCache {
+    key: Option<(u64, u64, u64)>,
+    order: Vec<usize>,
+}
+
+impl LayerRoster {
+    fn assign<'a>(&'a self, index: i64, seed: u64, cache: &mut OrderCache) -> Assignment<'a> {
+        let era = self.eras.partition_point(|e| e.first_slot <= index).saturating_sub(1);
+        let e = &self.eras[era];
+        let k = (index - e.first_slot).max(0) as u64;
+        let m = e.members.len() as u64;
+        let (cycle, position) = (k / m, k % m);
+        let key = (self.salt, era as u64, cycle);
+        if cache.key != Some(key) {
+            cache.order = cycle_order(m as usize, seed, self.salt, era as u64, cycle);
+            cache.key = Some(key);
+        }
+        Assignment { person: &e.members[cache.order[position as usize]], era: era as u64, cycle, position }
+    }
+}
+
+impl Rotation {
+    fn roster(&self, layer: Layer) -> &LayerRoster {
+        match layer {
+            Layer::Weekend => self.weekend.as_ref().unwrap_or(&self.primary),
+            _ => &self.primary,
+        }
+    }
+
+    fn base_shift(&self, slot: &Slot, cache: &mut OrderCache) -> Shift {
+        let a = self.roster(slot.layer).assign(slot.index, self.spec.seed, cache);
+        Shift {
+            person: a.person.clone(),
+            start: slot.start,
+            end: slot.end,
+            layer: slot.layer,
+            reason: Reason::Turn { era: a.era, cycle: a.cycle, position: a.position },
+        }
+    }
+
+    /// Cuts the overrides that apply out of `base`, pushing the pieces in time order.
+    fn split(&self, base: Shift, out: &mut Vec<Shift>) {
+        let first = self.overrides.partition_point(|o| o.end <= base.start);
+        let mut cursor = base.start;
+        for o in &self.overrides[first..] {
+            if o.start >= base.end {
+                break;
+            }
+            if !o.applies_to(&base.person) {
+                continue;
+            }
+            let (s, e) = (o.start.max(base.start), o.end.min(base.end));
+            if s > cursor {
+                out.push(Shift { start: cursor, end: s, ..base.clone() });
+            }
+            out.push(Shift {
+                person: o.covering.clone(),
+                start: s,
+                end: e,
+                layer: Layer::Override,
+                reason: Reason::Override { covered: base.person.clone(), kind: o.kind },
+            });
+            cursor = e;
+        }
+        if cursor < base.end {
+            out.push(Shift { start: cursor, ..base });
+        }
+    }
+
+    /// The first hand-off of the rotation: nobody is on call before it.
+    pub fn first_handoff(&self) -> Timestamp {
+        self.grid.first_slot().start
+    }
+
+    /// Every shift overlapping `[from, to)`, in order, after overrides. They tile time: each
+    /// ends where the next starts, the first contains `from` (or starts at the first
+    /// hand-off) and the last reaches `to`. Shifts are not clipped to the range.
+    pub fn shifts(&self, from: Timestamp, to: Timestamp) -> Vec<Shift> {
+        let mut out = Vec::new();
+        if to <= from {
+            return out;
+        }
+        let mut slot = match self.grid.slot_at(from) {
+            Some((s, _)) => s,
+            None => self.grid.first_slot(),
+        };
+        let mut cache = OrderCache::default();
+        let mut pieces = Vec::new();
+        while slot.start < to {
+            // A date that does not exist locally (Samoa, 2011-12-30) makes an empty slot.
+            if slot.start < slot.end {
+                pieces.clear();
+                self.split(self.base_shift(&slot, &mut cache), &mut pieces);
+                out.extend(pieces.drain(..).filter(|p| p.end > from && p.start < to));
+            }
+            slot = self.grid.next_slot(&slot);
+        }
+        out
+    }
+
+    /// Who is on call at `t`, the stretch they hold, and why; `None` before the first hand-off.
+    pub fn on_call_at(&self, t: Timestamp) -> Option<OnCall> {
+        let (slot, day) = self.grid.slot_at(t)?;
+        let mut cache = OrderCache::default();
+        let base = self.base_shift(&slot, &mut cache);
+        let Reason::Turn { era, cycle, position } = base.reason.clone() else { unreachable!("base shifts are turns") };
+        let mut pieces = Vec::with_capacity(1);
+        self.split(base, &mut pieces);
+        let shift = pieces.into_iter().find(|p| p.contains(t))?;
+        let why = match (&shift.reason, shift.layer) {
+            (Reason::Override { covered, kind }, _) => Why::Override { covered: covered.clone(), kind: *kind },
+            (_, Layer::Weekend) => Why::WeekendLayer { era, cycle, position },
+            _ if matches!(self.grid.mode, Mode::DailyExtend) && day != slot.start_day => {
+                Why::Extended { from: slot.start_day, era, cycle, position }
+            }
+            _ => Why::Turn { era, cycle, position },
+        };
+        Some(OnCall { person: shift.person.clone(), shift, why })
+    }
+
+    /// The first shift starting after `t`: the next handover.
+    pub fn next(&self, t: Timestamp) -> Option<Shift> {
+        let mut at = match self.on_call_at(t) {
+            Some(now) => now.shift.end,
+            None => self.first_handoff(),
+        };
+        for _ in 0..SEARCH_LIMIT {
+            if let Some(next) = self.on_call_at(at) {
+                return Some(next.shift);
+            }
+            // Only past the end of representable time is there no shift.
+            at = at.checked_add(SignedDuration::from_secs(1)).ok()?;
+        }
+        None
+    }
+
+    /// The order of a cycle of a layer's membership era, as it will be (or was) drawn:
+    /// the preview of future reshuffles, and the record for the on-call log.
+    pub fn reshuffle(&self, layer: Layer, era: u64, cycle: u64) -> Option<Reshuffle> {
+        let roster = match layer {
+            Layer::Primary => &self.primary,
+            Layer::Weekend => self.weekend.as_ref()?,
+            Layer::Override => return None,
+        };
+        let members = &roster.eras.get(era as usize)?.members;
+        let order = |c: u64| cycle_order(members.len(), self.spec.seed, roster.salt, era, c);
+        let shuffled_by = cycle.checked_sub(1).map(|prev| members[*order(prev).last().expect("non-empty")].clone());
+        Some(Reshuffle {
+            era,
+            cycle,
+            seed: cycle_seed(self.spec.seed, roster.salt, era, cycle),
+            shuffled_by,
+            order: order(cycle).into_iter().map(|i| members[i].clone()).collect(),
+        })
+    }
+
+    /// The hand-offs between two dates whose local time had to be moved by the DST rule
+    /// (see [`super::handoff`]), so a preview can say so.
+    pub fn dst_adjustments(&self, from: Date, to: Date) -> Vec<Handoff> {
+        let mut out = Vec::new();
+        let mut d = from;
+        while d < to {
+            let h = handoff(d, self.spec.handoff, &self.grid.tz);
+            if h.kind != HandoffKind::Exact {
+                out.push(h);
+            }
+            d = add_days(d, 1);
+        }
+        out
+    }
+}
+
+/// Free-function forms, for callers that hold a `&Rotation` (benchmarks, the engine).
+pub fn shifts(rotation: &Rotation, from: Timestamp, to: Timestamp) -> Vec<Shift> {
+    rotation.shifts(from, to)
+}
+pub fn on_call_at(rotation: &Rotation, t: Timestamp) -> Option<OnCall> {
+    rotation.on_call_at(t)
+}
+pub fn next(rotation: &Rotation, t: Timestamp) -> Option<Shift> {
+    rotation.next(t)
+}
