@@ -178,6 +178,7 @@ test('a service page shows its SLOs: budget burn-down, firing tiers, and sources
   assert.match(await availability.innerText(), /Error budget left/);
   assert.equal(await availability.locator('svg path.budget').count(), 1, 'a burn-down chart');
   assert.ok(await availability.locator('tr.firing').count() >= 1, 'the fast-burn page tier fires');
+  assert.match(await availability.innerText(), /Error-budget policy\s+at-risk/, 'a firing page tier puts the budget at risk');
   const latency = page.locator('#slo-lumen-metrics-query-latency');
   assert.match(await latency.innerText(), /No data: .*unreachable/);
   await availability.screenshot({ path: join(shots, 'slo-burning.png') });

@@ -8,6 +8,7 @@
 mod auth;
 mod clock;
 mod error;
+mod oncall;
 mod org_cache;
 mod pipeline;
 mod session;
@@ -17,6 +18,7 @@ mod viability;
 pub use auth::{hash_secret, IssuedToken, Principal, ADMIN};
 pub use clock::{ManualClock, SystemClock};
 pub use error::AppError;
+pub use oncall::{HolidayView, OnCallPerson, OnCallView, RotationView, ServiceOnCall, ShiftView, MAX_SCHEDULE_DAYS};
 pub use pipeline::{ApplyReport, ServiceView};
 pub use session::{SignedIn, SESSION_LENGTH};
 pub use slo::{

@@ -92,6 +92,9 @@ pub enum Command {
     /// SLOs: reports, corrections, compliance, backfill and Prometheus rules.
     #[command(subcommand)]
     Slo(SloCommand),
+    /// On-call rotations: who is on call, who is next, and the schedule.
+    #[command(subcommand)]
+    Oncall(OncallCommand),
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -125,6 +128,46 @@ pub enum ServiceCommand {
         id: String,
         #[arg(long, default_value_t = 50)]
         limit: i64,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum OncallCommand {
+    /// Who is on call for a rotation now (or at --at), the shift they hold, and why.
+    Who {
+        rotation: String,
+        /// Answer for this instant (RFC 3339, e.g. 2026-03-17T12:00:00Z) instead of now.
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Who takes over at the next hand-off after now (or --at), and when.
+    Next {
+        rotation: String,
+        /// Answer for this instant (RFC 3339) instead of now.
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// The shifts of a rotation over some days.
+    Schedule {
+        rotation: String,
+        /// First day (YYYY-MM-DD, in the rotation's time zone) or an RFC 3339 instant; today by default.
+        #[arg(long)]
+        from: Option<String>,
+        /// How many days, 1 to 366.
+        #[arg(long, default_value_t = 7)]
+        days: i64,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
         #[command(flatten)]

@@ -117,3 +117,66 @@ pub(crate) struct BudgetStateDoc {
     #[serde(default)]
     pub notify: Vec<S>,
 }
+
+/// A rotation of `rotations/`, one per document.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RotationDoc {
+    pub id: S,
+    pub name: String,
+    pub team: S,
+    pub time_zone: S,
+    /// Local time of the hand-off, `HH:MM`.
+    pub handoff: S,
+    pub cadence: Spanned<CadenceDoc>,
+    /// Weekdays that hand over (`mon`..`sun`); Monday to Friday if left out.
+    pub working_days: Option<Spanned<Vec<S>>>,
+    #[serde(default)]
+    pub calendars: Vec<S>,
+    /// `extend` (the default) or `weekend-layer` (with `weekend_members`).
+    pub non_working_day: Option<S>,
+    pub weekend_members: Option<Spanned<Vec<S>>>,
+    pub members: Spanned<Vec<S>>,
+    /// The date of the first shift, `YYYY-MM-DD`.
+    pub start: S,
+    pub seed: Option<u64>,
+    #[serde(default)]
+    pub membership_changes: Vec<MembershipChangeDoc>,
+    #[serde(default)]
+    pub duties: Vec<String>,
+    pub handover_reminder_after: Option<S>,
+}
+
+/// `daily`, `weekly`, or `every: 12h`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(crate) enum CadenceDoc {
+    Name(String),
+    Every { every: String },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MembershipChangeDoc {
+    /// An RFC 3339 instant, or a date (its start in the rotation's time zone).
+    pub effective: S,
+    pub members: Spanned<Vec<S>>,
+}
+
+/// A holiday calendar of `calendars/`, one per document.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CalendarDoc {
+    pub id: S,
+    pub name: String,
+    #[serde(default)]
+    pub holidays: Vec<Spanned<HolidayDoc>>,
+}
+
+/// `- 2026-03-17` or `- {date: 2026-03-17, name: Saint Patrick's Day}`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(crate) enum HolidayDoc {
+    Date(String),
+    Named { date: String, name: Option<String> },
+}

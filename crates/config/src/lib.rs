@@ -10,6 +10,7 @@ mod docs;
 mod document;
 mod openslo;
 mod repo;
+mod rotations;
 mod slos;
 mod validate;
 

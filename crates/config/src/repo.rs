@@ -8,12 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// Directories other issues' definitions live in. They are recognised (so a repo that
 /// already has them is not an error) but their contents are not read yet.
-const LATER: [(&str, &str); 4] = [
-    ("rotations", "on-call rotations"),
-    ("escalations", "escalation policies"),
-    ("calendars", "holiday calendars"),
-    ("gates", "gates"),
-];
+const LATER: [(&str, &str); 2] = [("escalations", "escalation policies"), ("gates", "gates")];
 
 /// The outcome of reading a repo: the organisation when there were no errors, and every
 /// diagnostic found, errors first.
@@ -69,7 +64,7 @@ pub fn load(root: &Path) -> Loaded {
         ));
         return Loaded { org: None, diagnostics, files };
     }
-    for dir in ["teams", "services", "policies", "slos"] {
+    for dir in ["teams", "services", "policies", "slos", "rotations", "calendars"] {
         let paths = match yaml_files(&root.join(dir)) {
             Ok(p) => p,
             Err(e) => {
@@ -94,6 +89,8 @@ pub fn load(root: &Path) -> Loaded {
                     "teams" => builder.team(doc),
                     "services" => builder.service(doc),
                     "slos" => builder.slo(doc),
+                    "rotations" => builder.rotation(doc),
+                    "calendars" => builder.calendar(doc),
                     _ => builder.policy(doc),
                 }
             }

@@ -17,6 +17,7 @@ pub(crate) struct Builder {
     checklists: Vec<(Document, ChecklistDoc, bool)>,
     budget_policies: Vec<(Document, ErrorBudgetPolicyDoc)>,
     slos: crate::slos::SloDocs,
+    rotations: crate::rotations::RotationDocs,
 }
 
 impl Builder {
@@ -38,6 +39,18 @@ impl Builder {
 
     pub fn slo(&mut self, doc: Document) {
         self.slos.add(doc, &mut self.diags);
+    }
+
+    pub fn rotation(&mut self, doc: Document) {
+        if let Some(r) = self.parse_into(&doc) {
+            self.rotations.rotations.push((doc, r));
+        }
+    }
+
+    pub fn calendar(&mut self, doc: Document) {
+        if let Some(c) = self.parse_into(&doc) {
+            self.rotations.calendars.push((doc, c));
+        }
     }
 
     pub fn policy(&mut self, doc: Document) {
@@ -80,6 +93,7 @@ impl Builder {
         c.checklists(&mut org, &self.checklists);
         c.budget_policy(&mut org, &self.budget_policies);
         crate::slos::check(&self.slos, &mut org, &mut c.diags);
+        crate::rotations::check(&self.rotations, &mut org, &mut c.diags);
         (org, c.diags)
     }
 }

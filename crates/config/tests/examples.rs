@@ -29,4 +29,11 @@ fn the_example_organisation_loads_without_problems() {
     assert_eq!(prometheus.len(), 1, "one SLO reads Prometheus");
     assert!(org.slos.values().any(|s| matches!(s.window, SloWindow::Calendar { .. })), "a calendar SLO");
     assert!(org.slos.values().any(|s| s.indicator == Indicator::BuiltIn && s.method == BudgetingMethod::Occurrences));
+    let ids: Vec<_> = org.rotations.keys().map(|r| r.as_str()).collect();
+    assert_eq!(ids, ["addon-sre", "platform-sre", "platform-sre-daytime"]);
+    let addon = &org.rotations.values().next().unwrap();
+    assert_eq!(addon.spec.roster.members.len(), 6);
+    let patrick = addon.holiday_on("2026-03-17".parse().unwrap()).expect("Saint Patrick's Day");
+    assert_eq!((patrick.0.id.as_str(), patrick.1.name.as_deref()), ("ireland", Some("Saint Patrick's Day")));
+    assert_eq!(addon.calendars[0].holidays.len(), 20);
 }

@@ -1,7 +1,7 @@
 //! Definitions as the unit of `apply`: each is stored and diffed on its own, so `apply`
 //! can say exactly what it added, changed and removed.
 
-use crate::org::{ChecklistItem, Org, Person, PipelinePolicy, ServiceDef, Team};
+use crate::org::{ChecklistItem, Org, Person, PipelinePolicy, RotationDef, ServiceDef, Team};
 use crate::slo::{ErrorBudgetPolicy, SloDef};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -16,6 +16,9 @@ pub enum Definition {
     ChecklistItem(ChecklistItem),
     Slo(SloDef),
     ErrorBudgetPolicy(ErrorBudgetPolicy),
+    /// An on-call rotation, with the holiday calendars it names embedded (calendars are
+    /// not definitions of their own).
+    Rotation(RotationDef),
 }
 
 impl Definition {
@@ -28,6 +31,7 @@ impl Definition {
             Definition::ChecklistItem(_) => "checklist-item",
             Definition::Slo(_) => "slo",
             Definition::ErrorBudgetPolicy(_) => "error-budget-policy",
+            Definition::Rotation(_) => "rotation",
         }
     }
 
@@ -40,6 +44,7 @@ impl Definition {
             Definition::ChecklistItem(i) => i.id.as_str(),
             Definition::Slo(s) => s.id.as_str(),
             Definition::ErrorBudgetPolicy(_) => "error-budget",
+            Definition::Rotation(r) => r.id().as_str(),
         }
     }
 
@@ -74,6 +79,7 @@ impl Org {
         out.extend(self.checklist.iter().cloned().map(Definition::ChecklistItem));
         out.extend(self.slos.values().cloned().map(Definition::Slo));
         out.extend(self.budget_policy.clone().map(Definition::ErrorBudgetPolicy));
+        out.extend(self.rotations.values().cloned().map(Definition::Rotation));
         out
     }
 
@@ -96,6 +102,9 @@ impl Org {
                     org.slos.insert(s.id.clone(), s);
                 }
                 Definition::ErrorBudgetPolicy(p) => org.budget_policy = Some(p),
+                Definition::Rotation(r) => {
+                    org.rotations.insert(r.id().clone(), r);
+                }
             }
         }
         org.checklist.sort_by_key(|i| i.position);

@@ -1,8 +1,10 @@
 //! The organisation as the definition repo describes it: people, teams, services and the
 //! policies the pipeline follows. Built by `config` from YAML, stored by `store`, read here.
 
+use crate::oncall::{RotationId, RotationSpec};
 use crate::slo::SloDef;
 use crate::{ItemId, Link, Period, PersonId, ServiceId, SloId, TeamId};
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -115,6 +117,55 @@ pub struct ChecklistItem {
     pub position: u32,
 }
 
+/// One holiday of a holiday calendar (`calendars/`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Holiday {
+    pub date: Date,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// A holiday calendar of `calendars/`. It is not a definition of its own: each rotation
+/// that names it carries a copy ([`RotationDef::calendars`]), and its dates are merged
+/// into the rotation's working calendar, so a rotation is complete on its own and a
+/// changed calendar shows up in `apply` as a change to every rotation that uses it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HolidayCalendarDef {
+    pub id: String,
+    pub name: String,
+    pub holidays: Vec<Holiday>,
+}
+
+/// An on-call rotation as `rotations/` defines it: the schedule core computes with
+/// (`spec`, its holiday calendars already merged into `spec.calendar`) and what people
+/// need around it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RotationDef {
+    pub spec: RotationSpec,
+    pub name: String,
+    /// Every member (of both layers, at every membership change) is a member of this team.
+    pub team: TeamId,
+    /// The holiday calendars named by the rotation, in the order written.
+    #[serde(default)]
+    pub calendars: Vec<HolidayCalendarDef>,
+    /// What the person on call does (kept for the on-call log).
+    #[serde(default)]
+    pub duties: Vec<String>,
+    #[serde(default)]
+    pub handover_reminder_after: Option<Period>,
+}
+
+impl RotationDef {
+    pub fn id(&self) -> &RotationId {
+        &self.spec.id
+    }
+
+    /// The holiday on `date`, if any calendar of the rotation has one: (calendar, holiday).
+    pub fn holiday_on(&self, date: Date) -> Option<(&HolidayCalendarDef, &Holiday)> {
+        self.calendars.iter().find_map(|c| c.holidays.iter().find(|h| h.date == date).map(|h| (c, h)))
+    }
+}
+
 /// The whole organisation, as last applied.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Org {
@@ -127,6 +178,8 @@ pub struct Org {
     pub slos: BTreeMap<SloId, SloDef>,
     /// What each error-budget state asks of people (`kind: ErrorBudgetPolicy`), if defined.
     pub budget_policy: Option<crate::slo::ErrorBudgetPolicy>,
+    /// The on-call rotations of `rotations/`, by id.
+    pub rotations: BTreeMap<RotationId, RotationDef>,
 }
 
 impl Org {

@@ -24,13 +24,14 @@ pub fn validate(dir: &Path) -> ExitCode {
     match org {
         Some(org) => {
             println!(
-                "ok: {} files, {} teams, {} people, {} services, {} checklist items, {} SLOs ({warnings} warnings)",
+                "ok: {} files, {} teams, {} people, {} services, {} checklist items, {} SLOs, {} rotations ({warnings} warnings)",
                 loaded.files,
                 org.teams.len(),
                 org.people.len(),
                 org.services.len(),
                 org.checklist.len(),
-                org.slos.len()
+                org.slos.len(),
+                org.rotations.len()
             );
             ExitCode::SUCCESS
         }

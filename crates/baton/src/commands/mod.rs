@@ -2,6 +2,7 @@
 
 mod audit;
 pub mod definitions;
+mod oncall;
 pub mod serve;
 mod service;
 mod slo;
@@ -18,6 +19,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo { config, listen, db, no_serve } => crate::demo::run(config, listen, db, no_serve).await,
         Command::Service(c) => service::run(c).await,
         Command::Slo(c) => slo::run(c).await,
+        Command::Oncall(c) => oncall::run(c).await,
         Command::Audit(c) => audit::run(c).await,
         Command::Token(c) => token::run(c).await,
     }

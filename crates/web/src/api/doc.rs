@@ -145,6 +145,24 @@ error_responses!(
 );
 
 error_responses!(
+    /// Reading who is on call for a rotation.
+    OnCallErrors {
+        400 => query_rejection("`at` is not an RFC 3339 instant (axum's plain-text rejection)."),
+        404 => error("`not_found`: no such rotation is defined, or nobody is on call before its first hand-off."),
+        503 => error(UNAVAILABLE),
+    }
+);
+
+error_responses!(
+    /// A rotation's schedule.
+    ScheduleErrors {
+        404 => error("`not_found`: no such rotation is defined."),
+        422 => error("`invalid` (`field`: `from` or `to`): not an RFC 3339 instant or a date, `to` not after `from`, or a range over 366 days."),
+        503 => error(UNAVAILABLE),
+    }
+);
+
+error_responses!(
     /// Reads that can only fail in the store.
     StoreErrors {
         503 => error(UNAVAILABLE),

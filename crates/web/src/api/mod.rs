@@ -8,6 +8,7 @@
 
 mod audit;
 mod doc;
+mod oncall;
 mod ops;
 mod org;
 mod services;
@@ -38,6 +39,7 @@ use utoipa_axum::routes;
         (name = "services", description = "The onboarding pipeline: services and the steps people take"),
         (name = "slos", description = "SLO reports and built-in SLI samples"),
         (name = "teams", description = "The organisation as applied"),
+        (name = "oncall", description = "On-call rotations: who is on call now, at any instant and next, and why"),
         (name = "audit", description = "The hash-chained audit log"),
         (name = "tokens", description = "API tokens"),
         (name = "ops", description = "Liveness, readiness and this document"),
@@ -51,6 +53,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(services::routes())
         .merge(slos::routes())
         .merge(org::routes())
+        .merge(oncall::routes())
         .merge(audit::routes())
         .merge(tokens::routes())
         .merge(ops::routes())

@@ -57,7 +57,7 @@ pub fn burn_down(title: &str, span_seconds: f64, lines: &[Line], start_label: &s
 
 /// Styles for the charts, added to the page's stylesheet.
 pub const STYLE: PreEscaped<&str> = PreEscaped(
-    ".chart { margin:.5rem 0 1rem; } .chart svg { width:100%; height:auto; background:var(--card); border:1px solid var(--line); border-radius:6px; }
+    ".chart { margin:.5rem 0 1rem; } .chart svg { width:100%; max-width:860px; height:auto; background:var(--card); border:1px solid var(--line); border-radius:6px; }
 .chart .grid { stroke:#e6e9ee; } .chart .zero { stroke:#b3261e; stroke-dasharray:4 3; }
 .chart .axis { font-size:11px; fill:var(--muted); } .chart path.budget { stroke:var(--accent); stroke-width:2; }
 .chart figcaption { font-size:.85rem; color:var(--muted); }",

@@ -4,7 +4,7 @@
 use super::chart::{burn_down, Line};
 use super::layout::when;
 use baton_app::{DataStatus, SloReport};
-use baton_core::slo::{Exhaustion, Measured, Severity, TierState};
+use baton_core::slo::{BudgetState, Exhaustion, Measured, Severity, TierState};
 use maud::{html, Markup};
 
 fn pct(m: Measured<f64>) -> String {
@@ -35,6 +35,13 @@ fn one(r: &SloReport) -> Markup {
                     (pct(r.budget.map(|b| b.remaining)))
                     @if let Measured::Value(b) = &r.budget { span.meta { " (" (format!("{:.0} of {:.0} {:?}", b.remaining_units().max(0.0), b.allowed, b.unit).to_lowercase()) ")" } }
                 }
+                dt { "Error-budget policy" } dd {
+                    span class=(match r.policy.state { BudgetState::Healthy => "ok", BudgetState::AtRisk => "warn", BudgetState::Exhausted => "bad", BudgetState::NoData => "meta" }) {
+                        (r.policy.state)
+                    }
+                    @if !r.policy.actions.is_empty() { ": " (r.policy.actions.join("; ")) }
+                    @if !r.policy.notify.is_empty() { span.meta { " · tell " (r.policy.notify.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")) } }
+                }
                 dt { "At this burn" } dd {
                     @match &r.exhaustion {
                         Exhaustion::At { at, .. } => span.warn { "runs out " (when(*at)) },
@@ -46,6 +53,14 @@ fn one(r: &SloReport) -> Markup {
             }
             @if points.len() > 1 {
                 (burn_down(&title, span, &[Line { points: &points, class: "budget" }], &when(r.window.start()), &when(r.window.end())))
+            }
+            @if !r.corrections.is_empty() {
+                p.meta { "Corrections in this window (their minutes are not counted; alerts are muted while they last):" }
+                ul { @for c in &r.corrections {
+                    li { (when(c.start)) " → " (when(c.end))
+                        @if !matches!(c.recurrence, baton_core::slo::Recurrence::Once) { " (" (format!("{:?}", c.recurrence).to_lowercase()) ")" }
+                        ": " (c.reason) " — " (c.author) }
+                } }
             }
             div.scroll { table.tiers {
                 tr { th { "Alert tier" } th { "Long window" } th { "Short window" } th { "Threshold" } th { "State" } }

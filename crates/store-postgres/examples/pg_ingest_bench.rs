@@ -2,7 +2,7 @@
 //! as the SQLite store's `ingest_bench`, each run in a fresh schema.
 //!
 //! ```sh
-//! cargo run --release -p baton-store-postgres --example ingest_bench [-- --runs N]
+//! cargo run --release -p baton-store-postgres --example pg_ingest_bench [-- --runs N]
 //! ```
 //!
 //! The database is `BATON_TEST_PG_URL` (default: the local test server). Schemas named

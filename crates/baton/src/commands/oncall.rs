@@ -1,0 +1,90 @@
+//! `baton oncall who|next|schedule`.
+
+use crate::cli::{OncallCommand, Output};
+use crate::output::{json, table};
+use anyhow::{anyhow, Result};
+use baton_app::{Baton, OnCallView, ShiftView};
+use baton_core::oncall::{Layer, Reason, RotationId};
+use baton_core::Timestamp;
+use std::process::ExitCode;
+
+fn parse_at(at: Option<String>) -> Result<Option<Timestamp>> {
+    at.map(|a| a.parse().map_err(|e| anyhow!("--at `{a}` is not an RFC 3339 instant: {e}"))).transpose()
+}
+
+fn rotation(id: &str) -> Result<RotationId> {
+    RotationId::parse(id).map_err(|e| anyhow!("{e}"))
+}
+
+fn print_view(v: &OnCallView, heading: &str) {
+    let contact: Vec<&str> = [v.person.email.as_deref(), v.person.chat.as_deref()].into_iter().flatten().collect();
+    println!("{heading} for {} ({}): {} ({})", v.rotation, v.rotation_name, v.person.name, v.person.id);
+    if !contact.is_empty() {
+        println!("  contact: {}", contact.join(", "));
+    }
+    println!("  shift:   {} to {}", v.start, v.end);
+    println!("  why:     {}", v.because);
+}
+
+fn layer(l: Layer) -> &'static str {
+    match l {
+        Layer::Primary => "primary",
+        Layer::Weekend => "weekend",
+        Layer::Override => "override",
+    }
+}
+
+fn reason(r: &Reason) -> String {
+    match r {
+        Reason::Turn { era, cycle, position } => format!("turn {} (cycle {cycle}, era {era})", position + 1),
+        Reason::Override { covered, kind } => format!("{kind:?} for {covered}").to_lowercase(),
+    }
+}
+
+fn row(s: &ShiftView) -> Vec<String> {
+    vec![
+        s.start.to_string(),
+        s.end.to_string(),
+        s.person.name.clone(),
+        s.person.id.to_string(),
+        layer(s.layer).into(),
+        reason(&s.reason),
+    ]
+}
+
+pub async fn run(cmd: OncallCommand) -> Result<ExitCode> {
+    match cmd {
+        OncallCommand::Who { rotation: id, at, output, db } => {
+            let (id, at) = (rotation(&id)?, parse_at(at)?);
+            let baton = Baton::with_defaults(crate::db::open(db.db.as_deref()).await?);
+            let view = baton.who(&id, at).await?;
+            if output == Output::Json {
+                json(&view)?;
+            } else {
+                print_view(&view, "on call");
+            }
+        }
+        OncallCommand::Next { rotation: id, at, output, db } => {
+            let (id, at) = (rotation(&id)?, parse_at(at)?);
+            let baton = Baton::with_defaults(crate::db::open(db.db.as_deref()).await?);
+            let view = baton.next(&id, at).await?;
+            if output == Output::Json {
+                json(&view)?;
+            } else {
+                print_view(&view, "next");
+            }
+        }
+        OncallCommand::Schedule { rotation: id, from, days, output, db } => {
+            let id = rotation(&id)?;
+            let baton = Baton::with_defaults(crate::db::open(db.db.as_deref()).await?);
+            let shifts = baton.schedule_query(&id, from.as_deref(), None, Some(days)).await?;
+            if output == Output::Json {
+                json(&shifts)?;
+            } else {
+                let rows: Vec<_> = shifts.iter().map(row).collect();
+                table(&["START", "END", "NAME", "PERSON", "LAYER", "REASON"], &rows);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
