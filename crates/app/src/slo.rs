@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use baton_core::audit::AuditEntry;
 use baton_core::org::ServiceDef;
 use baton_core::pipeline::ServiceRecord;
+use baton_core::pipeline::SloWork;
 use baton_core::slo::{
     active_correction, alert_tiers, evaluate_policy, evaluate_tier, start_of_minute, tally, time_to_exhaustion,
     viability, Bucket, Correction, CorrectionError, CorrectionSpec, ErrorBudget, ErrorBudgetPolicy, Exhaustion,
@@ -166,6 +167,19 @@ fn prometheus(url: &baton_core::Link) -> Result<PrometheusClient, String> {
 }
 
 impl Baton {
+    /// The SLO, once `actor` is known to be allowed to do `work` on it.
+    async fn slo_for_work(&self, id: &SloId, actor: &PersonId, work: SloWork) -> Result<SloDef, AppError> {
+        let org = self.org().await?;
+        let slo = Self::slo_def(&org, id)?;
+        let service = org
+            .services
+            .get(&slo.service)
+            .ok_or_else(|| AppError::NotFound(format!("no service `{}`", slo.service)))?;
+        let record = self.store.service_record(&slo.service).await?.map(|v| v.value).unwrap_or_default();
+        baton_core::pipeline::may_work_on_slos(&org, service, &record, actor, work)?;
+        Ok(slo)
+    }
+
     fn slo_def(org: &baton_core::Org, id: &SloId) -> Result<SloDef, AppError> {
         org.slos.get(id).cloned().ok_or_else(|| AppError::NotFound(format!("no SLO `{id}` is defined")))
     }
@@ -269,14 +283,7 @@ impl Baton {
         actor: &PersonId,
         input: CorrectionIn,
     ) -> Result<SloCorrection, AppError> {
-        let org = self.org().await?;
-        let slo = Self::slo_def(&org, id)?;
-        let service = org
-            .services
-            .get(&slo.service)
-            .ok_or_else(|| AppError::NotFound(format!("no service `{}`", slo.service)))?;
-        let record = self.store.service_record(&slo.service).await?.map(|v| v.value).unwrap_or_default();
-        baton_core::pipeline::may_correct_slos(&org, service, &record, actor)?;
+        self.slo_for_work(id, actor, SloWork::DeclareCorrections).await?;
         let spec = CorrectionSpec {
             start: input.start,
             end: input.end,
@@ -381,14 +388,7 @@ impl Baton {
         actor: &PersonId,
         samples: &[SampleIn],
     ) -> Result<IngestReport, AppError> {
-        let org = self.org().await?;
-        let slo = Self::slo_def(&org, id)?;
-        let service = org
-            .services
-            .get(&slo.service)
-            .ok_or_else(|| AppError::NotFound(format!("no service `{}`", slo.service)))?;
-        let record = self.store.service_record(&slo.service).await?.map(|v| v.value).unwrap_or_default();
-        baton_core::pipeline::may_send_samples(&org, service, &record, actor)?;
+        let slo = self.slo_for_work(id, actor, SloWork::SendSamples).await?;
         if slo.indicator != Indicator::BuiltIn {
             return Err(AppError::Invalid {
                 field: "slo".into(),

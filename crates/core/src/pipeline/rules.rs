@@ -425,38 +425,33 @@ pub fn decide(
     Ok(Outcome { record: next, moved })
 }
 
-/// Who may send a service's SLI samples: the people who instrument and run it, its owner
-/// team and, once assigned, its SRE team.
-pub fn may_send_samples(
-    org: &Org,
-    service: &ServiceDef,
-    record: &ServiceRecord,
-    actor: &PersonId,
-) -> Result<(), PipelineError> {
-    if org.is_member(actor, &service.owner_team) || record.sre_team().is_some_and(|t| org.is_member(actor, t)) {
-        return Ok(());
-    }
-    let sre = record.sre_team().map_or(String::new(), |t| format!(" or the SRE team `{t}`"));
-    Err(PipelineError::Forbidden(format!(
-        "{actor} may not send samples for `{}`: only members of the owner team `{}`{sre} may",
-        service.id, service.owner_team
-    )))
+/// What the people who instrument and run a service may do to its SLOs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SloWork {
+    SendSamples,
+    DeclareCorrections,
 }
 
-/// Who may declare corrections (maintenance windows, incidents) on a service's SLOs: the
-/// same people who send its samples, the owner team and, once assigned, its SRE team.
-pub fn may_correct_slos(
+/// Who may send a service's SLI samples or declare corrections (maintenance windows,
+/// incidents) on its SLOs: the people who instrument and run it, its owner team and, once
+/// assigned, its SRE team.
+pub fn may_work_on_slos(
     org: &Org,
     service: &ServiceDef,
     record: &ServiceRecord,
     actor: &PersonId,
+    work: SloWork,
 ) -> Result<(), PipelineError> {
     if org.is_member(actor, &service.owner_team) || record.sre_team().is_some_and(|t| org.is_member(actor, t)) {
         return Ok(());
     }
     let sre = record.sre_team().map_or(String::new(), |t| format!(" or the SRE team `{t}`"));
+    let doing = match work {
+        SloWork::SendSamples => "send samples for",
+        SloWork::DeclareCorrections => "declare corrections for the SLOs of",
+    };
     Err(PipelineError::Forbidden(format!(
-        "{actor} may not declare corrections for the SLOs of `{}`: only members of the owner team `{}`{sre} may",
+        "{actor} may not {doing} `{}`: only members of the owner team `{}`{sre} may",
         service.id, service.owner_team
     )))
 }
