@@ -12,7 +12,13 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
-    init_tracing(cli.log_format);
+    // The demo replays months of history at start; its moves are the story it prints, not
+    // log lines. Elsewhere every move is logged.
+    let default_filter = match cli.command {
+        cli::Command::Demo { .. } => "warn,baton::commands=info",
+        _ => "info,sqlx=warn",
+    };
+    init_tracing(cli.log_format, default_filter);
     match commands::run(cli).await {
         Ok(code) => code,
         Err(e) => {
@@ -22,9 +28,9 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-fn init_tracing(format: cli::LogFormat) {
+fn init_tracing(format: cli::LogFormat, default_filter: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("BATON_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter = EnvFilter::try_from_env("BATON_LOG").unwrap_or_else(|_| EnvFilter::new(default_filter));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
         cli::LogFormat::Json => builder.json().init(),
