@@ -171,6 +171,17 @@ test('unknown pages say so and lead back', async () => {
   await page.close();
 });
 
+test('a service page says who is on call for it, and why', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${base}/services/streamhub`);
+  const oncall = page.locator('li.oncall');
+  assert.equal(await oncall.count(), 1, 'addon-sre has one rotation');
+  assert.match(await oncall.innerText(), /Addon SRE primary/);
+  await page.goto(`${base}/services/keyring`);
+  assert.match(await page.locator('body').innerText(), /No SRE team is assigned yet/);
+  await page.close();
+});
+
 test('a service page shows its SLOs: budget burn-down, firing tiers, and sources without data', async () => {
   const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
   await page.goto(`${base}/services/lumen-metrics`);

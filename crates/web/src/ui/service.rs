@@ -55,6 +55,7 @@ async fn render_page(
     let org = s.baton.org().await?;
     let history = s.baton.history(&format!("service/{id}"), 50).await?;
     let slos = s.baton.slo_reports(Some(id), None).await?;
+    let on_call = s.baton.oncall_for_service(id, None).await?;
     let d = &v.definition;
     let r = &v.record;
     let status = failed.as_ref().map_or(axum::http::StatusCode::OK, |e| e.status);
@@ -105,6 +106,21 @@ async fn render_page(
             }
         } @else {
             p.meta { a href={ "/login?next=/services/" (id) } { "Sign in" } " to take a step." }
+        }
+        h2 { "On call for it" }
+        @match &on_call.sre_team {
+            None => p.empty { "No SRE team is assigned yet; until then the owner team answers for it." },
+            Some(team) if on_call.on_call.is_empty() => p.empty { "The SRE team `" (team) "` has no rotation defined under rotations/." },
+            Some(_) => ul {
+                @for o in &on_call.on_call {
+                    li.oncall {
+                        strong { (o.person.name) } " (" (o.person.id) ") · " (o.rotation_name)
+                        " · until " (when(o.end))
+                        @if let Some(chat) = &o.person.chat { " · " (chat) }
+                        br; span.meta { (o.because) }
+                    }
+                }
+            },
         }
         (super::slos::section(&slos))
         h2 { "Acceptance checklist and additional requirements" }
