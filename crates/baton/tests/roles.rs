@@ -26,9 +26,9 @@ fn link(s: &str) -> Link {
 /// Moves streamhub to `stage` through the real rules, as the people who may.
 async fn drive(app: &TestApp, stage: Stage) {
     let id = ServiceId::parse("streamhub").unwrap();
-    let act = |who: &'static str, cmd: Command| {
-        let id = id.clone();
-        async move { app.baton.act(&id, &PersonId::parse(who).unwrap(), cmd).await.unwrap() }
+    let act = |who: &str, cmd: Command| {
+        let (id, who) = (id.clone(), PersonId::parse(who).unwrap());
+        async move { app.baton.act(&id, &who, cmd).await.unwrap() }
     };
     if stage == Stage::Draft {
         return;
@@ -48,7 +48,7 @@ async fn drive(app: &TestApp, stage: Stage) {
     for item in &app.org.checklist {
         let who = match &item.required_by {
             None => SRE,
-            Some(team) => Box::leak(app.org.teams[team].members[0].to_string().into_boxed_str()),
+            Some(team) => app.org.teams[team].members[0].as_str(),
         };
         act(who, Command::CompleteItem { item: item.id.clone(), body: CompleteItem { evidence: link("MR") } }).await;
     }

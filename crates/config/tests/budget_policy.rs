@@ -1,19 +1,12 @@
 //! `kind: ErrorBudgetPolicy` in `policies/`: what each budget state asks, and every bad
 //! value named at its file:line:column.
 
+mod support;
+
+use support::{messages, repo};
+
 use baton_config::load;
 use baton_core::slo::BudgetState;
-use std::path::Path;
-
-fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, text) in files {
-        let p = dir.path().join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    dir
-}
 
 const ARCHITECTS: &str =
     "id: sre-architects\nname: SRE Architects\nkind: architects\nmembers:\n  - id: ada\n    name: Ada Quill\n";
@@ -28,10 +21,6 @@ fn with_policy(policy: &str) -> tempfile::TempDir {
         ("policies/pipeline.yaml", PIPELINE),
         ("policies/budget.yaml", policy),
     ])
-}
-
-fn messages(dir: &Path) -> Vec<String> {
-    load(dir).diagnostics.iter().map(|d| d.to_string()).collect()
 }
 
 #[test]

@@ -1,28 +1,17 @@
 //! The definition repo as a user writes it: good repos load, every mistake is reported
 //! with its file, line and column, all at once.
 
-use baton_config::load;
-use std::path::Path;
+mod support;
 
-fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, text) in files {
-        let p = dir.path().join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    dir
-}
+use support::{messages, repo};
+
+use baton_config::load;
 
 const ARCHITECTS: &str = "id: sre-architects\nname: SRE Architects\nkind: architects\nmembers:\n  - id: ada\n    name: Ada Quill\n    timezone: Europe/Lisbon\n";
 const OWNERS: &str = "id: ledger-dev\nname: Ledger developers\nkind: service-owner\nlead: olu\nmembers:\n  - id: olu\n    name: Olu Brandt\n  - id: ada\n";
 const PIPELINE: &str = "kind: PipelinePolicy\narchitects_team: sre-architects\npriorities: [p1, p2]\ntransition_window: 28d\nsoak_min: 72h\n";
 const SERVICE: &str =
     "id: ledger\nname: Ledger\nowner_team: ledger-dev\nlinks:\n  epic: https://tracker.example.com/EPIC-1\n";
-
-fn messages(dir: &Path) -> Vec<String> {
-    load(dir).diagnostics.iter().map(|d| d.to_string()).collect()
-}
 
 #[test]
 fn a_well_formed_repo_loads_into_an_organisation() {

@@ -1,19 +1,13 @@
 //! Rotations (`rotations/`) and holiday calendars (`calendars/`): a good pair loads into
 //! `Org.rotations`, and each mistake is reported at its file:line:column.
 
+mod support;
+
+use support::repo;
+
 use baton_config::load;
 use baton_core::oncall::{Cadence, NonWorkingDay, Rotation};
 use std::path::Path;
-
-fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, text) in files {
-        let p = dir.path().join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    dir
-}
 
 const SRE: &str = "id: sre\nname: SRE\nkind: sre\nmembers:\n  - id: ana\n    name: Ana\n  - id: bo\n    name: Bo\n  - id: cy\n    name: Cy\n";
 const OTHER: &str = "id: dev\nname: Dev\nkind: service-owner\nmembers:\n  - id: dee\n    name: Dee\n";

@@ -69,7 +69,7 @@ pub async fn run(config: Option<PathBuf>, listen: SocketAddr, db: Option<String>
             clock.set(days_before(now, step.days_ago));
             let id = ServiceId::parse(step.service)?;
             seeder
-                .act(&id, &PersonId::parse(step.actor)?, step.command)
+                .act(&id, &step.actor, step.command)
                 .await
                 .with_context(|| format!("demo step on {id} by {}", step.actor))?;
         }
@@ -98,7 +98,7 @@ fn days_before(now: Timestamp, days: f64) -> Timestamp {
 struct Step {
     days_ago: f64,
     service: &'static str,
-    actor: &'static str,
+    actor: PersonId,
     command: Command,
 }
 
@@ -112,10 +112,10 @@ fn reason(r: &str) -> Reasoned {
 
 /// Somebody allowed to attest `item`: the SRE engineer, or a member of the team whose
 /// requirement it is.
-fn attester(org: &Org, required_by: &Option<TeamId>, sre: &'static str) -> Result<&'static str> {
-    let Some(team) = required_by else { return Ok(sre) };
+fn attester(org: &Org, required_by: &Option<TeamId>, sre: &str) -> Result<PersonId> {
+    let Some(team) = required_by else { return Ok(PersonId::parse(sre)?) };
     let member = org.teams.get(team).and_then(|t| t.members.first()).context("requirement team has members")?;
-    Ok(Box::leak(member.to_string().into_boxed_str()))
+    Ok(member.clone())
 }
 
 /// Works the whole checklist of `service`, one item a day from `from_days_ago`.
@@ -123,7 +123,7 @@ fn checklist(
     org: &Org,
     steps: &mut Vec<Step>,
     service: &'static str,
-    sre: &'static str,
+    sre: &str,
     from_days_ago: f64,
     only: usize,
 ) -> Result<()> {
@@ -141,8 +141,8 @@ fn checklist(
 /// The example organisation's story, every step a real pipeline command.
 fn history(org: &Org, now: Timestamp) -> Result<Vec<Step>> {
     let mut s = Vec::new();
-    let mut step = |days_ago: f64, service: &'static str, actor: &'static str, command: Command| {
-        s.push(Step { days_ago, service, actor, command })
+    let mut step = |days_ago: f64, service: &'static str, actor: &str, command: Command| {
+        s.push(Step { days_ago, service, actor: PersonId::parse(actor).expect("a valid id"), command })
     };
 
     // streamhub: the whole way, SRE holds the pager.
@@ -274,7 +274,7 @@ fn history(org: &Org, now: Timestamp) -> Result<Vec<Step>> {
             result: SoakResult::Passed,
             link: link(&format!("{service}/SOAK")),
         });
-        s.push(Step { days_ago: ended, service, actor: "beatriz.nakamura", command });
+        s.push(Step { days_ago: ended, service, actor: PersonId::parse("beatriz.nakamura")?, command });
     }
     if let Some(last) = org.checklist.last() {
         let expires = now.saturating_add(SignedDuration::from_hours(30 * 24)).expect("no calendar units");
