@@ -18,4 +18,12 @@ pub enum AppError {
     Unauthenticated(String),
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
+    /// A body that is not what it claims to be (a JUnit report that does not parse); the
+    /// message names the problem and where.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Baton cannot take this now (a background worker stopped, the store gave up); the
+    /// caller may retry.
+    #[error("{0}")]
+    Unavailable(String),
 }

@@ -7,10 +7,18 @@
 
 mod auth;
 mod clock;
+pub mod engine;
 mod error;
+pub mod gates;
+mod handover;
 mod oncall;
+mod oncall_changes;
+mod oncall_log;
 mod org_cache;
+pub mod outbox;
+pub mod paging;
 mod pipeline;
+mod raci;
 mod session;
 mod slo;
 mod viability;
@@ -18,8 +26,15 @@ mod viability;
 pub use auth::{hash_secret, IssuedToken, Principal, ADMIN};
 pub use clock::{ManualClock, SystemClock};
 pub use error::AppError;
+pub use handover::{HANDOVER_KIND, MAX_HANDOVERS};
 pub use oncall::{HolidayView, OnCallPerson, OnCallView, RotationView, ServiceOnCall, ShiftView, MAX_SCHEDULE_DAYS};
+pub use oncall_changes::{
+    feed_window, FairnessReport, FairnessRow, FeedView, IssuedFeed, FEED_KIND, MAX_FAIRNESS_DAYS, OVERRIDE_GUARD_KIND,
+    OVERRIDE_KIND, SWAP_KIND,
+};
+pub use oncall_log::{runbook_todo, CurrentShift, DutyLine, LogPage, DUTIES_KIND, LOG_KIND, MAX_LOG_PAGE, TODO_KIND};
 pub use pipeline::{ApplyReport, ServiceView};
+pub use raci::{ROADMAP_KIND, SLO_WATCH_KIND, WATCH_EVERY};
 pub use session::{SignedIn, SESSION_LENGTH};
 pub use slo::{
     BudgetPoint, CorrectionIn, DataStatus, IngestReport, MonthCompliance, RejectedSample, SampleIn, SloCompliance,
@@ -32,17 +47,33 @@ use baton_store::Store;
 use org_cache::OrgCache;
 use std::sync::Arc;
 
+/// 128 random bits as hex: a key nobody can guess (PagerDuty-style generated dedup keys).
+pub fn random_key() -> String {
+    auth::random_hex(16)
+}
+
 /// The application: a store, a clock, and where SLO verdicts come from.
 pub struct Baton {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     viability: Arc<dyn ViabilitySource>,
     org: OrgCache,
+    paging: PagingState,
+}
+
+/// What paging keeps per process: the intake writer, the integrations found by key, the
+/// sender's wake-up call, and the address links in notifications point at.
+#[derive(Default)]
+struct PagingState {
+    intake: std::sync::OnceLock<paging::intake::IntakeQueue>,
+    keys: paging::intake::KeyCache,
+    wake: Arc<tokio::sync::Notify>,
+    public_url: std::sync::OnceLock<String>,
 }
 
 impl Baton {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, viability: Arc<dyn ViabilitySource>) -> Self {
-        Self { store, clock, viability, org: OrgCache::default() }
+        Self { store, clock, viability, org: OrgCache::default(), paging: PagingState::default() }
     }
 
     /// With the defaults: the system clock, and handover verdicts from the SLO engine.
@@ -54,6 +85,21 @@ impl Baton {
     /// through this same Baton, hence the weak reference).
     pub fn with_slo_engine(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Arc<Self> {
         Arc::new_cyclic(|me| Self::new(store, clock, Arc::new(SloViability { baton: me.clone() })))
+    }
+
+    /// Where people reach Baton (`https://baton.example.com`), for links in notifications.
+    /// Set once, at start; without it notifications carry no links back.
+    pub fn set_public_url(&self, url: &str) {
+        let _ = self.paging.public_url.set(url.trim_end_matches('/').to_owned());
+    }
+
+    pub(crate) fn public_url(&self) -> Option<&str> {
+        self.paging.public_url.get().map(String::as_str)
+    }
+
+    /// Notified whenever notifications were queued, so the sender need not poll.
+    pub fn outbox_wake(&self) -> Arc<tokio::sync::Notify> {
+        self.paging.wake.clone()
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

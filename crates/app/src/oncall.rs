@@ -1,7 +1,8 @@
 //! On-call reads: who is on call for a rotation now or at any instant, who is next, the
 //! schedule over a range, and who holds the pager for a service. The arithmetic is
 //! `baton_core::oncall`'s; the checked [`Rotation`]s are built once per definitions
-//! revision, together with the org (see `org_cache`).
+//! revision, together with the org (see `org_cache`), and every answer layers the
+//! rotation's stored overrides and swaps on them (see `oncall_changes`).
 
 use crate::{AppError, Baton};
 use baton_core::oncall::{Cadence, Layer, NonWorkingDay, Reason, Rotation, RotationId, Shift, Why};
@@ -16,28 +17,35 @@ pub const MAX_SCHEDULE_DAYS: i64 = 366;
 
 /// A person as the on-call answers name them: enough to reach them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OnCallPerson {
     pub id: PersonId,
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub email: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub chat: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub timezone: Option<String>,
 }
 
 /// A holiday of one of the rotation's calendars.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HolidayView {
     pub date: Date,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub name: Option<String>,
     pub calendar: String,
 }
 
 /// Who is on call for a rotation at an instant, the stretch they hold, and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OnCallView {
     pub rotation: RotationId,
     pub rotation_name: String,
@@ -55,11 +63,13 @@ pub struct OnCallView {
     pub because: String,
     /// The holiday `at` falls on, in the rotation's time zone, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub holiday: Option<HolidayView>,
 }
 
 /// One shift of a schedule.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShiftView {
     pub person: OnCallPerson,
     pub start: Timestamp,
@@ -70,6 +80,7 @@ pub struct ShiftView {
 
 /// A rotation as defined, with who is on call now.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RotationView {
     pub id: RotationId,
     pub name: String,
@@ -90,6 +101,7 @@ pub struct RotationView {
     pub calendars: Vec<String>,
     pub duties: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub handover_reminder_after: Option<baton_core::Period>,
     /// Who is on call now; none before the first hand-off.
     pub on_call: Option<OnCallPerson>,
@@ -203,7 +215,7 @@ impl Baton {
 
     /// Every rotation, in id order, with who is on call now.
     pub async fn rotations(&self) -> Result<Vec<RotationView>, AppError> {
-        let (org, rotations) = self.org.get_with_rotations(&*self.store).await?;
+        let (org, rotations) = self.effective_rotations().await?;
         let now = self.now();
         let mut out = Vec::new();
         for (id, rotation) in rotations.iter() {
@@ -236,14 +248,14 @@ impl Baton {
 
     /// Who is on call for `rotation` at `at` (now by default), and why.
     pub async fn who(&self, rotation: &RotationId, at: Option<Timestamp>) -> Result<OnCallView, AppError> {
-        let (org, rotations) = self.rotation(rotation).await?;
-        Self::oncall_view(&org, &rotations[rotation], at.unwrap_or_else(|| self.now()))
+        let (org, r) = self.effective_rotation(rotation).await?;
+        Self::oncall_view(&org, &r, at.unwrap_or_else(|| self.now()))
     }
 
     /// The next shift after the one holding `at` (now by default): who takes over, when, why.
     pub async fn next(&self, rotation: &RotationId, at: Option<Timestamp>) -> Result<OnCallView, AppError> {
-        let (org, rotations) = self.rotation(rotation).await?;
-        let r = &rotations[rotation];
+        let (org, r) = self.effective_rotation(rotation).await?;
+        let r = &r;
         let at = at.unwrap_or_else(|| self.now());
         let shift =
             r.next(at).ok_or_else(|| AppError::NotFound(format!("rotation `{rotation}` has no shift after {at}")))?;
@@ -266,8 +278,8 @@ impl Baton {
                 message: format!("a schedule covers at most {MAX_SCHEDULE_DAYS} days; {from} to {to} is longer"),
             });
         }
-        let (org, rotations) = self.rotation(rotation).await?;
-        Ok(rotations[rotation].shifts(from, to).into_iter().map(|s: Shift| shift_view(&org, s)).collect())
+        let (org, r) = self.effective_rotation(rotation).await?;
+        Ok(r.shifts(from, to).into_iter().map(|s: Shift| shift_view(&org, s)).collect())
     }
 
     /// The schedule as the API and CLI ask for it: `from` and `to` as RFC 3339 instants or
@@ -337,7 +349,7 @@ impl Baton {
         service: &ServiceId,
         at: Option<Timestamp>,
     ) -> Result<ServiceOnCall, AppError> {
-        let (org, rotations) = self.org.get_with_rotations(&*self.store).await?;
+        let (org, rotations) = self.effective_rotations().await?;
         if !org.services.contains_key(service) {
             return Err(AppError::NotFound(format!("no service `{service}` is defined")));
         }

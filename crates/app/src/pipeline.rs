@@ -51,6 +51,8 @@ pub struct ServiceView {
     pub checklist: Vec<ChecklistLine>,
     /// The SLO verdict over the transition window, while in transition.
     pub viability: Option<Viability>,
+    /// The assurance it runs under: reduced while in production without `customer-release`.
+    pub assurance: baton_core::gate::Assurance,
 }
 
 const RETRIES: usize = 3;
@@ -82,6 +84,20 @@ impl Baton {
         if !report.changes.is_empty() {
             report.revision = self.store.apply_definitions(report.revision, &report.changes, actor, self.now()).await?;
         }
+        // The SLO watches follow the definitions (new SLOs get one, changed ones are looked
+        // at now). A failure here loses nothing: the watch compares with the definition.
+        let changed: Vec<baton_core::SloId> = report
+            .changes
+            .iter()
+            .filter(|c| c.kind == ChangeKind::Changed)
+            .filter_map(|c| match &c.definition {
+                baton_core::Definition::Slo(s) => Some(s.id.clone()),
+                _ => None,
+            })
+            .collect();
+        if let Err(e) = self.watch_slos(desired, &changed).await {
+            report.warnings.push(format!("the SLO watches were not updated ({e}); the next apply retries"));
+        }
         Ok(report)
     }
 
@@ -99,6 +115,32 @@ impl Baton {
         let window = def.transition_window.unwrap_or(org.pipeline_policy().transition_window);
         let from = now.checked_sub(window.duration()).map_or(production.since, |t| t.max(production.since));
         Ok(Some(self.viability.viability(def, record, from, now).await?))
+    }
+
+    /// The service's SLOs judged over a soak test's window, `[started_at, ended_at)`, by the
+    /// same source and maths as the transition window's verdict (every SLO met, with data
+    /// on every day of it): the soak's result as the SLIs tell it.
+    async fn soak_verdict(
+        &self,
+        def: &ServiceDef,
+        record: &ServiceRecord,
+        started_at: Timestamp,
+        ended_at: Timestamp,
+    ) -> Result<Viability, AppError> {
+        self.viability.viability(def, record, started_at, ended_at).await
+    }
+
+    /// What the service's SLOs say about its recorded soak test; `None` when none is
+    /// recorded. The pipeline's soak condition still reads the result the SRE recorded;
+    /// this is the evidence kept beside it (see `act`).
+    pub async fn soak_slos(&self, id: &ServiceId) -> Result<Option<Viability>, AppError> {
+        let org = self.org().await?;
+        let def = org.services.get(id).ok_or_else(|| AppError::NotFound(format!("no service `{id}` is defined")))?;
+        let record = self.store.service_record(id).await?.map(|v| v.value).unwrap_or_default();
+        match &record.soak {
+            Some(soak) => Ok(Some(self.soak_verdict(def, &record, soak.started_at, soak.ended_at).await?)),
+            None => Ok(None),
+        }
     }
 
     fn view(
@@ -130,6 +172,7 @@ impl Baton {
             stage: record.stage,
             phase: record.stage.phase(),
             version,
+            assurance: baton_core::gate::assurance(org, def, &record),
             record,
             blockers,
             checklist,
@@ -182,8 +225,21 @@ impl Baton {
             let ctx = Context { org: &org, service: def, now, viability: viability.as_ref().unwrap_or(&unknown) };
             let outcome = decide(&ctx, &record, actor, &command)?;
             // The handover's evidence is part of what was agreed: keep it with the command.
-            let details = match &command {
-                Command::HandOver(_) => to_json(&serde_json::json!({ "command": &command, "viability": &viability }))?,
+            // So is the SLOs' verdict over the soak window, when the soak is recorded and
+            // when production is entered on it.
+            let soak_window = match &command {
+                Command::RecordSoak(s) => Some((s.started_at, s.ended_at)),
+                Command::EnterProduction(_) => record.soak.as_ref().map(|s| (s.started_at, s.ended_at)),
+                _ => None,
+            };
+            let details = match (&command, soak_window) {
+                (Command::HandOver(_), _) => {
+                    to_json(&serde_json::json!({ "command": &command, "viability": &viability }))?
+                }
+                (_, Some((from, to))) => {
+                    let soak_slos = self.soak_verdict(def, &record, from, to).await?;
+                    to_json(&serde_json::json!({ "command": &command, "soak_slos": soak_slos }))?
+                }
                 _ => to_json(&command)?,
             };
             let audit = AuditEntry {

@@ -89,18 +89,39 @@ pub enum Command {
     /// Services in the pipeline.
     #[command(subcommand)]
     Service(ServiceCommand),
+    /// Production gates: each gate's verdict, votes, waivers, passing a gate.
+    #[command(subcommand)]
+    Gate(crate::commands::gates::GateCommand),
+    /// Check results the gates read, e.g. an end-to-end suite's JUnit report.
+    #[command(subcommand)]
+    Check(crate::commands::gates::CheckCommand),
     /// SLOs: reports, corrections, compliance, backfill and Prometheus rules.
     #[command(subcommand)]
     Slo(SloCommand),
     /// On-call rotations: who is on call, who is next, and the schedule.
     #[command(subcommand)]
     Oncall(OncallCommand),
+    /// Alerts: list, show, acknowledge, resolve.
+    #[command(subcommand)]
+    Alert(AlertCommand),
+    /// Integrations: the keys alert sources send with.
+    #[command(subcommand)]
+    Integration(IntegrationCommand),
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
     /// API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// A service's SLO RACI chart: for each step, who is responsible, accountable,
+    /// consulted and informed, resolved from personas to people and teams.
+    Raci {
+        service: String,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+        #[command(flatten)]
+        db: Db,
+    },
 }
 
 #[derive(Subcommand)]
@@ -168,6 +189,305 @@ pub enum OncallCommand {
         /// How many days, 1 to 366.
         #[arg(long, default_value_t = 7)]
         days: i64,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// The work of a shift: duties, the on-call log, help, runbooks to write, handovers.
+    #[command(flatten)]
+    Work(OncallWorkCommand),
+    /// Changes to the schedule and what is read through them: overrides, swaps, fairness, feeds.
+    #[command(flatten)]
+    Changes(OncallChangeCommand),
+}
+
+/// The on-call work of a rotation. Writes name the person (`--as`), who must have the role
+/// the API would ask of them. `help` is one of them (asking the team for help), so the
+/// generated `help` subcommand is off: `baton oncall --help` prints the help.
+#[derive(Subcommand)]
+#[command(disable_help_subcommand = true)]
+pub enum OncallWorkCommand {
+    /// The shift under way and its duties, ticked or not.
+    Shift {
+        rotation: String,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Tick duty N (from 1) of the current shift, as the person on call.
+    Tick {
+        rotation: String,
+        n: usize,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Write TEXT in the on-call log (with --as), or read the log, newest first (without TEXT).
+    Log {
+        rotation: String,
+        text: Option<String>,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: Option<String>,
+        /// question, incident, runbook, note or help.
+        #[arg(long, default_value = "note")]
+        kind: String,
+        /// A ticket, chat thread or dashboard; repeat for more.
+        #[arg(long = "link", value_name = "URL")]
+        links: Vec<String>,
+        /// The incident is over (without --runbook it leaves a runbook to write).
+        #[arg(long)]
+        closed: bool,
+        /// The runbook followed, written or updated.
+        #[arg(long, value_name = "URL")]
+        runbook: Option<String>,
+        /// Reading: only entries numbered below this.
+        #[arg(long)]
+        before: Option<u64>,
+        /// Reading: at most this many entries (1 to 200).
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Ask the rest of the team for help: logged, and the team is notified.
+    Help {
+        rotation: String,
+        text: String,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        #[arg(long = "link", value_name = "URL")]
+        links: Vec<String>,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Write the handover of your shift, as the outgoing engineer.
+    Handover {
+        rotation: String,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        /// How the shift went.
+        #[arg(long)]
+        note: String,
+        /// Something the incoming engineer should pick up; repeat for more.
+        #[arg(long = "open-item", value_name = "TEXT")]
+        open_items: Vec<String>,
+        /// An incident still under way; repeat for more.
+        #[arg(long = "incident", value_name = "TEXT")]
+        ongoing_incidents: Vec<String>,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// The rotation's handovers, newest first.
+    Handovers {
+        rotation: String,
+        /// Only those not acknowledged yet.
+        #[arg(long)]
+        open: bool,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Acknowledge handover HANDOVER (its shift's start, as listed), as the incoming engineer.
+    Ack {
+        rotation: String,
+        handover: String,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// The runbooks to write on the rotation: incidents closed without one.
+    #[command(alias = "todo")]
+    Todos {
+        rotation: String,
+        /// Also those resolved.
+        #[arg(long)]
+        all: bool,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Link the runbook written for runbook-to-write TODO, which closes it.
+    Resolve {
+        rotation: String,
+        todo: String,
+        #[arg(long, value_name = "URL")]
+        runbook: String,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+/// Overrides, swaps with consent, the fairness ledger and calendar feeds. Writes name the
+/// person (`--as`), who must have the role the API would ask of them.
+#[derive(Subcommand)]
+pub enum OncallChangeCommand {
+    /// One person covers another's time: create, cancel or list overrides.
+    #[command(subcommand)]
+    Override(OverrideCommand),
+    /// Swap two future shifts, with the other person's consent.
+    #[command(subcommand)]
+    Swap(SwapCommand),
+    /// Shifts and hours per person over a range (weekend and holiday hours weighted),
+    /// overrides and swaps included; CSV for on-call pay.
+    Fairness {
+        rotation: String,
+        /// Start: YYYY-MM-DD (in the rotation's time zone) or an RFC 3339 instant; the first
+        /// of this month by default.
+        #[arg(long)]
+        from: Option<String>,
+        /// End, the same forms; one month after --from by default, at most 366 days after it.
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        output: TableJsonCsv,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// iCalendar feeds by secret URL, for calendar apps.
+    #[command(subcommand)]
+    Feed(FeedCommand),
+}
+
+#[derive(Subcommand)]
+pub enum OverrideCommand {
+    /// Put COVERING on call instead of whoever (or --covered) is scheduled from --start to --end.
+    Create {
+        rotation: String,
+        /// Who is on call instead: a member of the rotation's team.
+        covering: String,
+        /// Only this person's time is covered.
+        #[arg(long)]
+        covered: Option<String>,
+        /// RFC 3339 instant, e.g. 2026-03-10T09:00:00Z.
+        #[arg(long)]
+        start: String,
+        #[arg(long)]
+        end: String,
+        #[arg(long)]
+        reason: String,
+        /// Who makes it: a member of the rotation's team, or its lead.
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Cancel an override that has not started.
+    Cancel {
+        rotation: String,
+        id: String,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Every override of a rotation, cancelled ones included.
+    List {
+        rotation: String,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SwapCommand {
+    /// Ask WITH to take your shift starting --mine in exchange for theirs starting --theirs.
+    Request {
+        rotation: String,
+        with: String,
+        /// The start of your shift (RFC 3339), as `baton oncall schedule` lists it.
+        #[arg(long)]
+        mine: String,
+        /// The start of their shift.
+        #[arg(long)]
+        theirs: String,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Accept a swap you were asked for: it is applied at once.
+    Accept {
+        rotation: String,
+        id: String,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Decline a swap you were asked for.
+    Decline {
+        rotation: String,
+        id: String,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Withdraw a swap you asked for, before it is answered.
+    Cancel {
+        rotation: String,
+        id: String,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Every swap of a rotation, newest first.
+    List {
+        rotation: String,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum FeedCommand {
+    /// Make a feed of a rotation's shifts, a person's, or both; prints its secret URL once.
+    Create {
+        #[arg(long)]
+        rotation: Option<String>,
+        #[arg(long)]
+        person: Option<String>,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        /// The address people reach Baton at, for the URL.
+        #[arg(long, env = "BATON_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+        public_url: String,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Revoke a feed you made: its URL stops working.
+    Revoke {
+        id: String,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// The feeds a person made (never their URLs).
+    List {
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
         #[command(flatten)]
@@ -280,6 +600,83 @@ pub enum TokenCommand {
     },
     Revoke {
         id: String,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AlertCommand {
+    /// Open alerts (or all with --all), newest first.
+    List {
+        #[arg(long)]
+        service: Option<String>,
+        /// Resolved ones (and earlier incarnations) too.
+        #[arg(long)]
+        all: bool,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// One alert with its history, as JSON.
+    Show {
+        service: String,
+        key: String,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Acknowledge an alert: its escalation stops.
+    Ack {
+        service: String,
+        key: String,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Resolve an alert.
+    Resolve {
+        service: String,
+        key: String,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum IntegrationCommand {
+    /// Create an integration for a service and print its key (shown once).
+    Create {
+        service: String,
+        name: String,
+        /// alertmanager, pagerduty or generic.
+        #[arg(long)]
+        format: String,
+        /// Raise an alert when the source is silent this long (e.g. 5m).
+        #[arg(long)]
+        heartbeat: Option<String>,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Integrations, without their keys.
+    List {
+        #[arg(long)]
+        service: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Revoke an integration: its key stops working.
+    Revoke {
+        id: String,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
         #[command(flatten)]
         db: Db,
     },

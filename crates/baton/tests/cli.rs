@@ -39,7 +39,9 @@ fn copy_dir(from: &Path, to: &Path) {
 fn validate_accepts_the_example_organisation() {
     let run = baton(&["validate", examples_dir().to_str().unwrap()]);
     assert!(run.ok, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.starts_with("ok: "), "{}", run.stdout);
+    // The summary comes last, after the example's one intended warning (the seed's RACI
+    // chart has a step with two Accountable personas).
+    assert!(run.stdout.lines().last().is_some_and(|l| l.starts_with("ok: ")), "{}", run.stdout);
     assert!(run.stdout.contains("7 services"), "{}", run.stdout);
     assert!(run.stdout.contains("6 SLOs"), "{}", run.stdout);
 }
@@ -74,7 +76,9 @@ fn apply_previews_applies_once_and_a_failed_apply_changes_nothing() {
 
     let dry = baton(&["apply", repo_s, "--dry-run", "--db", &db]);
     assert!(dry.ok, "{}", dry.stderr);
-    assert!(dry.stdout.contains("+ service/streamhub"), "{}", dry.stdout);
+    // Past 100 changes the preview counts them per kind instead of listing each.
+    let listed = dry.stdout.contains("+ service/streamhub") || dry.stdout.contains("+ 7 service definitions");
+    assert!(listed, "{}", dry.stdout);
     assert!(dry.stdout.contains("dry run: would apply"), "{}", dry.stdout);
     let list = baton(&["service", "list", "--output", "json", "--db", &db]);
     assert_eq!(list.stdout.trim(), "[]", "a dry run changes nothing");

@@ -67,6 +67,9 @@ async fn a_service_walks_from_proposal_to_sre_owned_and_every_refusal_is_explain
     assert_eq!(status, 409);
     assert_eq!(codes.iter().filter(|c| *c == "checklist").count(), app.org.checklist.len(), "{body}");
     assert!(codes.contains(&"soak".to_owned()));
+    // And the promote-to-prod gate, which its teams now pass (gates_api.rs tests it in full).
+    assert!(codes.contains(&"gate".to_owned()), "{body}");
+    support::pass_promote_to_prod(&app, "streamhub").await;
 
     for item in &app.org.checklist {
         let path = format!("{svc}/checklist/{}/complete", item.id);

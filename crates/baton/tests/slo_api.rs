@@ -106,6 +106,7 @@ async fn the_handover_waits_for_the_slo_engine_to_see_four_good_weeks() {
     let soak =
         json!({"started_at": start, "ended_at": app.now(), "result": "passed", "link": "https://ci.example.com/s"});
     assert_eq!(app.post(&format!("{svc}/soak"), Some(&sre), soak).await.0, 200);
+    support::pass_promote_to_prod(&app, "streamhub").await;
     assert_eq!(app.post(&format!("{svc}/production"), Some(&owner), json!({})).await.0, 200);
 
     // Four weeks and a day in production, in daily batches: availability at 99.95% and

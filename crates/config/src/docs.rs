@@ -44,6 +44,9 @@ pub(crate) struct ServiceDoc {
     pub links: Option<LinksDoc>,
     pub internal_only: Option<bool>,
     pub transition_window: Option<S>,
+    /// Who plays each SLO persona on this service; read by walking the tree (`raci`).
+    #[allow(dead_code)]
+    pub personas: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -57,8 +60,15 @@ pub(crate) struct LinksDoc {
 }
 
 /// The kinds a file in `policies/` may be, by its `kind:` key.
-pub(crate) const POLICY_KINDS: [&str; 4] =
-    ["PipelinePolicy", "AcceptanceChecklist", "AdditionalRequirements", "ErrorBudgetPolicy"];
+pub(crate) const POLICY_KINDS: [&str; 7] = [
+    "PipelinePolicy",
+    "AcceptanceChecklist",
+    "AdditionalRequirements",
+    "ErrorBudgetPolicy",
+    "Gate",
+    "Personas",
+    "RaciChart",
+];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -8,7 +8,10 @@
 mod diagnostic;
 mod docs;
 mod document;
+mod escalations;
+mod gates;
 mod openslo;
+mod raci;
 mod repo;
 mod rotations;
 mod slos;

@@ -6,9 +6,9 @@ use crate::validate::Builder;
 use baton_core::Org;
 use std::path::{Path, PathBuf};
 
-/// Directories other issues' definitions live in. They are recognised (so a repo that
-/// already has them is not an error) but their contents are not read yet.
-const LATER: [(&str, &str); 2] = [("escalations", "escalation policies"), ("gates", "gates")];
+/// Directories a repo might be expected to have but that Baton does not read, with where
+/// their definitions go instead. A file there gets a warning rather than being ignored.
+const UNREAD: [(&str, &str); 1] = [("gates", "gates live in policies/ as documents with `kind: Gate`")];
 
 /// The outcome of reading a repo: the organisation when there were no errors, and every
 /// diagnostic found, errors first.
@@ -64,7 +64,7 @@ pub fn load(root: &Path) -> Loaded {
         ));
         return Loaded { org: None, diagnostics, files };
     }
-    for dir in ["teams", "services", "policies", "slos", "rotations", "calendars"] {
+    for dir in ["teams", "services", "policies", "slos", "rotations", "calendars", "escalations"] {
         let paths = match yaml_files(&root.join(dir)) {
             Ok(p) => p,
             Err(e) => {
@@ -91,17 +91,17 @@ pub fn load(root: &Path) -> Loaded {
                     "slos" => builder.slo(doc),
                     "rotations" => builder.rotation(doc),
                     "calendars" => builder.calendar(doc),
+                    "escalations" => builder.escalation(doc),
                     _ => builder.policy(doc),
                 }
             }
         }
     }
-    for (dir, what) in LATER {
+    for (dir, instead) in UNREAD {
         if let Ok(paths) = yaml_files(&root.join(dir)) {
             if let Some(first) = paths.first() {
                 let place = Place { file: first.strip_prefix(root).unwrap_or(first).to_owned(), line: 1, column: 1 };
-                diagnostics
-                    .push(place.warning(format!("{dir}/ holds {what}, which this version of Baton does not read yet")));
+                diagnostics.push(place.warning(format!("{dir}/ is not read: {instead}")));
             }
         }
     }

@@ -13,8 +13,9 @@ use crate::document::Document;
 use crate::openslo::*;
 use crate::validate::known;
 use baton_core::slo::{
-    default_tier_specs, tier_warnings, AlertTier, BudgetShare, BudgetingMethod, CalendarUnit, Indicator, Objective,
-    PromSource, Severity, SliceThreshold, SloDef, SloWindow, ThresholdOp, TierError, TierSpec,
+    default_tier_specs, tier_warnings, AlertTier, BudgetShare, BudgetingMethod, CalendarUnit, Indicator, Lifecycle,
+    Objective, ObjectiveChange, Phase, PromSource, Severity, SliceThreshold, SloDef, SloWindow, ThresholdOp, TierError,
+    TierSpec,
 };
 use baton_core::{Link, Org, Period, ServiceId, SloId};
 use marked_yaml::Spanned;
@@ -23,6 +24,22 @@ use std::collections::BTreeMap;
 
 /// The annotation that sets an SLO's minimum number of events per tier window.
 pub(crate) const MIN_EVENTS: &str = "baton.dev/min-events";
+/// The SLO's lifecycle phase: research, implementation or iteration.
+pub(crate) const PHASE: &str = "baton.dev/phase";
+/// `"true"`: the SLO is tracked and reported, never pages, never decides a verdict.
+pub(crate) const ASPIRATIONAL: &str = "baton.dev/aspirational";
+/// The dated history of the objective: `2026-01-01=0.99,2026-03-01=0.995`.
+pub(crate) const OBJECTIVE_HISTORY: &str = "baton.dev/objective-history";
+const ANNOTATIONS: [&str; 4] = [MIN_EVENTS, PHASE, ASPIRATIONAL, OBJECTIVE_HISTORY];
+
+/// What Baton reads from an SLO's `baton.dev/` annotations.
+#[derive(Default)]
+struct Annotations {
+    min_events: u64,
+    lifecycle: Lifecycle,
+    /// Where the objective's history was written, to point at when it disagrees with the objective.
+    history_at: Option<Place>,
+}
 
 /// The window an SLO without `timeWindow` is judged over: the default transition window.
 const DEFAULT_WINDOW: Period = Period::days(28);
@@ -573,7 +590,7 @@ impl Checker<'_> {
         let before = self.errors;
         let spec = &d.spec;
         let service = self.service(org, doc, &spec.service);
-        let min_events = self.annotations(doc, &d.metadata);
+        let annotations = self.annotations(doc, &d.metadata);
         let sli = match (&spec.indicator, &spec.indicator_ref) {
             (Some(_), Some(r)) => {
                 self.error(doc.at(r), "give `indicator` or `indicatorRef`, not both");
@@ -607,6 +624,17 @@ impl Checker<'_> {
             return None;
         };
         let objective = self.objective(doc, o);
+        if let (Some(objective), Some(last), Some(place)) =
+            (objective, annotations.lifecycle.history.last(), &annotations.history_at)
+        {
+            if last.objective != objective {
+                let msg = format!(
+                    "`{OBJECTIVE_HISTORY}` ends with {} from {}, but the objective is {objective}: the last entry is the objective in force, so they must agree",
+                    last.objective, last.from
+                );
+                self.error(place.clone(), msg);
+            }
+        }
         let method = self.method(doc, &spec.budgeting_method, o, sli.as_ref());
         let indicator = match sli {
             Some(Sli::Ratio(indicator)) => {
@@ -643,7 +671,8 @@ impl Checker<'_> {
             method: method?,
             indicator: indicator?,
             tiers: tiers?,
-            min_events,
+            min_events: annotations.min_events,
+            lifecycle: annotations.lifecycle,
         })
     }
 
@@ -658,23 +687,97 @@ impl Checker<'_> {
         None
     }
 
-    fn annotations(&mut self, doc: &Document, m: &MetadataDoc) -> u64 {
-        let mut min_events = 0;
+    fn annotations(&mut self, doc: &Document, m: &MetadataDoc) -> Annotations {
+        let mut out = Annotations::default();
         for (key, value) in m.annotations.iter().flatten() {
-            if key == MIN_EVENTS {
-                match value.as_str().parse::<u64>() {
-                    Ok(n) => min_events = n,
+            match key.as_str() {
+                MIN_EVENTS => match value.as_str().parse::<u64>() {
+                    Ok(n) => out.min_events = n,
                     Err(_) => {
                         let msg = format!("`{MIN_EVENTS}` is the fewest events a tier window needs before it may fire: write a whole number like \"100\", not `{}`", value.as_str());
                         self.error(doc.at(value), msg);
                     }
+                },
+                PHASE => match Phase::parse(value.as_str()) {
+                    Some(p) => out.lifecycle.phase = Some(p),
+                    None => {
+                        let msg = format!(
+                            "`{PHASE}` is `{}`: the SLO lifecycle has the phases {}",
+                            value.as_str(),
+                            Phase::ALL.join(", ")
+                        );
+                        self.error(doc.at(value), msg);
+                    }
+                },
+                ASPIRATIONAL => match value.as_str() {
+                    "true" => out.lifecycle.aspirational = true,
+                    "false" => {}
+                    other => {
+                        let msg = format!("`{ASPIRATIONAL}` is `{other}`: write \"true\" (reported, never pages, never decides a verdict) or \"false\"");
+                        self.error(doc.at(value), msg);
+                    }
+                },
+                OBJECTIVE_HISTORY => {
+                    if let Some(history) = self.history(doc, value) {
+                        out.lifecycle.history = history;
+                        out.history_at = Some(doc.at(value));
+                    }
                 }
-            } else if key.starts_with("baton.dev/") {
-                let msg = format!("unknown annotation `{key}`: Baton reads `{MIN_EVENTS}`");
-                self.error(doc.at(value), msg);
+                other if other.starts_with("baton.dev/") => {
+                    let msg = format!(
+                        "unknown annotation `{other}`: Baton reads {}",
+                        ANNOTATIONS.map(|a| format!("`{a}`")).join(", ")
+                    );
+                    self.error(doc.at(value), msg);
+                }
+                _ => {}
             }
         }
-        min_events
+        out
+    }
+
+    /// `baton.dev/objective-history`: `DATE=TARGET` entries separated by commas, oldest
+    /// first. A date is an RFC 3339 instant or `YYYY-MM-DD` (its midnight UTC).
+    fn history(&mut self, doc: &Document, value: &S) -> Option<Vec<ObjectiveChange>> {
+        const SHAPE: &str =
+            "write `DATE=TARGET` entries separated by commas, oldest first, like \"2026-01-01=0.99,2026-03-01=0.995\"";
+        let mut history: Vec<ObjectiveChange> = Vec::new();
+        let mut ok = true;
+        for entry in value.as_str().split(',').map(str::trim) {
+            let Some((date, target)) = entry.split_once('=') else {
+                self.error(doc.at(value), format!("`{OBJECTIVE_HISTORY}` entry `{entry}` has no `=`: {SHAPE}"));
+                ok = false;
+                continue;
+            };
+            let (date, target) = (date.trim(), target.trim());
+            let from = date.parse::<jiff::Timestamp>().ok().or_else(|| {
+                let day = date.parse::<jiff::civil::Date>().ok()?;
+                day.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp())
+            });
+            let Some(from) = from else {
+                let msg = format!("`{OBJECTIVE_HISTORY}`: `{date}` is not a date: write YYYY-MM-DD (midnight UTC) or an RFC 3339 instant");
+                self.error(doc.at(value), msg);
+                ok = false;
+                continue;
+            };
+            let objective = match Objective::parse(target) {
+                Ok(o) => o,
+                Err(e) => {
+                    self.error(doc.at(value), format!("`{OBJECTIVE_HISTORY}` from {date}: {e}"));
+                    ok = false;
+                    continue;
+                }
+            };
+            if let Some(last) = history.last().filter(|l| l.from >= from) {
+                let msg =
+                    format!("`{OBJECTIVE_HISTORY}`: {date} is not after the entry before it ({}): {SHAPE}", last.from);
+                self.error(doc.at(value), msg);
+                ok = false;
+                continue;
+            }
+            history.push(ObjectiveChange { from, objective });
+        }
+        ok.then_some(history)
     }
 
     /// The SLO window, and the place of its duration for problems the window causes.

@@ -18,6 +18,11 @@ pub(crate) struct Builder {
     budget_policies: Vec<(Document, ErrorBudgetPolicyDoc)>,
     slos: crate::slos::SloDocs,
     rotations: crate::rotations::RotationDocs,
+    escalations: crate::escalations::EscalationDocs,
+    /// `kind: Gate` documents of `policies/`, read by walking their tree (see `gates`).
+    gates: Vec<Document>,
+    /// `kind: Personas` and `kind: RaciChart` documents of `policies/` (see `raci`).
+    raci: crate::raci::RaciDocs,
 }
 
 impl Builder {
@@ -53,6 +58,12 @@ impl Builder {
         }
     }
 
+    pub fn escalation(&mut self, doc: Document) {
+        if let Some(p) = self.parse_into(&doc) {
+            self.escalations.policies.push((doc, p));
+        }
+    }
+
     pub fn policy(&mut self, doc: Document) {
         let Some(kind) = doc.kind() else {
             let msg = format!("missing key `kind`: a policy says what it is, one of {}", POLICY_KINDS.join(", "));
@@ -65,6 +76,9 @@ impl Builder {
                     self.pipelines.push((doc, p));
                 }
             }
+            "Gate" => self.gates.push(doc),
+            "Personas" => self.raci.personas.push(doc),
+            "RaciChart" => self.raci.charts.push(doc),
             "ErrorBudgetPolicy" => {
                 if let Some(p) = self.parse_into(&doc) {
                     self.budget_policies.push((doc, p));
@@ -89,11 +103,15 @@ impl Builder {
         let people = c.teams(&mut org, &self.teams);
         org.people = people;
         c.services(&mut org, &self.services);
+        let service_docs: Vec<&Document> = self.services.iter().map(|(d, _)| d).collect();
+        crate::raci::check(&self.raci, &service_docs, &mut org, &mut c.diags);
         c.pipeline(&mut org, &self.pipelines);
         c.checklists(&mut org, &self.checklists);
         c.budget_policy(&mut org, &self.budget_policies);
         crate::slos::check(&self.slos, &mut org, &mut c.diags);
         crate::rotations::check(&self.rotations, &mut org, &mut c.diags);
+        crate::escalations::check(&self.escalations, &self.teams, &self.rotations, &mut org, &mut c.diags);
+        crate::gates::check(&self.gates, &mut org, &mut c.diags);
         (org, c.diags)
     }
 }
@@ -283,6 +301,7 @@ impl Checker {
                         links,
                         internal_only: s.internal_only.unwrap_or(false),
                         transition_window,
+                        personas: Default::default(),
                     },
                 );
             }

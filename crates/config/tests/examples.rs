@@ -11,7 +11,12 @@ fn the_example_organisation_loads_without_problems() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/org");
     let loaded = load(&root);
     let msgs: Vec<String> = loaded.diagnostics.iter().map(|d| d.to_string()).collect();
-    assert!(msgs.is_empty(), "{msgs:#?}");
+    // The one warning is on purpose: the SLO RACI chart is the seed's, cell for cell, and
+    // the seed gives "Existence of SLO" two Accountable personas.
+    assert_eq!(
+        msgs,
+        ["policies/raci-chart.yaml:11:9: warning: step `existence` has 2 Accountable personas (`service-owner`, `software-engineer`): usually one answers for a step"],
+    );
     let org = loaded.org.expect("an organisation when there are no diagnostics");
     assert!(org.services.len() >= 4, "{} services", org.services.len());
     let sre_teams = org.teams.values().filter(|t| t.kind == TeamKind::Sre).count();

@@ -19,6 +19,15 @@ pub enum Definition {
     /// An on-call rotation, with the holiday calendars it names embedded (calendars are
     /// not definitions of their own).
     Rotation(RotationDef),
+    /// An escalation policy of `escalations/`: whom an alert pages, in which order.
+    EscalationPolicy(crate::paging::EscalationPolicy),
+    /// A production gate of `policies/` (`kind: Gate`): the requirements a service must
+    /// meet to pass it.
+    Gate(crate::gate::Gate),
+    /// The SLO personas of `policies/` (`kind: Personas`).
+    Personas(crate::raci::Personas),
+    /// The SLO RACI chart of `policies/` (`kind: RaciChart`).
+    RaciChart(crate::raci::RaciChart),
 }
 
 impl Definition {
@@ -32,6 +41,10 @@ impl Definition {
             Definition::Slo(_) => "slo",
             Definition::ErrorBudgetPolicy(_) => "error-budget-policy",
             Definition::Rotation(_) => "rotation",
+            Definition::EscalationPolicy(_) => "escalation-policy",
+            Definition::Gate(_) => "gate",
+            Definition::Personas(_) => "personas",
+            Definition::RaciChart(_) => "raci-chart",
         }
     }
 
@@ -45,6 +58,10 @@ impl Definition {
             Definition::Slo(s) => s.id.as_str(),
             Definition::ErrorBudgetPolicy(_) => "error-budget",
             Definition::Rotation(r) => r.id().as_str(),
+            Definition::EscalationPolicy(p) => p.id.as_str(),
+            Definition::Gate(g) => g.id.as_str(),
+            Definition::Personas(_) => "personas",
+            Definition::RaciChart(_) => "raci-chart",
         }
     }
 
@@ -80,6 +97,10 @@ impl Org {
         out.extend(self.slos.values().cloned().map(Definition::Slo));
         out.extend(self.budget_policy.clone().map(Definition::ErrorBudgetPolicy));
         out.extend(self.rotations.values().cloned().map(Definition::Rotation));
+        out.extend(self.escalations.values().cloned().map(Definition::EscalationPolicy));
+        out.extend(self.gates.values().cloned().map(Definition::Gate));
+        out.extend(self.personas.clone().map(Definition::Personas));
+        out.extend(self.raci.clone().map(Definition::RaciChart));
         out
     }
 
@@ -105,6 +126,14 @@ impl Org {
                 Definition::Rotation(r) => {
                     org.rotations.insert(r.id().clone(), r);
                 }
+                Definition::EscalationPolicy(p) => {
+                    org.escalations.insert(p.id.clone(), p);
+                }
+                Definition::Gate(g) => {
+                    org.gates.insert(g.id.clone(), g);
+                }
+                Definition::Personas(p) => org.personas = Some(p),
+                Definition::RaciChart(c) => org.raci = Some(c),
             }
         }
         org.checklist.sort_by_key(|i| i.position);
@@ -187,6 +216,7 @@ mod tests {
             indicator: crate::slo::Indicator::BuiltIn,
             tiers: crate::slo::default_tier_specs().to_vec(),
             min_events: 0,
+            lifecycle: Default::default(),
         };
         org.slos.insert(slo.id.clone(), slo);
         assert_eq!(Org::from_definitions(org.definitions()), org);

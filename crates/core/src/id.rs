@@ -66,6 +66,10 @@ id_type!(TeamId, "team");
 id_type!(ServiceId, "service");
 id_type!(ItemId, "checklist item");
 id_type!(SloId, "SLO");
+id_type!(PolicyId, "escalation policy");
+id_type!(GateId, "gate");
+id_type!(PersonaId, "persona");
+id_type!(StepId, "RACI step");
 
 /// Ids are strings on the wire: their OpenAPI schema says so, with the rule `parse` applies.
 #[cfg(feature = "openapi")]
@@ -98,6 +102,14 @@ id_schema!(ServiceId, "service", "streamhub");
 id_schema!(ItemId, "checklist item", "slos-defined");
 #[cfg(feature = "openapi")]
 id_schema!(SloId, "SLO", "streamhub-availability");
+#[cfg(feature = "openapi")]
+id_schema!(PolicyId, "escalation policy", "platform-sre-24x7");
+#[cfg(feature = "openapi")]
+id_schema!(GateId, "gate", "customer-release");
+#[cfg(feature = "openapi")]
+id_schema!(PersonaId, "persona", "product-owner");
+#[cfg(feature = "openapi")]
+id_schema!(StepId, "RACI step", "agree-roadmap");
 
 #[cfg(test)]
 mod tests {

@@ -8,18 +8,22 @@
 pub mod audit;
 pub mod clock;
 pub mod definition;
+pub mod gate;
 pub mod id;
 pub mod link;
+pub mod notice;
 pub mod oncall;
 pub mod org;
+pub mod paging;
 pub mod period;
 pub mod pipeline;
+pub mod raci;
 pub mod slo;
 pub mod viability;
 
 pub use clock::Clock;
 pub use definition::{Change, ChangeKind, Definition};
-pub use id::{IdError, ItemId, PersonId, ServiceId, SloId, TeamId};
+pub use id::{GateId, IdError, ItemId, PersonId, PersonaId, ServiceId, SloId, StepId, TeamId};
 pub use jiff::Timestamp;
 pub use link::Link;
 pub use org::Org;

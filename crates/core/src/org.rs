@@ -87,6 +87,10 @@ pub struct ServiceDef {
     pub internal_only: bool,
     /// Overrides the pipeline policy's transition window for this service.
     pub transition_window: Option<Period>,
+    /// Who plays each SLO persona on this service; personas left out follow their
+    /// default rule (`raci::resolve`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub personas: BTreeMap<crate::PersonaId, Vec<crate::raci::Assignee>>,
 }
 
 /// How the onboarding pipeline runs in this organisation (`policies/`, kind `PipelinePolicy`).
@@ -180,6 +184,14 @@ pub struct Org {
     pub budget_policy: Option<crate::slo::ErrorBudgetPolicy>,
     /// The on-call rotations of `rotations/`, by id.
     pub rotations: BTreeMap<RotationId, RotationDef>,
+    /// The escalation policies of `escalations/`, by id (see `paging::route`).
+    pub escalations: BTreeMap<crate::paging::PolicyId, crate::paging::EscalationPolicy>,
+    /// The production gates of `policies/` (`kind: Gate`), by id.
+    pub gates: BTreeMap<crate::GateId, crate::gate::Gate>,
+    /// The SLO personas of `policies/` (`kind: Personas`); built-in ones when `None`.
+    pub personas: Option<crate::raci::Personas>,
+    /// The SLO RACI chart of `policies/` (`kind: RaciChart`); the seed's when `None`.
+    pub raci: Option<crate::raci::RaciChart>,
 }
 
 impl Org {

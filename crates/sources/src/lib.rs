@@ -1,5 +1,6 @@
 //! SLI sources other than Baton's own store. For now one: Prometheus (or anything that
-//! speaks its HTTP API, like Thanos or Mimir).
+//! speaks its HTTP API, like Thanos or Mimir). Also the JUnit test reports that gate
+//! checks are posted as (`junit`).
 //!
 //! This crate moves data in and out of `baton-core`; it decides nothing. It reads the good
 //! and total event counts of an SLO into core's per-minute [`Bucket`](baton_core::slo::Bucket)s,
@@ -7,6 +8,7 @@
 //! lets Prometheus itself alert on the same burn rates core computes.
 #![forbid(unsafe_code)]
 
+pub mod junit;
 pub mod prometheus;
 mod yaml;
 

@@ -347,5 +347,6 @@ fn rules(sli: &PrometheusRatio) -> RuleGroup {
         objective: objective(),
         slo_window: Period::days(28),
         tiers: &tiers,
+        aspirational: false,
     })
 }

@@ -18,17 +18,20 @@
 //! go in ascending minute order, so overlapping batches lock in the same order.
 #![forbid(unsafe_code)]
 
+mod records;
 mod rows;
 
 use async_trait::async_trait;
 use baton_core::audit::{seal, AuditEntry, AuditRecord, ChainHead};
 use baton_core::pipeline::ServiceRecord;
-use baton_core::slo::{Bucket, Correction, Window};
+use baton_core::slo::{Bucket, Correction, SliSums, Window};
 use baton_core::{Change, ChangeKind, Definition, ServiceId, SloId, Timestamp};
-use baton_store::sli::{bucket_from_row, bucket_rows, window_us};
+use baton_store::sli::{
+    bucket_from_row, bucket_rows, segment_bounds, sums_from_rows, touched_hours, window_us, SegmentBounds,
+};
 use baton_store::{
-    definition_audit, from_json, to_json, AuditQuery, NewSession, NewToken, Session, Store, StoreError,
-    StoredCorrection, Token, Versioned,
+    definition_audit, from_json, to_json, AuditQuery, Commit, NewSession, NewToken, Notification, NotificationQuery,
+    Session, Settle, Store, StoreError, StoredCorrection, StoredRecord, Token, Versioned,
 };
 use rows::{db, pg, us};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -39,7 +42,7 @@ use std::time::Duration;
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 pub struct PgStore {
-    pool: PgPool,
+    pub(crate) pool: PgPool,
 }
 
 impl PgStore {
@@ -82,7 +85,7 @@ impl PgStore {
     }
 
     /// Starts a write transaction holding the audit head's row lock, and reads the head.
-    async fn begin_write(&self) -> Result<(Transaction<'static, Postgres>, Option<ChainHead>), StoreError> {
+    pub(crate) async fn begin_write(&self) -> Result<(Transaction<'static, Postgres>, Option<ChainHead>), StoreError> {
         // Explicit, so a server whose default isolation is stricter still behaves as the
         // module docs describe.
         let mut tx = self.pool.begin_with("BEGIN ISOLATION LEVEL READ COMMITTED").await.map_err(pg)?;
@@ -104,7 +107,7 @@ fn options(url: &str) -> Result<PgConnectOptions, StoreError> {
 }
 
 /// Seals `entry` after `head`, inserts it, and moves `head` on. Callers commit.
-async fn append(
+pub(crate) async fn append(
     tx: &mut Transaction<'static, Postgres>,
     head: &mut Option<ChainHead>,
     at: Timestamp,
@@ -133,6 +136,35 @@ async fn append(
     *head = Some(ChainHead { seq: r.seq, hash: r.hash });
     Ok(())
 }
+
+/// Re-sums the rollups of SLO `$1` over the hours `[$2, $3)` from its minute rows (every
+/// hour in the range has rows: they were just written, and minutes are never deleted).
+/// The floor to the hour is written out because `%` keeps a negative instant's sign.
+const RESUM_ROLLUPS: &str = "INSERT INTO sli_rollups (slo_id, hour_us, good, total, minutes_with_data, minutes) \
+     SELECT slo_id, minute_us - ((minute_us % 3600000000) + 3600000000) % 3600000000, \
+            SUM(good)::bigint, SUM(total)::bigint, COUNT(*) FILTER (WHERE total > 0), COUNT(*) \
+     FROM sli_buckets WHERE slo_id = $1 AND minute_us >= $2 AND minute_us < $3 GROUP BY 1, 2 \
+     ON CONFLICT (slo_id, hour_us) DO UPDATE SET good = excluded.good, total = excluded.total, \
+        minutes_with_data = excluded.minutes_with_data, minutes = excluded.minutes \
+     WHERE (sli_rollups.good, sli_rollups.total, sli_rollups.minutes_with_data, sli_rollups.minutes) \
+        IS DISTINCT FROM (excluded.good, excluded.total, excluded.minutes_with_data, excluded.minutes)";
+
+/// The sums of SLO `$1` per segment, the segments given as four arrays of bounds
+/// (`lo_us`, `hour_lo_us`, `hour_hi_us`, `hi_us`): whole hours from the rollups, the
+/// partial hours at each end from the minute rows, one row out per segment with any
+/// data, numbered from 0.
+const SUMS: &str = "WITH seg AS ( \
+       SELECT * FROM UNNEST($2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) WITH ORDINALITY AS s (lo, hlo, hhi, hi, i)) \
+     SELECT (i - 1)::bigint, SUM(good)::bigint, SUM(total)::bigint, SUM(with_data)::bigint, SUM(n)::bigint FROM ( \
+       SELECT seg.i, r.good, r.total, r.minutes_with_data AS with_data, r.minutes AS n \
+         FROM seg JOIN sli_rollups r ON r.slo_id = $1 AND r.hour_us >= seg.hlo AND r.hour_us < seg.hhi \
+       UNION ALL \
+       SELECT seg.i, b.good, b.total, (b.total > 0)::int::bigint, 1 \
+         FROM seg JOIN sli_buckets b ON b.slo_id = $1 AND b.minute_us >= seg.lo AND b.minute_us < seg.hlo \
+       UNION ALL \
+       SELECT seg.i, b.good, b.total, (b.total > 0)::int::bigint, 1 \
+         FROM seg JOIN sli_buckets b ON b.slo_id = $1 AND b.minute_us >= seg.hhi AND b.minute_us < seg.hi) AS parts \
+     GROUP BY i";
 
 #[async_trait]
 impl Store for PgStore {
@@ -397,6 +429,14 @@ impl Store for PgStore {
         if rows.is_empty() {
             return Ok(0);
         }
+        let mut tx = self.pool.begin().await.map_err(pg)?;
+        // One writer per SLO at a time: each re-sums its hours from what is committed, so
+        // two batches into one hour must not each miss the other's minutes.
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind(format!("sli_rollups/{slo}"))
+            .execute(&mut *tx)
+            .await
+            .map_err(pg)?;
         // Three array parameters whatever the batch size: no bind limit, one statement.
         let done = sqlx::query(
             "INSERT INTO sli_buckets (slo_id, minute_us, good, total) \
@@ -408,9 +448,19 @@ impl Store for PgStore {
         .bind(&rows.minute_us)
         .bind(&rows.good)
         .bind(&rows.total)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(pg)?;
+        for (from_us, to_us) in touched_hours(&rows) {
+            sqlx::query(RESUM_ROLLUPS)
+                .bind(slo.as_str())
+                .bind(from_us)
+                .bind(to_us)
+                .execute(&mut *tx)
+                .await
+                .map_err(pg)?;
+        }
+        tx.commit().await.map_err(pg)?;
         // A minute whose counts are already stored is skipped (no dead tuple, no WAL), so a
         // retried batch is cheap; it still counts as written, as on SQLite.
         debug_assert!(done.rows_affected() <= rows.len() as u64);
@@ -429,6 +479,24 @@ impl Store for PgStore {
         .await
         .map_err(pg)?;
         rows.into_iter().map(|(minute_us, good, total)| bucket_from_row(minute_us, good, total)).collect()
+    }
+
+    async fn sli_sums(&self, slo: &SloId, boundaries: &[Timestamp]) -> Result<Vec<SliSums>, StoreError> {
+        let segments = segment_bounds(boundaries)?;
+        if segments.is_empty() {
+            return Ok(vec![]);
+        }
+        let column = |f: fn(&SegmentBounds) -> i64| segments.iter().map(f).collect::<Vec<i64>>();
+        let rows: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(SUMS)
+            .bind(slo.as_str())
+            .bind(column(|s| s.lo_us))
+            .bind(column(|s| s.hour_lo_us))
+            .bind(column(|s| s.hour_hi_us))
+            .bind(column(|s| s.hi_us))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(pg)?;
+        sums_from_rows(segments.len(), &rows)
     }
 
     async fn add_correction(
@@ -475,5 +543,57 @@ impl Store for PgStore {
                 })
             })
             .collect()
+    }
+    async fn commit(&self, commit: &Commit, at: Timestamp) -> Result<Vec<i64>, StoreError> {
+        self.commit_all(commit, at).await
+    }
+
+    async fn record(&self, kind: &str, id: &str) -> Result<Option<StoredRecord>, StoreError> {
+        self.read_record(kind, id).await
+    }
+
+    async fn records_by_id(&self, kind: &str, ids: &[String]) -> Result<Vec<StoredRecord>, StoreError> {
+        self.read_records_by_id(kind, ids).await
+    }
+
+    async fn records(&self, kind: &str, id_prefix: &str) -> Result<Vec<StoredRecord>, StoreError> {
+        self.read_records(kind, id_prefix).await
+    }
+
+    async fn due_records(&self, now: Timestamp, limit: i64) -> Result<Vec<StoredRecord>, StoreError> {
+        self.read_due(now, limit).await
+    }
+
+    async fn claim_notifications(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease: Duration,
+        limit: i64,
+    ) -> Result<Vec<Notification>, StoreError> {
+        self.claim(worker, now, lease, limit).await
+    }
+
+    async fn settle_notification(
+        &self,
+        id: i64,
+        worker: &str,
+        outcome: &Settle,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.settle(id, worker, outcome, at).await
+    }
+
+    async fn settle_notifications(
+        &self,
+        worker: &str,
+        outcomes: &[(i64, Settle)],
+        at: Timestamp,
+    ) -> Result<Vec<bool>, StoreError> {
+        self.settle_many(worker, outcomes, at).await
+    }
+
+    async fn notifications(&self, query: &NotificationQuery) -> Result<Vec<Notification>, StoreError> {
+        self.list_notifications(query).await
     }
 }

@@ -11,6 +11,14 @@
 //! multi-row upserts of fixed sizes (see `sli.rs`), with the same `synchronous = FULL`
 //! as everything else: a batch that returned is on disk.
 //!
+//! Every other write (audited changes, records and the outbox, a sender's claims and
+//! settlements) goes through one connection too (`writer`): SQLite takes one writer at a
+//! time anyway, so waiting for the connection costs no concurrency, while waiting for
+//! the lock instead means SQLite's busy handler, which sleeps in steps of milliseconds.
+//! And a connection's page cache is dropped whenever another connection has committed,
+//! so with writes spread over the pool every commit re-read the b-tree pages it touched
+//! (group-committed alert intake spent more time in `pread` than in SQLite itself).
+//!
 //! Bucket writes also have a connection of their own (`ingest`), so that one page cache
 //! stays warm across batches. Through the shared pool, consecutive batches ran on
 //! different connections, and re-writing existing minutes re-read the b-tree pages of
@@ -18,18 +26,19 @@
 //! BENCHMARKS.md). SQLite has one writer at a time anyway, so this costs no concurrency.
 #![forbid(unsafe_code)]
 
+mod records;
 mod rows;
 mod sli;
 
 use async_trait::async_trait;
 use baton_core::audit::{seal, AuditEntry, AuditRecord, ChainHead};
 use baton_core::pipeline::ServiceRecord;
-use baton_core::slo::{Bucket, Correction, Window};
+use baton_core::slo::{Bucket, Correction, SliSums, Window};
 use baton_core::{Change, ChangeKind, Definition, ServiceId, SloId, Timestamp};
-use baton_store::sli::{bucket_from_row, bucket_rows, window_us};
+use baton_store::sli::{bucket_from_row, bucket_rows, segment_bounds, sums_from_rows, touched_hours, window_us};
 use baton_store::{
-    definition_audit, from_json, to_json, AuditQuery, NewSession, NewToken, Session, Store, StoreError,
-    StoredCorrection, Token, Versioned,
+    definition_audit, from_json, to_json, AuditQuery, Commit, NewSession, NewToken, Notification, NotificationQuery,
+    Session, Settle, Store, StoreError, StoredCorrection, StoredRecord, Token, Versioned,
 };
 use rows::{db, us};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -40,7 +49,9 @@ use std::time::Duration;
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
+    /// The one connection every other write goes through (opened on first use).
+    pub(crate) writer: SqlitePool,
     /// The one connection `put_buckets` writes through (opened on first use).
     ingest: SqlitePool,
 }
@@ -63,8 +74,9 @@ impl SqliteStore {
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options.clone()).await.map_err(db)?;
         MIGRATOR.run(&pool).await.map_err(|e| StoreError::Migrations(e.to_string()))?;
+        let writer = SqlitePoolOptions::new().max_connections(1).connect_lazy_with(options.clone());
         let ingest = SqlitePoolOptions::new().max_connections(1).connect_lazy_with(options);
-        Ok(Self { pool, ingest })
+        Ok(Self { pool, writer, ingest })
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -72,8 +84,8 @@ impl SqliteStore {
     }
 
     /// Starts a write transaction holding SQLite's write lock, and reads the audit head.
-    async fn begin_write(&self) -> Result<(Transaction<'static, Sqlite>, Option<ChainHead>), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+    pub(crate) async fn begin_write(&self) -> Result<(Transaction<'static, Sqlite>, Option<ChainHead>), StoreError> {
+        let mut tx = self.writer.begin().await.map_err(db)?;
         let row = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
             .fetch_one(&mut *tx)
             .await
@@ -85,7 +97,7 @@ impl SqliteStore {
 }
 
 /// Seals `entry` after `head`, inserts it, and moves `head` on. Callers commit.
-async fn append(
+pub(crate) async fn append(
     tx: &mut Transaction<'static, Sqlite>,
     head: &mut Option<ChainHead>,
     at: Timestamp,
@@ -387,6 +399,15 @@ impl Store for SqliteStore {
             written += q.execute(&mut *tx).await.map_err(db)?.rows_affected();
             from += size;
         }
+        for (from_us, to_us) in touched_hours(&rows) {
+            sqlx::query(sli::RESUM_ROLLUPS)
+                .bind(slo.as_str())
+                .bind(from_us)
+                .bind(to_us)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
         tx.commit().await.map_err(db)?;
         Ok(written)
     }
@@ -403,6 +424,20 @@ impl Store for SqliteStore {
         .await
         .map_err(db)?;
         rows.into_iter().map(|(minute_us, good, total)| bucket_from_row(minute_us, good, total)).collect()
+    }
+
+    async fn sli_sums(&self, slo: &SloId, boundaries: &[Timestamp]) -> Result<Vec<SliSums>, StoreError> {
+        let segments = segment_bounds(boundaries)?;
+        if segments.is_empty() {
+            return Ok(vec![]);
+        }
+        let rows: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(sli::SUMS)
+            .bind(slo.as_str())
+            .bind(sli::segments_json(&segments))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        sums_from_rows(segments.len(), &rows)
     }
 
     async fn add_correction(
@@ -449,5 +484,57 @@ impl Store for SqliteStore {
                 })
             })
             .collect()
+    }
+    async fn commit(&self, commit: &Commit, at: Timestamp) -> Result<Vec<i64>, StoreError> {
+        self.commit_all(commit, at).await
+    }
+
+    async fn record(&self, kind: &str, id: &str) -> Result<Option<StoredRecord>, StoreError> {
+        self.read_record(kind, id).await
+    }
+
+    async fn records_by_id(&self, kind: &str, ids: &[String]) -> Result<Vec<StoredRecord>, StoreError> {
+        self.read_records_by_id(kind, ids).await
+    }
+
+    async fn records(&self, kind: &str, id_prefix: &str) -> Result<Vec<StoredRecord>, StoreError> {
+        self.read_records(kind, id_prefix).await
+    }
+
+    async fn due_records(&self, now: Timestamp, limit: i64) -> Result<Vec<StoredRecord>, StoreError> {
+        self.read_due(now, limit).await
+    }
+
+    async fn claim_notifications(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease: Duration,
+        limit: i64,
+    ) -> Result<Vec<Notification>, StoreError> {
+        self.claim(worker, now, lease, limit).await
+    }
+
+    async fn settle_notification(
+        &self,
+        id: i64,
+        worker: &str,
+        outcome: &Settle,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.settle(id, worker, outcome, at).await
+    }
+
+    async fn settle_notifications(
+        &self,
+        worker: &str,
+        outcomes: &[(i64, Settle)],
+        at: Timestamp,
+    ) -> Result<Vec<bool>, StoreError> {
+        self.settle_many(worker, outcomes, at).await
+    }
+
+    async fn notifications(&self, query: &NotificationQuery) -> Result<Vec<Notification>, StoreError> {
+        self.list_notifications(query).await
     }
 }

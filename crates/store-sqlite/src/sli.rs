@@ -46,6 +46,44 @@ fn upsert_sql(rows: usize) -> String {
     sql
 }
 
+/// Re-sums the rollups of SLO `?` over the hours `[?, ?)` from its minute rows (every
+/// hour in the range has rows: they were just written, and minutes are never deleted).
+/// The floor to the hour is written out because `%` keeps a negative instant's sign.
+pub(crate) const RESUM_ROLLUPS: &str =
+    "INSERT INTO sli_rollups (slo_id, hour_us, good, total, minutes_with_data, minutes) \
+     SELECT slo_id, minute_us - ((minute_us % 3600000000) + 3600000000) % 3600000000, \
+            SUM(good), SUM(total), SUM(total > 0), COUNT(*) \
+     FROM sli_buckets WHERE slo_id = ? AND minute_us >= ? AND minute_us < ? GROUP BY 1, 2 \
+     ON CONFLICT (slo_id, hour_us) DO UPDATE SET good = excluded.good, total = excluded.total, \
+        minutes_with_data = excluded.minutes_with_data, minutes = excluded.minutes";
+
+/// The sums of SLO `?1` per segment, the segments given as a JSON array `?2` of
+/// `[lo_us, hour_lo_us, hour_hi_us, hi_us]`: whole hours from the rollups, the partial
+/// hours at each end from the minute rows, one row out per segment with any data. The
+/// segments must drive the join (`CROSS JOIN` fixes SQLite's loop order), so each part is
+/// a range scan of its table's primary key; left to itself, SQLite 3.46 scanned every
+/// row of the SLO once per segment instead (240 ms for 3 days of one SLO).
+pub(crate) const SUMS: &str = "WITH seg(i, lo, hlo, hhi, hi) AS MATERIALIZED ( \
+       SELECT CAST(key AS INTEGER), json_extract(value, '$[0]'), json_extract(value, '$[1]'), \
+              json_extract(value, '$[2]'), json_extract(value, '$[3]') FROM json_each(?2)) \
+     SELECT i, SUM(good), SUM(total), SUM(with_data), SUM(n) FROM ( \
+       SELECT seg.i AS i, r.good AS good, r.total AS total, r.minutes_with_data AS with_data, r.minutes AS n \
+         FROM seg CROSS JOIN sli_rollups r ON r.slo_id = ?1 AND r.hour_us >= seg.hlo AND r.hour_us < seg.hhi \
+       UNION ALL \
+       SELECT seg.i, b.good, b.total, b.total > 0, 1 \
+         FROM seg CROSS JOIN sli_buckets b ON b.slo_id = ?1 AND b.minute_us >= seg.lo AND b.minute_us < seg.hlo \
+       UNION ALL \
+       SELECT seg.i, b.good, b.total, b.total > 0, 1 \
+         FROM seg CROSS JOIN sli_buckets b ON b.slo_id = ?1 AND b.minute_us >= seg.hhi AND b.minute_us < seg.hi) \
+     GROUP BY i";
+
+/// `segments` as the JSON array [`SUMS`] reads.
+pub(crate) fn segments_json(segments: &[baton_store::sli::SegmentBounds]) -> String {
+    let parts: Vec<String> =
+        segments.iter().map(|s| format!("[{},{},{},{}]", s.lo_us, s.hour_lo_us, s.hour_hi_us, s.hi_us)).collect();
+    format!("[{}]", parts.join(","))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

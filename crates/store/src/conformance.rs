@@ -1,12 +1,15 @@
 //! Stories every backend must pass, run by each backend's tests through
 //! [`conformance_tests!`](crate::conformance_tests) with a fresh, empty store per story.
 
-use crate::{AuditQuery, NewSession, NewToken, Store, StoreError};
+use crate::{
+    AuditQuery, Commit, DeliveryStatus, NewNotification, NewSession, NewToken, NotificationQuery, RecordWrite, Settle,
+    Store, StoreError,
+};
 use baton_core::audit::{AuditEntry, Verifier};
 use baton_core::definition::diff;
 use baton_core::org::{Person, ServiceDef, ServiceLinks};
 use baton_core::pipeline::{ServiceRecord, Stage};
-use baton_core::slo::{Bucket, Correction, CorrectionSpec, Recurrence, Window};
+use baton_core::slo::{Bucket, Correction, CorrectionSpec, Recurrence, Series, SliSums, Window};
 use baton_core::{Definition, Org, PersonId, ServiceId, SloId, TeamId, Timestamp};
 use std::sync::Arc;
 
@@ -30,6 +33,16 @@ macro_rules! conformance_tests {
             an_empty_batch_is_fine_and_a_refused_one_writes_nothing,
             bucket_writers_and_audited_writers_run_side_by_side,
             corrections_are_stored_with_their_audit_record,
+            sli_sums_equal_the_minutes_after_overwrites,
+            sli_sums_hold_before_1970_and_across_sparse_writes,
+            a_commit_writes_records_audit_and_notifications_together,
+            a_stale_commit_writes_nothing,
+            racing_commits_on_one_record_cannot_both_win,
+            records_are_listed_by_prefix_and_found_when_due,
+            a_notification_key_is_queued_once,
+            outbox_claims_are_leases_and_attempts_are_settled,
+            racing_senders_never_hold_the_same_message,
+            records_and_settles_are_batched_in_one_call,
         );
     };
     (@each $make:path, $($story:ident),* $(,)?) => {
@@ -65,6 +78,7 @@ fn service(id: &str) -> Definition {
         links: ServiceLinks::default(),
         internal_only: false,
         transition_window: None,
+        personas: Default::default(),
     })
 }
 
@@ -426,6 +440,69 @@ pub async fn bucket_writers_and_audited_writers_run_side_by_side(store: Arc<dyn 
     assert_eq!(verify_chain(&*store).await, 30, "only the service records were audited");
 }
 
+/// What `sli_sums` must give: the stored minutes, summed per segment.
+async fn summed_minutes(store: &dyn Store, slo: &SloId, boundaries: &[Timestamp]) -> Vec<SliSums> {
+    let all = store.buckets(slo, all_time()).await.unwrap();
+    boundaries.windows(2).map(|p| SliSums::of(Series::new(&all).unwrap().within(window(p[0], p[1])))).collect()
+}
+
+pub async fn sli_sums_equal_the_minutes_after_overwrites(store: Arc<dyn Store>) {
+    let (a, b) = (slo("checkout-availability"), slo("search-latency"));
+    // Five and a half hours from 09:30, then rewrites across three of those hours: other
+    // counts, minutes with no traffic, a minute twice in one batch, out of order.
+    let first: Vec<_> = (-30..300).map(|m| bucket(m, 90 + (m.unsigned_abs() % 10), 100)).collect();
+    store.put_buckets(&a, &first).await.unwrap();
+    store.put_buckets(&b, &first).await.unwrap();
+    let mut rewrite: Vec<_> = (50..130u64)
+        .rev()
+        .map(|m| {
+            let total = (m % 5) * 2;
+            bucket(m as i64, total.min(m % 3), total)
+        })
+        .collect();
+    rewrite.push(bucket(55, 7, 7));
+    rewrite.push(bucket(55, 1, 9));
+    store.put_buckets(&a, &rewrite).await.unwrap();
+    store.put_buckets(&a, &[bucket(299, 0, 1000)]).await.unwrap();
+    let splits = [
+        vec![minute(-30), minute(300)],
+        vec![minute(0), minute(60), minute(120), minute(180)],
+        vec![minute(-17), minute(7), minute(65), minute(66), minute(241), minute(400)],
+        (0..45).map(|k| minute(-31 + 7 * k)).collect(),
+    ];
+    for boundaries in &splits {
+        let sums = store.sli_sums(&a, boundaries).await.unwrap();
+        assert_eq!(sums, summed_minutes(&*store, &a, boundaries).await, "split at {boundaries:?}");
+    }
+    let whole = store.sli_sums(&a, &splits[0]).await.unwrap()[0];
+    assert_eq!((whole.buckets, whole.total), (330, summed_minutes(&*store, &a, &splits[0]).await[0].total));
+    assert!(whole.minutes_with_data < 330, "rewritten minutes without traffic are no data");
+    // The other SLO kept its first counts.
+    let other = store.sli_sums(&b, &splits[0]).await.unwrap();
+    assert_eq!(other, [SliSums::of(&first)]);
+    assert!(store.sli_sums(&a, &[]).await.unwrap().is_empty());
+    assert!(store.sli_sums(&a, &[minute(0)]).await.unwrap().is_empty());
+}
+
+pub async fn sli_sums_hold_before_1970_and_across_sparse_writes(store: Arc<dyn Store>) {
+    let s = slo("checkout-availability");
+    let at = |m: i64| Bucket::new(Timestamp::from_second(60 * m).unwrap(), 1, 2).unwrap();
+    // 1969-12-31T22:30 to 1970-01-01T01:30: negative instants round down to their hour.
+    store.put_buckets(&s, &(-90..90).map(at).collect::<Vec<_>>()).await.unwrap();
+    // One batch, two minutes a day apart: both hours, and nothing between, are re-summed.
+    store
+        .put_buckets(&s, &[Bucket::new(Timestamp::from_second(-600).unwrap(), 2, 2).unwrap(), at(1440)])
+        .await
+        .unwrap();
+    let m = |m: i64| Timestamp::from_second(60 * m).unwrap();
+    for boundaries in [vec![m(-120), m(0), m(60), m(2000)], vec![m(-95), m(-61), m(-1), m(1), m(89), m(1441)]] {
+        let sums = store.sli_sums(&s, &boundaries).await.unwrap();
+        assert_eq!(sums, summed_minutes(&*store, &s, &boundaries).await, "split at {boundaries:?}");
+    }
+    let sums = store.sli_sums(&s, &[m(-60), m(0)]).await.unwrap();
+    assert_eq!(sums, [SliSums { good: 61, total: 120, minutes_with_data: 60, buckets: 60 }]);
+}
+
 fn correction(start: &str, end: &str, recurrence: Recurrence, reason: &str) -> Correction {
     Correction::new(CorrectionSpec {
         start: t(start),
@@ -466,4 +543,294 @@ pub async fn corrections_are_stored_with_their_audit_record(store: Arc<dyn Store
     assert_eq!(records.len(), 2);
     assert_eq!(records[0].entry.reason.as_deref(), Some("nightly ünïcode job"));
     assert_eq!(verify_chain(&*store).await, 3);
+}
+
+fn write(kind: &str, id: &str, expected_version: i64, body: &str, due_at: Option<&str>) -> RecordWrite {
+    RecordWrite { kind: kind.into(), id: id.into(), expected_version, body: body.into(), due_at: due_at.map(t) }
+}
+
+fn note(key: &str, subject: &str, not_before: &str) -> NewNotification {
+    NewNotification {
+        key: key.into(),
+        subject: subject.into(),
+        channel: r#"{"webhook":{"url":"http://127.0.0.1:9/"}}"#.into(),
+        payload: format!(r#"{{"text":"{key}"}}"#),
+        not_before: t(not_before),
+    }
+}
+
+pub async fn a_commit_writes_records_audit_and_notifications_together(store: Arc<dyn Store>) {
+    let at = t("2026-03-02T09:00:00.000001Z");
+    let commit = Commit {
+        records: vec![
+            write(
+                "handover",
+                "platform-sre/2026-03-02",
+                0,
+                r#"{"note":"disk on node-3 at 80%"}"#,
+                Some("2026-03-02T10:00:00Z"),
+            ),
+            write("oncall-log", "platform-sre/0001", 0, r#"{"entry":"answered a question"}"#, None),
+        ],
+        audit: vec![entry("rotation/platform-sre", "handover.write")],
+        notifications: vec![note("handover/platform-sre/2026-03-02", "handover/platform-sre", "2026-03-02T09:00:00Z")],
+    };
+    assert_eq!(store.commit(&commit, at).await.unwrap(), vec![1, 1]);
+    let got = store.record("handover", "platform-sre/2026-03-02").await.unwrap().unwrap();
+    assert_eq!((got.version, got.body.as_str()), (1, r#"{"note":"disk on node-3 at 80%"}"#));
+    assert_eq!((got.due_at, got.updated_at), (Some(t("2026-03-02T10:00:00Z")), at));
+    assert!(store.record("handover", "nobody").await.unwrap().is_none());
+    let listed = store.notifications(&NotificationQuery { limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!((listed[0].status, listed[0].attempts, listed[0].created_at), (DeliveryStatus::Pending, 0, at));
+    assert_eq!(verify_chain(&*store).await, 1);
+
+    let acked = Commit {
+        records: vec![write("handover", "platform-sre/2026-03-02", 1, r#"{"acked":true}"#, None)],
+        ..Default::default()
+    };
+    assert_eq!(store.commit(&acked, at).await.unwrap(), vec![2]);
+    let got = store.record("handover", "platform-sre/2026-03-02").await.unwrap().unwrap();
+    assert_eq!((got.version, got.due_at), (2, None), "a rewrite replaces the body and the due time");
+    assert_eq!(verify_chain(&*store).await, 1, "a commit without audit records appends none");
+}
+
+pub async fn a_stale_commit_writes_nothing(store: Arc<dyn Store>) {
+    let at = t("2026-03-02T09:00:00Z");
+    store
+        .commit(&Commit { records: vec![write("swap", "s1", 0, "{}", None)], ..Default::default() }, at)
+        .await
+        .unwrap();
+    let stale = Commit {
+        records: vec![write("swap", "s2", 0, "{}", None), write("swap", "s1", 0, r#"{"again":1}"#, None)],
+        audit: vec![entry("swap/s1", "swap.request")],
+        notifications: vec![note("k1", "swap/s1", "2026-03-02T09:00:00Z")],
+    };
+    assert!(matches!(store.commit(&stale, at).await, Err(StoreError::Conflict(_))), "s1 exists already");
+    let wrong_version = Commit { records: vec![write("swap", "s1", 7, "{}", None)], ..Default::default() };
+    assert!(matches!(store.commit(&wrong_version, at).await, Err(StoreError::Conflict(_))));
+    let missing = Commit { records: vec![write("swap", "never", 1, "{}", None)], ..Default::default() };
+    assert!(matches!(store.commit(&missing, at).await, Err(StoreError::Conflict(_))));
+    assert!(store.record("swap", "s2").await.unwrap().is_none(), "the earlier write of the failed commit is gone");
+    assert_eq!(store.record("swap", "s1").await.unwrap().unwrap().body, "{}");
+    assert!(store.notifications(&NotificationQuery { limit: 10, ..Default::default() }).await.unwrap().is_empty());
+    assert_eq!(verify_chain(&*store).await, 0);
+}
+
+pub async fn racing_commits_on_one_record_cannot_both_win(store: Arc<dyn Store>) {
+    let at = t("2026-03-02T09:00:00Z");
+    store
+        .commit(&Commit { records: vec![write("alert", "a", 0, "{}", None)], ..Default::default() }, at)
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let c = Commit {
+                records: vec![write("alert", "a", 1, &format!(r#"{{"by":{i}}}"#), None)],
+                audit: if i % 2 == 0 { vec![entry("alert/a", "alert.ack")] } else { Vec::new() },
+                notifications: vec![note(&format!("k{i}"), "alert/a", "2026-03-02T09:00:00Z")],
+            };
+            store.commit(&c, at).await
+        }));
+    }
+    let mut won = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(v) => {
+                assert_eq!(v, vec![2]);
+                won += 1;
+            }
+            Err(StoreError::Conflict(_)) => {}
+            Err(e) => panic!("a racing commit failed with {e:?} instead of a conflict"),
+        }
+    }
+    assert_eq!(won, 1);
+    let queued = store.notifications(&NotificationQuery { limit: 100, ..Default::default() }).await.unwrap();
+    assert_eq!(queued.len(), 1, "only the winner's notification is queued");
+}
+
+pub async fn records_are_listed_by_prefix_and_found_when_due(store: Arc<dyn Store>) {
+    let at = t("2026-03-02T09:00:00Z");
+    let records = vec![
+        write("alert", "streamhub/b", 0, "{}", Some("2026-03-02T09:05:00Z")),
+        write("alert", "streamhub/a", 0, "{}", Some("2026-03-02T09:01:00Z")),
+        write("alert", "streamhub_x/c", 0, "{}", None),
+        write("alert", "stream%/d", 0, "{}", Some("2026-03-02T09:30:00Z")),
+        write("waiver", "streamhub/a", 0, "{}", Some("2026-03-02T09:00:00Z")),
+    ];
+    store.commit(&Commit { records, ..Default::default() }, at).await.unwrap();
+    let ids = |v: Vec<crate::StoredRecord>| v.into_iter().map(|r| format!("{}:{}", r.kind, r.id)).collect::<Vec<_>>();
+    assert_eq!(ids(store.records("alert", "streamhub/").await.unwrap()), ["alert:streamhub/a", "alert:streamhub/b"]);
+    assert_eq!(ids(store.records("alert", "stream%").await.unwrap()), ["alert:stream%/d"], "no LIKE wildcards");
+    assert_eq!(store.records("alert", "").await.unwrap().len(), 4);
+    assert_eq!(
+        ids(store.due_records(t("2026-03-02T09:05:00Z"), 10).await.unwrap()),
+        ["waiver:streamhub/a", "alert:streamhub/a", "alert:streamhub/b"],
+        "due ones, soonest first, the due instant included"
+    );
+    assert_eq!(store.due_records(t("2026-03-02T09:05:00Z"), 1).await.unwrap().len(), 1);
+    assert!(store.due_records(t("2026-03-02T08:59:59Z"), 10).await.unwrap().is_empty());
+}
+
+pub async fn a_notification_key_is_queued_once(store: Arc<dyn Store>) {
+    let at = t("2026-03-02T09:00:00Z");
+    let c = Commit {
+        notifications: vec![note("page/a/0/0/marta", "alert/a", "2026-03-02T09:00:00Z")],
+        ..Default::default()
+    };
+    store.commit(&c, at).await.unwrap();
+    store.commit(&c, at).await.unwrap();
+    let listed = store.notifications(&NotificationQuery { limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(listed.len(), 1, "a repeated decision does not queue its message twice");
+}
+
+pub async fn outbox_claims_are_leases_and_attempts_are_settled(store: Arc<dyn Store>) {
+    let at = t("2026-03-02T09:00:00Z");
+    let c = Commit {
+        notifications: vec![
+            note("n1", "alert/streamhub/x", "2026-03-02T09:00:00Z"),
+            note("n2", "handover/platform-sre", "2026-03-02T09:00:00Z"),
+            note("later", "alert/streamhub/y", "2026-03-02T10:00:00Z"),
+        ],
+        ..Default::default()
+    };
+    store.commit(&c, at).await.unwrap();
+    let lease = std::time::Duration::from_secs(30);
+    let mine = store.claim_notifications("w1", at, lease, 10).await.unwrap();
+    assert_eq!(mine.iter().map(|n| n.key.as_str()).collect::<Vec<_>>(), ["n1", "n2"], "not one due later");
+    assert!(store.claim_notifications("w2", t("2026-03-02T09:00:29Z"), lease, 10).await.unwrap().is_empty());
+    // w1 went quiet: its lease runs out and w2 takes n2 over.
+    let taken = store.claim_notifications("w2", t("2026-03-02T09:00:30Z"), lease, 1).await.unwrap();
+    assert_eq!(taken.len(), 1);
+    let (n1, n2) = (mine[0].id, mine[1].id);
+    assert_eq!(taken[0].id, n1);
+    assert!(matches!(
+        store.settle_notification(n1, "w1", &Settle::Delivered, t("2026-03-02T09:00:31Z")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.settle_notification(999_999, "w1", &Settle::Delivered, at).await,
+        Err(StoreError::NotFound(_))
+    ));
+    let retry = Settle::Retry { at: t("2026-03-02T09:01:00Z"), error: "503 Service Unavailable".into() };
+    store.settle_notification(n1, "w2", &retry, t("2026-03-02T09:00:31Z")).await.unwrap();
+    store.settle_notification(n2, "w1", &Settle::Delivered, t("2026-03-02T09:00:32Z")).await.unwrap();
+    assert!(store.claim_notifications("w1", t("2026-03-02T09:00:59Z"), lease, 10).await.unwrap().is_empty());
+    let again = store.claim_notifications("w1", t("2026-03-02T09:01:00Z"), lease, 10).await.unwrap();
+    assert_eq!(again.iter().map(|n| n.id).collect::<Vec<_>>(), [n1]);
+    assert_eq!((again[0].attempts, again[0].last_error.as_deref()), (1, Some("503 Service Unavailable")));
+    let dead = Settle::Dead { error: "400 Bad Request: unknown channel".into() };
+    store.settle_notification(n1, "w1", &dead, t("2026-03-02T09:01:01Z")).await.unwrap();
+
+    let q = |status, prefix: &str| NotificationQuery { status, subject_prefix: Some(prefix.into()), limit: 10 };
+    let dead = store.notifications(&q(Some(DeliveryStatus::Dead), "")).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!((dead[0].attempts, dead[0].settled_at), (2, Some(t("2026-03-02T09:01:01Z"))));
+    let delivered = store.notifications(&q(Some(DeliveryStatus::Delivered), "")).await.unwrap();
+    assert_eq!(delivered.iter().map(|n| n.key.as_str()).collect::<Vec<_>>(), ["n2"]);
+    let alerts = store.notifications(&q(None, "alert/streamhub/")).await.unwrap();
+    assert_eq!(alerts.iter().map(|n| n.key.as_str()).collect::<Vec<_>>(), ["later", "n1"], "newest first");
+    assert!(
+        matches!(store.settle_notification(n2, "w1", &Settle::Delivered, at).await, Err(StoreError::Conflict(_))),
+        "a settled message cannot be settled again"
+    );
+}
+
+pub async fn racing_senders_never_hold_the_same_message(store: Arc<dyn Store>) {
+    let at = t("2026-03-02T09:00:00Z");
+    let notifications = (0..200).map(|i| note(&format!("n{i:03}"), "alert/x", "2026-03-02T09:00:00Z")).collect();
+    store.commit(&Commit { notifications, ..Default::default() }, at).await.unwrap();
+    let mut tasks = Vec::new();
+    for w in 0..4 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let worker = format!("w{w}");
+            let mut held = Vec::new();
+            loop {
+                let got = store.claim_notifications(&worker, at, std::time::Duration::from_secs(60), 7).await.unwrap();
+                if got.is_empty() {
+                    break held;
+                }
+                for n in got {
+                    store.settle_notification(n.id, &worker, &Settle::Delivered, at).await.unwrap();
+                    held.push(n.id);
+                }
+            }
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.unwrap());
+    }
+    all.sort_unstable();
+    let before = all.len();
+    all.dedup();
+    assert_eq!((before, all.len()), (200, 200), "every message sent once, by one sender");
+}
+
+pub async fn records_and_settles_are_batched_in_one_call(store: Arc<dyn Store>) {
+    let at = t("2026-03-02T09:00:00Z");
+    // More than one chunk of bound parameters (SQLite reads 500 ids a query).
+    let mut records: Vec<RecordWrite> =
+        (0..600).map(|i| write("alert", &format!("streamhub/{i:03}"), 0, &format!(r#"{{"n":{i}}}"#), None)).collect();
+    records.push(write("waiver", "streamhub/001", 0, "{}", None));
+    store.commit(&Commit { records, ..Default::default() }, at).await.unwrap();
+    let ask: Vec<String> = ["streamhub/599", "streamhub/001", "streamhub/nope", "streamhub/001", "streamhub/%"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let got = store.records_by_id("alert", &ask).await.unwrap();
+    let got: Vec<(&str, &str)> = got.iter().map(|r| (r.id.as_str(), r.body.as_str())).collect();
+    assert_eq!(got, [("streamhub/001", r#"{"n":1}"#), ("streamhub/599", r#"{"n":599}"#)], "existing ones, by id, once");
+    let all: Vec<String> = (0..600).rev().map(|i| format!("streamhub/{i:03}")).collect();
+    assert_eq!(store.records_by_id("alert", &all).await.unwrap().len(), 600);
+    // A large commit is all or nothing too, and names the record that was taken.
+    let mut records: Vec<RecordWrite> =
+        (600..750).map(|i| write("alert", &format!("streamhub/{i:03}"), 0, "{}", None)).collect();
+    records.insert(97, write("alert", "streamhub/042", 0, "{}", None));
+    let notifications = (0..150).map(|i| note(&format!("big{i}"), "alert/x", "2026-03-02T09:00:00Z")).collect();
+    let big = Commit { records, notifications, ..Default::default() };
+    match store.commit(&big, at).await {
+        Err(StoreError::Conflict(e)) => assert!(e.contains("streamhub/042"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(store.record("alert", "streamhub/600").await.unwrap().is_none());
+    assert!(store.notifications(&NotificationQuery { limit: 10, ..Default::default() }).await.unwrap().is_empty());
+    let mut ok = big.clone();
+    ok.records.remove(97);
+    ok.notifications.extend(ok.notifications.clone());
+    assert_eq!(store.commit(&ok, at).await.unwrap(), vec![1; 150]);
+    assert_eq!(store.records_by_id("alert", &["streamhub/749".to_owned()]).await.unwrap().len(), 1);
+    let queued = store.notifications(&NotificationQuery { limit: 1000, ..Default::default() }).await.unwrap();
+    assert_eq!(queued.len(), 150, "each key once");
+    assert!(store.records_by_id("alert", &[]).await.unwrap().is_empty());
+
+    let lease = std::time::Duration::from_secs(30);
+    let earlier = store.claim_notifications("w0", at, lease, 1000).await.unwrap();
+    let delivered: Vec<(i64, Settle)> = earlier.iter().map(|n| (n.id, Settle::Delivered)).collect();
+    assert!(store.settle_notifications("w0", &delivered, at).await.unwrap().iter().all(|held| *held));
+    let notifications = ["s1", "s2", "s3"].iter().map(|k| note(k, "alert/x", "2026-03-02T09:00:00Z")).collect();
+    store.commit(&Commit { notifications, ..Default::default() }, at).await.unwrap();
+    let mine = store.claim_notifications("w1", at, lease, 10).await.unwrap();
+    let (s1, s2, s3) = (mine[0].id, mine[1].id, mine[2].id);
+    // w1's lease on s3 ran out and w2 took it over.
+    store.settle_notification(s3, "w1", &Settle::Retry { at, error: "timeout".into() }, at).await.unwrap();
+    assert_eq!(store.claim_notifications("w2", at, lease, 10).await.unwrap()[0].id, s3);
+    let retry = Settle::Retry { at: t("2026-03-02T09:01:00Z"), error: "503 Service Unavailable".into() };
+    let outcomes = [(s1, Settle::Delivered), (s2, retry), (s3, Settle::Delivered), (999_999, Settle::Delivered)];
+    let held = store.settle_notifications("w1", &outcomes, t("2026-03-02T09:00:05Z")).await.unwrap();
+    assert_eq!(held, [true, true, false, false], "only what w1 still held is recorded");
+    let listed = store.notifications(&NotificationQuery { limit: 1000, ..Default::default() }).await.unwrap();
+    let by_key = |k: &str| listed.iter().find(|n| n.key == k).unwrap().clone();
+    assert_eq!(
+        (by_key("s1").status, by_key("s1").settled_at),
+        (DeliveryStatus::Delivered, Some(t("2026-03-02T09:00:05Z")))
+    );
+    let s2 = by_key("s2");
+    assert_eq!((s2.status, s2.attempts, s2.next_attempt_at), (DeliveryStatus::Pending, 1, t("2026-03-02T09:01:00Z")));
+    assert_eq!(s2.last_error.as_deref(), Some("503 Service Unavailable"));
+    assert_eq!((by_key("s3").status, by_key("s3").attempts), (DeliveryStatus::Pending, 1), "still w2's");
+    assert!(store.settle_notifications("w1", &[], at).await.unwrap().is_empty());
 }

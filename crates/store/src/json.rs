@@ -33,6 +33,7 @@ mod tests {
             indicator,
             tiers: default_tier_specs().to_vec(),
             min_events: 100,
+            lifecycle: Default::default(),
         }
     }
 

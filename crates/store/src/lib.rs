@@ -9,24 +9,34 @@
 //! - SLI buckets are stored once per (SLO, minute): writing a minute again replaces its
 //!   counts, so a retried batch leaves the same data. They are measurements, not state
 //!   changes, so they carry no audit record;
-//! - SLO corrections are written with their audit record, like every state change.
+//! - `sli_sums` always equals summing the stored minutes: the hourly rollups behind it
+//!   are re-summed from the minutes in the same transaction that writes them;
+//! - SLO corrections are written with their audit record, like every state change;
+//! - a `Commit` writes its records (each only from the version it was read at), its audit
+//!   records and its notifications in one transaction, or nothing;
+//! - an outbox message is held by at most one sender at a time (a lease), and a key
+//!   already queued is never queued twice.
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod error;
 mod json;
+pub mod outbox;
+pub mod records;
 pub mod sli;
 mod token;
 
 pub use error::StoreError;
 pub use json::{from_json, to_json};
+pub use outbox::{DeliveryStatus, NewNotification, Notification, NotificationQuery, Settle};
+pub use records::{Commit, RecordWrite, StoredRecord};
 pub use token::{NewSession, NewToken, Session, Token};
 
 use async_trait::async_trait;
 use baton_core::audit::{AuditEntry, AuditRecord, ChainHead};
 use baton_core::pipeline::ServiceRecord;
-use baton_core::slo::{Bucket, Correction, Window};
+use baton_core::slo::{Bucket, Correction, Series, SliSums, Window};
 use baton_core::{Change, Definition, ServiceId, SloId, Timestamp};
 
 /// A value with the version it was stored at; version 0 means "never stored".
@@ -132,6 +142,27 @@ pub trait Store: Send + Sync + 'static {
     /// minute. Minutes never written are absent, not zero.
     async fn buckets(&self, slo: &SloId, window: Window) -> Result<Vec<Bucket>, StoreError>;
 
+    /// The sums of `slo`'s buckets in each segment between consecutive `boundaries`
+    /// (ascending): one [`SliSums`] per `[boundaries[i], boundaries[i + 1])`, exactly what
+    /// summing [`buckets`](Store::buckets) over it gives, whatever was written and
+    /// rewritten. The backends answer from hourly rollups that `put_buckets` re-sums in
+    /// its own transaction, reading minutes only for a segment's partial hours, so a
+    /// 28-day segment costs hundreds of rows inside the database, not 40,320, and one
+    /// row per segment out of it. This default sums the minutes themselves.
+    async fn sli_sums(&self, slo: &SloId, boundaries: &[Timestamp]) -> Result<Vec<SliSums>, StoreError> {
+        let (Some(first), Some(last)) = (boundaries.first(), boundaries.last()) else {
+            return Ok(vec![]);
+        };
+        let span = Window::new(*first, *last).map_err(|e| StoreError::Database(e.to_string().into()))?;
+        let buckets = self.buckets(slo, span).await?;
+        let series = Series::new(&buckets).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sli::segment_bounds(boundaries)?;
+        Ok(boundaries
+            .windows(2)
+            .map(|p| SliSums::of(series.within(Window::new(p[0], p[1]).expect("ascending"))))
+            .collect())
+    }
+
     /// Stores a correction of `slo` (declared at `at`) and its audit record in one
     /// transaction; returns the correction's id. Corrections are never changed.
     async fn add_correction(
@@ -144,6 +175,76 @@ pub trait Store: Send + Sync + 'static {
 
     /// `slo`'s corrections, in the order they were declared.
     async fn corrections(&self, slo: &SloId) -> Result<Vec<StoredCorrection>, StoreError>;
+
+    /// Writes everything `commit` holds in one transaction: each record only if its
+    /// stored version is still `expected_version` (else `Conflict`, nothing written), the
+    /// audit records (chained in order, at `at`), and the notifications whose key is not
+    /// queued yet. Returns each record's new version, in order.
+    async fn commit(&self, commit: &Commit, at: Timestamp) -> Result<Vec<i64>, StoreError>;
+
+    async fn record(&self, kind: &str, id: &str) -> Result<Option<StoredRecord>, StoreError>;
+
+    /// The records of `kind` with these ids, those that exist, by id: a batch's reads in
+    /// one round trip (the group-committed intake reads every alert of a commit at once).
+    async fn records_by_id(&self, kind: &str, ids: &[String]) -> Result<Vec<StoredRecord>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.extend(self.record(kind, id).await?);
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out.dedup_by(|a, b| a.id == b.id);
+        Ok(out)
+    }
+
+    /// Records of `kind` whose id starts with `id_prefix`, by id.
+    async fn records(&self, kind: &str, id_prefix: &str) -> Result<Vec<StoredRecord>, StoreError>;
+
+    /// Records whose `due_at` is at or before `now`, soonest first, at most `limit`.
+    async fn due_records(&self, now: Timestamp, limit: i64) -> Result<Vec<StoredRecord>, StoreError>;
+
+    /// Claims up to `limit` pending messages due at `now` that nobody holds, for `worker`,
+    /// until `now + lease`; oldest first.
+    async fn claim_notifications(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease: std::time::Duration,
+        limit: i64,
+    ) -> Result<Vec<Notification>, StoreError>;
+
+    /// Records how `worker`'s attempt at message `id` ended. `Conflict` if `worker` no
+    /// longer holds it (its lease ran out and another sender claimed it).
+    async fn settle_notification(
+        &self,
+        id: i64,
+        worker: &str,
+        outcome: &Settle,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Records several of `worker`'s attempts, in one transaction where the backend has
+    /// them, so a sender's whole batch costs one commit (one `fsync`) rather than one
+    /// each. Answers, in order, whether each was recorded: `false` where `worker` no
+    /// longer held the message (what [`settle_notification`](Store::settle_notification)
+    /// reports as `Conflict` or `NotFound`).
+    async fn settle_notifications(
+        &self,
+        worker: &str,
+        outcomes: &[(i64, Settle)],
+        at: Timestamp,
+    ) -> Result<Vec<bool>, StoreError> {
+        let mut held = Vec::with_capacity(outcomes.len());
+        for (id, outcome) in outcomes {
+            match self.settle_notification(*id, worker, outcome, at).await {
+                Ok(()) => held.push(true),
+                Err(StoreError::Conflict(_) | StoreError::NotFound(_)) => held.push(false),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(held)
+    }
+
+    async fn notifications(&self, query: &NotificationQuery) -> Result<Vec<Notification>, StoreError>;
 }
 
 /// The audit entry for one definition change made by `apply`.

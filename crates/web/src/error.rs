@@ -38,6 +38,11 @@ impl From<AppError> for ApiError {
             AppError::Forbidden(m) => Self::new(StatusCode::FORBIDDEN, "forbidden", m),
             AppError::NotFound(m) => Self::new(StatusCode::NOT_FOUND, "not_found", m),
             AppError::Invalid { field, message } => Self::invalid(field, message),
+            AppError::BadRequest(m) => Self::new(StatusCode::BAD_REQUEST, "bad_request", m),
+            AppError::Unavailable(m) => {
+                tracing::error!(error = %m, "unavailable");
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", m)
+            }
             AppError::Pipeline(p) => match p {
                 PipelineError::Forbidden(m) => Self::new(StatusCode::FORBIDDEN, "forbidden", m),
                 PipelineError::Invalid { field, message } => Self::invalid(field, message),

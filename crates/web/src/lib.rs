@@ -8,6 +8,7 @@ mod api;
 mod auth;
 mod body;
 mod error;
+mod feed;
 mod metrics;
 mod ui;
 
@@ -45,10 +46,13 @@ pub fn router(baton: Arc<Baton>) -> Router {
 }
 
 pub fn router_with(baton: Arc<Baton>, config: WebConfig) -> Router {
+    // Installed now, so what the engine and the sender record before the first request counts.
+    metrics::install();
     let state = AppState { baton, config };
     Router::new()
         .merge(api::routes())
         .merge(ui::routes())
+        .merge(feed::routes())
         .route("/metrics", axum::routing::get(metrics::render))
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(metrics::track))

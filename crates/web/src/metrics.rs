@@ -13,6 +13,11 @@ use std::time::Instant;
 /// Latency buckets in seconds: fine below 10 ms, where the API should answer.
 const BUCKETS: [f64; 14] = [0.0005, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
 
+/// Installs the process-wide recorder if it is not yet.
+pub fn install() {
+    handle();
+}
+
 /// The process-wide recorder, installed on first use (one per process, whatever the
 /// number of routers, as in tests).
 fn handle() -> &'static PrometheusHandle {

@@ -15,8 +15,35 @@ use std::sync::Arc;
 const INSTALL_HINT: &str = "run ./scripts/test, which installs it, or pip install openapi-spec-validator";
 
 /// The roles a mutating operation may name, as `Role: <role>.` on its description's first line.
-const ROLES: [&str; 8] =
-    ["owner", "architect", "sre-lead", "sre", "sre-or-owner", "requiring-team", "owner-or-architect", "self-or-admin"];
+const ROLES: &[&str] = &[
+    "owner",
+    "architect",
+    "sre-lead",
+    "sre",
+    "sre-or-owner",
+    "requiring-team",
+    "owner-or-architect",
+    "self-or-admin",
+    // On-call work: members of the rotation's team, the person on call, the outgoing and incoming engineers.
+    "rotation-team",
+    "on-call",
+    "outgoing-on-call",
+    "incoming-on-call",
+    // Changes to a rotation: the person asked to swap, the one who asked; feeds: any person, their maker.
+    "swap-partner",
+    "swap-requester",
+    "any-person",
+    "feed-owner",
+    // Production gates: a member of a team the gate asks approval from, the voter, the SRE team or the architects.
+    "gate-team",
+    "voter",
+    "sre-or-architect",
+    // Alerts: members of the owner team, the SRE team or the paging policy's team.
+    "responder",
+    // The SLO roadmap: whom the service's RACI chart makes R or A for proposing or agreeing it.
+    "raci-propose-roadmap",
+    "raci-agree-roadmap",
+];
 
 struct App {
     url: String,
@@ -227,8 +254,9 @@ async fn every_route_that_answers_is_documented_and_every_documented_route_answe
     }
     for (path, methods) in &documented {
         assert!(
-            path.starts_with("/api/v1/") || path == "/healthz" || path == "/readyz",
-            "{path} is documented but is neither under /api/v1 nor /healthz or /readyz"
+            // `/v2/enqueue` is PagerDuty's own path, so PagerDuty senders need only a new host.
+            path.starts_with("/api/v1/") || path == "/healthz" || path == "/readyz" || path == "/v2/enqueue",
+            "{path} is documented but is neither under /api/v1 nor /healthz, /readyz or /v2/enqueue"
         );
         let url = concrete(path, &token_id);
         for method in ["get", "post", "put", "patch", "delete"] {
@@ -284,12 +312,43 @@ async fn every_mutating_operation_states_its_role_and_needs_a_bearer_token() {
         ("create_token", "self-or-admin"),
         ("revoke_token", "self-or-admin"),
         ("list_tokens", "self-or-admin"),
+        ("post_oncall_log", "rotation-team"),
+        ("ask_for_help", "rotation-team"),
+        ("resolve_runbook_todo", "rotation-team"),
+        ("tick_duty", "on-call"),
+        ("write_handover", "outgoing-on-call"),
+        ("ack_handover", "incoming-on-call"),
+        ("create_override", "rotation-team"),
+        ("cancel_override", "rotation-team"),
+        ("request_swap", "rotation-team"),
+        ("accept_swap", "swap-partner"),
+        ("decline_swap", "swap-partner"),
+        ("cancel_swap", "swap-requester"),
+        ("create_feed", "any-person"),
+        ("revoke_feed", "feed-owner"),
+        ("vote_on_gate", "gate-team"),
+        ("withdraw_vote", "voter"),
+        ("waive_gate_requirement", "sre-or-architect"),
+        ("pass_gate", "owner"),
+        ("post_check", "sre-or-owner"),
+        ("propose_capacity", "owner"),
+        ("approve_capacity", "sre"),
+        ("record_install", "sre-or-owner"),
+        ("create_integration", "sre-or-owner"),
+        ("revoke_integration", "sre-or-owner"),
+        ("acknowledge_alert", "responder"),
+        ("resolve_alert", "responder"),
+        ("propose_roadmap", "raci-propose-roadmap"),
+        ("agree_roadmap", "raci-agree-roadmap"),
     ]);
     let mut seen = BTreeSet::new();
     for (path, method, op) in operations(&doc) {
         let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has no operationId"));
         assert!(seen.insert(id.to_owned()), "operationId {id} is used twice");
-        let needs_token = method == "post" || (method == "get" && path == "/api/v1/tokens");
+        // Alert sources authenticate with their integration's key (in the path, or
+        // PagerDuty's `routing_key`), not with a person's token.
+        let intake = path.starts_with("/api/v1/intake/") || path == "/v2/enqueue";
+        let needs_token = (method == "post" && !intake) || (method == "get" && path == "/api/v1/tokens");
         if !needs_token {
             assert_eq!(op.get("security"), None, "{method} {path} is a read and needs no token");
             continue;
@@ -472,7 +531,7 @@ async fn answers_match_their_documented_schemas() {
     let big = format!("{{\"reason\": \"{}\"}}", "x".repeat(70 * 1024));
 
     // Steps: successes, and each kind of error.
-    let calls: [(&str, &str, Option<&str>, Option<&str>); 37] = [
+    let calls: [(&str, &str, Option<&str>, Option<&str>); 47] = [
         // Steps: one success, and each kind of error.
         ("post", "/api/v1/services/streamhub/propose", Some(owner), None),
         ("post", "/api/v1/services/streamhub/propose", Some(owner), Some("{}")),
@@ -532,6 +591,44 @@ async fn answers_match_their_documented_schemas() {
             Some(r#"{"slos_met": true, "evidence": "https://x.example.com/r"}"#),
         ),
         ("post", "/api/v1/services/streamhub/production", Some(sre), None),
+        // Production gates, streamhub onboarding with addon-sre.
+        (
+            "post",
+            "/api/v1/services/streamhub/gates/promote-to-prod/votes",
+            Some(owner),
+            Some(
+                r#"{"team": "streamhub-dev", "vote": "plus", "comment": "ok", "evidence": "https://x.example.com/mr/1"}"#,
+            ),
+        ),
+        (
+            "post",
+            "/api/v1/services/streamhub/checks",
+            Some(owner),
+            Some(r#"{"name": "e2e", "passed": true, "summary": "3 tests"}"#),
+        ),
+        (
+            "post",
+            "/api/v1/services/streamhub/gates/promote-to-prod/waivers",
+            Some(sre),
+            Some(r#"{"requirement": "approval:tenants-sre", "reason": "later", "expires_at": "2099-01-01T00:00:00Z"}"#),
+        ),
+        (
+            "post",
+            "/api/v1/services/streamhub/capacity",
+            Some(owner),
+            Some(r#"{"max_installs": 5, "max_installs_per_week": 1}"#),
+        ),
+        ("post", "/api/v1/services/streamhub/capacity/approve", Some(sre), None),
+        (
+            "post",
+            "/api/v1/services/streamhub/installs",
+            Some(owner),
+            Some(r#"{"customer": "a", "cluster": "b", "external": true}"#),
+        ),
+        ("post", "/api/v1/services/streamhub/gates/promote-to-prod/pass", Some(owner), None),
+        ("get", "/api/v1/services/streamhub/gates", None, None),
+        ("get", "/api/v1/services/streamhub/gates/promote-to-prod", None, None),
+        ("get", "/api/v1/services/streamhub/gates/nope", None, None),
         // Reads.
         ("get", "/api/v1/services", None, None),
         ("get", "/api/v1/services?stage=nope", None, None),
@@ -591,6 +688,283 @@ async fn answers_match_their_documented_schemas() {
     assert!(
         out.status.success(),
         "answers that do not match the document:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The on-call work's answers (log, runbooks to write, duties, handovers, help) against
+/// their schemas, on the example `addon-sre` rotation as it stands today.
+#[tokio::test]
+async fn oncall_work_answers_match_their_documented_schemas() {
+    let app = spawn_app().await;
+    let doc = app.document().await;
+    let rotation = baton_core::oncall::RotationId::parse("addon-sre").unwrap();
+    let now = app.baton.who(&rotation, None).await.unwrap().person.id;
+    let next = app.baton.next(&rotation, None).await.unwrap().person.id;
+    let (on_call, incoming, outsider) =
+        (app.token(now.as_str()).await, app.token(next.as_str()).await, app.token("leila.fontaine").await);
+    let rot = "/api/v1/rotations/addon-sre";
+    let incident =
+        r#"{"kind": "incident", "text": "lag", "links": ["https://chat.example.com/t/1"], "incident_closed": true}"#;
+    let calls: Vec<(&str, String, Option<&str>, Option<&str>)> = vec![
+        ("post", format!("{rot}/log"), Some(&on_call), Some(r#"{"kind": "note", "text": "answered a question"}"#)),
+        ("post", format!("{rot}/log"), Some(&on_call), Some(incident)),
+        ("post", format!("{rot}/log"), Some(&on_call), Some(r#"{"kind": "rant", "text": "x"}"#)),
+        ("post", format!("{rot}/log"), Some(&outsider), Some(r#"{"kind": "note", "text": "x"}"#)),
+        ("post", format!("{rot}/help"), Some(&on_call), Some(r#"{"text": "stuck"}"#)),
+        ("get", format!("{rot}/log?limit=2"), None, None),
+        ("get", format!("{rot}/log?limit=0"), None, None),
+        ("get", "/api/v1/rotations/no-such/log".into(), None, None),
+        ("get", format!("{rot}/todos"), None, None),
+        (
+            "post",
+            format!("{rot}/todos/log-2/resolve"),
+            Some(&on_call),
+            Some(r#"{"runbook": "https://r.example.com/lag"}"#),
+        ),
+        (
+            "post",
+            format!("{rot}/todos/log-2/resolve"),
+            Some(&on_call),
+            Some(r#"{"runbook": "https://r.example.com/lag"}"#),
+        ),
+        ("get", format!("{rot}/todos?all=true"), None, None),
+        ("get", format!("{rot}/shifts/current"), None, None),
+        ("post", format!("{rot}/shifts/current/duties/1"), Some(&on_call), None),
+        ("post", format!("{rot}/handovers"), Some(&on_call), Some(r#"{"note": "quiet", "open_items": ["x"]}"#)),
+        ("get", format!("{rot}/handovers?open=true"), None, None),
+    ];
+    let mut samples = vec![];
+    let mut statuses = BTreeSet::new();
+    for (method, url, token, body) in &calls {
+        let (status, answer) = app.call(method, url, *token, body.map(str::to_owned)).await;
+        statuses.insert(status);
+        let answer: Value = if answer.is_empty() { Value::Null } else { serde_json::from_str(&answer).unwrap() };
+        samples.push(
+            json!({ "method": method, "path": documented_path(&doc, method, url), "status": status, "body": answer }),
+        );
+    }
+    let open = app.baton.handovers(&rotation, true).await.unwrap();
+    let ack = format!("{rot}/handovers/{}/ack", open[0].id());
+    for token in [&outsider, &incoming] {
+        let (status, answer) = app.call("post", &ack, Some(token), None).await;
+        statuses.insert(status);
+        let answer: Value = serde_json::from_str(&answer).unwrap();
+        samples.push(
+            json!({ "method": "post", "path": documented_path(&doc, "post", &ack), "status": status, "body": answer }),
+        );
+    }
+    assert_eq!(statuses, BTreeSet::from([200, 201, 403, 404, 409, 422]), "the samples cover success and each refusal");
+
+    let dir = tempfile::tempdir().unwrap();
+    let (doc_file, samples_file, script) =
+        (dir.path().join("openapi.json"), dir.path().join("samples.json"), dir.path().join("check.py"));
+    std::fs::write(&doc_file, serde_json::to_vec(&doc).unwrap()).unwrap();
+    std::fs::write(&samples_file, serde_json::to_vec(&samples).unwrap()).unwrap();
+    std::fs::write(&script, CHECK_ANSWERS).unwrap();
+    let out = run("python3", &[&script, &doc_file, &samples_file]);
+    assert!(
+        out.status.success(),
+        "on-call answers that do not match the document:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn oncall_change_answers_match_their_documented_schemas() {
+    let app = spawn_app().await;
+    let doc = app.document().await;
+    let rotation = baton_core::oncall::RotationId::parse("addon-sre").unwrap();
+    // The server runs on the real clock: three future shifts of three different people.
+    let now = app.baton.now();
+    let fortnight = now.checked_add(std::time::Duration::from_secs(14 * 86_400)).unwrap();
+    let mut shifts = app.baton.schedule(&rotation, now, fortnight).await.unwrap().into_iter().filter(|s| s.start > now);
+    let first = shifts.next().unwrap();
+    let second = shifts.find(|s| s.person.id != first.person.id).unwrap();
+    let third = shifts.find(|s| s.person.id != first.person.id && s.person.id != second.person.id).unwrap();
+    let (one, two, three, outsider) = (
+        app.token(first.person.id.as_str()).await,
+        app.token(second.person.id.as_str()).await,
+        app.token(third.person.id.as_str()).await,
+        app.token("leila.fontaine").await,
+    );
+    let rot = "/api/v1/rotations/addon-sre";
+    let hour_later = first.start.checked_add(std::time::Duration::from_secs(3600)).unwrap();
+    let cover = json!({"covering": third.person.id, "covered": first.person.id, "start": first.start,
+                       "end": hour_later, "reason": "dentist"})
+    .to_string();
+    let ask =
+        json!({"with": third.person.id, "my_shift_start": second.start, "their_shift_start": third.start}).to_string();
+    let calls: Vec<(&str, String, Option<&str>, Option<String>)> = vec![
+        ("post", format!("{rot}/overrides"), Some(&one), Some(cover.clone())),
+        ("post", format!("{rot}/overrides"), Some(&one), Some(cover.clone())),
+        ("post", format!("{rot}/overrides"), Some(&outsider), Some(cover)),
+        ("get", format!("{rot}/overrides"), None, None),
+        ("post", format!("{rot}/swaps"), Some(&two), Some(ask.clone())),
+        ("post", format!("{rot}/swaps"), Some(&two), Some(ask)),
+        ("get", format!("{rot}/swaps"), None, None),
+        ("get", format!("{rot}/fairness"), None, None),
+        ("get", format!("{rot}/fairness?format=xml"), None, None),
+        ("get", "/api/v1/rotations/no-such/fairness".into(), None, None),
+        ("post", "/api/v1/feeds".into(), Some(&one), Some(json!({"person": first.person.id}).to_string())),
+        ("post", "/api/v1/feeds".into(), Some(&one), Some("{}".into())),
+        ("post", "/api/v1/feeds/nope/revoke".into(), Some(&one), None),
+    ];
+    let mut samples = vec![];
+    let mut statuses = BTreeSet::new();
+    let mut record = |method: &str, url: &str, status: u16, answer: &str| {
+        statuses.insert(status);
+        let answer: Value = if answer.is_empty() { Value::Null } else { serde_json::from_str(answer).unwrap() };
+        samples.push(
+            json!({ "method": method, "path": documented_path(&doc, method, url), "status": status, "body": answer }),
+        );
+    };
+    for (method, url, token, body) in &calls {
+        let (status, answer) = app.call(method, url, *token, body.clone()).await;
+        record(method, url, status, &answer);
+    }
+    let swap = app.baton.swaps(&rotation).await.unwrap()[0].id.clone();
+    let feed = app.baton.feeds_of(&first.person.id).await.unwrap()[0].id.clone();
+    let overrides = app.baton.overrides(&rotation).await.unwrap();
+    let steps = [
+        (format!("{rot}/swaps/{swap}/accept"), &one),
+        (format!("{rot}/swaps/{swap}/accept"), &three),
+        (format!("{rot}/swaps/{swap}/decline"), &three),
+        (format!("{rot}/swaps/{swap}/cancel"), &two),
+        (format!("{rot}/overrides/{}/cancel", overrides[0].id), &one),
+        (format!("/api/v1/feeds/{feed}/revoke"), &two),
+        (format!("/api/v1/feeds/{feed}/revoke"), &one),
+    ];
+    for (url, token) in steps {
+        let (status, answer) = app.call("post", &url, Some(token), None).await;
+        record("post", &url, status, &answer);
+    }
+    assert_eq!(statuses, BTreeSet::from([200, 201, 403, 404, 409, 422]), "the samples cover success and each refusal");
+
+    let dir = tempfile::tempdir().unwrap();
+    let (doc_file, samples_file, script) =
+        (dir.path().join("openapi.json"), dir.path().join("samples.json"), dir.path().join("check.py"));
+    std::fs::write(&doc_file, serde_json::to_vec(&doc).unwrap()).unwrap();
+    std::fs::write(&samples_file, serde_json::to_vec(&samples).unwrap()).unwrap();
+    std::fs::write(&script, CHECK_ANSWERS).unwrap();
+    let out = run("python3", &[&script, &doc_file, &samples_file]);
+    assert!(
+        out.status.success(),
+        "override, swap, fairness and feed answers that do not match the document:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// SLO reports, samples, corrections and compliance, and the on-call reads, against their
+/// schemas: reports with budget left, spent, muted by a correction, without data and from
+/// a source that cannot be read; on call on a holiday, on a weekend layer and by override.
+#[tokio::test]
+async fn slo_and_oncall_answers_match_their_documented_schemas() {
+    let app = spawn_app().await;
+    let doc = app.document().await;
+    let owner = app.token("noor.castellano").await; // streamhub-dev
+    let now = app.baton.now();
+    let at = |minutes: i64| {
+        let shift = std::time::Duration::from_secs(60 * minutes.unsigned_abs());
+        if minutes < 0 { now.checked_sub(shift) } else { now.checked_add(shift) }.unwrap()
+    };
+    // An hour of traffic with one bad minute, 45 minutes ago; and one sample refused.
+    let hour = |bad_good: u64| {
+        let mut s: Vec<Value> = (1..=60)
+            .map(|m| json!({"at": at(-m), "good": if m == 45 { bad_good } else { 1000 }, "total": 1000}))
+            .collect();
+        s.push(json!({"at": at(-1), "good": 2, "total": 1}));
+        json!({ "samples": s }).to_string()
+    };
+    let muting = json!({"start": at(-20), "end": at(20), "reason": "load test"}).to_string();
+    let nightly = json!({"start": at(-24 * 60), "end": at(-24 * 60 + 30), "recurrence": "daily",
+                         "until": at(7 * 24 * 60), "reason": "nightly backup"})
+    .to_string();
+
+    // The first future shift of addon-sre, an hour of it covered by someone else.
+    let rotation = baton_core::oncall::RotationId::parse("addon-sre").unwrap();
+    let fortnight = at(14 * 24 * 60);
+    let shift =
+        app.baton.schedule(&rotation, now, fortnight).await.unwrap().into_iter().find(|s| s.start > now).unwrap();
+    let covered = app.token(shift.person.id.as_str()).await;
+    let covering = if shift.person.id.as_str() == "cian.moreau" { "thiago.lindgren" } else { "cian.moreau" };
+    let in_override = shift.start.checked_add(std::time::Duration::from_secs(1800)).unwrap();
+    let cover = json!({"covering": covering, "covered": shift.person.id, "start": shift.start,
+                       "end": shift.start.checked_add(std::time::Duration::from_secs(3600)).unwrap(),
+                       "reason": "dentist"})
+    .to_string();
+    let day = |t: baton_core::Timestamp| t.to_string()[..10].to_owned();
+
+    let (avail, latency) = ("/api/v1/slos/streamhub-availability", "/api/v1/slos/streamhub-publish-latency");
+    let calls: Vec<(&str, String, Option<&str>, Option<String>)> = vec![
+        ("post", format!("{avail}/samples"), Some(&owner), Some(hour(950))),
+        ("post", format!("{latency}/samples"), Some(&owner), Some(hour(900))),
+        ("post", format!("{avail}/samples"), None, Some(hour(950))),
+        ("post", format!("{latency}/corrections"), Some(&owner), Some(muting)),
+        ("post", format!("{avail}/corrections"), Some(&owner), Some(nightly)),
+        ("post", format!("{avail}/corrections"), Some(&owner), Some(r#"{"start": "x"}"#.into())),
+        ("get", "/api/v1/slos".into(), None, None),
+        ("get", "/api/v1/slos?service=streamhub".into(), None, None),
+        ("get", format!("{avail}/report"), None, None),
+        ("get", "/api/v1/slos/no-such/report".into(), None, None),
+        ("get", format!("{avail}/corrections"), None, None),
+        ("get", format!("{avail}/compliance?months=2"), None, None),
+        ("get", format!("{avail}/compliance?months=0"), None, None),
+        ("post", "/api/v1/rotations/addon-sre/overrides".into(), Some(&covered), Some(cover)),
+        ("get", "/api/v1/rotations".into(), None, None),
+        ("get", "/api/v1/rotations/addon-sre/oncall".into(), None, None),
+        ("get", "/api/v1/rotations/addon-sre/oncall?at=2026-03-17T12:00:00Z".into(), None, None),
+        ("get", format!("/api/v1/rotations/addon-sre/oncall?at={in_override}"), None, None),
+        ("get", "/api/v1/rotations/platform-sre-daytime/oncall?at=2026-03-07T12:00:00Z".into(), None, None),
+        ("get", "/api/v1/rotations/no-such/oncall".into(), None, None),
+        ("get", "/api/v1/rotations/platform-sre/next".into(), None, None),
+        ("get", format!("/api/v1/rotations/addon-sre/schedule?from={}&to={}", day(now), day(fortnight)), None, None),
+        ("get", "/api/v1/rotations/platform-sre-daytime/schedule?from=2026-03-06&to=2026-03-10".into(), None, None),
+        ("get", "/api/v1/rotations/addon-sre/schedule?from=2026-01-01&to=2028-01-01".into(), None, None),
+    ];
+    let mut samples = vec![];
+    let mut answers = String::new();
+    let mut statuses = BTreeSet::new();
+    for (method, url, token, body) in &calls {
+        let (status, answer) = app.call(method, url, *token, body.clone()).await;
+        statuses.insert(status);
+        answers.push_str(&answer);
+        let answer: Value = if answer.is_empty() { Value::Null } else { serde_json::from_str(&answer).unwrap() };
+        samples.push(
+            json!({ "method": method, "path": documented_path(&doc, method, url), "status": status, "body": answer }),
+        );
+    }
+    assert_eq!(statuses, BTreeSet::from([200, 201, 401, 404, 422]), "the samples cover success and each refusal");
+    // The samples reach the variants of the report and of the on-call answers.
+    for shape in [
+        r#""status":"unavailable""#,
+        r#""status":"no-data""#,
+        r#""state":"at""#,
+        r#""state":"already-exhausted""#,
+        r#""state":"muted""#,
+        r#""recurrence":"daily""#,
+        r#""rule":"extended""#,
+        r#""rule":"weekend-layer""#,
+        r#""rule":"override""#,
+        r#""holiday":{"#,
+        r#""rejected":[{"index":60"#,
+    ] {
+        assert!(answers.contains(shape), "no answer has {shape}");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let (doc_file, samples_file, script) =
+        (dir.path().join("openapi.json"), dir.path().join("samples.json"), dir.path().join("check.py"));
+    std::fs::write(&doc_file, serde_json::to_vec(&doc).unwrap()).unwrap();
+    std::fs::write(&samples_file, serde_json::to_vec(&samples).unwrap()).unwrap();
+    std::fs::write(&script, CHECK_ANSWERS).unwrap();
+    let out = run("python3", &[&script, &doc_file, &samples_file]);
+    assert!(
+        out.status.success(),
+        "SLO and on-call answers that do not match the document:\n{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );

@@ -2,7 +2,12 @@
 
 mod audit;
 pub mod definitions;
+pub mod gates;
 mod oncall;
+mod oncall_changes;
+mod oncall_work;
+mod paging;
+mod raci;
 pub mod serve;
 mod service;
 mod slo;
@@ -18,10 +23,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { config, listen, public_url, db } => serve::serve(config, listen, public_url, db).await,
         Command::Demo { config, listen, db, no_serve } => crate::demo::run(config, listen, db, no_serve).await,
         Command::Service(c) => service::run(c).await,
+        Command::Gate(c) => gates::run(c).await,
+        Command::Check(c) => gates::check(c).await,
         Command::Slo(c) => slo::run(c).await,
         Command::Oncall(c) => oncall::run(c).await,
+        Command::Alert(c) => paging::alerts(c).await,
+        Command::Integration(c) => paging::integrations(c).await,
         Command::Audit(c) => audit::run(c).await,
         Command::Token(c) => token::run(c).await,
+        Command::Raci { service, output, db } => raci::run(&service, output, db).await,
     }
 }
 

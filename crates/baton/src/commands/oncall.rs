@@ -74,6 +74,8 @@ pub async fn run(cmd: OncallCommand) -> Result<ExitCode> {
                 print_view(&view, "next");
             }
         }
+        OncallCommand::Work(c) => return super::oncall_work::run(c).await,
+        OncallCommand::Changes(c) => return super::oncall_changes::run(c).await,
         OncallCommand::Schedule { rotation: id, from, days, output, db } => {
             let id = rotation(&id)?;
             let baton = Baton::with_defaults(crate::db::open(db.db.as_deref()).await?);

@@ -17,6 +17,9 @@ pub async fn serve(
 ) -> Result<ExitCode> {
     let store = crate::db::open(db.db.as_deref()).await?;
     let baton = Baton::with_defaults(store);
+    if let Some(url) = &public_url {
+        baton.set_public_url(url);
+    }
     if let Some(dir) = config {
         let (Some(org), _) = load_or_report(&dir) else {
             bail!("the definition repo {} has errors; nothing was applied", dir.display())
@@ -46,7 +49,25 @@ pub async fn run_server(baton: Arc<Baton>, listen: SocketAddr, web: baton_web::W
     let addr = listener.local_addr()?;
     println!("Baton is serving on http://{addr}/ ({} store)", baton.store().backend());
     tracing::info!(%addr, "serving");
+    // The engine (escalations, reminders, heartbeats) and the outbox sender run beside the
+    // server and stop with it: dropping `stop` ends them.
+    let (stop, stopped) = tokio::sync::watch::channel(());
+    let until_stopped = move || {
+        let mut rx = stopped.clone();
+        async move {
+            let _ = rx.changed().await;
+        }
+    };
+    let engine = tokio::spawn(baton.clone().run_engine(until_stopped()));
+    let sender = baton_notify::Sender::new(
+        baton.store().clone(),
+        Arc::new(baton_app::SystemClock),
+        baton_notify::SenderConfig::default(),
+    )?;
+    let sender = tokio::spawn(Arc::new(sender).run(baton.outbox_wake(), until_stopped()));
     baton_web::serve(listener, baton_web::router_with(baton, web), shutdown_signal()).await?;
+    drop(stop);
+    let _ = tokio::join!(engine, sender);
     tracing::info!("stopped");
     Ok(())
 }

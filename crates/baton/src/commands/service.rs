@@ -33,7 +33,11 @@ pub async fn run(cmd: ServiceCommand) -> Result<ExitCode> {
                 .map(|v| {
                     vec![
                         v.definition.id.to_string(),
-                        v.stage.to_string(),
+                        if v.assurance.is_reduced() {
+                            format!("{} (reduced assurance)", v.stage)
+                        } else {
+                            v.stage.to_string()
+                        },
                         v.definition.owner_team.to_string(),
                         v.record.sre_team().map_or("-".into(), |t| t.to_string()),
                         v.record.priority().unwrap_or("-").to_owned(),
@@ -58,6 +62,9 @@ pub async fn run(cmd: ServiceCommand) -> Result<ExitCode> {
             }
             println!("{} ({})", v.definition.name, v.definition.id);
             println!("  stage:     {} ({})", v.stage, v.phase);
+            if let baton_core::gate::Assurance::Reduced { reason } = &v.assurance {
+                println!("  REDUCED ASSURANCE: {reason}");
+            }
             println!("  owner:     {}", v.definition.owner_team);
             println!("  SRE team:  {}", v.record.sre_team().map_or("-".into(), |t| t.to_string()));
             println!("  priority:  {}", v.record.priority().unwrap_or("-"));

@@ -195,6 +195,7 @@ pub async fn run(cmd: SloCommand) -> Result<ExitCode> {
                     objective: slo.objective,
                     slo_window,
                     tiers: &tiers,
+                    aspirational: slo.is_aspirational(),
                 }));
             }
             let yaml = RuleFile::new(groups).to_yaml();

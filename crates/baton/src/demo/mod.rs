@@ -14,6 +14,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+mod alerts;
+mod gates;
+mod oncall;
 mod samples;
 
 /// The people the demo prints tokens for, and what each can try.
@@ -68,12 +71,21 @@ pub async fn run(config: Option<PathBuf>, listen: SocketAddr, db: Option<String>
         for step in steps {
             clock.set(days_before(now, step.days_ago));
             let id = ServiceId::parse(step.service)?;
+            if matches!(step.command, Command::EnterProduction(_)) {
+                gates::promote(&seeder, &org, &id).await.with_context(|| format!("demo gate on {id}"))?;
+            }
             seeder
                 .act(&id, &step.actor, step.command)
                 .await
                 .with_context(|| format!("demo step on {id} by {}", step.actor))?;
         }
         println!("played {n} pipeline steps of the example organisation's history");
+        gates::seed(&seeder, &clock, &org, now).await.context("demo gates")?;
+        println!("recorded gate sign-offs, checks and capacity");
+        clock.set(now);
+        println!("sent {} alerts through the intake", alerts::seed(&seeder).await?);
+        oncall::seed(&seeder, &clock, now).await.context("demo on-call work")?;
+        println!("logged on-call work and a handover on addon-sre");
     }
     clock.set(now);
     println!();
@@ -81,6 +93,13 @@ pub async fn run(config: Option<PathBuf>, listen: SocketAddr, db: Option<String>
     println!("\nAPI tokens (send as `Authorization: Bearer TOKEN`):");
     for (person, role) in PERSONAS {
         let issued = seeder.create_token(&PersonId::parse(person)?, "demo", None, "system:demo").await?;
+        println!("  {person:<18} {}\n  {:<18} {role}", issued.secret, "");
+    }
+    for (person, role) in oncall::personas(&seeder).await? {
+        if PERSONAS.iter().any(|(p, _)| *p == person) {
+            continue;
+        }
+        let issued = seeder.create_token(&PersonId::parse(&person)?, "demo", None, "system:demo").await?;
         println!("  {person:<18} {}\n  {:<18} {role}", issued.secret, "");
     }
     println!("\nstore: {url}");

@@ -5,8 +5,8 @@
 use async_trait::async_trait;
 use baton_app::{AppError, Baton, ManualClock, ViabilitySource};
 use baton_core::org::ServiceDef;
-use baton_core::pipeline::ServiceRecord;
-use baton_core::{Org, PersonId, Timestamp, Viability};
+use baton_core::pipeline::*;
+use baton_core::{Org, PersonId, ServiceId, TeamId, Timestamp, Viability};
 use baton_store_sqlite::SqliteStore;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -118,4 +118,91 @@ pub fn unmet_codes(body: &serde_json::Value) -> Vec<String> {
         .as_array()
         .map(|a| a.iter().map(|u| u["code"].as_str().unwrap().to_owned()).collect())
         .unwrap_or_default()
+}
+
+/// The people `drive` acts as (see crates/baton/tests/roles.rs for what each is).
+pub const OWNER: &str = "noor.castellano";
+pub const ARCHITECT: &str = "helga.marchetti";
+pub const SRE_LEAD: &str = "aoife.delacroix";
+pub const SRE: &str = "beatriz.nakamura";
+
+fn tracker(s: &str) -> baton_core::Link {
+    baton_core::Link::parse(&format!("https://tracker.example.com/{s}")).unwrap()
+}
+
+/// Moves streamhub to `stage` through the real rules, as the people who may.
+pub async fn drive(app: &TestApp, stage: Stage) {
+    let id = ServiceId::parse("streamhub").unwrap();
+    let act = |who: &str, cmd: Command| {
+        let (id, who) = (id.clone(), PersonId::parse(who).unwrap());
+        async move { app.baton.act(&id, &who, cmd).await.unwrap() }
+    };
+    if stage == Stage::Draft {
+        return;
+    }
+    act(OWNER, Command::Propose(Propose::default())).await;
+    if stage == Stage::Proposed {
+        return;
+    }
+    act(ARCHITECT, Command::Accept(Accept { priority: "p1".into(), reason: "r".into() })).await;
+    if stage == Stage::Accepted {
+        return;
+    }
+    act(SRE_LEAD, Command::Assign(Assign { sre_team: TeamId::parse("addon-sre").unwrap(), scope: "all".into() })).await;
+    if stage == Stage::Onboarding {
+        return;
+    }
+    for item in &app.org.checklist {
+        let who = match &item.required_by {
+            None => SRE,
+            Some(team) => app.org.teams[team].members[0].as_str(),
+        };
+        act(who, Command::CompleteItem { item: item.id.clone(), body: CompleteItem { evidence: tracker("MR") } }).await;
+    }
+    let start = app.now();
+    app.days_later(8);
+    act(
+        SRE,
+        Command::RecordSoak(RecordSoak {
+            started_at: start,
+            ended_at: app.now(),
+            result: SoakResult::Passed,
+            link: tracker("S"),
+        }),
+    )
+    .await;
+    pass_promote_to_prod(app, "streamhub").await;
+    act(OWNER, Command::EnterProduction(EnterProduction::default())).await;
+    if stage == Stage::Transition {
+        return;
+    }
+    // The transition window passes with the SLOs met (the test double says so).
+    app.days_later(29);
+    *app.verdict.0.lock().unwrap() = Viability::Met { evidence: "28 days within objective".into() };
+    let review = RecordReview { slos_met: true, evidence: tracker("R"), notes: None };
+    act(SRE, Command::RecordReview(review)).await;
+    act(SRE, Command::HandOver(Reasoned { reason: "the SLOs held".into() })).await;
+}
+
+/// Passes `service`'s `promote-to-prod` gate through the app, as the people it asks: an
+/// `e2e` result posted by its owner team, +1s from tenants-sre, platform-sre and the owner
+/// team (three different people), then the pass by the owner. Entering production needs it.
+pub async fn pass_promote_to_prod(app: &TestApp, service: &str) {
+    use baton_app::gates::{CheckIn, CheckReport, VoteIn};
+    let id = baton_core::ServiceId::parse(service).unwrap();
+    let gate = baton_core::GateId::parse("promote-to-prod").unwrap();
+    let owner = app.org.teams[&app.org.services[&id].owner_team].members[0].clone();
+    let evidence = baton_core::Link::parse("https://tracker.example.com/RELEASE-1").unwrap();
+    let check = CheckIn { name: "e2e".into(), passed: true, summary: "12 tests, 0 failures".into(), evidence: None };
+    app.baton.post_check(&owner, &id, CheckReport::Json(check)).await.unwrap();
+    for voter in ["olga.baptiste", "jonas.achterberg", owner.as_str()] {
+        let vote = VoteIn {
+            team: None,
+            vote: baton_core::gate::Vote::Plus,
+            comment: "LGTM".into(),
+            evidence: evidence.clone(),
+        };
+        app.baton.vote(&PersonId::parse(voter).unwrap(), &id, &gate, vote).await.unwrap();
+    }
+    app.baton.pass_gate(&owner, &id, &gate).await.unwrap();
 }

@@ -15,6 +15,7 @@ use crate::PersonId;
 
 /// Weight of an hour by its local day: a holiday counts as a holiday even on a weekend.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FairnessWeights {
     pub working: f64,
     pub weekend: f64,
@@ -41,6 +42,12 @@ pub struct Tally {
     pub seconds: i64,
     /// Hours within the window, each multiplied by its day's weight.
     pub weighted_hours: f64,
+    /// Of the hours, those on weekends and other non-working days that are not holidays.
+    #[serde(default)]
+    pub weekend_hours: f64,
+    /// Of the hours, those on holidays of the rotation's calendars (whatever the weekday).
+    #[serde(default)]
+    pub holiday_hours: f64,
 }
 
 impl Tally {
@@ -82,22 +89,42 @@ pub fn ledger(
         }
         if s < e {
             tally.seconds += e.duration_since(s).as_secs();
-            tally.weighted_hours += weighted_hours(s, e, calendar, tz, weights);
+            let hours = hours_by_day(s, e, calendar, tz);
+            tally.weighted_hours +=
+                hours.working * weights.working + hours.weekend * weights.weekend + hours.holiday * weights.holiday;
+            tally.weekend_hours += hours.weekend;
+            tally.holiday_hours += hours.holiday;
         }
     }
     Ledger { people }
 }
 
-/// Hours of `[s, e)` split at local midnights, each part weighted by its date.
-fn weighted_hours(s: Timestamp, e: Timestamp, cal: &WorkingCalendar, tz: &TimeZone, w: &FairnessWeights) -> f64 {
-    let mut total = 0.0;
+/// Hours of one stretch of time, by the kind of local day they fall on.
+#[derive(Debug, Default)]
+struct DayHours {
+    working: f64,
+    weekend: f64,
+    holiday: f64,
+}
+
+/// Hours of `[s, e)` split at local midnights, each part counted by its date.
+fn hours_by_day(s: Timestamp, e: Timestamp, cal: &WorkingCalendar, tz: &TimeZone) -> DayHours {
+    let mut total = DayHours::default();
     let mut cursor = s;
     let mut day = tz.to_datetime(s).date();
     while cursor < e {
         let next_day = add_days(day, 1);
         let midnight = midnight(next_day, tz).min(e);
         if midnight > cursor {
-            total += cursor_hours(cursor, midnight) * weight(day, cal, w);
+            let hours = cursor_hours(cursor, midnight);
+            // A holiday counts as a holiday even on a weekend.
+            if cal.is_holiday(day) {
+                total.holiday += hours;
+            } else if cal.is_working_day(day) {
+                total.working += hours;
+            } else {
+                total.weekend += hours;
+            }
             cursor = midnight;
         }
         day = next_day;
@@ -111,16 +138,6 @@ fn cursor_hours(a: Timestamp, b: Timestamp) -> f64 {
 
 fn midnight(d: Date, tz: &TimeZone) -> Timestamp {
     tz.to_ambiguous_timestamp(d.to_datetime(jiff::civil::Time::midnight())).compatible().unwrap_or(Timestamp::MAX)
-}
-
-fn weight(d: Date, cal: &WorkingCalendar, w: &FairnessWeights) -> f64 {
-    if cal.is_holiday(d) {
-        w.holiday
-    } else if cal.is_working_day(d) {
-        w.working
-    } else {
-        w.weekend
-    }
 }
 
 impl Rotation {

@@ -20,7 +20,9 @@
 //!   list in its written order; earlier shifts are unchanged.
 
 mod calendar;
+mod changes;
 mod fairness;
+mod feed;
 pub mod handoff;
 mod ical;
 mod overrides;
@@ -32,7 +34,12 @@ pub mod shuffle;
 mod tests;
 
 pub use calendar::{HolidayCalendar, Weekdays, WorkingCalendar};
+pub use changes::{
+    check_may_change, check_override, ChangeError, NewOverride, NewSwap, OverrideRecord, Swap, SwapShift, SwapState,
+    MAX_CHANGE_REASON,
+};
 pub use fairness::{ledger, FairnessWeights, Ledger, Tally};
+pub use feed::{CalendarFeed, FEED_FUTURE_DAYS, FEED_PAST_DAYS};
 pub use handoff::{handoff, Handoff, HandoffKind};
 pub use ical::{escape_text, to_ical};
 pub use overrides::{validate_overrides, Override, OverrideError, OverrideKind};
@@ -41,3 +48,16 @@ pub use rotation::{
 };
 pub use schedule::{next, on_call_at, shifts, Layer, OnCall, Reason, Shift, Why};
 pub use shuffle::Reshuffle;
+
+// The on-call work of a shift: duties, the log, runbooks to write, the handover.
+mod duties;
+mod handover;
+mod log;
+mod runbook;
+mod work;
+
+pub use duties::{DutyDone, ShiftDuties};
+pub use handover::{reminder_delay, Handover, NewHandover, DEFAULT_HANDOVER_REMINDER};
+pub use log::{LogEntry, LogKind, NewLogEntry, MAX_LOG_LINKS, MAX_LOG_TEXT};
+pub use runbook::{RunbookTodo, TodoResolution};
+pub use work::{check_on_call, check_team_member, WorkError};

@@ -8,9 +8,11 @@ use crate::PersonId;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use super::rotation::Rotation;
 use super::schedule::Shift;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum OverrideKind {
     /// One person covers another's time (sickness, an appointment).
@@ -135,6 +137,21 @@ pub fn validate_overrides(overrides: &[Override]) -> Result<Vec<Override>, Vec<O
         Ok(order.into_iter().map(|i| overrides[i].clone()).collect())
     } else {
         Err(errors)
+    }
+}
+
+impl Rotation {
+    /// This rotation with `extra` overrides layered on those of its definition: the ones
+    /// people make at run time, stored beside the definitions. Refused, naming each pair,
+    /// if any two of them overlap. The spec is left as defined; [`Rotation::overrides`]
+    /// lists all of them.
+    pub fn with_overrides(&self, extra: impl IntoIterator<Item = Override>) -> Result<Rotation, Vec<OverrideError>> {
+        let mut all = self.overrides.clone();
+        all.extend(extra);
+        let sorted = validate_overrides(&all)?;
+        let mut layered = self.clone();
+        layered.overrides = sorted;
+        Ok(layered)
     }
 }
 

@@ -24,6 +24,7 @@ use crate::PersonId;
 
 /// Which layer of the rotation a shift comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Layer {
     /// The main list.
@@ -36,6 +37,8 @@ pub enum Layer {
 
 /// Why a shift belongs to its person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = ShiftReason))]
 #[serde(rename_all = "kebab-case", tag = "rule")]
 pub enum Reason {
     /// Their turn in the list: membership era, cycle (0 = the list as written, then one
@@ -65,6 +68,7 @@ impl Shift {
 
 /// Why a person is on call at one instant: the rule that put them there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case", tag = "rule")]
 pub enum Why {
     /// Their working-day (or weekly, or shift-length) turn.

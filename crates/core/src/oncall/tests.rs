@@ -259,6 +259,7 @@ fn fairness_weights_weekend_and_holiday_hours() {
     assert_eq!(t.hours(), 96.0);
     // Friday 15h x1, Saturday and Sunday 48h x1.5, holiday Monday 24h x2, Tuesday 9h x1.
     assert_eq!(t.weighted_hours, 15.0 + 72.0 + 48.0 + 9.0);
+    assert_eq!((t.weekend_hours, t.holiday_hours), (48.0, 24.0), "pay needs the hours by kind of day");
     assert_eq!(l.people.len(), 1);
 }
 

@@ -3,7 +3,7 @@
 //! Stored as JSON; every field added later must default, so records written by an older
 //! Baton still load (`#[serde(default)]`).
 
-use crate::{ItemId, Link, PersonId, TeamId};
+use crate::{GateId, ItemId, Link, PersonId, TeamId};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -182,6 +182,17 @@ pub struct Deployment {
     pub signed: Signed,
 }
 
+/// A production gate passed: a person (of the owner team) asked for it while the gate's
+/// verdict passed. The verdict itself is kept in the audit record of the pass.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GatePass {
+    /// The service's version when the gate was passed, if it reports one.
+    pub version: Option<String>,
+    #[serde(flatten)]
+    pub signed: Signed,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StageChange {
@@ -209,6 +220,8 @@ pub struct ServiceRecord {
     /// Self-service environments (integration, stage) and when they were last deployed.
     pub environments: BTreeMap<String, Deployment>,
     pub history: Vec<StageChange>,
+    /// The production gates passed, by gate (the latest pass of each).
+    pub gates: BTreeMap<GateId, GatePass>,
 }
 
 impl Default for ServiceRecord {
@@ -226,6 +239,7 @@ impl Default for ServiceRecord {
             retirement: None,
             environments: BTreeMap::new(),
             history: Vec::new(),
+            gates: BTreeMap::new(),
         }
     }
 }
@@ -236,5 +250,19 @@ impl ServiceRecord {
     }
     pub fn sre_team(&self) -> Option<&TeamId> {
         self.assignment.as_ref().map(|a| &a.sre_team)
+    }
+
+    /// The version most recently deployed to a self-service environment: what would be
+    /// promoted, and what gate approvals are given on. `None` when no deployment named one.
+    pub fn current_version(&self) -> Option<&str> {
+        self.environments
+            .values()
+            .filter(|d| d.version.is_some())
+            .max_by_key(|d| d.signed.at)
+            .and_then(|d| d.version.as_deref())
+    }
+
+    pub fn passed_gate(&self, gate: &str) -> Option<&GatePass> {
+        self.gates.iter().find(|(id, _)| id.as_str() == gate).map(|(_, p)| p)
     }
 }

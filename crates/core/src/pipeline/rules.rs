@@ -167,6 +167,13 @@ fn production_conditions(ctx: &Context, record: &ServiceRecord) -> Vec<Unmet> {
         }
         Some(_) => {}
     }
+    // Production is entered on the reduced criteria of the `promote-to-prod` gate, when
+    // the organisation defines it (an organisation without gates keeps the checklist and
+    // soak test alone). Passing it is its own audited act, see `app::gates`.
+    let gate = crate::gate::PROMOTE_TO_PROD;
+    if ctx.org.gates.keys().any(|g| g.as_str() == gate) && record.passed_gate(gate).is_none() {
+        unmet.push(Unmet::new("gate", format!("gate {gate} not passed")));
+    }
     unmet
 }
 

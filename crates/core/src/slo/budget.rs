@@ -57,8 +57,25 @@ impl From<SliceThreshold> for f64 {
     }
 }
 
+/// A number on the wire (`into = "f64"`), with the bounds `parse` applies.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for SliceThreshold {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Number)
+            .description(Some("The good/total ratio at or above which a minute counts as good: above 0, at most 1."))
+            .exclusive_minimum(Some(0.0))
+            .maximum(Some(1.0))
+            .examples([0.95])
+            .into()
+    }
+}
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for SliceThreshold {}
+
 /// How an SLO counts (OpenSLO's `budgetingMethod`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "method", rename_all = "kebab-case")]
 pub enum BudgetingMethod {
     /// Good events over all events in the window.
@@ -81,6 +98,7 @@ impl BudgetingMethod {
 
 /// What a budget is counted in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum BudgetUnit {
     Events,
@@ -98,10 +116,11 @@ impl fmt::Display for BudgetUnit {
 
 /// The counts of one window under one budgeting method, after corrections.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Tally {
     pub unit: BudgetUnit,
     /// Good units: good events, good minutes, or for `RatioTimeslices` the sum of the
-    /// per-minute ratios (so a fraction).
+    /// per-minute ratios (so a fraction), each rounded to parts per billion.
     pub good: f64,
     /// All units: events, or minutes with data.
     pub total: u64,
@@ -130,8 +149,10 @@ pub fn tally(method: BudgetingMethod, series: Series<'_>, window: Window, correc
         corrected_minutes: 0,
         days_with_data: 0,
     };
-    // Occurrences sums in integers so that large counts add up exactly.
-    let mut good_events: u64 = 0;
+    // Good units sum in integers so that large counts add up exactly: good events, good
+    // minutes, or per-minute ratios in parts per billion. Fixed point, not floats, so a
+    // sum kept by adding and subtracting minutes (`Rolling`) is always this very sum.
+    let mut good_units: u64 = 0;
     let mut last_day = None;
     for b in series.within(window) {
         if is_corrected(corrections, b.minute()) {
@@ -149,25 +170,28 @@ pub fn tally(method: BudgetingMethod, series: Series<'_>, window: Window, correc
             last_day = Some(day);
         }
         match method {
-            BudgetingMethod::Occurrences => good_events += b.good(),
+            BudgetingMethod::Occurrences => good_units += b.good(),
             BudgetingMethod::Timeslices { threshold } => {
                 if threshold.is_met_by(b.good(), b.total()) {
-                    good_events += 1;
+                    good_units += 1;
                 }
             }
-            BudgetingMethod::RatioTimeslices => t.good += b.good() as f64 / b.total() as f64,
+            BudgetingMethod::RatioTimeslices => good_units += ratio::ratio_ppb(b.good(), b.total()),
         }
     }
     match method {
         BudgetingMethod::Occurrences => {
-            t.good = good_events as f64;
+            t.good = good_units as f64;
             t.total = t.events;
         }
         BudgetingMethod::Timeslices { .. } => {
-            t.good = good_events as f64;
+            t.good = good_units as f64;
             t.total = t.minutes_with_data;
         }
-        BudgetingMethod::RatioTimeslices => t.total = t.minutes_with_data,
+        BudgetingMethod::RatioTimeslices => {
+            t.good = ratio::exact_div(good_units.into(), SCALE.into());
+            t.total = t.minutes_with_data;
+        }
     }
     t
 }
@@ -218,6 +242,7 @@ impl Tally {
 /// The error budget of a window: how many bad units the objective allows over it, and
 /// how much of that has gone.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBudget {
     pub unit: BudgetUnit,
     /// `(1 − objective) × total` units.

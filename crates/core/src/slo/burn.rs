@@ -20,6 +20,7 @@ pub fn burn_rate(tally: &Tally, objective: Objective) -> Measured<f64> {
 
 /// The burn rate of one alert window, with the events behind it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WindowBurn {
     pub rate: Measured<f64>,
     pub events: u64,
@@ -33,10 +34,18 @@ impl WindowBurn {
 
 /// When the budget runs out if the recent burn rate holds.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "state", rename_all = "kebab-case")]
 pub enum Exhaustion {
     /// At `rate` (measured over the last `over`), the remaining budget lasts `after`.
-    At { at: Timestamp, after: SignedDuration, rate: f64, over: Period },
+    At {
+        at: Timestamp,
+        /// An ISO 8601 duration, like `PT52H30M`.
+        #[cfg_attr(feature = "openapi", schema(value_type = String, example = "PT52H30M"))]
+        after: SignedDuration,
+        rate: f64,
+        over: Period,
+    },
     /// Nothing is being spent over the last `over`, or so slowly that the budget would
     /// outlast any representable date.
     NotBurning { over: Period },

@@ -17,6 +17,7 @@ const MINUTE_NS: i128 = 60_000_000_000;
 const DAY_NS: i128 = 24 * 60 * MINUTE_NS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Recurrence {
     #[default]

@@ -4,15 +4,17 @@
 //! `config` builds these from OpenSLO v1 documents in `slos/`; the store keeps them like
 //! every other definition; the engine evaluates them with the maths of this module.
 
-use super::budget::BudgetingMethod;
+use super::budget::{BudgetingMethod, Tally};
+use super::lifecycle::{effective_objective, Lifecycle, ObjectivePart};
 use super::objective::Objective;
 use super::tier::{alert_tiers, AlertTier, TierError, TierSpec};
-use super::window::SloWindow;
+use super::window::{SloWindow, Window};
 use crate::{Link, ServiceId, SloId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SloDef {
     pub id: SloId,
     pub service: ServiceId,
@@ -26,10 +28,47 @@ pub struct SloDef {
     pub tiers: Vec<TierSpec>,
     /// A tier window with fewer events than this cannot fire (0: no minimum).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))] // always written; `default` is for reading
     pub min_events: u64,
+    /// Phase, aspiration and the objective's history (`baton.dev/` annotations). Left out
+    /// of the stored JSON when it is the default, so older definitions read the same.
+    #[serde(default, skip_serializing_if = "Lifecycle::is_default")]
+    pub lifecycle: Lifecycle,
 }
 
 impl SloDef {
+    /// Aspirational SLOs are reported but never page, and never decide the viability
+    /// verdict or a gate: callers that judge a service skip them.
+    pub fn is_aspirational(&self) -> bool {
+        self.lifecycle.aspirational
+    }
+
+    /// The objective in force at `t` (see [`Lifecycle::objective_at`]).
+    pub fn objective_at(&self, t: jiff::Timestamp) -> Objective {
+        self.lifecycle.objective_at(t, self.objective)
+    }
+
+    /// `window` cut at each change of objective inside it, each part with its objective.
+    pub fn objective_parts(&self, window: Window) -> Vec<(Window, Objective)> {
+        self.lifecycle.parts(window, self.objective)
+    }
+
+    /// The objective `window` is judged against, and its parts, each tallied by `tally_of`
+    /// against the objective in force in it (see the `lifecycle` module for why).
+    pub fn objective_over(
+        &self,
+        window: Window,
+        mut tally_of: impl FnMut(Window) -> Tally,
+    ) -> (Objective, Vec<ObjectivePart>) {
+        let parts: Vec<ObjectivePart> = self
+            .objective_parts(window)
+            .into_iter()
+            .map(|(w, objective)| ObjectivePart::new(w, objective, tally_of(w)))
+            .collect();
+        let last = parts.last().map_or(self.objective, |p| p.objective);
+        (effective_objective(&parts, last), parts)
+    }
+
     /// The tiers scaled to this SLO's window (its nominal length for calendar windows).
     pub fn alert_tiers(&self) -> Result<Vec<AlertTier>, TierError> {
         alert_tiers(&self.tiers, self.window.nominal_length())
@@ -38,6 +77,7 @@ impl SloDef {
 
 /// Where an SLO's per-minute good and total counts come from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Indicator {
     /// Samples (good and total events per minute) are posted to Baton and kept in its
@@ -89,6 +129,7 @@ impl Indicator {
 
 /// A Prometheus server, from an OpenSLO `DataSource` of `type: Prometheus`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PromSource {
     /// The DataSource's `metadata.name`.
     pub name: String,
@@ -98,6 +139,7 @@ pub struct PromSource {
 
 /// How a threshold SLI's value is compared with its bound: `value op bound`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ThresholdOp {
     Lt,
@@ -160,6 +202,7 @@ mod tests {
             indicator,
             tiers: default_tier_specs().to_vec(),
             min_events: 0,
+            lifecycle: Default::default(),
         }
     }
 

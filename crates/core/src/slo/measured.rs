@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// over a window (attainment, burn rate, error budget) says so explicitly, so no caller
 /// can divide by zero or mistake silence for health.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "status", content = "value", rename_all = "kebab-case")]
 pub enum Measured<T> {
     /// No events (or no minutes with data) in the window.

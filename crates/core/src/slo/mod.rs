@@ -13,10 +13,13 @@ mod budget;
 mod burn;
 mod correction;
 mod definition;
+mod lifecycle;
 mod measured;
 mod objective;
 mod policy;
 mod ratio;
+mod rolling;
+mod sums;
 mod tier;
 mod viability;
 mod window;
@@ -26,12 +29,15 @@ pub use budget::{tally, BudgetUnit, BudgetingMethod, ErrorBudget, SliceThreshold
 pub use burn::{burn_rate, time_to_exhaustion, Exhaustion, WindowBurn};
 pub use correction::{active_correction, Correction, CorrectionError, CorrectionSpec, Recurrence};
 pub use definition::{Indicator, PromSource, SloDef, ThresholdOp};
+pub use lifecycle::{effective_objective, Lifecycle, ObjectiveChange, ObjectivePart, Phase};
 pub use measured::Measured;
 pub use objective::{Objective, ObjectiveError};
 pub use policy::{budget_state, evaluate_policy, BudgetState, ErrorBudgetPolicy, PolicyVerdict, StateActions};
+pub use rolling::{Rolling, RollingError, WindowSums};
+pub use sums::{split_points, SegmentedSli, SliSums, SumsError};
 pub use tier::{
     alert_tiers, default_tier_specs, evaluate_tier, tier_warnings, AlertTier, BudgetShare, BudgetShareError, Severity,
     TierError, TierSpec, TierState, TierVerdict, TierWarning,
 };
-pub use viability::{viability, SloStanding};
+pub use viability::{service_viability, viability, SloStanding};
 pub use window::{calendar_bounds, start_of_minute, CalendarUnit, SloWindow, Window, WindowError};

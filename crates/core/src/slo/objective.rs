@@ -50,6 +50,12 @@ impl Objective {
     pub(crate) fn budget_ppb(self) -> u64 {
         SCALE - u64::from(self.ppb)
     }
+
+    /// From parts per billion already known to be strictly between 0 and 10⁹.
+    pub(crate) fn from_ppb(ppb: u32) -> Self {
+        debug_assert!(ppb > 0 && u64::from(ppb) < SCALE);
+        Self { ppb }
+    }
 }
 
 impl fmt::Display for Objective {
@@ -76,6 +82,22 @@ impl From<Objective> for f64 {
         o.as_f64()
     }
 }
+
+/// A number on the wire (`into = "f64"`), with the bounds `parse` applies.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Objective {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Number)
+            .description(Some("The share of good events (or minutes) promised: strictly between 0 and 1."))
+            .exclusive_minimum(Some(0.0))
+            .exclusive_maximum(Some(1.0))
+            .examples([0.999])
+            .into()
+    }
+}
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Objective {}
 
 #[cfg(test)]
 mod tests {

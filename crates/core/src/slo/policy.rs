@@ -15,6 +15,7 @@ use std::fmt;
 
 /// How an SLO's error budget stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum BudgetState {
     Healthy,
@@ -76,6 +77,7 @@ impl ErrorBudgetPolicy {
 
 /// The policy's answer for one SLO at one instant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PolicyVerdict {
     pub state: BudgetState,
     pub actions: Vec<String>,

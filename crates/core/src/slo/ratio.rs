@@ -61,6 +61,17 @@ pub(crate) fn percent(ratio: f64) -> String {
     format!("{shown}%")
 }
 
+/// `good / total` in parts per billion, rounded to the nearest (halves up); 0 for a
+/// minute with no events. Exact integer arithmetic, so every caller gets the same value.
+pub(crate) fn ratio_ppb(good: u64, total: u64) -> u64 {
+    if total == 0 {
+        return 0;
+    }
+    let (good, total) = (u128::from(good), u128::from(total));
+    // At most SCALE, since good <= total.
+    ((good * u128::from(SCALE) * 2 + total) / (total * 2)) as u64
+}
+
 /// `a / b` for ppb-scaled integers, reduced first so both sides stay exact in an `f64`.
 pub(crate) fn exact_div(a: u128, b: u128) -> f64 {
     let g = gcd(a, b).max(1);
@@ -101,6 +112,16 @@ mod tests {
         assert_eq!(percent(0.999_999_99), ">99.9999%");
         assert_eq!(percent(1.0), "100%");
         assert_eq!(percent(0.0), "0%");
+    }
+
+    #[test]
+    fn per_minute_ratios_round_to_the_nearest_part_per_billion() {
+        assert_eq!(ratio_ppb(1, 4), 250_000_000);
+        assert_eq!(ratio_ppb(7, 7), SCALE);
+        // 1/3 = 0.333333333|3…, 2/3 = 0.666666666|6…: down, then up.
+        assert_eq!((ratio_ppb(1, 3), ratio_ppb(2, 3)), (333_333_333, 666_666_667));
+        assert_eq!(ratio_ppb(0, 0), 0);
+        assert_eq!(ratio_ppb(u64::MAX - 1, u64::MAX), SCALE);
     }
 
     #[test]

@@ -61,7 +61,25 @@ impl From<BudgetShare> for f64 {
     }
 }
 
+/// A number on the wire (`into = "f64"`), with the bounds `parse` applies.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for BudgetShare {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Number)
+            .description(Some("A share of the error budget: above 0, at most 1."))
+            .exclusive_minimum(Some(0.0))
+            .maximum(Some(1.0))
+            .examples([0.02])
+            .into()
+    }
+}
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for BudgetShare {}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = SloSeverity))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Wake someone: the budget is going fast enough to be gone within days.
@@ -81,6 +99,7 @@ impl fmt::Display for Severity {
 
 /// A tier as written: how much budget may go within how long before whom is told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TierSpec {
     pub share: BudgetShare,
     pub long_window: Period,
@@ -108,6 +127,7 @@ pub enum TierError {
 
 /// A tier scaled to one SLO window.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AlertTier {
     pub severity: Severity,
     pub share: BudgetShare,
@@ -195,6 +215,7 @@ pub fn tier_warnings(tiers: &[AlertTier], objective: Objective) -> Vec<TierWarni
 
 /// Why a tier is or is not firing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "state", rename_all = "kebab-case")]
 pub enum TierState {
     /// Both windows burn faster than the threshold.
@@ -210,6 +231,7 @@ pub enum TierState {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TierVerdict {
     pub tier: AlertTier,
     pub long: WindowBurn,

@@ -78,6 +78,30 @@ pub fn viability(standings: &[SloStanding], required_days: u32) -> Viability {
     }
 }
 
+/// The verdict over a service's SLOs where the aspirational ones (named in `aspirational`)
+/// are tracked but never judged: [`viability`] over the `binding` ones, its reason naming
+/// those left out. With only aspirational SLOs there is nothing to judge: unknown.
+pub fn service_viability(binding: &[SloStanding], aspirational: &[String], required_days: u32) -> Viability {
+    if binding.is_empty() && !aspirational.is_empty() {
+        return Viability::Unknown {
+            reason: format!(
+                "only aspirational SLOs are defined for this service ({}); they are reported but never decide the verdict",
+                aspirational.join(", ")
+            ),
+        };
+    }
+    let verdict = viability(binding, required_days);
+    if aspirational.is_empty() {
+        return verdict;
+    }
+    let note = format!(" (aspirational, not judged: {})", aspirational.join(", "));
+    match verdict {
+        Viability::Met { evidence } => Viability::Met { evidence: evidence + &note },
+        Viability::NotMet { reason } => Viability::NotMet { reason: reason + &note },
+        Viability::Unknown { reason } => Viability::Unknown { reason: reason + &note },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,6 +157,18 @@ mod tests {
         // 999 / 1000 = 99.9%, all of the budget spent: 0% left.
         let v = viability(&[standing("api", 999, 1000, 28)], 28);
         assert!(matches!(&v, Viability::Met { evidence } if evidence.contains("0% of the error budget left")), "{v:?}");
+    }
+
+    #[test]
+    fn an_aspirational_slo_never_decides_the_verdict() {
+        let met = standing("checkout-availability", 999_500, 1_000_000, 28);
+        let v = service_viability(&[met], &["checkout-latency".into()], 28);
+        let Viability::Met { evidence } = v else { panic!("{v:?}") };
+        assert!(evidence.ends_with("(aspirational, not judged: checkout-latency)"), "{evidence}");
+        let v = service_viability(&[], &["checkout-latency".into()], 28);
+        assert!(matches!(&v, Viability::Unknown { reason } if reason.starts_with("only aspirational SLOs")), "{v:?}");
+        let missed = standing("checkout-availability", 990_000, 1_000_000, 28);
+        assert!(matches!(service_viability(&[missed], &[], 28), Viability::NotMet { .. }));
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub enum WindowError {
 /// The instants `start <= t < end`. Half-open so that consecutive windows share no
 /// minute: splitting a window in two and adding the halves gives the whole.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Window {
     start: Timestamp,
     end: Timestamp,
@@ -69,6 +70,7 @@ pub fn start_of_minute(t: Timestamp) -> Timestamp {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum CalendarUnit {
     /// Monday 00:00 to the next Monday 00:00 (ISO 8601 weeks).
@@ -80,6 +82,7 @@ pub enum CalendarUnit {
 
 /// The window an SLO is judged over.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum SloWindow {
     /// The last `length`, ending at the current minute: always full, always moving.
@@ -89,6 +92,7 @@ pub enum SloWindow {
     Calendar {
         unit: CalendarUnit,
         #[serde(with = "jiff::fmt::serde::tz::required")]
+        #[cfg_attr(feature = "openapi", schema(value_type = String, example = "Europe/Dublin"))]
         time_zone: TimeZone,
     },
 }

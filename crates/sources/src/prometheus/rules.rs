@@ -31,6 +31,11 @@
 //! `for:` (core has none; the short window already stops the alert soon after the
 //! burning does) and no minimum-event guard, so compare with `evaluate_tier(.., 0, ..)`.
 //!
+//! An **aspirational** SLO (`baton.dev/aspirational: "true"`) gets the recording rules,
+//! so its burn can be graphed, but no alerting rule at all: it must never page, and an
+//! alert labelled to route as a ticket would still depend on every Alertmanager routing it
+//! so. Baton's own report still shows its tiers.
+//!
 //! The YAML is written by hand, every value double-quoted (see `crate::yaml`).
 
 use super::sli::PrometheusRatio;
@@ -61,6 +66,8 @@ pub struct RatioSloRules<'a> {
     pub slo_window: Period,
     /// From `baton_core::slo::alert_tiers`.
     pub tiers: &'a [AlertTier],
+    /// Recording rules only: an aspirational SLO never pages (see the module doc).
+    pub aspirational: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -121,7 +128,7 @@ pub fn slo_rule_group(input: &RatioSloRules<'_>) -> RuleGroup {
     // The recorded series carry both labels: SLO ids need only be unique per service.
     let selector = format!("{{slo=\"{}\",service=\"{}\"}}", input.slo, input.service);
     let error_rate = input.objective.error_rate();
-    for tier in input.tiers {
+    for tier in input.tiers.iter().filter(|_| !input.aspirational) {
         let burning = |w: Period| format!("{}{selector} / {error_rate} > {}", error_ratio_record(w), tier.threshold);
         let mut labels = slo_labels.clone();
         labels.insert("severity".into(), tier.severity.to_string());
@@ -225,6 +232,10 @@ mod tests {
     use baton_core::slo::{alert_tiers, default_tier_specs};
 
     fn rules_for(good: &str, total: &str) -> RuleGroup {
+        rules_with(good, total, false)
+    }
+
+    fn rules_with(good: &str, total: &str, aspirational: bool) -> RuleGroup {
         let slo = SloId::parse("checkout-availability").unwrap();
         let service = ServiceId::parse("checkout").unwrap();
         let sli = PrometheusRatio::new(good, total);
@@ -236,7 +247,15 @@ mod tests {
             objective: Objective::parse("0.999").unwrap(),
             slo_window: Period::days(28),
             tiers: &tiers,
+            aspirational,
         })
+    }
+
+    #[test]
+    fn an_aspirational_slo_is_recorded_but_never_alerts() {
+        let g = rules_with("good_total", "requests_total", true);
+        assert_eq!(g.rules.len(), 7, "the seven windows are recorded");
+        assert!(g.rules.iter().all(|r| matches!(r, Rule::Recording(_))), "no alerting rule: it can never page");
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub struct ErrorDetail {
 #[derive(ToSchema)]
 #[schema(rename_all = "snake_case")]
 pub enum ErrorCode {
-    /// 400: the body is not JSON.
+    /// 400: the body is not JSON (or not the JUnit XML it is sent as).
     BadRequest,
     /// 401: no token, or one that is unknown, revoked or expired.
     Unauthenticated,
@@ -45,7 +45,7 @@ pub enum ErrorCode {
     Forbidden,
     /// 404: no such service, checklist item, team, person, token or route.
     NotFound,
-    /// 409: a pipeline step whose conditions do not hold (`unmet` lists them).
+    /// 409: a pipeline step, gate pass or install whose conditions do not hold (`unmet` lists them).
     Refused,
     /// 409: the state changed under the request; retry.
     Conflict,
@@ -55,6 +55,10 @@ pub enum ErrorCode {
     Invalid,
     /// 503: the store could not complete the request.
     StoreUnavailable,
+    /// 400: an alert payload that is not what its format requires (`field` names what).
+    InvalidPayload,
+    /// 503: a background part of Baton (the intake writer) could not take the request.
+    Unavailable,
 }
 
 fn error(description: &str) -> RefOr<Response> {
@@ -163,6 +167,31 @@ error_responses!(
 );
 
 error_responses!(
+    /// On-call work on a rotation (`POST /api/v1/rotations/{id}/...`): log entries, duties,
+    /// handovers, requests for help, runbooks linked.
+    RotationWorkErrors {
+        400 => error(BAD_JSON),
+        401 => error(UNAUTHENTICATED),
+        403 => error("`forbidden`: the caller is not the one this needs (a member of the rotation's team, the person on call, the outgoing or the incoming engineer; the message says who may), or the token is the admin's."),
+        404 => error("`not_found`: no such rotation, handover or runbook to write; or nobody is on call yet."),
+        409 => error("`conflict`: it was done already (a handover written for this shift, a runbook linked), or the record changed while the request was decided."),
+        413 => error(TOO_LARGE),
+        422 => error(INVALID),
+        503 => error(UNAVAILABLE),
+    }
+);
+
+error_responses!(
+    /// Reading a rotation's on-call work: its log, handovers, runbooks to write, current shift.
+    RotationWorkReadErrors {
+        400 => query_rejection("A query parameter is not of its type: `before` or `limit` not a whole number, `open` or `all` not `true` or `false` (axum's plain-text rejection)."),
+        404 => error("`not_found`: no such rotation is defined, or (for the current shift) nobody is on call before its first hand-off."),
+        422 => error("`invalid` (`field`: `limit`): not from 1 to 200."),
+        503 => error(UNAVAILABLE),
+    }
+);
+
+error_responses!(
     /// Reads that can only fail in the store.
     StoreErrors {
         503 => error(UNAVAILABLE),
@@ -211,6 +240,60 @@ error_responses!(
     TokenRevokeErrors {
         401 => error(UNAUTHENTICATED),
         404 => error("`not_found`: no such token of the caller's (another person's token is reported as missing)."),
+        503 => error(UNAVAILABLE),
+    }
+);
+
+error_responses!(
+    /// Overrides and swaps (`POST /api/v1/rotations/{id}/overrides|swaps...`).
+    RotationChangeErrors {
+        400 => error(BAD_JSON),
+        401 => error(UNAUTHENTICATED),
+        403 => error("`forbidden`: the caller may not (not in the rotation's team; not the person asked to swap; not the requester); the message says who may. Or the token is the admin's."),
+        404 => error("`not_found`: no such rotation, override or swap."),
+        409 => error("`conflict`: the override or swap is no longer in a state that allows it (already started, cancelled, decided), or the rotation's overrides changed while the request was decided."),
+        413 => error(TOO_LARGE),
+        422 => error("`invalid`: `field` names what is wrong: a person not in the rotation's team, an end not after the start or in the past, an override overlapping another (named), a shift that has started or is not that person's."),
+        503 => error(UNAVAILABLE),
+    }
+);
+
+error_responses!(
+    /// Reading a rotation's overrides or swaps.
+    RotationChangeReadErrors {
+        404 => error("`not_found`: no such rotation is defined."),
+        503 => error(UNAVAILABLE),
+    }
+);
+
+error_responses!(
+    /// A rotation's fairness ledger.
+    FairnessErrors {
+        404 => error("`not_found`: no such rotation is defined."),
+        422 => error("`invalid` (`field`: `from`, `to` or `format`): not an RFC 3339 instant or a date, `to` not after `from`, a range over 366 days, or a format other than `json` or `csv`."),
+        503 => error(UNAVAILABLE),
+    }
+);
+
+error_responses!(
+    /// Creating a calendar feed.
+    FeedCreateErrors {
+        400 => error(BAD_JSON),
+        401 => error(UNAUTHENTICATED),
+        403 => error("`forbidden`: the token is the admin's; feeds are made by people."),
+        413 => error(TOO_LARGE),
+        422 => error("`invalid` (`field`: `rotation` or `person`): neither given, or not defined."),
+        503 => error(UNAVAILABLE),
+    }
+);
+
+error_responses!(
+    /// Revoking a calendar feed.
+    FeedRevokeErrors {
+        401 => error(UNAUTHENTICATED),
+        403 => error("`forbidden`: only the person who created the feed may revoke it."),
+        404 => error("`not_found`: no such feed."),
+        409 => error("`conflict`: the feed is revoked already."),
         503 => error(UNAVAILABLE),
     }
 );
@@ -304,4 +387,65 @@ impl Modify for BearerScheme {
             ),
         );
     }
+}
+
+error_responses!(
+    /// Alert intake.
+    IntakeErrors {
+        400 => error("`invalid_payload`: not JSON, or not the integration's format (`field` names what is wrong: `payload.summary`, `alerts[0].status`); or `bad_request`."),
+        404 => error("`not_found`: no live integration has this key; nothing was stored."),
+        413 => error("`too_large`: the body is larger than 512 KiB."),
+        422 => error("`invalid`: a trigger for a service whose teams have no escalation policy to page (`field`: `severity`)."),
+        503 => error("`unavailable` or `store_unavailable`: nothing was recorded; send it again."),
+    }
+);
+
+error_responses!(
+    /// An act on a production gate (`POST /api/v1/services/{id}/gates/...`, `.../checks`,
+    /// `.../capacity`, `.../installs`).
+    GateActErrors {
+        400 => error("`bad_request`: the body is not valid JSON, or a JUnit report that does not parse (the message says what and where)."),
+        401 => error(UNAUTHENTICATED),
+        403 => error("`forbidden`: the caller is not in the team this needs (the message says who may), or the token is the admin's."),
+        404 => error("`not_found`: no such service, gate or vote."),
+        409 => error("`refused`: the gate's verdict does not pass, or the install would exceed the agreed capacity or velocity or needs `customer-release`; `unmet` lists every reason. Or `conflict`: the record changed while the request was decided."),
+        413 => error(TOO_LARGE),
+        422 => error(INVALID),
+        503 => error(UNAVAILABLE),
+    }
+);
+
+error_responses!(
+    /// Reading a service's gates.
+    GateReadErrors {
+        404 => error("`not_found`: no such service or gate is defined."),
+        503 => error(UNAVAILABLE),
+    }
+);
+
+/// A production gate of a service.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct GatePath {
+    /// The service's id, as in its definition.
+    #[param(example = "streamhub")]
+    pub id: String,
+    /// The gate's id, as in `policies/`.
+    #[param(example = "promote-to-prod")]
+    pub gate: String,
+}
+
+/// A vote on a production gate of a service.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct VotePath {
+    /// The service's id, as in its definition.
+    #[param(example = "streamhub")]
+    pub id: String,
+    /// The gate's id, as in `policies/`.
+    #[param(example = "promote-to-prod")]
+    pub gate: String,
+    /// The vote's id, as the gate's `votes` list it.
+    #[param(example = "5f0c2a9e41d3")]
+    pub vote: String,
 }

@@ -8,9 +8,14 @@
 
 mod audit;
 mod doc;
+mod gates;
 mod oncall;
+mod oncall_changes;
+mod oncall_log;
 mod ops;
 mod org;
+mod paging;
+mod raci;
 mod services;
 mod slos;
 mod tokens;
@@ -37,9 +42,11 @@ use utoipa_axum::routes;
     modifiers(&BearerScheme),
     tags(
         (name = "services", description = "The onboarding pipeline: services and the steps people take"),
+        (name = "gates", description = "Production gates: verdicts, votes, waivers, checks, capacity and installs"),
         (name = "slos", description = "SLO reports and built-in SLI samples"),
         (name = "teams", description = "The organisation as applied"),
         (name = "oncall", description = "On-call rotations: who is on call now, at any instant and next, and why"),
+        (name = "paging", description = "Alert intake, integrations, alerts and the notification outbox"),
         (name = "audit", description = "The hash-chained audit log"),
         (name = "tokens", description = "API tokens"),
         (name = "ops", description = "Liveness, readiness and this document"),
@@ -51,9 +58,14 @@ struct ApiDoc;
 fn api() -> OpenApiRouter<AppState> {
     let mut api = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(services::routes())
+        .merge(raci::routes())
+        .merge(gates::routes())
         .merge(slos::routes())
         .merge(org::routes())
         .merge(oncall::routes())
+        .merge(oncall_log::routes())
+        .merge(oncall_changes::routes())
+        .merge(paging::routes())
         .merge(audit::routes())
         .merge(tokens::routes())
         .merge(ops::routes())

@@ -53,7 +53,7 @@ struct ScheduleQuery {
     path = "/api/v1/rotations",
     operation_id = "list_rotations",
     tag = "oncall",
-    responses((status = 200, description = "Every rotation, in id order", body = Vec<Object>), StoreErrors)
+    responses((status = 200, description = "Every rotation, in id order", body = Vec<RotationView>), StoreErrors)
 )]
 async fn list(State(s): State<AppState>) -> Result<Json<Vec<RotationView>>, ApiError> {
     Ok(Json(s.baton.rotations().await?))
@@ -68,7 +68,7 @@ async fn list(State(s): State<AppState>) -> Result<Json<Vec<RotationView>>, ApiE
     operation_id = "rotation_oncall",
     tag = "oncall",
     params(RotationPath, AtQuery),
-    responses((status = 200, description = "Who is on call, and why", body = Object), OnCallErrors)
+    responses((status = 200, description = "Who is on call, and why", body = OnCallView), OnCallErrors)
 )]
 async fn who(
     State(s): State<AppState>,
@@ -85,7 +85,7 @@ async fn who(
     operation_id = "rotation_next",
     tag = "oncall",
     params(RotationPath, AtQuery),
-    responses((status = 200, description = "The next shift: who, when, and why", body = Object), OnCallErrors)
+    responses((status = 200, description = "The next shift: who, when, and why", body = OnCallView), OnCallErrors)
 )]
 async fn next(
     State(s): State<AppState>,
@@ -102,7 +102,7 @@ async fn next(
     operation_id = "rotation_schedule",
     tag = "oncall",
     params(RotationPath, ScheduleQuery),
-    responses((status = 200, description = "The shifts, in order", body = Vec<Object>), ScheduleErrors)
+    responses((status = 200, description = "The shifts, in order", body = Vec<ShiftView>), ScheduleErrors)
 )]
 async fn schedule(
     State(s): State<AppState>,

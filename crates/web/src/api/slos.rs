@@ -57,7 +57,7 @@ struct SloPath {
     operation_id = "list_slo_reports",
     tag = "slos",
     params(ReportQuery),
-    responses((status = 200, description = "One report per SLO, in id order", body = Vec<Object>), ServiceErrors)
+    responses((status = 200, description = "One report per SLO, in id order", body = Vec<SloReport>), ServiceErrors)
 )]
 async fn list(State(s): State<AppState>, Query(q): Query<ReportQuery>) -> Result<Json<Vec<SloReport>>, ApiError> {
     Ok(Json(s.baton.slo_reports(q.service.as_ref(), q.at).await?))
@@ -70,7 +70,7 @@ async fn list(State(s): State<AppState>, Query(q): Query<ReportQuery>) -> Result
     operation_id = "slo_report",
     tag = "slos",
     params(SloPath, ReportQuery),
-    responses((status = 200, description = "The report", body = Object), ServiceErrors)
+    responses((status = 200, description = "The report", body = SloReport), ServiceErrors)
 )]
 async fn report(
     State(s): State<AppState>,
@@ -84,7 +84,7 @@ async fn report(
 #[serde(deny_unknown_fields)]
 struct Samples {
     /// Good and total events at an instant; samples of one minute are summed into it.
-    #[schema(value_type = Vec<Object>, example = json!([{"at": "2026-03-02T09:00:00Z", "good": 998, "total": 1000}]))]
+    #[schema(example = json!([{"at": "2026-03-02T09:00:00Z", "good": 998, "total": 1000}]))]
     samples: Vec<SampleIn>,
 }
 
@@ -102,7 +102,7 @@ struct Samples {
     tag = "slos",
     params(SloPath),
     request_body = Samples,
-    responses((status = 200, description = "What was kept and what was refused", body = Object), super::doc::StepErrors),
+    responses((status = 200, description = "What was kept and what was refused", body = IngestReport), super::doc::StepErrors),
     security(("bearer" = []))
 )]
 async fn post_samples(
@@ -143,7 +143,7 @@ struct NewCorrection {
     operation_id = "list_corrections",
     tag = "slos",
     params(SloPath),
-    responses((status = 200, description = "Every correction of the SLO", body = Vec<Object>), ServiceErrors)
+    responses((status = 200, description = "Every correction of the SLO", body = Vec<SloCorrection>), ServiceErrors)
 )]
 async fn list_corrections(
     State(s): State<AppState>,
@@ -167,7 +167,7 @@ async fn list_corrections(
     tag = "slos",
     params(SloPath),
     request_body = NewCorrection,
-    responses((status = 201, description = "The correction as stored", body = Object), super::doc::StepErrors),
+    responses((status = 201, description = "The correction as stored", body = SloCorrection), super::doc::StepErrors),
     security(("bearer" = []))
 )]
 async fn post_correction(
@@ -202,7 +202,7 @@ struct ComplianceQuery {
     operation_id = "slo_compliance",
     tag = "slos",
     params(SloPath, ComplianceQuery),
-    responses((status = 200, description = "The monthly history", body = Object), super::doc::ComplianceErrors)
+    responses((status = 200, description = "The monthly history", body = SloCompliance), super::doc::ComplianceErrors)
 )]
 async fn compliance(
     State(s): State<AppState>,

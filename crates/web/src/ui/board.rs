@@ -26,6 +26,9 @@ fn card(v: &ServiceView) -> Markup {
                 @if let Some(p) = v.record.priority() { " · " span.pill { (p) } }
                 @if let Some(t) = v.record.sre_team() { " · SRE " (t) }
             }
+            @if v.assurance.is_reduced() {
+                div { span.pill.warn title="In production on the reduced criteria: not for customers until customer-release passes" { "reduced assurance" } }
+            }
             @if let Some(b) = v.blockers.first() {
                 div.blocker { (b.message) @if v.blockers.len() > 1 { " (+" (v.blockers.len() - 1) " more)" } }
             }

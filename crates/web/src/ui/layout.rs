@@ -57,6 +57,8 @@ pub fn page(title: &str, viewer: Option<&SignedIn>, body: Markup) -> Markup {
                 header {
                     a.brand href="/" { "Baton" }
                     a href="/" { "Pipeline" }
+                    a href="/oncall" { "On call" }
+                    a href="/alerts" { "Alerts" }
                     span.who {
                         @if let Some(v) = viewer {
                             span { "Signed in as " strong { (v.principal.actor()) } }

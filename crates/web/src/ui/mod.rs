@@ -3,9 +3,13 @@
 //! markup.
 
 mod actions;
+pub(crate) mod alerts;
 mod board;
 mod chart;
+mod gates;
 mod layout;
+mod oncall;
+mod raci;
 mod service;
 mod session;
 mod slos;
@@ -22,6 +26,15 @@ pub fn routes() -> Router<AppState> {
         .route("/services/{id}", get(service::page))
         .route("/services/{id}/do/{action}", post(actions::act))
         .route("/services/{id}/do/{action}/{arg}", post(actions::act_on))
+        .route("/services/{id}/gates/{gate}/vote", post(gates::vote))
+        .route("/services/{id}/gates/{gate}/votes/{vote}/withdraw", post(gates::withdraw))
+        .route("/oncall", get(oncall::list))
+        .route("/oncall/{id}", get(oncall::page))
+        .route("/oncall/{id}/do/{action}", post(oncall::act))
+        .route("/oncall/{id}/do/{action}/{arg}", post(oncall::act_on))
+        .route("/alerts", get(alerts::list))
+        .route("/alerts/{service}/{key}", get(alerts::show))
+        .route("/alerts/{service}/{key}/{action}", post(alerts::respond))
         .route("/login", get(session::login_page).post(session::login))
         .route("/logout", post(session::logout))
 }

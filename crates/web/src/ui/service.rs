@@ -55,12 +55,20 @@ async fn render_page(
     let org = s.baton.org().await?;
     let history = s.baton.history(&format!("service/{id}"), 50).await?;
     let slos = s.baton.slo_reports(Some(id), None).await?;
+    let raci = s.baton.raci(id).await?;
+    let roadmap = s.baton.roadmap(id).await?;
     let on_call = s.baton.oncall_for_service(id, None).await?;
+    let gates = s.baton.service_gates(id).await?;
+    let alerts = s
+        .baton
+        .alerts(&baton_app::paging::AlertQuery { service: Some(id.clone()), open: Some(true), limit: Some(50) })
+        .await?;
     let d = &v.definition;
     let r = &v.record;
     let status = failed.as_ref().map_or(axum::http::StatusCode::OK, |e| e.status);
     let body = html! {
-        h1 { (d.name) " " span class={ "pill stage-" (v.stage) } { (v.stage) } }
+        h1 { (d.name) " " span class={ "pill stage-" (v.stage) } { (v.stage) }
+            @if v.assurance.is_reduced() { " " span.pill.warn { "reduced assurance" } } }
         @if let Some(step) = &done { div.banner.ok role="status" { "Recorded: " (step) "." } }
         @if let Some(e) = &failed {
             div.banner.bad role="alert" {
@@ -99,6 +107,7 @@ async fn render_page(
                 }
             }
         }
+        (super::gates::section(&gates, viewer, &org))
         @if let Some(session) = &viewer.session {
             @if matches!(session.principal, Principal::Person(_)) {
                 h2 { "Take a step" }
@@ -122,7 +131,10 @@ async fn render_page(
                 }
             },
         }
+        h2 { "Open alerts" }
+        @if alerts.is_empty() { p.empty { "No open alerts." } } @else { (super::alerts::table(&alerts)) }
         (super::slos::section(&slos))
+        (super::raci::section(&raci, &roadmap))
         h2 { "Acceptance checklist and additional requirements" }
         @if v.checklist.is_empty() { p.empty { "The organisation defines no checklist." } }
         @else {

@@ -27,6 +27,12 @@ fn one(r: &SloReport) -> Markup {
     html! {
         section.slo id={ "slo-" (r.slo.id) } {
             h3 { (r.slo.display_name.as_deref().unwrap_or(r.slo.id.as_str())) " " span.meta { (r.slo.id) } }
+            @if r.slo.is_aspirational() || r.slo.lifecycle.phase.is_some() {
+                p.meta {
+                    @if let Some(phase) = r.slo.lifecycle.phase { "Lifecycle phase: " (phase) ". " }
+                    @if r.slo.is_aspirational() { strong { "Aspirational" } ": reported, never pages, never decides the verdict." }
+                }
+            }
             @if let DataStatus::Unavailable { reason } = &r.data { p.bad role="alert" { "No data: " (reason) } }
             dl {
                 dt { "Objective" } dd { (r.slo.objective.percent()) " · " (format!("{:?}", r.slo.method).split(' ').next().unwrap_or("")) }

@@ -66,6 +66,7 @@ fn service() -> ServiceDef {
         links: ServiceLinks { epic: Some(link("EPIC-1")), ..Default::default() },
         internal_only: false,
         transition_window: None,
+        personas: Default::default(),
     }
 }
 

@@ -1,0 +1,494 @@
+//! Alert intake with group commit.
+//!
+//! "Accepted" means committed with `synchronous = FULL`, and one commit costs about one
+//! `fsync` however much it holds. So requests do not commit one by one: each hands its
+//! events to one writer task per process and waits; the writer takes every request that
+//! is waiting, decides them all against the store (in arrival order, so a resolve that
+//! arrives after its trigger stays after it), commits them in one transaction, and only
+//! then answers each. Under load a commit carries hundreds of requests; idle, a request
+//! waits for nothing but its own commit.
+//!
+//! A request whose triggers have nowhere to go (no escalation policy) is refused on its
+//! own; the others in the batch are not affected. If the commit fails on a version
+//! conflict (someone acknowledged an alert of the batch meanwhile, or another replica
+//! took an event for the same key), the whole batch is decided again from the store.
+
+use super::notices::{page_notice, update_notice};
+use super::{ALERT, INTEGRATION};
+use crate::auth::hash_secret;
+use crate::outbox::messages;
+use crate::{AppError, Baton};
+use baton_core::oncall::RunbookTodo;
+use baton_core::paging::{
+    receive, route, Action, Alert, EscalationPolicy, Incoming, Integration, Outcome, Status, Target,
+};
+use baton_core::pipeline::ServiceRecord;
+use baton_core::{Org, PersonId, ServiceId, Timestamp};
+use baton_store::{from_json, to_json, Commit, RecordWrite, StoreError};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Weak};
+use tokio::sync::{mpsc, oneshot};
+
+/// The largest intake body accepted (Alertmanager sends whole groups; PagerDuty's own
+/// limit is 512 KiB).
+pub const MAX_INTAKE_BYTES: usize = 512 * 1024;
+
+/// Requests one commit takes at most.
+const MAX_BATCH: usize = 1024;
+/// Attempts at deciding and committing a batch that keeps losing version races.
+const ATTEMPTS: usize = 5;
+
+/// What happened to one event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IntakeReply {
+    pub dedup_key: String,
+    /// `opened`, `deduplicated`, `rerouted`, `acknowledged`, `resolved` or `ignored`.
+    pub outcome: String,
+    /// The alert's id (`<service>/<dedup key>`).
+    pub alert: String,
+}
+
+struct Job {
+    integration: String,
+    events: Vec<Incoming>,
+    reply: oneshot::Sender<Result<Vec<IntakeReply>, AppError>>,
+}
+
+pub(crate) struct IntakeQueue(mpsc::Sender<Job>);
+
+pub(crate) fn alert_id(service: &ServiceId, dedup_key: &str) -> String {
+    format!("{service}/{dedup_key}")
+}
+
+impl Baton {
+    /// Records `events` that arrived through the integration whose key is `key`, durably,
+    /// and answers what happened to each. `NotFound` for an unknown key (nothing stored).
+    pub async fn accept_alerts(
+        self: &Arc<Self>,
+        key: &str,
+        events: Vec<Incoming>,
+    ) -> Result<Vec<IntakeReply>, AppError> {
+        let integration = self.integration_for_key(key).await?;
+        self.accept_alerts_for(&integration, events).await
+    }
+
+    /// The same for an integration the caller has already found by its key
+    /// ([`Baton::integration_for_key`]), saving the second lookup. The writer reads the
+    /// integration again in its batch and refuses it if revoked meanwhile.
+    pub async fn accept_alerts_for(
+        self: &Arc<Self>,
+        integration: &Integration,
+        events: Vec<Incoming>,
+    ) -> Result<Vec<IntakeReply>, AppError> {
+        let queue = self.paging.intake.get_or_init(|| start_writer(Arc::downgrade(self)));
+        let (reply, answer) = oneshot::channel();
+        queue
+            .0
+            .send(Job { integration: integration.id.clone(), events, reply })
+            .await
+            .map_err(|_| AppError::Unavailable("the intake writer has stopped".into()))?;
+        let replies = answer.await.map_err(|_| AppError::Unavailable("the intake writer has stopped".into()))??;
+        self.paging.wake.notify_one();
+        Ok(replies)
+    }
+
+    /// The format an integration key speaks, so the caller parses the body accordingly.
+    /// Answered from memory once the key has been seen (see [`KeyCache`]): only its id,
+    /// service and format are to be relied on, which never change.
+    pub async fn integration_for_key(&self, key: &str) -> Result<Integration, AppError> {
+        let hash = hash_secret(key);
+        if let Some(integration) = self.paging.keys.get(&hash) {
+            return Ok(integration);
+        }
+        let (_, integration) = self.integration_by_key(key).await?;
+        self.paging.keys.insert(hash, integration.clone());
+        Ok(integration)
+    }
+
+    /// Forgets a key here (on revocation); other replicas' writers refuse it from the store.
+    pub(crate) fn forget_key(&self, key_hash: &str) {
+        self.paging.keys.remove(key_hash);
+    }
+}
+
+/// Integrations by the hash of their key, so that intake does not read two records for
+/// every request (under load those reads, on the pool the intake writer needs too, were
+/// most of its wait). Safe to keep: the writer reads the integration itself in its
+/// batch and refuses a revoked one, on every replica, so revoking still stops a key at
+/// once. It holds keys that were valid once, so at most one entry per integration.
+#[derive(Default)]
+pub(crate) struct KeyCache(std::sync::RwLock<HashMap<String, Integration>>);
+
+impl KeyCache {
+    fn get(&self, hash: &str) -> Option<Integration> {
+        self.0.read().expect("key cache lock").get(hash).cloned()
+    }
+
+    fn insert(&self, hash: String, integration: Integration) {
+        self.0.write().expect("key cache lock").insert(hash, integration);
+    }
+
+    fn remove(&self, hash: &str) {
+        self.0.write().expect("key cache lock").remove(hash);
+    }
+}
+
+fn start_writer(baton: Weak<Baton>) -> IntakeQueue {
+    let (tx, mut rx) = mpsc::channel::<Job>(MAX_BATCH * 4);
+    tokio::spawn(async move {
+        while let Some(first) = rx.recv().await {
+            let mut jobs = vec![first];
+            while jobs.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(job) => jobs.push(job),
+                    Err(_) => break,
+                }
+            }
+            let Some(baton) = baton.upgrade() else { break };
+            let answers = baton.commit_jobs(&jobs).await;
+            for (job, answer) in jobs.into_iter().zip(answers) {
+                let _ = job.reply.send(answer);
+            }
+        }
+    });
+    IntakeQueue(tx)
+}
+
+impl Baton {
+    async fn commit_jobs(&self, jobs: &[Job]) -> Vec<Result<Vec<IntakeReply>, AppError>> {
+        let mut last = None;
+        for _ in 0..ATTEMPTS {
+            let started = std::time::Instant::now();
+            let decided = self.decide_jobs(jobs).await;
+            let deciding = started.elapsed();
+            match decided {
+                Ok((commit, answers)) => match self.store.commit(&commit, self.now()).await {
+                    Ok(_) => {
+                        // What to look at first when intake is slow: how full a commit is,
+                        // and whether deciding or committing takes the time.
+                        tracing::debug!(
+                            requests = jobs.len(),
+                            records = commit.records.len(),
+                            notifications = commit.notifications.len(),
+                            decide_us = deciding.as_micros() as u64,
+                            commit_us = (started.elapsed() - deciding).as_micros() as u64,
+                            "intake group commit"
+                        );
+                        return answers;
+                    }
+                    Err(StoreError::Conflict(e)) => last = Some(e),
+                    Err(e) => return fail_all(jobs, &AppError::from(e)),
+                },
+                Err(e) => return fail_all(jobs, &e),
+            }
+        }
+        let e = AppError::Store(StoreError::Conflict(last.unwrap_or_default()));
+        fail_all(jobs, &e)
+    }
+
+    async fn decide_jobs(&self, jobs: &[Job]) -> Result<(Commit, Vec<Result<Vec<IntakeReply>, AppError>>), AppError> {
+        let mut batch = Batch::new(self).await?;
+        batch.prefetch(jobs).await?;
+        let mut answers = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            answers.push(batch.job(job).await?);
+        }
+        Ok((batch.into_commit()?, answers))
+    }
+}
+
+fn fail_all(jobs: &[Job], e: &AppError) -> Vec<Result<Vec<IntakeReply>, AppError>> {
+    jobs.iter().map(|_| Err(AppError::Unavailable(format!("not recorded: {e}")))).collect()
+}
+
+/// One record as the batch has it: the version read and the value to write.
+struct Slot<T> {
+    version: i64,
+    value: Option<T>,
+    dirty: bool,
+}
+
+/// Decisions of one group commit, made against the store plus what the batch itself
+/// already decided.
+pub(crate) struct Batch<'a> {
+    baton: &'a Baton,
+    org: Arc<Org>,
+    now: Timestamp,
+    alerts: BTreeMap<String, Slot<Alert>>,
+    integrations: BTreeMap<String, Slot<Integration>>,
+    services: HashMap<ServiceId, ServiceRecord>,
+    commit: Commit,
+}
+
+impl<'a> Batch<'a> {
+    pub(crate) async fn new(baton: &'a Baton) -> Result<Batch<'a>, AppError> {
+        Ok(Batch {
+            baton,
+            org: baton.org().await?,
+            now: baton.now(),
+            alerts: BTreeMap::new(),
+            integrations: BTreeMap::new(),
+            services: HashMap::new(),
+            commit: Commit::default(),
+        })
+    }
+
+    /// Reads every integration and alert the jobs touch in two queries, so deciding a
+    /// batch of hundreds of events costs no round trip per event (read one by one, the
+    /// writer spent most of its time waiting for them).
+    async fn prefetch(&mut self, jobs: &[Job]) -> Result<(), AppError> {
+        let integrations: BTreeSet<String> = jobs.iter().map(|j| j.integration.clone()).collect();
+        let integrations: Vec<String> = integrations.into_iter().collect();
+        for r in self.baton.store.records_by_id(INTEGRATION, &integrations).await? {
+            let slot = Slot { version: r.version, value: Some(from_json("integration", &r.body)?), dirty: false };
+            self.integrations.insert(r.id, slot);
+        }
+        let mut alerts = BTreeSet::new();
+        for id in integrations {
+            let slot = self.integrations.entry(id).or_insert(Slot { version: 0, value: None, dirty: false });
+            if let Some(i) = slot.value.as_ref().filter(|i| i.heartbeat.is_some()) {
+                alerts.insert(alert_id(&i.service, &i.heartbeat_key()));
+            }
+        }
+        for job in jobs {
+            if let Some(i) = &self.integrations[&job.integration].value {
+                alerts.extend(job.events.iter().map(|e| alert_id(&i.service, &e.dedup_key)));
+            }
+        }
+        let mut alerts: BTreeMap<String, Slot<Alert>> =
+            alerts.into_iter().map(|id| (id, Slot { version: 0, value: None, dirty: false })).collect();
+        let ids: Vec<String> = alerts.keys().cloned().collect();
+        for r in self.baton.store.records_by_id(ALERT, &ids).await? {
+            let slot = Slot { version: r.version, value: Some(from_json("alert", &r.body)?), dirty: false };
+            alerts.insert(r.id, slot);
+        }
+        self.alerts.extend(alerts);
+        Ok(())
+    }
+
+    async fn service_record(&mut self, service: &ServiceId) -> Result<ServiceRecord, AppError> {
+        if let Some(r) = self.services.get(service) {
+            return Ok(r.clone());
+        }
+        let record = self.baton.store.service_record(service).await?.map(|v| v.value).unwrap_or_default();
+        self.services.insert(service.clone(), record.clone());
+        Ok(record)
+    }
+
+    async fn alert_slot(&mut self, id: &str) -> Result<&mut Slot<Alert>, AppError> {
+        if !self.alerts.contains_key(id) {
+            let slot = match self.baton.store.record(ALERT, id).await? {
+                Some(r) => Slot { version: r.version, value: Some(from_json("alert", &r.body)?), dirty: false },
+                None => Slot { version: 0, value: None, dirty: false },
+            };
+            self.alerts.insert(id.to_owned(), slot);
+        }
+        Ok(self.alerts.get_mut(id).expect("inserted"))
+    }
+
+    async fn job(&mut self, job: &Job) -> Result<Result<Vec<IntakeReply>, AppError>, AppError> {
+        let Some(integration) = self.integration(&job.integration).await? else {
+            return Ok(Err(AppError::NotFound("no integration has this key".into())));
+        };
+        let service = integration.service.clone();
+        // Refuse the request on its own if a trigger of it has no policy to go to.
+        let record = self.service_record(&service).await?;
+        for e in job.events.iter().filter(|e| e.action == Action::Trigger) {
+            if let Err(no) = route(&self.org, &service, &record, e.severity) {
+                return Ok(Err(AppError::Invalid { field: "severity".into(), message: no.to_string() }));
+            }
+        }
+        let mut replies = Vec::with_capacity(job.events.len());
+        for event in &job.events {
+            replies.push(self.event(&service, event.clone()).await?);
+        }
+        let heard = self.heard_from(&job.integration).await?;
+        if let Some(event) = heard {
+            self.event(&service, event).await?;
+        }
+        Ok(Ok(replies))
+    }
+
+    async fn integration(&mut self, id: &str) -> Result<Option<Integration>, AppError> {
+        if !self.integrations.contains_key(id) {
+            let slot = match self.baton.store.record(INTEGRATION, id).await? {
+                Some(r) => Slot { version: r.version, value: Some(from_json("integration", &r.body)?), dirty: false },
+                None => Slot { version: 0, value: None, dirty: false },
+            };
+            self.integrations.insert(id.to_owned(), slot);
+        }
+        Ok(self.integrations[id].value.clone().filter(|i| i.revoked_at.is_none()))
+    }
+
+    /// Notes that the integration was heard from; answers the event that resolves its
+    /// missed-heartbeat alert, if one is open.
+    async fn heard_from(&mut self, id: &str) -> Result<Option<Incoming>, AppError> {
+        let now = self.now;
+        let slot = self.integrations.get_mut(id).expect("read by job()");
+        let Some(integration) = slot.value.as_mut() else { return Ok(None) };
+        if integration.heartbeat.is_none() {
+            return Ok(None);
+        }
+        let event = integration.heard_from(now);
+        slot.dirty = true;
+        Ok(event)
+    }
+
+    /// Applies one event to the alert under its key, escalating at once if a step is due.
+    pub(crate) async fn event(&mut self, service: &ServiceId, event: Incoming) -> Result<IntakeReply, AppError> {
+        let id = alert_id(service, &event.dedup_key);
+        let record = self.service_record(service).await?;
+        let (org, now) = (self.org.clone(), self.now);
+        let existing = self.alert_slot(&id).await?.value.clone();
+        let dedup_key = event.dedup_key.clone();
+        let received = receive(existing, service, event, |e| route(&org, service, &record, e.severity), now)
+            .map_err(|no| AppError::Invalid { field: "severity".into(), message: no.to_string() })?;
+        if let Some(old) = received.archived {
+            self.commit.records.push(RecordWrite {
+                kind: ALERT.into(),
+                id: format!("{id}#{}", old.opened_at.as_microsecond()),
+                expected_version: 0,
+                body: to_json(&old)?,
+                due_at: None,
+            });
+        }
+        if let Some(mut alert) = received.current {
+            if matches!(received.outcome, Outcome::Acknowledged | Outcome::Resolved) {
+                self.queue_update(&alert)?;
+            }
+            if received.outcome == Outcome::Opened && alert.runbook_missing {
+                self.runbook_to_write(&alert)?;
+            }
+            self.escalate(&mut alert).await?;
+            let slot = self.alert_slot(&id).await?;
+            slot.value = Some(alert);
+            slot.dirty = true;
+        }
+        Ok(IntakeReply { dedup_key, outcome: received.outcome.as_str().into(), alert: id })
+    }
+
+    /// Runs the alert's escalation step if it is due, queueing its pages.
+    pub(crate) async fn escalate(&mut self, alert: &mut Alert) -> Result<(), AppError> {
+        let due = alert.status == Status::Triggered && alert.escalation.next_at.is_some_and(|at| at <= self.now);
+        if !due {
+            return Ok(());
+        }
+        let Some(policy) = self.org.escalations.get(&alert.policy).cloned() else {
+            return Err(AppError::NotFound(format!(
+                "alert {} escalates by policy `{}`, which is no longer defined",
+                alert_id(&alert.service, &alert.dedup_key),
+                alert.policy
+            )));
+        };
+        let people = self.resolve_targets(&policy).await;
+        let escalation = alert
+            .escalate(&policy, self.now, |t| people.get(t).cloned().unwrap_or_default())
+            .map_err(|e| AppError::Invalid { field: "policy".into(), message: e.to_string() })?;
+        for empty in &escalation.empty_steps {
+            tracing::warn!(alert = %alert_id(&alert.service, &alert.dedup_key), "{}", empty.message);
+        }
+        for page in &escalation.pages {
+            let notice = page_notice(&self.org, alert, page, self.baton.public_url());
+            let messages = messages(&notice, &policy.channels, &page.idempotency_key, self.now)?;
+            self.commit.notifications.extend(messages);
+        }
+        Ok(())
+    }
+
+    /// Who each target of `policy` means now.
+    async fn resolve_targets(&self, policy: &EscalationPolicy) -> HashMap<Target, Vec<PersonId>> {
+        let mut out = HashMap::new();
+        for target in policy.steps.iter().flat_map(|s| &s.targets) {
+            if out.contains_key(target) {
+                continue;
+            }
+            let people = match target {
+                Target::Person(p) => vec![p.clone()],
+                Target::Team(t) => self.org.teams.get(t).map(|t| t.members.clone()).unwrap_or_default(),
+                Target::Rotation(r) => match self.baton.who(r, Some(self.now)).await {
+                    Ok(view) => vec![view.person.id],
+                    Err(_) => Vec::new(),
+                },
+            };
+            out.insert(target.clone(), people);
+        }
+        out
+    }
+
+    /// Tells the alert's policy channels that a paged alert is acknowledged or resolved.
+    pub(crate) fn queue_update(&mut self, alert: &Alert) -> Result<(), AppError> {
+        let paged = alert.history.iter().any(|e| e.kind == baton_core::paging::EventKind::Paged);
+        let Some(policy) = self.org.escalations.get(&alert.policy) else { return Ok(()) };
+        if !paged {
+            return Ok(());
+        }
+        let notice = update_notice(alert, self.baton.public_url());
+        let key = format!(
+            "{}/{}#{}",
+            if alert.status == Status::Resolved { "resolve" } else { "ack" },
+            alert_id(&alert.service, &alert.dedup_key),
+            alert.opened_at.as_microsecond()
+        );
+        let messages = messages(&notice, &policy.channels, &key, self.now)?;
+        self.commit.notifications.extend(messages);
+        Ok(())
+    }
+
+    /// An alert came without a runbook: leave a "runbook to write" on the rotation its
+    /// policy pages first (none when the policy pages no rotation).
+    fn runbook_to_write(&mut self, alert: &Alert) -> Result<(), AppError> {
+        let Some(policy) = self.org.escalations.get(&alert.policy) else { return Ok(()) };
+        let Some(rotation) = policy.steps.iter().flat_map(|s| &s.targets).find_map(|t| match t {
+            Target::Rotation(r) => Some(r.clone()),
+            _ => None,
+        }) else {
+            return Ok(());
+        };
+        // Unique per incarnation, and path-safe whatever the dedup key holds.
+        let digest = Sha256::digest(format!("{}\0{}", alert.dedup_key, alert.opened_at.as_microsecond()));
+        let id = format!("alert-{}-{}", alert.service, hex::encode(&digest[..6]));
+        let what =
+            format!("{}: {} (alert {})", alert.service, alert.summary, alert_id(&alert.service, &alert.dedup_key));
+        let todo = RunbookTodo::open(rotation, &id, &what, Vec::new(), "system:paging", self.now)
+            .map_err(|e| AppError::Invalid { field: "runbook_url".into(), message: e.to_string() })?;
+        self.commit.extend(crate::runbook_todo(&todo, "system:paging")?);
+        Ok(())
+    }
+
+    pub(crate) fn audit(&mut self, entry: baton_core::audit::AuditEntry) {
+        self.commit.audit.push(entry);
+    }
+
+    /// Sets an integration as the engine changed it (a missed heartbeat).
+    pub(crate) fn put_integration(&mut self, version: i64, integration: Integration) {
+        let id = integration.id.clone();
+        self.integrations.insert(id, Slot { version, value: Some(integration), dirty: true });
+    }
+
+    pub(crate) fn into_commit(mut self) -> Result<Commit, AppError> {
+        for (id, slot) in self.alerts.into_iter().filter(|(_, s)| s.dirty) {
+            let alert = slot.value.expect("a dirty alert slot holds the alert");
+            self.commit.records.push(RecordWrite {
+                kind: ALERT.into(),
+                id,
+                expected_version: slot.version,
+                body: to_json(&alert)?,
+                due_at: alert.escalation.next_at,
+            });
+        }
+        for (id, slot) in self.integrations.into_iter().filter(|(_, s)| s.dirty) {
+            let integration = slot.value.expect("a dirty integration slot holds it");
+            self.commit.records.push(RecordWrite {
+                kind: INTEGRATION.into(),
+                id,
+                expected_version: slot.version,
+                body: to_json(&integration)?,
+                due_at: integration.due_at(),
+            });
+        }
+        Ok(self.commit)
+    }
+}

@@ -1,0 +1,307 @@
+//! Escalation policies of `escalations/`, one per document, checked against the teams,
+//! people and rotations and turned into [`EscalationPolicy`]s.
+//!
+//! A policy may page another team's rotation or people (a shared platform rotation as a
+//! second step, say): only the policy's own `team` must be the one routing looks up. Once
+//! a repo defines any policy, `validate` also warns about teams that alerts would be routed
+//! to but that have none (see `baton_core::paging::route`); a repo without `escalations/`
+//! has not taken up paging yet and gets no such warnings.
+
+use crate::diagnostic::{Diagnostic, Place};
+use crate::docs::{TeamDoc, S};
+use crate::document::Document;
+use crate::rotations::RotationDocs;
+use crate::validate::known;
+use baton_core::oncall::RotationId;
+use baton_core::org::TeamKind;
+use baton_core::paging::{Channel, EscalationPolicy, EscalationStep, PolicyId, Purpose, Target};
+use baton_core::{Link, Org, Period, PersonId, TeamId};
+use marked_yaml::Spanned;
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EscalationDoc {
+    pub id: S,
+    pub name: String,
+    /// The team whose alerts this policy takes.
+    pub team: S,
+    /// `page` or `ticket`.
+    pub purpose: S,
+    pub steps: Spanned<Vec<Spanned<StepDoc>>>,
+    /// Rounds after the first; 0 if left out.
+    pub repeat: Option<S>,
+    #[serde(default)]
+    pub channels: Vec<Spanned<ChannelDoc>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StepDoc {
+    pub targets: Spanned<Vec<Spanned<TargetDoc>>>,
+    /// How long to wait for an acknowledgement before the next step: `10m`, `1h`.
+    pub delay: S,
+}
+
+/// `rotation: ID`, `person: ID` or `team: ID`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TargetDoc {
+    pub rotation: Option<S>,
+    pub person: Option<S>,
+    pub team: Option<S>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChannelDoc {
+    /// `webhook`, `slack` or `pagerduty`.
+    #[serde(rename = "type")]
+    pub kind: S,
+    pub url: Option<S>,
+    pub routing_key: Option<S>,
+}
+
+/// The documents of `escalations/` that parsed.
+#[derive(Default)]
+pub(crate) struct EscalationDocs {
+    pub policies: Vec<(Document, EscalationDoc)>,
+}
+
+/// What the other directories define, by the ids written there (so a team or rotation
+/// with a mistake of its own is not also reported as missing here).
+struct Known<'a> {
+    teams: BTreeMap<TeamId, Place>,
+    rotations: BTreeSet<&'a str>,
+    people: BTreeSet<PersonId>,
+}
+
+pub(crate) fn check(
+    docs: &EscalationDocs,
+    teams: &[(Document, TeamDoc)],
+    rotations: &RotationDocs,
+    org: &mut Org,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let defined = Known {
+        teams: teams.iter().filter_map(|(d, t)| Some((TeamId::parse(t.id.as_str()).ok()?, d.at(&t.id)))).collect(),
+        rotations: rotations.rotations.iter().map(|(_, r)| r.id.as_str()).collect(),
+        people: org.people.keys().cloned().chain(org.teams.values().flat_map(|t| t.members.clone())).collect(),
+    };
+    let mut places: BTreeMap<PolicyId, Place> = BTreeMap::new();
+    let mut covered: BTreeSet<(TeamId, Purpose)> = BTreeSet::new();
+    for (doc, p) in &docs.policies {
+        let Ok(id) = PolicyId::parse(p.id.as_str()).map_err(|e| diags.push(doc.at(&p.id).error(e.to_string()))) else {
+            continue;
+        };
+        if let Some(first) = places.get(&id) {
+            diags.push(doc.at(&p.id).error(format!("escalation policy `{id}` is already defined at {first}")));
+            continue;
+        }
+        places.insert(id.clone(), doc.at(&p.id));
+        if let Some(policy) = policy(doc, p, id, &defined, diags, &mut covered) {
+            org.escalations.insert(policy.id.clone(), policy);
+        }
+    }
+    if !docs.policies.is_empty() {
+        warn_uncovered(org, &defined, &covered, diags);
+    }
+}
+
+fn policy(
+    doc: &Document,
+    p: &EscalationDoc,
+    id: PolicyId,
+    defined: &Known,
+    diags: &mut Vec<Diagnostic>,
+    covered: &mut BTreeSet<(TeamId, Purpose)>,
+) -> Option<EscalationPolicy> {
+    let before = diags.len();
+    let team = match TeamId::parse(p.team.as_str()) {
+        Ok(t) if defined.teams.contains_key(&t) => Some(t),
+        Ok(t) => {
+            let msg = format!("team `{t}` is not a defined team ({})", known(defined.teams.keys().map(TeamId::as_str)));
+            diags.push(doc.at(&p.team).error(msg));
+            None
+        }
+        Err(e) => {
+            diags.push(doc.at(&p.team).error(e.to_string()));
+            None
+        }
+    };
+    let purpose = match p.purpose.as_str() {
+        "page" => Some(Purpose::Page),
+        "ticket" => Some(Purpose::Ticket),
+        other => {
+            diags.push(doc.at(&p.purpose).error(format!(
+                "unknown purpose `{other}`: use page (wakes people: critical alerts, and every alert before handover) or ticket (a queue for the rest)"
+            )));
+            None
+        }
+    };
+    if let (Some(team), Some(purpose)) = (&team, purpose) {
+        covered.insert((team.clone(), purpose));
+    }
+    let repeat = match &p.repeat {
+        None => 0,
+        Some(r) => r.as_str().parse::<u32>().unwrap_or_else(|_| {
+            diags.push(doc.at(r).error(format!(
+                "`repeat` is `{}`: write how many times the steps run again after the last one, a whole number like 0 or 2",
+                r.as_str()
+            )));
+            0
+        }),
+    };
+    if p.steps.is_empty() {
+        let what = purpose.map_or_else(|| "an escalation".to_owned(), |p| format!("a {p}"));
+        diags.push(
+            doc.at(&p.steps)
+                .error(format!("{what} policy needs at least one step: with none, nobody is ever notified")),
+        );
+    }
+    let steps: Vec<EscalationStep> =
+        p.steps.iter().enumerate().filter_map(|(i, s)| step(doc, i, s, defined, diags)).collect();
+    let channels: Vec<Channel> = p.channels.iter().filter_map(|c| channel(doc, c, diags)).collect();
+    if diags.len() > before {
+        return None;
+    }
+    Some(EscalationPolicy { id, name: p.name.clone(), team: team?, purpose: purpose?, steps, repeat, channels })
+}
+
+fn step(
+    doc: &Document,
+    index: usize,
+    s: &Spanned<StepDoc>,
+    defined: &Known,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<EscalationStep> {
+    let before = diags.len();
+    let delay =
+        Period::parse(s.delay.as_str()).map_err(|e| diags.push(doc.at(&s.delay).error(format!("`delay`: {e}")))).ok();
+    if s.targets.is_empty() {
+        diags.push(doc.at(&s.targets).error(format!(
+            "step {} has no targets: name whom it pages, like `- rotation: ID`, `- person: ID` or `- team: ID`",
+            index + 1
+        )));
+    }
+    let targets: Vec<Target> = s.targets.iter().filter_map(|t| target(doc, t, defined, diags)).collect();
+    if diags.len() > before {
+        return None;
+    }
+    Some(EscalationStep { targets, delay: delay? })
+}
+
+fn target(doc: &Document, t: &Spanned<TargetDoc>, defined: &Known, diags: &mut Vec<Diagnostic>) -> Option<Target> {
+    match (&t.rotation, &t.person, &t.team) {
+        (Some(r), None, None) => {
+            let id = RotationId::parse(r.as_str()).map_err(|e| diags.push(doc.at(r).error(e.to_string()))).ok()?;
+            if defined.rotations.contains(id.as_str()) {
+                return Some(Target::Rotation(id));
+            }
+            let msg =
+                format!("rotation `{id}` is not defined in rotations/ ({})", known(defined.rotations.iter().copied()));
+            diags.push(doc.at(r).error(msg));
+            None
+        }
+        (None, Some(p), None) => {
+            let id = PersonId::parse(p.as_str()).map_err(|e| diags.push(doc.at(p).error(e.to_string()))).ok()?;
+            if defined.people.contains(&id) {
+                return Some(Target::Person(id));
+            }
+            diags.push(doc.at(p).error(format!("person `{id}` is not a member of any team")));
+            None
+        }
+        (None, None, Some(team)) => {
+            let id = TeamId::parse(team.as_str()).map_err(|e| diags.push(doc.at(team).error(e.to_string()))).ok()?;
+            if defined.teams.contains_key(&id) {
+                return Some(Target::Team(id));
+            }
+            let msg =
+                format!("team `{id}` is not a defined team ({})", known(defined.teams.keys().map(TeamId::as_str)));
+            diags.push(doc.at(team).error(msg));
+            None
+        }
+        _ => {
+            diags.push(doc.at(t).error("a target is exactly one of `rotation: ID`, `person: ID` or `team: ID`"));
+            None
+        }
+    }
+}
+
+fn channel(doc: &Document, c: &Spanned<ChannelDoc>, diags: &mut Vec<Diagnostic>) -> Option<Channel> {
+    let kind = c.kind.as_str();
+    let url = |diags: &mut Vec<Diagnostic>| -> Option<Link> {
+        let u = c.url.as_ref()?;
+        Link::parse(u.as_str()).map_err(|e| diags.push(doc.at(u).error(format!("`url`: {e}")))).ok()
+    };
+    if kind != "pagerduty" {
+        if let Some(k) = &c.routing_key {
+            diags.push(doc.at(k).error("`routing_key` belongs to pagerduty channels only"));
+        }
+    }
+    match kind {
+        "webhook" | "slack" => {
+            if c.url.is_none() {
+                diags
+                    .push(doc.at(c).error(format!("a {kind} channel needs `url`: where Baton POSTs the notification")));
+                return None;
+            }
+            let url = url(diags)?;
+            Some(if kind == "webhook" { Channel::Webhook { url } } else { Channel::Slack { url } })
+        }
+        "pagerduty" => {
+            let url = match &c.url {
+                Some(_) => url(diags)?,
+                None => baton_core::paging::pagerduty_url(),
+            };
+            match c.routing_key.as_ref().map(|k| k.as_str().trim()).filter(|k| !k.is_empty()) {
+                Some(key) => Some(Channel::PagerDuty { url, routing_key: key.to_owned() }),
+                None => {
+                    diags.push(doc.at(c).error(
+                        "a pagerduty channel needs `routing_key`: the integration key of the PagerDuty service to notify",
+                    ));
+                    None
+                }
+            }
+        }
+        other => {
+            diags.push(
+                doc.at(&c.kind).error(format!("unknown channel type `{other}`: use webhook, slack or pagerduty")),
+            );
+            None
+        }
+    }
+}
+
+/// Teams alerts would be routed to that have no policy for it.
+fn warn_uncovered(org: &Org, defined: &Known, covered: &BTreeSet<(TeamId, Purpose)>, diags: &mut Vec<Diagnostic>) {
+    let has = |team: &TeamId, purpose| covered.contains(&(team.clone(), purpose));
+    let place = |team: &TeamId| defined.teams.get(team).cloned().expect("org teams come from team documents");
+    for team in org.teams.values().filter(|t| t.kind == TeamKind::Sre) {
+        if !has(&team.id, Purpose::Page) {
+            diags.push(place(&team.id).warning(format!(
+                "SRE team `{}` has no page escalation policy: critical alerts of the services it holds the pager for would page nobody; add one in escalations/",
+                team.id
+            )));
+        }
+        if !has(&team.id, Purpose::Ticket) {
+            diags.push(place(&team.id).warning(format!(
+                "SRE team `{}` has no ticket escalation policy: non-critical alerts of the services it holds the pager for would reach nobody; add one in escalations/",
+                team.id
+            )));
+        }
+    }
+    let mut owned: BTreeMap<&TeamId, Vec<&str>> = BTreeMap::new();
+    for s in org.services.values() {
+        owned.entry(&s.owner_team).or_default().push(s.id.as_str());
+    }
+    for (team, services) in owned {
+        if !has(team, Purpose::Page) {
+            diags.push(place(team).warning(format!(
+                "team `{team}` owns {} but has no page escalation policy: their alerts before handover would page nobody; add one in escalations/",
+                services.join(", ")
+            )));
+        }
+    }
+}

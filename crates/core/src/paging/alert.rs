@@ -1,0 +1,337 @@
+//! One alert's life: opened by a trigger, repeats deduplicated, acknowledged, resolved.
+//! Escalation (who is paged when) is in [`super::escalate`].
+//!
+//! An alert is identified by (service, dedup key, `opened_at`). How the caller dispatches
+//! an [`Incoming`] event for a service and key:
+//! - trigger, no alert open: [`Alert::open`], then [`Alert::escalate`] at once (step 0 is
+//!   due at `opened_at`);
+//! - trigger, alert open: [`Alert::trigger_again`], which counts the repeat and notifies no
+//!   one; if it answers [`Dedup::Reopen`] (the alert is resolved) the caller opens a new
+//!   alert, a new incarnation with its own `opened_at` and so its own page keys;
+//! - acknowledge or resolve: [`Alert::acknowledge`] / [`Alert::resolve`] by
+//!   [`Actor::Source`]; with no open alert the event is dropped, as PagerDuty does.
+
+use super::intake::{Action, Incoming};
+use super::policy::PolicyId;
+use super::route::Route;
+use super::severity::Severity;
+use crate::{Link, PersonId, ServiceId};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Triggered,
+    Acknowledged,
+    Resolved,
+}
+
+/// Who acknowledged or resolved an alert: a person (API, CLI, a signed link), or the
+/// system that sent it (Alertmanager's "resolved", PagerDuty's acknowledge event).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum Actor {
+    Person(PersonId),
+    Source,
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Actor::Person(p) => write!(f, "{p}"),
+            Actor::Source => f.write_str("the alert's source"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Stamp {
+    pub by: Actor,
+    pub at: Timestamp,
+}
+
+/// Where the escalation stands: `step` (0-based) of `round` (0-based) runs at `next_at`;
+/// `None` once acknowledged, resolved or exhausted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EscalationState {
+    pub step: usize,
+    pub round: u32,
+    pub next_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum EventKind {
+    Opened,
+    SeverityRaised,
+    Rerouted,
+    Paged,
+    /// A step found nobody to page and was passed over at once.
+    EmptyStep,
+    /// A whole round found nobody: waiting a round's delays before trying again.
+    NobodyToPage,
+    Exhausted,
+    Acknowledged,
+    Resolved,
+}
+
+/// One line of an alert's history, shown to people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AlertEvent {
+    pub at: Timestamp,
+    pub kind: EventKind,
+    pub what: String,
+    pub by: Option<Actor>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Alert {
+    pub service: ServiceId,
+    pub dedup_key: String,
+    pub summary: String,
+    /// The highest severity the alert has had while open.
+    pub severity: Severity,
+    pub source: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub details: serde_json::Value,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub runbook_url: Option<Link>,
+    /// No runbook came with the alert: the responder leaves a "runbook to write" item.
+    pub runbook_missing: bool,
+    pub status: Status,
+    pub opened_at: Timestamp,
+    pub last_triggered_at: Timestamp,
+    /// Triggers deduplicated into this alert after the one that opened it.
+    #[serde(default)]
+    pub repeats: u32,
+    pub acknowledged: Option<Stamp>,
+    pub resolved: Option<Stamp>,
+    pub policy: PolicyId,
+    pub route_reason: String,
+    pub escalation: EscalationState,
+    pub group_key: Option<String>,
+    pub history: Vec<AlertEvent>,
+}
+
+/// What a repeated trigger did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dedup {
+    /// Counted; summary and details updated; nobody notified.
+    Repeat { repeats: u32 },
+    /// Counted, and the severity went up: the caller routes again (an SRE-owned service's
+    /// warning became critical, so a ticket becomes a page) and calls [`Alert::reroute`].
+    SeverityRaised { from: Severity, to: Severity },
+    /// The alert is resolved: nothing changed; the caller opens a new alert.
+    Reopen,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AlertError {
+    #[error("only a trigger opens or repeats an alert, not a {action:?}; with no open alert it is dropped")]
+    NotATrigger { action: Action },
+    #[error("already acknowledged by {} at {}", .0.by, .0.at)]
+    AlreadyAcknowledged(Stamp),
+    #[error("already resolved by {} at {}", .0.by, .0.at)]
+    AlreadyResolved(Stamp),
+    #[error("the alert escalates by policy `{expected}`, not `{given}`")]
+    WrongPolicy { expected: PolicyId, given: PolicyId },
+}
+
+impl Alert {
+    /// A new alert from a trigger, routed to `route`'s policy; step 0 is due at once.
+    pub fn open(service: ServiceId, incoming: Incoming, route: Route, now: Timestamp) -> Result<Alert, AlertError> {
+        if incoming.action != Action::Trigger {
+            return Err(AlertError::NotATrigger { action: incoming.action });
+        }
+        let runbook_missing = incoming.runbook_url.is_none();
+        let mut what = format!("opened ({}): {}", incoming.severity, route.reason);
+        if runbook_missing {
+            what.push_str("; no runbook_url came with it: a runbook to write");
+        }
+        Ok(Alert {
+            service,
+            dedup_key: incoming.dedup_key,
+            summary: incoming.summary,
+            severity: incoming.severity,
+            source: incoming.source,
+            details: incoming.details,
+            runbook_url: incoming.runbook_url,
+            runbook_missing,
+            status: Status::Triggered,
+            opened_at: now,
+            last_triggered_at: now,
+            repeats: 0,
+            acknowledged: None,
+            resolved: None,
+            policy: route.policy,
+            route_reason: route.reason,
+            escalation: EscalationState { step: 0, round: 0, next_at: Some(now) },
+            group_key: incoming.group_key,
+            history: vec![AlertEvent { at: now, kind: EventKind::Opened, what, by: None }],
+        })
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.status != Status::Resolved
+    }
+
+    /// A trigger for the same key while this alert exists. Repeats are counted, not kept
+    /// in the history (a flapping source would grow it without bound). The severity only
+    /// goes up while the alert is open.
+    pub fn trigger_again(&mut self, incoming: Incoming, now: Timestamp) -> Result<Dedup, AlertError> {
+        if incoming.action != Action::Trigger {
+            return Err(AlertError::NotATrigger { action: incoming.action });
+        }
+        if self.status == Status::Resolved {
+            return Ok(Dedup::Reopen);
+        }
+        self.repeats = self.repeats.saturating_add(1);
+        self.last_triggered_at = now;
+        if !incoming.summary.is_empty() {
+            self.summary = incoming.summary;
+        }
+        if !incoming.details.is_null() {
+            self.details = incoming.details;
+        }
+        self.source = incoming.source.or(self.source.take());
+        self.group_key = incoming.group_key.or(self.group_key.take());
+        if incoming.runbook_url.is_some() {
+            self.runbook_url = incoming.runbook_url;
+            self.runbook_missing = false;
+        }
+        if incoming.severity < self.severity {
+            let from = std::mem::replace(&mut self.severity, incoming.severity);
+            let what = format!("severity raised from {from} to {}", self.severity);
+            self.history.push(AlertEvent { at: now, kind: EventKind::SeverityRaised, what, by: None });
+            return Ok(Dedup::SeverityRaised { from, to: self.severity });
+        }
+        Ok(Dedup::Repeat { repeats: self.repeats })
+    }
+
+    /// Moves the alert to another policy (after [`Dedup::SeverityRaised`], say). An open,
+    /// unacknowledged alert starts the new policy from its first step at once. Answers
+    /// whether the policy changed.
+    pub fn reroute(&mut self, route: Route, now: Timestamp) -> bool {
+        if route.policy == self.policy {
+            self.route_reason = route.reason;
+            return false;
+        }
+        let what = format!("rerouted from {} to {}: {}", self.policy, route.policy, route.reason);
+        self.history.push(AlertEvent { at: now, kind: EventKind::Rerouted, what, by: None });
+        self.policy = route.policy;
+        self.route_reason = route.reason;
+        if self.status == Status::Triggered {
+            self.escalation = EscalationState { step: 0, round: 0, next_at: Some(now) };
+        }
+        true
+    }
+
+    /// Someone has it: escalation stops. An alert acknowledged or resolved already is an
+    /// error the caller may treat as success when retrying a request.
+    pub fn acknowledge(&mut self, by: Actor, now: Timestamp) -> Result<(), AlertError> {
+        match self.status {
+            Status::Resolved => return Err(AlertError::AlreadyResolved(self.resolved.clone().expect("set"))),
+            Status::Acknowledged => {
+                return Err(AlertError::AlreadyAcknowledged(self.acknowledged.clone().expect("set")))
+            }
+            Status::Triggered => {}
+        }
+        self.status = Status::Acknowledged;
+        self.escalation.next_at = None;
+        self.acknowledged = Some(Stamp { by: by.clone(), at: now });
+        let what = format!("acknowledged by {by}");
+        self.history.push(AlertEvent { at: now, kind: EventKind::Acknowledged, what, by: Some(by) });
+        Ok(())
+    }
+
+    /// Over: escalation stops, and a later trigger for the key opens a new alert.
+    pub fn resolve(&mut self, by: Actor, now: Timestamp) -> Result<(), AlertError> {
+        if self.status == Status::Resolved {
+            return Err(AlertError::AlreadyResolved(self.resolved.clone().expect("set")));
+        }
+        self.status = Status::Resolved;
+        self.escalation.next_at = None;
+        self.resolved = Some(Stamp { by: by.clone(), at: now });
+        let what = format!("resolved by {by}");
+        self.history.push(AlertEvent { at: now, kind: EventKind::Resolved, what, by: Some(by) });
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paging::tests::{incoming, route_to, t};
+
+    fn opened() -> Alert {
+        Alert::open(ServiceId::parse("streamhub").unwrap(), incoming("lag", Severity::Warning), route_to("p"), t(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn an_alert_opens_due_at_once_and_flags_a_missing_runbook() {
+        let alert = opened();
+        assert_eq!(alert.status, Status::Triggered);
+        assert_eq!(alert.escalation, EscalationState { step: 0, round: 0, next_at: Some(t(0)) });
+        assert!(alert.runbook_missing);
+        assert!(alert.history[0].what.contains("a runbook to write"), "{}", alert.history[0].what);
+
+        let mut with_runbook = incoming("lag", Severity::Warning);
+        with_runbook.runbook_url = Some(Link::parse("https://runbooks.example.com/lag").unwrap());
+        let alert = Alert::open(ServiceId::parse("streamhub").unwrap(), with_runbook, route_to("p"), t(0)).unwrap();
+        assert!(!alert.runbook_missing);
+
+        let mut resolve = incoming("lag", Severity::Warning);
+        resolve.action = Action::Resolve;
+        let refused = Alert::open(ServiceId::parse("streamhub").unwrap(), resolve, route_to("p"), t(0));
+        assert_eq!(refused.unwrap_err(), AlertError::NotATrigger { action: Action::Resolve });
+    }
+
+    #[test]
+    fn repeats_are_counted_without_notifying_and_a_resolved_alert_reopens_anew() {
+        let mut alert = opened();
+        let mut again = incoming("lag", Severity::Info);
+        again.summary = "lag still rising".into();
+        assert_eq!(alert.trigger_again(again, t(60)).unwrap(), Dedup::Repeat { repeats: 1 });
+        assert_eq!(alert.summary, "lag still rising");
+        assert_eq!(alert.severity, Severity::Warning, "severity never drops while open");
+        assert_eq!(alert.history.len(), 1, "repeats are not history");
+        assert_eq!(alert.escalation.next_at, Some(t(0)), "the schedule is unchanged");
+
+        let raised = alert.trigger_again(incoming("lag", Severity::Critical), t(120)).unwrap();
+        assert_eq!(raised, Dedup::SeverityRaised { from: Severity::Warning, to: Severity::Critical });
+        assert!(alert.reroute(route_to("q"), t(120)));
+        assert_eq!(alert.policy.as_str(), "q");
+        assert_eq!(alert.escalation, EscalationState { step: 0, round: 0, next_at: Some(t(120)) });
+
+        alert.resolve(Actor::Source, t(180)).unwrap();
+        assert_eq!(alert.trigger_again(incoming("lag", Severity::Critical), t(240)).unwrap(), Dedup::Reopen);
+        assert_eq!(alert.repeats, 2, "a reopening trigger belongs to the new alert");
+    }
+
+    #[test]
+    fn acknowledge_and_resolve_stop_escalation_and_refuse_twice() {
+        let marta = Actor::Person(PersonId::parse("marta.oyelaran").unwrap());
+        let mut alert = opened();
+        alert.acknowledge(marta.clone(), t(30)).unwrap();
+        assert_eq!((alert.status, alert.escalation.next_at), (Status::Acknowledged, None));
+        let again = alert.acknowledge(Actor::Source, t(40)).unwrap_err();
+        assert_eq!(again.to_string(), "already acknowledged by marta.oyelaran at 1970-01-01T00:00:30Z");
+        alert.resolve(Actor::Source, t(50)).unwrap();
+        assert_eq!(alert.status, Status::Resolved);
+        assert!(matches!(alert.acknowledge(marta.clone(), t(60)), Err(AlertError::AlreadyResolved(_))));
+        let twice = alert.resolve(marta, t(60)).unwrap_err();
+        assert_eq!(twice.to_string(), "already resolved by the alert's source at 1970-01-01T00:00:50Z");
+        let kinds: Vec<_> = alert.history.iter().map(|e| e.kind).collect();
+        assert_eq!(kinds, [EventKind::Opened, EventKind::Acknowledged, EventKind::Resolved]);
+    }
+}

@@ -1,0 +1,258 @@
+//! Escalation: who an alert pages, step by step, until someone acknowledges.
+//!
+//! The engine calls [`Alert::escalate`] whenever `escalation.next_at <= now` (and right
+//! after [`Alert::open`], when step 0 is due). A step pages every person its targets
+//! resolve to and then waits its delay, counted from `now`, so a late engine still gives
+//! each step its full time. A step that resolves to nobody (an empty team, a rotation not
+//! started yet) is passed over at once, reported, and recorded. After the last step the
+//! list starts again while `round < repeat`; then the escalation is exhausted. A round in
+//! which every step is empty waits the round's delays before trying again, rather than
+//! spinning through the remaining rounds in one instant.
+
+use super::alert::{Alert, AlertError, AlertEvent, EventKind, Status};
+use super::policy::{EscalationPolicy, Target};
+use crate::{Period, PersonId};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// One notification to one person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Page {
+    pub person: PersonId,
+    /// 0-based step and round of the policy.
+    pub step: usize,
+    pub round: u32,
+    /// The same for the same (service, dedup key, alert opened_at, policy, round, step,
+    /// person), so a decision made again yields the key the outbox already holds.
+    pub idempotency_key: String,
+}
+
+/// A step that found nobody to page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmptyStep {
+    pub step: usize,
+    pub round: u32,
+    /// e.g. "step 2: nobody on call for rotation platform-sre-daytime; moved on".
+    pub message: String,
+}
+
+/// What one call to [`Alert::escalate`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Escalation {
+    pub pages: Vec<Page>,
+    pub empty_steps: Vec<EmptyStep>,
+    /// The escalation ran out of steps and rounds with nobody acknowledging.
+    pub exhausted: bool,
+}
+
+impl Alert {
+    /// Runs the step that is due at `now` under `policy` (the alert's own policy).
+    /// `resolve_target` names the people a target means at `now`: a rotation's current
+    /// on-call, a person, every member of a team. Nothing happens unless the alert is
+    /// triggered (not acknowledged or resolved) and its next step is due.
+    pub fn escalate(
+        &mut self,
+        policy: &EscalationPolicy,
+        now: Timestamp,
+        resolve_target: impl Fn(&Target) -> Vec<PersonId>,
+    ) -> Result<Escalation, AlertError> {
+        if policy.id != self.policy {
+            return Err(AlertError::WrongPolicy { expected: self.policy.clone(), given: policy.id.clone() });
+        }
+        let mut out = Escalation::default();
+        let due = self.escalation.next_at.is_some_and(|at| at <= now);
+        if self.status != Status::Triggered || !due {
+            return Ok(out);
+        }
+        let steps = &policy.steps;
+        // Steps looked at in this call: once every step has been, none has anyone to page.
+        let mut visited = 0;
+        loop {
+            if self.escalation.step >= steps.len() {
+                if self.escalation.round >= policy.repeat || steps.is_empty() {
+                    let rounds = self.escalation.round + 1;
+                    let what = format!(
+                        "escalation exhausted: nobody acknowledged after {rounds} round{} of {} step{}",
+                        plural(rounds as usize),
+                        steps.len(),
+                        plural(steps.len())
+                    );
+                    self.record(now, EventKind::Exhausted, what);
+                    self.escalation.next_at = None;
+                    out.exhausted = true;
+                    return Ok(out);
+                }
+                self.escalation.round += 1;
+                self.escalation.step = 0;
+            }
+            if visited == steps.len() {
+                let wait = steps.iter().map(|s| s.delay.as_seconds()).sum::<i64>();
+                let wait = Period::parse(&format!("{wait}s")).expect("a sum of positive periods");
+                self.escalation.next_at = Some(wait.after(now));
+                let what = format!("nobody to page in any step: round {} starts in {wait}", self.escalation.round + 1);
+                self.record(now, EventKind::NobodyToPage, what);
+                return Ok(out);
+            }
+            visited += 1;
+            let (index, round) = (self.escalation.step, self.escalation.round);
+            let step = &steps[index];
+            let mut people: Vec<PersonId> = Vec::new();
+            for target in &step.targets {
+                for person in resolve_target(target) {
+                    if !people.contains(&person) {
+                        people.push(person);
+                    }
+                }
+            }
+            self.escalation.step += 1;
+            if people.is_empty() {
+                let targets = step.targets.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+                let who =
+                    if targets.is_empty() { "no targets".to_owned() } else { format!("nobody on call for {targets}") };
+                let message = format!("{}: {who}; moved on", step_name(index, round));
+                self.record(now, EventKind::EmptyStep, message.clone());
+                out.empty_steps.push(EmptyStep { step: index, round, message });
+                continue;
+            }
+            let names = people.iter().map(PersonId::as_str).collect::<Vec<_>>().join(", ");
+            let what = format!("{}: paged {names}; next in {}", step_name(index, round), step.delay);
+            self.record(now, EventKind::Paged, what);
+            for person in people {
+                let idempotency_key = self.page_key(index, round, &person);
+                out.pages.push(Page { person, step: index, round, idempotency_key });
+            }
+            self.escalation.next_at = Some(step.delay.after(now));
+            return Ok(out);
+        }
+    }
+
+    fn record(&mut self, at: Timestamp, kind: EventKind, what: String) {
+        self.history.push(AlertEvent { at, kind, what, by: None });
+    }
+
+    /// SHA-256 over the length-prefixed fields, so no two field lists share a key.
+    fn page_key(&self, step: usize, round: u32, person: &PersonId) -> String {
+        let mut h = Sha256::new();
+        let micros = self.opened_at.as_microsecond().to_string();
+        let (step, round) = (step.to_string(), round.to_string());
+        for field in
+            [self.service.as_str(), &self.dedup_key, &micros, self.policy.as_str(), &round, &step, person.as_str()]
+        {
+            h.update((field.len() as u64).to_be_bytes());
+            h.update(field.as_bytes());
+        }
+        hex::encode(h.finalize())
+    }
+}
+
+fn step_name(step: usize, round: u32) -> String {
+    if round == 0 {
+        format!("step {}", step + 1)
+    } else {
+        format!("step {} (round {})", step + 1, round + 1)
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paging::alert::Actor;
+    use crate::paging::policy::Purpose;
+    use crate::paging::severity::Severity;
+    use crate::paging::tests::{incoming, policy, resolver, route_to, t};
+    use crate::ServiceId;
+
+    fn alert_for(policy: &EscalationPolicy) -> Alert {
+        let service = ServiceId::parse("streamhub").unwrap();
+        Alert::open(service, incoming("lag", Severity::Critical), route_to(policy.id.as_str()), t(0)).unwrap()
+    }
+
+    fn paged(e: &Escalation) -> Vec<&str> {
+        e.pages.iter().map(|p| p.person.as_str()).collect()
+    }
+
+    #[test]
+    fn steps_page_in_turn_and_repeat_then_exhaust() {
+        // Every step waits 10 minutes (the helper's delay).
+        let policy = policy("p", "platform-sre", Purpose::Page, &[&["marta.oyelaran"], &["jonas.achterberg"]], 1);
+        let mut alert = alert_for(&policy);
+        let r = resolver();
+        assert_eq!(paged(&alert.escalate(&policy, t(0), &r).unwrap()), ["marta.oyelaran"]);
+        assert!(alert.escalate(&policy, t(599), &r).unwrap().pages.is_empty(), "not due yet");
+        assert_eq!(paged(&alert.escalate(&policy, t(600), &r).unwrap()), ["jonas.achterberg"]);
+        let second_round = alert.escalate(&policy, t(1200), &r).unwrap();
+        assert_eq!(paged(&second_round), ["marta.oyelaran"]);
+        assert_eq!(second_round.pages[0].round, 1);
+        assert_eq!(paged(&alert.escalate(&policy, t(1800), &r).unwrap()), ["jonas.achterberg"]);
+        let last = alert.escalate(&policy, t(2400), &r).unwrap();
+        assert!(last.exhausted && last.pages.is_empty());
+        assert_eq!(alert.escalation.next_at, None);
+        assert_eq!(
+            alert.history.last().unwrap().what,
+            "escalation exhausted: nobody acknowledged after 2 rounds of 2 steps"
+        );
+    }
+
+    #[test]
+    fn an_empty_step_falls_through_at_once_and_is_reported() {
+        let policy = policy("p", "platform-sre", Purpose::Page, &[&["nobody-team"], &["marta.oyelaran"]], 0);
+        let mut alert = alert_for(&policy);
+        let e = alert.escalate(&policy, t(0), resolver()).unwrap();
+        assert_eq!(paged(&e), ["marta.oyelaran"], "no waiting out the empty step's delay");
+        assert_eq!(e.pages[0].step, 1);
+        assert_eq!(e.empty_steps[0].message, "step 1: nobody on call for team nobody-team; moved on");
+        let kinds: Vec<_> = alert.history.iter().map(|h| h.kind).collect();
+        assert_eq!(kinds, [EventKind::Opened, EventKind::EmptyStep, EventKind::Paged]);
+    }
+
+    #[test]
+    fn a_round_with_nobody_at_all_waits_before_trying_again() {
+        let policy = policy("p", "platform-sre", Purpose::Page, &[&["nobody-team"], &["nobody-team"]], 1);
+        let mut alert = alert_for(&policy);
+        let e = alert.escalate(&policy, t(0), resolver()).unwrap();
+        assert_eq!((e.pages.len(), e.empty_steps.len(), e.exhausted), (0, 2, false));
+        assert_eq!(alert.escalation.next_at, Some(t(1200)));
+        assert_eq!(alert.history.last().unwrap().what, "nobody to page in any step: round 2 starts in 20m");
+        let e = alert.escalate(&policy, t(1200), resolver()).unwrap();
+        assert!(e.exhausted);
+    }
+
+    #[test]
+    fn page_keys_repeat_for_the_same_decision_and_differ_otherwise() {
+        let policy = policy("p", "platform-sre", Purpose::Page, &[&["marta.oyelaran", "platform-sre"]], 0);
+        let mut first = alert_for(&policy);
+        let mut retry = first.clone();
+        let a = first.escalate(&policy, t(0), resolver()).unwrap();
+        let b = retry.escalate(&policy, t(5), resolver()).unwrap();
+        assert_eq!(a.pages, b.pages, "a retried decision makes the same pages and keys");
+        let people = paged(&a);
+        assert_eq!(people, ["marta.oyelaran", "jonas.achterberg", "dmitri.osei"], "marta once, though twice a target");
+        let mut keys: Vec<_> = a.pages.iter().map(|p| &p.idempotency_key).collect();
+        keys.dedup();
+        assert_eq!(keys.len(), 3);
+        let mut later = alert_for(&policy);
+        later.opened_at = t(3600);
+        let c = later.escalate(&policy, t(3600), resolver()).unwrap();
+        assert_ne!(c.pages[0].idempotency_key, a.pages[0].idempotency_key, "a new incarnation pages anew");
+    }
+
+    #[test]
+    fn acknowledged_alerts_and_other_policies_page_nobody() {
+        let policy = policy("p", "platform-sre", Purpose::Page, &[&["marta.oyelaran"]], 3);
+        let mut alert = alert_for(&policy);
+        alert.acknowledge(Actor::Source, t(0)).unwrap();
+        assert_eq!(alert.escalate(&policy, t(0), resolver()).unwrap(), Escalation::default());
+        let other = crate::paging::tests::policy("q", "platform-sre", Purpose::Page, &[&["marta.oyelaran"]], 0);
+        assert!(matches!(alert.escalate(&other, t(0), resolver()), Err(AlertError::WrongPolicy { .. })));
+    }
+}

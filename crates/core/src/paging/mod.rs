@@ -1,0 +1,27 @@
+//! Paging, pure: escalation policies ([`policy`]), whose pager an alert is ([`route`]),
+//! the other systems' alert payloads ([`intake`]), and an alert's life ([`alert`]) with
+//! its escalation ([`escalate`]). Storing alerts, the engine that calls `escalate` on
+//! schedule and the delivery of [`Page`]s to a policy's [`Channel`]s live elsewhere.
+
+pub mod alert;
+pub mod escalate;
+pub mod intake;
+pub mod integration;
+pub mod policy;
+pub mod receive;
+pub mod route;
+pub mod severity;
+
+#[cfg(test)]
+pub(crate) mod tests;
+
+pub use alert::{Actor, Alert, AlertError, AlertEvent, Dedup, EscalationState, EventKind, Stamp, Status};
+pub use escalate::{EmptyStep, Escalation, Page};
+pub use intake::{Action, FieldError, Incoming, IntakeError};
+pub use integration::{Format, Integration};
+pub use policy::{
+    pagerduty_url, Channel, EscalationPolicy, EscalationStep, PolicyId, Purpose, Target, PAGERDUTY_EVENTS_URL,
+};
+pub use receive::{receive, Outcome, Received};
+pub use route::{first_policy, route, NoRoute, Route};
+pub use severity::Severity;

@@ -1,0 +1,166 @@
+//! Escalation policies as `escalations/` defines them: who is paged, in which order, how
+//! long each step waits for an acknowledgement, how often the whole list repeats, and where
+//! the notifications are delivered.
+
+use crate::oncall::RotationId;
+use crate::{Link, Period, PersonId, TeamId};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+pub use crate::id::PolicyId;
+
+/// What a policy is for; routing picks one by the service's stage and the alert's severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum Purpose {
+    /// Wakes people: critical alerts, and every alert before handover.
+    Page,
+    /// A queue worked in office hours: non-critical alerts of an SRE-owned service.
+    Ticket,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Page => "page",
+            Purpose::Ticket => "ticket",
+        }
+    }
+}
+
+impl fmt::Display for Purpose {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whom a step notifies. A policy may name another team's rotation or people (a shared
+/// platform rotation as a second step, say): the policy's `team` owns the policy, not
+/// every target.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum Target {
+    /// Whoever is on call on the rotation at the moment the step runs.
+    Rotation(RotationId),
+    Person(PersonId),
+    /// Every member of the team.
+    Team(TeamId),
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Rotation(r) => write!(f, "rotation {r}"),
+            Target::Person(p) => write!(f, "{p}"),
+            Target::Team(t) => write!(f, "team {t}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EscalationStep {
+    pub targets: Vec<Target>,
+    /// How long the step waits for an acknowledgement before the next step runs (after
+    /// the last step: before the next round, or before the escalation is exhausted).
+    pub delay: Period,
+}
+
+/// Where a policy's notifications are delivered. Real organisations put their Slack or
+/// PagerDuty URLs here; the example organisation uses loopback placeholders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Channel {
+    /// Baton's own JSON body, POSTed to the URL.
+    Webhook { url: Link },
+    /// A Slack incoming webhook (`{"text": ...}`).
+    Slack { url: Link },
+    /// PagerDuty Events API v2 as the last mile: Baton chose the policy, PagerDuty's
+    /// service behind `routing_key` notifies.
+    #[serde(rename = "pagerduty")]
+    PagerDuty {
+        #[serde(default = "pagerduty_url")]
+        url: Link,
+        routing_key: String,
+    },
+}
+
+/// A rotation id is a string on the wire (the rotation module has no OpenAPI schema of its own).
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for RotationId {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("A rotation id: 1 to 63 lowercase letters, digits, '-', '_' or '.'."))
+            .examples(["platform-sre"])
+            .into()
+    }
+}
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for RotationId {}
+
+/// PagerDuty's Events API v2 endpoint, used when a `pagerduty` channel gives no `url`.
+pub const PAGERDUTY_EVENTS_URL: &str = "https://events.pagerduty.com/v2/enqueue";
+
+pub fn pagerduty_url() -> Link {
+    Link::parse(PAGERDUTY_EVENTS_URL).expect("a valid link")
+}
+
+impl Channel {
+    pub fn url(&self) -> &Link {
+        match self {
+            Channel::Webhook { url } | Channel::Slack { url } | Channel::PagerDuty { url, .. } => url,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EscalationPolicy {
+    pub id: PolicyId,
+    pub name: String,
+    /// The team the policy belongs to; routing looks policies up by team and purpose.
+    pub team: TeamId,
+    pub purpose: Purpose,
+    pub steps: Vec<EscalationStep>,
+    /// How many times the whole list runs again after its last step: 0 runs it once.
+    #[serde(default)]
+    pub repeat: u32,
+    #[serde(default)]
+    pub channels: Vec<Channel>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_policy_is_stored_as_json_people_can_read() {
+        let policy = EscalationPolicy {
+            id: PolicyId::parse("platform-sre-24x7").unwrap(),
+            name: "Platform SRE 24x7".into(),
+            team: TeamId::parse("platform-sre").unwrap(),
+            purpose: Purpose::Page,
+            steps: vec![EscalationStep {
+                targets: vec![
+                    Target::Rotation(RotationId::parse("platform-sre").unwrap()),
+                    Target::Person(PersonId::parse("marta.oyelaran").unwrap()),
+                ],
+                delay: Period::parse("15m").unwrap(),
+            }],
+            repeat: 2,
+            channels: vec![Channel::PagerDuty { url: pagerduty_url(), routing_key: "R0UTING".into() }],
+        };
+        let json = serde_json::to_string(&policy).unwrap();
+        assert!(json.contains(r#"{"rotation":"platform-sre"}"#), "{json}");
+        assert!(json.contains(r#""delay":"15m""#), "{json}");
+        assert!(json.contains(r#""type":"pagerduty""#), "{json}");
+        assert_eq!(serde_json::from_str::<EscalationPolicy>(&json).unwrap(), policy);
+        let no_url = r#"{"type":"pagerduty","routing_key":"R0UTING"}"#;
+        let channel: Channel = serde_json::from_str(no_url).unwrap();
+        assert_eq!(channel.url().as_str(), PAGERDUTY_EVENTS_URL);
+    }
+}

@@ -1,0 +1,250 @@
+//! SLO events and who hears about them: each event is routed by the chart step that lists
+//! it in `notify_on`. Responsible and Accountable are asked to act (a `Reminder`), Informed
+//! are told (`Info`); Consulted are not notified, because the people doing the step
+//! consult them. People are reached through the channels of a team they belong to.
+
+use super::chart::RaciStep;
+use super::persona::Assignee;
+use super::resolve::ResolvedRaci;
+use crate::notice::{Notice, NoticeKind};
+use crate::org::Org;
+use crate::slo::{BudgetState, Objective};
+use crate::{PersonId, PersonaId, TeamId};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SloEventKind {
+    /// The error-budget policy's state became at-risk.
+    BudgetAtRisk,
+    /// The error budget is spent.
+    BudgetExhausted,
+    /// An apply changed the SLO's objective.
+    ObjectiveChanged,
+    /// A roadmap item was proposed and waits for agreement.
+    RoadmapProposed,
+    /// A roadmap item was agreed and waits to be done.
+    RoadmapAgreed,
+}
+
+impl SloEventKind {
+    pub const ALL: [SloEventKind; 5] = [
+        SloEventKind::BudgetAtRisk,
+        SloEventKind::BudgetExhausted,
+        SloEventKind::ObjectiveChanged,
+        SloEventKind::RoadmapProposed,
+        SloEventKind::RoadmapAgreed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SloEventKind::BudgetAtRisk => "budget-at-risk",
+            SloEventKind::BudgetExhausted => "budget-exhausted",
+            SloEventKind::ObjectiveChanged => "objective-changed",
+            SloEventKind::RoadmapProposed => "roadmap-proposed",
+            SloEventKind::RoadmapAgreed => "roadmap-agreed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SloEventKind> {
+        SloEventKind::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+}
+
+impl fmt::Display for SloEventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Something that happened in an SLO's life, with what to say about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SloEvent {
+    pub kind: SloEventKind,
+    /// What it is about: `slo/<id>` or `roadmap/<service>/<n>`.
+    pub subject: String,
+    pub title: String,
+    pub text: String,
+    /// Names the event once: the same event decided twice queues nothing twice.
+    pub key: String,
+}
+
+/// What the engine last knew of an SLO, to tell a change from a repeat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SloWatch {
+    pub objective: Objective,
+    /// `None` until the first evaluation.
+    #[serde(default)]
+    pub state: Option<BudgetState>,
+}
+
+/// The events between two looks at an SLO. A budget event fires when the state gets worse
+/// into at-risk or exhausted (recovering from exhausted to at-risk is not news to act on).
+pub fn watch_events(before: &SloWatch, now: &SloWatch) -> Vec<SloEventKind> {
+    let mut events = Vec::new();
+    if before.objective != now.objective {
+        events.push(SloEventKind::ObjectiveChanged);
+    }
+    match (before.state, now.state) {
+        (Some(BudgetState::Exhausted), _) | (_, None) => {}
+        (b, Some(BudgetState::Exhausted)) if b != Some(BudgetState::Exhausted) => {
+            events.push(SloEventKind::BudgetExhausted)
+        }
+        (b, Some(BudgetState::AtRisk)) if b != Some(BudgetState::AtRisk) => events.push(SloEventKind::BudgetAtRisk),
+        _ => {}
+    }
+    events
+}
+
+/// One notice to queue: for `team`'s channels, of `kind`, naming `to` (empty: the team as
+/// a whole), because of `personas`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Delivery {
+    pub team: TeamId,
+    pub kind: NoticeKind,
+    pub to: Vec<PersonId>,
+    pub personas: Vec<PersonaId>,
+}
+
+/// Who an event reaches, and who it cannot (their teams have no channel).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Routing {
+    pub deliveries: Vec<Delivery>,
+    pub unreachable: Vec<Assignee>,
+}
+
+#[derive(Default)]
+struct Pending {
+    whole_team: bool,
+    to: Vec<PersonId>,
+    personas: Vec<PersonaId>,
+}
+
+/// Routes an event through `step` of `raci`: Responsible and Accountable get a reminder,
+/// Informed (and the teams in `also_inform`, like those the error-budget policy names) get
+/// information, nobody gets both. `reachable` says whether a team has a channel; a person
+/// is reached through the service's owner team, its SRE team, or else the first team of
+/// theirs (by id) that has one.
+pub fn route(
+    org: &Org,
+    raci: &ResolvedRaci,
+    owner_team: &TeamId,
+    step: &RaciStep,
+    also_inform: &[TeamId],
+    reachable: &dyn Fn(&TeamId) -> bool,
+) -> Routing {
+    let mut routing = Routing::default();
+    // Keyed by (informed only, team): reminders sort first.
+    let mut plan: BTreeMap<(bool, TeamId), Pending> = BTreeMap::new();
+    let home = |person: &PersonId| -> Option<TeamId> {
+        let preferred = [Some(owner_team), raci.sre_team.as_ref()];
+        preferred
+            .into_iter()
+            .flatten()
+            .filter(|t| org.is_member(person, t))
+            .cloned()
+            .chain(org.teams_of(person).map(|t| t.id.clone()))
+            .find(|t| reachable(t))
+    };
+    let mut add = |kind: NoticeKind, assignee: &Assignee, persona: Option<&PersonaId>, routing: &mut Routing| {
+        let (team, person) = match assignee {
+            Assignee::Team(t) if reachable(t) => (t.clone(), None),
+            Assignee::Person(p) => match home(p) {
+                Some(t) => (t, Some(p.clone())),
+                None => return routing.unreachable.push(assignee.clone()),
+            },
+            Assignee::Team(_) => return routing.unreachable.push(assignee.clone()),
+        };
+        let entry = plan.entry((kind == NoticeKind::Info, team)).or_default();
+        match person {
+            None => entry.whole_team = true,
+            Some(p) if !entry.to.contains(&p) => entry.to.push(p),
+            Some(_) => {}
+        }
+        if let Some(persona) = persona.filter(|p| !entry.personas.contains(p)) {
+            entry.personas.push(persona.clone());
+        }
+    };
+    for (persona, letters) in &step.cells {
+        let kind = if letters.acts() {
+            NoticeKind::Reminder
+        } else if letters.informed {
+            NoticeKind::Info
+        } else {
+            continue;
+        };
+        for assignee in raci.persona(persona).map(|p| p.assignees.as_slice()).unwrap_or_default() {
+            add(kind, assignee, Some(persona), &mut routing);
+        }
+    }
+    for team in also_inform {
+        add(NoticeKind::Info, &Assignee::Team(team.clone()), None, &mut routing);
+    }
+    // Nobody is both asked to act and merely told: the reminder wins.
+    let acting: BTreeMap<TeamId, (bool, Vec<PersonId>)> = plan
+        .iter()
+        .filter(|((info, _), _)| !*info)
+        .map(|((_, t), p)| (t.clone(), (p.whole_team, p.to.clone())))
+        .collect();
+    for ((info, team), pending) in plan {
+        let kind = if info { NoticeKind::Info } else { NoticeKind::Reminder };
+        let (mut whole_team, mut to) = (pending.whole_team, pending.to);
+        if kind == NoticeKind::Info {
+            if let Some((all, people)) = acting.get(&team) {
+                if *all {
+                    continue;
+                }
+                to.retain(|p| !people.contains(p));
+                if to.is_empty() && !whole_team {
+                    continue;
+                }
+                // A whole team told while some of it acts: tell the rest by name.
+                if whole_team && !people.is_empty() {
+                    whole_team = false;
+                    to = org.teams.get(&team).map(|t| t.members.clone()).unwrap_or_default();
+                    to.retain(|p| !people.contains(p));
+                }
+            }
+        }
+        if whole_team {
+            to.clear();
+        }
+        routing.deliveries.push(Delivery { team, kind, to, personas: pending.personas });
+    }
+    routing.unreachable.sort();
+    routing.unreachable.dedup();
+    routing
+}
+
+/// The notice one delivery carries.
+pub fn notice(event: &SloEvent, step: &RaciStep, delivery: &Delivery) -> Notice {
+    let personas: Vec<&str> = delivery.personas.iter().map(PersonaId::as_str).collect();
+    let why = match (delivery.kind, personas.is_empty()) {
+        (NoticeKind::Reminder, _) => {
+            format!("You are asked to act: {} Responsible or Accountable for \"{}\".", personas.join(", "), step.name)
+        }
+        (_, false) => format!("For your information: {} Informed for \"{}\".", personas.join(", "), step.name),
+        (_, true) => format!("For your information (\"{}\").", step.name),
+    };
+    Notice {
+        kind: delivery.kind,
+        subject: event.subject.clone(),
+        title: event.title.clone(),
+        text: format!("{}\n\n{why}", event.text),
+        to: delivery.to.clone(),
+        severity: None,
+        links: vec![],
+        alert: None,
+    }
+}
+
+/// The idempotency key of one delivery of an event.
+pub fn delivery_key(event: &SloEvent, delivery: &Delivery) -> String {
+    let kind = match delivery.kind {
+        NoticeKind::Reminder => "act",
+        _ => "info",
+    };
+    format!("{}/{}/{kind}", event.key, delivery.team)
+}

@@ -1,0 +1,300 @@
+//! Records and the outbox on PostgreSQL.
+//!
+//! A commit with audit records takes the audit head lock like every audited write; one
+//! without (alert intake) does not, so intake on several replicas is not serialized by
+//! the chain. Either way each record is written by a version-checked statement, so a
+//! concurrent writer of the same record makes one of them fail with `Conflict`. Senders
+//! claim with `FOR UPDATE SKIP LOCKED`, so replicas never wait on each other's messages.
+
+use crate::rows::{from_us, pg, us};
+use crate::{append, PgStore};
+use baton_core::Timestamp;
+use baton_store::{Commit, DeliveryStatus, Notification, NotificationQuery, Settle, StoreError, StoredRecord};
+use sqlx::postgres::PgRow;
+use sqlx::Row;
+use std::time::Duration;
+
+const RECORD_SELECT: &str = "SELECT kind, id, version, body, due_at_us, updated_at_us FROM records";
+const OUTBOX_SELECT: &str = "SELECT id, key, subject, channel, payload, status, attempts, next_attempt_us, \
+                             last_error, created_us, settled_us FROM outbox";
+
+fn record_row(r: &PgRow) -> Result<StoredRecord, StoreError> {
+    Ok(StoredRecord {
+        kind: r.get(0),
+        id: r.get(1),
+        version: r.get(2),
+        body: r.get(3),
+        due_at: r.get::<Option<i64>, _>(4).map(from_us).transpose()?,
+        updated_at: from_us(r.get(5))?,
+    })
+}
+
+fn notification_row(r: &PgRow) -> Result<Notification, StoreError> {
+    let status: String = r.get(5);
+    Ok(Notification {
+        id: r.get(0),
+        key: r.get(1),
+        subject: r.get(2),
+        channel: r.get(3),
+        payload: r.get(4),
+        status: DeliveryStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("outbox status `{status}`")))?,
+        attempts: r.get(6),
+        next_attempt_at: from_us(r.get(7))?,
+        last_error: r.get(8),
+        created_at: from_us(r.get(9))?,
+        settled_at: r.get::<Option<i64>, _>(10).map(from_us).transpose()?,
+    })
+}
+
+pub(crate) fn stale_record(kind: &str, id: &str) -> StoreError {
+    StoreError::Conflict(format!("{kind} `{id}` was changed by someone else; read it again and retry"))
+}
+
+impl PgStore {
+    pub(crate) async fn commit_all(&self, commit: &Commit, at: Timestamp) -> Result<Vec<i64>, StoreError> {
+        let (mut tx, mut head) = if commit.audit.is_empty() {
+            (self.pool.begin_with("BEGIN ISOLATION LEVEL READ COMMITTED").await.map_err(pg)?, None)
+        } else {
+            self.begin_write().await?
+        };
+        let mut versions = Vec::with_capacity(commit.records.len());
+        for w in &commit.records {
+            let version = w.expected_version + 1;
+            let due = w.due_at.map(us);
+            let written = if w.expected_version == 0 {
+                sqlx::query(
+                    "INSERT INTO records (kind, id, version, body, due_at_us, updated_at_us) VALUES ($1, $2, 1, $3, $4, $5) \
+                     ON CONFLICT (kind, id) DO NOTHING",
+                )
+                .bind(&w.kind)
+                .bind(&w.id)
+                .bind(&w.body)
+                .bind(due)
+                .bind(us(at))
+                .execute(&mut *tx)
+                .await
+            } else {
+                sqlx::query(
+                    "UPDATE records SET version = $1, body = $2, due_at_us = $3, updated_at_us = $4 \
+                     WHERE kind = $5 AND id = $6 AND version = $7",
+                )
+                .bind(version)
+                .bind(&w.body)
+                .bind(due)
+                .bind(us(at))
+                .bind(&w.kind)
+                .bind(&w.id)
+                .bind(w.expected_version)
+                .execute(&mut *tx)
+                .await
+            }
+            .map_err(pg)?;
+            if written.rows_affected() != 1 {
+                return Err(stale_record(&w.kind, &w.id));
+            }
+            versions.push(version);
+        }
+        for entry in &commit.audit {
+            append(&mut tx, &mut head, at, entry.clone()).await?;
+        }
+        for n in &commit.notifications {
+            sqlx::query(
+                "INSERT INTO outbox (key, subject, channel, payload, next_attempt_us, created_us) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(&n.key)
+            .bind(&n.subject)
+            .bind(&n.channel)
+            .bind(&n.payload)
+            .bind(us(n.not_before))
+            .bind(us(at))
+            .execute(&mut *tx)
+            .await
+            .map_err(pg)?;
+        }
+        tx.commit().await.map_err(pg)?;
+        Ok(versions)
+    }
+
+    pub(crate) async fn read_record(&self, kind: &str, id: &str) -> Result<Option<StoredRecord>, StoreError> {
+        sqlx::query(&format!("{RECORD_SELECT} WHERE kind = $1 AND id = $2"))
+            .bind(kind)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(pg)?
+            .as_ref()
+            .map(record_row)
+            .transpose()
+    }
+
+    pub(crate) async fn read_records_by_id(&self, kind: &str, ids: &[String]) -> Result<Vec<StoredRecord>, StoreError> {
+        let rows = sqlx::query(&format!("{RECORD_SELECT} WHERE kind = $1 AND id = ANY($2) ORDER BY id"))
+            .bind(kind)
+            .bind(ids)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(pg)?;
+        rows.iter().map(record_row).collect()
+    }
+
+    pub(crate) async fn read_records(&self, kind: &str, prefix: &str) -> Result<Vec<StoredRecord>, StoreError> {
+        // A range on the primary key, not LIKE: ids may hold `%` and `_`.
+        let rows = sqlx::query(&format!(
+            "{RECORD_SELECT} WHERE kind = $1 AND id >= $2 AND left(id, $3::int) = $4 ORDER BY id"
+        ))
+        .bind(kind)
+        .bind(prefix)
+        .bind(i32::try_from(prefix.chars().count()).unwrap_or(i32::MAX))
+        .bind(prefix)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(pg)?;
+        rows.iter().map(record_row).collect()
+    }
+
+    pub(crate) async fn read_due(&self, now: Timestamp, limit: i64) -> Result<Vec<StoredRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "{RECORD_SELECT} WHERE due_at_us IS NOT NULL AND due_at_us <= $1 ORDER BY due_at_us, kind, id LIMIT $2"
+        ))
+        .bind(us(now))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(pg)?;
+        rows.iter().map(record_row).collect()
+    }
+
+    pub(crate) async fn claim(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease: Duration,
+        limit: i64,
+    ) -> Result<Vec<Notification>, StoreError> {
+        let until = us(now).saturating_add(i64::try_from(lease.as_micros()).unwrap_or(i64::MAX));
+        // SKIP LOCKED: a message another replica is claiming right now is simply not ours.
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "UPDATE outbox SET claimed_by = $1, claim_until_us = $2 WHERE id IN (\
+               SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_us <= $3 \
+               AND (claim_until_us IS NULL OR claim_until_us <= $4) ORDER BY id LIMIT $5 FOR UPDATE SKIP LOCKED) RETURNING id",
+        )
+        .bind(worker)
+        .bind(until)
+        .bind(us(now))
+        .bind(us(now))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(pg)?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(&format!("{OUTBOX_SELECT} WHERE id = ANY($1) ORDER BY id"))
+            .bind(&ids)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(pg)?;
+        rows.iter().map(notification_row).collect()
+    }
+
+    pub(crate) async fn settle(
+        &self,
+        id: i64,
+        worker: &str,
+        outcome: &Settle,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let (status, next, error, settled) = settle_columns(outcome, at);
+        let done = sqlx::query(
+            "UPDATE outbox SET status = $1, attempts = attempts + 1, next_attempt_us = COALESCE($2, next_attempt_us), \
+             last_error = $3, settled_us = $4, claimed_by = NULL, claim_until_us = NULL \
+             WHERE id = $5 AND claimed_by = $6 AND status = 'pending'",
+        )
+        .bind(status)
+        .bind(next)
+        .bind(error)
+        .bind(settled)
+        .bind(id)
+        .bind(worker)
+        .execute(&self.pool)
+        .await
+        .map_err(pg)?;
+        if done.rows_affected() == 1 {
+            return Ok(());
+        }
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM outbox WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(pg)?;
+        Err(match exists {
+            Some(_) => StoreError::Conflict(format!("notification {id} is no longer held by {worker}")),
+            None => StoreError::NotFound(format!("notification {id}")),
+        })
+    }
+
+    /// Every outcome in one statement, so one commit for a sender's batch.
+    pub(crate) async fn settle_many(
+        &self,
+        worker: &str,
+        outcomes: &[(i64, Settle)],
+        at: Timestamp,
+    ) -> Result<Vec<bool>, StoreError> {
+        let (mut ids, mut statuses, mut nexts, mut errors, mut settled) = (vec![], vec![], vec![], vec![], vec![]);
+        for (id, outcome) in outcomes {
+            let (status, next, error, at) = settle_columns(outcome, at);
+            ids.push(*id);
+            statuses.push(status);
+            nexts.push(next);
+            errors.push(error);
+            settled.push(at);
+        }
+        let done: Vec<i64> = sqlx::query_scalar(
+            "UPDATE outbox o SET status = u.status, attempts = o.attempts + 1, \
+             next_attempt_us = COALESCE(u.next, o.next_attempt_us), last_error = u.error, settled_us = u.settled, \
+             claimed_by = NULL, claim_until_us = NULL \
+             FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::bigint[]) AS u(id, status, next, error, settled) \
+             WHERE o.id = u.id AND o.claimed_by = $6 AND o.status = 'pending' RETURNING o.id",
+        )
+        .bind(&ids)
+        .bind(&statuses)
+        .bind(&nexts)
+        .bind(&errors)
+        .bind(&settled)
+        .bind(worker)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(pg)?;
+        Ok(ids.iter().map(|id| done.contains(id)).collect())
+    }
+
+    pub(crate) async fn list_notifications(&self, q: &NotificationQuery) -> Result<Vec<Notification>, StoreError> {
+        let prefix = q.subject_prefix.clone().unwrap_or_default();
+        let rows = sqlx::query(&format!(
+            "{OUTBOX_SELECT} WHERE ($1::text IS NULL OR status = $2) AND left(subject, $3::int) = $4 ORDER BY id DESC LIMIT $5"
+        ))
+        .bind(q.status.map(DeliveryStatus::as_str))
+        .bind(q.status.map(DeliveryStatus::as_str))
+        .bind(i32::try_from(prefix.chars().count()).unwrap_or(i32::MAX))
+        .bind(&prefix)
+        .bind(if q.limit > 0 { q.limit } else { i64::MAX })
+        .fetch_all(&self.pool)
+        .await
+        .map_err(pg)?;
+        rows.iter().map(notification_row).collect()
+    }
+}
+
+/// The columns a settled attempt writes: status, next attempt, last error, settled at.
+pub(crate) fn settle_columns(
+    outcome: &Settle,
+    at: Timestamp,
+) -> (&'static str, Option<i64>, Option<String>, Option<i64>) {
+    match outcome {
+        Settle::Delivered => ("delivered", None, None, Some(us(at))),
+        Settle::Retry { at: next, error } => ("pending", Some(us(*next)), Some(error.clone()), None),
+        Settle::Dead { error } => ("dead", None, Some(error.clone()), Some(us(at))),
+    }
+}

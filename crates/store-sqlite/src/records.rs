@@ -1,0 +1,342 @@
+//! Records and the outbox on SQLite.
+
+use crate::rows::{db, from_us, us};
+use crate::{append, SqliteStore};
+use baton_core::Timestamp;
+use baton_store::{
+    Commit, DeliveryStatus, Notification, NotificationQuery, RecordWrite, Settle, StoreError, StoredRecord,
+};
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+const RECORD_SELECT: &str = "SELECT kind, id, version, body, due_at_us, updated_at_us FROM records";
+const OUTBOX_SELECT: &str = "SELECT id, key, subject, channel, payload, status, attempts, next_attempt_us, \
+                             last_error, created_us, settled_us FROM outbox";
+
+fn record_row(r: &SqliteRow) -> Result<StoredRecord, StoreError> {
+    Ok(StoredRecord {
+        kind: r.get(0),
+        id: r.get(1),
+        version: r.get(2),
+        body: r.get(3),
+        due_at: r.get::<Option<i64>, _>(4).map(from_us).transpose()?,
+        updated_at: from_us(r.get(5))?,
+    })
+}
+
+fn notification_row(r: &SqliteRow) -> Result<Notification, StoreError> {
+    let status: String = r.get(5);
+    Ok(Notification {
+        id: r.get(0),
+        key: r.get(1),
+        subject: r.get(2),
+        channel: r.get(3),
+        payload: r.get(4),
+        status: DeliveryStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("outbox status `{status}`")))?,
+        attempts: r.get(6),
+        next_attempt_at: from_us(r.get(7))?,
+        last_error: r.get(8),
+        created_at: from_us(r.get(9))?,
+        settled_at: r.get::<Option<i64>, _>(10).map(from_us).transpose()?,
+    })
+}
+
+pub(crate) fn stale_record(kind: &str, id: &str) -> StoreError {
+    StoreError::Conflict(format!("{kind} `{id}` was changed by someone else; read it again and retry"))
+}
+
+/// Rows per full multi-row insert of records or outbox messages. As for SLI buckets (see
+/// `sli.rs`): every statement is a round trip to sqlx's SQLite worker thread, which costs
+/// more than SQLite's own work for a row, and statements come in a few fixed sizes (this
+/// and the powers of two below it) so each is prepared once per connection.
+const WRITE_CHUNK: usize = 64;
+
+const _: () = assert!(WRITE_CHUNK.is_power_of_two() && 6 * WRITE_CHUNK <= 32_766);
+
+/// The sizes, in order, of the statements that write `n` rows.
+fn chunk_sizes(n: usize) -> impl Iterator<Item = usize> {
+    let full = std::iter::repeat_n(WRITE_CHUNK, n / WRITE_CHUNK);
+    let rest = n % WRITE_CHUNK;
+    full.chain((0..WRITE_CHUNK.trailing_zeros()).rev().map(|bit| 1 << bit).filter(move |size| rest & size != 0))
+}
+
+static INSERT_RECORDS: OnceLock<Vec<String>> = OnceLock::new();
+static INSERT_OUTBOX: OnceLock<Vec<String>> = OnceLock::new();
+
+/// The statement for `rows` rows (a size [`chunk_sizes`] yields), made once by `sql`.
+fn statement(all: &'static OnceLock<Vec<String>>, rows: usize, sql: fn(usize) -> String) -> &'static str {
+    let all = all.get_or_init(|| (0..=WRITE_CHUNK.trailing_zeros()).map(|bit| sql(1 << bit)).collect());
+    debug_assert!(rows.is_power_of_two() && rows <= WRITE_CHUNK, "{rows} is not a chunk size");
+    &all[rows.trailing_zeros() as usize]
+}
+
+/// Inserts new records, skipping any that exist; `RETURNING` names the ones inserted.
+fn insert_records_sql(rows: usize) -> String {
+    let values = vec!["(?, ?, 1, ?, ?, ?)"; rows].join(", ");
+    format!(
+        "INSERT INTO records (kind, id, version, body, due_at_us, updated_at_us) VALUES {values} \
+         ON CONFLICT (kind, id) DO NOTHING RETURNING kind, id"
+    )
+}
+
+/// Queues messages; a key queued already is left as it is.
+fn insert_outbox_sql(rows: usize) -> String {
+    let values = vec!["(?, ?, ?, ?, ?, ?)"; rows].join(", ");
+    format!(
+        "INSERT INTO outbox (key, subject, channel, payload, next_attempt_us, created_us) VALUES {values} \
+         ON CONFLICT (key) DO NOTHING"
+    )
+}
+
+impl SqliteStore {
+    pub(crate) async fn commit_all(&self, commit: &Commit, at: Timestamp) -> Result<Vec<i64>, StoreError> {
+        let (mut tx, mut head) = self.begin_write().await?;
+        // New records go in multi-row inserts (a group-committed intake batch holds
+        // hundreds); updates, each checked against its own version, one by one after them.
+        let inserts: Vec<&RecordWrite> = commit.records.iter().filter(|w| w.expected_version == 0).collect();
+        let mut rest = inserts.as_slice();
+        for size in chunk_sizes(rest.len()) {
+            let (chunk, tail) = rest.split_at(size);
+            rest = tail;
+            let mut query = sqlx::query(statement(&INSERT_RECORDS, size, insert_records_sql));
+            for w in chunk {
+                query = query.bind(&w.kind).bind(&w.id).bind(&w.body).bind(w.due_at.map(us)).bind(us(at));
+            }
+            let written = query.fetch_all(&mut *tx).await.map_err(db)?;
+            if written.len() != size {
+                let written: Vec<(String, String)> = written.iter().map(|r| (r.get(0), r.get(1))).collect();
+                let taken = chunk.iter().find(|w| !written.iter().any(|(k, i)| *k == w.kind && *i == w.id));
+                let taken = taken.expect("a write that was not inserted");
+                return Err(stale_record(&taken.kind, &taken.id));
+            }
+        }
+        for w in commit.records.iter().filter(|w| w.expected_version != 0) {
+            let written = sqlx::query(
+                "UPDATE records SET version = ?, body = ?, due_at_us = ?, updated_at_us = ? \
+                 WHERE kind = ? AND id = ? AND version = ?",
+            )
+            .bind(w.expected_version + 1)
+            .bind(&w.body)
+            .bind(w.due_at.map(us))
+            .bind(us(at))
+            .bind(&w.kind)
+            .bind(&w.id)
+            .bind(w.expected_version)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            if written.rows_affected() != 1 {
+                return Err(stale_record(&w.kind, &w.id));
+            }
+        }
+        for entry in &commit.audit {
+            append(&mut tx, &mut head, at, entry.clone()).await?;
+        }
+        let mut rest = commit.notifications.as_slice();
+        for size in chunk_sizes(rest.len()) {
+            let (chunk, tail) = rest.split_at(size);
+            rest = tail;
+            let mut query = sqlx::query(statement(&INSERT_OUTBOX, size, insert_outbox_sql));
+            for n in chunk {
+                query = query
+                    .bind(&n.key)
+                    .bind(&n.subject)
+                    .bind(&n.channel)
+                    .bind(&n.payload)
+                    .bind(us(n.not_before))
+                    .bind(us(at));
+            }
+            query.execute(&mut *tx).await.map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(commit.records.iter().map(|w| w.expected_version + 1).collect())
+    }
+
+    pub(crate) async fn read_record(&self, kind: &str, id: &str) -> Result<Option<StoredRecord>, StoreError> {
+        sqlx::query(&format!("{RECORD_SELECT} WHERE kind = ? AND id = ?"))
+            .bind(kind)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?
+            .as_ref()
+            .map(record_row)
+            .transpose()
+    }
+
+    pub(crate) async fn read_records_by_id(&self, kind: &str, ids: &[String]) -> Result<Vec<StoredRecord>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        // Well under SQLite's limit on bound parameters.
+        for chunk in ids.chunks(500) {
+            let sql = format!("{RECORD_SELECT} WHERE kind = ? AND id IN ({})", vec!["?"; chunk.len()].join(","));
+            let mut query = sqlx::query(&sql).bind(kind);
+            for id in chunk {
+                query = query.bind(id);
+            }
+            for row in query.fetch_all(&self.pool).await.map_err(db)? {
+                out.push(record_row(&row)?);
+            }
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out.dedup_by(|a, b| a.id == b.id);
+        Ok(out)
+    }
+
+    pub(crate) async fn read_records(&self, kind: &str, prefix: &str) -> Result<Vec<StoredRecord>, StoreError> {
+        // A range on the primary key, not LIKE: ids may hold `%` and `_`.
+        let rows =
+            sqlx::query(&format!("{RECORD_SELECT} WHERE kind = ? AND id >= ? AND substr(id, 1, ?) = ? ORDER BY id"))
+                .bind(kind)
+                .bind(prefix)
+                .bind(prefix.chars().count() as i64)
+                .bind(prefix)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+        rows.iter().map(record_row).collect()
+    }
+
+    pub(crate) async fn read_due(&self, now: Timestamp, limit: i64) -> Result<Vec<StoredRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "{RECORD_SELECT} WHERE due_at_us IS NOT NULL AND due_at_us <= ? ORDER BY due_at_us, kind, id LIMIT ?"
+        ))
+        .bind(us(now))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter().map(record_row).collect()
+    }
+
+    pub(crate) async fn claim(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease: Duration,
+        limit: i64,
+    ) -> Result<Vec<Notification>, StoreError> {
+        let until = us(now).saturating_add(i64::try_from(lease.as_micros()).unwrap_or(i64::MAX));
+        // One statement, so atomic on its own: SQLite has one writer at a time.
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "UPDATE outbox SET claimed_by = ?, claim_until_us = ? WHERE id IN (\
+               SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_us <= ? \
+               AND (claim_until_us IS NULL OR claim_until_us <= ?) ORDER BY id LIMIT ?) RETURNING id",
+        )
+        .bind(worker)
+        .bind(until)
+        .bind(us(now))
+        .bind(us(now))
+        .bind(limit)
+        .fetch_all(&self.writer)
+        .await
+        .map_err(db)?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let rows = sqlx::query(&format!("{OUTBOX_SELECT} WHERE id IN ({list}) ORDER BY id"))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter().map(notification_row).collect()
+    }
+
+    pub(crate) async fn settle(
+        &self,
+        id: i64,
+        worker: &str,
+        outcome: &Settle,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let (status, next, error, settled) = settle_columns(outcome, at);
+        let done = sqlx::query(
+            "UPDATE outbox SET status = ?, attempts = attempts + 1, next_attempt_us = COALESCE(?, next_attempt_us), \
+             last_error = ?, settled_us = ?, claimed_by = NULL, claim_until_us = NULL \
+             WHERE id = ? AND claimed_by = ? AND status = 'pending'",
+        )
+        .bind(status)
+        .bind(next)
+        .bind(error)
+        .bind(settled)
+        .bind(id)
+        .bind(worker)
+        .execute(&self.writer)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() == 1 {
+            return Ok(());
+        }
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM outbox WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        Err(match exists {
+            Some(_) => StoreError::Conflict(format!("notification {id} is no longer held by {worker}")),
+            None => StoreError::NotFound(format!("notification {id}")),
+        })
+    }
+
+    /// Every outcome in one transaction: one commit, so one `fsync`, for a sender's batch.
+    pub(crate) async fn settle_many(
+        &self,
+        worker: &str,
+        outcomes: &[(i64, Settle)],
+        at: Timestamp,
+    ) -> Result<Vec<bool>, StoreError> {
+        // Its first statement writes, so it takes the write lock before reading anything.
+        let mut tx = self.writer.begin().await.map_err(db)?;
+        let mut held = Vec::with_capacity(outcomes.len());
+        for (id, outcome) in outcomes {
+            let (status, next, error, settled) = settle_columns(outcome, at);
+            let done = sqlx::query(
+                "UPDATE outbox SET status = ?, attempts = attempts + 1, next_attempt_us = COALESCE(?, next_attempt_us), \
+                 last_error = ?, settled_us = ?, claimed_by = NULL, claim_until_us = NULL \
+                 WHERE id = ? AND claimed_by = ? AND status = 'pending'",
+            )
+            .bind(status)
+            .bind(next)
+            .bind(error)
+            .bind(settled)
+            .bind(id)
+            .bind(worker)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            held.push(done.rows_affected() == 1);
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(held)
+    }
+
+    pub(crate) async fn list_notifications(&self, q: &NotificationQuery) -> Result<Vec<Notification>, StoreError> {
+        let prefix = q.subject_prefix.clone().unwrap_or_default();
+        let rows = sqlx::query(&format!(
+            "{OUTBOX_SELECT} WHERE (? IS NULL OR status = ?) AND substr(subject, 1, ?) = ? ORDER BY id DESC LIMIT ?"
+        ))
+        .bind(q.status.map(DeliveryStatus::as_str))
+        .bind(q.status.map(DeliveryStatus::as_str))
+        .bind(prefix.chars().count() as i64)
+        .bind(&prefix)
+        .bind(if q.limit > 0 { q.limit } else { i64::MAX })
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter().map(notification_row).collect()
+    }
+}
+
+/// The columns a settled attempt writes: status, next attempt, last error, settled at.
+pub(crate) fn settle_columns(
+    outcome: &Settle,
+    at: Timestamp,
+) -> (&'static str, Option<i64>, Option<String>, Option<i64>) {
+    match outcome {
+        Settle::Delivered => ("delivered", None, None, Some(us(at))),
+        Settle::Retry { at: next, error } => ("pending", Some(us(*next)), Some(error.clone()), None),
+        Settle::Dead { error } => ("dead", None, Some(error.clone()), Some(us(at))),
+    }
+}

@@ -1,0 +1,195 @@
+//! The alert list, one alert's page with its history and the Acknowledge and Resolve
+//! buttons, and the outbox's dead letters (what could not be delivered, and why).
+
+use super::layout::{page, when};
+use super::session::Viewer;
+use super::PageError;
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use baton_app::paging::{AlertQuery, AlertView};
+use baton_app::Principal;
+use baton_core::paging::Status;
+use baton_core::ServiceId;
+use baton_store::{DeliveryStatus, NotificationQuery};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    /// `1`: resolved alerts too.
+    all: Option<String>,
+    service: Option<ServiceId>,
+}
+
+fn status(s: Status) -> Markup {
+    match s {
+        Status::Triggered => html! { span.bad { "triggered" } },
+        Status::Acknowledged => html! { span.warn { "acknowledged" } },
+        Status::Resolved => html! { span.ok { "resolved" } },
+    }
+}
+
+fn href(a: &AlertView) -> String {
+    let key = a.alert.dedup_key.replace('%', "%25").replace('/', "%2F").replace('#', "%23").replace('?', "%3F");
+    format!("/alerts/{}/{key}", a.alert.service)
+}
+
+/// A table of alerts; shared with the service page.
+pub fn table(alerts: &[AlertView]) -> Markup {
+    html! {
+        div.scroll { table {
+            thead { tr { th { "Alert" } th { "Status" } th { "Severity" } th { "Service" } th { "Policy" } th { "Opened" } } }
+            tbody {
+                @for a in alerts {
+                    tr {
+                        td {
+                            a href=(href(a)) { (a.alert.summary) }
+                            @if a.alert.runbook_missing { br; span.meta.warn { "no runbook" } }
+                            @if a.alert.repeats > 0 { br; span.meta { "repeated " (a.alert.repeats) "×" } }
+                        }
+                        td { (status(a.alert.status)) }
+                        td { (a.alert.severity.as_str()) }
+                        td { a href={ "/services/" (a.alert.service) } { (a.alert.service) } }
+                        td { (a.alert.policy) }
+                        td { (when(a.alert.opened_at)) }
+                    }
+                }
+            }
+        } }
+    }
+}
+
+pub async fn list(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let all = q.all.as_deref() == Some("1");
+    let alerts = s.baton.alerts(&AlertQuery { service: q.service.clone(), open: Some(!all), limit: Some(500) }).await?;
+    let dead = s
+        .baton
+        .store()
+        .notifications(&NotificationQuery { status: Some(DeliveryStatus::Dead), subject_prefix: None, limit: 50 })
+        .await
+        .map_err(baton_app::AppError::from)?;
+    let body = html! {
+        h1 { @if all { "All alerts" } @else { "Open alerts" } }
+        p.meta {
+            @if all { a href="/alerts" { "Only open ones" } } @else { a href="/alerts?all=1" { "Resolved ones too" } }
+        }
+        @if alerts.is_empty() {
+            p.empty { @if all { "No alert has come in yet." } @else { "No open alerts: nobody is being paged." } }
+        } @else {
+            (table(&alerts))
+        }
+        h2 { "Notifications that could not be delivered" }
+        @if dead.is_empty() {
+            p.empty { "None: every notification was delivered or is still being tried." }
+        } @else {
+            div.scroll { table {
+                thead { tr { th { "About" } th { "Attempts" } th { "Last error" } th { "Given up" } } }
+                tbody { @for n in &dead { tr {
+                    td { (n.subject) }
+                    td { (n.attempts) }
+                    td { (n.last_error.clone().unwrap_or_default()) }
+                    td { (n.settled_at.map(when).unwrap_or_default()) }
+                } } }
+            } }
+        }
+    };
+    Ok(page("Alerts", viewer.session.as_ref(), body).into_response())
+}
+
+async fn render(s: &AppState, viewer: &Viewer, service: &ServiceId, key: &str, error: Option<String>) -> Response {
+    let alert = match s.baton.alert(service, key).await {
+        Ok(a) => a,
+        Err(e) => return PageError::from(e).into_response(),
+    };
+    let a = &alert.alert;
+    let body = html! {
+        p.meta { a href="/alerts" { "Alerts" } " › " (service) }
+        h1 { (a.summary) }
+        @if let Some(e) = &error { div.banner.bad { (e) } }
+        dl {
+            dt { "Status" } dd { (status(a.status)) }
+            dt { "Severity" } dd { (a.severity.as_str()) }
+            dt { "Service" } dd { a href={ "/services/" (a.service) } { (a.service) } }
+            dt { "Policy" } dd { (a.policy) " — " (a.route_reason) }
+            dt { "Opened" } dd { (when(a.opened_at)) }
+            @if let Some(ack) = &a.acknowledged { dt { "Acknowledged" } dd { (ack.by) ", " (when(ack.at)) } }
+            @if let Some(r) = &a.resolved { dt { "Resolved" } dd { (r.by) ", " (when(r.at)) } }
+            dt { "Runbook" } dd {
+                @if let Some(r) = &a.runbook_url { a href=(r.to_string()) { (r.to_string()) } }
+                @else { span.warn { "none came with the alert: a runbook to write" } }
+            }
+            @if let Some(source) = &a.source { dt { "Source" } dd { (source) } }
+            dt { "Dedup key" } dd { code { (a.dedup_key) } }
+        }
+        @if a.status != Status::Resolved {
+            @if let Some(v) = &viewer.session {
+                div.actions {
+                    @if a.status == Status::Triggered {
+                        form method="post" action={ (href(&alert)) "/ack" } {
+                            input type="hidden" name="csrf" value=(v.csrf);
+                            h3 { "Acknowledge" } p.meta { "You have it: escalation stops." }
+                            button type="submit" { "Acknowledge" }
+                        }
+                    }
+                    form method="post" action={ (href(&alert)) "/resolve" } {
+                        input type="hidden" name="csrf" value=(v.csrf);
+                        h3 { "Resolve" } p.meta { "It is over. A new trigger opens a new alert." }
+                        button type="submit" { "Resolve" }
+                    }
+                }
+            } @else {
+                p.meta { a href="/login" { "Sign in" } " to acknowledge or resolve." }
+            }
+        }
+        h2 { "History" }
+        table {
+            thead { tr { th { "When" } th { "What" } } }
+            tbody { @for e in a.history.iter().rev() { tr { td { (when(e.at)) } td { (e.what) } } } }
+        }
+    };
+    let code = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    (code, page(&a.summary, viewer.session.as_ref(), body)).into_response()
+}
+
+pub async fn show(State(s): State<AppState>, viewer: Viewer, Path((service, key)): Path<(String, String)>) -> Response {
+    let Ok(service) = ServiceId::parse(&service) else { return super::not_found_page(&format!("/alerts/{service}")) };
+    render(&s, &viewer, &service, &key, None).await
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: Option<String>,
+}
+
+pub async fn respond(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    Path((service, key, action)): Path<(String, String, String)>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let session = match viewer.check_csrf(f.csrf.as_deref()) {
+        Ok(session) => session.clone(),
+        Err(refused) => return refused.into_response(),
+    };
+    let Ok(service) = ServiceId::parse(&service) else { return super::not_found_page(&format!("/alerts/{service}")) };
+    let resolve = match action.as_str() {
+        "ack" => false,
+        "resolve" => true,
+        _ => return super::not_found_page(&format!("/alerts/{service}/{key}/{action}")),
+    };
+    let Principal::Person(person) = &session.principal else {
+        let msg = "the admin responds to no alert: sign in with a person's token".to_owned();
+        return render(&s, &viewer, &service, &key, Some(msg)).await;
+    };
+    match s.baton.respond_to_alert(person, &service, &key, resolve).await {
+        Ok(view) => Redirect::to(&href(&view)).into_response(),
+        Err(e) => render(&s, &viewer, &service, &key, Some(crate::ApiError::from(e).message)).await,
+    }
+}

@@ -1,0 +1,417 @@
+//! The on-call pages: every rotation with who is on call now and next, and why; and one
+//! rotation's page — the shift under way with its duties, the week ahead, handovers waiting
+//! for their acknowledgement, the on-call log and the runbooks to write — with forms for
+//! the work of a shift, each the same `baton_app` call as the API's.
+
+use super::layout::when;
+use super::session::Viewer;
+use super::PageError;
+use crate::{ApiError, AppState};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use baton_app::{AppError, OnCallView, Principal, ShiftView};
+use baton_core::oncall::{Handover, LogKind, NewHandover, NewLogEntry, Reason, RotationId};
+use baton_core::{Link, Org, PersonId};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+/// The log entries shown on the page; the API pages through the rest.
+const LOG_SHOWN: usize = 30;
+
+fn rotation_id(id: &str) -> Result<RotationId, PageError> {
+    RotationId::parse(id).map_err(|_| AppError::NotFound(format!("no rotation `{id}` is defined")).into())
+}
+
+/// `who`/`next` answer NotFound before a rotation's first hand-off: shown as "nobody yet".
+fn optional(r: Result<OnCallView, AppError>) -> Result<Option<OnCallView>, PageError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(AppError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn signed_in_person(viewer: &Viewer) -> Option<&PersonId> {
+    match &viewer.session.as_ref()?.principal {
+        Principal::Person(p) => Some(p),
+        Principal::Admin => None,
+    }
+}
+
+/// `/oncall`: every rotation, who holds it now and who is next, and why.
+pub async fn list(State(s): State<AppState>, viewer: Viewer) -> Result<Markup, PageError> {
+    let rotations = s.baton.rotations().await?;
+    let mut rows = Vec::new();
+    for r in &rotations {
+        let now = optional(s.baton.who(&r.id, None).await)?;
+        let next = optional(s.baton.next(&r.id, None).await)?;
+        let open = s.baton.handovers(&r.id, true).await?.len();
+        rows.push((r, now, next, open));
+    }
+    let body = html! {
+        h1 { "On call" }
+        @if rows.is_empty() { p.empty { "No rotation is defined: add one under rotations/ in the definition repo." } }
+        @else {
+            div.scroll { table.rotations {
+                tr { th { "Rotation" } th { "On call now" } th { "Next" } th { "Handovers to acknowledge" } }
+                @for (r, now, next, open) in &rows {
+                    tr {
+                        td { a href={ "/oncall/" (r.id) } { (r.name) } br; span.meta { (r.team) " · " (r.cadence) " · " (r.time_zone) } }
+                        td { @match now {
+                            Some(v) => { strong { (v.person.name) } " until " (when(v.end)) br; span.meta { (v.because) } },
+                            None => span.empty { "nobody yet: the first hand-off is " (when(r.first_handoff)) },
+                        } }
+                        td { @if let Some(v) = next { (v.person.name) " from " (when(v.start)) br; span.meta { (v.because) } } }
+                        td { @if *open == 0 { span.meta { "none" } } @else { span.warn { (open) " waiting" } } }
+                    }
+                }
+            } }
+        }
+    };
+    Ok(super::layout::page("On call", viewer.session.as_ref(), body))
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    /// What was just done, to confirm it (post/redirect/get).
+    done: Option<String>,
+}
+
+pub async fn page(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+    viewer: Viewer,
+) -> Response {
+    match rotation_id(&id) {
+        Ok(id) => render(&s, &id, &viewer, q.done, None).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn render(
+    s: &AppState,
+    id: &RotationId,
+    viewer: &Viewer,
+    done: Option<String>,
+    failed: Option<ApiError>,
+) -> Response {
+    match render_page(s, id, viewer, done, failed).await {
+        Ok(resp) => resp,
+        Err(e) => e.into_response(),
+    }
+}
+
+fn reason(r: &Reason) -> String {
+    match r {
+        Reason::Turn { position, cycle, .. } if *cycle == 0 => format!("turn {}", position + 1),
+        Reason::Turn { position, cycle, .. } => format!("turn {} of reshuffle {cycle}", position + 1),
+        Reason::Override { covered, kind } => format!("{kind:?} for {covered}").to_lowercase(),
+    }
+}
+
+fn week(shifts: &[ShiftView]) -> Markup {
+    html! {
+        @if shifts.is_empty() { p.empty { "No shifts in the coming week." } }
+        @else {
+            div.scroll { table.week {
+                tr { th { "From" } th { "Until" } th { "Who" } th { "Why" } }
+                @for sh in shifts {
+                    tr { td { (when(sh.start)) } td { (when(sh.end)) } td { (sh.person.name) } td.meta { (reason(&sh.reason)) } }
+                }
+            } }
+        }
+    }
+}
+
+fn form(id: &RotationId, action: &str, csrf: &str, class: &str, fields: Markup, button: &str) -> Markup {
+    html! {
+        form class=(class) method="post" action={ "/oncall/" (id) "/do/" (action) } {
+            input type="hidden" name="csrf" value=(csrf);
+            (fields)
+            button type="submit" { (button) }
+        }
+    }
+}
+
+/// "Name (id)", or the id of someone no longer in the organisation.
+fn named(org: &Org, p: &PersonId) -> String {
+    org.people.get(p).map_or_else(|| p.to_string(), |x| format!("{} ({p})", x.name))
+}
+
+fn handover_card(h: &Handover, org: &Org, id: &RotationId, me: Option<&PersonId>, csrf: Option<&str>) -> Markup {
+    html! {
+        div.card.handover {
+            strong { (named(org, &h.outgoing)) " → " (named(org, &h.incoming)) } span.meta { " · hand-off " (when(h.shift_end)) " · written " (when(h.written_at)) }
+            p { (h.note) }
+            @if !h.open_items.is_empty() { p.meta { "Open items:" } ul { @for i in &h.open_items { li { (i) } } } }
+            @if !h.ongoing_incidents.is_empty() { p.meta { "Ongoing incidents:" } ul { @for i in &h.ongoing_incidents { li.warn { (i) } } } }
+            @if let Some(at) = h.reminded_at { p.meta { "Reminded " (when(at)) "." } }
+            @match (me, csrf) {
+                (Some(me), Some(csrf)) if *me == h.incoming => {
+                    (form(id, &format!("ack/{}", h.id()), csrf, "inline", html! {}, "Acknowledge"))
+                }
+                _ => p.meta { "Waiting for " (named(org, &h.incoming)) " to acknowledge it." },
+            }
+        }
+    }
+}
+
+async fn render_page(
+    s: &AppState,
+    id: &RotationId,
+    viewer: &Viewer,
+    done: Option<String>,
+    failed: Option<ApiError>,
+) -> Result<Response, PageError> {
+    let rotation = s
+        .baton
+        .rotations()
+        .await?
+        .into_iter()
+        .find(|r| &r.id == id)
+        .ok_or_else(|| PageError::from(AppError::NotFound(format!("no rotation `{id}` is defined"))))?;
+    let now = optional(s.baton.who(id, None).await)?;
+    let next = optional(s.baton.next(id, None).await)?;
+    let shift = match &now {
+        Some(_) => Some(s.baton.current_shift(id).await?),
+        None => None,
+    };
+    let week_ahead = s.baton.schedule_query(id, None, None, Some(7)).await?;
+    let handovers = s.baton.handovers(id, true).await?;
+    let log = s.baton.oncall_log(id, None, Some(LOG_SHOWN)).await?;
+    let todos = s.baton.runbook_todos(id, true).await?;
+    let org = s.baton.org().await?;
+    let me = signed_in_person(viewer);
+    let csrf = viewer.session.as_ref().filter(|_| me.is_some()).map(|v| v.csrf.as_str());
+    let in_team = me.is_some_and(|p| org.is_member(p, &rotation.team));
+    let on_call_me = me.is_some_and(|p| now.as_ref().is_some_and(|n| &n.person.id == p));
+    let status = failed.as_ref().map_or(StatusCode::OK, |e| e.status);
+    let body = html! {
+        h1 { (rotation.name) " " span.pill { (rotation.team) } }
+        @if let Some(d) = &done { div.banner.ok role="status" { "Recorded: " (d) "." } }
+        @if let Some(e) = &failed { div.banner.bad role="alert" { strong { "Not done: " } (e.message) } }
+        p.meta { (rotation.cadence) " hand-off at " (rotation.handoff) " " (rotation.time_zone) " · times below are UTC" }
+        @if me.is_none() { p.meta { a href={ "/login?next=/oncall/" (id) } { "Sign in" } " to log work, acknowledge a handover or ask for help." } }
+
+        h2 { "On call now" }
+        @match &now {
+            Some(v) => p.oncall {
+                strong { (v.person.name) } " (" (v.person.id) ") until " (when(v.end))
+                @if let Some(chat) = &v.person.chat { " · " (chat) }
+                br; span.meta { "Why: " (v.because) }
+            },
+            None => p.empty { "Nobody yet: the first hand-off is " (when(rotation.first_handoff)) "." },
+        }
+        @if let Some(v) = &next {
+            p { "Next: " strong { (v.person.name) } " from " (when(v.start)) br; span.meta { "Why: " (v.because) } }
+        }
+
+        h2 { "Duties of this shift" }
+        @match &shift {
+            Some(sh) if !sh.duties.is_empty() => ul.duties {
+                @for d in &sh.duties {
+                    li {
+                        @match &d.done {
+                            Some(x) => { span.ok { "☑ " } (d.duty) span.meta { " · done by " (x.by) " " (when(x.at)) } },
+                            None => {
+                                span { "☐ " } (d.duty)
+                                @if let (true, Some(csrf)) = (on_call_me, csrf) {
+                                    " " (form(id, &format!("tick/{}", d.n), csrf, "inline", html! {}, "Done"))
+                                }
+                            },
+                        }
+                    }
+                }
+            },
+            Some(_) => p.empty { "The rotation defines no duties." },
+            None => p.empty { "No shift is under way." },
+        }
+
+        h2 { "Handovers waiting for acknowledgement" }
+        @if handovers.is_empty() { p.empty { "None: every handover has been acknowledged." } }
+        @for h in &handovers { (handover_card(h, &org, id, me, csrf)) }
+        @if let (true, Some(csrf)) = (on_call_me, csrf) {
+            div.actions { (form(id, "handover", csrf, "", html! {
+                h3 { "Write your handover" }
+                label { "How the shift went" textarea name="note" required rows="3" {} }
+                label { "Open items (one per line)" textarea name="open_items" rows="2" {} }
+                label { "Ongoing incidents (one per line)" textarea name="ongoing_incidents" rows="2" {} }
+            }, "Hand over")) }
+        }
+
+        h2 { "The week ahead" }
+        (week(&week_ahead))
+
+        h2 { "Runbooks to write" }
+        @if todos.is_empty() { p.empty { "None: every closed incident has its runbook." } }
+        @for t in &todos {
+            div.card.todo {
+                strong { (t.what) } span.meta { " · " (t.id) " · opened by " (t.opened_by) " " (when(t.opened_at)) }
+                @for l in &t.links { br; a href=(l) { (l) } }
+                @if let (true, Some(csrf)) = (in_team, csrf) {
+                    (form(id, &format!("resolve/{}", t.id), csrf, "", html! {
+                        label { "Runbook written" input type="url" name="runbook" required placeholder="https://"; }
+                    }, "Link runbook"))
+                }
+            }
+        }
+
+        h2 { "On-call log" }
+        @if let (true, Some(csrf)) = (in_team, csrf) {
+            div.actions {
+                (form(id, "log", csrf, "", html! {
+                    h3 { "Log work" }
+                    label { "Kind" select name="kind" { @for k in LogKind::ALL.iter().filter(|k| **k != LogKind::Help) { option value=(k) { (k) } } } }
+                    label { "What" textarea name="text" required rows="2" {} }
+                    label { "Link" input type="url" name="link" placeholder="https://"; }
+                    label { input type="checkbox" name="incident_closed"; " The incident is over" }
+                    label { "Runbook" input type="url" name="runbook" placeholder="https://"; }
+                }, "Log"))
+                (form(id, "help", csrf, "", html! {
+                    h3 { "Ask the team for help" }
+                    label { "What you are stuck on" textarea name="text" required rows="2" {} }
+                }, "Ask for help"))
+            }
+        }
+        @if log.entries.is_empty() { p.empty { "Nothing logged yet." } }
+        @else {
+            div.scroll { table.log {
+                tr { th { "#" } th { "When" } th { "Who" } th { "Kind" } th { "What" } }
+                @for e in &log.entries {
+                    tr {
+                        td { (e.seq) } td { (when(e.at)) } td { (e.by) }
+                        td { span class=(if e.kind == LogKind::Help { "pill warn" } else { "pill" }) { (e.kind) } @if e.incident_closed { " " span.meta { "closed" } } }
+                        td { (e.text)
+                            @for l in &e.links { br; a href=(l) { (l) } }
+                            @if let Some(r) = &e.runbook { br; "runbook: " a href=(r) { (r) } }
+                        }
+                    }
+                }
+            } }
+            @if log.next_before.is_some() { p.meta { "Older entries: " code { "GET /api/v1/rotations/" (id) "/log?before=" (log.next_before.unwrap_or(0)) } } }
+        }
+    };
+    Ok((status, super::layout::page(&rotation.name, viewer.session.as_ref(), body)).into_response())
+}
+
+type Fields = Vec<(String, String)>;
+
+fn field<'a>(fields: &'a Fields, name: &str) -> Option<&'a str> {
+    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
+}
+
+fn link(fields: &Fields, name: &str) -> Result<Option<Link>, ApiError> {
+    field(fields, name).map(|v| Link::parse(v).map_err(|e| ApiError::invalid(name, e.to_string()))).transpose()
+}
+
+fn lines(fields: &Fields, name: &str) -> Vec<String> {
+    field(fields, name)
+        .map(|v| v.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+pub async fn act(
+    State(s): State<AppState>,
+    Path((id, action)): Path<(String, String)>,
+    viewer: Viewer,
+    Form(f): Form<Fields>,
+) -> Response {
+    run(s, id, action, None, viewer, f).await
+}
+
+pub async fn act_on(
+    State(s): State<AppState>,
+    Path((id, action, arg)): Path<(String, String, String)>,
+    viewer: Viewer,
+    Form(f): Form<Fields>,
+) -> Response {
+    run(s, id, action, Some(arg), viewer, f).await
+}
+
+async fn run(s: AppState, id: String, action: String, arg: Option<String>, viewer: Viewer, fields: Fields) -> Response {
+    let session = match viewer.check_csrf(field(&fields, "csrf")) {
+        Ok(session) => session.clone(),
+        Err(refused) => return refused.into_response(),
+    };
+    let rotation = match rotation_id(&id) {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
+    let Principal::Person(by) = &session.principal else {
+        let e = ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "the admin does no on-call work: sign in with a person's token",
+        );
+        return render(&s, &rotation, &viewer, None, Some(e)).await;
+    };
+    match work(&s, &rotation, &action, arg, by, &fields).await {
+        // Post/redirect/get: reloading the page does not repeat the work.
+        Ok(done) => Redirect::to(&format!("/oncall/{rotation}?done={done}")).into_response(),
+        Err(e) => render(&s, &rotation, &viewer, None, Some(e)).await,
+    }
+}
+
+/// Does `action` as `by`; what to confirm on success.
+async fn work(
+    s: &AppState,
+    rotation: &RotationId,
+    action: &str,
+    arg: Option<String>,
+    by: &PersonId,
+    fields: &Fields,
+) -> Result<&'static str, ApiError> {
+    let arg = || {
+        arg.clone()
+            .ok_or_else(|| ApiError::invalid("action", format!("`{action}` needs what it acts on in the address")))
+    };
+    let b = &s.baton;
+    Ok(match action {
+        "ack" => {
+            b.acknowledge_handover(rotation, &arg()?, by).await?;
+            "handover acknowledged"
+        }
+        "tick" => {
+            let n = arg()?.parse().map_err(|_| ApiError::invalid("n", "not a duty's number"))?;
+            b.tick_duty(rotation, n, by).await?;
+            "duty done"
+        }
+        "resolve" => {
+            let runbook =
+                link(fields, "runbook")?.ok_or_else(|| ApiError::invalid("runbook", "link the runbook written"))?;
+            b.resolve_runbook_todo(rotation, &arg()?, by, runbook).await?;
+            "runbook linked"
+        }
+        "handover" => {
+            let new = NewHandover {
+                note: field(fields, "note").unwrap_or_default().to_owned(),
+                open_items: lines(fields, "open_items"),
+                ongoing_incidents: lines(fields, "ongoing_incidents"),
+            };
+            b.write_handover(rotation, by, new).await?;
+            "handover written"
+        }
+        "help" => {
+            b.ask_for_help(rotation, by, field(fields, "text").unwrap_or_default(), vec![]).await?;
+            "help requested"
+        }
+        "log" => {
+            let kind = field(fields, "kind").unwrap_or("note");
+            let kind = LogKind::parse(kind)
+                .ok_or_else(|| ApiError::invalid("kind", format!("`{kind}` is not a kind of entry")))?;
+            let new = NewLogEntry {
+                kind,
+                text: field(fields, "text").unwrap_or_default().to_owned(),
+                links: link(fields, "link")?.into_iter().collect(),
+                incident_closed: field(fields, "incident_closed").is_some_and(|v| v == "on" || v == "true"),
+                runbook: link(fields, "runbook")?,
+            };
+            b.write_log(rotation, by, new).await?;
+            "logged"
+        }
+        other => return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no on-call action `{other}`"))),
+    })
+}

@@ -1,0 +1,115 @@
+// The on-call pages in headless Chromium against `baton demo`, which seeds the addon-sre
+// rotation's on-call log and an open handover from today's on-call engineer to the next.
+// The incoming engineer signs in, sees the handover and moves the checkbox.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const root = resolve(import.meta.dirname, '../..');
+const shots = join(root, 'artifacts/screenshots');
+mkdirSync(shots, { recursive: true });
+
+let server, base, browser, handover;
+const tokens = {};
+
+// Starts `baton demo` on a free loopback port and reads its URL and tokens from stdout.
+function startDemo() {
+  const bin = process.env.BATON_BIN ?? join(root, 'target/debug/baton');
+  const dataDir = mkdtempSync(join(tmpdir(), 'baton-browser-'));
+  const child = spawn(bin, ['demo', '--listen', '127.0.0.1:0'], {
+    cwd: root,
+    env: { ...process.env, BATON_DATA_DIR: dataDir, BATON_LOG: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolveUrl, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`baton demo did not start:\n${out}`)), 60_000);
+    child.on('exit', (code) => reject(new Error(`baton demo exited with ${code}:\n${out}`)));
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      for (const m of out.matchAll(/^\s+([a-z.]+)\s+(baton_[0-9a-f_]+)$/gm)) tokens[m[1]] = m[2];
+      const url = out.match(/serving on (http:\/\/127\.0\.0\.1:\d+)\//);
+      if (url) {
+        clearTimeout(timer);
+        resolveUrl({ child, url: url[1] });
+      }
+    });
+  });
+}
+
+before(async () => {
+  ({ child: server, url: base } = await startDemo());
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  const open = await (await fetch(`${base}/api/v1/rotations/addon-sre/handovers?open=true`)).json();
+  assert.equal(open.length, 1, 'the demo seeds one open handover');
+  handover = open[0];
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+});
+
+async function signIn(page, person) {
+  assert.ok(tokens[person], `the demo printed a token for ${person}`);
+  await page.goto(`${base}/login`);
+  await page.fill('input[name=token]', tokens[person]);
+  await page.click('button[type=submit]');
+  await page.waitForSelector(`text=Signed in as ${person}`);
+}
+
+test('the on-call overview names who is on call for every rotation, and why', async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await page.goto(base);
+  await page.click('header >> text=On call');
+  assert.match(await page.locator('h1').innerText(), /On call/);
+  const rows = page.locator('table.rotations tr', { hasText: 'SRE' });
+  assert.equal(await rows.count(), 3, 'one row per example rotation');
+  const addon = page.locator('table.rotations tr', { hasText: 'Addon SRE primary' });
+  assert.match(await addon.innerText(), /turn \d+ of 6|extends/);
+  assert.match(await addon.innerText(), /1 waiting/);
+  await page.screenshot({ path: join(shots, 'oncall-overview.png'), fullPage: true });
+  await page.close();
+});
+
+test('someone else sees the handover waiting, without a button to acknowledge it', async () => {
+  const page = await browser.newPage();
+  await signIn(page, 'leila.fontaine');
+  await page.goto(`${base}/oncall/addon-sre`);
+  const card = page.locator('.handover');
+  assert.match(await card.innerText(), new RegExp(`Waiting for .*\\(${handover.incoming}\\) to acknowledge`));
+  assert.equal(await card.locator('button').count(), 0);
+  await page.close();
+});
+
+test('the incoming engineer acknowledges the handover and it is gone', async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await signIn(page, handover.incoming);
+  await page.goto(`${base}/oncall/addon-sre`);
+  const card = page.locator('.handover');
+  assert.equal(await card.count(), 1);
+  assert.match(await card.innerText(), /Broker 3 lagged once/);
+  assert.match(await card.innerText(), /Write the runbook for broker lag/);
+  assert.match(await page.locator('body').innerText(), /Runbooks to write[\s\S]*consumer lag on broker 3/);
+  const week = await page.locator('table.week tr').count();
+  assert.ok(week >= 4, `the week ahead lists the daily shifts (${week - 1} rows)`);
+  await page.screenshot({ path: join(shots, 'oncall-handover.png'), fullPage: true });
+
+  await card.locator('button', { hasText: 'Acknowledge' }).click();
+  await page.waitForSelector('text=Recorded: handover acknowledged');
+  assert.equal(await page.locator('.handover').count(), 0, 'no handover waits any more');
+  assert.match(await page.locator('body').innerText(), /None: every handover has been acknowledged/);
+  await page.screenshot({ path: join(shots, 'oncall-acknowledged.png'), fullPage: true });
+
+  const open = await (await fetch(`${base}/api/v1/rotations/addon-sre/handovers?open=true`)).json();
+  assert.deepEqual(open, [], 'the API agrees');
+  await page.close();
+});
