@@ -3,9 +3,14 @@
 //! be in the store after the restart and be notified at least once, and an alert the
 //! receiver hears about twice (a message delivered by the killed process but not yet
 //! marked delivered) must carry the same `Idempotency-Key` both times.
+//!
+//! The receiver answers each page after 20 ms and the kill comes while it holds some
+//! unanswered, so there always are such messages: the restarted server sends them again
+//! once the dead sender's lease (30 s) has run out.
 
 mod paging_support;
 
+use baton_store::{DeliveryStatus, NotificationQuery, Store};
 use paging_support::{baton_cli, baton_serve, generic_alert, org_copy, pages_by_alert, Receiver};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,7 +24,7 @@ const KILL_AFTER: usize = 3_000;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_accepted_alert_survives_a_sigkill_and_is_notified() {
     let started = Instant::now();
-    let receiver = Receiver::start().await;
+    let receiver = Receiver::start_slow(Duration::from_millis(20)).await;
     let org = org_copy(&receiver.base, &[]);
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/baton.db", dir.path().display());
@@ -70,10 +75,11 @@ async fn every_accepted_alert_survives_a_sigkill_and_is_notified() {
         }));
     }
 
-    // Part-way, SIGKILL; then the same binary on the same file and port.
+    // Part-way, while pages are being delivered, SIGKILL; then the same binary on the same
+    // file and port.
     let server = Arc::new(Mutex::new(server));
-    while accepted.load(Ordering::SeqCst) < KILL_AFTER {
-        tokio::time::sleep(Duration::from_millis(5)).await;
+    while accepted.load(Ordering::SeqCst) < KILL_AFTER || receiver.in_flight() == 0 {
+        tokio::time::sleep(Duration::from_millis(1)).await;
     }
     server.lock().unwrap().kill();
     let killed_at = accepted.load(Ordering::SeqCst);
@@ -97,11 +103,26 @@ async fn every_accepted_alert_survives_a_sigkill_and_is_notified() {
         )
         .await;
     let notified_time = started.elapsed();
+    // The ones the killed sender had in flight were seen already: they go again after its
+    // lease, and the outbox is settled once they have.
+    let store = baton_store_sqlite::SqliteStore::connect(&db).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let query = NotificationQuery { status: Some(DeliveryStatus::Delivered), limit: 0, ..Default::default() };
+        let delivered = Store::notifications(&store, &query).await.unwrap().len();
+        if delivered == ALERTS {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{delivered} of {ALERTS} pages marked delivered\n{}", logs());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let settled_time = started.elapsed();
     let pages = pages_by_alert(&receiver.seen());
     let repeated: Vec<_> = pages.iter().filter(|(_, (_, n))| *n > 1).collect();
     for (alert, (keys, n)) in &pages {
         assert_eq!(keys.len(), 1, "{alert} was paged {n} times under different keys: {keys:?}");
     }
+    assert!(!repeated.is_empty(), "the pages the killed server had in flight are sent again");
 
     // Every accepted alert is in the store, once, as the CLI reads it.
     let listed = baton_cli(&["alert", "list", "--all", "--service", "streamhub", "--output", "json", "--db", &db]);
@@ -109,8 +130,7 @@ async fn every_accepted_alert_survives_a_sigkill_and_is_notified() {
     let mut ids: Vec<&str> = listed.iter().map(|a| a["id"].as_str().unwrap()).collect();
     ids.retain(|id| id.starts_with("streamhub/crash-"));
     assert_eq!(ids.len(), ALERTS.min(1000), "the CLI lists at most 1000");
-    let store = baton_store_sqlite::SqliteStore::connect(&db).await.unwrap();
-    let stored = baton_store::Store::records(&store, "alert", "streamhub/crash-").await.unwrap();
+    let stored = Store::records(&store, "alert", "streamhub/crash-").await.unwrap();
     assert_eq!(stored.len(), ALERTS, "every accepted alert is stored");
     let mut retried_after_commit = 0;
     for (i, record) in stored.iter().enumerate() {
@@ -126,7 +146,7 @@ async fn every_accepted_alert_survives_a_sigkill_and_is_notified() {
     println!(
         "{ALERTS} alerts, {CONCURRENCY} connections: killed after {killed_at} accepted at {kill_time:?}, \
          serving again at {restart_time:?}, all accepted at {sent_time:?} ({} failed attempts retried), all \
-         notified at {notified_time:?}; {retried_after_commit} alerts were committed before their request \
+         notified at {notified_time:?}, all marked delivered at {settled_time:?}; {retried_after_commit} alerts were committed before their request \
          failed and deduplicated when sent again; {} alerts paged more than once (same key)",
         failures.load(Ordering::SeqCst),
         repeated.len()

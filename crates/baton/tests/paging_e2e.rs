@@ -146,6 +146,7 @@ async fn a_prometheus_rule_pages_the_right_person_through_alertmanager_and_baton
     let dir = tempfile::tempdir().unwrap();
     let (alertmanager, am_addr) = start_alertmanager(dir.path(), &webhook).await;
     receiver.set_broken(1);
+    let started = std::time::Instant::now();
     let prometheus = start_prometheus(dir.path(), receiver.target(), &am_addr).await;
     let logs = || format!("{}\n{}", prometheus.log(), alertmanager.log());
 
@@ -154,6 +155,7 @@ async fn a_prometheus_rule_pages_the_right_person_through_alertmanager_and_baton
         .wait_until(WAIT, "the page to noor.castellano", |seen| !pages_to(seen, "noor.castellano").is_empty(), logs)
         .await;
     let page = receiver.of_kind("page").remove(0);
+    println!("the first page arrived {:?} after Prometheus was started", page.at - started);
     assert_eq!(page.to(), "noor.castellano");
     assert_eq!(page.path, "/hooks/streamhub-dev");
     assert!(page.text().contains("policy streamhub-dev-page"), "{}", page.body);
@@ -184,7 +186,9 @@ async fn a_prometheus_rule_pages_the_right_person_through_alertmanager_and_baton
 
     // Streamhub recovers: Prometheus resolves, Alertmanager tells Baton, Baton the receiver.
     receiver.set_broken(0);
+    let recovered = std::time::Instant::now();
     receiver.wait_until(WAIT, "the resolve update", |seen| seen.iter().any(|s| s.action() == "resolve"), logs).await;
+    println!("the resolve update arrived {:?} after the gauge went to 0", recovered.elapsed());
     let (_, alert) = app.get(&alert_path).await;
     assert_eq!(alert["status"], "resolved", "{alert}");
     assert_eq!(alert["resolved"]["by"], "source", "resolved by Alertmanager: {alert}");

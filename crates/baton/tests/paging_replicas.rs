@@ -143,6 +143,15 @@ async fn two_replicas_page_once_and_the_survivor_escalates() {
          {by_second} by B); A killed at {killed:?}; step 2 ({} pages) paged by B by {escalated:?}",
         second_step.len()
     );
+
+    // Revoked by another process (the CLI): B knows the key from before, yet refuses it at
+    // once and stores nothing.
+    baton_cli(&["integration", "revoke", "streamhub.load", "--as", "noor.castellano", "--db", &db]);
+    let url = format!("{second_url}/api/v1/intake/{key}/generic");
+    let refused = client.post(&url).json(&generic_alert("after-revoke", "critical")).send().await.unwrap();
+    assert_eq!(refused.status(), 404);
+    let stored = client.get(format!("{second_url}/api/v1/alerts/streamhub/after-revoke")).send().await.unwrap();
+    assert_eq!(stored.status(), 404, "nothing stored");
     drop((first, second));
     pg.drop_now().await;
 }

@@ -9,7 +9,9 @@
 use crate::rows::{from_us, pg, us};
 use crate::{append, PgStore};
 use baton_core::Timestamp;
-use baton_store::{Commit, DeliveryStatus, Notification, NotificationQuery, Settle, StoreError, StoredRecord};
+use baton_store::{
+    Commit, DeliveryStatus, Notification, NotificationQuery, RecordWrite, Settle, StoreError, StoredRecord,
+};
 use sqlx::postgres::PgRow;
 use sqlx::Row;
 use std::time::Duration;
@@ -58,61 +60,80 @@ impl PgStore {
         } else {
             self.begin_write().await?
         };
-        let mut versions = Vec::with_capacity(commit.records.len());
-        for w in &commit.records {
-            let version = w.expected_version + 1;
-            let due = w.due_at.map(us);
-            let written = if w.expected_version == 0 {
-                sqlx::query(
-                    "INSERT INTO records (kind, id, version, body, due_at_us, updated_at_us) VALUES ($1, $2, 1, $3, $4, $5) \
-                     ON CONFLICT (kind, id) DO NOTHING",
-                )
-                .bind(&w.kind)
-                .bind(&w.id)
-                .bind(&w.body)
-                .bind(due)
-                .bind(us(at))
-                .execute(&mut *tx)
-                .await
-            } else {
-                sqlx::query(
-                    "UPDATE records SET version = $1, body = $2, due_at_us = $3, updated_at_us = $4 \
-                     WHERE kind = $5 AND id = $6 AND version = $7",
-                )
-                .bind(version)
-                .bind(&w.body)
-                .bind(due)
-                .bind(us(at))
-                .bind(&w.kind)
-                .bind(&w.id)
-                .bind(w.expected_version)
-                .execute(&mut *tx)
-                .await
+        // New records and the messages go in one statement each (arrays unnested), not one
+        // round trip a row: a group-committed intake batch holds hundreds of each. Updates,
+        // each checked against its own version, go one by one after the inserts.
+        let inserts: Vec<&RecordWrite> = commit.records.iter().filter(|w| w.expected_version == 0).collect();
+        if !inserts.is_empty() {
+            let kinds: Vec<&str> = inserts.iter().map(|w| w.kind.as_str()).collect();
+            let ids: Vec<&str> = inserts.iter().map(|w| w.id.as_str()).collect();
+            let bodies: Vec<&str> = inserts.iter().map(|w| w.body.as_str()).collect();
+            let due: Vec<Option<i64>> = inserts.iter().map(|w| w.due_at.map(us)).collect();
+            let written: Vec<(String, String)> = sqlx::query_as(
+                "INSERT INTO records (kind, id, version, body, due_at_us, updated_at_us) \
+                 SELECT k, i, 1, b, d, $5 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[]) AS u(k, i, b, d) \
+                 ON CONFLICT (kind, id) DO NOTHING RETURNING kind, id",
+            )
+            .bind(&kinds)
+            .bind(&ids)
+            .bind(&bodies)
+            .bind(&due)
+            .bind(us(at))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(pg)?;
+            if written.len() != inserts.len() {
+                let taken = inserts.iter().find(|w| !written.iter().any(|(k, i)| *k == w.kind && *i == w.id));
+                let taken = taken.expect("a write that was not inserted");
+                return Err(stale_record(&taken.kind, &taken.id));
             }
+        }
+        for w in commit.records.iter().filter(|w| w.expected_version != 0) {
+            let written = sqlx::query(
+                "UPDATE records SET version = $1, body = $2, due_at_us = $3, updated_at_us = $4 \
+                 WHERE kind = $5 AND id = $6 AND version = $7",
+            )
+            .bind(w.expected_version + 1)
+            .bind(&w.body)
+            .bind(w.due_at.map(us))
+            .bind(us(at))
+            .bind(&w.kind)
+            .bind(&w.id)
+            .bind(w.expected_version)
+            .execute(&mut *tx)
+            .await
             .map_err(pg)?;
             if written.rows_affected() != 1 {
                 return Err(stale_record(&w.kind, &w.id));
             }
-            versions.push(version);
         }
         for entry in &commit.audit {
             append(&mut tx, &mut head, at, entry.clone()).await?;
         }
-        for n in &commit.notifications {
+        if !commit.notifications.is_empty() {
+            let n = &commit.notifications;
+            let keys: Vec<&str> = n.iter().map(|n| n.key.as_str()).collect();
+            let subjects: Vec<&str> = n.iter().map(|n| n.subject.as_str()).collect();
+            let channels: Vec<&str> = n.iter().map(|n| n.channel.as_str()).collect();
+            let payloads: Vec<&str> = n.iter().map(|n| n.payload.as_str()).collect();
+            let not_before: Vec<i64> = n.iter().map(|n| us(n.not_before)).collect();
+            // WITH ORDINALITY keeps the given order, so the outbox ids (the send order) follow it.
             sqlx::query(
                 "INSERT INTO outbox (key, subject, channel, payload, next_attempt_us, created_us) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING",
+                 SELECT k, s, c, p, nb, $6 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) \
+                 WITH ORDINALITY AS u(k, s, c, p, nb, o) ORDER BY o ON CONFLICT (key) DO NOTHING",
             )
-            .bind(&n.key)
-            .bind(&n.subject)
-            .bind(&n.channel)
-            .bind(&n.payload)
-            .bind(us(n.not_before))
+            .bind(&keys)
+            .bind(&subjects)
+            .bind(&channels)
+            .bind(&payloads)
+            .bind(&not_before)
             .bind(us(at))
             .execute(&mut *tx)
             .await
             .map_err(pg)?;
         }
+        let versions = commit.records.iter().map(|w| w.expected_version + 1).collect();
         tx.commit().await.map_err(pg)?;
         Ok(versions)
     }

@@ -219,11 +219,15 @@ impl SqliteStore {
         limit: i64,
     ) -> Result<Vec<Notification>, StoreError> {
         let until = us(now).saturating_add(i64::try_from(lease.as_micros()).unwrap_or(i64::MAX));
-        // One statement, so atomic on its own: SQLite has one writer at a time.
-        let ids: Vec<i64> = sqlx::query_scalar(
+        // One statement, so atomic on its own: SQLite has one writer at a time. It returns
+        // the messages too, read by the writer's warm connection (a pooled connection's
+        // cache is dropped by every commit, so reading them there meant reading from disk).
+        let rows = sqlx::query(
             "UPDATE outbox SET claimed_by = ?, claim_until_us = ? WHERE id IN (\
                SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_us <= ? \
-               AND (claim_until_us IS NULL OR claim_until_us <= ?) ORDER BY id LIMIT ?) RETURNING id",
+               AND (claim_until_us IS NULL OR claim_until_us <= ?) ORDER BY id LIMIT ?) \
+             RETURNING id, key, subject, channel, payload, status, attempts, next_attempt_us, last_error, \
+               created_us, settled_us",
         )
         .bind(worker)
         .bind(until)
@@ -233,15 +237,10 @@ impl SqliteStore {
         .fetch_all(&self.writer)
         .await
         .map_err(db)?;
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        let rows = sqlx::query(&format!("{OUTBOX_SELECT} WHERE id IN ({list}) ORDER BY id"))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?;
-        rows.iter().map(notification_row).collect()
+        let mut claimed = rows.iter().map(notification_row).collect::<Result<Vec<_>, _>>()?;
+        // RETURNING gives no order; oldest first.
+        claimed.sort_by_key(|n| n.id);
+        Ok(claimed)
     }
 
     pub(crate) async fn settle(

@@ -12,7 +12,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -55,6 +55,10 @@ struct Recorder {
     seen: Mutex<Vec<Seen>>,
     /// The value of the `streamhub_broken` gauge served on `/metrics`.
     broken: AtomicU8,
+    /// How long each POST waits before its answer (recorded on arrival).
+    delay: Duration,
+    /// POSTs recorded but not answered yet.
+    in_flight: AtomicUsize,
 }
 
 /// An HTTP server on 127.0.0.1 that answers 200 to every POST and records it, and serves
@@ -66,7 +70,18 @@ pub struct Receiver {
 
 impl Receiver {
     pub async fn start() -> Receiver {
-        let recorder = Arc::new(Recorder { seen: Mutex::new(Vec::new()), broken: AtomicU8::new(0) });
+        Receiver::start_slow(Duration::ZERO).await
+    }
+
+    /// A receiver that answers each POST only after `delay`, so a sender is caught with
+    /// messages delivered but not yet answered.
+    pub async fn start_slow(delay: Duration) -> Receiver {
+        let recorder = Arc::new(Recorder {
+            seen: Mutex::new(Vec::new()),
+            broken: AtomicU8::new(0),
+            delay,
+            in_flight: AtomicUsize::new(0),
+        });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let app = axum::Router::new()
@@ -88,6 +103,11 @@ impl Receiver {
 
     pub fn seen(&self) -> Vec<Seen> {
         self.recorder.seen.lock().unwrap().clone()
+    }
+
+    /// POSTs received and not answered yet.
+    pub fn in_flight(&self) -> usize {
+        self.recorder.in_flight.load(Ordering::SeqCst)
     }
 
     pub fn count(&self) -> usize {
@@ -146,7 +166,10 @@ async fn record(
     let idempotency_key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let seen = Seen { path: uri.path().to_owned(), idempotency_key, body, at: Instant::now() };
+    recorder.in_flight.fetch_add(1, Ordering::SeqCst);
     recorder.seen.lock().unwrap().push(seen);
+    tokio::time::sleep(recorder.delay).await;
+    recorder.in_flight.fetch_sub(1, Ordering::SeqCst);
     StatusCode::OK.into_response()
 }
 
