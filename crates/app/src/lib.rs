@@ -44,7 +44,7 @@ pub use viability::{ReviewAttestation, ViabilitySource};
 
 use baton_core::Clock;
 use baton_store::Store;
-use org_cache::OrgCache;
+use org_cache::{LayeredCache, OrgCache};
 use std::sync::Arc;
 
 /// 128 random bits as hex: a key nobody can guess (PagerDuty-style generated dedup keys).
@@ -58,6 +58,7 @@ pub struct Baton {
     clock: Arc<dyn Clock>,
     viability: Arc<dyn ViabilitySource>,
     org: OrgCache,
+    layered: LayeredCache,
     paging: PagingState,
 }
 
@@ -73,7 +74,14 @@ struct PagingState {
 
 impl Baton {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, viability: Arc<dyn ViabilitySource>) -> Self {
-        Self { store, clock, viability, org: OrgCache::default(), paging: PagingState::default() }
+        Self {
+            store,
+            clock,
+            viability,
+            org: OrgCache::default(),
+            layered: LayeredCache::default(),
+            paging: PagingState::default(),
+        }
     }
 
     /// With the defaults: the system clock, and handover verdicts from the SLO engine.

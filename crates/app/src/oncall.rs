@@ -174,20 +174,6 @@ fn because(org: &Org, rotation: &Rotation, why: &Why, layer: Layer, holiday: Opt
 }
 
 impl Baton {
-    async fn rotation(
-        &self,
-        id: &RotationId,
-    ) -> Result<(std::sync::Arc<Org>, std::sync::Arc<crate::org_cache::Rotations>), AppError> {
-        let (org, rotations) = self.org.get_with_rotations(&*self.store).await?;
-        if !rotations.contains_key(id) {
-            return Err(AppError::NotFound(format!(
-                "no rotation `{id}` is defined ({})",
-                crate_known(rotations.keys().map(RotationId::as_str))
-            )));
-        }
-        Ok((org, rotations))
-    }
-
     fn oncall_view(org: &Org, rotation: &Rotation, at: Timestamp) -> Result<OnCallView, AppError> {
         let id = rotation.id();
         let def = &org.rotations[id];
@@ -322,7 +308,7 @@ impl Baton {
         if let Ok(t) = text.parse::<Timestamp>() {
             return Ok(t);
         }
-        let (_, rotations) = self.rotation(rotation).await?;
+        let (_, rotations) = self.defined_rotation(rotation).await?;
         let invalid = || AppError::Invalid {
             field: field.into(),
             message: format!("`{text}` is neither an RFC 3339 instant (2026-03-02T09:00:00Z) nor a date (2026-03-02)"),
@@ -333,7 +319,7 @@ impl Baton {
 
     /// The start of today in the rotation's time zone.
     pub async fn rotation_today(&self, rotation: &RotationId) -> Result<Timestamp, AppError> {
-        let (_, rotations) = self.rotation(rotation).await?;
+        let (_, rotations) = self.defined_rotation(rotation).await?;
         let tz = rotations[rotation].time_zone().clone();
         let today = self.now().to_zoned(tz.clone()).date();
         today
@@ -372,13 +358,4 @@ impl Baton {
 
 fn shift_view(org: &Org, s: Shift) -> ShiftView {
     ShiftView { person: person(org, &s.person), start: s.start, end: s.end, layer: s.layer, reason: s.reason }
-}
-
-fn crate_known<'a>(ids: impl Iterator<Item = &'a str>) -> String {
-    let ids: Vec<_> = ids.collect();
-    if ids.is_empty() {
-        "none are defined".into()
-    } else {
-        format!("defined: {}", ids.join(", "))
-    }
 }

@@ -26,6 +26,12 @@ impl OrgCache {
     /// The org and its rotations, ready to answer schedule questions.
     pub async fn get_with_rotations(&self, store: &dyn Store) -> Result<(Arc<Org>, Arc<Rotations>), AppError> {
         let revision = store.definitions_revision().await?;
+        self.at_revision(store, revision).await
+    }
+
+    /// The same when the caller has just read the definitions revision (with something
+    /// else, in one query: [`Store::revisions`]).
+    pub async fn at_revision(&self, store: &dyn Store, revision: i64) -> Result<(Arc<Org>, Arc<Rotations>), AppError> {
         if let Some((rev, org, rotations)) = &*self.0.read().expect("org cache lock") {
             if *rev == revision {
                 return Ok((org.clone(), rotations.clone()));
@@ -55,4 +61,33 @@ fn build_rotations(org: &Org) -> Rotations {
         }
     }
     out
+}
+
+/// A rotation with its active stored overrides layered on, as built for the definitions
+/// (`defined`, compared by pointer: the org cache builds a new map on every revision) and
+/// the rotation's override guard version it was read at.
+struct Layered {
+    defined: Arc<Rotations>,
+    guard_version: i64,
+    rotation: Arc<Rotation>,
+}
+
+/// Who-is-on-call is the hottest read, and its answer changes only when the definitions
+/// or a rotation's overrides do: keep each rotation's layered schedule and rebuild it when
+/// either moves. The guard version is read from the store on every use, so a change made
+/// through another replica is seen at once.
+#[derive(Default)]
+pub(crate) struct LayeredCache(RwLock<std::collections::HashMap<RotationId, Layered>>);
+
+impl LayeredCache {
+    pub fn get(&self, id: &RotationId, defined: &Arc<Rotations>, guard_version: i64) -> Option<Arc<Rotation>> {
+        let map = self.0.read().expect("layered cache lock");
+        let hit = map.get(id)?;
+        (hit.guard_version == guard_version && Arc::ptr_eq(&hit.defined, defined)).then(|| hit.rotation.clone())
+    }
+
+    pub fn put(&self, id: &RotationId, defined: &Arc<Rotations>, guard_version: i64, rotation: Arc<Rotation>) {
+        let layered = Layered { defined: defined.clone(), guard_version, rotation };
+        self.0.write().expect("layered cache lock").insert(id.clone(), layered);
+    }
 }

@@ -17,12 +17,17 @@ use baton_core::slo::{
 use baton_core::{Period, PersonId, ServiceId, SloId, Timestamp, Viability};
 use baton_sources::{PrometheusClient, PrometheusRatio};
 use baton_store::StoredCorrection;
+use futures_util::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::time::Duration;
 
 /// The burn rate behind "when will the budget run out": recent enough to react, long
 /// enough not to swing with every spike.
 const EXHAUSTION_OVER: Period = Period::hours(6);
+
+/// SLO reports computed at once by [`Baton::slo_reports`].
+const REPORTS_AT_ONCE: usize = 8;
 
 /// Whether the SLI could be read. A source that fails is reported, never read as 100%.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -31,6 +36,13 @@ const EXHAUSTION_OVER: Period = Period::hours(6);
 pub enum DataStatus {
     Ok { buckets: usize },
     Unavailable { reason: String },
+}
+
+/// An SLO judged over a window: see [`Baton::judge`].
+struct Judged {
+    objective: Objective,
+    tally: Tally,
+    buckets: usize,
 }
 
 /// One point of the burn-down: the budget left at `at`, counted from the window's start.
@@ -201,6 +213,48 @@ impl Baton {
         org.slos.get(id).cloned().ok_or_else(|| AppError::NotFound(format!("no SLO `{id}` is defined")))
     }
 
+    /// `slo` over `window` after `corrections`: its tally and the objective it is judged
+    /// against (each part under its own, see `objective_over`), with the buckets read.
+    /// From the store's sums when they give exactly what the minutes would (a built-in
+    /// `Occurrences` SLI with no correction in the window), otherwise from the minutes:
+    /// 28 days of minutes are 40,320 rows, their sums a few hundred. `Err` with the reason
+    /// when the SLI cannot be read.
+    async fn judge(
+        &self,
+        slo: &SloDef,
+        window: Window,
+        corrections: &[Correction],
+    ) -> Result<Result<Judged, String>, AppError> {
+        let samples = |e: &dyn std::fmt::Display| AppError::Invalid { field: "samples".into(), message: e.to_string() };
+        let summable = slo.indicator == Indicator::BuiltIn
+            && slo.method == BudgetingMethod::Occurrences
+            && !corrections.iter().any(|c| c.overlaps(window));
+        if summable {
+            let parts: Vec<Window> = slo.objective_parts(window).into_iter().map(|(w, _)| w).collect();
+            let boundaries = split_points(&[&[window][..], &parts].concat());
+            let sums = match self.store.sli_sums(&slo.id, &boundaries).await {
+                Ok(sums) => sums,
+                Err(e) => return Ok(Err(e.to_string())),
+            };
+            let sli = SegmentedSli::new(boundaries, sums).map_err(|e| samples(&e))?;
+            let mut tallies = Vec::with_capacity(parts.len());
+            for part in &parts {
+                tallies.push((*part, sli.tally(*part).map_err(|e| samples(&e))?));
+            }
+            let of = |w: Window| tallies.iter().find(|(p, _)| *p == w).map(|(_, t)| *t).expect("every part tallied");
+            let (objective, _) = slo.objective_over(window, of);
+            let tally = sli.tally(window).map_err(|e| samples(&e))?;
+            return Ok(Ok(Judged { objective, tally, buckets: sli.whole().buckets as usize }));
+        }
+        let buckets = match self.read_sli(slo, window).await {
+            Ok(b) => b,
+            Err(reason) => return Ok(Err(reason)),
+        };
+        let series = Series::new(&buckets).map_err(|e| samples(&e))?;
+        let (objective, _) = slo.objective_over(window, |w| tally(slo.method, series, w, corrections));
+        Ok(Ok(Judged { objective, tally: tally(slo.method, series, window, corrections), buckets: buckets.len() }))
+    }
+
     /// The SLI's minute buckets over `window`, from wherever the SLO reads it.
     async fn read_sli(&self, slo: &SloDef, window: Window) -> Result<Vec<Bucket>, String> {
         match &slo.indicator {
@@ -258,13 +312,18 @@ impl Baton {
             }
         }
         let at = at.unwrap_or_else(|| self.now());
-        let mut out = Vec::new();
-        for slo in org.slos.values().filter(|d| service.is_none_or(|s| &d.service == s)) {
-            let started = std::time::Instant::now();
-            out.push(self.report(slo.clone(), org.budget_policy.as_ref(), at).await?);
-            metrics::histogram!("baton_slo_evaluation_seconds").record(started.elapsed().as_secs_f64());
+        let mut corrections: HashMap<SloId, Vec<StoredCorrection>> = HashMap::new();
+        for c in self.store.all_corrections().await? {
+            corrections.entry(c.slo.clone()).or_default().push(c);
         }
-        Ok(out)
+        // A few at a time: each waits on its store reads, which run on the store's own
+        // threads, so the reports of many SLOs keep both the store and this task busy.
+        let mut reports = Vec::new();
+        for slo in org.slos.values().filter(|d| service.is_none_or(|s| &d.service == s)) {
+            let stored = corrections.remove(&slo.id).unwrap_or_default();
+            reports.push(self.timed_report(slo.clone(), org.budget_policy.as_ref(), at, stored));
+        }
+        futures_util::stream::iter(reports).buffered(REPORTS_AT_ONCE).try_collect().await
     }
 
     pub(crate) async fn report(
@@ -272,6 +331,31 @@ impl Baton {
         slo: SloDef,
         policy: Option<&ErrorBudgetPolicy>,
         at: Timestamp,
+    ) -> Result<SloReport, AppError> {
+        let stored = self.store.corrections(&slo.id).await?;
+        self.report_with(slo, policy, at, stored).await
+    }
+
+    async fn timed_report(
+        &self,
+        slo: SloDef,
+        policy: Option<&ErrorBudgetPolicy>,
+        at: Timestamp,
+        stored: Vec<StoredCorrection>,
+    ) -> Result<SloReport, AppError> {
+        let started = std::time::Instant::now();
+        let report = self.report_with(slo, policy, at, stored).await;
+        metrics::histogram!("baton_slo_evaluation_seconds").record(started.elapsed().as_secs_f64());
+        report
+    }
+
+    /// The report of `slo` at `at`, given its `stored` corrections.
+    async fn report_with(
+        &self,
+        slo: SloDef,
+        policy: Option<&ErrorBudgetPolicy>,
+        at: Timestamp,
+        stored: Vec<StoredCorrection>,
     ) -> Result<SloReport, AppError> {
         let invalid = |e: &dyn std::fmt::Display| AppError::Invalid { field: "at".into(), message: e.to_string() };
         let window = slo.window.elapsed(at).map_err(|e| invalid(&e))?;
@@ -281,7 +365,6 @@ impl Baton {
         let longest = tiers.iter().map(|t| t.long_window).chain([EXHAUSTION_OVER]).max().expect("not empty");
         let from = window.start().min(end.checked_sub(longest.duration()).unwrap_or(window.start()));
         let fetched = Window::new(from, end.max(from)).map_err(|e| invalid(&e))?;
-        let stored = self.store.corrections(&slo.id).await?;
         // Counted events, no minute left out: the store's hourly sums give exactly the
         // tallies the minutes would (see ARCHITECTURE.md, Decisions), without reading them.
         // With one objective over the span, every window judged is one of report_windows.
@@ -396,17 +479,18 @@ impl Baton {
             let corrections: Vec<Correction> = stored.into_iter().map(|c| c.correction).collect();
             let mut history = Vec::new();
             for (month, window, complete) in &bounds {
-                let (buckets, data) = match self.read_sli(&slo, *window).await {
-                    Ok(b) => {
-                        let n = b.len();
-                        (b, DataStatus::Ok { buckets: n })
+                let judged = self.judge(&slo, *window, &corrections).await?;
+                let (data, t, objective) = match judged {
+                    Ok(j) => (DataStatus::Ok { buckets: j.buckets }, j.tally, j.objective),
+                    Err(reason) => {
+                        let none = Series::new(&[]).expect("empty");
+                        (
+                            DataStatus::Unavailable { reason },
+                            tally(slo.method, none, *window, &corrections),
+                            slo.objective,
+                        )
                     }
-                    Err(reason) => (vec![], DataStatus::Unavailable { reason }),
                 };
-                let series = Series::new(&buckets)
-                    .map_err(|e| AppError::Invalid { field: "samples".into(), message: e.to_string() })?;
-                let t = tally(slo.method, series, *window, &corrections);
-                let (objective, _) = slo.objective_over(*window, |w| tally(slo.method, series, w, &corrections));
                 history.push(MonthCompliance {
                     month: month.clone(),
                     start: window.start(),
@@ -638,24 +722,16 @@ impl ViabilitySource for SloViability {
         let (aspirational, binding): (Vec<&SloDef>, Vec<&SloDef>) =
             org.slos.values().filter(|s| s.service == service.id).partition(|s| s.is_aspirational());
         for slo in binding {
-            let buckets = match baton.read_sli(slo, window).await {
-                Ok(b) => b,
+            // Corrected minutes count neither for nor against the service here either.
+            let corrections: Vec<Correction> =
+                baton.store.corrections(&slo.id).await?.into_iter().map(|c| c.correction).collect();
+            let judged = match baton.judge(slo, window, &corrections).await? {
+                Ok(j) => j,
                 Err(reason) => {
                     return Ok(Viability::Unknown { reason: format!("SLO `{}` has no data: {reason}", slo.id) })
                 }
             };
-            let series = Series::new(&buckets)
-                .map_err(|e| AppError::Invalid { field: "samples".into(), message: e.to_string() })?;
-            // Corrected minutes count neither for nor against the service here either.
-            let corrections: Vec<Correction> =
-                baton.store.corrections(&slo.id).await?.into_iter().map(|c| c.correction).collect();
-            // Across a change of objective, each part is judged against its own.
-            let (objective, _) = slo.objective_over(window, |w| tally(slo.method, series, w, &corrections));
-            standings.push(SloStanding {
-                slo: slo.id.to_string(),
-                objective,
-                tally: tally(slo.method, series, window, &corrections),
-            });
+            standings.push(SloStanding { slo: slo.id.to_string(), objective: judged.objective, tally: judged.tally });
         }
         let aspirational: Vec<String> = aspirational.iter().map(|s| s.id.to_string()).collect();
         Ok(service_viability(&standings, &aspirational, required_days))

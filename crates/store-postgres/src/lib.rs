@@ -26,12 +26,10 @@ use baton_core::audit::{seal, AuditEntry, AuditRecord, ChainHead};
 use baton_core::pipeline::ServiceRecord;
 use baton_core::slo::{Bucket, Correction, SliSums, Window};
 use baton_core::{Change, ChangeKind, Definition, ServiceId, SloId, Timestamp};
-use baton_store::sli::{
-    bucket_from_row, bucket_rows, segment_bounds, sums_from_rows, touched_hours, window_us, SegmentBounds,
-};
+use baton_store::sli::{bucket_from_row, bucket_rows, touched_hours, window_us, SumsPlan};
 use baton_store::{
     definition_audit, from_json, to_json, AuditQuery, Commit, NewSession, NewToken, Notification, NotificationQuery,
-    Session, Settle, Store, StoreError, StoredCorrection, StoredRecord, Token, Versioned,
+    Session, Settle, Store, StoreError, StoredCorrection, StoredRecord, Token, Versioned, CORRECTION_SELECT,
 };
 use rows::{db, pg, us};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -149,22 +147,18 @@ const RESUM_ROLLUPS: &str = "INSERT INTO sli_rollups (slo_id, hour_us, good, tot
      WHERE (sli_rollups.good, sli_rollups.total, sli_rollups.minutes_with_data, sli_rollups.minutes) \
         IS DISTINCT FROM (excluded.good, excluded.total, excluded.minutes_with_data, excluded.minutes)";
 
-/// The sums of SLO `$1` per segment, the segments given as four arrays of bounds
-/// (`lo_us`, `hour_lo_us`, `hour_hi_us`, `hi_us`): whole hours from the rollups, the
-/// partial hours at each end from the minute rows, one row out per segment with any
-/// data, numbered from 0.
-const SUMS: &str = "WITH seg AS ( \
-       SELECT * FROM UNNEST($2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) WITH ORDINALITY AS s (lo, hlo, hhi, hi, i)) \
-     SELECT (i - 1)::bigint, SUM(good)::bigint, SUM(total)::bigint, SUM(with_data)::bigint, SUM(n)::bigint FROM ( \
-       SELECT seg.i, r.good, r.total, r.minutes_with_data AS with_data, r.minutes AS n \
-         FROM seg JOIN sli_rollups r ON r.slo_id = $1 AND r.hour_us >= seg.hlo AND r.hour_us < seg.hhi \
-       UNION ALL \
-       SELECT seg.i, b.good, b.total, (b.total > 0)::int::bigint, 1 \
-         FROM seg JOIN sli_buckets b ON b.slo_id = $1 AND b.minute_us >= seg.lo AND b.minute_us < seg.hlo \
-       UNION ALL \
-       SELECT seg.i, b.good, b.total, (b.total > 0)::int::bigint, 1 \
-         FROM seg JOIN sli_buckets b ON b.slo_id = $1 AND b.minute_us >= seg.hhi AND b.minute_us < seg.hi) AS parts \
-     GROUP BY i";
+/// The sums of SLO `$1` over the ranges of a [`SumsPlan`]: its hours (`$2`, `$3`: from
+/// and to) from the rollups and its minutes (`$4`, `$5`) from the minute rows; one row out
+/// per range with any data, `(kind, index from 0, good, total, minutes with data, buckets)`.
+const SUMS: &str = "SELECT 0::bigint, (h.i - 1)::bigint, SUM(r.good)::bigint, SUM(r.total)::bigint, \
+            SUM(r.minutes_with_data)::bigint, SUM(r.minutes)::bigint \
+       FROM UNNEST($2::bigint[], $3::bigint[]) WITH ORDINALITY AS h (lo, hi, i) \
+       JOIN sli_rollups r ON r.slo_id = $1 AND r.hour_us >= h.lo AND r.hour_us < h.hi GROUP BY h.i \
+     UNION ALL \
+     SELECT 1::bigint, (m.i - 1)::bigint, SUM(b.good)::bigint, SUM(b.total)::bigint, \
+            SUM((b.total > 0)::int)::bigint, COUNT(*)::bigint \
+       FROM UNNEST($4::bigint[], $5::bigint[]) WITH ORDINALITY AS m (lo, hi, i) \
+       JOIN sli_buckets b ON b.slo_id = $1 AND b.minute_us >= m.lo AND b.minute_us < m.hi GROUP BY m.i";
 
 #[async_trait]
 impl Store for PgStore {
@@ -201,6 +195,18 @@ impl Store for PgStore {
             .fetch_one(&self.pool)
             .await
             .map_err(pg)
+    }
+
+    async fn revisions(&self, kind: &str, id: &str) -> Result<(i64, i64), StoreError> {
+        sqlx::query_as(
+            "SELECT (SELECT value FROM counters WHERE name = 'definitions_revision'), \
+                    COALESCE((SELECT version FROM records WHERE kind = $1 AND id = $2), 0)",
+        )
+        .bind(kind)
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(pg)
     }
 
     async fn apply_definitions(
@@ -482,21 +488,21 @@ impl Store for PgStore {
     }
 
     async fn sli_sums(&self, slo: &SloId, boundaries: &[Timestamp]) -> Result<Vec<SliSums>, StoreError> {
-        let segments = segment_bounds(boundaries)?;
-        if segments.is_empty() {
+        let plan = SumsPlan::new(boundaries)?;
+        if plan.segments() == 0 {
             return Ok(vec![]);
         }
-        let column = |f: fn(&SegmentBounds) -> i64| segments.iter().map(f).collect::<Vec<i64>>();
-        let rows: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(SUMS)
+        let column = |ranges: &[(i64, i64)], f: fn(&(i64, i64)) -> i64| ranges.iter().map(f).collect::<Vec<i64>>();
+        let rows: Vec<baton_store::sli::SumsRow> = sqlx::query_as(SUMS)
             .bind(slo.as_str())
-            .bind(column(|s| s.lo_us))
-            .bind(column(|s| s.hour_lo_us))
-            .bind(column(|s| s.hour_hi_us))
-            .bind(column(|s| s.hi_us))
+            .bind(column(&plan.hours, |r| r.0))
+            .bind(column(&plan.hours, |r| r.1))
+            .bind(column(&plan.minutes, |r| r.0))
+            .bind(column(&plan.minutes, |r| r.1))
             .fetch_all(&self.pool)
             .await
             .map_err(pg)?;
-        sums_from_rows(segments.len(), &rows)
+        plan.combine(&rows)
     }
 
     async fn add_correction(
@@ -527,22 +533,18 @@ impl Store for PgStore {
     }
 
     async fn corrections(&self, slo: &SloId) -> Result<Vec<StoredCorrection>, StoreError> {
-        let rows: Vec<(i64, i64, String)> =
-            sqlx::query_as("SELECT id, created_at_us, body FROM slo_corrections WHERE slo_id = $1 ORDER BY id")
-                .bind(slo.as_str())
-                .fetch_all(&self.pool)
-                .await
-                .map_err(pg)?;
-        rows.into_iter()
-            .map(|(id, created_at_us, body)| {
-                Ok(StoredCorrection {
-                    id,
-                    slo: slo.clone(),
-                    created_at: rows::from_us(created_at_us)?,
-                    correction: from_json("correction", &body)?,
-                })
-            })
-            .collect()
+        let rows = sqlx::query_as(&format!("{CORRECTION_SELECT} WHERE slo_id = $1 ORDER BY id"))
+            .bind(slo.as_str())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(pg)?;
+        StoredCorrection::from_rows(rows)
+    }
+
+    async fn all_corrections(&self) -> Result<Vec<StoredCorrection>, StoreError> {
+        let rows =
+            sqlx::query_as(&format!("{CORRECTION_SELECT} ORDER BY id")).fetch_all(&self.pool).await.map_err(pg)?;
+        StoredCorrection::from_rows(rows)
     }
     async fn commit(&self, commit: &Commit, at: Timestamp) -> Result<Vec<i64>, StoreError> {
         self.commit_all(commit, at).await

@@ -35,10 +35,10 @@ use baton_core::audit::{seal, AuditEntry, AuditRecord, ChainHead};
 use baton_core::pipeline::ServiceRecord;
 use baton_core::slo::{Bucket, Correction, SliSums, Window};
 use baton_core::{Change, ChangeKind, Definition, ServiceId, SloId, Timestamp};
-use baton_store::sli::{bucket_from_row, bucket_rows, segment_bounds, sums_from_rows, touched_hours, window_us};
+use baton_store::sli::{bucket_from_row, bucket_rows, touched_hours, window_us, SumsPlan};
 use baton_store::{
     definition_audit, from_json, to_json, AuditQuery, Commit, NewSession, NewToken, Notification, NotificationQuery,
-    Session, Settle, Store, StoreError, StoredCorrection, StoredRecord, Token, Versioned,
+    Session, Settle, Store, StoreError, StoredCorrection, StoredRecord, Token, Versioned, CORRECTION_SELECT,
 };
 use rows::{db, us};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -160,6 +160,18 @@ impl Store for SqliteStore {
             .fetch_one(&self.pool)
             .await
             .map_err(db)
+    }
+
+    async fn revisions(&self, kind: &str, id: &str) -> Result<(i64, i64), StoreError> {
+        sqlx::query_as(
+            "SELECT (SELECT value FROM counters WHERE name = 'definitions_revision'), \
+                    COALESCE((SELECT version FROM records WHERE kind = ? AND id = ?), 0)",
+        )
+        .bind(kind)
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)
     }
 
     async fn apply_definitions(
@@ -427,17 +439,18 @@ impl Store for SqliteStore {
     }
 
     async fn sli_sums(&self, slo: &SloId, boundaries: &[Timestamp]) -> Result<Vec<SliSums>, StoreError> {
-        let segments = segment_bounds(boundaries)?;
-        if segments.is_empty() {
+        let plan = SumsPlan::new(boundaries)?;
+        if plan.segments() == 0 {
             return Ok(vec![]);
         }
-        let rows: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(sli::SUMS)
+        let rows: Vec<(i64, i64, String)> = sqlx::query_as(sli::SUMS)
             .bind(slo.as_str())
-            .bind(sli::segments_json(&segments))
+            .bind(sli::ranges_json(&plan.hours))
+            .bind(sli::ranges_json(&plan.minutes))
             .fetch_all(&self.pool)
             .await
             .map_err(db)?;
-        sums_from_rows(segments.len(), &rows)
+        plan.combine(&sli::sums_rows(rows)?)
     }
 
     async fn add_correction(
@@ -468,22 +481,18 @@ impl Store for SqliteStore {
     }
 
     async fn corrections(&self, slo: &SloId) -> Result<Vec<StoredCorrection>, StoreError> {
-        let rows: Vec<(i64, i64, String)> =
-            sqlx::query_as("SELECT id, created_at_us, body FROM slo_corrections WHERE slo_id = ? ORDER BY id")
-                .bind(slo.as_str())
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db)?;
-        rows.into_iter()
-            .map(|(id, created_at_us, body)| {
-                Ok(StoredCorrection {
-                    id,
-                    slo: slo.clone(),
-                    created_at: rows::from_us(created_at_us)?,
-                    correction: from_json("correction", &body)?,
-                })
-            })
-            .collect()
+        let rows = sqlx::query_as(&format!("{CORRECTION_SELECT} WHERE slo_id = ? ORDER BY id"))
+            .bind(slo.as_str())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        StoredCorrection::from_rows(rows)
+    }
+
+    async fn all_corrections(&self) -> Result<Vec<StoredCorrection>, StoreError> {
+        let rows =
+            sqlx::query_as(&format!("{CORRECTION_SELECT} ORDER BY id")).fetch_all(&self.pool).await.map_err(db)?;
+        StoredCorrection::from_rows(rows)
     }
     async fn commit(&self, commit: &Commit, at: Timestamp) -> Result<Vec<i64>, StoreError> {
         self.commit_all(commit, at).await

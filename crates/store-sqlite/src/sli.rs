@@ -14,6 +14,8 @@
 //! once per connection and then reused from sqlx's statement cache, whatever the batch
 //! sizes callers send.
 
+use baton_store::sli::SumsRow;
+use baton_store::StoreError;
 use std::sync::OnceLock;
 
 /// Rows per full statement. Measured with `examples/ingest_bench.rs`; see BENCHMARKS.md.
@@ -57,30 +59,36 @@ pub(crate) const RESUM_ROLLUPS: &str =
      ON CONFLICT (slo_id, hour_us) DO UPDATE SET good = excluded.good, total = excluded.total, \
         minutes_with_data = excluded.minutes_with_data, minutes = excluded.minutes";
 
-/// The sums of SLO `?1` per segment, the segments given as a JSON array `?2` of
-/// `[lo_us, hour_lo_us, hour_hi_us, hi_us]`: whole hours from the rollups, the partial
-/// hours at each end from the minute rows, one row out per segment with any data. The
-/// segments must drive the join (`CROSS JOIN` fixes SQLite's loop order), so each part is
-/// a range scan of its table's primary key; left to itself, SQLite 3.46 scanned every
-/// row of the SLO once per segment instead (240 ms for 3 days of one SLO).
-pub(crate) const SUMS: &str = "WITH seg(i, lo, hlo, hhi, hi) AS MATERIALIZED ( \
-       SELECT CAST(key AS INTEGER), json_extract(value, '$[0]'), json_extract(value, '$[1]'), \
-              json_extract(value, '$[2]'), json_extract(value, '$[3]') FROM json_each(?2)) \
-     SELECT i, SUM(good), SUM(total), SUM(with_data), SUM(n) FROM ( \
-       SELECT seg.i AS i, r.good AS good, r.total AS total, r.minutes_with_data AS with_data, r.minutes AS n \
-         FROM seg CROSS JOIN sli_rollups r ON r.slo_id = ?1 AND r.hour_us >= seg.hlo AND r.hour_us < seg.hhi \
-       UNION ALL \
-       SELECT seg.i, b.good, b.total, b.total > 0, 1 \
-         FROM seg CROSS JOIN sli_buckets b ON b.slo_id = ?1 AND b.minute_us >= seg.lo AND b.minute_us < seg.hlo \
-       UNION ALL \
-       SELECT seg.i, b.good, b.total, b.total > 0, 1 \
-         FROM seg CROSS JOIN sli_buckets b ON b.slo_id = ?1 AND b.minute_us >= seg.hhi AND b.minute_us < seg.hi) \
-     GROUP BY i";
+/// The sums of SLO `?1` over the ranges of a [`SumsPlan`](baton_store::sli::SumsPlan):
+/// `?2` its hours and `?3` its minutes, each a JSON array of `[from_us, to_us]`; one row
+/// out per range, `(kind, index, [good, total, minutes with data, buckets])`, the sums a
+/// JSON array (`null` sums for a range without rows). One correlated subquery per range
+/// is a range scan of its table's primary key and needs no sorter, where a join grouped
+/// by range sorted every row read (about 30% slower; left to itself, SQLite 3.46 even
+/// scanned every row of the SLO once per range: 240 ms for 3 days of one SLO).
+pub(crate) const SUMS: &str = "\
+     SELECT 0, CAST(key AS INTEGER), (SELECT json_array(SUM(good), SUM(total), SUM(minutes_with_data), SUM(minutes)) \
+       FROM sli_rollups WHERE slo_id = ?1 AND hour_us >= value ->> 0 AND hour_us < value ->> 1) FROM json_each(?2) \
+     UNION ALL \
+     SELECT 1, CAST(key AS INTEGER), (SELECT json_array(SUM(good), SUM(total), SUM(total > 0), COUNT(*)) \
+       FROM sli_buckets WHERE slo_id = ?1 AND minute_us >= value ->> 0 AND minute_us < value ->> 1) FROM json_each(?3)";
 
-/// `segments` as the JSON array [`SUMS`] reads.
-pub(crate) fn segments_json(segments: &[baton_store::sli::SegmentBounds]) -> String {
-    let parts: Vec<String> =
-        segments.iter().map(|s| format!("[{},{},{},{}]", s.lo_us, s.hour_lo_us, s.hour_hi_us, s.hi_us)).collect();
+/// The rows of [`SUMS`] as [`SumsPlan::combine`](baton_store::sli::SumsPlan::combine)
+/// takes them; `Corrupt` if the sums are not the array [`SUMS`] makes.
+pub(crate) fn sums_rows(rows: Vec<(i64, i64, String)>) -> Result<Vec<SumsRow>, StoreError> {
+    rows.into_iter()
+        .map(|(kind, i, sums)| {
+            let [good, total, with_data, buckets]: [Option<i64>; 4] = serde_json::from_str(&sums)
+                .map_err(|e| StoreError::Corrupt(format!("SLI sums row {kind}/{i}: `{sums}`: {e}")))?;
+            let n = |v: Option<i64>| v.unwrap_or(0);
+            Ok((kind, i, n(good), n(total), n(with_data), n(buckets)))
+        })
+        .collect()
+}
+
+/// `ranges` as the JSON array [`SUMS`] reads (empty ranges kept: the index is the position).
+pub(crate) fn ranges_json(ranges: &[(i64, i64)]) -> String {
+    let parts: Vec<String> = ranges.iter().map(|(lo, hi)| format!("[{lo},{hi}]")).collect();
     format!("[{}]", parts.join(","))
 }
 

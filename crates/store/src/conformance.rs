@@ -536,6 +536,10 @@ pub async fn corrections_are_stored_with_their_audit_record(store: Arc<dyn Store
     assert_eq!(listed, vec![s1.clone(), s2], "only this SLO's, oldest first, exactly as given");
     assert_eq!((listed[0].created_at, &listed[0].correction), (at, &first));
     assert_eq!(store.corrections(&b).await.unwrap().len(), 1);
+    let all: Vec<(i64, String)> =
+        store.all_corrections().await.unwrap().into_iter().map(|c| (c.id, c.slo.to_string())).collect();
+    let expected = [(s1.id, a.to_string()), (other.id, b.to_string()), (listed[1].id, a.to_string())];
+    assert_eq!(all, expected, "every SLO's, in the order declared");
     let records = store
         .audit(&AuditQuery { subject: Some("slo/checkout-availability".into()), limit: 10, ..Default::default() })
         .await

@@ -56,6 +56,26 @@ pub struct StoredCorrection {
     pub correction: Correction,
 }
 
+/// What both backends select for corrections, in this order.
+pub const CORRECTION_SELECT: &str = "SELECT id, slo_id, created_at_us, body FROM slo_corrections";
+
+impl StoredCorrection {
+    /// The corrections rows of [`CORRECTION_SELECT`] hold; `Corrupt` for one no backend wrote.
+    pub fn from_rows(rows: Vec<(i64, String, i64, String)>) -> Result<Vec<Self>, StoreError> {
+        rows.into_iter()
+            .map(|(id, slo, created_at_us, body)| {
+                let corrupt = |e: &dyn std::fmt::Display| StoreError::Corrupt(format!("correction {id}: {e}"));
+                Ok(Self {
+                    id,
+                    slo: SloId::parse(&slo).map_err(|e| corrupt(&e))?,
+                    created_at: Timestamp::from_microsecond(created_at_us).map_err(|e| corrupt(&e))?,
+                    correction: from_json("correction", &body)?,
+                })
+            })
+            .collect()
+    }
+}
+
 /// Which audit records to read, oldest first unless `newest_first`.
 #[derive(Debug, Clone, Default)]
 pub struct AuditQuery {
@@ -78,6 +98,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// Cheap: lets replicas notice another replica's apply without reloading everything.
     async fn definitions_revision(&self) -> Result<i64, StoreError>;
+
+    /// The definitions revision and the version of record `kind`/`id` (0 when there is
+    /// none), read together in one query: what a cache of something built from both checks
+    /// on every use (who is on call: the rotation and its override guard).
+    async fn revisions(&self, kind: &str, id: &str) -> Result<(i64, i64), StoreError>;
 
     /// Applies `changes` and one audit record per change (by `actor`, at `at`) in one
     /// transaction; fails with `Conflict` if the revision is no longer `expected_revision`.
@@ -156,7 +181,7 @@ pub trait Store: Send + Sync + 'static {
         let span = Window::new(*first, *last).map_err(|e| StoreError::Database(e.to_string().into()))?;
         let buckets = self.buckets(slo, span).await?;
         let series = Series::new(&buckets).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        sli::segment_bounds(boundaries)?;
+        sli::SumsPlan::new(boundaries)?;
         Ok(boundaries
             .windows(2)
             .map(|p| SliSums::of(series.within(Window::new(p[0], p[1]).expect("ascending"))))
@@ -175,6 +200,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// `slo`'s corrections, in the order they were declared.
     async fn corrections(&self, slo: &SloId) -> Result<Vec<StoredCorrection>, StoreError>;
+
+    /// Every SLO's corrections, in the order they were declared: one read for a report of
+    /// many SLOs instead of one per SLO.
+    async fn all_corrections(&self) -> Result<Vec<StoredCorrection>, StoreError>;
 
     /// Writes everything `commit` holds in one transaction: each record only if its
     /// stored version is still `expected_version` (else `Conflict`, nothing written), the

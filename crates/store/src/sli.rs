@@ -109,62 +109,107 @@ pub fn touched_hours(rows: &BucketRows) -> Vec<(i64, i64)> {
     runs
 }
 
-/// One segment of a `sli_sums` read in stored bounds: minutes in `[lo_us, hi_us)`, of
-/// which the whole hours `[hour_lo_us, hour_hi_us)` are read from the rollups and the
-/// rest (`[lo_us, hour_lo_us)` and `[hour_hi_us, hi_us)`) from the minute rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SegmentBounds {
-    pub lo_us: i64,
-    pub hour_lo_us: i64,
-    pub hour_hi_us: i64,
-    pub hi_us: i64,
+/// How a backend reads `sli_sums` between boundaries, so that a boundary in the middle of
+/// an hour costs at most half an hour of minute rows, not the whole hour.
+///
+/// Each boundary `b` is anchored at its nearest whole hour `a` (ties go down). With
+/// `P(x)` the sum of every minute before `x`, `P(b) = P(a) + d(b)`, where `d(b)` is the sum
+/// of the minutes in `[a, b)` when `a <= b`, and minus the sum of those in `[b, a)` when
+/// `b < a`. A segment `[b0, b1)` is `P(b1) - P(b0)`: the rollups of the hours in
+/// `[a0, a1)` (anchors never descend as boundaries ascend) plus `d(b1) - d(b0)`. That is
+/// exact because a rollup is always the sum of its hour's minutes (see [`touched_hours`]).
+///
+/// A report cuts a 28-day window at every day (all at the same minute of the hour) and
+/// at each alert window's start: read whole, those partial hours were most of its rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SumsPlan {
+    /// Per segment, the hours `[from_us, to_us)` to read from the rollups (empty when
+    /// `from_us == to_us`).
+    pub hours: Vec<(i64, i64)>,
+    /// Per boundary, the minutes `[from_us, to_us)` between it and its anchor.
+    pub minutes: Vec<(i64, i64)>,
+    /// Per boundary, whether its minutes are taken away (the boundary is before its anchor).
+    before_anchor: Vec<bool>,
 }
 
-/// The stored bounds of each segment between consecutive `boundaries` (`[b[i], b[i + 1])`,
-/// rounded up to the microsecond like [`window_us`]). A segment with no whole hour in it
-/// is read from minutes alone (`hour_lo_us == hour_hi_us == hi_us`). Fails if the
-/// boundaries do not ascend.
-pub fn segment_bounds(boundaries: &[Timestamp]) -> Result<Vec<SegmentBounds>, StoreError> {
-    boundaries
-        .windows(2)
-        .map(|p| {
-            let w = Window::new(p[0], p[1]).map_err(|e| StoreError::Database(e.to_string().into()))?;
-            let (lo_us, hi_us) = window_us(w);
-            let hour_lo_us = lo_us + (HOUR_US - lo_us.rem_euclid(HOUR_US)) % HOUR_US;
-            let hour_hi_us = hi_us - hi_us.rem_euclid(HOUR_US);
-            Ok(if hour_lo_us < hour_hi_us {
-                SegmentBounds { lo_us, hour_lo_us, hour_hi_us, hi_us }
-            } else {
-                SegmentBounds { lo_us, hour_lo_us: hi_us, hour_hi_us: hi_us, hi_us }
-            })
-        })
-        .collect()
-}
+/// A row of a backend's `sli_sums` query: `(kind, index, good, total, minutes with data,
+/// buckets)`, the kind being [`PLAN_HOURS`] or [`PLAN_MINUTES`].
+pub type SumsRow = (i64, i64, i64, i64, i64, i64);
 
-/// The sums of `segments` segments from the rows a backend's `sli_sums` query returns:
-/// `(segment index, good, total, minutes with data, buckets)`, segments without rows
-/// left out (they are zero). `Corrupt` if a row is not one such a query gives.
-pub fn sums_from_rows(segments: usize, rows: &[(i64, i64, i64, i64, i64)]) -> Result<Vec<SliSums>, StoreError> {
-    let mut sums = vec![SliSums::default(); segments];
-    for &(i, good, total, with_data, buckets) in rows {
-        let corrupt = || {
-            StoreError::Corrupt(format!(
-                "SLI sums of segment {i}: {good}/{total}, {with_data} minutes with data of {buckets}"
-            ))
-        };
-        let slot = usize::try_from(i).ok().and_then(|i| sums.get_mut(i)).ok_or_else(corrupt)?;
-        let count = |n: i64| u64::try_from(n).map_err(|_| corrupt());
-        *slot = SliSums {
-            good: count(good)?,
-            total: count(total)?,
-            minutes_with_data: count(with_data)?,
-            buckets: count(buckets)?,
-        };
-        if slot.good > slot.total || slot.minutes_with_data > slot.buckets {
-            return Err(corrupt());
+/// Which of a plan's ranges a row of a backend's `sli_sums` query sums.
+pub const PLAN_HOURS: i64 = 0;
+pub const PLAN_MINUTES: i64 = 1;
+
+impl SumsPlan {
+    /// The plan for `boundaries` (each rounded up to the microsecond like [`window_us`]).
+    /// Fails if they do not ascend.
+    pub fn new(boundaries: &[Timestamp]) -> Result<Self, StoreError> {
+        if let Some(p) = boundaries.windows(2).find(|p| p[0] >= p[1]) {
+            return Err(StoreError::Database(
+                format!("SLI sums boundaries must ascend: {} then {}", p[0], p[1]).into(),
+            ));
         }
+        let mut plan = Self { hours: Vec::new(), minutes: Vec::new(), before_anchor: Vec::new() };
+        let mut anchors = Vec::with_capacity(boundaries.len());
+        for b in boundaries {
+            let b = ceil_us(*b);
+            let floor = b - b.rem_euclid(HOUR_US);
+            let (anchor, range) =
+                if b - floor <= HOUR_US / 2 { (floor, (floor, b)) } else { (floor + HOUR_US, (b, floor + HOUR_US)) };
+            anchors.push(anchor);
+            plan.minutes.push(range);
+            plan.before_anchor.push(b < anchor);
+        }
+        plan.hours = anchors.windows(2).map(|a| (a[0], a[1])).collect();
+        Ok(plan)
     }
-    Ok(sums)
+
+    pub fn segments(&self) -> usize {
+        self.hours.len()
+    }
+
+    /// The sums of each segment from the rows of a backend's query: `(PLAN_HOURS, segment,
+    /// good, total, minutes with data, buckets)` for the rollups of a segment's hours and
+    /// `(PLAN_MINUTES, boundary, ...)` for a boundary's minutes, ranges without rows left
+    /// out (they are zero). `Corrupt` if a row is not one such a query gives, or the sums
+    /// do not add up (rollups that are not the sums of their minutes).
+    pub fn combine(&self, rows: &[SumsRow]) -> Result<Vec<SliSums>, StoreError> {
+        let mut hours = vec![[0i64; 4]; self.hours.len()];
+        let mut minutes = vec![[0i64; 4]; self.minutes.len()];
+        for &(kind, i, good, total, with_data, buckets) in rows {
+            let corrupt =
+                || StoreError::Corrupt(format!("SLI sums row {kind}/{i}: {good}/{total}, {with_data} of {buckets}"));
+            let table = match kind {
+                PLAN_HOURS => &mut hours,
+                PLAN_MINUTES => &mut minutes,
+                _ => return Err(corrupt()),
+            };
+            *usize::try_from(i).ok().and_then(|i| table.get_mut(i)).ok_or_else(corrupt)? =
+                [good, total, with_data, buckets];
+        }
+        let signed = |j: usize| {
+            let sign = if self.before_anchor[j] { -1 } else { 1 };
+            minutes[j].map(|v| sign * v)
+        };
+        (0..self.hours.len())
+            .map(|i| {
+                let (lo, hi) = (signed(i), signed(i + 1));
+                let v: [i64; 4] = std::array::from_fn(|k| hours[i][k] + hi[k] - lo[k]);
+                let corrupt = || StoreError::Corrupt(format!("SLI sums of segment {i} do not add up: {v:?}"));
+                let count = |n: i64| u64::try_from(n).map_err(|_| corrupt());
+                let sums = SliSums {
+                    good: count(v[0])?,
+                    total: count(v[1])?,
+                    minutes_with_data: count(v[2])?,
+                    buckets: count(v[3])?,
+                };
+                if sums.good > sums.total || sums.minutes_with_data > sums.buckets {
+                    return Err(corrupt());
+                }
+                Ok(sums)
+            })
+            .collect()
+    }
 }
 
 /// The bucket a stored row describes; `Corrupt` if the row is not one `put_buckets` wrote.
@@ -249,33 +294,58 @@ mod tests {
     }
 
     #[test]
-    fn segments_read_whole_hours_from_rollups_and_the_rest_from_minutes() {
+    fn a_plan_reads_the_nearer_side_of_each_boundary_and_adds_up() {
         let b = [ts("2024-03-01T09:45:00Z"), ts("2024-03-01T12:10:00Z"), ts("2024-03-01T12:40:00Z")];
         let u = |s| ts(s).as_microsecond();
+        let plan = SumsPlan::new(&b).unwrap();
+        assert_eq!(plan.segments(), 2);
+        // 09:45 is nearer 10:00 (read forwards to it), 12:10 nearer 12:00, 12:40 nearer 13:00.
         assert_eq!(
-            segment_bounds(&b).unwrap(),
+            plan.minutes,
             [
-                SegmentBounds {
-                    lo_us: u("2024-03-01T09:45:00Z"),
-                    hour_lo_us: u("2024-03-01T10:00:00Z"),
-                    hour_hi_us: u("2024-03-01T12:00:00Z"),
-                    hi_us: u("2024-03-01T12:10:00Z"),
-                },
-                // No whole hour inside: minutes only.
-                SegmentBounds {
-                    lo_us: u("2024-03-01T12:10:00Z"),
-                    hour_lo_us: u("2024-03-01T12:40:00Z"),
-                    hour_hi_us: u("2024-03-01T12:40:00Z"),
-                    hi_us: u("2024-03-01T12:40:00Z"),
-                },
+                (u("2024-03-01T09:45:00Z"), u("2024-03-01T10:00:00Z")),
+                (u("2024-03-01T12:00:00Z"), u("2024-03-01T12:10:00Z")),
+                (u("2024-03-01T12:40:00Z"), u("2024-03-01T13:00:00Z")),
             ]
         );
-        assert!(segment_bounds(&[b[1], b[0]]).is_err());
         assert_eq!(
-            sums_from_rows(3, &[(1, 5, 7, 2, 3)]).unwrap(),
-            [SliSums::default(), SliSums { good: 5, total: 7, minutes_with_data: 2, buckets: 3 }, SliSums::default()]
+            plan.hours,
+            [
+                (u("2024-03-01T10:00:00Z"), u("2024-03-01T12:00:00Z")),
+                (u("2024-03-01T12:00:00Z"), u("2024-03-01T13:00:00Z"))
+            ]
         );
-        assert!(matches!(sums_from_rows(1, &[(1, 5, 7, 2, 3)]), Err(StoreError::Corrupt(_))));
+        // Every minute from 09:00 to 13:59 with 1 event, good when even: segment 0 is
+        // 09:45–12:10 (145 minutes), segment 1 is 12:10–12:40 (30 minutes).
+        let minutes_in = |lo: i64, hi: i64| (lo..hi).step_by(60_000_000).collect::<Vec<i64>>();
+        let sum = |ms: Vec<i64>| {
+            let good = ms.iter().filter(|m| (*m / 60_000_000) % 2 == 0).count() as i64;
+            let n = ms.len() as i64;
+            (good, n, n, n)
+        };
+        let mut rows = Vec::new();
+        for (i, &(lo, hi)) in plan.hours.iter().enumerate() {
+            let (g, t, w, n) = sum(minutes_in(lo, hi));
+            rows.push((PLAN_HOURS, i as i64, g, t, w, n));
+        }
+        for (i, &(lo, hi)) in plan.minutes.iter().enumerate() {
+            let (g, t, w, n) = sum(minutes_in(lo, hi));
+            rows.push((PLAN_MINUTES, i as i64, g, t, w, n));
+        }
+        let expected: Vec<SliSums> = b
+            .windows(2)
+            .map(|p| {
+                let (g, t, w, n) = sum(minutes_in(p[0].as_microsecond(), p[1].as_microsecond()));
+                SliSums { good: g as u64, total: t as u64, minutes_with_data: w as u64, buckets: n as u64 }
+            })
+            .collect();
+        assert_eq!(plan.combine(&rows).unwrap(), expected);
+        assert_eq!((expected[0].buckets, expected[1].buckets), (145, 30));
+        // Rollups missing what their minutes say do not add up.
+        let short: Vec<_> = rows.iter().filter(|r| r.0 == PLAN_MINUTES).copied().collect();
+        assert!(matches!(plan.combine(&short), Err(StoreError::Corrupt(_))));
+        assert!(matches!(plan.combine(&[(2, 0, 1, 1, 1, 1)]), Err(StoreError::Corrupt(_))));
+        assert!(SumsPlan::new(&[b[1], b[0]]).is_err());
     }
 
     #[test]

@@ -114,6 +114,16 @@ fn layer(rotation: &Rotation, overrides: &[OverrideRecord]) -> Result<Rotation, 
     })
 }
 
+/// `NotFound` naming the defined rotations unless `id` is one of them.
+fn known_rotation(rotations: &Rotations, id: &RotationId) -> Result<(), AppError> {
+    if rotations.contains_key(id) {
+        return Ok(());
+    }
+    let ids: Vec<&str> = rotations.keys().map(RotationId::as_str).collect();
+    let known = if ids.is_empty() { "none are defined".to_owned() } else { format!("defined: {}", ids.join(", ")) };
+    Err(AppError::NotFound(format!("no rotation `{id}` is defined ({known})")))
+}
+
 fn decode(id: &str, body: &str) -> Result<OverrideRecord, AppError> {
     Ok(from_json(&format!("{OVERRIDE_KIND} {id}"), body)?)
 }
@@ -135,38 +145,59 @@ impl Baton {
     /// calendar); `NotFound` naming the defined ones.
     pub(crate) async fn defined_rotation(&self, id: &RotationId) -> Result<(Arc<Org>, Arc<Rotations>), AppError> {
         let (org, rotations) = self.org.get_with_rotations(&*self.store).await?;
-        if !rotations.contains_key(id) {
-            let ids: Vec<&str> = rotations.keys().map(RotationId::as_str).collect();
-            let known =
-                if ids.is_empty() { "none are defined".to_owned() } else { format!("defined: {}", ids.join(", ")) };
-            return Err(AppError::NotFound(format!("no rotation `{id}` is defined ({known})")));
-        }
+        known_rotation(&rotations, id)?;
         Ok((org, rotations))
     }
 
-    /// Rotation `id` as it runs: the definition with its active stored overrides.
-    pub(crate) async fn effective_rotation(&self, id: &RotationId) -> Result<(Arc<Org>, Rotation), AppError> {
-        let (org, rotations) = self.defined_rotation(id).await?;
-        let layered = self.stored_overrides(id).await?.layered(&rotations[id])?;
+    /// Rotation `id` as it runs: the definition with its active stored overrides (cached
+    /// until the definitions or the rotation's override guard move; both read in one query,
+    /// as this answers who is on call).
+    pub(crate) async fn effective_rotation(&self, id: &RotationId) -> Result<(Arc<Org>, Arc<Rotation>), AppError> {
+        let (revision, guard_version) = self.store.revisions(OVERRIDE_GUARD_KIND, id.as_str()).await?;
+        let (org, rotations) = self.org.at_revision(&*self.store, revision).await?;
+        known_rotation(&rotations, id)?;
+        let layered = self.layered_rotation(&rotations, id, guard_version).await?;
         Ok((org, layered))
     }
 
-    /// Every rotation as it runs, in id order (one read of all stored overrides).
-    pub(crate) async fn effective_rotations(&self) -> Result<(Arc<Org>, BTreeMap<RotationId, Rotation>), AppError> {
+    /// Every rotation as it runs, in id order: one read of the guards, and the overrides
+    /// of those whose guard moved since they were last layered.
+    pub(crate) async fn effective_rotations(
+        &self,
+    ) -> Result<(Arc<Org>, BTreeMap<RotationId, Arc<Rotation>>), AppError> {
         let (org, rotations) = self.org.get_with_rotations(&*self.store).await?;
-        let mut by_rotation: BTreeMap<RotationId, Vec<OverrideRecord>> = BTreeMap::new();
-        for r in self.store.records(OVERRIDE_KIND, "").await? {
-            let o = decode(&r.id, &r.body)?;
-            by_rotation.entry(o.rotation.clone()).or_default().push(o);
-        }
+        let guards: BTreeMap<String, i64> =
+            self.store.records(OVERRIDE_GUARD_KIND, "").await?.into_iter().map(|r| (r.id, r.version)).collect();
         let mut out = BTreeMap::new();
-        for (id, rotation) in rotations.iter() {
-            let layered = match by_rotation.get(id) {
-                Some(overrides) => layer(rotation, overrides)?,
-                None => rotation.clone(),
-            };
-            out.insert(id.clone(), layered);
+        for id in rotations.keys() {
+            let guard_version = guards.get(id.as_str()).copied().unwrap_or(0);
+            out.insert(id.clone(), self.layered_rotation(&rotations, id, guard_version).await?);
         }
         Ok((org, out))
+    }
+
+    /// `id` of `rotations` with the overrides stored at `guard_version`, from the cache or
+    /// read and layered. The guard is read before the overrides, so a change committed in
+    /// between leaves an entry no later read will match, never a stale one.
+    async fn layered_rotation(
+        &self,
+        rotations: &Arc<Rotations>,
+        id: &RotationId,
+        guard_version: i64,
+    ) -> Result<Arc<Rotation>, AppError> {
+        if let Some(hit) = self.layered.get(id, rotations, guard_version) {
+            return Ok(hit);
+        }
+        let layered = Arc::new(if guard_version == 0 {
+            rotations[id].clone()
+        } else {
+            let mut overrides = Vec::new();
+            for r in self.store.records(OVERRIDE_KIND, &format!("{id}/")).await? {
+                overrides.push(decode(&r.id, &r.body)?);
+            }
+            layer(&rotations[id], &overrides)?
+        });
+        self.layered.put(id, rotations, guard_version, layered.clone());
+        Ok(layered)
     }
 }

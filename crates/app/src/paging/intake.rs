@@ -8,6 +8,13 @@
 //! then answers each. Under load a commit carries hundreds of requests; idle, a request
 //! waits for nothing but its own commit.
 //!
+//! The writer is pipelined: while one batch commits (mostly waiting on `fsync`), the next
+//! is decided against the store plus what the committing batch wrote (its [`Overlay`]),
+//! and it commits only after the first has. Every write still carries the version it was
+//! decided from, so if the first batch does not commit as decided, the second's writes
+//! conflict and it is decided again from the store: the overlay can make a decision
+//! wasted, never wrong.
+//!
 //! A request whose triggers have nowhere to go (no escalation policy) is refused on its
 //! own; the others in the batch are not affected. If the commit fails on a version
 //! conflict (someone acknowledged an alert of the batch meanwhile, or another replica
@@ -139,6 +146,9 @@ impl KeyCache {
 fn start_writer(baton: Weak<Baton>) -> IntakeQueue {
     let (tx, mut rx) = mpsc::channel::<Job>(MAX_BATCH * 4);
     tokio::spawn(async move {
+        // The batch committing now, and what it wrote.
+        let mut committing: Option<tokio::task::JoinHandle<()>> = None;
+        let mut overlay = Arc::new(Overlay::default());
         while let Some(first) = rx.recv().await {
             let mut jobs = vec![first];
             while jobs.len() < MAX_BATCH {
@@ -148,59 +158,91 @@ fn start_writer(baton: Weak<Baton>) -> IntakeQueue {
                 }
             }
             let Some(baton) = baton.upgrade() else { break };
-            let answers = baton.commit_jobs(&jobs).await;
-            for (job, answer) in jobs.into_iter().zip(answers) {
-                let _ = job.reply.send(answer);
+            let decided = baton.decide_jobs(&jobs, &overlay).await;
+            if let Some(previous) = committing.take() {
+                let _ = previous.await;
             }
+            overlay = Arc::new(decided.as_ref().map(|d| d.overlay.clone()).unwrap_or_default());
+            committing = Some(tokio::spawn(async move {
+                let answers = baton.commit_jobs(&jobs, decided).await;
+                for (job, answer) in jobs.into_iter().zip(answers) {
+                    let _ = job.reply.send(answer);
+                }
+            }));
+        }
+        if let Some(last) = committing {
+            let _ = last.await;
         }
     });
     IntakeQueue(tx)
 }
 
+type Answers = Vec<Result<Vec<IntakeReply>, AppError>>;
+
+/// A batch decided: what to commit, what to answer, and what it writes.
+struct Decided {
+    commit: Commit,
+    answers: Answers,
+    overlay: Overlay,
+}
+
+/// The alerts and integrations a batch writes, at the versions they will have once it
+/// commits: what the next batch decides on while this one commits.
+#[derive(Default, Clone)]
+pub(crate) struct Overlay {
+    alerts: BTreeMap<String, (i64, Alert)>,
+    integrations: BTreeMap<String, (i64, Integration)>,
+}
+
 impl Baton {
-    async fn commit_jobs(&self, jobs: &[Job]) -> Vec<Result<Vec<IntakeReply>, AppError>> {
+    /// Commits `decided` (the jobs decided once), deciding again from the store alone when
+    /// a version conflict says it was decided on something that changed.
+    async fn commit_jobs(&self, jobs: &[Job], decided: Result<Decided, AppError>) -> Answers {
+        let mut decided = decided;
         let mut last = None;
         for _ in 0..ATTEMPTS {
             let started = std::time::Instant::now();
-            let decided = self.decide_jobs(jobs).await;
-            let deciding = started.elapsed();
-            match decided {
-                Ok((commit, answers)) => match self.store.commit(&commit, self.now()).await {
-                    Ok(_) => {
-                        // What to look at first when intake is slow: how full a commit is,
-                        // and whether deciding or committing takes the time.
-                        tracing::debug!(
-                            requests = jobs.len(),
-                            records = commit.records.len(),
-                            notifications = commit.notifications.len(),
-                            decide_us = deciding.as_micros() as u64,
-                            commit_us = (started.elapsed() - deciding).as_micros() as u64,
-                            "intake group commit"
-                        );
-                        return answers;
-                    }
-                    Err(StoreError::Conflict(e)) => last = Some(e),
-                    Err(e) => return fail_all(jobs, &AppError::from(e)),
-                },
+            let d = match decided {
+                Ok(d) => d,
                 Err(e) => return fail_all(jobs, &e),
+            };
+            match self.store.commit(&d.commit, self.now()).await {
+                Ok(_) => {
+                    // What to look at first when intake is slow: how full a commit is, and
+                    // how long committing takes (deciding overlaps the previous commit).
+                    tracing::debug!(
+                        requests = jobs.len(),
+                        records = d.commit.records.len(),
+                        notifications = d.commit.notifications.len(),
+                        commit_us = started.elapsed().as_micros() as u64,
+                        "intake group commit"
+                    );
+                    return d.answers;
+                }
+                Err(StoreError::Conflict(e)) => last = Some(e),
+                Err(e) => return fail_all(jobs, &AppError::from(e)),
             }
+            decided = self.decide_jobs(jobs, &Overlay::default()).await;
         }
         let e = AppError::Store(StoreError::Conflict(last.unwrap_or_default()));
         fail_all(jobs, &e)
     }
 
-    async fn decide_jobs(&self, jobs: &[Job]) -> Result<(Commit, Vec<Result<Vec<IntakeReply>, AppError>>), AppError> {
+    async fn decide_jobs(&self, jobs: &[Job], overlay: &Overlay) -> Result<Decided, AppError> {
+        let started = std::time::Instant::now();
         let mut batch = Batch::new(self).await?;
-        batch.prefetch(jobs).await?;
+        batch.prefetch(jobs, overlay).await?;
         let mut answers = Vec::with_capacity(jobs.len());
         for job in jobs {
             answers.push(batch.job(job).await?);
         }
-        Ok((batch.into_commit()?, answers))
+        let (commit, overlay) = batch.into_commit_and_overlay()?;
+        tracing::debug!(requests = jobs.len(), decide_us = started.elapsed().as_micros() as u64, "intake decided");
+        Ok(Decided { commit, answers, overlay })
     }
 }
 
-fn fail_all(jobs: &[Job], e: &AppError) -> Vec<Result<Vec<IntakeReply>, AppError>> {
+fn fail_all(jobs: &[Job], e: &AppError) -> Answers {
     jobs.iter().map(|_| Err(AppError::Unavailable(format!("not recorded: {e}")))).collect()
 }
 
@@ -220,6 +262,9 @@ pub(crate) struct Batch<'a> {
     alerts: BTreeMap<String, Slot<Alert>>,
     integrations: BTreeMap<String, Slot<Integration>>,
     services: HashMap<ServiceId, ServiceRecord>,
+    /// Who each escalation target means at `now`: the same for every alert of the batch,
+    /// and a rotation's answer is a store read.
+    people: HashMap<Target, Vec<PersonId>>,
     commit: Commit,
 }
 
@@ -232,6 +277,7 @@ impl<'a> Batch<'a> {
             alerts: BTreeMap::new(),
             integrations: BTreeMap::new(),
             services: HashMap::new(),
+            people: HashMap::new(),
             commit: Commit::default(),
         })
     }
@@ -239,12 +285,17 @@ impl<'a> Batch<'a> {
     /// Reads every integration and alert the jobs touch in two queries, so deciding a
     /// batch of hundreds of events costs no round trip per event (read one by one, the
     /// writer spent most of its time waiting for them).
-    async fn prefetch(&mut self, jobs: &[Job]) -> Result<(), AppError> {
+    async fn prefetch(&mut self, jobs: &[Job], overlay: &Overlay) -> Result<(), AppError> {
         let integrations: BTreeSet<String> = jobs.iter().map(|j| j.integration.clone()).collect();
         let integrations: Vec<String> = integrations.into_iter().collect();
         for r in self.baton.store.records_by_id(INTEGRATION, &integrations).await? {
             let slot = Slot { version: r.version, value: Some(from_json("integration", &r.body)?), dirty: false };
             self.integrations.insert(r.id, slot);
+        }
+        for id in &integrations {
+            if let Some((version, i)) = overlay.integrations.get(id) {
+                self.integrations.insert(id.clone(), Slot { version: *version, value: Some(i.clone()), dirty: false });
+            }
         }
         let mut alerts = BTreeSet::new();
         for id in integrations {
@@ -264,6 +315,11 @@ impl<'a> Batch<'a> {
         for r in self.baton.store.records_by_id(ALERT, &ids).await? {
             let slot = Slot { version: r.version, value: Some(from_json("alert", &r.body)?), dirty: false };
             alerts.insert(r.id, slot);
+        }
+        for (id, slot) in alerts.iter_mut() {
+            if let Some((version, a)) = overlay.alerts.get(id) {
+                *slot = Slot { version: *version, value: Some(a.clone()), dirty: false };
+            }
         }
         self.alerts.extend(alerts);
         Ok(())
@@ -399,10 +455,14 @@ impl<'a> Batch<'a> {
     }
 
     /// Who each target of `policy` means now.
-    async fn resolve_targets(&self, policy: &EscalationPolicy) -> HashMap<Target, Vec<PersonId>> {
+    async fn resolve_targets(&mut self, policy: &EscalationPolicy) -> HashMap<Target, Vec<PersonId>> {
         let mut out = HashMap::new();
         for target in policy.steps.iter().flat_map(|s| &s.targets) {
             if out.contains_key(target) {
+                continue;
+            }
+            if let Some(people) = self.people.get(target) {
+                out.insert(target.clone(), people.clone());
                 continue;
             }
             let people = match target {
@@ -413,6 +473,7 @@ impl<'a> Batch<'a> {
                     Err(_) => Vec::new(),
                 },
             };
+            self.people.insert(target.clone(), people.clone());
             out.insert(target.clone(), people);
         }
         out
@@ -468,27 +529,35 @@ impl<'a> Batch<'a> {
         self.integrations.insert(id, Slot { version, value: Some(integration), dirty: true });
     }
 
-    pub(crate) fn into_commit(mut self) -> Result<Commit, AppError> {
+    pub(crate) fn into_commit(self) -> Result<Commit, AppError> {
+        Ok(self.into_commit_and_overlay()?.0)
+    }
+
+    /// The commit, and the overlay of what it writes (see [`Overlay`]).
+    fn into_commit_and_overlay(mut self) -> Result<(Commit, Overlay), AppError> {
+        let mut overlay = Overlay::default();
         for (id, slot) in self.alerts.into_iter().filter(|(_, s)| s.dirty) {
             let alert = slot.value.expect("a dirty alert slot holds the alert");
             self.commit.records.push(RecordWrite {
                 kind: ALERT.into(),
-                id,
+                id: id.clone(),
                 expected_version: slot.version,
                 body: to_json(&alert)?,
                 due_at: alert.escalation.next_at,
             });
+            overlay.alerts.insert(id, (slot.version + 1, alert));
         }
         for (id, slot) in self.integrations.into_iter().filter(|(_, s)| s.dirty) {
             let integration = slot.value.expect("a dirty integration slot holds it");
             self.commit.records.push(RecordWrite {
                 kind: INTEGRATION.into(),
-                id,
+                id: id.clone(),
                 expected_version: slot.version,
                 body: to_json(&integration)?,
                 due_at: integration.due_at(),
             });
+            overlay.integrations.insert(id, (slot.version + 1, integration));
         }
-        Ok(self.commit)
+        Ok((self.commit, overlay))
     }
 }

@@ -132,7 +132,10 @@ impl Alert {
         self.history.push(AlertEvent { at, kind, what, by: None });
     }
 
-    /// SHA-256 over the length-prefixed fields, so no two field lists share a key.
+    /// The alert's opening instant (16 hex digits of microseconds) and SHA-256 over the
+    /// length-prefixed fields (so no two field lists share a key; 128 bits of it kept).
+    /// Starting with the instant, keys of newer alerts sort after older ones, so the
+    /// outbox's unique index on them takes appends rather than inserts all over it.
     fn page_key(&self, step: usize, round: u32, person: &PersonId) -> String {
         let mut h = Sha256::new();
         let micros = self.opened_at.as_microsecond().to_string();
@@ -143,7 +146,8 @@ impl Alert {
             h.update((field.len() as u64).to_be_bytes());
             h.update(field.as_bytes());
         }
-        hex::encode(h.finalize())
+        // Two's complement keeps instants after 1970 in order, which is all that matters.
+        format!("{:016x}-{}", self.opened_at.as_microsecond() as u64, hex::encode(&h.finalize()[..16]))
     }
 }
 
@@ -244,6 +248,7 @@ mod tests {
         later.opened_at = t(3600);
         let c = later.escalate(&policy, t(3600), resolver()).unwrap();
         assert_ne!(c.pages[0].idempotency_key, a.pages[0].idempotency_key, "a new incarnation pages anew");
+        assert!(c.pages[0].idempotency_key > a.pages[0].idempotency_key, "keys of later alerts sort after");
     }
 
     #[test]
