@@ -336,6 +336,7 @@ impl Baton {
         self.report_with(slo, policy, at, stored).await
     }
 
+    /// [`Baton::report_with`], timed for `baton_slo_evaluation_seconds`.
     async fn timed_report(
         &self,
         slo: SloDef,
