@@ -5,7 +5,7 @@
 //! ```sh
 //! cargo run --release -p baton --example intake_bench -- [--store sqlite|postgres] \
 //!     [--connections 64] [--seconds 10] [--rate 0] [--sender on|off] [--sender-batch 64]
-//!     [--pg postgres://postgres@127.0.0.1:5432/test]
+//!     [--group 1] [--pg postgres://postgres@127.0.0.1:5432/test]
 //! ```
 //!
 //! In one process, as `baton serve` runs them: the HTTP server (`baton_web::router`), the
@@ -15,8 +15,10 @@
 //! local HTTP receiver that records when each page arrives. Each of `--connections` tasks
 //! sends generic-webhook alerts (critical, each with a new dedup key, so every one opens
 //! an alert and queues a page to streamhub-dev's lead) for `--seconds`: back to back, or,
-//! with `--rate R`, at R alerts/s in all (open loop, for the notification delay at a load
-//! below saturation). Then it waits for every accepted alert's page and prints:
+//! with `--rate R`, at R requests/s in all (open loop, for the notification delay at a load
+//! below saturation). With `--group N` (N > 1) each request is an Alertmanager webhook
+//! (payload version 4) carrying N firing alerts of one group, each its own fingerprint,
+//! as Alertmanager sends a group. Then it waits for every accepted alert's page and prints:
 //! - sustained intake: 2xx answers per second;
 //! - p50/p99/max latency of the 2xx;
 //! - p50/p99/max time from the 2xx to the receiver getting the page.
@@ -45,6 +47,8 @@ struct Args {
     sender: bool,
     /// Messages the sender claims (and delivers concurrently) per step.
     sender_batch: usize,
+    /// Alerts per request: 1 sends generic webhooks, more sends Alertmanager groups.
+    group: usize,
 }
 
 fn args() -> Args {
@@ -56,6 +60,7 @@ fn args() -> Args {
         rate: 0,
         sender: true,
         sender_batch: SenderConfig::default().batch,
+        group: 1,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -68,6 +73,7 @@ fn args() -> Args {
             "--rate" => a.rate = value.parse().expect("--rate N"),
             "--sender" => a.sender = value == "on",
             "--sender-batch" => a.sender_batch = value.parse().expect("--sender-batch N"),
+            "--group" => a.group = value.parse::<usize>().expect("--group N").max(1),
             other => panic!("unknown flag {other}"),
         }
     }
@@ -155,14 +161,15 @@ async fn main() {
     let input = baton_app::paging::IntegrationIn {
         service: baton_core::ServiceId::parse("streamhub").unwrap(),
         name: "bench".into(),
-        format: Format::Generic,
+        format: if args.group > 1 { Format::Alertmanager } else { Format::Generic },
         heartbeat: None,
     };
     let key = baton.create_integration(&noor, input).await.unwrap().key;
 
     // Baton as `baton serve` runs it: the server, the engine, the sender.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/api/v1/intake/{key}/generic", listener.local_addr().unwrap());
+    let path = if args.group > 1 { "alertmanager" } else { "generic" };
+    let url = format!("http://{}/api/v1/intake/{key}/{path}", listener.local_addr().unwrap());
     let router = baton_web::router(baton.clone());
     tokio::spawn(async move { baton_web::serve(listener, router, std::future::pending()).await.unwrap() });
     tokio::spawn(baton.clone().run_engine(std::future::pending()));
@@ -184,7 +191,7 @@ async fn main() {
     let client = reqwest::Client::builder().pool_max_idle_per_host(args.connections).build().unwrap();
     let mut tasks = Vec::new();
     for t in 0..args.connections {
-        let (client, url) = (client.clone(), url.clone());
+        let (client, url, group) = (client.clone(), url.clone(), args.group);
         // Open loop: connection t sends at instants start + (t + k·connections) / rate.
         let interval = (args.rate > 0).then(|| Duration::from_secs_f64(args.connections as f64 / args.rate as f64));
         let offset = (args.rate > 0).then(|| Duration::from_secs_f64(t as f64 / args.rate as f64));
@@ -201,19 +208,41 @@ async fn main() {
                 if sent >= end {
                     break;
                 }
-                let dedup_key = format!("bench-{t}-{n}");
+                let keys: Vec<String> = (0..group).map(|i| format!("bench-{t}-{n}-{i}")).collect();
                 n += 1;
-                let body = serde_json::json!({
-                    "dedup_key": dedup_key, "status": "firing", "severity": "critical",
-                    "summary": "consumer lag above 10k", "source": "intake_bench",
-                    "runbook_url": "https://runbooks.example.com/streamhub/lag",
-                });
+                let body = if group == 1 {
+                    serde_json::json!({
+                        "dedup_key": keys[0], "status": "firing", "severity": "critical",
+                        "summary": "consumer lag above 10k", "source": "intake_bench",
+                        "runbook_url": "https://runbooks.example.com/streamhub/lag",
+                    })
+                } else {
+                    let alerts: Vec<serde_json::Value> = keys
+                        .iter()
+                        .map(|k| {
+                            serde_json::json!({
+                                "status": "firing",
+                                "labels": {"alertname": "ConsumerLag", "severity": "critical", "partition": k},
+                                "annotations": {"summary": "consumer lag above 10k",
+                                                "runbook_url": "https://runbooks.example.com/streamhub/lag"},
+                                "startsAt": "2026-11-22T09:00:00Z", "endsAt": "0001-01-01T00:00:00Z",
+                                "generatorURL": "http://127.0.0.1:9090/graph", "fingerprint": k,
+                            })
+                        })
+                        .collect();
+                    serde_json::json!({
+                        "version": "4", "groupKey": format!("{{}}:{{alertname=\"ConsumerLag\",conn=\"{t}\"}}"),
+                        "truncatedAlerts": 0, "status": "firing", "receiver": "baton",
+                        "groupLabels": {"alertname": "ConsumerLag"}, "commonLabels": {"alertname": "ConsumerLag"},
+                        "commonAnnotations": {}, "externalURL": "http://127.0.0.1:9093", "alerts": alerts,
+                    })
+                };
                 match client.post(&url).json(&body).send().await {
                     Ok(r) if r.status().is_success() => {
                         let answered = Instant::now();
-                        done.push((dedup_key, answered, answered - sent));
+                        done.extend(keys.into_iter().map(|k| (k, answered, answered - sent)));
                     }
-                    _ => refused += 1,
+                    _ => refused += group,
                 }
             }
             (done, refused)

@@ -500,3 +500,46 @@ async fn overrides_fairness_and_feeds_at_the_terminal() {
     assert_eq!(resp.status(), 200, "the printed URL serves the feed");
     assert!(resp.text().await.unwrap().starts_with("BEGIN:VCALENDAR\r\n"));
 }
+
+/// Who is on call is answered from a cache of each rotation with its overrides. An override
+/// made through another replica on the same store (here a second server) shows in the very
+/// next answer of the first, and so does its cancellation.
+#[tokio::test]
+async fn an_override_made_through_another_replica_shows_at_once() {
+    let app = spawn_app().await;
+    let noon = format!("{ADDON}/oncall?at=2026-03-04T12:00:00Z");
+    let (_, before) = app.get(&noon).await;
+    assert_eq!(who(&before), ("beatriz.nakamura", "turn"), "{before}");
+
+    let store = std::sync::Arc::new(baton_store_sqlite::SqliteStore::connect(&app.db_url).await.unwrap());
+    let other = std::sync::Arc::new(baton_app::Baton::new(store, app.clock.clone(), app.verdict.clone()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let other_url = format!("http://{}", listener.local_addr().unwrap());
+    let router = baton_web::router(other);
+    tokio::spawn(async move { baton_web::serve(listener, router, std::future::pending()).await.unwrap() });
+
+    let cian = app.token("cian.moreau").await;
+    let made: Value = app
+        .client
+        .post(format!("{other_url}{ADDON}/overrides"))
+        .bearer_auth(&cian)
+        .json(&json!({"covering": "rohan.abernathy", "start": "2026-03-04T09:00:00Z",
+                      "end": "2026-03-04T21:00:00Z", "reason": "beatriz at a conference"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (_, after) = app.get(&noon).await;
+    assert_eq!(who(&after), ("rohan.abernathy", "override"), "{after}");
+
+    let id = made["id"].as_str().unwrap();
+    let (status, body) = app.post(&format!("{ADDON}/overrides/{id}/cancel"), Some(&cian), json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, other_view): (u16, Value) = {
+        let r = app.client.get(format!("{other_url}{noon}")).send().await.unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    };
+    assert_eq!(who(&other_view), ("beatriz.nakamura", "turn"), "the other replica sees the cancellation");
+}

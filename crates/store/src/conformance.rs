@@ -593,9 +593,13 @@ pub async fn a_commit_writes_records_audit_and_notifications_together(store: Arc
         records: vec![write("handover", "platform-sre/2026-03-02", 1, r#"{"acked":true}"#, None)],
         ..Default::default()
     };
+    assert_eq!(store.revisions("handover", "platform-sre/2026-03-02").await.unwrap(), (0, 1));
     assert_eq!(store.commit(&acked, at).await.unwrap(), vec![2]);
     let got = store.record("handover", "platform-sre/2026-03-02").await.unwrap().unwrap();
     assert_eq!((got.version, got.due_at), (2, None), "a rewrite replaces the body and the due time");
+    // The definitions revision and a record's version, read together; 0 for no record.
+    assert_eq!(store.revisions("handover", "platform-sre/2026-03-02").await.unwrap(), (0, 2));
+    assert_eq!(store.revisions("handover", "nobody").await.unwrap(), (0, 0));
     assert_eq!(verify_chain(&*store).await, 1, "a commit without audit records appends none");
 }
 

@@ -148,7 +148,7 @@ fn start_writer(baton: Weak<Baton>) -> IntakeQueue {
     tokio::spawn(async move {
         // The batch committing now, and what it wrote.
         let mut committing: Option<tokio::task::JoinHandle<()>> = None;
-        let mut overlay = Arc::new(Overlay::default());
+        let mut overlay = Overlay::default();
         while let Some(first) = rx.recv().await {
             let mut jobs = vec![first];
             while jobs.len() < MAX_BATCH {
@@ -158,11 +158,14 @@ fn start_writer(baton: Weak<Baton>) -> IntakeQueue {
                 }
             }
             let Some(baton) = baton.upgrade() else { break };
-            let decided = baton.decide_jobs(&jobs, &overlay).await;
+            let (decided, next) = match baton.decide_jobs(&jobs, &overlay).await {
+                Ok((d, o)) => (Ok(d), o),
+                Err(e) => (Err(e), Overlay::default()),
+            };
             if let Some(previous) = committing.take() {
                 let _ = previous.await;
             }
-            overlay = Arc::new(decided.as_ref().map(|d| d.overlay.clone()).unwrap_or_default());
+            overlay = next;
             committing = Some(tokio::spawn(async move {
                 let answers = baton.commit_jobs(&jobs, decided).await;
                 for (job, answer) in jobs.into_iter().zip(answers) {
@@ -179,16 +182,15 @@ fn start_writer(baton: Weak<Baton>) -> IntakeQueue {
 
 type Answers = Vec<Result<Vec<IntakeReply>, AppError>>;
 
-/// A batch decided: what to commit, what to answer, and what it writes.
+/// A batch decided: what to commit and what to answer.
 struct Decided {
     commit: Commit,
     answers: Answers,
-    overlay: Overlay,
 }
 
 /// The alerts and integrations a batch writes, at the versions they will have once it
 /// commits: what the next batch decides on while this one commits.
-#[derive(Default, Clone)]
+#[derive(Default)]
 pub(crate) struct Overlay {
     alerts: BTreeMap<String, (i64, Alert)>,
     integrations: BTreeMap<String, (i64, Integration)>,
@@ -222,13 +224,14 @@ impl Baton {
                 Err(StoreError::Conflict(e)) => last = Some(e),
                 Err(e) => return fail_all(jobs, &AppError::from(e)),
             }
-            decided = self.decide_jobs(jobs, &Overlay::default()).await;
+            decided = self.decide_jobs(jobs, &Overlay::default()).await.map(|(d, _)| d);
         }
         let e = AppError::Store(StoreError::Conflict(last.unwrap_or_default()));
         fail_all(jobs, &e)
     }
 
-    async fn decide_jobs(&self, jobs: &[Job], overlay: &Overlay) -> Result<Decided, AppError> {
+    /// Decides `jobs` against the store and `overlay`; also answers what they write.
+    async fn decide_jobs(&self, jobs: &[Job], overlay: &Overlay) -> Result<(Decided, Overlay), AppError> {
         let started = std::time::Instant::now();
         let mut batch = Batch::new(self).await?;
         batch.prefetch(jobs, overlay).await?;
@@ -238,7 +241,7 @@ impl Baton {
         }
         let (commit, overlay) = batch.into_commit_and_overlay()?;
         tracing::debug!(requests = jobs.len(), decide_us = started.elapsed().as_micros() as u64, "intake decided");
-        Ok(Decided { commit, answers, overlay })
+        Ok((Decided { commit, answers }, overlay))
     }
 }
 
