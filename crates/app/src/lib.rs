@@ -47,6 +47,14 @@ use baton_store::Store;
 use org_cache::{LayeredCache, OrgCache};
 use std::sync::Arc;
 
+/// The definition of service `id`; `NotFound` naming it when no such service is defined.
+pub(crate) fn service_def<'a>(
+    org: &'a baton_core::Org,
+    id: &baton_core::ServiceId,
+) -> Result<&'a baton_core::org::ServiceDef, AppError> {
+    org.services.get(id).ok_or_else(|| AppError::NotFound(format!("no service `{id}` is defined")))
+}
+
 /// 128 random bits as hex: a key nobody can guess (PagerDuty-style generated dedup keys).
 pub fn random_key() -> String {
     auth::random_hex(16)

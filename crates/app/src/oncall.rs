@@ -336,9 +336,7 @@ impl Baton {
         at: Option<Timestamp>,
     ) -> Result<ServiceOnCall, AppError> {
         let (org, rotations) = self.effective_rotations().await?;
-        if !org.services.contains_key(service) {
-            return Err(AppError::NotFound(format!("no service `{service}` is defined")));
-        }
+        crate::service_def(&org, service)?;
         let record = self.store.service_record(service).await?;
         let sre_team = record.and_then(|r| r.value.sre_team().cloned());
         let at = at.unwrap_or_else(|| self.now());

@@ -135,7 +135,7 @@ impl Baton {
     /// this is the evidence kept beside it (see `act`).
     pub async fn soak_slos(&self, id: &ServiceId) -> Result<Option<Viability>, AppError> {
         let org = self.org().await?;
-        let def = org.services.get(id).ok_or_else(|| AppError::NotFound(format!("no service `{id}` is defined")))?;
+        let def = crate::service_def(&org, id)?;
         let record = self.store.service_record(id).await?.map(|v| v.value).unwrap_or_default();
         match &record.soak {
             Some(soak) => Ok(Some(self.soak_verdict(def, &record, soak.started_at, soak.ended_at).await?)),
@@ -182,7 +182,7 @@ impl Baton {
 
     pub async fn service(&self, id: &ServiceId) -> Result<ServiceView, AppError> {
         let org = self.org().await?;
-        let def = org.services.get(id).ok_or_else(|| AppError::NotFound(format!("no service `{id}` is defined")))?;
+        let def = crate::service_def(&org, id)?;
         let stored = self.store.service_record(id).await?;
         let (version, record) = stored.map_or((0, ServiceRecord::default()), |v| (v.version, v.value));
         let now = self.now();
@@ -215,8 +215,7 @@ impl Baton {
                     "`{actor}` is not a person defined in the organisation"
                 )));
             }
-            let def =
-                org.services.get(id).ok_or_else(|| AppError::NotFound(format!("no service `{id}` is defined")))?;
+            let def = crate::service_def(&org, id)?;
             let stored = self.store.service_record(id).await?;
             let (version, record) = stored.map_or((0, ServiceRecord::default()), |v| (v.version, v.value));
             let now = self.now();

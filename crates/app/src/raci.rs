@@ -40,10 +40,6 @@ impl From<RoadmapError> for AppError {
 }
 
 impl Baton {
-    fn service_def<'a>(org: &'a Org, id: &ServiceId) -> Result<&'a ServiceDef, AppError> {
-        org.services.get(id).ok_or_else(|| AppError::NotFound(format!("no service `{id}` is defined")))
-    }
-
     async fn resolved(&self, org: &Org, service: &ServiceDef) -> Result<ResolvedRaci, AppError> {
         let record = self.store.service_record(&service.id).await?.map(|v| v.value).unwrap_or_default();
         Ok(resolve(org, service, record.sre_team()))
@@ -52,14 +48,14 @@ impl Baton {
     /// The RACI chart of `service`, each persona resolved to people and teams.
     pub async fn raci(&self, service: &ServiceId) -> Result<ResolvedRaci, AppError> {
         let org = self.org().await?;
-        let def = Self::service_def(&org, service)?;
+        let def = crate::service_def(&org, service)?;
         self.resolved(&org, def).await
     }
 
     /// `service`'s roadmap, oldest item first.
     pub async fn roadmap(&self, service: &ServiceId) -> Result<Vec<RoadmapItem>, AppError> {
         let org = self.org().await?;
-        Self::service_def(&org, service)?;
+        crate::service_def(&org, service)?;
         let mut items: Vec<RoadmapItem> = self
             .store
             .records(ROADMAP_KIND, &format!("{service}/"))
@@ -80,7 +76,7 @@ impl Baton {
         item: NewRoadmapItem,
     ) -> Result<RoadmapItem, AppError> {
         let org = self.org().await?;
-        let def = Self::service_def(&org, service)?;
+        let def = crate::service_def(&org, service)?;
         let raci = self.resolved(&org, def).await?;
         // Numbers are taken in order; a race for one loses on the version check and retries.
         for _ in 0..3 {
@@ -127,7 +123,7 @@ impl Baton {
         actor: &PersonId,
     ) -> Result<RoadmapItem, AppError> {
         let org = self.org().await?;
-        let def = Self::service_def(&org, service)?;
+        let def = crate::service_def(&org, service)?;
         let raci = self.resolved(&org, def).await?;
         let id = format!("{service}/{number}");
         let stored = self

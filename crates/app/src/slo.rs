@@ -307,9 +307,7 @@ impl Baton {
     ) -> Result<Vec<SloReport>, AppError> {
         let org = self.org().await?;
         if let Some(s) = service {
-            if !org.services.contains_key(s) {
-                return Err(AppError::NotFound(format!("no service `{s}` is defined")));
-            }
+            crate::service_def(&org, s)?;
         }
         let at = at.unwrap_or_else(|| self.now());
         let mut corrections: HashMap<SloId, Vec<StoredCorrection>> = HashMap::new();
@@ -464,9 +462,7 @@ impl Baton {
         }
         let org = self.org().await?;
         if let Some(s) = service {
-            if !org.services.contains_key(s) {
-                return Err(AppError::NotFound(format!("no service `{s}` is defined")));
-            }
+            crate::service_def(&org, s)?;
         }
         let slos: Vec<SloDef> = match slo {
             Some(id) => vec![Self::slo_def(&org, id)?],

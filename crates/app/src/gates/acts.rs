@@ -77,10 +77,7 @@ impl Baton {
     ) -> Result<GateVote, AppError> {
         let org = self.org().await?;
         person(&org, actor)?;
-        let def = org
-            .services
-            .get(service)
-            .ok_or_else(|| AppError::NotFound(format!("no service `{service}` is defined")))?;
+        let def = crate::service_def(&org, service)?;
         let g = Self::gate_def(&org, gate)?;
         let record = self.store.service_record(service).await?.map(|v| v.value).unwrap_or_default();
         let asked = approval_teams(g, def, record.sre_team());
@@ -196,10 +193,7 @@ impl Baton {
         for attempt in 1..=RETRIES {
             let org = self.org().await?;
             person(&org, actor)?;
-            let def = org
-                .services
-                .get(service)
-                .ok_or_else(|| AppError::NotFound(format!("no service `{service}` is defined")))?;
+            let def = crate::service_def(&org, service)?;
             let g = Self::gate_def(&org, gate)?;
             if !org.is_member(actor, &def.owner_team) {
                 return Err(AppError::Forbidden(format!(

@@ -29,10 +29,7 @@ impl Baton {
     ) -> Result<Capacity, AppError> {
         let org = self.org().await?;
         person(&org, actor)?;
-        let def = org
-            .services
-            .get(service)
-            .ok_or_else(|| AppError::NotFound(format!("no service `{service}` is defined")))?;
+        let def = crate::service_def(&org, service)?;
         if !org.is_member(actor, &def.owner_team) {
             return Err(AppError::Forbidden(format!(
                 "{actor} may not propose capacity for {service}: only members of the owner team `{}` may",
@@ -82,9 +79,7 @@ impl Baton {
     pub async fn approve_capacity(&self, actor: &PersonId, service: &ServiceId) -> Result<Capacity, AppError> {
         let org = self.org().await?;
         person(&org, actor)?;
-        if !org.services.contains_key(service) {
-            return Err(AppError::NotFound(format!("no service `{service}` is defined")));
-        }
+        crate::service_def(&org, service)?;
         let record = self.store.service_record(service).await?.map(|v| v.value).unwrap_or_default();
         let action = "gate.capacity.approve";
         let Some(team) = record.sre_team() else {
@@ -142,10 +137,7 @@ impl Baton {
         for attempt in 1..=RETRIES {
             let org = self.org().await?;
             person(&org, actor)?;
-            let def = org
-                .services
-                .get(service)
-                .ok_or_else(|| AppError::NotFound(format!("no service `{service}` is defined")))?;
+            let def = crate::service_def(&org, service)?;
             let record = self.store.service_record(service).await?.map(|v| v.value).unwrap_or_default();
             may_report(&org, def, &record, actor, "record installs")?;
             let now = self.now();

@@ -77,10 +77,7 @@ impl Baton {
     ) -> Result<CheckResult, AppError> {
         let org = self.org().await?;
         person(&org, actor)?;
-        let def = org
-            .services
-            .get(service)
-            .ok_or_else(|| AppError::NotFound(format!("no service `{service}` is defined")))?;
+        let def = crate::service_def(&org, service)?;
         let record = self.store.service_record(service).await?.map(|v| v.value).unwrap_or_default();
         may_report(&org, def, &record, actor, "post check results")?;
         let now = self.now();

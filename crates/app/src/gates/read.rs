@@ -87,8 +87,7 @@ impl Baton {
     /// are computed only when one of the gates asks for them.
     pub(crate) async fn gate_facts(&self, id: &ServiceId, gates: &[&Gate]) -> Result<Facts, AppError> {
         let org = self.org().await?;
-        let def =
-            org.services.get(id).cloned().ok_or_else(|| AppError::NotFound(format!("no service `{id}` is defined")))?;
+        let def = crate::service_def(&org, id).cloned()?;
         let (record_version, record) =
             self.store.service_record(id).await?.map_or((0, ServiceRecord::default()), |v| (v.version, v.value));
         let now = self.now();

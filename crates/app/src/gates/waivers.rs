@@ -22,9 +22,7 @@ impl Baton {
     ) -> Result<GateWaiver, AppError> {
         let org = self.org().await?;
         person(&org, actor)?;
-        if !org.services.contains_key(service) {
-            return Err(AppError::NotFound(format!("no service `{service}` is defined")));
-        }
+        crate::service_def(&org, service)?;
         let g = Self::gate_def(&org, gate)?;
         let record = self.store.service_record(service).await?.map(|v| v.value).unwrap_or_default();
         // Production is SRE's to run and the process is the architects': they may set a
