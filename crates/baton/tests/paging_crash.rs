@@ -11,7 +11,7 @@
 mod paging_support;
 
 use baton_store::{DeliveryStatus, NotificationQuery, Store};
-use paging_support::{baton_cli, baton_serve, generic_alert, org_copy, pages_by_alert, Receiver};
+use paging_support::{baton_cli, baton_serve, generic_alert, generic_integration, org_copy, pages_by_alert, Receiver};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -29,19 +29,8 @@ async fn every_accepted_alert_survives_a_sigkill_and_is_notified() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/baton.db", dir.path().display());
     let (server, url) = baton_serve("baton-1", &db, Some(org.path()), "127.0.0.1:0", dir.path()).await;
-    let key = baton_cli(&[
-        "integration",
-        "create",
-        "streamhub",
-        "load",
-        "--format",
-        "generic",
-        "--as",
-        "noor.castellano",
-        "--db",
-        &db,
-    ]);
-    let intake = format!("{url}/api/v1/intake/{}/generic", key.trim());
+    let key = generic_integration(&db);
+    let intake = format!("{url}/api/v1/intake/{key}/generic");
 
     // The load generator: each task takes the next alert and sends it until it gets a 2xx,
     // pausing briefly after a failure (as Alertmanager retries an unanswered webhook).

@@ -5,7 +5,9 @@
 
 mod paging_support;
 
-use paging_support::{baton_cli, baton_serve, generic_alert, org_copy, PgDatabase, Receiver, Seen};
+use paging_support::{
+    baton_cli, baton_serve, generic_alert, generic_integration, org_copy, PgDatabase, Receiver, Seen,
+};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -45,19 +47,7 @@ async fn two_replicas_page_once_and_the_survivor_escalates() {
     let dir = tempfile::tempdir().unwrap();
     let (mut first, first_url) = baton_serve("replica-a", &db, Some(org.path()), "127.0.0.1:0", dir.path()).await;
     let (second, second_url) = baton_serve("replica-b", &db, None, "127.0.0.1:0", dir.path()).await;
-    let key = baton_cli(&[
-        "integration",
-        "create",
-        "streamhub",
-        "load",
-        "--format",
-        "generic",
-        "--as",
-        "noor.castellano",
-        "--db",
-        &db,
-    ]);
-    let key = key.trim().to_owned();
+    let key = generic_integration(&db);
 
     // A few hundred alerts, every other one to each replica, 16 at a time.
     let client = reqwest::Client::new();

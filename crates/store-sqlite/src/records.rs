@@ -250,21 +250,7 @@ impl SqliteStore {
         outcome: &Settle,
         at: Timestamp,
     ) -> Result<(), StoreError> {
-        let (status, next, error, settled) = settle_columns(outcome, at);
-        let done = sqlx::query(
-            "UPDATE outbox SET status = ?, attempts = attempts + 1, next_attempt_us = COALESCE(?, next_attempt_us), \
-             last_error = ?, settled_us = ?, claimed_by = NULL, claim_until_us = NULL \
-             WHERE id = ? AND claimed_by = ? AND status = 'pending'",
-        )
-        .bind(status)
-        .bind(next)
-        .bind(error)
-        .bind(settled)
-        .bind(id)
-        .bind(worker)
-        .execute(&self.writer)
-        .await
-        .map_err(db)?;
+        let done = settle_query(id, worker, outcome, at).execute(&self.writer).await.map_err(db)?;
         if done.rows_affected() == 1 {
             return Ok(());
         }
@@ -290,21 +276,7 @@ impl SqliteStore {
         let mut tx = self.writer.begin().await.map_err(db)?;
         let mut held = Vec::with_capacity(outcomes.len());
         for (id, outcome) in outcomes {
-            let (status, next, error, settled) = settle_columns(outcome, at);
-            let done = sqlx::query(
-                "UPDATE outbox SET status = ?, attempts = attempts + 1, next_attempt_us = COALESCE(?, next_attempt_us), \
-                 last_error = ?, settled_us = ?, claimed_by = NULL, claim_until_us = NULL \
-                 WHERE id = ? AND claimed_by = ? AND status = 'pending'",
-            )
-            .bind(status)
-            .bind(next)
-            .bind(error)
-            .bind(settled)
-            .bind(id)
-            .bind(worker)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+            let done = settle_query(*id, worker, outcome, at).execute(&mut *tx).await.map_err(db)?;
             held.push(done.rows_affected() == 1);
         }
         tx.commit().await.map_err(db)?;
@@ -329,10 +301,28 @@ impl SqliteStore {
 }
 
 /// The columns a settled attempt writes: status, next attempt, last error, settled at.
-pub(crate) fn settle_columns(
+/// The update that settles message `id` if `worker` still holds it (one row affected).
+fn settle_query<'q>(
+    id: i64,
+    worker: &'q str,
     outcome: &Settle,
     at: Timestamp,
-) -> (&'static str, Option<i64>, Option<String>, Option<i64>) {
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    let (status, next, error, settled) = settle_columns(outcome, at);
+    sqlx::query(
+        "UPDATE outbox SET status = ?, attempts = attempts + 1, next_attempt_us = COALESCE(?, next_attempt_us), \
+         last_error = ?, settled_us = ?, claimed_by = NULL, claim_until_us = NULL \
+         WHERE id = ? AND claimed_by = ? AND status = 'pending'",
+    )
+    .bind(status)
+    .bind(next)
+    .bind(error)
+    .bind(settled)
+    .bind(id)
+    .bind(worker)
+}
+
+fn settle_columns(outcome: &Settle, at: Timestamp) -> (&'static str, Option<i64>, Option<String>, Option<i64>) {
     match outcome {
         Settle::Delivered => ("delivered", None, None, Some(us(at))),
         Settle::Retry { at: next, error } => ("pending", Some(us(*next)), Some(error.clone()), None),

@@ -328,6 +328,23 @@ pub fn baton_cli(args: &[&str]) -> String {
     stdout.into_owned()
 }
 
+/// A generic-webhook integration for streamhub, made with the CLI on `db`: its key.
+pub fn generic_integration(db: &str) -> String {
+    let key = baton_cli(&[
+        "integration",
+        "create",
+        "streamhub",
+        "load",
+        "--format",
+        "generic",
+        "--as",
+        "noor.castellano",
+        "--db",
+        db,
+    ]);
+    key.trim().to_owned()
+}
+
 /// A fresh database on the test PostgreSQL server (`BATON_TEST_PG_URL`, by default
 /// postgres://postgres@127.0.0.1:5432/test), named `baton_cli_*` so scripts/test tidies
 /// it if a run dies before [`PgDatabase::drop_now`].
