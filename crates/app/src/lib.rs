@@ -71,12 +71,13 @@ pub struct Baton {
 }
 
 /// What paging keeps per process: the intake writer, the integrations found by key, the
-/// sender's wake-up call, and the address links in notifications point at.
+/// sender's wake-up call and its handoff, and the address links in notifications point at.
 #[derive(Default)]
 struct PagingState {
     intake: std::sync::OnceLock<paging::intake::IntakeQueue>,
     keys: paging::intake::KeyCache,
     wake: Arc<tokio::sync::Notify>,
+    handoff: std::sync::OnceLock<Arc<baton_store::Handoff>>,
     public_url: std::sync::OnceLock<String>,
 }
 
@@ -116,6 +117,13 @@ impl Baton {
     /// Notified whenever notifications were queued, so the sender need not poll.
     pub fn outbox_wake(&self) -> Arc<tokio::sync::Notify> {
         self.paging.wake.clone()
+    }
+
+    /// Hands the pages alert intake queues straight to this process's sender, claimed for
+    /// it as they are written (see [`baton_store::Handoff`]). Set once, at start, by
+    /// whoever runs a sender; without it pages wait for any sender to claim them.
+    pub fn hand_off_to(&self, handoff: Arc<baton_store::Handoff>) {
+        let _ = self.paging.handoff.set(handoff);
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

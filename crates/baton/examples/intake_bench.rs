@@ -21,9 +21,17 @@
 //! as Alertmanager sends a group. Then it waits for every accepted alert's page and prints:
 //! - sustained intake: 2xx answers per second;
 //! - p50/p99/max latency of the 2xx;
-//! - p50/p99/max time from the 2xx to the receiver getting the page.
+//! - p50/p99/max time from the 2xx to the receiver getting the page;
+//! - the CPU time Baton's threads used (per alert, and cores on average), and the load
+//!   generator's and receiver's (their own runtime, threads named `bench-harness`);
+//! - the bytes the process wrote to disk per alert, and the average stored sizes.
 //!
-//! The load generator shares the machine (and its cores) with Baton.
+//! Baton runs as `baton serve` does: with jemalloc, its intake handing pages to its sender.
+//! The load generator and the receiver share the machine (and its cores) with Baton.
+
+/// The allocator `baton serve` runs with (see `src/main.rs`).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -83,14 +91,26 @@ fn args() -> Args {
 /// When each page arrived, by the alert's dedup key.
 type Arrivals = Arc<Mutex<HashMap<String, Instant>>>;
 
+/// The parts of a delivered notice the receiver reads (borrowed: the receiver shares the
+/// cores with Baton, so it builds no more than it needs).
+#[derive(serde::Deserialize)]
+struct Delivered<'a> {
+    #[serde(borrow)]
+    kind: &'a str,
+    #[serde(borrow)]
+    alert: Option<DeliveredAlert<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct DeliveredAlert<'a> {
+    #[serde(borrow)]
+    dedup_key: &'a str,
+}
+
 async fn record(State(arrivals): State<Arrivals>, body: Bytes) -> &'static str {
     let now = Instant::now();
-    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&body) {
-        if v["kind"] == "page" {
-            if let Some(key) = v["alert"]["dedup_key"].as_str() {
-                arrivals.lock().unwrap().entry(key.to_owned()).or_insert(now);
-            }
-        }
+    if let Ok(Delivered { kind: "page", alert: Some(alert) }) = serde_json::from_slice::<Delivered>(&body) {
+        arrivals.lock().unwrap().entry(alert.dedup_key.to_owned()).or_insert(now);
     }
     "ok"
 }
@@ -128,12 +148,25 @@ async fn main() {
     }
     let dir = tempfile::tempdir().unwrap();
 
+    // The load generator and the receiver run on threads of their own, so what they cost
+    // the CPU can be told apart from what Baton costs (they still share the cores).
+    let harness = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name(HARNESS)
+        .enable_all()
+        .build()
+        .unwrap();
+
     // The receiver.
     let arrivals: Arrivals = Arc::default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
     let receiver = format!("http://{}", listener.local_addr().unwrap());
     let app = axum::Router::new().fallback(record).with_state(arrivals.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    harness.spawn(async move {
+        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+        axum::serve(listener, app).await.unwrap()
+    });
 
     // The organisation, its channels pointed at the receiver.
     let org_dir = dir.path().join("org");
@@ -176,6 +209,7 @@ async fn main() {
     if args.sender {
         let config = SenderConfig { batch: args.sender_batch, ..SenderConfig::default() };
         let sender = Sender::new(store.clone(), Arc::new(baton_app::SystemClock), config).unwrap();
+        baton.hand_off_to(sender.handoff());
         tokio::spawn(Arc::new(sender).run(baton.outbox_wake(), std::future::pending()));
     }
 
@@ -186,6 +220,7 @@ async fn main() {
         args.seconds,
         if args.rate > 0 { format!("{} alerts/s offered", args.rate) } else { "back to back".into() }
     );
+    let cpu_before = cpu_by_thread();
     let start = Instant::now();
     let end = start + Duration::from_secs(args.seconds);
     let client = reqwest::Client::builder().pool_max_idle_per_host(args.connections).build().unwrap();
@@ -195,7 +230,7 @@ async fn main() {
         // Open loop: connection t sends at instants start + (t + k·connections) / rate.
         let interval = (args.rate > 0).then(|| Duration::from_secs_f64(args.connections as f64 / args.rate as f64));
         let offset = (args.rate > 0).then(|| Duration::from_secs_f64(t as f64 / args.rate as f64));
-        tasks.push(tokio::spawn(async move {
+        tasks.push(harness.spawn(async move {
             let mut done: Vec<(String, Instant, Duration)> = Vec::new();
             let mut refused = 0usize;
             let mut n = 0u64;
@@ -210,12 +245,14 @@ async fn main() {
                 }
                 let keys: Vec<String> = (0..group).map(|i| format!("bench-{t}-{n}-{i}")).collect();
                 n += 1;
+                // Written straight as text, not built as a `Value` first: the load generator
+                // shares the cores with Baton.
                 let body = if group == 1 {
-                    serde_json::json!({
-                        "dedup_key": keys[0], "status": "firing", "severity": "critical",
-                        "summary": "consumer lag above 10k", "source": "intake_bench",
-                        "runbook_url": "https://runbooks.example.com/streamhub/lag",
-                    })
+                    format!(
+                        r#"{{"dedup_key":"{}","status":"firing","severity":"critical","summary":"consumer lag above 10k","source":"intake_bench","runbook_url":"https://runbooks.example.com/streamhub/lag"}}"#,
+                        keys[0]
+                    )
+                    .into_bytes()
                 } else {
                     let alerts: Vec<serde_json::Value> = keys
                         .iter()
@@ -236,8 +273,11 @@ async fn main() {
                         "groupLabels": {"alertname": "ConsumerLag"}, "commonLabels": {"alertname": "ConsumerLag"},
                         "commonAnnotations": {}, "externalURL": "http://127.0.0.1:9093", "alerts": alerts,
                     })
+                    .to_string()
+                    .into_bytes()
                 };
-                match client.post(&url).json(&body).send().await {
+                let request = client.post(&url).header(reqwest::header::CONTENT_TYPE, "application/json").body(body);
+                match request.send().await {
                     Ok(r) if r.status().is_success() => {
                         let answered = Instant::now();
                         done.extend(keys.into_iter().map(|k| (k, answered, answered - sent)));
@@ -268,6 +308,7 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let drained = start.elapsed();
+    let cpu_after = cpu_by_thread();
     let arrivals = arrivals.lock().unwrap().clone();
     let mut latency: Vec<Duration> = accepted.iter().map(|a| a.2).collect();
     latency.sort_unstable();
@@ -295,8 +336,65 @@ async fn main() {
         accepted.len(),
         drained.as_secs_f64()
     );
+    let (baton_cpu, harness_cpu) = (cpu_after.0 - cpu_before.0, cpu_after.1 - cpu_before.1);
+    if !accepted.is_empty() {
+        println!(
+            "CPU: Baton {baton_cpu:.1} s ({:.0} µs per alert, {:.2} cores on average), load generator and receiver \
+             {harness_cpu:.1} s ({:.2} cores)",
+            baton_cpu * 1e6 / accepted.len() as f64,
+            baton_cpu / drained.as_secs_f64(),
+            harness_cpu / drained.as_secs_f64()
+        );
+    }
+    // What each alert cost the disk: the process's own writes (WAL, checkpoints), and the
+    // sizes of what it stored.
+    let written = std::fs::read_to_string("/proc/self/io").ok().and_then(|io| {
+        io.lines().find_map(|l| l.strip_prefix("write_bytes: ").and_then(|n| n.trim().parse::<u64>().ok()))
+    });
+    if let (Some(written), false) = (written, accepted.is_empty()) {
+        println!("disk: {written} bytes written by the process, {} per alert", written / accepted.len() as u64);
+    }
+    if args.store == "sqlite" {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/baton.db", dir.path().display())).await.unwrap();
+        let (alert, message): (Option<f64>, Option<f64>) = sqlx::query_as(
+            "SELECT (SELECT avg(length(body)) FROM records WHERE kind = 'alert'), \
+                    (SELECT avg(length(key) + length(subject) + length(channel) + length(payload)) FROM outbox)",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        println!(
+            "stored: alert {:.0} bytes, outbox message {:.0} bytes on average",
+            alert.unwrap_or(0.0),
+            message.unwrap_or(0.0)
+        );
+    }
     if args.store == "postgres" {
         let pool = sqlx::PgPool::connect(&args.pg).await.unwrap();
         sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&pool).await.unwrap();
     }
+    harness.shutdown_background();
+}
+
+/// Names the load generator's and the receiver's threads.
+const HARNESS: &str = "bench-harness";
+
+/// CPU time (user and system, seconds) this process's threads have used so far: Baton's,
+/// and the load generator's and receiver's (threads named [`HARNESS`]).
+fn cpu_by_thread() -> (f64, f64) {
+    let (mut baton, mut harness) = (0u64, 0u64);
+    for task in std::fs::read_dir("/proc/self/task").into_iter().flatten().flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else { continue };
+        // `pid (comm) state ...`: after the name, utime and stime are the 12th and 13th fields.
+        let Some((name, rest)) = stat.split_once(" (").and_then(|(_, r)| r.rsplit_once(") ")) else { continue };
+        let fields: Vec<&str> = rest.split(' ').collect();
+        let ticks = fields[11].parse::<u64>().unwrap_or(0) + fields[12].parse::<u64>().unwrap_or(0);
+        if name.starts_with(HARNESS) {
+            harness += ticks;
+        } else {
+            baton += ticks;
+        }
+    }
+    // Clock ticks are 1/100 s on Linux.
+    (baton as f64 / 100.0, harness as f64 / 100.0)
 }

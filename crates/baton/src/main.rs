@@ -9,6 +9,14 @@ mod output;
 
 use clap::Parser;
 
+/// jemalloc, not the system's allocator: under alert intake glibc's `malloc` and `free`
+/// (their consolidating and unlinking of chunks freed on another thread) took about a fifth
+/// of the CPU, and intake went from about 8,800 to 12,000–13,600 alerts/s with jemalloc
+/// (BENCHMARKS.md, "Paging"). Its background thread gives freed memory back to the system
+/// when the server goes idle, so idle memory stays as low (BENCHMARKS.md, "HTTP").
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();

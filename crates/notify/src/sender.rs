@@ -8,12 +8,12 @@ use crate::retry::{settle, Attempt, RetryPolicy, BODY_EXCERPT};
 use baton_core::notice::Notice;
 use baton_core::paging::Channel;
 use baton_core::Clock;
-use baton_store::{Notification, Settle, Store, StoreError};
+use baton_store::{Handoff, Notification, Settle, Store, StoreError};
 use std::future::Future;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use thiserror::Error;
-use tokio::sync::Notify;
+use tokio::sync::{mpsc, Notify, Semaphore};
 use tokio::task::JoinSet;
 
 /// How a sender works. `Default` gives the production values.
@@ -26,11 +26,11 @@ pub struct SenderConfig {
     pub lease: Duration,
     /// The longest one request may take, connecting and reading the answer included.
     pub timeout: Duration,
-    /// The most messages claimed (and delivered concurrently) by one step. A step costs
-    /// two commits (the claim and the settling) whatever its size, and on SQLite those
-    /// queue behind the intake's commits: 64 a step fell seconds behind an intake of
-    /// 3,500 alerts/s, 256 kept up (BENCHMARKS.md, "Paging").
+    /// The most messages taken (from the handoff and the store) at once: by one
+    /// [`Sender::step`], which delivers them together, or by one take of [`Sender::run`].
     pub batch: usize,
+    /// Deliveries under way at once in [`Sender::run`].
+    pub in_flight: usize,
     /// How long [`Sender::run`] waits for a wake-up after a step that found nothing, before
     /// looking again (for retries coming due, and messages queued by another replica).
     pub idle: Duration,
@@ -44,6 +44,7 @@ impl Default for SenderConfig {
             lease: Duration::from_secs(30),
             timeout: Duration::from_secs(10),
             batch: 256,
+            in_flight: 1024,
             idle: Duration::from_millis(250),
             retry: RetryPolicy::default(),
         }
@@ -97,6 +98,9 @@ struct Inner {
     client: reqwest::Client,
     clock: Arc<dyn Clock>,
     config: SenderConfig,
+    handoff: Arc<Handoff>,
+    /// When this sender last claimed from the store.
+    claimed_at: Mutex<Option<Instant>>,
 }
 
 impl Sender {
@@ -111,36 +115,40 @@ impl Sender {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(SenderError::Client)?;
-        let config = SenderConfig { batch: config.batch.max(1), ..config };
-        Ok(Sender { inner: Arc::new(Inner { store, client, clock, config }) })
+        let config = SenderConfig { batch: config.batch.max(1), in_flight: config.in_flight.max(1), ..config };
+        let handoff = Arc::new(Handoff::new(config.worker.clone(), config.lease));
+        let claimed_at = Mutex::new(None);
+        Ok(Sender { inner: Arc::new(Inner { store, client, clock, config, handoff, claimed_at }) })
     }
 
     pub fn worker(&self) -> &str {
         &self.inner.config.worker
     }
 
-    /// Claims up to `batch` due messages, delivers them concurrently, and settles every
-    /// attempt in one store call (one commit for the batch, not one per message: with
-    /// `synchronous = FULL` a commit costs an `fsync`, and per-message commits capped
-    /// delivery at a few hundred a second and held up the intake's own commits). A message
-    /// whose channel or payload does not parse is dead at once. The error is the store's,
-    /// claiming or settling; when settling fails, the batch stays claimed and is sent
-    /// again after the lease, with the same idempotency keys.
+    /// Where this process's intake hands it the pages it queued, claimed for it already
+    /// (`Baton::hand_off_to`): they go out without a claim in the store.
+    pub fn handoff(&self) -> Arc<Handoff> {
+        self.inner.handoff.clone()
+    }
+
+    /// Takes up to `batch` messages (see [`Inner::take`]), delivers them concurrently, and
+    /// settles every attempt in one store call (one commit for the batch, not one per
+    /// message, which capped delivery at a few hundred a second and held up the intake's
+    /// own commits). A message whose channel or payload does not parse is dead at once.
+    /// The error is the store's, claiming or settling; when settling fails, the batch
+    /// stays claimed and is sent again after the lease, with the same idempotency keys.
     pub async fn step(&self) -> Result<SendReport, StoreError> {
         let inner = &self.inner;
-        let now = inner.clock.now();
-        let batch = i64::try_from(inner.config.batch).unwrap_or(i64::MAX);
-        let claimed = inner.store.claim_notifications(&inner.config.worker, now, inner.config.lease, batch).await?;
-        let mut report = SendReport { claimed: claimed.len(), ..SendReport::default() };
+        let claimed = inner.take(inner.config.batch, true).await?;
         if claimed.is_empty() {
-            return Ok(report);
+            return Ok(SendReport::default());
         }
         let mut tasks = JoinSet::new();
         for message in claimed {
             let inner = inner.clone();
             tasks.spawn(async move { inner.attempt(message).await });
         }
-        let mut attempts = Vec::with_capacity(report.claimed);
+        let mut attempts = Vec::with_capacity(tasks.len());
         while let Some(joined) = tasks.join_next().await {
             match joined {
                 Ok(attempt) => attempts.push(attempt),
@@ -148,8 +156,139 @@ impl Sender {
                 Err(_) => {}
             }
         }
+        inner.settle(&attempts).await
+    }
+
+    /// Delivers until `shutdown` completes, as a pipeline rather than step by step: it
+    /// takes messages while fewer than `in_flight` deliveries are under way, delivers each
+    /// as soon as it is taken, and settles what has ended in one store call at a time
+    /// (while one settlement waits for the store, the next gathers everything that ends
+    /// meanwhile). Step by step, each batch waited for its slowest delivery and then for
+    /// its settlement before the next began, and delivery fell seconds behind an intake of
+    /// 10,000 alerts/s (BENCHMARKS.md, "Paging").
+    ///
+    /// When nothing is due it waits for `wake` (the intake calls `notify_one` after
+    /// committing a message, so it goes out at once) or `idle`, whichever comes first. On
+    /// shutdown it takes nothing more, and returns once every delivery under way has been
+    /// settled, so nothing it sent is sent again after the lease. Store errors are logged;
+    /// a failed claim is retried, and a failed settlement leaves its messages to be sent
+    /// again, under the same keys, after their lease.
+    pub async fn run(self: Arc<Self>, wake: Arc<Notify>, shutdown: impl Future<Output = ()>) {
+        let inner = &self.inner;
+        let (ended, mut to_settle) = mpsc::unbounded_channel::<Attempted>();
+        let settler = tokio::spawn({
+            let inner = inner.clone();
+            async move {
+                let mut last = tokio::time::Instant::now();
+                while let Some(first) = to_settle.recv().await {
+                    // Settle at most every SETTLE_EVERY, so a busy sender writes a few large
+                    // settlements a second rather than one between every two intake commits.
+                    tokio::time::sleep_until(last + SETTLE_EVERY).await;
+                    last = tokio::time::Instant::now();
+                    let mut attempts = vec![first];
+                    while attempts.len() < SETTLE_AT_MOST {
+                        match to_settle.try_recv() {
+                            Ok(attempt) => attempts.push(attempt),
+                            Err(_) => break,
+                        }
+                    }
+                    if let Err(e) = inner.settle(&attempts).await {
+                        tracing::warn!(error = %e, messages = attempts.len(),
+                            "could not record delivery attempts; the messages go out again after their lease");
+                    }
+                }
+            }
+        });
+        let in_flight = Arc::new(Semaphore::new(inner.config.in_flight));
+        tokio::pin!(shutdown);
+        loop {
+            // Wait for room, then take as much as there is room for.
+            let room = tokio::select! {
+                biased;
+                () = &mut shutdown => break,
+                room = in_flight.clone().acquire_owned() => room.expect("the semaphore is never closed"),
+            };
+            let free = in_flight.available_permits() + 1;
+            let pause = match inner.take(free.min(inner.config.batch), false).await {
+                Ok(messages) if !messages.is_empty() => {
+                    let mut rooms =
+                        std::iter::once(room).chain(std::iter::from_fn(|| in_flight.clone().try_acquire_owned().ok()));
+                    for message in messages {
+                        let room = rooms.next().expect("taken no more than there is room for");
+                        let (inner, ended) = (inner.clone(), ended.clone());
+                        tokio::spawn(async move {
+                            let _ = ended.send(inner.attempt(message).await);
+                            drop(room);
+                        });
+                    }
+                    continue;
+                }
+                Ok(_) => inner.config.idle,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the notification sender could not reach the store; trying again");
+                    inner.config.idle.max(Duration::from_secs(1))
+                }
+            };
+            drop(room);
+            tokio::select! {
+                biased;
+                () = &mut shutdown => break,
+                () = wake.notified() => {}
+                () = tokio::time::sleep(pause) => {}
+            }
+        }
+        // Every delivery under way ends (each holds its room until its outcome is queued),
+        // then the settler records the last of them and stops.
+        let _ = in_flight.acquire_many(inner.config.in_flight as u32).await;
+        drop(ended);
+        if let Err(e) = settler.await {
+            if e.is_panic() {
+                std::panic::resume_unwind(e.into_panic());
+            }
+        }
+    }
+}
+
+/// Attempts settled in one store call at most.
+const SETTLE_AT_MOST: usize = 4096;
+/// How often [`Sender::run`] settles at most. On SQLite every settlement takes the one
+/// write connection between two intake commits, so settling whatever had ended each time
+/// it was free nearly halved intake under load (BENCHMARKS.md, "Paging"). A message's
+/// outcome is recorded this much later at worst; its lease is far longer.
+const SETTLE_EVERY: Duration = Duration::from_millis(100);
+
+/// One attempt at a message, to be settled with the rest of its batch.
+struct Attempted {
+    id: i64,
+    key: String,
+    outcome: Settle,
+}
+
+impl Inner {
+    /// Up to `limit` messages to deliver: what was handed over first (see
+    /// [`Sender::handoff`]), then due messages claimed from the store (retries coming due,
+    /// pages queued elsewhere than the intake, a dead replica's messages). With `eager` or
+    /// while nothing is handed over it claims every time; otherwise at most every `idle`:
+    /// a claim takes SQLite's one write connection, and claiming whenever the handoff was
+    /// empty (most of the times the sender looked) kept the intake waiting for it.
+    async fn take(&self, limit: usize, eager: bool) -> Result<Vec<Notification>, StoreError> {
+        let now = self.clock.now();
+        let mut taken = self.handoff.take(now, self.config.timeout, limit);
+        if taken.len() < limit && self.claim_due(eager || !self.handoff.in_use()) {
+            let limit = i64::try_from(limit - taken.len()).unwrap_or(i64::MAX);
+            taken.extend(self.store.claim_notifications(&self.config.worker, now, self.config.lease, limit).await?);
+        }
+        Ok(taken)
+    }
+
+    /// Records how `attempts` ended, in one store call, and reports it.
+    async fn settle(&self, attempts: &[Attempted]) -> Result<SendReport, StoreError> {
+        let mut report = SendReport { claimed: attempts.len(), ..SendReport::default() };
+        if attempts.is_empty() {
+            return Ok(report);
+        }
         let outcomes: Vec<(i64, Settle)> = attempts.iter().map(|a| (a.id, a.outcome.clone())).collect();
-        let held = inner.store.settle_notifications(&inner.config.worker, &outcomes, inner.clock.now()).await?;
+        let held = self.store.settle_notifications(&self.config.worker, &outcomes, self.clock.now()).await?;
         for (attempt, held) in attempts.iter().zip(held) {
             let key = attempt.key.as_str();
             if !held {
@@ -166,48 +305,17 @@ impl Sender {
         Ok(report)
     }
 
-    /// Delivers until `shutdown` completes: steps while there is work, and after a step
-    /// that found nothing waits for `wake` (the intake calls `notify_one` after committing
-    /// a message, so it goes out at once) or `idle`, whichever comes first. A step under
-    /// way is finished before returning, so nothing it sent is left unsettled (and sent
-    /// again after the lease). Store errors are logged and retried.
-    pub async fn run(self: Arc<Self>, wake: Arc<Notify>, shutdown: impl Future<Output = ()>) {
-        tokio::pin!(shutdown);
-        let idle = self.inner.config.idle;
-        loop {
-            let pause = match self.step().await {
-                Ok(report) if report.claimed > 0 => None,
-                Ok(_) => Some(idle),
-                Err(e) => {
-                    tracing::warn!(error = %e, "the notification sender could not reach the store; trying again");
-                    Some(idle.max(Duration::from_secs(1)))
-                }
-            };
-            match pause {
-                None => tokio::select! {
-                    biased;
-                    () = &mut shutdown => return,
-                    () = std::future::ready(()) => {}
-                },
-                Some(pause) => tokio::select! {
-                    biased;
-                    () = &mut shutdown => return,
-                    () = wake.notified() => {}
-                    () = tokio::time::sleep(pause) => {}
-                },
-            }
+    /// Whether to claim from the store now: when `eager`, or the last claim was at least
+    /// `idle` ago.
+    fn claim_due(&self, eager: bool) -> bool {
+        let mut claimed_at = self.claimed_at.lock().expect("claim time lock");
+        let due = eager || claimed_at.is_none_or(|at| at.elapsed() >= self.config.idle);
+        if due {
+            *claimed_at = Some(Instant::now());
         }
+        due
     }
-}
 
-/// One attempt at a message, to be settled with the rest of its batch.
-struct Attempted {
-    id: i64,
-    key: String,
-    outcome: Settle,
-}
-
-impl Inner {
     async fn attempt(&self, message: Notification) -> Attempted {
         let attempt = u32::try_from(message.attempts).unwrap_or(u32::MAX - 1).saturating_add(1);
         let (outcome, host) = match parse(&message) {

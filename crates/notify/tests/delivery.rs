@@ -292,6 +292,47 @@ async fn a_woken_sender_delivers_at_once_and_stops_on_shutdown() {
 }
 
 #[tokio::test]
+async fn pages_handed_over_go_out_without_a_claim_and_are_settled_before_run_returns() {
+    let receiver = Receiver::start(vec![]).await;
+    let (store, _dir) = sqlite().await;
+    let clock = TestClock::at(T0);
+    let config = SenderConfig { worker: "w1".into(), idle: Duration::from_secs(60), ..SenderConfig::default() };
+    let sender = Arc::new(Sender::new(store.clone(), clock.clone(), config).unwrap());
+    let handoff = sender.handoff();
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(sender.run(wake.clone(), async move {
+        let _ = stopped.await;
+    }));
+    tokio::time::sleep(Duration::from_millis(200)).await; // it found nothing and waits
+
+    // Queued as the intake queues a page: claimed for w1 in the same commit, then handed over.
+    let channel = Channel::Webhook { url: receiver.url("/") };
+    let handed = baton_store::NewNotification {
+        key: "k-handed".into(),
+        subject: page().subject,
+        channel: serde_json::to_string(&channel).unwrap(),
+        payload: serde_json::to_string(&page()).unwrap(),
+        not_before: clock.now(),
+    };
+    let claim = handoff.claim(clock.now());
+    let commit = baton_store::Commit { notifications: vec![handed], ..Default::default() };
+    let (_, queued) = store.commit_claiming(&commit, clock.now(), &claim).await.unwrap();
+    // Held by w1 from the start: no other sender can claim it meanwhile.
+    assert!(store.claim_notifications("w2", clock.now(), Duration::from_secs(30), 10).await.unwrap().is_empty());
+    handoff.push(&claim, queued);
+    wake.notify_one();
+    receiver.wait_for(1).await;
+    assert_eq!(receiver.seen()[0].header("idempotency-key"), "k-handed");
+
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), running).await.expect("run returns on shutdown").unwrap();
+    let stored = message(&*store, "k-handed").await;
+    assert_eq!((stored.status, stored.attempts), (DeliveryStatus::Delivered, 1), "settled before run returned");
+    assert_eq!(receiver.seen().len(), 1, "sent once");
+}
+
+#[tokio::test]
 async fn a_lease_no_longer_than_the_timeout_is_refused() {
     let (store, _dir) = sqlite().await;
     let config =

@@ -28,8 +28,9 @@ use baton_core::slo::{Bucket, Correction, SliSums, Window};
 use baton_core::{Change, ChangeKind, Definition, ServiceId, SloId, Timestamp};
 use baton_store::sli::{bucket_from_row, bucket_rows, touched_hours, window_us, SumsPlan};
 use baton_store::{
-    definition_audit, from_json, to_json, AuditQuery, Commit, NewSession, NewToken, Notification, NotificationQuery,
-    Session, Settle, Store, StoreError, StoredCorrection, StoredRecord, Token, Versioned, CORRECTION_SELECT,
+    definition_audit, from_json, to_json, AuditQuery, Claim, Commit, NewSession, NewToken, Notification,
+    NotificationQuery, Session, Settle, Store, StoreError, StoredCorrection, StoredRecord, Token, Versioned,
+    CORRECTION_SELECT,
 };
 use rows::{db, pg, us};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -547,7 +548,16 @@ impl Store for PgStore {
         StoredCorrection::from_rows(rows)
     }
     async fn commit(&self, commit: &Commit, at: Timestamp) -> Result<Vec<i64>, StoreError> {
-        self.commit_all(commit, at).await
+        Ok(self.commit_all(commit, at, None).await?.0)
+    }
+
+    async fn commit_claiming(
+        &self,
+        commit: &Commit,
+        at: Timestamp,
+        claim: &Claim,
+    ) -> Result<(Vec<i64>, Vec<Notification>), StoreError> {
+        self.commit_all(commit, at, Some(claim)).await
     }
 
     async fn record(&self, kind: &str, id: &str) -> Result<Option<StoredRecord>, StoreError> {

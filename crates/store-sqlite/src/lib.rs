@@ -37,8 +37,9 @@ use baton_core::slo::{Bucket, Correction, SliSums, Window};
 use baton_core::{Change, ChangeKind, Definition, ServiceId, SloId, Timestamp};
 use baton_store::sli::{bucket_from_row, bucket_rows, touched_hours, window_us, SumsPlan};
 use baton_store::{
-    definition_audit, from_json, to_json, AuditQuery, Commit, NewSession, NewToken, Notification, NotificationQuery,
-    Session, Settle, Store, StoreError, StoredCorrection, StoredRecord, Token, Versioned, CORRECTION_SELECT,
+    definition_audit, from_json, to_json, AuditQuery, Claim, Commit, NewSession, NewToken, Notification,
+    NotificationQuery, Session, Settle, Store, StoreError, StoredCorrection, StoredRecord, Token, Versioned,
+    CORRECTION_SELECT,
 };
 use rows::{db, us};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -47,6 +48,12 @@ use std::str::FromStr;
 use std::time::Duration;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Prepared statements the writer connection keeps.
+const WRITER_STATEMENTS: usize = 512;
+
+/// WAL pages (4 KiB) after which a commit checkpoints: 64 MiB.
+const WAL_CHECKPOINT_PAGES: u64 = 16_384;
 
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
@@ -70,11 +77,24 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             // FULL: a commit survives power loss, so "accepted" really means durable.
             .synchronous(SqliteSynchronous::Full)
+            // Checkpoint every 64 MiB of WAL rather than SQLite's 4 MiB: a checkpoint writes
+            // each page once however many commits changed it, and runs inside the commit
+            // that crosses the mark, so under alert intake the default wrote index pages
+            // to the file several times over (BENCHMARKS.md, "Paging"). The file is cut
+            // back to the same size when the WAL starts over.
+            .pragma("wal_autocheckpoint", WAL_CHECKPOINT_PAGES.to_string())
+            .pragma("journal_size_limit", (WAL_CHECKPOINT_PAGES * 4096).to_string())
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options.clone()).await.map_err(db)?;
         MIGRATOR.run(&pool).await.map_err(|e| StoreError::Migrations(e.to_string()))?;
-        let writer = SqlitePoolOptions::new().max_connections(1).connect_lazy_with(options.clone());
+        // The writer is never pinged before use (it would cost a round trip per write on the
+        // connection intake waits for), and keeps every multi-row statement prepared: one
+        // per size and kind of write (see `records.rs`), about 260.
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .test_before_acquire(false)
+            .connect_lazy_with(options.clone().statement_cache_capacity(WRITER_STATEMENTS));
         let ingest = SqlitePoolOptions::new().max_connections(1).connect_lazy_with(options);
         Ok(Self { pool, writer, ingest })
     }
@@ -495,7 +515,16 @@ impl Store for SqliteStore {
         StoredCorrection::from_rows(rows)
     }
     async fn commit(&self, commit: &Commit, at: Timestamp) -> Result<Vec<i64>, StoreError> {
-        self.commit_all(commit, at).await
+        Ok(self.commit_all(commit, at, None).await?.0)
+    }
+
+    async fn commit_claiming(
+        &self,
+        commit: &Commit,
+        at: Timestamp,
+        claim: &Claim,
+    ) -> Result<(Vec<i64>, Vec<Notification>), StoreError> {
+        self.commit_all(commit, at, Some(claim)).await
     }
 
     async fn record(&self, kind: &str, id: &str) -> Result<Option<StoredRecord>, StoreError> {

@@ -4,10 +4,12 @@ use crate::rows::{db, from_us, us};
 use crate::{append, SqliteStore};
 use baton_core::Timestamp;
 use baton_store::{
-    Commit, DeliveryStatus, Notification, NotificationQuery, RecordWrite, Settle, StoreError, StoredRecord,
+    Claim, Commit, DeliveryStatus, Notification, NotificationQuery, RecordWrite, Settle, StoreError, StoredRecord,
 };
-use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
+use sqlx::pool::PoolConnection;
+use sqlx::sqlite::{SqliteConnection, SqliteRow};
+use sqlx::{Connection, Row, Sqlite, SqlitePool};
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -48,29 +50,46 @@ pub(crate) fn stale_record(kind: &str, id: &str) -> StoreError {
     StoreError::Conflict(format!("{kind} `{id}` was changed by someone else; read it again and retry"))
 }
 
-/// Rows per full multi-row insert of records or outbox messages. As for SLI buckets (see
+/// Rows per full multi-row write of records or outbox messages. As for SLI buckets (see
 /// `sli.rs`): every statement is a round trip to sqlx's SQLite worker thread, which costs
-/// more than SQLite's own work for a row, and statements come in a few fixed sizes (this
-/// and the powers of two below it) so each is prepared once per connection.
+/// more than SQLite's own work for a row. The rest goes in one statement of its exact
+/// size: each size is prepared once per connection (the writer's statement cache holds
+/// them all, see `lib.rs`), and splitting the rest into powers of two took up to six more
+/// round trips per table and commit, on the one connection intake waits for.
 const WRITE_CHUNK: usize = 64;
 
-const _: () = assert!(WRITE_CHUNK.is_power_of_two() && 6 * WRITE_CHUNK <= 32_766);
+const _: () = assert!(8 * WRITE_CHUNK <= 32_766);
 
 /// The sizes, in order, of the statements that write `n` rows.
 fn chunk_sizes(n: usize) -> impl Iterator<Item = usize> {
     let full = std::iter::repeat_n(WRITE_CHUNK, n / WRITE_CHUNK);
-    let rest = n % WRITE_CHUNK;
-    full.chain((0..WRITE_CHUNK.trailing_zeros()).rev().map(|bit| 1 << bit).filter(move |size| rest & size != 0))
+    full.chain(Some(n % WRITE_CHUNK).filter(|rest| *rest > 0))
 }
 
 static INSERT_RECORDS: OnceLock<Vec<String>> = OnceLock::new();
 static INSERT_OUTBOX: OnceLock<Vec<String>> = OnceLock::new();
+static INSERT_OUTBOX_CLAIMED: OnceLock<Vec<String>> = OnceLock::new();
+static SETTLE_OUTBOX: OnceLock<Vec<String>> = OnceLock::new();
+
+/// Settles `rows` messages still held by the worker bound last (see [`settle_query`]);
+/// `RETURNING` names the ones settled. One statement for many, as for inserts: one
+/// statement a message cost more in round trips to the SQLite thread than in SQLite.
+fn settle_outbox_sql(rows: usize) -> String {
+    let values = vec!["(?, ?, ?, ?, ?)"; rows].join(", ");
+    format!(
+        "WITH u (id, status, next, error, settled) AS (VALUES {values}) \
+         UPDATE outbox SET status = u.status, attempts = attempts + 1, \
+           next_attempt_us = COALESCE(u.next, next_attempt_us), last_error = u.error, settled_us = u.settled, \
+           claimed_by = NULL, claim_until_us = NULL \
+         FROM u WHERE outbox.id = u.id AND outbox.claimed_by = ? AND outbox.status = 'pending' RETURNING outbox.id"
+    )
+}
 
 /// The statement for `rows` rows (a size [`chunk_sizes`] yields), made once by `sql`.
 fn statement(all: &'static OnceLock<Vec<String>>, rows: usize, sql: fn(usize) -> String) -> &'static str {
-    let all = all.get_or_init(|| (0..=WRITE_CHUNK.trailing_zeros()).map(|bit| sql(1 << bit)).collect());
-    debug_assert!(rows.is_power_of_two() && rows <= WRITE_CHUNK, "{rows} is not a chunk size");
-    &all[rows.trailing_zeros() as usize]
+    let all = all.get_or_init(|| (1..=WRITE_CHUNK).map(sql).collect());
+    debug_assert!((1..=WRITE_CHUNK).contains(&rows), "{rows} is not a chunk size");
+    &all[rows - 1]
 }
 
 /// Inserts new records, skipping any that exist; `RETURNING` names the ones inserted.
@@ -91,8 +110,24 @@ fn insert_outbox_sql(rows: usize) -> String {
     )
 }
 
+/// Queues messages claimed as they are written; `RETURNING` names the ones queued.
+fn insert_outbox_claimed_sql(rows: usize) -> String {
+    let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; rows].join(", ");
+    format!(
+        "INSERT INTO outbox (key, subject, channel, payload, next_attempt_us, created_us, claimed_by, claim_until_us) \
+         VALUES {values} ON CONFLICT (key) DO NOTHING RETURNING id, key"
+    )
+}
+
 impl SqliteStore {
-    pub(crate) async fn commit_all(&self, commit: &Commit, at: Timestamp) -> Result<Vec<i64>, StoreError> {
+    /// Writes `commit`; with `claim`, its messages are claimed as they are written and
+    /// answered (those queued, not those whose key was queued already).
+    pub(crate) async fn commit_all(
+        &self,
+        commit: &Commit,
+        at: Timestamp,
+        claim: Option<&Claim>,
+    ) -> Result<(Vec<i64>, Vec<Notification>), StoreError> {
         let (mut tx, mut head) = self.begin_write().await?;
         // New records go in multi-row inserts (a group-committed intake batch holds
         // hundreds); updates, each checked against its own version, one by one after them.
@@ -135,11 +170,26 @@ impl SqliteStore {
         for entry in &commit.audit {
             append(&mut tx, &mut head, at, entry.clone()).await?;
         }
+        let mut queued = Vec::new();
         let mut rest = commit.notifications.as_slice();
         for size in chunk_sizes(rest.len()) {
             let (chunk, tail) = rest.split_at(size);
             rest = tail;
-            let mut query = sqlx::query(statement(&INSERT_OUTBOX, size, insert_outbox_sql));
+            let Some(claim) = claim else {
+                let mut query = sqlx::query(statement(&INSERT_OUTBOX, size, insert_outbox_sql));
+                for n in chunk {
+                    query = query
+                        .bind(&n.key)
+                        .bind(&n.subject)
+                        .bind(&n.channel)
+                        .bind(&n.payload)
+                        .bind(us(n.not_before))
+                        .bind(us(at));
+                }
+                query.execute(&mut *tx).await.map_err(db)?;
+                continue;
+            };
+            let mut query = sqlx::query(statement(&INSERT_OUTBOX_CLAIMED, size, insert_outbox_claimed_sql));
             for n in chunk {
                 query = query
                     .bind(&n.key)
@@ -147,12 +197,16 @@ impl SqliteStore {
                     .bind(&n.channel)
                     .bind(&n.payload)
                     .bind(us(n.not_before))
-                    .bind(us(at));
+                    .bind(us(at))
+                    .bind(&claim.worker)
+                    .bind(us(claim.until));
             }
-            query.execute(&mut *tx).await.map_err(db)?;
+            let ids: HashMap<String, i64> =
+                query.fetch_all(&mut *tx).await.map_err(db)?.iter().map(|r| (r.get(1), r.get(0))).collect();
+            queued.extend(chunk.iter().filter_map(|n| Some(n.queued(*ids.get(&n.key)?, at))));
         }
         tx.commit().await.map_err(db)?;
-        Ok(commit.records.iter().map(|w| w.expected_version + 1).collect())
+        Ok((commit.records.iter().map(|w| w.expected_version + 1).collect(), queued))
     }
 
     pub(crate) async fn read_record(&self, kind: &str, id: &str) -> Result<Option<StoredRecord>, StoreError> {
@@ -222,6 +276,7 @@ impl SqliteStore {
         // One statement, so atomic on its own: SQLite has one writer at a time. It returns
         // the messages too, read by the writer's warm connection (a pooled connection's
         // cache is dropped by every commit, so reading them there meant reading from disk).
+        let mut writer = Relaxed::acquire(&self.writer).await?;
         let rows = sqlx::query(
             "UPDATE outbox SET claimed_by = ?, claim_until_us = ? WHERE id IN (\
                SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_us <= ? \
@@ -234,9 +289,10 @@ impl SqliteStore {
         .bind(us(now))
         .bind(us(now))
         .bind(limit)
-        .fetch_all(&self.writer)
+        .fetch_all(writer.connection())
         .await
         .map_err(db)?;
+        writer.release().await?;
         let mut claimed = rows.iter().map(notification_row).collect::<Result<Vec<_>, _>>()?;
         // RETURNING gives no order; oldest first.
         claimed.sort_by_key(|n| n.id);
@@ -265,22 +321,33 @@ impl SqliteStore {
         })
     }
 
-    /// Every outcome in one transaction: one commit, so one `fsync`, for a sender's batch.
+    /// Every outcome in one transaction, for a sender's batch, without an `fsync` of its own
+    /// (see [`Relaxed`]).
     pub(crate) async fn settle_many(
         &self,
         worker: &str,
         outcomes: &[(i64, Settle)],
         at: Timestamp,
     ) -> Result<Vec<bool>, StoreError> {
+        let mut writer = Relaxed::acquire(&self.writer).await?;
         // Its first statement writes, so it takes the write lock before reading anything.
-        let mut tx = self.writer.begin().await.map_err(db)?;
-        let mut held = Vec::with_capacity(outcomes.len());
-        for (id, outcome) in outcomes {
-            let done = settle_query(*id, worker, outcome, at).execute(&mut *tx).await.map_err(db)?;
-            held.push(done.rows_affected() == 1);
+        let mut tx = writer.connection().begin().await.map_err(db)?;
+        let mut settled = HashSet::with_capacity(outcomes.len());
+        let mut rest = outcomes;
+        for size in chunk_sizes(rest.len()) {
+            let (chunk, tail) = rest.split_at(size);
+            rest = tail;
+            let mut query = sqlx::query(statement(&SETTLE_OUTBOX, size, settle_outbox_sql));
+            for (id, outcome) in chunk {
+                let (status, next, error, settled_at) = settle_columns(outcome, at);
+                query = query.bind(id).bind(status).bind(next).bind(error).bind(settled_at);
+            }
+            let rows = query.bind(worker).fetch_all(&mut *tx).await.map_err(db)?;
+            settled.extend(rows.iter().map(|r| r.get::<i64, _>(0)));
         }
         tx.commit().await.map_err(db)?;
-        Ok(held)
+        writer.release().await?;
+        Ok(outcomes.iter().map(|(id, _)| settled.contains(id)).collect())
     }
 
     pub(crate) async fn list_notifications(&self, q: &NotificationQuery) -> Result<Vec<Notification>, StoreError> {
@@ -327,5 +394,71 @@ fn settle_columns(outcome: &Settle, at: Timestamp) -> (&'static str, Option<i64>
         Settle::Delivered => ("delivered", None, None, Some(us(at))),
         Settle::Retry { at: next, error } => ("pending", Some(us(*next)), Some(error.clone()), None),
         Settle::Dead { error } => ("dead", None, Some(error.clone()), Some(us(at))),
+    }
+}
+
+/// The writer connection at `synchronous = NORMAL`, for a claim or a settlement: writes
+/// whose loss to a power cut costs a message sent again under its same idempotency key,
+/// which at-least-once delivery allows (a process crash loses nothing: the WAL is written
+/// before the commit returns, only not synced). Their commits skip the `fsync`, and the
+/// next durable commit syncs them along with its own; each of the sender's two `fsync`s a
+/// batch otherwise held up every intake commit behind it on this one connection.
+///
+/// [`release`](Relaxed::release) sets the connection back to `FULL` before it returns to
+/// the pool. If the work fails or is cancelled before that, the connection is closed
+/// instead, so a durable write never runs on a connection left at `NORMAL`.
+struct Relaxed(Option<PoolConnection<Sqlite>>);
+
+impl Relaxed {
+    async fn acquire(pool: &SqlitePool) -> Result<Relaxed, StoreError> {
+        let mut relaxed = Relaxed(Some(pool.acquire().await.map_err(db)?));
+        sqlx::query("PRAGMA synchronous = NORMAL").execute(relaxed.connection()).await.map_err(db)?;
+        Ok(relaxed)
+    }
+
+    fn connection(&mut self) -> &mut SqliteConnection {
+        self.0.as_mut().expect("a relaxed connection is held until released")
+    }
+
+    async fn release(mut self) -> Result<(), StoreError> {
+        sqlx::query("PRAGMA synchronous = FULL").execute(self.connection()).await.map_err(db)?;
+        self.0.take();
+        Ok(())
+    }
+}
+
+impl Drop for Relaxed {
+    fn drop(&mut self) {
+        if let Some(connection) = self.0.as_mut() {
+            connection.close_on_drop();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn synchronous(store: &SqliteStore) -> i64 {
+        sqlx::query_scalar("PRAGMA synchronous").fetch_one(&store.writer).await.unwrap()
+    }
+
+    /// Claims and settlements skip the `fsync`; nothing else on the writer may.
+    #[tokio::test]
+    async fn the_writer_is_back_at_full_after_relaxed_work_however_it_ended() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::connect(&format!("sqlite://{}/baton.db", dir.path().display())).await.unwrap();
+        const FULL: i64 = 2;
+        assert_eq!(synchronous(&store).await, FULL);
+        let now = Timestamp::UNIX_EPOCH;
+        store.claim("w1", now, Duration::from_secs(30), 10).await.unwrap();
+        store.settle_many("w1", &[(1, Settle::Delivered)], now).await.unwrap();
+        assert_eq!(synchronous(&store).await, FULL, "released at FULL");
+        // Work that fails or is cancelled half-way never gives the connection back relaxed.
+        let mut relaxed = Relaxed::acquire(&store.writer).await.unwrap();
+        let relaxed_now: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(relaxed.connection()).await.unwrap();
+        assert_eq!(relaxed_now, 1, "NORMAL while held");
+        drop(relaxed);
+        assert_eq!(synchronous(&store).await, FULL, "a new connection, at FULL");
     }
 }

@@ -43,6 +43,7 @@ macro_rules! conformance_tests {
             outbox_claims_are_leases_and_attempts_are_settled,
             racing_senders_never_hold_the_same_message,
             records_and_settles_are_batched_in_one_call,
+            messages_claimed_as_they_are_queued_are_handed_over_not_claimed_again,
         );
     };
     (@each $make:path, $($story:ident),* $(,)?) => {
@@ -841,4 +842,61 @@ pub async fn records_and_settles_are_batched_in_one_call(store: Arc<dyn Store>) 
     assert_eq!(s2.last_error.as_deref(), Some("503 Service Unavailable"));
     assert_eq!((by_key("s3").status, by_key("s3").attempts), (DeliveryStatus::Pending, 1), "still w2's");
     assert!(store.settle_notifications("w1", &[], at).await.unwrap().is_empty());
+}
+
+pub async fn messages_claimed_as_they_are_queued_are_handed_over_not_claimed_again(store: Arc<dyn Store>) {
+    let at = t("2026-03-02T09:00:00Z");
+    let lease = std::time::Duration::from_secs(30);
+    store
+        .commit(
+            &Commit { notifications: vec![note("old", "alert/x", "2026-03-02T09:00:00Z")], ..Default::default() },
+            at,
+        )
+        .await
+        .unwrap();
+    let handoff = crate::Handoff::new("w1", lease);
+    let claim = handoff.claim(at);
+    assert_eq!(claim.until, t("2026-03-02T09:00:30Z"));
+    let mut records: Vec<RecordWrite> = (0..70).map(|i| write("alert", &format!("a/{i:02}"), 0, "{}", None)).collect();
+    records.push(write("integration", "a.x", 0, "{}", None));
+    // 70 new messages (more than one multi-row insert) and one queued already.
+    let mut notifications: Vec<_> =
+        (0..70).map(|i| note(&format!("n{i:02}"), "alert/a", "2026-03-02T09:00:00Z")).collect();
+    notifications.insert(3, note("old", "alert/x", "2026-03-02T09:00:00Z"));
+    let commit = Commit { records, notifications, ..Default::default() };
+    let (versions, queued) = store.commit_claiming(&commit, at, &claim).await.unwrap();
+    assert_eq!(versions, vec![1; 71]);
+    let keys: Vec<&str> = queued.iter().map(|n| n.key.as_str()).collect();
+    let expected: Vec<String> = (0..70).map(|i| format!("n{i:02}")).collect();
+    assert_eq!(keys, expected, "the new ones, in order; not the one queued before");
+    assert!(queued.iter().all(|n| n.status == DeliveryStatus::Pending && n.attempts == 0 && n.created_at == at));
+    let listed = store.notifications(&NotificationQuery { limit: 1000, ..Default::default() }).await.unwrap();
+    let stored_id = |key: &str| listed.iter().find(|n| n.key == key).unwrap().id;
+    assert!(queued.iter().all(|n| n.id == stored_id(&n.key)), "each answered with its stored id");
+
+    // Another sender cannot claim them while the claim lasts; only the message queued before.
+    let other = store.claim_notifications("w2", t("2026-03-02T09:00:29Z"), lease, 100).await.unwrap();
+    assert_eq!(other.iter().map(|n| n.key.as_str()).collect::<Vec<_>>(), ["old"]);
+    // w1 settles what it was handed without claiming it.
+    handoff.push(&claim, queued);
+    let mine = handoff.take(t("2026-03-02T09:00:01Z"), std::time::Duration::from_secs(10), 60);
+    assert_eq!(mine.len(), 60);
+    let outcomes: Vec<(i64, Settle)> = mine.iter().map(|n| (n.id, Settle::Delivered)).collect();
+    let held = store.settle_notifications("w1", &outcomes, t("2026-03-02T09:00:02Z")).await.unwrap();
+    assert!(held.iter().all(|h| *h));
+    // What is still in memory when its claim is about to run out is not handed over: after
+    // the lease, the store gives it to whichever sender claims first.
+    assert!(handoff.take(t("2026-03-02T09:00:21Z"), std::time::Duration::from_secs(10), 60).is_empty());
+    assert!(handoff.is_empty());
+    let after = store.claim_notifications("w2", t("2026-03-02T09:00:30Z"), lease, 100).await.unwrap();
+    assert_eq!(after.iter().map(|n| n.key.as_str()).collect::<Vec<_>>(), expected[60..].to_vec());
+    let delivered = store
+        .notifications(&NotificationQuery {
+            status: Some(DeliveryStatus::Delivered),
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(delivered.len(), 60);
 }

@@ -29,7 +29,7 @@ mod token;
 
 pub use error::StoreError;
 pub use json::{from_json, to_json};
-pub use outbox::{DeliveryStatus, NewNotification, Notification, NotificationQuery, Settle};
+pub use outbox::{Claim, DeliveryStatus, Handoff, NewNotification, Notification, NotificationQuery, Settle};
 pub use records::{Commit, RecordWrite, StoredRecord};
 pub use token::{NewSession, NewToken, Session, Token};
 
@@ -210,6 +210,17 @@ pub trait Store: Send + Sync + 'static {
     /// audit records (chained in order, at `at`), and the notifications whose key is not
     /// queued yet. Returns each record's new version, in order.
     async fn commit(&self, commit: &Commit, at: Timestamp) -> Result<Vec<i64>, StoreError>;
+
+    /// [`commit`](Store::commit), writing the messages it queues claimed by `claim` (for
+    /// the sender of the process that decided them, see [`Handoff`]), and answering those
+    /// messages as stored, in order. One whose key was queued already is not answered:
+    /// it is not new, and whoever queued it first delivers it.
+    async fn commit_claiming(
+        &self,
+        commit: &Commit,
+        at: Timestamp,
+        claim: &Claim,
+    ) -> Result<(Vec<i64>, Vec<Notification>), StoreError>;
 
     async fn record(&self, kind: &str, id: &str) -> Result<Option<StoredRecord>, StoreError>;
 

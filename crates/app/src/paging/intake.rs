@@ -150,21 +150,37 @@ fn start_writer(baton: Weak<Baton>) -> IntakeQueue {
         let mut committing: Option<tokio::task::JoinHandle<()>> = None;
         let mut overlay = Overlay::default();
         while let Some(first) = rx.recv().await {
-            let mut jobs = vec![first];
-            while jobs.len() < MAX_BATCH {
-                match rx.try_recv() {
-                    Ok(job) => jobs.push(job),
-                    Err(_) => break,
+            let Some(baton) = baton.upgrade() else { break };
+            let mut filling = Filling::new(&baton).await;
+            let mut jobs = waiting(first, &mut rx);
+            filling.take(&jobs, &overlay).await;
+            // Take what arrives while the previous batch commits, so the next commit carries
+            // all of it: cut at once, a batch held whatever had arrived by then and the
+            // commits alternated between hundreds of requests and a handful.
+            if let Some(mut previous) = committing.take() {
+                loop {
+                    if jobs.len() >= MAX_BATCH {
+                        let _ = previous.await;
+                        break;
+                    }
+                    tokio::select! {
+                        biased;
+                        _ = &mut previous => break,
+                        job = rx.recv() => match job {
+                            Some(job) => {
+                                let more = waiting(job, &mut rx);
+                                filling.take(&more, &overlay).await;
+                                jobs.extend(more);
+                            }
+                            None => {
+                                let _ = previous.await;
+                                break;
+                            }
+                        },
+                    }
                 }
             }
-            let Some(baton) = baton.upgrade() else { break };
-            let (decided, next) = match baton.decide_jobs(&jobs, &overlay).await {
-                Ok((d, o)) => (Ok(d), o),
-                Err(e) => (Err(e), Overlay::default()),
-            };
-            if let Some(previous) = committing.take() {
-                let _ = previous.await;
-            }
+            let (decided, next) = filling.seal(jobs.len());
             overlay = next;
             committing = Some(tokio::spawn(async move {
                 let answers = baton.commit_jobs(&jobs, decided).await;
@@ -178,6 +194,18 @@ fn start_writer(baton: Weak<Baton>) -> IntakeQueue {
         }
     });
     IntakeQueue(tx)
+}
+
+/// `first` and every job queued behind it (up to [`MAX_BATCH`]).
+fn waiting(first: Job, rx: &mut mpsc::Receiver<Job>) -> Vec<Job> {
+    let mut jobs = vec![first];
+    while jobs.len() < MAX_BATCH {
+        match rx.try_recv() {
+            Ok(job) => jobs.push(job),
+            Err(_) => break,
+        }
+    }
+    jobs
 }
 
 type Answers = Vec<Result<Vec<IntakeReply>, AppError>>;
@@ -208,8 +236,8 @@ impl Baton {
                 Ok(d) => d,
                 Err(e) => return fail_all(jobs, &e),
             };
-            match self.store.commit(&d.commit, self.now()).await {
-                Ok(_) => {
+            match self.commit_and_hand_off(&d.commit).await {
+                Ok(()) => {
                     // What to look at first when intake is slow: how full a commit is, and
                     // how long committing takes (deciding overlaps the previous commit).
                     tracing::debug!(
@@ -224,24 +252,87 @@ impl Baton {
                 Err(StoreError::Conflict(e)) => last = Some(e),
                 Err(e) => return fail_all(jobs, &AppError::from(e)),
             }
-            decided = self.decide_jobs(jobs, &Overlay::default()).await.map(|(d, _)| d);
+            decided = self.decide_jobs(jobs).await;
         }
         let e = AppError::Store(StoreError::Conflict(last.unwrap_or_default()));
         fail_all(jobs, &e)
     }
 
-    /// Decides `jobs` against the store and `overlay`; also answers what they write.
-    async fn decide_jobs(&self, jobs: &[Job], overlay: &Overlay) -> Result<(Decided, Overlay), AppError> {
-        let started = std::time::Instant::now();
-        let mut batch = Batch::new(self).await?;
-        batch.prefetch(jobs, overlay).await?;
-        let mut answers = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            answers.push(batch.job(job).await?);
+    /// Commits `commit`; its pages go straight to this process's sender if it has one.
+    async fn commit_and_hand_off(&self, commit: &Commit) -> Result<(), StoreError> {
+        let now = self.now();
+        match self.paging.handoff.get().filter(|_| !commit.notifications.is_empty()) {
+            Some(handoff) => {
+                let claim = handoff.claim(now);
+                let (_, queued) = self.store.commit_claiming(commit, now, &claim).await?;
+                handoff.push(&claim, queued);
+            }
+            None => {
+                self.store.commit(commit, now).await?;
+            }
         }
-        let (commit, overlay) = batch.into_commit_and_overlay()?;
-        tracing::debug!(requests = jobs.len(), decide_us = started.elapsed().as_micros() as u64, "intake decided");
-        Ok((Decided { commit, answers }, overlay))
+        Ok(())
+    }
+
+    /// Decides `jobs` against the store alone (again, after a version conflict).
+    async fn decide_jobs(&self, jobs: &[Job]) -> Result<Decided, AppError> {
+        let mut filling = Filling::new(self).await;
+        filling.take(jobs, &Overlay::default()).await;
+        filling.seal(jobs.len()).0
+    }
+}
+
+/// A batch being decided, taking requests as they arrive (against the store plus the
+/// [`Overlay`] of the batch committing meanwhile).
+struct Filling<'a> {
+    decided: Result<(Batch<'a>, Answers), AppError>,
+    /// Time spent deciding, and since the batch opened (it takes requests meanwhile).
+    deciding: std::time::Duration,
+    opened: std::time::Instant,
+}
+
+impl<'a> Filling<'a> {
+    async fn new(baton: &'a Baton) -> Filling<'a> {
+        let opened = std::time::Instant::now();
+        let decided = Batch::new(baton).await.map(|b| (b, Vec::new()));
+        Filling { decided, deciding: opened.elapsed(), opened }
+    }
+
+    /// Decides `jobs` into the batch. A store error fails the whole batch (every request
+    /// is answered that it was not recorded).
+    async fn take(&mut self, jobs: &[Job], overlay: &Overlay) {
+        let started = std::time::Instant::now();
+        if let Ok((batch, answers)) = &mut self.decided {
+            let decided = async {
+                batch.prefetch(jobs, overlay).await?;
+                for job in jobs {
+                    answers.push(batch.job(job).await?);
+                }
+                Ok::<_, AppError>(())
+            };
+            if let Err(e) = decided.await {
+                self.decided = Err(e);
+            }
+        }
+        self.deciding += started.elapsed();
+    }
+
+    /// What to commit and answer for the `requests` taken, and the overlay of what they write.
+    fn seal(self, requests: usize) -> (Result<Decided, AppError>, Overlay) {
+        let sealed = self.decided.and_then(|(batch, answers)| {
+            let (commit, overlay) = batch.into_commit_and_overlay()?;
+            Ok((Decided { commit, answers }, overlay))
+        });
+        tracing::debug!(
+            requests,
+            decide_us = self.deciding.as_micros() as u64,
+            open_us = self.opened.elapsed().as_micros() as u64,
+            "intake decided"
+        );
+        match sealed {
+            Ok((decided, overlay)) => (Ok(decided), overlay),
+            Err(e) => (Err(e), Overlay::default()),
+        }
     }
 }
 
@@ -287,44 +378,52 @@ impl<'a> Batch<'a> {
 
     /// Reads every integration and alert the jobs touch in two queries, so deciding a
     /// batch of hundreds of events costs no round trip per event (read one by one, the
-    /// writer spent most of its time waiting for them).
+    /// writer spent most of its time waiting for them). What the batch holds already (it
+    /// takes requests as they arrive) is kept: it may have changed it.
     async fn prefetch(&mut self, jobs: &[Job], overlay: &Overlay) -> Result<(), AppError> {
-        let integrations: BTreeSet<String> = jobs.iter().map(|j| j.integration.clone()).collect();
+        let integrations: BTreeSet<String> =
+            jobs.iter().map(|j| j.integration.clone()).filter(|id| !self.integrations.contains_key(id)).collect();
         let integrations: Vec<String> = integrations.into_iter().collect();
-        for r in self.baton.store.records_by_id(INTEGRATION, &integrations).await? {
-            let slot = Slot { version: r.version, value: Some(from_json("integration", &r.body)?), dirty: false };
-            self.integrations.insert(r.id, slot);
-        }
-        for id in &integrations {
-            if let Some((version, i)) = overlay.integrations.get(id) {
-                self.integrations.insert(id.clone(), Slot { version: *version, value: Some(i.clone()), dirty: false });
+        if !integrations.is_empty() {
+            for r in self.baton.store.records_by_id(INTEGRATION, &integrations).await? {
+                let slot = Slot { version: r.version, value: Some(from_json("integration", &r.body)?), dirty: false };
+                self.integrations.insert(r.id, slot);
             }
         }
         let mut alerts = BTreeSet::new();
         for id in integrations {
-            let slot = self.integrations.entry(id).or_insert(Slot { version: 0, value: None, dirty: false });
+            let slot = match overlay.integrations.get(&id) {
+                Some((version, i)) => Slot { version: *version, value: Some(i.clone()), dirty: false },
+                None => self.integrations.remove(&id).unwrap_or(Slot { version: 0, value: None, dirty: false }),
+            };
             if let Some(i) = slot.value.as_ref().filter(|i| i.heartbeat.is_some()) {
                 alerts.insert(alert_id(&i.service, &i.heartbeat_key()));
             }
+            self.integrations.insert(id, slot);
         }
         for job in jobs {
             if let Some(i) = &self.integrations[&job.integration].value {
                 alerts.extend(job.events.iter().map(|e| alert_id(&i.service, &e.dedup_key)));
             }
         }
-        let mut alerts: BTreeMap<String, Slot<Alert>> =
-            alerts.into_iter().map(|id| (id, Slot { version: 0, value: None, dirty: false })).collect();
-        let ids: Vec<String> = alerts.keys().cloned().collect();
-        for r in self.baton.store.records_by_id(ALERT, &ids).await? {
-            let slot = Slot { version: r.version, value: Some(from_json("alert", &r.body)?), dirty: false };
-            alerts.insert(r.id, slot);
-        }
-        for (id, slot) in alerts.iter_mut() {
-            if let Some((version, a)) = overlay.alerts.get(id) {
-                *slot = Slot { version: *version, value: Some(a.clone()), dirty: false };
+        alerts.retain(|id| !self.alerts.contains_key(id));
+        let ids: Vec<String> = alerts.iter().cloned().collect();
+        let mut stored = BTreeMap::new();
+        if !ids.is_empty() {
+            for r in self.baton.store.records_by_id(ALERT, &ids).await? {
+                stored.insert(
+                    r.id.clone(),
+                    Slot { version: r.version, value: Some(from_json("alert", &r.body)?), dirty: false },
+                );
             }
         }
-        self.alerts.extend(alerts);
+        for id in ids {
+            let slot = match overlay.alerts.get(&id) {
+                Some((version, a)) => Slot { version: *version, value: Some(a.clone()), dirty: false },
+                None => stored.remove(&id).unwrap_or(Slot { version: 0, value: None, dirty: false }),
+            };
+            self.alerts.insert(id, slot);
+        }
         Ok(())
     }
 

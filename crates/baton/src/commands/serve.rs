@@ -64,6 +64,7 @@ pub async fn run_server(baton: Arc<Baton>, listen: SocketAddr, web: baton_web::W
         Arc::new(baton_app::SystemClock),
         baton_notify::SenderConfig::default(),
     )?;
+    baton.hand_off_to(sender.handoff());
     let sender = tokio::spawn(Arc::new(sender).run(baton.outbox_wake(), until_stopped()));
     baton_web::serve(listener, baton_web::router_with(baton, web), shutdown_signal()).await?;
     drop(stop);
