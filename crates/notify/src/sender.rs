@@ -115,7 +115,8 @@ impl Sender {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(SenderError::Client)?;
-        let config = SenderConfig { batch: config.batch.max(1), in_flight: config.in_flight.max(1), ..config };
+        let config =
+            SenderConfig { batch: config.batch.max(1), in_flight: config.in_flight.clamp(1, MAX_IN_FLIGHT), ..config };
         let handoff = Arc::new(Handoff::new(config.worker.clone(), config.lease));
         let claimed_at = Mutex::new(None);
         Ok(Sender { inner: Arc::new(Inner { store, client, clock, config, handoff, claimed_at }) })
@@ -239,7 +240,8 @@ impl Sender {
         }
         // Every delivery under way ends (each holds its room until its outcome is queued),
         // then the settler records the last of them and stops.
-        let _ = in_flight.acquire_many(inner.config.in_flight as u32).await;
+        let all = u32::try_from(inner.config.in_flight).expect("in_flight is at most MAX_IN_FLIGHT");
+        let _ = in_flight.acquire_many(all).await;
         drop(ended);
         if let Err(e) = settler.await {
             if e.is_panic() {
@@ -248,6 +250,9 @@ impl Sender {
         }
     }
 }
+
+/// The most deliveries [`Sender::run`] keeps under way, whatever the configuration says.
+const MAX_IN_FLIGHT: usize = 1 << 20;
 
 /// Attempts settled in one store call at most.
 const SETTLE_AT_MOST: usize = 4096;

@@ -58,8 +58,8 @@ impl PgStore {
     /// A transaction for a claim or a settlement, whose commit does not wait for the WAL
     /// flush (`synchronous_commit = off`): lost to a crash of the server, such a write
     /// costs a message sent again under its same idempotency key, which at-least-once
-    /// delivery allows. The server never applies it half, nor after a later durable commit
-    /// is lost. Without it, each of a sender's batches waited for two flushes.
+    /// delivery allows. It is still atomic, and any later durable commit flushes it too.
+    /// Without it, each of a sender's batches waited for two flushes.
     async fn relaxed(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
         let mut tx = self.pool.begin().await.map_err(pg)?;
         sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *tx).await.map_err(pg)?;

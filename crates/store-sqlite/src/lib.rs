@@ -90,7 +90,7 @@ impl SqliteStore {
         MIGRATOR.run(&pool).await.map_err(|e| StoreError::Migrations(e.to_string()))?;
         // The writer is never pinged before use (it would cost a round trip per write on the
         // connection intake waits for), and keeps every multi-row statement prepared: one
-        // per size and kind of write (see `records.rs`), about 260.
+        // per size and kind of write (see `records.rs`), about 200.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .test_before_acquire(false)

@@ -68,7 +68,6 @@ fn chunk_sizes(n: usize) -> impl Iterator<Item = usize> {
 
 static INSERT_RECORDS: OnceLock<Vec<String>> = OnceLock::new();
 static INSERT_OUTBOX: OnceLock<Vec<String>> = OnceLock::new();
-static INSERT_OUTBOX_CLAIMED: OnceLock<Vec<String>> = OnceLock::new();
 static SETTLE_OUTBOX: OnceLock<Vec<String>> = OnceLock::new();
 
 /// Settles `rows` messages still held by the worker bound last (see [`settle_query`]);
@@ -101,17 +100,9 @@ fn insert_records_sql(rows: usize) -> String {
     )
 }
 
-/// Queues messages; a key queued already is left as it is.
+/// Queues messages (claimed as they are written, or not: the claim's columns may be NULL);
+/// a key queued already is left as it is, and `RETURNING` names the ones queued.
 fn insert_outbox_sql(rows: usize) -> String {
-    let values = vec!["(?, ?, ?, ?, ?, ?)"; rows].join(", ");
-    format!(
-        "INSERT INTO outbox (key, subject, channel, payload, next_attempt_us, created_us) VALUES {values} \
-         ON CONFLICT (key) DO NOTHING"
-    )
-}
-
-/// Queues messages claimed as they are written; `RETURNING` names the ones queued.
-fn insert_outbox_claimed_sql(rows: usize) -> String {
     let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; rows].join(", ");
     format!(
         "INSERT INTO outbox (key, subject, channel, payload, next_attempt_us, created_us, claimed_by, claim_until_us) \
@@ -175,21 +166,8 @@ impl SqliteStore {
         for size in chunk_sizes(rest.len()) {
             let (chunk, tail) = rest.split_at(size);
             rest = tail;
-            let Some(claim) = claim else {
-                let mut query = sqlx::query(statement(&INSERT_OUTBOX, size, insert_outbox_sql));
-                for n in chunk {
-                    query = query
-                        .bind(&n.key)
-                        .bind(&n.subject)
-                        .bind(&n.channel)
-                        .bind(&n.payload)
-                        .bind(us(n.not_before))
-                        .bind(us(at));
-                }
-                query.execute(&mut *tx).await.map_err(db)?;
-                continue;
-            };
-            let mut query = sqlx::query(statement(&INSERT_OUTBOX_CLAIMED, size, insert_outbox_claimed_sql));
+            // Without a claim the last two are NULL: nobody holds the messages.
+            let mut query = sqlx::query(statement(&INSERT_OUTBOX, size, insert_outbox_sql));
             for n in chunk {
                 query = query
                     .bind(&n.key)
@@ -198,8 +176,12 @@ impl SqliteStore {
                     .bind(&n.payload)
                     .bind(us(n.not_before))
                     .bind(us(at))
-                    .bind(&claim.worker)
-                    .bind(us(claim.until));
+                    .bind(claim.map(|c| c.worker.as_str()))
+                    .bind(claim.map(|c| us(c.until)));
+            }
+            if claim.is_none() {
+                query.execute(&mut *tx).await.map_err(db)?;
+                continue;
             }
             let ids: HashMap<String, i64> =
                 query.fetch_all(&mut *tx).await.map_err(db)?.iter().map(|r| (r.get(1), r.get(0))).collect();
