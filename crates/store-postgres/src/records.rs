@@ -253,7 +253,7 @@ impl PgStore {
         outcome: &Settle,
         at: Timestamp,
     ) -> Result<(), StoreError> {
-        let (status, next, error, settled) = settle_columns(outcome, at);
+        let (status, next, error, settled) = outcome.columns(at);
         let done = sqlx::query(
             "UPDATE outbox SET status = $1, attempts = attempts + 1, next_attempt_us = COALESCE($2, next_attempt_us), \
              last_error = $3, settled_us = $4, claimed_by = NULL, claim_until_us = NULL \
@@ -292,7 +292,7 @@ impl PgStore {
     ) -> Result<Vec<bool>, StoreError> {
         let (mut ids, mut statuses, mut nexts, mut errors, mut settled) = (vec![], vec![], vec![], vec![], vec![]);
         for (id, outcome) in outcomes {
-            let (status, next, error, at) = settle_columns(outcome, at);
+            let (status, next, error, at) = outcome.columns(at);
             ids.push(*id);
             statuses.push(status);
             nexts.push(next);
@@ -334,17 +334,5 @@ impl PgStore {
         .await
         .map_err(pg)?;
         rows.iter().map(notification_row).collect()
-    }
-}
-
-/// The columns a settled attempt writes: status, next attempt, last error, settled at.
-pub(crate) fn settle_columns(
-    outcome: &Settle,
-    at: Timestamp,
-) -> (&'static str, Option<i64>, Option<String>, Option<i64>) {
-    match outcome {
-        Settle::Delivered => ("delivered", None, None, Some(us(at))),
-        Settle::Retry { at: next, error } => ("pending", Some(us(*next)), Some(error.clone()), None),
-        Settle::Dead { error } => ("dead", None, Some(error.clone()), Some(us(at))),
     }
 }

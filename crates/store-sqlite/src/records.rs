@@ -321,7 +321,7 @@ impl SqliteStore {
             rest = tail;
             let mut query = sqlx::query(statement(&SETTLE_OUTBOX, size, settle_outbox_sql));
             for (id, outcome) in chunk {
-                let (status, next, error, settled_at) = settle_columns(outcome, at);
+                let (status, next, error, settled_at) = outcome.columns(at);
                 query = query.bind(id).bind(status).bind(next).bind(error).bind(settled_at);
             }
             let rows = query.bind(worker).fetch_all(&mut *tx).await.map_err(db)?;
@@ -349,7 +349,6 @@ impl SqliteStore {
     }
 }
 
-/// The columns a settled attempt writes: status, next attempt, last error, settled at.
 /// The update that settles message `id` if `worker` still holds it (one row affected).
 fn settle_query<'q>(
     id: i64,
@@ -357,7 +356,7 @@ fn settle_query<'q>(
     outcome: &Settle,
     at: Timestamp,
 ) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
-    let (status, next, error, settled) = settle_columns(outcome, at);
+    let (status, next, error, settled) = outcome.columns(at);
     sqlx::query(
         "UPDATE outbox SET status = ?, attempts = attempts + 1, next_attempt_us = COALESCE(?, next_attempt_us), \
          last_error = ?, settled_us = ?, claimed_by = NULL, claim_until_us = NULL \
@@ -369,14 +368,6 @@ fn settle_query<'q>(
     .bind(settled)
     .bind(id)
     .bind(worker)
-}
-
-fn settle_columns(outcome: &Settle, at: Timestamp) -> (&'static str, Option<i64>, Option<String>, Option<i64>) {
-    match outcome {
-        Settle::Delivered => ("delivered", None, None, Some(us(at))),
-        Settle::Retry { at: next, error } => ("pending", Some(us(*next)), Some(error.clone()), None),
-        Settle::Dead { error } => ("dead", None, Some(error.clone()), Some(us(at))),
-    }
 }
 
 /// The writer connection at `synchronous = NORMAL`, for a claim or a settlement: writes

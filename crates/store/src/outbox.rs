@@ -104,6 +104,18 @@ pub enum Settle {
     },
 }
 
+impl Settle {
+    /// The columns a settled attempt writes, as both backends store them: status, next
+    /// attempt (µs, kept as it was when `None`), last error, settled at (µs).
+    pub fn columns(&self, at: Timestamp) -> (&'static str, Option<i64>, Option<String>, Option<i64>) {
+        match self {
+            Settle::Delivered => ("delivered", None, None, Some(at.as_microsecond())),
+            Settle::Retry { at: next, error } => ("pending", Some(next.as_microsecond()), Some(error.clone()), None),
+            Settle::Dead { error } => ("dead", None, Some(error.clone()), Some(at.as_microsecond())),
+        }
+    }
+}
+
 /// Which messages to list, newest first.
 #[derive(Debug, Clone, Default)]
 pub struct NotificationQuery {
