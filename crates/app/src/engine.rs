@@ -101,8 +101,8 @@ impl Baton {
     async fn record_outbox_depth(&self) {
         let q = baton_store::NotificationQuery {
             status: Some(baton_store::DeliveryStatus::Pending),
-            subject_prefix: None,
             limit: OUTBOX_GAUGE_CAP,
+            ..Default::default()
         };
         if let Ok(pending) = self.store.notifications(&q).await {
             metrics::gauge!("baton_outbox_pending").set(pending.len() as f64);

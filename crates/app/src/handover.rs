@@ -69,6 +69,7 @@ impl Baton {
         }
         let handover = Handover::write(rotation.clone(), shift, by.clone(), incoming, new, now).map_err(work)?;
         let commit = Commit {
+            alerts: Vec::new(),
             records: vec![RecordWrite {
                 kind: HANDOVER_KIND.into(),
                 id,
@@ -101,6 +102,7 @@ impl Baton {
             return Ok(handover);
         }
         let commit = Commit {
+            alerts: Vec::new(),
             records: vec![RecordWrite {
                 kind: HANDOVER_KIND.into(),
                 id: stored.id,

@@ -109,6 +109,7 @@ fn log_id(rotation: &RotationId, seq: u64) -> String {
 /// rotation the whole commit fails with `Conflict`, so use an id unique to the incident.
 pub fn runbook_todo(todo: &RunbookTodo, actor: &str) -> Result<Commit, AppError> {
     Ok(Commit {
+        alerts: Vec::new(),
         records: vec![RecordWrite {
             kind: TODO_KIND.into(),
             id: format!("{}/{}", todo.rotation, todo.id),
@@ -195,6 +196,7 @@ impl Baton {
             }
             let done = ticks.done(n).cloned();
             let commit = Commit {
+                alerts: Vec::new(),
                 records: vec![RecordWrite {
                     kind: DUTIES_KIND.into(),
                     id,
@@ -288,6 +290,7 @@ impl Baton {
         let entry = LogEntry::write(rotation.clone(), seq, new, by.clone(), now, on_call.clone()).map_err(work)?;
         let action = if entry.kind == LogKind::Help { "oncall.help" } else { "oncall.log" };
         let mut commit = Commit {
+            alerts: Vec::new(),
             records: vec![RecordWrite {
                 kind: LOG_KIND.into(),
                 id: log_id(rotation, seq),
@@ -370,6 +373,7 @@ impl Baton {
         let now = self.now();
         todo.resolve(runbook, by.clone(), now).map_err(work)?;
         let commit = Commit {
+            alerts: Vec::new(),
             records: vec![RecordWrite {
                 kind: TODO_KIND.into(),
                 id: record_id,

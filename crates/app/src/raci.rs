@@ -85,6 +85,7 @@ impl Baton {
             let proposed = baton_core::raci::propose(&org, def, &raci, number, actor, item.clone(), now)?;
             let event = proposed.proposed_event();
             let commit = Commit {
+                alerts: Vec::new(),
                 records: vec![RecordWrite {
                     kind: ROADMAP_KIND.into(),
                     id: proposed.key(),
@@ -136,6 +137,7 @@ impl Baton {
         let Some(agreed) = baton_core::raci::agree(&raci, &item, actor, now)? else { return Ok(item) };
         let event = agreed.agreed_event().expect("just agreed");
         let commit = Commit {
+            alerts: Vec::new(),
             records: vec![RecordWrite {
                 kind: ROADMAP_KIND.into(),
                 id,

@@ -34,7 +34,7 @@ fn am_alert(fingerprint: &str, status: &str, severity: &str) -> Value {
 }
 
 async fn queued(app: &support::TestApp, subject: &str) -> Vec<baton_store::Notification> {
-    let q = NotificationQuery { status: None, subject_prefix: Some(subject.into()), limit: 100 };
+    let q = NotificationQuery { subject_prefix: Some(subject.into()), limit: 100, ..Default::default() };
     app.baton.store().notifications(&q).await.unwrap()
 }
 

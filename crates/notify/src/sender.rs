@@ -305,6 +305,7 @@ impl Inner {
                 Settle::Delivered => report.delivered += 1,
                 Settle::Retry { .. } => report.retried += 1,
                 Settle::Dead { .. } => report.dead += 1,
+                Settle::Postpone { .. } => {}
             }
         }
         Ok(report)
@@ -337,6 +338,7 @@ impl Inner {
             Settle::Delivered => tracing::debug!(key, host, attempt, "notification delivered"),
             Settle::Retry { at, error } => tracing::info!(key, host, attempt, %at, error, "notification to be retried"),
             Settle::Dead { error } => tracing::warn!(key, host, attempt, error, "notification is a dead letter"),
+            Settle::Postpone { .. } => {}
         }
         Attempted { id: message.id, key: message.key, outcome }
     }

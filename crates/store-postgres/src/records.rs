@@ -29,6 +29,8 @@ fn record_row(r: &PgRow) -> Result<StoredRecord, StoreError> {
         body: r.get(3),
         due_at: r.get::<Option<i64>, _>(4).map(from_us).transpose()?,
         updated_at: from_us(r.get(5))?,
+        due_failures: 0,
+        due_error: None,
     })
 }
 
@@ -47,6 +49,7 @@ fn notification_row(r: &PgRow) -> Result<Notification, StoreError> {
         last_error: r.get(8),
         created_at: from_us(r.get(9))?,
         settled_at: r.get::<Option<i64>, _>(10).map(from_us).transpose()?,
+        requeued_at: None,
     })
 }
 
@@ -253,7 +256,7 @@ impl PgStore {
         outcome: &Settle,
         at: Timestamp,
     ) -> Result<(), StoreError> {
-        let (status, next, error, settled) = outcome.columns(at);
+        let (status, next, error, settled, _counted) = outcome.columns(at);
         let done = sqlx::query(
             "UPDATE outbox SET status = $1, attempts = attempts + 1, next_attempt_us = COALESCE($2, next_attempt_us), \
              last_error = $3, settled_us = $4, claimed_by = NULL, claim_until_us = NULL \
@@ -292,7 +295,7 @@ impl PgStore {
     ) -> Result<Vec<bool>, StoreError> {
         let (mut ids, mut statuses, mut nexts, mut errors, mut settled) = (vec![], vec![], vec![], vec![], vec![]);
         for (id, outcome) in outcomes {
-            let (status, next, error, at) = outcome.columns(at);
+            let (status, next, error, at, _counted) = outcome.columns(at);
             ids.push(*id);
             statuses.push(status);
             nexts.push(next);

@@ -575,4 +575,36 @@ impl Store for SqliteStore {
     async fn notifications(&self, query: &NotificationQuery) -> Result<Vec<Notification>, StoreError> {
         self.list_notifications(query).await
     }
+
+    // PLACEHOLDER(store helper): the alerts table, deferrals, re-sends and outbox stats.
+    async fn defer_record(&self, _: &str, _: &str, _: i64, _: Timestamp, _: &str) -> Result<bool, StoreError> {
+        Err(StoreError::Database("defer_record: not implemented yet".into()))
+    }
+    async fn alert(&self, _: &str) -> Result<Option<baton_store::StoredAlert>, StoreError> {
+        Err(StoreError::Database("alert: not implemented yet".into()))
+    }
+    async fn alerts_by_id(&self, _: &[String]) -> Result<Vec<baton_store::StoredAlert>, StoreError> {
+        Err(StoreError::Database("alerts_by_id: not implemented yet".into()))
+    }
+    async fn list_alerts(&self, _: &baton_store::AlertListQuery) -> Result<Vec<baton_store::StoredAlert>, StoreError> {
+        Err(StoreError::Database("list_alerts: not implemented yet".into()))
+    }
+    async fn due_alerts(&self, _: Timestamp, _: i64) -> Result<Vec<baton_store::StoredAlert>, StoreError> {
+        Err(StoreError::Database("due_alerts: not implemented yet".into()))
+    }
+    async fn defer_alert(&self, _: &str, _: i64, _: Timestamp, _: &str) -> Result<bool, StoreError> {
+        Err(StoreError::Database("defer_alert: not implemented yet".into()))
+    }
+    async fn hasten_alert(&self, _: &str, _: Timestamp) -> Result<(), StoreError> {
+        Err(StoreError::Database("hasten_alert: not implemented yet".into()))
+    }
+    async fn notification(&self, _: i64) -> Result<Option<Notification>, StoreError> {
+        Err(StoreError::Database("notification: not implemented yet".into()))
+    }
+    async fn requeue_notification(&self, _: i64, _: AuditEntry, _: Timestamp) -> Result<Notification, StoreError> {
+        Err(StoreError::Database("requeue_notification: not implemented yet".into()))
+    }
+    async fn outbox_stats(&self) -> Result<baton_store::OutboxStats, StoreError> {
+        Err(StoreError::Database("outbox_stats: not implemented yet".into()))
+    }
 }

@@ -25,6 +25,8 @@ fn record_row(r: &SqliteRow) -> Result<StoredRecord, StoreError> {
         body: r.get(3),
         due_at: r.get::<Option<i64>, _>(4).map(from_us).transpose()?,
         updated_at: from_us(r.get(5))?,
+        due_failures: 0,
+        due_error: None,
     })
 }
 
@@ -43,6 +45,7 @@ fn notification_row(r: &SqliteRow) -> Result<Notification, StoreError> {
         last_error: r.get(8),
         created_at: from_us(r.get(9))?,
         settled_at: r.get::<Option<i64>, _>(10).map(from_us).transpose()?,
+        requeued_at: None,
     })
 }
 
@@ -321,7 +324,7 @@ impl SqliteStore {
             rest = tail;
             let mut query = sqlx::query(statement(&SETTLE_OUTBOX, size, settle_outbox_sql));
             for (id, outcome) in chunk {
-                let (status, next, error, settled_at) = outcome.columns(at);
+                let (status, next, error, settled_at, _counted) = outcome.columns(at);
                 query = query.bind(id).bind(status).bind(next).bind(error).bind(settled_at);
             }
             let rows = query.bind(worker).fetch_all(&mut *tx).await.map_err(db)?;
@@ -356,7 +359,7 @@ fn settle_query<'q>(
     outcome: &Settle,
     at: Timestamp,
 ) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
-    let (status, next, error, settled) = outcome.columns(at);
+    let (status, next, error, settled, _counted) = outcome.columns(at);
     sqlx::query(
         "UPDATE outbox SET status = ?, attempts = attempts + 1, next_attempt_us = COALESCE(?, next_attempt_us), \
          last_error = ?, settled_us = ?, claimed_by = NULL, claim_until_us = NULL \

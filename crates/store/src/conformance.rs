@@ -577,6 +577,7 @@ pub async fn a_commit_writes_records_audit_and_notifications_together(store: Arc
             ),
             write("oncall-log", "platform-sre/0001", 0, r#"{"entry":"answered a question"}"#, None),
         ],
+        alerts: Vec::new(),
         audit: vec![entry("rotation/platform-sre", "handover.write")],
         notifications: vec![note("handover/platform-sre/2026-03-02", "handover/platform-sre", "2026-03-02T09:00:00Z")],
     };
@@ -612,6 +613,7 @@ pub async fn a_stale_commit_writes_nothing(store: Arc<dyn Store>) {
         .unwrap();
     let stale = Commit {
         records: vec![write("swap", "s2", 0, "{}", None), write("swap", "s1", 0, r#"{"again":1}"#, None)],
+        alerts: Vec::new(),
         audit: vec![entry("swap/s1", "swap.request")],
         notifications: vec![note("k1", "swap/s1", "2026-03-02T09:00:00Z")],
     };
@@ -638,6 +640,7 @@ pub async fn racing_commits_on_one_record_cannot_both_win(store: Arc<dyn Store>)
         tasks.push(tokio::spawn(async move {
             let c = Commit {
                 records: vec![write("alert", "a", 1, &format!(r#"{{"by":{i}}}"#), None)],
+                alerts: Vec::new(),
                 audit: if i % 2 == 0 { vec![entry("alert/a", "alert.ack")] } else { Vec::new() },
                 notifications: vec![note(&format!("k{i}"), "alert/a", "2026-03-02T09:00:00Z")],
             };
@@ -733,7 +736,12 @@ pub async fn outbox_claims_are_leases_and_attempts_are_settled(store: Arc<dyn St
     let dead = Settle::Dead { error: "400 Bad Request: unknown channel".into() };
     store.settle_notification(n1, "w1", &dead, t("2026-03-02T09:01:01Z")).await.unwrap();
 
-    let q = |status, prefix: &str| NotificationQuery { status, subject_prefix: Some(prefix.into()), limit: 10 };
+    let q = |status, prefix: &str| NotificationQuery {
+        status,
+        subject_prefix: Some(prefix.into()),
+        limit: 10,
+        ..Default::default()
+    };
     let dead = store.notifications(&q(Some(DeliveryStatus::Dead), "")).await.unwrap();
     assert_eq!(dead.len(), 1);
     assert_eq!((dead[0].attempts, dead[0].settled_at), (2, Some(t("2026-03-02T09:01:01Z"))));

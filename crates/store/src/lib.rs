@@ -15,9 +15,15 @@
 //! - a `Commit` writes its records (each only from the version it was read at), its audit
 //!   records and its notifications in one transaction, or nothing;
 //! - an outbox message is held by at most one sender at a time (a lease), and a key
-//!   already queued is never queued twice.
+//!   already queued is never queued twice;
+//! - alerts live in a table of their own: listing them reads only the rows a page
+//!   returns (indexes on open alerts, on service, and on the list order);
+//! - due work that fails is deferred with its failure count and reason
+//!   (`defer_record`, `defer_alert`) without changing its version, so a record that
+//!   keeps failing moves out of the way of healthy ones and its next write clears it.
 #![forbid(unsafe_code)]
 
+pub mod alerts;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod error;
@@ -27,9 +33,12 @@ pub mod records;
 pub mod sli;
 mod token;
 
+pub use alerts::{AlertCursor, AlertListQuery, AlertWrite, StoredAlert};
 pub use error::StoreError;
 pub use json::{from_json, to_json};
-pub use outbox::{Claim, DeliveryStatus, Handoff, NewNotification, Notification, NotificationQuery, Settle};
+pub use outbox::{
+    Claim, DeliveryStatus, Handoff, NewNotification, Notification, NotificationQuery, OutboxStats, Settle,
+};
 pub use records::{Commit, RecordWrite, StoredRecord};
 pub use token::{NewSession, NewToken, Session, Token};
 
@@ -242,6 +251,41 @@ pub trait Store: Send + Sync + 'static {
     /// Records whose `due_at` is at or before `now`, soonest first, at most `limit`.
     async fn due_records(&self, now: Timestamp, limit: i64) -> Result<Vec<StoredRecord>, StoreError>;
 
+    /// The engine could not handle record `kind`/`id` (at `version`): it is due again at
+    /// `next_at`, its failure count goes up by one and `error` is kept, all without a new
+    /// version (the handler's next write, from this version, still succeeds and clears
+    /// them). `false` when the record is gone or at another version (someone wrote it).
+    async fn defer_record(
+        &self,
+        kind: &str,
+        id: &str,
+        version: i64,
+        next_at: Timestamp,
+        error: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// The alert stored under `id` (`<service>/<dedup key>`, or `…#<µs>` for an earlier
+    /// incarnation).
+    async fn alert(&self, id: &str) -> Result<Option<StoredAlert>, StoreError>;
+
+    /// The alerts with these ids, those that exist, by id (one round trip for a batch).
+    async fn alerts_by_id(&self, ids: &[String]) -> Result<Vec<StoredAlert>, StoreError>;
+
+    /// A page of alerts (see [`AlertListQuery`]): newest first by `(sort_at, id)`,
+    /// reading no more rows than it returns.
+    async fn list_alerts(&self, query: &AlertListQuery) -> Result<Vec<StoredAlert>, StoreError>;
+
+    /// Alerts whose `due_at` is at or before `now`, soonest first, at most `limit`.
+    async fn due_alerts(&self, now: Timestamp, limit: i64) -> Result<Vec<StoredAlert>, StoreError>;
+
+    /// As [`defer_record`](Store::defer_record), for an alert.
+    async fn defer_alert(&self, id: &str, version: i64, next_at: Timestamp, error: &str) -> Result<bool, StoreError>;
+
+    /// Makes alert `id` due at `at` if it is due later than that (it has a `due_at`):
+    /// a page of its current step failed, and the engine should look at it now. No new
+    /// version; nothing happens to an alert that is not due at all.
+    async fn hasten_alert(&self, id: &str, at: Timestamp) -> Result<(), StoreError>;
+
     /// Claims up to `limit` pending messages due at `now` that nobody holds, for `worker`,
     /// until `now + lease`; oldest first.
     async fn claim_notifications(
@@ -285,6 +329,19 @@ pub trait Store: Send + Sync + 'static {
     }
 
     async fn notifications(&self, query: &NotificationQuery) -> Result<Vec<Notification>, StoreError>;
+
+    async fn notification(&self, id: i64) -> Result<Option<Notification>, StoreError>;
+
+    /// Sends a dead letter again: message `id` becomes pending, due at `at`, with
+    /// `requeued_at = at` (its retries are counted from then) and its attempts kept, and
+    /// `audit` is written in the same transaction. `NotFound` for no such message,
+    /// `Conflict` for one that is not dead (pending or delivered).
+    async fn requeue_notification(&self, id: i64, audit: AuditEntry, at: Timestamp)
+        -> Result<Notification, StoreError>;
+
+    /// What `/metrics` shows of the outbox: pending and dead messages and the oldest
+    /// pending one's creation (or requeue) instant, read from indexes only.
+    async fn outbox_stats(&self) -> Result<OutboxStats, StoreError>;
 }
 
 /// The audit entry for one definition change made by `apply`.

@@ -42,6 +42,7 @@ impl NewNotification {
             last_error: None,
             created_at: at,
             settled_at: None,
+            requeued_at: None,
         }
     }
 }
@@ -88,6 +89,15 @@ pub struct Notification {
     pub last_error: Option<String>,
     pub created_at: Timestamp,
     pub settled_at: Option<Timestamp>,
+    /// When a person last sent it again as a dead letter: its retries count from then.
+    pub requeued_at: Option<Timestamp>,
+}
+
+impl Notification {
+    /// Where its retries are counted from: its creation, or its last re-send.
+    pub fn retrying_since(&self) -> Timestamp {
+        self.requeued_at.unwrap_or(self.created_at)
+    }
 }
 
 /// How a delivery attempt ended.
@@ -102,26 +112,51 @@ pub enum Settle {
     Dead {
         error: String,
     },
+    /// Not attempted: its destination is at its limit (requests in flight, or rate).
+    /// Pending again from `at`, released by this sender, attempts not counted.
+    Postpone {
+        at: Timestamp,
+    },
 }
 
 impl Settle {
     /// The columns a settled attempt writes, as both backends store them: status, next
-    /// attempt (µs, kept as it was when `None`), last error, settled at (µs).
-    pub fn columns(&self, at: Timestamp) -> (&'static str, Option<i64>, Option<String>, Option<i64>) {
+    /// attempt (µs, kept as it was when `None`), last error (kept as it was when `None`
+    /// for a postponement), settled at (µs), and attempts to add (0 for a postponement).
+    pub fn columns(&self, at: Timestamp) -> SettleColumns {
         match self {
-            Settle::Delivered => ("delivered", None, None, Some(at.as_microsecond())),
-            Settle::Retry { at: next, error } => ("pending", Some(next.as_microsecond()), Some(error.clone()), None),
-            Settle::Dead { error } => ("dead", None, Some(error.clone()), Some(at.as_microsecond())),
+            Settle::Delivered => ("delivered", None, None, Some(at.as_microsecond()), 1),
+            Settle::Retry { at: next, error } => ("pending", Some(next.as_microsecond()), Some(error.clone()), None, 1),
+            Settle::Dead { error } => ("dead", None, Some(error.clone()), Some(at.as_microsecond()), 1),
+            Settle::Postpone { at: next } => ("pending", Some(next.as_microsecond()), None, None, 0),
         }
     }
 }
+
+/// Status, next attempt, last error, settled at, attempts added: see [`Settle::columns`].
+pub type SettleColumns = (&'static str, Option<i64>, Option<String>, Option<i64>, i64);
 
 /// Which messages to list, newest first.
 #[derive(Debug, Clone, Default)]
 pub struct NotificationQuery {
     pub status: Option<DeliveryStatus>,
     pub subject_prefix: Option<String>,
+    /// Only messages whose key starts with this: a range on the key's unique index, so
+    /// an alert's deliveries (their keys start with its opening instant) are found
+    /// without reading the outbox.
+    pub key_prefix: Option<String>,
+    /// Only messages about exactly this subject.
+    pub subject: Option<String>,
     pub limit: i64,
+}
+
+/// The outbox as `/metrics` shows it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboxStats {
+    pub pending: i64,
+    pub dead: i64,
+    /// When the oldest pending message was queued (or re-sent).
+    pub oldest_pending: Option<Timestamp>,
 }
 
 /// A claim written with the messages themselves (see `Store::commit_claiming`).

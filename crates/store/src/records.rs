@@ -8,6 +8,7 @@
 //! The typed forms live in `core`; `app` encodes and decodes them. A record may name a
 //! `due_at`: when the engine should look at it again (an escalation, a reminder, an expiry).
 
+use crate::alerts::AlertWrite;
 use crate::outbox::NewNotification;
 use baton_core::audit::AuditEntry;
 use baton_core::Timestamp;
@@ -27,6 +28,8 @@ pub struct RecordWrite {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Commit {
     pub records: Vec<RecordWrite>,
+    /// Alerts, in their own table (see [`crate::alerts`]), checked like records.
+    pub alerts: Vec<AlertWrite>,
     pub audit: Vec<AuditEntry>,
     /// Queued for delivery; one whose `key` is already in the outbox is left as it is,
     /// so repeating a decision never sends twice.
@@ -35,12 +38,13 @@ pub struct Commit {
 
 impl Commit {
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty() && self.audit.is_empty() && self.notifications.is_empty()
+        self.records.is_empty() && self.alerts.is_empty() && self.audit.is_empty() && self.notifications.is_empty()
     }
 
     /// Adds `other`'s writes to this one (group commit of independent decisions).
     pub fn extend(&mut self, other: Commit) {
         self.records.extend(other.records);
+        self.alerts.extend(other.alerts);
         self.audit.extend(other.audit);
         self.notifications.extend(other.notifications);
     }
@@ -55,4 +59,9 @@ pub struct StoredRecord {
     pub body: String,
     pub due_at: Option<Timestamp>,
     pub updated_at: Timestamp,
+    /// Consecutive times the engine failed to handle it since it was last written
+    /// (see `Store::defer_record`).
+    pub due_failures: i64,
+    /// Why the last of those failed.
+    pub due_error: Option<String>,
 }

@@ -127,6 +127,7 @@ impl Baton {
             "evidence": vote.approval.evidence, "version": vote.approval.version,
         });
         let commit = Commit {
+            alerts: Vec::new(),
             records: vec![RecordWrite {
                 kind: VOTE_KIND.into(),
                 id: format!("{service}/{gate}/{}", vote.id),
@@ -172,6 +173,7 @@ impl Baton {
         v.approval.withdrawn_at = Some(now);
         let details = serde_json::json!({ "gate": gate, "vote": vote, "team": v.approval.team });
         let commit = Commit {
+            alerts: Vec::new(),
             records: vec![RecordWrite {
                 kind: VOTE_KIND.into(),
                 id,

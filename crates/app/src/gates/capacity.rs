@@ -61,6 +61,7 @@ impl Baton {
             "max_installs": input.max_installs, "max_installs_per_week": input.max_installs_per_week,
         });
         let commit = Commit {
+            alerts: Vec::new(),
             records: vec![RecordWrite {
                 kind: CAPACITY_KIND.into(),
                 id: service.to_string(),
@@ -109,6 +110,7 @@ impl Baton {
             "proposed_by": capacity.proposed_by,
         });
         let commit = Commit {
+            alerts: Vec::new(),
             records: vec![RecordWrite {
                 kind: CAPACITY_KIND.into(),
                 id: service.to_string(),
@@ -188,6 +190,7 @@ impl Baton {
                 "external_installs_last_week_before": c.external_last_week,
             });
             let commit = Commit {
+                alerts: Vec::new(),
                 records,
                 audit: vec![audit(actor, "gate.install", service, None, details)?],
                 notifications: Vec::new(),

@@ -108,6 +108,7 @@ impl Baton {
                 "check": result.name, "passed": result.passed, "summary": result.summary, "evidence": result.evidence,
             });
             let commit = Commit {
+                alerts: Vec::new(),
                 records: vec![RecordWrite {
                     kind: CHECK_KIND.into(),
                     id: id.clone(),

@@ -72,6 +72,7 @@ impl Baton {
             "approver_team": w.waiver.approver_team, "expires_at": w.waiver.expires_at,
         });
         let commit = Commit {
+            alerts: Vec::new(),
             records: vec![RecordWrite {
                 kind: WAIVER_KIND.into(),
                 id: format!("{service}/{gate}/{}", w.id),

@@ -113,6 +113,7 @@ impl Baton {
         let feed = CalendarFeed::new(id.clone(), rotation, person, hash_secret(&secret), actor, now).map_err(change)?;
         let view = FeedView::from(&feed);
         let commit = Commit {
+            alerts: Vec::new(),
             records: vec![RecordWrite {
                 kind: FEED_KIND.into(),
                 id: id.clone(),
@@ -136,6 +137,7 @@ impl Baton {
         feed.revoke(actor, now).map_err(change)?;
         let view = FeedView::from(&feed);
         let commit = Commit {
+            alerts: Vec::new(),
             records: vec![RecordWrite {
                 kind: FEED_KIND.into(),
                 id: id.to_owned(),

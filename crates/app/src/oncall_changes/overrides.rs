@@ -51,6 +51,7 @@ impl Baton {
                 .map_err(change)?;
         let key = format!("override/{rotation}/{}", record.id);
         let commit = Commit {
+            alerts: Vec::new(),
             records: vec![override_write(&record, 0)?, stored.guard_write(rotation)?],
             audit: vec![audit(actor.as_str(), "oncall.override", format!("rotation/{rotation}"), &record)?],
             notifications: messages(&notice(&org, &record, false), &team_channels(&org, &def.team), &key, now)?,
@@ -76,6 +77,7 @@ impl Baton {
         record.cancel(&org, def, actor, now).map_err(change)?;
         let key = format!("override/{rotation}/{id}/cancelled");
         let commit = Commit {
+            alerts: Vec::new(),
             records: vec![override_write(&record, version)?, stored.guard_write(rotation)?],
             audit: vec![audit(actor.as_str(), "oncall.override.cancel", format!("rotation/{rotation}"), &record)?],
             notifications: messages(&notice(&org, &record, true), &team_channels(&org, &def.team), &key, now)?,

@@ -102,6 +102,7 @@ impl Baton {
         let team = &org.rotations[&swap.rotation].team;
         let key = format!("swap/{}/{}/{}", swap.rotation, swap.id, state_name(swap.state));
         Ok(Commit {
+            alerts: Vec::new(),
             records: vec![swap_write(swap, version)?],
             audit: vec![audit(actor, action, format!("rotation/{}", swap.rotation), swap)?],
             notifications: messages(&notice(org, swap), &team_channels(org, team), &key, now)?,
@@ -193,6 +194,7 @@ impl Baton {
         if !org.rotations.contains_key(&swap.rotation) {
             // The rotation is gone: expire it without telling a team that no longer has it.
             let commit = Commit {
+                alerts: Vec::new(),
                 records: vec![swap_write(&swap, record.version)?],
                 audit: vec![audit(EXPIRY_ACTOR, "oncall.swap.expire", format!("rotation/{}", swap.rotation), &swap)?],
                 notifications: Vec::new(),

@@ -100,6 +100,7 @@ impl Baton {
             });
         }
         let commit = Commit {
+            alerts: Vec::new(),
             records: vec![
                 RecordWrite {
                     kind: INTEGRATION.into(),
@@ -157,6 +158,7 @@ impl Baton {
         let now = self.now();
         integration.revoked_at = Some(now);
         let commit = Commit {
+            alerts: Vec::new(),
             records: vec![RecordWrite {
                 kind: INTEGRATION.into(),
                 id: integration.id.clone(),

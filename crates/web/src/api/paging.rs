@@ -406,7 +406,12 @@ async fn list_notifications(
             Some(DeliveryStatus::parse(v).ok_or_else(|| ApiError::invalid("status", "pending, delivered or dead"))?)
         }
     };
-    let query = NotificationQuery { status, subject_prefix: q.subject, limit: q.limit.unwrap_or(100).clamp(1, 1000) };
+    let query = NotificationQuery {
+        status,
+        subject_prefix: q.subject,
+        limit: q.limit.unwrap_or(100).clamp(1, 1000),
+        ..Default::default()
+    };
     let list = s.baton.store().notifications(&query).await.map_err(baton_app::AppError::from)?;
     Ok(Json(
         list.into_iter()

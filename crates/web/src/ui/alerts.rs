@@ -72,7 +72,7 @@ pub async fn list(
     let dead = s
         .baton
         .store()
-        .notifications(&NotificationQuery { status: Some(DeliveryStatus::Dead), subject_prefix: None, limit: 50 })
+        .notifications(&NotificationQuery { status: Some(DeliveryStatus::Dead), limit: 50, ..Default::default() })
         .await
         .map_err(baton_app::AppError::from)?;
     let body = html! {
