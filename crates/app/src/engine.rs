@@ -1,11 +1,20 @@
-//! The engine's one step: look at every record that is due (an escalation to run, a
-//! handover to remind about, an expiry) and let its kind's use case decide what happens.
-//! Each handler reads the record, decides in `core`, and writes the outcome with a
+//! The engine's one step: look at every alert and record that is due (an escalation to
+//! run, a handover to remind about, an expiry) and let its kind's use case decide what
+//! happens. Each handler reads, decides in `core`, and writes the outcome with a
 //! version-checked `Commit`, so two replicas stepping at once cannot both act on one
 //! record: the loser's commit fails with `Conflict` and is counted, not retried.
+//!
+//! A handler that fails leaves its record due again after a backoff
+//! (`core::due::due_retry_delay`), with the failure counted and its reason kept on the
+//! record (shown on the alert's page and in the API), one log line per attempt. So a
+//! record that keeps failing is tried a few times a minute at most and never stands in
+//! front of healthy work; alerts are read apart from other records, so no number of
+//! failing reminders or expiries can delay an escalation.
 
 use crate::{AppError, Baton};
-use baton_store::{StoreError, StoredRecord};
+use baton_core::due::due_retry_delay;
+use baton_core::Timestamp;
+use baton_store::{StoreError, StoredAlert, StoredRecord};
 
 /// What one step did.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -14,32 +23,96 @@ pub struct StepReport {
     pub handled: usize,
     /// Due records another replica handled first.
     pub lost_races: usize,
-    /// Records that could not be handled, with why (they stay due and are retried).
+    /// Records that could not be handled, with why (each is due again after a backoff).
     pub failed: Vec<String>,
 }
 
-/// How many due records one step takes on at most.
+/// How many due alerts, and how many other due records, one read takes.
 pub const STEP_LIMIT: i64 = 500;
 
+/// How long one step keeps reading more due work when a read came back full.
+const STEP_BUDGET: std::time::Duration = std::time::Duration::from_millis(800);
+
+/// Something due, as the engine read it: what a failure defers.
+struct Due<'a> {
+    kind: &'a str,
+    id: &'a str,
+    version: i64,
+    /// Consecutive failures before this attempt.
+    failures: i64,
+}
+
+impl<'a> From<&'a StoredAlert> for Due<'a> {
+    fn from(a: &'a StoredAlert) -> Self {
+        Due { kind: crate::paging::ALERT, id: &a.id, version: a.version, failures: a.due_failures }
+    }
+}
+
+impl<'a> From<&'a StoredRecord> for Due<'a> {
+    fn from(r: &'a StoredRecord) -> Self {
+        Due { kind: &r.kind, id: &r.id, version: r.version, failures: r.due_failures }
+    }
+}
+
 impl Baton {
-    /// Handles every record due now (up to [`STEP_LIMIT`]).
+    /// Handles every alert and record due now: alerts first, as pages wait on them.
     pub async fn engine_step(&self) -> Result<StepReport, AppError> {
-        let now = self.now();
+        let started = std::time::Instant::now();
         let mut report = StepReport::default();
-        for record in self.store.due_records(now, STEP_LIMIT).await? {
-            match self.handle_due(&record, now).await {
-                Ok(()) => report.handled += 1,
-                Err(AppError::Store(StoreError::Conflict(_))) => report.lost_races += 1,
-                Err(e) => report.failed.push(format!("{} {}: {e}", record.kind, record.id)),
+        loop {
+            let now = self.now();
+            let alerts = self.store.due_alerts(now, STEP_LIMIT).await?;
+            for alert in &alerts {
+                let outcome = self.escalate_due(alert).await;
+                self.settle_due(&mut report, outcome, alert.into(), now).await;
+            }
+            if (alerts.len() as i64) < STEP_LIMIT || started.elapsed() > STEP_BUDGET {
+                break;
+            }
+        }
+        loop {
+            let now = self.now();
+            let records = self.store.due_records(now, STEP_LIMIT).await?;
+            for record in &records {
+                let outcome = self.handle_due(record, now).await;
+                self.settle_due(&mut report, outcome, record.into(), now).await;
+            }
+            if (records.len() as i64) < STEP_LIMIT || started.elapsed() > STEP_BUDGET {
+                break;
             }
         }
         Ok(report)
     }
 
-    /// One arm per kind of record that can fall due; each feature adds its own.
-    async fn handle_due(&self, record: &StoredRecord, now: baton_core::Timestamp) -> Result<(), AppError> {
+    /// Counts how handling one due item ended; a failure is deferred with its backoff.
+    async fn settle_due(&self, report: &mut StepReport, outcome: Result<(), AppError>, f: Due<'_>, now: Timestamp) {
+        let e = match outcome {
+            Ok(()) => return report.handled += 1,
+            Err(AppError::Store(StoreError::Conflict(_))) => return report.lost_races += 1,
+            Err(e) => e,
+        };
+        let error = e.to_string();
+        let failures = f.failures + 1;
+        let next = now.saturating_add(due_retry_delay(failures)).unwrap_or(now);
+        metrics::counter!("baton_engine_failures_total", "kind" => f.kind.to_owned()).increment(1);
+        tracing::warn!(kind = f.kind, id = f.id, failures, next_try = %next, error = %error,
+            "engine: could not handle a due record; trying again later");
+        let deferred = if f.kind == crate::paging::ALERT {
+            self.store.defer_alert(f.id, f.version, next, &error).await
+        } else {
+            self.store.defer_record(f.kind, f.id, f.version, next, &error).await
+        };
+        if let Err(e) = deferred {
+            tracing::warn!(kind = f.kind, id = f.id, error = %e, "engine: could not defer a failing record");
+        }
+        report.failed.push(format!("{} {}: {error}", f.kind, f.id));
+    }
+
+    /// One arm per kind of record that can fall due; each feature adds its own. A kind
+    /// this build does not know (written by a newer replica, or by hand) fails, and is
+    /// deferred and reported like any failure.
+    async fn handle_due(&self, record: &StoredRecord, now: Timestamp) -> Result<(), AppError> {
         match record.kind.as_str() {
-            crate::paging::ALERT => self.escalate_due(record).await,
             crate::paging::INTEGRATION => self.check_heartbeat(record, now).await,
             crate::handover::HANDOVER_KIND => self.remind_handover(record, now).await,
             crate::oncall_changes::SWAP_KIND => self.expire_swap(record, now).await,
@@ -50,10 +123,8 @@ impl Baton {
     }
 }
 
-/// The outbox depth gauge is refreshed every this many engine steps.
+/// The outbox gauges are refreshed every this many engine steps.
 const OUTBOX_GAUGE_EVERY: u64 = 15;
-/// The gauge counts pending messages up to this many (a full page means "at least").
-const OUTBOX_GAUGE_CAP: i64 = 10_000;
 
 /// How often the engine looks for due records. Escalation delays are minutes, so a
 /// second's lateness is noise; GoAlert's engine cycle is 5 s.
@@ -81,9 +152,6 @@ impl Baton {
             }
             match step {
                 Ok(r) => {
-                    for failure in &r.failed {
-                        tracing::warn!(failure = %failure, "engine: a due record could not be handled; it stays due");
-                    }
                     if r.handled + r.lost_races > 0 {
                         tracing::debug!(handled = r.handled, lost_races = r.lost_races, "engine step");
                     }
@@ -95,17 +163,18 @@ impl Baton {
 }
 
 impl Baton {
-    /// Sets `baton_outbox_pending`: messages waiting for delivery (capped at
-    /// [`OUTBOX_GAUGE_CAP`]); a growing number means the sender cannot keep up or a
-    /// receiver is down.
+    /// Sets the outbox gauges: `baton_outbox_pending` (a growing number means the sender
+    /// cannot keep up or a receiver is down), `baton_outbox_dead` (dead letters waiting
+    /// for a person to re-send them) and `baton_outbox_oldest_pending_seconds`.
     async fn record_outbox_depth(&self) {
-        let q = baton_store::NotificationQuery {
-            status: Some(baton_store::DeliveryStatus::Pending),
-            limit: OUTBOX_GAUGE_CAP,
-            ..Default::default()
-        };
-        if let Ok(pending) = self.store.notifications(&q).await {
-            metrics::gauge!("baton_outbox_pending").set(pending.len() as f64);
+        match self.store.outbox_stats().await {
+            Ok(stats) => {
+                metrics::gauge!("baton_outbox_pending").set(stats.pending as f64);
+                metrics::gauge!("baton_outbox_dead").set(stats.dead as f64);
+                let age = stats.oldest_pending.map_or(0.0, |at| at.duration_until(self.now()).as_secs_f64().max(0.0));
+                metrics::gauge!("baton_outbox_oldest_pending_seconds").set(age);
+            }
+            Err(e) => tracing::warn!(error = %e, "could not read the outbox's figures"),
         }
     }
 }

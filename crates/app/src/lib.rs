@@ -105,7 +105,8 @@ impl Baton {
     }
 
     /// Where people reach Baton (`https://baton.example.com`), for links in notifications.
-    /// Set once, at start; without it notifications carry no links back.
+    /// Set once, at start (a second call is ignored, so `serve` sets the address it
+    /// serves after a `--public-url`); without it notifications carry no links back.
     pub fn set_public_url(&self, url: &str) {
         let _ = self.paging.public_url.set(url.trim_end_matches('/').to_owned());
     }

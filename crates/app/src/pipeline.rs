@@ -17,6 +17,9 @@ pub struct ApplyReport {
     pub revision: i64,
     /// Things worth a second look that do not stop the apply.
     pub warnings: Vec<String>,
+    /// Open alerts whose policy the change removes (or that nothing could take so far):
+    /// where each goes now, or that it is stranded.
+    pub rerouted: Vec<String>,
 }
 
 impl ApplyReport {
@@ -75,7 +78,8 @@ impl Baton {
                 }
             }
         }
-        Ok(ApplyReport { changes, revision: current.version, warnings })
+        let rerouted = self.alerts_to_route(desired).await?.into_iter().map(|(_, line)| line).collect();
+        Ok(ApplyReport { changes, revision: current.version, warnings, rerouted })
     }
 
     /// Applies `desired` in one transaction, one audit record per change.
@@ -97,6 +101,11 @@ impl Baton {
             .collect();
         if let Err(e) = self.watch_slos(desired, &changed).await {
             report.warnings.push(format!("the SLO watches were not updated ({e}); the next apply retries"));
+        }
+        // Routed at once rather than at their next step: an acknowledged alert has none,
+        // and a stranded one waits for exactly this.
+        if let Err(e) = self.route_open_alerts().await {
+            report.warnings.push(format!("open alerts were not all routed again ({e}); the engine retries"));
         }
         Ok(report)
     }

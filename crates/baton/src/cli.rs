@@ -607,19 +607,34 @@ pub enum TokenCommand {
 
 #[derive(Subcommand)]
 pub enum AlertCommand {
-    /// Open alerts (or all with --all), newest first.
+    /// Open alerts (or all with --all), newest first, a page at a time.
     List {
         #[arg(long)]
         service: Option<String>,
         /// Resolved ones (and earlier incarnations) too.
         #[arg(long)]
         all: bool,
+        /// At most this many (1 to 1000).
+        #[arg(long, default_value_t = 200)]
+        limit: usize,
+        /// The next page: the cursor the previous page printed.
+        #[arg(long)]
+        after: Option<String>,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
         #[command(flatten)]
         db: Db,
     },
-    /// One alert with its history, as JSON.
+    /// Send a dead letter again (an alert's page, or any notification), by its id as
+    /// `alert show` lists it under `deliveries`.
+    Resend {
+        id: i64,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// One alert with its history and deliveries, as JSON.
     Show {
         service: String,
         key: String,

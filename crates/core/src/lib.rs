@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod clock;
 pub mod definition;
+pub mod due;
 pub mod gate;
 pub mod id;
 pub mod link;

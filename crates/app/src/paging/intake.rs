@@ -21,17 +21,17 @@
 //! took an event for the same key), the whole batch is decided again from the store.
 
 use super::notices::{page_notice, update_notice};
-use super::{ALERT, INTEGRATION};
+use super::INTEGRATION;
 use crate::auth::hash_secret;
 use crate::outbox::messages;
 use crate::{AppError, Baton};
 use baton_core::oncall::RunbookTodo;
 use baton_core::paging::{
-    receive, route, Action, Alert, EscalationPolicy, Incoming, Integration, Outcome, Status, Target,
+    receive, route, route_or_fallback, Action, Alert, EscalationPolicy, Incoming, Integration, Outcome, Status, Target,
 };
 use baton_core::pipeline::ServiceRecord;
 use baton_core::{Org, PersonId, ServiceId, Timestamp};
-use baton_store::{from_json, to_json, Commit, RecordWrite, StoreError};
+use baton_store::{from_json, to_json, AlertWrite, Commit, RecordWrite, StoreError, StoredAlert};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -68,6 +68,23 @@ pub(crate) struct IntakeQueue(mpsc::Sender<Job>);
 
 pub(crate) fn alert_id(service: &ServiceId, dedup_key: &str) -> String {
     format!("{service}/{dedup_key}")
+}
+
+/// How `alert`, stored under `id` from `expected_version`, is written.
+pub(crate) fn alert_write(id: String, expected_version: i64, alert: &Alert) -> Result<AlertWrite, AppError> {
+    Ok(AlertWrite {
+        id,
+        expected_version,
+        service: alert.service.to_string(),
+        open: alert.is_open(),
+        sort_at: alert.last_triggered_at,
+        body: to_json(alert)?,
+        due_at: alert.escalation.next_at,
+    })
+}
+
+fn alert_slot(r: &StoredAlert) -> Result<Slot<Alert>, AppError> {
+    Ok(Slot { version: r.version, value: Some(from_json("alert", &r.body)?), dirty: false })
 }
 
 impl Baton {
@@ -341,10 +358,19 @@ fn fail_all(jobs: &[Job], e: &AppError) -> Answers {
 }
 
 /// One record as the batch has it: the version read and the value to write.
+#[derive(Clone)]
 struct Slot<T> {
     version: i64,
     value: Option<T>,
     dirty: bool,
+}
+
+/// A request's starting point in a batch (see [`Batch::mark`]).
+struct Mark {
+    alerts: Vec<(Option<Slot<Alert>>, String)>,
+    integration: (String, Option<Slot<Integration>>),
+    /// Records, alerts, audit entries and notifications in the commit.
+    lengths: (usize, usize, usize, usize),
 }
 
 /// Decisions of one group commit, made against the store plus what the batch itself
@@ -410,11 +436,8 @@ impl<'a> Batch<'a> {
         let ids: Vec<String> = alerts.iter().cloned().collect();
         let mut stored = BTreeMap::new();
         if !ids.is_empty() {
-            for r in self.baton.store.records_by_id(ALERT, &ids).await? {
-                stored.insert(
-                    r.id.clone(),
-                    Slot { version: r.version, value: Some(from_json("alert", &r.body)?), dirty: false },
-                );
+            for r in self.baton.store.alerts_by_id(&ids).await? {
+                stored.insert(r.id.clone(), alert_slot(&r)?);
             }
         }
         for id in ids {
@@ -438,8 +461,8 @@ impl<'a> Batch<'a> {
 
     async fn alert_slot(&mut self, id: &str) -> Result<&mut Slot<Alert>, AppError> {
         if !self.alerts.contains_key(id) {
-            let slot = match self.baton.store.record(ALERT, id).await? {
-                Some(r) => Slot { version: r.version, value: Some(from_json("alert", &r.body)?), dirty: false },
+            let slot = match self.baton.store.alert(id).await? {
+                Some(r) => alert_slot(&r)?,
                 None => Slot { version: 0, value: None, dirty: false },
             };
             self.alerts.insert(id.to_owned(), slot);
@@ -447,10 +470,68 @@ impl<'a> Batch<'a> {
         Ok(self.alerts.get_mut(id).expect("inserted"))
     }
 
+    /// Decides one request. A decision it cannot make (anything but the store failing)
+    /// refuses that request alone: what it had changed in the batch is undone, so the
+    /// other requests of the batch commit as if it had never come.
     async fn job(&mut self, job: &Job) -> Result<Result<Vec<IntakeReply>, AppError>, AppError> {
         let Some(integration) = self.integration(&job.integration).await? else {
             return Ok(Err(AppError::NotFound("no integration has this key".into())));
         };
+        let mark = self.mark(&integration, job);
+        match self.job_events(&integration, job).await {
+            Ok(replies) => Ok(replies),
+            Err(e @ AppError::Store(_)) => Err(e),
+            Err(e) => {
+                tracing::warn!(integration = %integration.id, error = %e, "intake: a request was refused on its own");
+                self.undo(mark);
+                Ok(Err(e))
+            }
+        }
+    }
+
+    /// What [`Batch::undo`] needs to take a request back: the slots it may touch as they
+    /// were, and how long the commit was.
+    fn mark(&self, integration: &Integration, job: &Job) -> Mark {
+        let mut ids: Vec<String> = job.events.iter().map(|e| alert_id(&integration.service, &e.dedup_key)).collect();
+        if integration.heartbeat.is_some() {
+            ids.push(alert_id(&integration.service, &integration.heartbeat_key()));
+        }
+        Mark {
+            alerts: ids.into_iter().map(|id| (self.alerts.get(&id).cloned(), id)).collect(),
+            integration: (job.integration.clone(), self.integrations.get(&job.integration).cloned()),
+            lengths: (
+                self.commit.records.len(),
+                self.commit.alerts.len(),
+                self.commit.audit.len(),
+                self.commit.notifications.len(),
+            ),
+        }
+    }
+
+    fn undo(&mut self, mark: Mark) {
+        for (slot, id) in mark.alerts {
+            match slot {
+                Some(slot) => self.alerts.insert(id, slot),
+                None => self.alerts.remove(&id),
+            };
+        }
+        let (id, slot) = mark.integration;
+        match slot {
+            Some(slot) => self.integrations.insert(id, slot),
+            None => self.integrations.remove(&id),
+        };
+        let (records, alerts, audit, notifications) = mark.lengths;
+        self.commit.records.truncate(records);
+        self.commit.alerts.truncate(alerts);
+        self.commit.audit.truncate(audit);
+        self.commit.notifications.truncate(notifications);
+    }
+
+    async fn job_events(
+        &mut self,
+        integration: &Integration,
+        job: &Job,
+    ) -> Result<Result<Vec<IntakeReply>, AppError>, AppError> {
         let service = integration.service.clone();
         // Refuse the request on its own if a trigger of it has no policy to go to.
         let record = self.service_record(&service).await?;
@@ -505,13 +586,8 @@ impl<'a> Batch<'a> {
         let received = receive(existing, service, event, |e| route(&org, service, &record, e.severity), now)
             .map_err(|no| AppError::Invalid { field: "severity".into(), message: no.to_string() })?;
         if let Some(old) = received.archived {
-            self.commit.records.push(RecordWrite {
-                kind: ALERT.into(),
-                id: format!("{id}#{}", old.opened_at.as_microsecond()),
-                expected_version: 0,
-                body: to_json(&old)?,
-                due_at: None,
-            });
+            let archived = format!("{id}#{}", old.opened_at.as_microsecond());
+            self.commit.alerts.push(alert_write(archived, 0, &old)?);
         }
         if let Some(mut alert) = received.current {
             if matches!(received.outcome, Outcome::Acknowledged | Outcome::Resolved) {
@@ -528,19 +604,18 @@ impl<'a> Batch<'a> {
         Ok(IntakeReply { dedup_key, outcome: received.outcome.as_str().into(), alert: id })
     }
 
-    /// Runs the alert's escalation step if it is due, queueing its pages.
+    /// Runs the alert's escalation step if it is due, queueing its pages. An alert whose
+    /// policy is no longer defined (removed or renamed) is routed again first, by today's
+    /// rules or their fallback, or stranded, flagged, when nothing can take it.
     pub(crate) async fn escalate(&mut self, alert: &mut Alert) -> Result<(), AppError> {
+        if alert.needs_route(&self.org) {
+            self.route_again(alert).await?;
+        }
         let due = alert.status == Status::Triggered && alert.escalation.next_at.is_some_and(|at| at <= self.now);
         if !due {
             return Ok(());
         }
-        let Some(policy) = self.org.escalations.get(&alert.policy).cloned() else {
-            return Err(AppError::NotFound(format!(
-                "alert {} escalates by policy `{}`, which is no longer defined",
-                alert_id(&alert.service, &alert.dedup_key),
-                alert.policy
-            )));
-        };
+        let policy = self.org.escalations.get(&alert.policy).cloned().expect("routed to a defined policy");
         let people = self.resolve_targets(&policy).await;
         let escalation = alert
             .escalate(&policy, self.now, |t| people.get(t).cloned().unwrap_or_default())
@@ -553,6 +628,24 @@ impl<'a> Batch<'a> {
             let messages = messages(&notice, &policy.channels, &page.idempotency_key, self.now)?;
             self.commit.notifications.extend(messages);
         }
+        Ok(())
+    }
+
+    /// Routes an open alert whose policy is gone, saying why in its history.
+    async fn route_again(&mut self, alert: &mut Alert) -> Result<(), AppError> {
+        let record = self.service_record(&alert.service).await?;
+        let was = alert.policy.clone();
+        match route_or_fallback(&self.org, &alert.service, &record, alert.severity) {
+            Ok(mut route) => {
+                if alert.stranded.is_none() {
+                    route.reason = format!("policy {was} is no longer defined; {}", route.reason);
+                }
+                alert.reroute(route, self.now);
+            }
+            Err(no) => alert.strand(no.to_string(), self.now),
+        }
+        tracing::info!(alert = %alert_id(&alert.service, &alert.dedup_key), from = %was, to = %alert.policy,
+            stranded = alert.stranded.is_some(), "an alert's policy is gone: routed again");
         Ok(())
     }
 
@@ -589,12 +682,8 @@ impl<'a> Batch<'a> {
             return Ok(());
         }
         let notice = update_notice(alert, self.baton.public_url());
-        let key = format!(
-            "{}/{}#{}",
-            if alert.status == Status::Resolved { "resolve" } else { "ack" },
-            alert_id(&alert.service, &alert.dedup_key),
-            alert.opened_at.as_microsecond()
-        );
+        // Under the incarnation's key prefix, so the alert's deliveries list finds it too.
+        let key = format!("{}{}", alert.key_prefix(), if alert.status == Status::Resolved { "resolve" } else { "ack" });
         let messages = messages(&notice, &policy.channels, &key, self.now)?;
         self.commit.notifications.extend(messages);
         Ok(())
@@ -640,13 +729,7 @@ impl<'a> Batch<'a> {
         let mut overlay = Overlay::default();
         for (id, slot) in self.alerts.into_iter().filter(|(_, s)| s.dirty) {
             let alert = slot.value.expect("a dirty alert slot holds the alert");
-            self.commit.records.push(RecordWrite {
-                kind: ALERT.into(),
-                id: id.clone(),
-                expected_version: slot.version,
-                body: to_json(&alert)?,
-                due_at: alert.escalation.next_at,
-            });
+            self.commit.alerts.push(alert_write(id.clone(), slot.version, &alert)?);
             overlay.alerts.insert(id, (slot.version + 1, alert));
         }
         for (id, slot) in self.integrations.into_iter().filter(|(_, s)| s.dirty) {

@@ -15,7 +15,7 @@ pub mod intake;
 mod integrations;
 mod notices;
 
-pub use alerts::{AlertQuery, AlertView};
+pub use alerts::{AlertPage, AlertQuery, AlertView, Delivery};
 pub use intake::{IntakeReply, MAX_INTAKE_BYTES};
 pub use integrations::{IntegrationIn, IssuedIntegration};
 

@@ -67,6 +67,9 @@ pub fn print_report(report: &ApplyReport, dry_run: bool) {
     for w in &report.warnings {
         println!("warning: {w}");
     }
+    for line in &report.rerouted {
+        println!("{line}");
+    }
     let counts = format!(
         "{} added, {} changed, {} removed",
         report.count(ChangeKind::Added),

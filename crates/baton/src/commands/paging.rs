@@ -20,14 +20,20 @@ fn service(s: &str) -> Result<ServiceId> {
 
 pub async fn alerts(cmd: AlertCommand) -> Result<ExitCode> {
     match cmd {
-        AlertCommand::List { service: s, all, output, db } => {
+        AlertCommand::List { service: s, all, limit, after, output, db } => {
             let baton = open(&db).await?;
-            let q = AlertQuery { service: s.as_deref().map(service).transpose()?, open: Some(!all), limit: Some(1000) };
-            let alerts = baton.alerts(&q).await?;
+            let q = AlertQuery {
+                service: s.as_deref().map(service).transpose()?,
+                open: Some(!all),
+                limit: Some(limit),
+                after,
+            };
+            let page = baton.alerts(&q).await?;
             if output == Output::Json {
-                return json(&alerts).map(|()| ExitCode::SUCCESS);
+                return json(&page).map(|()| ExitCode::SUCCESS);
             }
-            let rows: Vec<Vec<String>> = alerts
+            let rows: Vec<Vec<String>> = page
+                .alerts
                 .iter()
                 .map(|a| {
                     let status = serde_json::to_value(a.alert.status).ok().and_then(|v| v.as_str().map(str::to_owned));
@@ -42,10 +48,25 @@ pub async fn alerts(cmd: AlertCommand) -> Result<ExitCode> {
                 })
                 .collect();
             table(&["ALERT", "STATUS", "SEVERITY", "POLICY", "OPENED", "SUMMARY"], &rows);
+            if let Some(next) = page.next {
+                eprintln!("more: add --after '{next}'");
+            }
         }
         AlertCommand::Show { service: s, key, db } => {
-            let alert = open(&db).await?.alert(&service(&s)?, &key).await?;
-            json(&alert)?;
+            let baton = open(&db).await?;
+            let alert = baton.alert(&service(&s)?, &key).await?;
+            let deliveries = baton.alert_deliveries(&alert.alert).await?;
+            let mut shown = serde_json::to_value(&alert)?;
+            shown["deliveries"] = serde_json::to_value(&deliveries)?;
+            json(&shown)?;
+        }
+        AlertCommand::Resend { id, actor, db } => {
+            let actor = PersonId::parse(&actor).map_err(|e| anyhow!("--as: {e}"))?;
+            let sent = open(&db).await?.resend_notification(&actor, id).await?;
+            println!(
+                "notification {id}: pending again (a `baton serve` delivers it), {} attempts so far",
+                sent.attempts
+            );
         }
         AlertCommand::Ack { service: s, key, actor, db } => respond(&s, &key, &actor, &db, false).await?,
         AlertCommand::Resolve { service: s, key, actor, db } => respond(&s, &key, &actor, &db, true).await?,

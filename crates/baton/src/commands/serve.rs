@@ -48,6 +48,9 @@ pub async fn run_server(baton: Arc<Baton>, listen: SocketAddr, web: baton_web::W
         .with_context(|| format!("cannot listen on {listen} (is it in use? try --listen 127.0.0.1:0)"))?;
     let addr = listener.local_addr()?;
     println!("Baton is serving on http://{addr}/ ({} store)", baton.store().backend());
+    // Pages link back to the alert; without --public-url, to the address served (right
+    // for a single host; behind a proxy, set --public-url).
+    baton.set_public_url(&format!("http://{addr}"));
     tracing::info!(%addr, "serving");
     // The engine (escalations, reminders, heartbeats) and the outbox sender run beside the
     // server and stop with it: dropping `stop` ends them.

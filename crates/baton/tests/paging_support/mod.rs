@@ -73,16 +73,25 @@ impl Receiver {
         Receiver::start_slow(Duration::ZERO).await
     }
 
+    /// A receiver on `port` of 127.0.0.1: one that was down (nothing listening there, so
+    /// every connection was refused) coming back.
+    pub async fn start_on(port: u16) -> Receiver {
+        Receiver::listen(tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap(), Duration::ZERO)
+    }
+
     /// A receiver that answers each POST only after `delay`, so a sender is caught with
     /// messages delivered but not yet answered.
     pub async fn start_slow(delay: Duration) -> Receiver {
+        Receiver::listen(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(), delay)
+    }
+
+    fn listen(listener: tokio::net::TcpListener, delay: Duration) -> Receiver {
         let recorder = Arc::new(Recorder {
             seen: Mutex::new(Vec::new()),
             broken: AtomicU8::new(0),
             delay,
             in_flight: AtomicUsize::new(0),
         });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let app = axum::Router::new()
             .route("/metrics", axum::routing::get(metrics))
@@ -297,7 +306,21 @@ impl Drop for Proc {
 /// `baton serve` (the real binary) on `db`, listening on `listen` (`127.0.0.1:0` picks a
 /// port), applying `config` first if given. Returns once it serves, with its base URL.
 pub async fn baton_serve(name: &str, db: &str, config: Option<&Path>, listen: &str, logs: &Path) -> (Proc, String) {
+    baton_serve_with(name, db, config, listen, logs, &[]).await
+}
+
+/// [`baton_serve`] with these environment variables set (settings such as shorter
+/// delivery retries).
+pub async fn baton_serve_with(
+    name: &str,
+    db: &str,
+    config: Option<&Path>,
+    listen: &str,
+    logs: &Path,
+    env: &[(&str, &str)],
+) -> (Proc, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_baton"));
+    command.envs(env.iter().copied());
     command.args(["serve", "--listen", listen, "--db", db]);
     if let Some(config) = config {
         command.arg("--config").arg(config);

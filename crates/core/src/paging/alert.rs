@@ -78,6 +78,11 @@ pub enum EventKind {
     /// A whole round found nobody: waiting a round's delays before trying again.
     NobodyToPage,
     Exhausted,
+    /// Every page of a step failed to be delivered: the next step runs at once.
+    Undelivered,
+    /// No policy can take the alert (its own is gone and no fallback exists): it pages
+    /// nobody until the definitions give it one.
+    Stranded,
     Acknowledged,
     Resolved,
 }
@@ -120,6 +125,9 @@ pub struct Alert {
     pub escalation: EscalationState,
     pub group_key: Option<String>,
     pub history: Vec<AlertEvent>,
+    /// Why no policy can take the alert, while that is so (see [`Alert::strand`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stranded: Option<String>,
 }
 
 /// What a repeated trigger did.
@@ -177,11 +185,18 @@ impl Alert {
             escalation: EscalationState { step: 0, round: 0, next_at: Some(now) },
             group_key: incoming.group_key,
             history: vec![AlertEvent { at: now, kind: EventKind::Opened, what, by: None }],
+            stranded: None,
         })
     }
 
     pub fn is_open(&self) -> bool {
         self.status != Status::Resolved
+    }
+
+    /// Open, and its policy is not in `org` (removed or renamed) or nothing could take it
+    /// last time: it must be routed again before it escalates (see `route_or_fallback`).
+    pub fn needs_route(&self, org: &crate::Org) -> bool {
+        self.is_open() && (self.stranded.is_some() || !org.escalations.contains_key(&self.policy))
     }
 
     /// A trigger for the same key while this alert exists. Repeats are counted, not kept
@@ -221,11 +236,14 @@ impl Alert {
     /// unacknowledged alert starts the new policy from its first step at once. Answers
     /// whether the policy changed.
     pub fn reroute(&mut self, route: Route, now: Timestamp) -> bool {
-        if route.policy == self.policy {
+        if route.policy == self.policy && self.stranded.is_none() {
             self.route_reason = route.reason;
             return false;
         }
-        let what = format!("rerouted from {} to {}: {}", self.policy, route.policy, route.reason);
+        let what = match self.stranded.take() {
+            Some(_) => format!("no longer stranded: routed to {}: {}", route.policy, route.reason),
+            None => format!("rerouted from {} to {}: {}", self.policy, route.policy, route.reason),
+        };
         self.history.push(AlertEvent { at: now, kind: EventKind::Rerouted, what, by: None });
         self.policy = route.policy;
         self.route_reason = route.reason;
@@ -233,6 +251,18 @@ impl Alert {
             self.escalation = EscalationState { step: 0, round: 0, next_at: Some(now) };
         }
         true
+    }
+
+    /// Its policy is gone and nothing can take it (`why`): flagged, paging nobody, until a
+    /// change of definitions gives it a route (the caller retries then). Recorded once.
+    pub fn strand(&mut self, why: String, now: Timestamp) {
+        self.escalation.next_at = None;
+        if self.stranded.as_deref() == Some(why.as_str()) {
+            return;
+        }
+        let what = format!("stranded, paging nobody: policy {} is gone and {why}", self.policy);
+        self.history.push(AlertEvent { at: now, kind: EventKind::Stranded, what, by: None });
+        self.stranded = Some(why);
     }
 
     /// Someone has it: escalation stops. An alert acknowledged or resolved already is an
@@ -333,5 +363,18 @@ mod tests {
         assert_eq!(twice.to_string(), "already resolved by the alert's source at 1970-01-01T00:00:50Z");
         let kinds: Vec<_> = alert.history.iter().map(|e| e.kind).collect();
         assert_eq!(kinds, [EventKind::Opened, EventKind::Acknowledged, EventKind::Resolved]);
+    }
+
+    #[test]
+    fn a_stranded_alert_pages_nobody_until_a_route_takes_it() {
+        let mut alert = opened();
+        alert.strand("team `platform-sre` has no page policy".into(), t(10));
+        alert.strand("team `platform-sre` has no page policy".into(), t(20));
+        assert_eq!(alert.escalation.next_at, None);
+        assert_eq!(alert.history.iter().filter(|e| e.kind == EventKind::Stranded).count(), 1, "recorded once");
+        assert!(alert.reroute(route_to("p"), t(30)), "the same policy id, but it takes the alert again");
+        assert_eq!(alert.stranded, None);
+        assert_eq!(alert.escalation.next_at, Some(t(30)));
+        assert!(alert.history.last().unwrap().what.starts_with("no longer stranded"));
     }
 }

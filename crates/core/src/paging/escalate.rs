@@ -132,23 +132,73 @@ impl Alert {
         self.history.push(AlertEvent { at, kind, what, by: None });
     }
 
-    /// The alert's opening instant (16 hex digits of microseconds) and SHA-256 over the
-    /// length-prefixed fields (so no two field lists share a key; 128 bits of it kept).
-    /// Starting with the instant, keys of newer alerts sort after older ones, so the
-    /// outbox's unique index on them takes appends rather than inserts all over it.
+    /// The alert's opening instant (16 hex digits of microseconds), the policy, round and
+    /// step ([`Alert::step_key_prefix`]), and SHA-256 over the length-prefixed fields (so
+    /// no two field lists share a key; 128 bits of it kept). Starting with the instant,
+    /// keys of newer alerts sort after older ones, so the outbox's unique index on them
+    /// takes appends rather than inserts all over it; and a step's pages share a prefix,
+    /// so its deliveries are found by a range on that index.
     fn page_key(&self, step: usize, round: u32, person: &PersonId) -> String {
         let mut h = Sha256::new();
         let micros = self.opened_at.as_microsecond().to_string();
-        let (step, round) = (step.to_string(), round.to_string());
+        let (step_s, round_s) = (step.to_string(), round.to_string());
         for field in
-            [self.service.as_str(), &self.dedup_key, &micros, self.policy.as_str(), &round, &step, person.as_str()]
+            [self.service.as_str(), &self.dedup_key, &micros, self.policy.as_str(), &round_s, &step_s, person.as_str()]
         {
             h.update((field.len() as u64).to_be_bytes());
             h.update(field.as_bytes());
         }
-        // Two's complement keeps instants after 1970 in order, which is all that matters.
-        format!("{:016x}-{}", self.opened_at.as_microsecond() as u64, hex::encode(&h.finalize()[..16]))
+        format!("{}{}", self.step_key_prefix(step, round), hex::encode(&h.finalize()[..16]))
     }
+
+    /// What the keys of every page of `step` in `round` (under the current policy) start
+    /// with; with [`Alert::key_prefix`] in front, so an incarnation's keys share that.
+    pub fn step_key_prefix(&self, step: usize, round: u32) -> String {
+        let policy = Sha256::digest(self.policy.as_str().as_bytes());
+        format!("{}{}-r{round}s{step}-", self.key_prefix(), hex::encode(&policy[..4]))
+    }
+
+    /// What the keys of every message about this incarnation start with (its pages and
+    /// the updates that stop them).
+    pub fn key_prefix(&self) -> String {
+        // Two's complement keeps instants after 1970 in order, which is all that matters.
+        format!("{:016x}-", self.opened_at.as_microsecond() as u64)
+    }
+
+    /// The step (and round) that paged last, if this round has run one.
+    pub fn last_step(&self) -> Option<(usize, u32)> {
+        let e = &self.escalation;
+        (e.step > 0).then(|| (e.step - 1, e.round))
+    }
+
+    /// Every page of the last step failed to be delivered (`why`: the errors): the next
+    /// step runs now rather than after the delay, since waiting on a page nobody received
+    /// only makes the incident longer. Nothing happens unless the alert is still triggered
+    /// and waiting; answers whether it moved on.
+    pub fn step_undelivered(&mut self, why: &str, now: Timestamp) -> bool {
+        let waiting = self.escalation.next_at.is_some_and(|at| at > now);
+        let Some((step, round)) = self.last_step().filter(|_| self.status == Status::Triggered && waiting) else {
+            return false;
+        };
+        let what = format!("{}: no page was delivered ({why}); the next step runs now", step_name(step, round));
+        self.record(now, EventKind::Undelivered, what);
+        self.escalation.next_at = Some(now);
+        true
+    }
+}
+
+/// How one message of a step stands: attempted so far, and whether it got through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryState {
+    pub attempts: i64,
+    pub delivered: bool,
+}
+
+/// A step is undelivered when it sent something, nothing of it got through, and every
+/// message was tried at least once (one still waiting for its first try may yet arrive).
+/// A page to one person goes to each of the policy's channels: one channel is enough.
+pub fn undelivered(messages: &[DeliveryState]) -> bool {
+    !messages.is_empty() && messages.iter().all(|m| !m.delivered && m.attempts > 0)
 }
 
 fn step_name(step: usize, round: u32) -> String {
@@ -259,5 +309,36 @@ mod tests {
         assert_eq!(alert.escalate(&policy, t(0), resolver()).unwrap(), Escalation::default());
         let other = crate::paging::tests::policy("q", "platform-sre", Purpose::Page, &[&["marta.oyelaran"]], 0);
         assert!(matches!(alert.escalate(&other, t(0), resolver()), Err(AlertError::WrongPolicy { .. })));
+    }
+
+    #[test]
+    fn a_step_nobody_received_moves_on_at_once_and_only_then() {
+        let p = policy("p", "platform-sre", Purpose::Page, &[&["marta.oyelaran"], &["jonas.achterberg"]], 0);
+        let mut alert = Alert::open(
+            ServiceId::parse("streamhub").unwrap(),
+            incoming("lag", Severity::Critical),
+            route_to("p"),
+            t(0),
+        )
+        .unwrap();
+        let first = alert.escalate(&p, t(0), resolver()).unwrap();
+        assert_eq!(alert.last_step(), Some((0, 0)));
+        assert!(first.pages[0].idempotency_key.starts_with(&alert.step_key_prefix(0, 0)));
+        assert!(alert.step_key_prefix(0, 0).starts_with(&alert.key_prefix()));
+        assert_ne!(alert.step_key_prefix(0, 0), alert.step_key_prefix(1, 0));
+
+        let tried = |attempts, delivered| DeliveryState { attempts, delivered };
+        assert!(!undelivered(&[]), "nothing sent is not a failure");
+        assert!(!undelivered(&[tried(2, false), tried(0, false)]), "one not tried yet may arrive");
+        assert!(!undelivered(&[tried(2, false), tried(1, true)]), "one channel got through");
+        assert!(undelivered(&[tried(2, false), tried(1, false)]));
+
+        assert!(alert.step_undelivered("503 Service Unavailable", t(30)));
+        assert_eq!(alert.escalation.next_at, Some(t(30)), "due now, not at 10 minutes");
+        assert_eq!(alert.history.last().unwrap().kind, EventKind::Undelivered);
+        let second = alert.escalate(&p, t(30), resolver()).unwrap();
+        assert_eq!(second.pages[0].person.as_str(), "jonas.achterberg");
+        alert.acknowledge(Actor::Source, t(40)).unwrap();
+        assert!(!alert.step_undelivered("503", t(50)), "an acknowledged alert does not move");
     }
 }

@@ -16,12 +16,12 @@ pub mod severity;
 pub(crate) mod tests;
 
 pub use alert::{Actor, Alert, AlertError, AlertEvent, Dedup, EscalationState, EventKind, Stamp, Status};
-pub use escalate::{EmptyStep, Escalation, Page};
+pub use escalate::{undelivered, DeliveryState, EmptyStep, Escalation, Page};
 pub use intake::{Action, FieldError, Incoming, IntakeError};
 pub use integration::{Format, Integration};
 pub use policy::{
     pagerduty_url, Channel, EscalationPolicy, EscalationStep, PolicyId, Purpose, Target, PAGERDUTY_EVENTS_URL,
 };
 pub use receive::{receive, Outcome, Received};
-pub use route::{first_policy, route, NoRoute, Route};
+pub use route::{first_policy, route, route_or_fallback, NoRoute, Route};
 pub use severity::Severity;

@@ -55,6 +55,34 @@ pub fn route(org: &Org, service: &ServiceId, record: &ServiceRecord, severity: S
     Ok(Route { policy: policy.id.clone(), reason })
 }
 
+/// [`route`], or when it finds no policy, the fallback for an alert that must go
+/// somewhere (an open alert whose policy was removed or renamed): any policy of the
+/// service's assigned SRE team, else of its owner team, a page policy before a ticket
+/// queue. The reason says why the rule's own choice could not be used. `Err` only when
+/// neither team has any policy at all: the caller strands the alert, flagged.
+pub fn route_or_fallback(
+    org: &Org,
+    service: &ServiceId,
+    record: &ServiceRecord,
+    severity: Severity,
+) -> Result<Route, NoRoute> {
+    let refused = match route(org, service, record, severity) {
+        Ok(route) => return Ok(route),
+        Err(no) => no,
+    };
+    let owner = org.services.get(service).map(|s| &s.owner_team);
+    let teams = record.sre_team().into_iter().chain(owner);
+    for team in teams {
+        for purpose in [Purpose::Page, Purpose::Ticket] {
+            if let Some(policy) = first_policy(org, team, purpose) {
+                let reason = format!("fallback ({refused}): {team}'s {purpose} policy {}", policy.id);
+                return Ok(Route { policy: policy.id.clone(), reason });
+            }
+        }
+    }
+    Err(refused)
+}
+
 /// The first (by id) policy of `team` for `purpose`.
 pub fn first_policy<'a>(org: &'a Org, team: &TeamId, purpose: Purpose) -> Option<&'a EscalationPolicy> {
     org.escalations.values().find(|p| &p.team == team && p.purpose == purpose)
@@ -76,6 +104,30 @@ mod tests {
 
     fn streamhub() -> ServiceId {
         ServiceId::parse("streamhub").unwrap()
+    }
+
+    #[test]
+    fn a_missing_policy_falls_back_to_the_sre_team_then_the_owner_team_else_none() {
+        let mut org = example_org();
+        let owned = record(Stage::SreOwned, Some("platform-sre"));
+        // The 24x7 policy is gone: the SRE team's ticket queue takes the page, saying why.
+        org.escalations.retain(|id, _| id.as_str() != "platform-sre-24x7");
+        let r = route_or_fallback(&org, &streamhub(), &owned, Severity::Critical).unwrap();
+        assert_eq!(r.policy.as_str(), "platform-sre-tickets");
+        assert!(r.reason.starts_with("fallback (streamhub is sre-owned"), "{}", r.reason);
+        assert!(r.reason.ends_with("platform-sre's ticket policy platform-sre-tickets"), "{}", r.reason);
+        // Nothing left of the SRE team's: the owner team's page policy.
+        org.escalations.retain(|_, p| p.team.as_str() != "platform-sre");
+        let r = route_or_fallback(&org, &streamhub(), &owned, Severity::Critical).unwrap();
+        assert_eq!(r.policy.as_str(), "streamhub-dev-page");
+        // No policy anywhere: the rule's own reason, for the caller to strand the alert with.
+        org.escalations.clear();
+        let no = route_or_fallback(&org, &streamhub(), &owned, Severity::Critical).unwrap_err();
+        assert!(matches!(no, NoRoute::NoPolicy { .. }), "{no}");
+        // The rule's choice still wins when it exists.
+        let org = example_org();
+        let r = route_or_fallback(&org, &streamhub(), &owned, Severity::Critical).unwrap();
+        assert_eq!(r, route(&org, &streamhub(), &owned, Severity::Critical).unwrap());
     }
 
     #[test]

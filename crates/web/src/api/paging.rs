@@ -13,7 +13,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use baton_app::paging::{AlertQuery, AlertView, IntakeReply, IntegrationIn, MAX_INTAKE_BYTES};
+use baton_app::paging::{AlertQuery, AlertView, Delivery, IntakeReply, IntegrationIn, MAX_INTAKE_BYTES};
 use baton_core::paging::intake::{alertmanager, generic, pagerduty};
 use baton_core::paging::{Format, IntakeError, Integration};
 use baton_core::ServiceId;
@@ -38,6 +38,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(acknowledge))
         .routes(routes!(resolve))
         .routes(routes!(list_notifications))
+        .routes(routes!(resend_notification))
         .merge(intake)
 }
 
@@ -274,17 +275,59 @@ async fn revoke_integration(
     Ok(Json(s.baton.revoke_integration(&actor.0, &id).await?))
 }
 
-/// Alerts, newest first: open ones unless `open=false`.
+/// Alerts, newest first by last trigger: open ones unless `open=false`.
+///
+/// A page at a time: when there may be more, the answer carries a
+/// `Link: <…&after=CURSOR>; rel="next"` header (and `X-Next-Cursor: CURSOR`); pass
+/// `after=CURSOR` for the next page. A page costs what it returns, however many alerts
+/// are stored.
 #[utoipa::path(
     get,
     path = "/api/v1/alerts",
     operation_id = "list_alerts",
     tag = "paging",
     params(AlertQuery),
-    responses((status = 200, description = "Alerts", body = Vec<AlertView>), StoreErrors)
+    responses(
+        (status = 200, description = "Alerts", body = Vec<AlertView>,
+         headers(("Link" = String, description = "The next page, `rel=\"next\"`, when there may be one"))),
+        StoreErrors
+    )
 )]
-async fn list_alerts(State(s): State<AppState>, Query(q): Query<AlertQuery>) -> Result<Json<Vec<AlertView>>, ApiError> {
-    Ok(Json(s.baton.alerts(&q).await?))
+async fn list_alerts(
+    State(s): State<AppState>,
+    Query(q): Query<AlertQuery>,
+) -> Result<(axum::http::HeaderMap, Json<Vec<AlertView>>), ApiError> {
+    let page = s.baton.alerts(&q).await?;
+    let mut headers = axum::http::HeaderMap::new();
+    if let Some(next) = &page.next {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        if let Some(service) = &q.service {
+            query.append_pair("service", service.as_str());
+        }
+        if let Some(open) = q.open {
+            query.append_pair("open", if open { "true" } else { "false" });
+        }
+        if let Some(limit) = q.limit {
+            query.append_pair("limit", &limit.to_string());
+        }
+        query.append_pair("after", next);
+        let link = format!("</api/v1/alerts?{}>; rel=\"next\"", query.finish());
+        if let (Ok(link), Ok(cursor)) = (link.parse(), next.parse()) {
+            headers.insert(axum::http::header::LINK, link);
+            headers.insert("x-next-cursor", cursor);
+        }
+    }
+    Ok((headers, Json(page.alerts)))
+}
+
+/// An alert with its deliveries.
+#[derive(Serialize, ToSchema)]
+struct AlertDetail {
+    #[serde(flatten)]
+    alert: AlertView,
+    /// Every message about this alert, newest first: each page on each channel and the
+    /// updates that stopped paging, with its status, attempts and last error.
+    deliveries: Vec<Delivery>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -296,17 +339,20 @@ struct AlertPath {
     key: String,
 }
 
-/// One alert with its history: who was paged when, and why that policy.
+/// One alert with its history (who was paged when, and why that policy) and each of its
+/// deliveries.
 #[utoipa::path(
     get,
     path = "/api/v1/alerts/{service}/{key}",
     operation_id = "get_alert",
     tag = "paging",
     params(AlertPath),
-    responses((status = 200, description = "The alert", body = AlertView), StoreErrors)
+    responses((status = 200, description = "The alert", body = AlertDetail), StoreErrors)
 )]
-async fn get_alert(State(s): State<AppState>, Path(p): Path<AlertPath>) -> Result<Json<AlertView>, ApiError> {
-    Ok(Json(s.baton.alert(&p.service, &p.key).await?))
+async fn get_alert(State(s): State<AppState>, Path(p): Path<AlertPath>) -> Result<Json<AlertDetail>, ApiError> {
+    let alert = s.baton.alert(&p.service, &p.key).await?;
+    let deliveries = s.baton.alert_deliveries(&alert.alert).await?;
+    Ok(Json(AlertDetail { alert, deliveries }))
 }
 
 /// Acknowledge an alert: escalation stops.
@@ -432,4 +478,36 @@ async fn list_notifications(
             })
             .collect(),
     ))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+struct NotificationPath {
+    /// The message's id, as listed by `GET /api/v1/notifications` or an alert's deliveries.
+    id: i64,
+}
+
+/// Send a dead letter again.
+///
+/// Role: responder.
+///
+/// For a message about an alert, whoever may respond to the alert; for any other, a
+/// member of an SRE team. The message is pending again at once, keeps its idempotency key
+/// and its attempts so far, and is retried from now for its channel's whole retry window.
+/// Only a dead message can be re-sent (409 otherwise). Audited as `notification.resend`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/notifications/{id}/resend",
+    operation_id = "resend_notification",
+    tag = "paging",
+    params(NotificationPath),
+    responses((status = 200, description = "Pending again", body = Delivery), StepErrors),
+    security(("bearer" = []))
+)]
+async fn resend_notification(
+    State(s): State<AppState>,
+    Path(p): Path<NotificationPath>,
+    actor: Actor,
+) -> Result<Json<Delivery>, ApiError> {
+    Ok(Json(s.baton.resend_notification(&actor.0, p.id).await?))
 }

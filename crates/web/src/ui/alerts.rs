@@ -1,5 +1,6 @@
-//! The alert list, one alert's page with its history and the Acknowledge and Resolve
-//! buttons, and the outbox's dead letters (what could not be delivered, and why).
+//! The alert list (a page at a time), one alert's page with its history, its deliveries
+//! and the Acknowledge and Resolve buttons, and the outbox's dead letters (what could not
+//! be delivered, and why) with a button to send each again.
 
 use super::layout::{page, when};
 use super::session::Viewer;
@@ -9,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use baton_app::paging::{AlertQuery, AlertView};
+use baton_app::paging::{AlertQuery, AlertView, Delivery};
 use baton_app::Principal;
 use baton_core::paging::Status;
 use baton_core::ServiceId;
@@ -22,6 +23,8 @@ pub struct ListQuery {
     /// `1`: resolved alerts too.
     all: Option<String>,
     service: Option<ServiceId>,
+    /// The next page's cursor.
+    after: Option<String>,
 }
 
 fn status(s: Status) -> Markup {
@@ -47,6 +50,8 @@ pub fn table(alerts: &[AlertView]) -> Markup {
                     tr {
                         td {
                             a href=(href(a)) { (a.alert.summary) }
+                            @if a.alert.stranded.is_some() { br; span.bad { "stranded: pages nobody" } }
+                            @if a.engine_failures > 0 { br; span.bad { "escalation failing" } }
                             @if a.alert.runbook_missing { br; span.meta.warn { "no runbook" } }
                             @if a.alert.repeats > 0 { br; span.meta { "repeated " (a.alert.repeats) "×" } }
                         }
@@ -68,34 +73,49 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
     let all = q.all.as_deref() == Some("1");
-    let alerts = s.baton.alerts(&AlertQuery { service: q.service.clone(), open: Some(!all), limit: Some(500) }).await?;
+    let query = AlertQuery { service: q.service.clone(), open: Some(!all), limit: Some(100), after: q.after.clone() };
+    let alerts = s.baton.alerts(&query).await?;
     let dead = s
         .baton
         .store()
         .notifications(&NotificationQuery { status: Some(DeliveryStatus::Dead), limit: 50, ..Default::default() })
         .await
         .map_err(baton_app::AppError::from)?;
+    let next = alerts.next.as_ref().map(|cursor| {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        if all {
+            query.append_pair("all", "1");
+        }
+        if let Some(service) = &q.service {
+            query.append_pair("service", service.as_str());
+        }
+        query.append_pair("after", cursor);
+        format!("/alerts?{}", query.finish())
+    });
     let body = html! {
         h1 { @if all { "All alerts" } @else { "Open alerts" } }
         p.meta {
             @if all { a href="/alerts" { "Only open ones" } } @else { a href="/alerts?all=1" { "Resolved ones too" } }
+            @if q.after.is_some() { " · " a href=(if all { "/alerts?all=1" } else { "/alerts" }) { "Newest" } }
         }
-        @if alerts.is_empty() {
+        @if alerts.alerts.is_empty() {
             p.empty { @if all { "No alert has come in yet." } @else { "No open alerts: nobody is being paged." } }
         } @else {
-            (table(&alerts))
+            (table(&alerts.alerts))
         }
+        @if let Some(next) = &next { p { a href=(next) { "Older alerts →" } } }
         h2 { "Notifications that could not be delivered" }
         @if dead.is_empty() {
             p.empty { "None: every notification was delivered or is still being tried." }
         } @else {
             div.scroll { table {
-                thead { tr { th { "About" } th { "Attempts" } th { "Last error" } th { "Given up" } } }
+                thead { tr { th { "About" } th { "Attempts" } th { "Last error" } th { "Given up" } th { "" } } }
                 tbody { @for n in &dead { tr {
                     td { (n.subject) }
                     td { (n.attempts) }
                     td { (n.last_error.clone().unwrap_or_default()) }
                     td { (n.settled_at.map(when).unwrap_or_default()) }
+                    td { (resend_form(viewer.session.as_ref().map(|v| v.csrf.as_str()), n.id, "/alerts")) }
                 } } }
             } }
         }
@@ -108,11 +128,24 @@ async fn render(s: &AppState, viewer: &Viewer, service: &ServiceId, key: &str, e
         Ok(a) => a,
         Err(e) => return PageError::from(e).into_response(),
     };
+    let deliveries = match s.baton.alert_deliveries(&alert.alert).await {
+        Ok(d) => d,
+        Err(e) => return PageError::from(e).into_response(),
+    };
     let a = &alert.alert;
+    let csrf = viewer.session.as_ref().map(|v| v.csrf.as_str());
     let body = html! {
         p.meta { a href="/alerts" { "Alerts" } " › " (service) }
         h1 { (a.summary) }
         @if let Some(e) = &error { div.banner.bad { (e) } }
+        @if let Some(why) = &a.stranded {
+            div.banner.bad { "Stranded: this alert pages nobody. Its policy " (a.policy) " is gone and " (why)
+                ". It is routed again as soon as the definitions give its service a policy." }
+        }
+        @if alert.engine_failures > 0 {
+            div.banner.bad { "The engine failed to escalate this alert " (alert.engine_failures) " time(s) in a row; it keeps trying. Last error: "
+                (alert.engine_error.clone().unwrap_or_default()) }
+        }
         dl {
             dt { "Status" } dd { (status(a.status)) }
             dt { "Severity" } dd { (a.severity.as_str()) }
@@ -148,6 +181,8 @@ async fn render(s: &AppState, viewer: &Viewer, service: &ServiceId, key: &str, e
                 p.meta { a href="/login" { "Sign in" } " to acknowledge or resolve." }
             }
         }
+        h2 { "Deliveries" }
+        (deliveries_table(&deliveries, csrf, &href(&alert)))
         h2 { "History" }
         table {
             thead { tr { th { "When" } th { "What" } } }
@@ -156,6 +191,79 @@ async fn render(s: &AppState, viewer: &Viewer, service: &ServiceId, key: &str, e
     };
     let code = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     (code, page(&a.summary, viewer.session.as_ref(), body)).into_response()
+}
+
+/// Each message of the alert: to whom, on which channel, and how it stands.
+fn deliveries_table(deliveries: &[Delivery], csrf: Option<&str>, back: &str) -> Markup {
+    html! {
+        @if deliveries.is_empty() {
+            p.empty { "Nothing sent yet." }
+        } @else {
+            div.scroll { table {
+                thead { tr { th { "To" } th { "Channel" } th { "Status" } th { "Attempts" } th { "Last error" } th { "Queued" } th { "" } } }
+                tbody { @for d in deliveries { tr {
+                    td { @if d.to.is_empty() { span.meta { (d.kind) } } @else { (d.to.join(", ")) } }
+                    td { (d.channel) " " span.meta { (d.destination) } }
+                    td {
+                        @match d.status.as_str() {
+                            "delivered" => span.ok { "delivered" },
+                            "dead" => span.bad { "not delivered (given up)" },
+                            _ => span.warn { "pending" },
+                        }
+                        @if let Some(next) = d.next_attempt_at { br; span.meta { "next try " (when(next)) } }
+                    }
+                    td { (d.attempts) }
+                    td { (d.last_error.clone().unwrap_or_default()) }
+                    td { (when(d.queued_at)) }
+                    td { @if d.status == "dead" { (resend_form(csrf, d.id, back)) } }
+                } } }
+            } }
+        }
+    }
+}
+
+/// The "Send again" button of a dead letter (signed-in people only).
+fn resend_form(csrf: Option<&str>, id: i64, back: &str) -> Markup {
+    html! {
+        @if let Some(csrf) = csrf {
+            form method="post" action={ "/notifications/" (id) "/resend" } {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="back" value=(back);
+                button type="submit" aria-label={ "Send notification " (id) " again" } { "Send again" }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ResendForm {
+    csrf: Option<String>,
+    back: Option<String>,
+}
+
+/// Sends a dead letter again, then goes back to the page the button was on (an alert's
+/// page or the list; only a local path, never another site).
+pub async fn resend(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(f): Form<ResendForm>,
+) -> Response {
+    let session = match viewer.check_csrf(f.csrf.as_deref()) {
+        Ok(session) => session.clone(),
+        Err(refused) => return refused.into_response(),
+    };
+    let back = f.back.filter(|b| b.starts_with("/alerts")).unwrap_or_else(|| "/alerts".into());
+    let Principal::Person(person) = &session.principal else {
+        return PageError::from(baton_app::AppError::Forbidden(
+            "the admin re-sends nothing: sign in with a person's token".into(),
+        ))
+        .into_response();
+    };
+    match s.baton.resend_notification(person, id).await {
+        Ok(_) => Redirect::to(&back).into_response(),
+        Err(e) => PageError::from(e).into_response(),
+    }
 }
 
 pub async fn show(State(s): State<AppState>, viewer: Viewer, Path((service, key)): Path<(String, String)>) -> Response {

@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/alerts", get(alerts::list))
         .route("/alerts/{service}/{key}", get(alerts::show))
         .route("/alerts/{service}/{key}/{action}", post(alerts::respond))
+        .route("/notifications/{id}/resend", post(alerts::resend))
         .route("/login", get(session::login_page).post(session::login))
         .route("/logout", post(session::logout))
 }

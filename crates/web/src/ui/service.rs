@@ -61,8 +61,14 @@ async fn render_page(
     let gates = s.baton.service_gates(id).await?;
     let alerts = s
         .baton
-        .alerts(&baton_app::paging::AlertQuery { service: Some(id.clone()), open: Some(true), limit: Some(50) })
-        .await?;
+        .alerts(&baton_app::paging::AlertQuery {
+            service: Some(id.clone()),
+            open: Some(true),
+            limit: Some(50),
+            after: None,
+        })
+        .await?
+        .alerts;
     let d = &v.definition;
     let r = &v.record;
     let status = failed.as_ref().map_or(axum::http::StatusCode::OK, |e| e.status);
