@@ -918,7 +918,6 @@ pub async fn messages_claimed_as_they_are_queued_are_handed_over_not_claimed_aga
     assert_eq!(delivered.len(), 60);
 }
 
-#[allow(clippy::too_many_arguments)]
 fn alert_write(id: &str, expected_version: i64, open: bool, sort_at: Timestamp, due_at: Option<&str>) -> AlertWrite {
     AlertWrite {
         id: id.into(),
