@@ -8,48 +8,48 @@
 
 use crate::rows::{from_us, pg, us};
 use crate::{append, PgStore};
+use baton_core::audit::AuditEntry;
 use baton_core::Timestamp;
+use baton_store::sql::{self, not_inserted, Param, OUTBOX_COLUMNS, RECORD_SELECT};
 use baton_store::{
-    Claim, Commit, DeliveryStatus, Notification, NotificationQuery, RecordWrite, Settle, StoreError, StoredRecord,
+    AlertWrite, Claim, Commit, DeliveryStatus, Notification, NotificationQuery, OutboxStats, RecordWrite, Settle,
+    StoreError, StoredRecord,
 };
 use sqlx::postgres::PgRow;
 use sqlx::Row;
 use std::collections::HashMap;
 use std::time::Duration;
 
-const RECORD_SELECT: &str = "SELECT kind, id, version, body, due_at_us, updated_at_us FROM records";
-const OUTBOX_SELECT: &str = "SELECT id, key, subject, channel, payload, status, attempts, next_attempt_us, \
-                             last_error, created_us, settled_us FROM outbox";
-
-fn record_row(r: &PgRow) -> Result<StoredRecord, StoreError> {
+pub(crate) fn record_row(r: &PgRow) -> Result<StoredRecord, StoreError> {
     Ok(StoredRecord {
-        kind: r.get(0),
-        id: r.get(1),
-        version: r.get(2),
-        body: r.get(3),
-        due_at: r.get::<Option<i64>, _>(4).map(from_us).transpose()?,
-        updated_at: from_us(r.get(5))?,
-        due_failures: 0,
-        due_error: None,
+        kind: r.try_get("kind").map_err(pg)?,
+        id: r.try_get("id").map_err(pg)?,
+        version: r.try_get("version").map_err(pg)?,
+        body: r.try_get("body").map_err(pg)?,
+        due_at: r.try_get::<Option<i64>, _>("due_at_us").map_err(pg)?.map(from_us).transpose()?,
+        updated_at: from_us(r.try_get("updated_at_us").map_err(pg)?)?,
+        due_failures: r.try_get("due_failures").map_err(pg)?,
+        due_error: r.try_get("due_error").map_err(pg)?,
     })
 }
 
-fn notification_row(r: &PgRow) -> Result<Notification, StoreError> {
-    let status: String = r.get(5);
+pub(crate) fn notification_row(r: &PgRow) -> Result<Notification, StoreError> {
+    let status: String = r.try_get("status").map_err(pg)?;
+    let instant = |column: &str| r.try_get::<Option<i64>, _>(column).map_err(pg)?.map(from_us).transpose();
     Ok(Notification {
-        id: r.get(0),
-        key: r.get(1),
-        subject: r.get(2),
-        channel: r.get(3),
-        payload: r.get(4),
+        id: r.try_get("id").map_err(pg)?,
+        key: r.try_get("key").map_err(pg)?,
+        subject: r.try_get("subject").map_err(pg)?,
+        channel: r.try_get("channel").map_err(pg)?,
+        payload: r.try_get("payload").map_err(pg)?,
         status: DeliveryStatus::parse(&status)
             .ok_or_else(|| StoreError::Corrupt(format!("outbox status `{status}`")))?,
-        attempts: r.get(6),
-        next_attempt_at: from_us(r.get(7))?,
-        last_error: r.get(8),
-        created_at: from_us(r.get(9))?,
-        settled_at: r.get::<Option<i64>, _>(10).map(from_us).transpose()?,
-        requeued_at: None,
+        attempts: r.try_get("attempts").map_err(pg)?,
+        next_attempt_at: from_us(r.try_get("next_attempt_us").map_err(pg)?)?,
+        last_error: r.try_get("last_error").map_err(pg)?,
+        created_at: from_us(r.try_get("created_us").map_err(pg)?)?,
+        settled_at: instant("settled_us")?,
+        requeued_at: instant("requeued_us")?,
     })
 }
 
@@ -104,29 +104,73 @@ impl PgStore {
             .fetch_all(&mut *tx)
             .await
             .map_err(pg)?;
-            if written.len() != inserts.len() {
-                let taken = inserts.iter().find(|w| !written.iter().any(|(k, i)| *k == w.kind && *i == w.id));
-                let taken = taken.expect("a write that was not inserted");
-                return Err(stale_record(&taken.kind, &taken.id));
+            let written: Vec<String> = written.into_iter().map(|(k, i)| format!("{k}\0{i}")).collect();
+            let keys: Vec<String> = inserts.iter().map(|w| format!("{}\0{}", w.kind, w.id)).collect();
+            if let Some(taken) = not_inserted(keys.iter().map(String::as_str), &written) {
+                let (kind, id) = taken.split_once('\0').expect("kind and id");
+                return Err(stale_record(kind, id));
             }
         }
         for w in commit.records.iter().filter(|w| w.expected_version != 0) {
-            let written = sqlx::query(
-                "UPDATE records SET version = $1, body = $2, due_at_us = $3, updated_at_us = $4 \
-                 WHERE kind = $5 AND id = $6 AND version = $7",
-            )
-            .bind(w.expected_version + 1)
-            .bind(&w.body)
-            .bind(w.due_at.map(us))
-            .bind(us(at))
-            .bind(&w.kind)
-            .bind(&w.id)
-            .bind(w.expected_version)
-            .execute(&mut *tx)
-            .await
-            .map_err(pg)?;
+            let written = sqlx::query(sql::UPDATE_RECORD)
+                .bind(&w.body)
+                .bind(w.due_at.map(us))
+                .bind(us(at))
+                .bind(&w.kind)
+                .bind(&w.id)
+                .bind(w.expected_version)
+                .execute(&mut *tx)
+                .await
+                .map_err(pg)?;
             if written.rows_affected() != 1 {
                 return Err(stale_record(&w.kind, &w.id));
+            }
+        }
+        // Alerts as records: new ones in one statement, updates one by one.
+        let inserts: Vec<&AlertWrite> = commit.alerts.iter().filter(|w| w.expected_version == 0).collect();
+        if !inserts.is_empty() {
+            let ids: Vec<&str> = inserts.iter().map(|w| w.id.as_str()).collect();
+            let services: Vec<&str> = inserts.iter().map(|w| w.service.as_str()).collect();
+            let open: Vec<bool> = inserts.iter().map(|w| w.open).collect();
+            let sort_at: Vec<i64> = inserts.iter().map(|w| us(w.sort_at)).collect();
+            let bodies: Vec<&str> = inserts.iter().map(|w| w.body.as_str()).collect();
+            let due: Vec<Option<i64>> = inserts.iter().map(|w| w.due_at.map(us)).collect();
+            let written: Vec<String> = sqlx::query_scalar(
+                "INSERT INTO alerts (id, version, service, open, sort_at_us, body, due_at_us, updated_at_us) \
+                 SELECT i, 1, s, o, sa, b, d, $7 \
+                 FROM UNNEST($1::text[], $2::text[], $3::boolean[], $4::bigint[], $5::text[], $6::bigint[]) \
+                   AS u(i, s, o, sa, b, d) \
+                 ON CONFLICT (id) DO NOTHING RETURNING id",
+            )
+            .bind(&ids)
+            .bind(&services)
+            .bind(&open)
+            .bind(&sort_at)
+            .bind(&bodies)
+            .bind(&due)
+            .bind(us(at))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(pg)?;
+            if let Some(taken) = not_inserted(ids.iter().copied(), &written) {
+                return Err(stale_record("alert", taken));
+            }
+        }
+        for w in commit.alerts.iter().filter(|w| w.expected_version != 0) {
+            let written = sqlx::query(sql::UPDATE_ALERT)
+                .bind(&w.service)
+                .bind(w.open)
+                .bind(us(w.sort_at))
+                .bind(&w.body)
+                .bind(w.due_at.map(us))
+                .bind(us(at))
+                .bind(&w.id)
+                .bind(w.expected_version)
+                .execute(&mut *tx)
+                .await
+                .map_err(pg)?;
+            if written.rows_affected() != 1 {
+                return Err(stale_record("alert", &w.id));
             }
         }
         for entry in &commit.audit {
@@ -163,7 +207,9 @@ impl PgStore {
                 queued.extend(n.iter().filter_map(|n| Some(n.queued(*ids.get(&n.key)?, at))));
             }
         }
-        let versions = commit.records.iter().map(|w| w.expected_version + 1).collect();
+        let versions =
+            commit.records.iter().map(|w| w.expected_version).chain(commit.alerts.iter().map(|w| w.expected_version));
+        let versions = versions.map(|v| v + 1).collect();
         tx.commit().await.map_err(pg)?;
         Ok((versions, queued))
     }
@@ -227,13 +273,12 @@ impl PgStore {
         let until = us(now).saturating_add(i64::try_from(lease.as_micros()).unwrap_or(i64::MAX));
         let mut tx = self.relaxed().await?;
         // SKIP LOCKED: a message another replica is claiming right now is simply not ours.
-        let rows = sqlx::query(
+        let rows = sqlx::query(&format!(
             "UPDATE outbox SET claimed_by = $1, claim_until_us = $2 WHERE id IN (\
                SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_us <= $3 \
                AND (claim_until_us IS NULL OR claim_until_us <= $4) ORDER BY id LIMIT $5 FOR UPDATE SKIP LOCKED) \
-             RETURNING id, key, subject, channel, payload, status, attempts, next_attempt_us, last_error, \
-               created_us, settled_us",
-        )
+             RETURNING {OUTBOX_COLUMNS}"
+        ))
         .bind(worker)
         .bind(until)
         .bind(us(now))
@@ -256,21 +301,18 @@ impl PgStore {
         outcome: &Settle,
         at: Timestamp,
     ) -> Result<(), StoreError> {
-        let (status, next, error, settled, _counted) = outcome.columns(at);
-        let done = sqlx::query(
-            "UPDATE outbox SET status = $1, attempts = attempts + 1, next_attempt_us = COALESCE($2, next_attempt_us), \
-             last_error = $3, settled_us = $4, claimed_by = NULL, claim_until_us = NULL \
-             WHERE id = $5 AND claimed_by = $6 AND status = 'pending'",
-        )
-        .bind(status)
-        .bind(next)
-        .bind(error)
-        .bind(settled)
-        .bind(id)
-        .bind(worker)
-        .execute(&self.pool)
-        .await
-        .map_err(pg)?;
+        let (status, next, error, settled, added) = outcome.columns(at);
+        let done = sqlx::query(sql::SETTLE)
+            .bind(status)
+            .bind(added)
+            .bind(next)
+            .bind(error)
+            .bind(settled)
+            .bind(id)
+            .bind(worker)
+            .execute(&self.pool)
+            .await
+            .map_err(pg)?;
         if done.rows_affected() == 1 {
             return Ok(());
         }
@@ -293,21 +335,26 @@ impl PgStore {
         outcomes: &[(i64, Settle)],
         at: Timestamp,
     ) -> Result<Vec<bool>, StoreError> {
-        let (mut ids, mut statuses, mut nexts, mut errors, mut settled) = (vec![], vec![], vec![], vec![], vec![]);
+        let (mut ids, mut statuses, mut nexts, mut errors, mut settled, mut added) =
+            (vec![], vec![], vec![], vec![], vec![], vec![]);
         for (id, outcome) in outcomes {
-            let (status, next, error, at, _counted) = outcome.columns(at);
+            let (status, next, error, at, add) = outcome.columns(at);
             ids.push(*id);
             statuses.push(status);
             nexts.push(next);
             errors.push(error);
             settled.push(at);
+            added.push(add);
         }
         let mut tx = self.relaxed().await?;
+        // As `sql::SETTLE`, for many.
         let done: Vec<i64> = sqlx::query_scalar(
-            "UPDATE outbox o SET status = u.status, attempts = o.attempts + 1, \
-             next_attempt_us = COALESCE(u.next, o.next_attempt_us), last_error = u.error, settled_us = u.settled, \
+            "UPDATE outbox o SET status = u.status, attempts = o.attempts + u.added, \
+             next_attempt_us = COALESCE(u.next, o.next_attempt_us), \
+             last_error = CASE WHEN u.added = 0 THEN o.last_error ELSE u.error END, settled_us = u.settled, \
              claimed_by = NULL, claim_until_us = NULL \
-             FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::bigint[]) AS u(id, status, next, error, settled) \
+             FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $7::bigint[]) \
+               AS u(id, status, next, error, settled, added) \
              WHERE o.id = u.id AND o.claimed_by = $6 AND o.status = 'pending' RETURNING o.id",
         )
         .bind(&ids)
@@ -316,6 +363,7 @@ impl PgStore {
         .bind(&errors)
         .bind(&settled)
         .bind(worker)
+        .bind(&added)
         .fetch_all(&mut *tx)
         .await
         .map_err(pg)?;
@@ -323,19 +371,67 @@ impl PgStore {
         Ok(ids.iter().map(|id| done.contains(id)).collect())
     }
 
+    pub(crate) async fn defer(
+        &self,
+        kind: &str,
+        id: &str,
+        version: i64,
+        next_at: Timestamp,
+        error: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(sql::DEFER_RECORD)
+            .bind(us(next_at))
+            .bind(error)
+            .bind(kind)
+            .bind(id)
+            .bind(version)
+            .execute(&self.pool)
+            .await
+            .map_err(pg)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(crate) async fn read_notification(&self, id: i64) -> Result<Option<Notification>, StoreError> {
+        let row = sqlx::query(sql::NOTIFICATION_BY_ID).bind(id).fetch_optional(&self.pool).await.map_err(pg)?;
+        row.as_ref().map(notification_row).transpose()
+    }
+
+    pub(crate) async fn requeue(&self, id: i64, audit: AuditEntry, at: Timestamp) -> Result<Notification, StoreError> {
+        let (mut tx, mut head) = self.begin_write().await?;
+        let row = sqlx::query(sql::REQUEUE).bind(us(at)).bind(id).fetch_optional(&mut *tx).await.map_err(pg)?;
+        let Some(row) = row else {
+            let status: Option<String> =
+                sqlx::query_scalar(sql::OUTBOX_STATUS).bind(id).fetch_optional(&mut *tx).await.map_err(pg)?;
+            return Err(match status {
+                Some(status) => StoreError::Conflict(format!("notification {id} is {status}, not dead")),
+                None => StoreError::NotFound(format!("notification {id}")),
+            });
+        };
+        let requeued = notification_row(&row)?;
+        append(&mut tx, &mut head, at, audit).await?;
+        tx.commit().await.map_err(pg)?;
+        Ok(requeued)
+    }
+
+    pub(crate) async fn stats(&self) -> Result<OutboxStats, StoreError> {
+        let row = sqlx::query(sql::OUTBOX_STATS).fetch_one(&self.pool).await.map_err(pg)?;
+        Ok(OutboxStats {
+            pending: row.try_get("pending").map_err(pg)?,
+            dead: row.try_get("dead").map_err(pg)?,
+            oldest_pending: row.try_get::<Option<i64>, _>("oldest_pending_us").map_err(pg)?.map(from_us).transpose()?,
+        })
+    }
+
     pub(crate) async fn list_notifications(&self, q: &NotificationQuery) -> Result<Vec<Notification>, StoreError> {
-        let prefix = q.subject_prefix.clone().unwrap_or_default();
-        let rows = sqlx::query(&format!(
-            "{OUTBOX_SELECT} WHERE ($1::text IS NULL OR status = $2) AND left(subject, $3::int) = $4 ORDER BY id DESC LIMIT $5"
-        ))
-        .bind(q.status.map(DeliveryStatus::as_str))
-        .bind(q.status.map(DeliveryStatus::as_str))
-        .bind(i32::try_from(prefix.chars().count()).unwrap_or(i32::MAX))
-        .bind(&prefix)
-        .bind(if q.limit > 0 { q.limit } else { i64::MAX })
-        .fetch_all(&self.pool)
-        .await
-        .map_err(pg)?;
+        let (text, params) = sql::list_notifications(q);
+        let mut query = sqlx::query(&text);
+        for p in params {
+            query = match p {
+                Param::Text(v) => query.bind(v),
+                Param::Int(v) => query.bind(v),
+            };
+        }
+        let rows = query.fetch_all(&self.pool).await.map_err(pg)?;
         rows.iter().map(notification_row).collect()
     }
 }

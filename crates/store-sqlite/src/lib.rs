@@ -26,6 +26,7 @@
 //! BENCHMARKS.md). SQLite has one writer at a time anyway, so this costs no concurrency.
 #![forbid(unsafe_code)]
 
+mod alerts;
 mod records;
 mod rows;
 mod sli;
@@ -37,9 +38,9 @@ use baton_core::slo::{Bucket, Correction, SliSums, Window};
 use baton_core::{Change, ChangeKind, Definition, ServiceId, SloId, Timestamp};
 use baton_store::sli::{bucket_from_row, bucket_rows, touched_hours, window_us, SumsPlan};
 use baton_store::{
-    definition_audit, from_json, to_json, AuditQuery, Claim, Commit, NewSession, NewToken, Notification,
-    NotificationQuery, Session, Settle, Store, StoreError, StoredCorrection, StoredRecord, Token, Versioned,
-    CORRECTION_SELECT,
+    definition_audit, from_json, to_json, AlertListQuery, AuditQuery, Claim, Commit, NewSession, NewToken,
+    Notification, NotificationQuery, OutboxStats, Session, Settle, Store, StoreError, StoredAlert, StoredCorrection,
+    StoredRecord, Token, Versioned, CORRECTION_SELECT,
 };
 use rows::{db, us};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -90,7 +91,7 @@ impl SqliteStore {
         MIGRATOR.run(&pool).await.map_err(|e| StoreError::Migrations(e.to_string()))?;
         // The writer is never pinged before use (it would cost a round trip per write on the
         // connection intake waits for), and keeps every multi-row statement prepared: one
-        // per size and kind of write (see `records.rs`), about 200.
+        // per size and kind of write (see `records.rs`), about 260.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .test_before_acquire(false)
@@ -576,35 +577,55 @@ impl Store for SqliteStore {
         self.list_notifications(query).await
     }
 
-    // PLACEHOLDER(store helper): the alerts table, deferrals, re-sends and outbox stats.
-    async fn defer_record(&self, _: &str, _: &str, _: i64, _: Timestamp, _: &str) -> Result<bool, StoreError> {
-        Err(StoreError::Database("defer_record: not implemented yet".into()))
+    async fn defer_record(
+        &self,
+        kind: &str,
+        id: &str,
+        version: i64,
+        next_at: Timestamp,
+        error: &str,
+    ) -> Result<bool, StoreError> {
+        self.defer(kind, id, version, next_at, error).await
     }
-    async fn alert(&self, _: &str) -> Result<Option<baton_store::StoredAlert>, StoreError> {
-        Err(StoreError::Database("alert: not implemented yet".into()))
+
+    async fn alert(&self, id: &str) -> Result<Option<StoredAlert>, StoreError> {
+        self.read_alert(id).await
     }
-    async fn alerts_by_id(&self, _: &[String]) -> Result<Vec<baton_store::StoredAlert>, StoreError> {
-        Err(StoreError::Database("alerts_by_id: not implemented yet".into()))
+
+    async fn alerts_by_id(&self, ids: &[String]) -> Result<Vec<StoredAlert>, StoreError> {
+        self.read_alerts_by_id(ids).await
     }
-    async fn list_alerts(&self, _: &baton_store::AlertListQuery) -> Result<Vec<baton_store::StoredAlert>, StoreError> {
-        Err(StoreError::Database("list_alerts: not implemented yet".into()))
+
+    async fn list_alerts(&self, query: &AlertListQuery) -> Result<Vec<StoredAlert>, StoreError> {
+        self.read_alert_page(query).await
     }
-    async fn due_alerts(&self, _: Timestamp, _: i64) -> Result<Vec<baton_store::StoredAlert>, StoreError> {
-        Err(StoreError::Database("due_alerts: not implemented yet".into()))
+
+    async fn due_alerts(&self, now: Timestamp, limit: i64) -> Result<Vec<StoredAlert>, StoreError> {
+        self.read_due_alerts(now, limit).await
     }
-    async fn defer_alert(&self, _: &str, _: i64, _: Timestamp, _: &str) -> Result<bool, StoreError> {
-        Err(StoreError::Database("defer_alert: not implemented yet".into()))
+
+    async fn defer_alert(&self, id: &str, version: i64, next_at: Timestamp, error: &str) -> Result<bool, StoreError> {
+        self.defer_alert_to(id, version, next_at, error).await
     }
-    async fn hasten_alert(&self, _: &str, _: Timestamp) -> Result<(), StoreError> {
-        Err(StoreError::Database("hasten_alert: not implemented yet".into()))
+
+    async fn hasten_alert(&self, id: &str, at: Timestamp) -> Result<(), StoreError> {
+        self.hasten(id, at).await
     }
-    async fn notification(&self, _: i64) -> Result<Option<Notification>, StoreError> {
-        Err(StoreError::Database("notification: not implemented yet".into()))
+
+    async fn notification(&self, id: i64) -> Result<Option<Notification>, StoreError> {
+        self.read_notification(id).await
     }
-    async fn requeue_notification(&self, _: i64, _: AuditEntry, _: Timestamp) -> Result<Notification, StoreError> {
-        Err(StoreError::Database("requeue_notification: not implemented yet".into()))
+
+    async fn requeue_notification(
+        &self,
+        id: i64,
+        audit: AuditEntry,
+        at: Timestamp,
+    ) -> Result<Notification, StoreError> {
+        self.requeue(id, audit, at).await
     }
-    async fn outbox_stats(&self) -> Result<baton_store::OutboxStats, StoreError> {
-        Err(StoreError::Database("outbox_stats: not implemented yet".into()))
+
+    async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {
+        self.stats().await
     }
 }

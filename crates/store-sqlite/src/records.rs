@@ -2,9 +2,12 @@
 
 use crate::rows::{db, from_us, us};
 use crate::{append, SqliteStore};
+use baton_core::audit::AuditEntry;
 use baton_core::Timestamp;
+use baton_store::sql::{self, not_inserted, Param, OUTBOX_COLUMNS, RECORD_SELECT};
 use baton_store::{
-    Claim, Commit, DeliveryStatus, Notification, NotificationQuery, RecordWrite, Settle, StoreError, StoredRecord,
+    AlertWrite, Claim, Commit, DeliveryStatus, Notification, NotificationQuery, OutboxStats, RecordWrite, Settle,
+    StoreError, StoredRecord,
 };
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
@@ -13,39 +16,36 @@ use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-const RECORD_SELECT: &str = "SELECT kind, id, version, body, due_at_us, updated_at_us FROM records";
-const OUTBOX_SELECT: &str = "SELECT id, key, subject, channel, payload, status, attempts, next_attempt_us, \
-                             last_error, created_us, settled_us FROM outbox";
-
-fn record_row(r: &SqliteRow) -> Result<StoredRecord, StoreError> {
+pub(crate) fn record_row(r: &SqliteRow) -> Result<StoredRecord, StoreError> {
     Ok(StoredRecord {
-        kind: r.get(0),
-        id: r.get(1),
-        version: r.get(2),
-        body: r.get(3),
-        due_at: r.get::<Option<i64>, _>(4).map(from_us).transpose()?,
-        updated_at: from_us(r.get(5))?,
-        due_failures: 0,
-        due_error: None,
+        kind: r.try_get("kind").map_err(db)?,
+        id: r.try_get("id").map_err(db)?,
+        version: r.try_get("version").map_err(db)?,
+        body: r.try_get("body").map_err(db)?,
+        due_at: r.try_get::<Option<i64>, _>("due_at_us").map_err(db)?.map(from_us).transpose()?,
+        updated_at: from_us(r.try_get("updated_at_us").map_err(db)?)?,
+        due_failures: r.try_get("due_failures").map_err(db)?,
+        due_error: r.try_get("due_error").map_err(db)?,
     })
 }
 
-fn notification_row(r: &SqliteRow) -> Result<Notification, StoreError> {
-    let status: String = r.get(5);
+pub(crate) fn notification_row(r: &SqliteRow) -> Result<Notification, StoreError> {
+    let status: String = r.try_get("status").map_err(db)?;
+    let instant = |column: &str| r.try_get::<Option<i64>, _>(column).map_err(db)?.map(from_us).transpose();
     Ok(Notification {
-        id: r.get(0),
-        key: r.get(1),
-        subject: r.get(2),
-        channel: r.get(3),
-        payload: r.get(4),
+        id: r.try_get("id").map_err(db)?,
+        key: r.try_get("key").map_err(db)?,
+        subject: r.try_get("subject").map_err(db)?,
+        channel: r.try_get("channel").map_err(db)?,
+        payload: r.try_get("payload").map_err(db)?,
         status: DeliveryStatus::parse(&status)
             .ok_or_else(|| StoreError::Corrupt(format!("outbox status `{status}`")))?,
-        attempts: r.get(6),
-        next_attempt_at: from_us(r.get(7))?,
-        last_error: r.get(8),
-        created_at: from_us(r.get(9))?,
-        settled_at: r.get::<Option<i64>, _>(10).map(from_us).transpose()?,
-        requeued_at: None,
+        attempts: r.try_get("attempts").map_err(db)?,
+        next_attempt_at: from_us(r.try_get("next_attempt_us").map_err(db)?)?,
+        last_error: r.try_get("last_error").map_err(db)?,
+        created_at: from_us(r.try_get("created_us").map_err(db)?)?,
+        settled_at: instant("settled_us")?,
+        requeued_at: instant("requeued_us")?,
     })
 }
 
@@ -70,18 +70,21 @@ fn chunk_sizes(n: usize) -> impl Iterator<Item = usize> {
 }
 
 static INSERT_RECORDS: OnceLock<Vec<String>> = OnceLock::new();
+static INSERT_ALERTS: OnceLock<Vec<String>> = OnceLock::new();
 static INSERT_OUTBOX: OnceLock<Vec<String>> = OnceLock::new();
 static SETTLE_OUTBOX: OnceLock<Vec<String>> = OnceLock::new();
 
-/// Settles `rows` messages still held by the worker bound last (see [`settle_query`]);
-/// `RETURNING` names the ones settled. One statement for many, as for inserts: one
-/// statement a message cost more in round trips to the SQLite thread than in SQLite.
+/// Settles `rows` messages still held by the worker bound last (see [`SETTLE`], which
+/// settles one the same way); `RETURNING` names the ones settled. One statement for
+/// many, as for inserts: one statement a message cost more in round trips to the SQLite
+/// thread than in SQLite.
 fn settle_outbox_sql(rows: usize) -> String {
-    let values = vec!["(?, ?, ?, ?, ?)"; rows].join(", ");
+    let values = vec!["(?, ?, ?, ?, ?, ?)"; rows].join(", ");
     format!(
-        "WITH u (id, status, next, error, settled) AS (VALUES {values}) \
-         UPDATE outbox SET status = u.status, attempts = attempts + 1, \
-           next_attempt_us = COALESCE(u.next, next_attempt_us), last_error = u.error, settled_us = u.settled, \
+        "WITH u (id, status, next, error, settled, added) AS (VALUES {values}) \
+         UPDATE outbox SET status = u.status, attempts = attempts + u.added, \
+           next_attempt_us = COALESCE(u.next, next_attempt_us), \
+           last_error = CASE WHEN u.added = 0 THEN last_error ELSE u.error END, settled_us = u.settled, \
            claimed_by = NULL, claim_until_us = NULL \
          FROM u WHERE outbox.id = u.id AND outbox.claimed_by = ? AND outbox.status = 'pending' RETURNING outbox.id"
     )
@@ -100,6 +103,15 @@ fn insert_records_sql(rows: usize) -> String {
     format!(
         "INSERT INTO records (kind, id, version, body, due_at_us, updated_at_us) VALUES {values} \
          ON CONFLICT (kind, id) DO NOTHING RETURNING kind, id"
+    )
+}
+
+/// Inserts new alerts, skipping any that exist; `RETURNING` names the ones inserted.
+fn insert_alerts_sql(rows: usize) -> String {
+    let values = vec!["(?, 1, ?, ?, ?, ?, ?, ?)"; rows].join(", ");
+    format!(
+        "INSERT INTO alerts (id, version, service, open, sort_at_us, body, due_at_us, updated_at_us) VALUES {values} \
+         ON CONFLICT (id) DO NOTHING RETURNING id"
     )
 }
 
@@ -136,29 +148,66 @@ impl SqliteStore {
             }
             let written = query.fetch_all(&mut *tx).await.map_err(db)?;
             if written.len() != size {
-                let written: Vec<(String, String)> = written.iter().map(|r| (r.get(0), r.get(1))).collect();
-                let taken = chunk.iter().find(|w| !written.iter().any(|(k, i)| *k == w.kind && *i == w.id));
-                let taken = taken.expect("a write that was not inserted");
-                return Err(stale_record(&taken.kind, &taken.id));
+                let written: Vec<String> =
+                    written.iter().map(|r| format!("{}\0{}", r.get::<&str, _>(0), r.get::<&str, _>(1))).collect();
+                let keys: Vec<String> = chunk.iter().map(|w| format!("{}\0{}", w.kind, w.id)).collect();
+                let taken = not_inserted(keys.iter().map(String::as_str), &written).expect("a write not inserted");
+                let (kind, id) = taken.split_once('\0').expect("kind and id");
+                return Err(stale_record(kind, id));
             }
         }
         for w in commit.records.iter().filter(|w| w.expected_version != 0) {
-            let written = sqlx::query(
-                "UPDATE records SET version = ?, body = ?, due_at_us = ?, updated_at_us = ? \
-                 WHERE kind = ? AND id = ? AND version = ?",
-            )
-            .bind(w.expected_version + 1)
-            .bind(&w.body)
-            .bind(w.due_at.map(us))
-            .bind(us(at))
-            .bind(&w.kind)
-            .bind(&w.id)
-            .bind(w.expected_version)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+            let written = sqlx::query(sql::UPDATE_RECORD)
+                .bind(&w.body)
+                .bind(w.due_at.map(us))
+                .bind(us(at))
+                .bind(&w.kind)
+                .bind(&w.id)
+                .bind(w.expected_version)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
             if written.rows_affected() != 1 {
                 return Err(stale_record(&w.kind, &w.id));
+            }
+        }
+        // Alerts as records: new ones in multi-row inserts, updates one by one.
+        let inserts: Vec<&AlertWrite> = commit.alerts.iter().filter(|w| w.expected_version == 0).collect();
+        let mut rest = inserts.as_slice();
+        for size in chunk_sizes(rest.len()) {
+            let (chunk, tail) = rest.split_at(size);
+            rest = tail;
+            let mut query = sqlx::query(statement(&INSERT_ALERTS, size, insert_alerts_sql));
+            for w in chunk {
+                query = query
+                    .bind(&w.id)
+                    .bind(&w.service)
+                    .bind(w.open)
+                    .bind(us(w.sort_at))
+                    .bind(&w.body)
+                    .bind(w.due_at.map(us))
+                    .bind(us(at));
+            }
+            let written: Vec<String> = query.fetch_all(&mut *tx).await.map_err(db)?.iter().map(|r| r.get(0)).collect();
+            if let Some(taken) = not_inserted(chunk.iter().map(|w| w.id.as_str()), &written) {
+                return Err(stale_record("alert", taken));
+            }
+        }
+        for w in commit.alerts.iter().filter(|w| w.expected_version != 0) {
+            let written = sqlx::query(sql::UPDATE_ALERT)
+                .bind(&w.service)
+                .bind(w.open)
+                .bind(us(w.sort_at))
+                .bind(&w.body)
+                .bind(w.due_at.map(us))
+                .bind(us(at))
+                .bind(&w.id)
+                .bind(w.expected_version)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            if written.rows_affected() != 1 {
+                return Err(stale_record("alert", &w.id));
             }
         }
         for entry in &commit.audit {
@@ -191,7 +240,9 @@ impl SqliteStore {
             queued.extend(chunk.iter().filter_map(|n| Some(n.queued(*ids.get(&n.key)?, at))));
         }
         tx.commit().await.map_err(db)?;
-        Ok((commit.records.iter().map(|w| w.expected_version + 1).collect(), queued))
+        let versions =
+            commit.records.iter().map(|w| w.expected_version).chain(commit.alerts.iter().map(|w| w.expected_version));
+        Ok((versions.map(|v| v + 1).collect(), queued))
     }
 
     pub(crate) async fn read_record(&self, kind: &str, id: &str) -> Result<Option<StoredRecord>, StoreError> {
@@ -210,8 +261,8 @@ impl SqliteStore {
         let mut out = Vec::with_capacity(ids.len());
         // Well under SQLite's limit on bound parameters.
         for chunk in ids.chunks(500) {
-            let sql = format!("{RECORD_SELECT} WHERE kind = ? AND id IN ({})", vec!["?"; chunk.len()].join(","));
-            let mut query = sqlx::query(&sql).bind(kind);
+            let text = format!("{RECORD_SELECT} WHERE kind = ? AND id IN ({})", vec!["?"; chunk.len()].join(","));
+            let mut query = sqlx::query(&text).bind(kind);
             for id in chunk {
                 query = query.bind(id);
             }
@@ -262,13 +313,12 @@ impl SqliteStore {
         // the messages too, read by the writer's warm connection (a pooled connection's
         // cache is dropped by every commit, so reading them there meant reading from disk).
         let mut writer = Relaxed::acquire(&self.writer).await?;
-        let rows = sqlx::query(
+        let rows = sqlx::query(&format!(
             "UPDATE outbox SET claimed_by = ?, claim_until_us = ? WHERE id IN (\
                SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_us <= ? \
                AND (claim_until_us IS NULL OR claim_until_us <= ?) ORDER BY id LIMIT ?) \
-             RETURNING id, key, subject, channel, payload, status, attempts, next_attempt_us, last_error, \
-               created_us, settled_us",
-        )
+             RETURNING {OUTBOX_COLUMNS}"
+        ))
         .bind(worker)
         .bind(until)
         .bind(us(now))
@@ -324,8 +374,8 @@ impl SqliteStore {
             rest = tail;
             let mut query = sqlx::query(statement(&SETTLE_OUTBOX, size, settle_outbox_sql));
             for (id, outcome) in chunk {
-                let (status, next, error, settled_at, _counted) = outcome.columns(at);
-                query = query.bind(id).bind(status).bind(next).bind(error).bind(settled_at);
+                let (status, next, error, settled_at, added) = outcome.columns(at);
+                query = query.bind(id).bind(status).bind(next).bind(error).bind(settled_at).bind(added);
             }
             let rows = query.bind(worker).fetch_all(&mut *tx).await.map_err(db)?;
             settled.extend(rows.iter().map(|r| r.get::<i64, _>(0)));
@@ -335,19 +385,67 @@ impl SqliteStore {
         Ok(outcomes.iter().map(|(id, _)| settled.contains(id)).collect())
     }
 
+    pub(crate) async fn defer(
+        &self,
+        kind: &str,
+        id: &str,
+        version: i64,
+        next_at: Timestamp,
+        error: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(sql::DEFER_RECORD)
+            .bind(us(next_at))
+            .bind(error)
+            .bind(kind)
+            .bind(id)
+            .bind(version)
+            .execute(&self.writer)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(crate) async fn read_notification(&self, id: i64) -> Result<Option<Notification>, StoreError> {
+        let row = sqlx::query(sql::NOTIFICATION_BY_ID).bind(id).fetch_optional(&self.pool).await.map_err(db)?;
+        row.as_ref().map(notification_row).transpose()
+    }
+
+    pub(crate) async fn requeue(&self, id: i64, audit: AuditEntry, at: Timestamp) -> Result<Notification, StoreError> {
+        let (mut tx, mut head) = self.begin_write().await?;
+        let row = sqlx::query(sql::REQUEUE).bind(us(at)).bind(id).fetch_optional(&mut *tx).await.map_err(db)?;
+        let Some(row) = row else {
+            let status: Option<String> =
+                sqlx::query_scalar(sql::OUTBOX_STATUS).bind(id).fetch_optional(&mut *tx).await.map_err(db)?;
+            return Err(match status {
+                Some(status) => StoreError::Conflict(format!("notification {id} is {status}, not dead")),
+                None => StoreError::NotFound(format!("notification {id}")),
+            });
+        };
+        let requeued = notification_row(&row)?;
+        append(&mut tx, &mut head, at, audit).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(requeued)
+    }
+
+    pub(crate) async fn stats(&self) -> Result<OutboxStats, StoreError> {
+        let row = sqlx::query(sql::OUTBOX_STATS).fetch_one(&self.pool).await.map_err(db)?;
+        Ok(OutboxStats {
+            pending: row.try_get("pending").map_err(db)?,
+            dead: row.try_get("dead").map_err(db)?,
+            oldest_pending: row.try_get::<Option<i64>, _>("oldest_pending_us").map_err(db)?.map(from_us).transpose()?,
+        })
+    }
+
     pub(crate) async fn list_notifications(&self, q: &NotificationQuery) -> Result<Vec<Notification>, StoreError> {
-        let prefix = q.subject_prefix.clone().unwrap_or_default();
-        let rows = sqlx::query(&format!(
-            "{OUTBOX_SELECT} WHERE (? IS NULL OR status = ?) AND substr(subject, 1, ?) = ? ORDER BY id DESC LIMIT ?"
-        ))
-        .bind(q.status.map(DeliveryStatus::as_str))
-        .bind(q.status.map(DeliveryStatus::as_str))
-        .bind(prefix.chars().count() as i64)
-        .bind(&prefix)
-        .bind(if q.limit > 0 { q.limit } else { i64::MAX })
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
+        let (text, params) = sql::list_notifications(q);
+        let mut query = sqlx::query(&text);
+        for p in params {
+            query = match p {
+                Param::Text(v) => query.bind(v),
+                Param::Int(v) => query.bind(v),
+            };
+        }
+        let rows = query.fetch_all(&self.pool).await.map_err(db)?;
         rows.iter().map(notification_row).collect()
     }
 }
@@ -359,18 +457,8 @@ fn settle_query<'q>(
     outcome: &Settle,
     at: Timestamp,
 ) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
-    let (status, next, error, settled, _counted) = outcome.columns(at);
-    sqlx::query(
-        "UPDATE outbox SET status = ?, attempts = attempts + 1, next_attempt_us = COALESCE(?, next_attempt_us), \
-         last_error = ?, settled_us = ?, claimed_by = NULL, claim_until_us = NULL \
-         WHERE id = ? AND claimed_by = ? AND status = 'pending'",
-    )
-    .bind(status)
-    .bind(next)
-    .bind(error)
-    .bind(settled)
-    .bind(id)
-    .bind(worker)
+    let (status, next, error, settled, added) = outcome.columns(at);
+    sqlx::query(sql::SETTLE).bind(status).bind(added).bind(next).bind(error).bind(settled).bind(id).bind(worker)
 }
 
 /// The writer connection at `synchronous = NORMAL`, for a claim or a settlement: writes

@@ -52,7 +52,8 @@ pub struct AlertCursor {
 }
 
 /// Which alerts to list: newest first by `(sort_at, id)` descending, starting after
-/// `after` (the last alert of the previous page), at most `limit` (which must be > 0).
+/// `after` (the last alert of the previous page), at most `limit`, which must be > 0
+/// (`Store::list_alerts` refuses anything else with an error).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlertListQuery {
     pub service: Option<String>,

@@ -2,8 +2,8 @@
 //! [`conformance_tests!`](crate::conformance_tests) with a fresh, empty store per story.
 
 use crate::{
-    AuditQuery, Commit, DeliveryStatus, NewNotification, NewSession, NewToken, NotificationQuery, RecordWrite, Settle,
-    Store, StoreError,
+    AlertCursor, AlertListQuery, AlertWrite, AuditQuery, Commit, DeliveryStatus, NewNotification, NewSession, NewToken,
+    NotificationQuery, OutboxStats, RecordWrite, Settle, Store, StoreError, StoredAlert,
 };
 use baton_core::audit::{AuditEntry, Verifier};
 use baton_core::definition::diff;
@@ -44,6 +44,15 @@ macro_rules! conformance_tests {
             racing_senders_never_hold_the_same_message,
             records_and_settles_are_batched_in_one_call,
             messages_claimed_as_they_are_queued_are_handed_over_not_claimed_again,
+            alerts_are_written_with_their_commit_and_checked_like_records,
+            alerts_are_listed_newest_first_a_page_at_a_time,
+            due_alerts_come_soonest_first,
+            deferred_due_work_keeps_its_version_and_the_next_write_clears_it,
+            hastening_an_alert_only_moves_it_earlier,
+            a_postponement_counts_no_attempt,
+            a_dead_letter_is_sent_again_with_its_audit_record,
+            outbox_stats_count_pending_and_dead_messages,
+            a_key_prefix_finds_exactly_the_keys_that_start_with_it,
         );
     };
     (@each $make:path, $($story:ident),* $(,)?) => {
@@ -907,4 +916,414 @@ pub async fn messages_claimed_as_they_are_queued_are_handed_over_not_claimed_aga
         .await
         .unwrap();
     assert_eq!(delivered.len(), 60);
+}
+
+fn alert_write(id: &str, expected_version: i64, open: bool, sort_at: Timestamp, due_at: Option<&str>) -> AlertWrite {
+    AlertWrite {
+        id: id.into(),
+        expected_version,
+        service: id.split('/').next().unwrap().into(),
+        open,
+        sort_at,
+        body: format!(r#"{{"id":"{id}","v":{}}}"#, expected_version + 1),
+        due_at: due_at.map(t),
+    }
+}
+
+fn alert_ids(alerts: &[StoredAlert]) -> Vec<&str> {
+    alerts.iter().map(|a| a.id.as_str()).collect()
+}
+
+pub async fn alerts_are_written_with_their_commit_and_checked_like_records(store: Arc<dyn Store>) {
+    let at = t("2026-03-02T09:00:00.000001Z");
+    let opened = t("2026-03-02T08:59:59.5Z");
+    let first = Commit {
+        records: vec![write("integration", "checkout.am", 0, "{}", None)],
+        alerts: vec![
+            alert_write("checkout/disk", 0, true, opened, Some("2026-03-02T09:05:00Z")),
+            alert_write("checkout/cpu", 0, false, opened, None),
+        ],
+        audit: vec![entry("alert/checkout/disk", "alert.open")],
+        notifications: vec![note("p1", "alert/checkout/disk", "2026-03-02T09:00:00Z")],
+    };
+    assert_eq!(store.commit(&first, at).await.unwrap(), vec![1, 1, 1], "records', then alerts' versions");
+    let disk = store.alert("checkout/disk").await.unwrap().unwrap();
+    let expected = StoredAlert {
+        id: "checkout/disk".into(),
+        version: 1,
+        service: "checkout".into(),
+        open: true,
+        sort_at: opened,
+        body: r#"{"id":"checkout/disk","v":1}"#.into(),
+        due_at: Some(t("2026-03-02T09:05:00Z")),
+        updated_at: at,
+        due_failures: 0,
+        due_error: None,
+    };
+    assert_eq!(disk, expected);
+    assert!(store.alert("checkout/nope").await.unwrap().is_none());
+    let ask: Vec<String> = ["checkout/disk", "checkout/nope", "checkout/cpu", "checkout/disk", "checkout/%"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(alert_ids(&store.alerts_by_id(&ask).await.unwrap()), ["checkout/cpu", "checkout/disk"], "by id, once");
+    assert!(store.alerts_by_id(&[]).await.unwrap().is_empty());
+    assert!(store.record("alert", "checkout/disk").await.unwrap().is_none(), "not a record");
+
+    // Any alert that fails its check fails the whole commit: records, audit and outbox too.
+    let audited = verify_chain(&*store).await;
+    let refused = [
+        alert_write("checkout/cpu", 0, true, at, None),
+        alert_write("checkout/disk", 7, true, at, None),
+        alert_write("checkout/never", 1, true, at, None),
+    ];
+    for (i, refused) in refused.into_iter().enumerate() {
+        let stale = Commit {
+            records: vec![
+                write("integration", "checkout.am", 1, r#"{"x":1}"#, None),
+                write("swap", "s1", 0, "{}", None),
+            ],
+            alerts: vec![alert_write(&format!("checkout/new{i}"), 0, true, at, None), refused],
+            audit: vec![entry("alert/checkout/cpu", "alert.ack")],
+            notifications: vec![note(&format!("refused{i}"), "alert/checkout/cpu", "2026-03-02T09:00:00Z")],
+        };
+        match store.commit(&stale, at).await {
+            Err(StoreError::Conflict(e)) => assert!(e.contains("checkout/"), "{e}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    // Twice in one commit is one write too many.
+    let twice = Commit {
+        alerts: vec![
+            alert_write("checkout/twice", 0, true, at, None),
+            alert_write("checkout/twice", 0, true, at, None),
+        ],
+        ..Default::default()
+    };
+    assert!(matches!(store.commit(&twice, at).await, Err(StoreError::Conflict(_))));
+    assert_eq!(store.record("integration", "checkout.am").await.unwrap().unwrap().version, 1);
+    assert!(store.record("swap", "s1").await.unwrap().is_none());
+    assert!(store.alert("checkout/new0").await.unwrap().is_none());
+    assert!(store.alert("checkout/twice").await.unwrap().is_none());
+    assert_eq!(store.alert("checkout/disk").await.unwrap().unwrap(), expected);
+    let queued = store.notifications(&NotificationQuery { limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(queued.iter().map(|n| n.key.as_str()).collect::<Vec<_>>(), ["p1"]);
+    assert_eq!(verify_chain(&*store).await, audited);
+
+    // Resolved: a new version, a new body, closed, not due.
+    let later = t("2026-03-02T09:10:00Z");
+    let resolved = Commit {
+        records: vec![write("integration", "checkout.am", 1, "{}", None)],
+        alerts: vec![
+            alert_write("checkout/disk", 1, false, later, None),
+            alert_write("checkout/new", 0, true, later, None),
+        ],
+        ..Default::default()
+    };
+    assert_eq!(store.commit(&resolved, later).await.unwrap(), vec![2, 2, 1]);
+    let disk = store.alert("checkout/disk").await.unwrap().unwrap();
+    assert_eq!((disk.version, disk.open, disk.sort_at, disk.due_at, disk.updated_at), (2, false, later, None, later));
+    assert_eq!(disk.body, r#"{"id":"checkout/disk","v":2}"#);
+}
+
+async fn every_page(store: &dyn Store, service: Option<&str>, open_only: bool, limit: i64) -> Vec<StoredAlert> {
+    let mut all: Vec<StoredAlert> = Vec::new();
+    loop {
+        let after = all.last().map(|a| AlertCursor { sort_at: a.sort_at, id: a.id.clone() });
+        let query = AlertListQuery { service: service.map(str::to_owned), open_only, after, limit };
+        let page = store.list_alerts(&query).await.unwrap();
+        assert!(page.len() as i64 <= limit);
+        if page.is_empty() {
+            return all;
+        }
+        all.extend(page);
+    }
+}
+
+pub async fn alerts_are_listed_newest_first_a_page_at_a_time(store: Arc<dyn Store>) {
+    let base = t("2026-03-02T00:00:00Z").as_microsecond();
+    // Three alerts an instant, so a page often ends between two of one instant; every
+    // fifth is closed; two services, interleaved.
+    let alerts: Vec<AlertWrite> = (0..250)
+        .map(|i| {
+            let service = if i % 2 == 0 { "checkout" } else { "ledger" };
+            let sort_at = Timestamp::from_microsecond(base + (i / 3) * 1_000_000).unwrap();
+            alert_write(&format!("{service}/k{i:03}"), 0, i % 5 != 0, sort_at, None)
+        })
+        .collect();
+    let mut expected = alerts.clone();
+    expected.sort_by(|a, b| (b.sort_at, &b.id).cmp(&(a.sort_at, &a.id)));
+    let versions = store.commit(&Commit { alerts, ..Default::default() }, t("2026-03-02T09:00:00Z")).await.unwrap();
+    assert_eq!(versions, vec![1; 250]);
+    let ids = |filter: &dyn Fn(&AlertWrite) -> bool| -> Vec<String> {
+        expected.iter().filter(|a| filter(a)).map(|a| a.id.clone()).collect()
+    };
+    let got = |listed: Vec<StoredAlert>| -> Vec<String> { listed.into_iter().map(|a| a.id).collect() };
+
+    let open = got(every_page(&*store, None, true, 7).await);
+    assert_eq!(open.len(), 200);
+    assert_eq!(open, ids(&|a| a.open), "every open alert once, newest first");
+    assert_eq!(got(every_page(&*store, None, false, 50).await), ids(&|_| true));
+    assert_eq!(got(every_page(&*store, Some("ledger"), false, 9).await), ids(&|a| a.service == "ledger"));
+    assert_eq!(got(every_page(&*store, Some("checkout"), true, 1).await), ids(&|a| a.service == "checkout" && a.open));
+    assert!(every_page(&*store, Some("nobody"), true, 10).await.is_empty());
+    // A page starts strictly after its cursor, even among alerts of the same instant.
+    let all = every_page(&*store, None, false, 100).await;
+    let tie = all.windows(2).find(|w| w[0].sort_at == w[1].sort_at).expect("two alerts of one instant");
+    let after = AlertCursor { sort_at: tie[0].sort_at, id: tie[0].id.clone() };
+    let next = store.list_alerts(&AlertListQuery { after: Some(after), limit: 1, ..Default::default() }).await.unwrap();
+    assert_eq!(next, tie[1..]);
+    for limit in [0, -1] {
+        let refused = store.list_alerts(&AlertListQuery { limit, ..Default::default() }).await;
+        assert!(refused.is_err(), "a limit of {limit} is a mistake, not an empty page");
+    }
+}
+
+pub async fn due_alerts_come_soonest_first(store: Arc<dyn Store>) {
+    let at = t("2026-03-02T09:00:00Z");
+    let alerts = vec![
+        alert_write("a/late", 0, true, at, Some("2026-03-02T09:30:00Z")),
+        alert_write("a/b", 0, true, at, Some("2026-03-02T09:05:00Z")),
+        alert_write("a/a", 0, true, at, Some("2026-03-02T09:05:00Z")),
+        alert_write("a/first", 0, true, at, Some("2026-03-02T09:01:00Z")),
+        alert_write("a/never", 0, false, at, None),
+    ];
+    store.commit(&Commit { alerts, ..Default::default() }, at).await.unwrap();
+    let now = t("2026-03-02T09:05:00Z");
+    assert_eq!(alert_ids(&store.due_alerts(now, 10).await.unwrap()), ["a/first", "a/a", "a/b"], "the instant included");
+    assert_eq!(alert_ids(&store.due_alerts(now, 2).await.unwrap()), ["a/first", "a/a"]);
+    assert!(store.due_alerts(t("2026-03-02T09:00:59Z"), 10).await.unwrap().is_empty());
+    assert!(store.due_alerts(now, 0).await.is_err());
+}
+
+pub async fn deferred_due_work_keeps_its_version_and_the_next_write_clears_it(store: Arc<dyn Store>) {
+    let at = t("2026-03-02T09:00:00Z");
+    let due = "2026-03-02T09:01:00Z";
+    let c = Commit {
+        records: vec![write("waiver", "w1", 0, "{}", Some(due))],
+        alerts: vec![alert_write("a/x", 0, true, at, Some(due))],
+        ..Default::default()
+    };
+    store.commit(&c, at).await.unwrap();
+    let (first, second) = (t("2026-03-02T09:06:00Z"), t("2026-03-02T09:16:00Z"));
+    assert!(store.defer_record("waiver", "w1", 1, first, "handler: boom").await.unwrap());
+    assert!(store.defer_alert("a/x", 1, first, "page: 503").await.unwrap());
+    let r = store.record("waiver", "w1").await.unwrap().unwrap();
+    assert_eq!(
+        (r.version, r.due_at, r.due_failures, r.due_error.as_deref(), r.updated_at),
+        (1, Some(first), 1, Some("handler: boom"), at),
+        "no new version"
+    );
+    let a = store.alert("a/x").await.unwrap().unwrap();
+    assert_eq!((a.version, a.due_at, a.due_failures, a.due_error.as_deref()), (1, Some(first), 1, Some("page: 503")));
+    // No longer due before its new time: healthy work goes first.
+    let before = t("2026-03-02T09:05:59Z");
+    assert!(store.due_records(before, 10).await.unwrap().is_empty());
+    assert!(store.due_alerts(before, 10).await.unwrap().is_empty());
+    assert_eq!(store.due_records(first, 10).await.unwrap().len(), 1);
+    assert_eq!(alert_ids(&store.due_alerts(first, 10).await.unwrap()), ["a/x"]);
+
+    assert!(store.defer_record("waiver", "w1", 1, second, "handler: bang").await.unwrap());
+    assert!(store.defer_alert("a/x", 1, second, "page: timeout").await.unwrap());
+    let r = store.record("waiver", "w1").await.unwrap().unwrap();
+    assert_eq!(
+        (r.version, r.due_at, r.due_failures, r.due_error.as_deref()),
+        (1, Some(second), 2, Some("handler: bang"))
+    );
+    let a = store.alert("a/x").await.unwrap().unwrap();
+    assert_eq!(
+        (a.version, a.due_at, a.due_failures, a.due_error.as_deref()),
+        (1, Some(second), 2, Some("page: timeout"))
+    );
+    // Someone else's version, or nothing at all: not deferred.
+    assert!(!store.defer_record("waiver", "w1", 2, second, "x").await.unwrap());
+    assert!(!store.defer_record("waiver", "nope", 1, second, "x").await.unwrap());
+    assert!(!store.defer_alert("a/x", 2, second, "x").await.unwrap());
+    assert!(!store.defer_alert("a/nope", 1, second, "x").await.unwrap());
+    assert_eq!(store.record("waiver", "w1").await.unwrap().unwrap().due_failures, 2);
+
+    // The handler's next write, from the version it read, succeeds and clears them.
+    let next = Commit {
+        records: vec![write("waiver", "w1", 1, r#"{"done":1}"#, None)],
+        alerts: vec![alert_write("a/x", 1, true, at, Some("2026-03-02T09:20:00Z"))],
+        ..Default::default()
+    };
+    assert_eq!(store.commit(&next, second).await.unwrap(), vec![2, 2]);
+    let r = store.record("waiver", "w1").await.unwrap().unwrap();
+    assert_eq!((r.version, r.due_at, r.due_failures, r.due_error), (2, None, 0, None));
+    let a = store.alert("a/x").await.unwrap().unwrap();
+    assert_eq!((a.version, a.due_at, a.due_failures, a.due_error), (2, Some(t("2026-03-02T09:20:00Z")), 0, None));
+}
+
+pub async fn hastening_an_alert_only_moves_it_earlier(store: Arc<dyn Store>) {
+    let at = t("2026-03-02T09:00:00Z");
+    let alerts = vec![
+        alert_write("a/due", 0, true, at, Some("2026-03-02T09:10:00Z")),
+        alert_write("a/idle", 0, false, at, None),
+    ];
+    store.commit(&Commit { alerts, ..Default::default() }, at).await.unwrap();
+    store.hasten_alert("a/due", t("2026-03-02T09:01:00Z")).await.unwrap();
+    assert_eq!(store.alert("a/due").await.unwrap().unwrap().due_at, Some(t("2026-03-02T09:01:00Z")));
+    store.hasten_alert("a/due", t("2026-03-02T09:05:00Z")).await.unwrap();
+    let due = store.alert("a/due").await.unwrap().unwrap();
+    assert_eq!((due.due_at, due.version), (Some(t("2026-03-02T09:01:00Z")), 1), "never later, no new version");
+    store.hasten_alert("a/idle", at).await.unwrap();
+    assert_eq!(store.alert("a/idle").await.unwrap().unwrap().due_at, None, "an alert not due stays so");
+    store.hasten_alert("a/nope", at).await.unwrap();
+    assert!(store.alert("a/nope").await.unwrap().is_none());
+}
+
+pub async fn a_postponement_counts_no_attempt(store: Arc<dyn Store>) {
+    let at = t("2026-03-02T09:00:00Z");
+    let notifications =
+        vec![note("n1", "alert/a", "2026-03-02T09:00:00Z"), note("n2", "alert/a", "2026-03-02T09:00:00Z")];
+    store.commit(&Commit { notifications, ..Default::default() }, at).await.unwrap();
+    let lease = std::time::Duration::from_secs(30);
+    let mine = store.claim_notifications("w1", at, lease, 10).await.unwrap();
+    let (n1, n2) = (mine[0].id, mine[1].id);
+    let retry = Settle::Retry { at: t("2026-03-02T09:00:10Z"), error: "503 Service Unavailable".into() };
+    store.settle_notification(n1, "w1", &retry, at).await.unwrap();
+    let again = store.claim_notifications("w1", t("2026-03-02T09:00:10Z"), lease, 10).await.unwrap();
+    assert_eq!(again.iter().map(|n| n.id).collect::<Vec<_>>(), [n1]);
+    let later = t("2026-03-02T09:00:20Z");
+    store.settle_notification(n1, "w1", &Settle::Postpone { at: later }, at).await.unwrap();
+    let held = store.settle_notifications("w1", &[(n2, Settle::Postpone { at: later })], at).await.unwrap();
+    assert_eq!(held, [true]);
+    let n1 = store.notification(n1).await.unwrap().unwrap();
+    assert_eq!(
+        (n1.status, n1.attempts, n1.next_attempt_at, n1.last_error.as_deref(), n1.settled_at),
+        (DeliveryStatus::Pending, 1, later, Some("503 Service Unavailable"), None),
+        "not an attempt: counted once, the retry's error kept"
+    );
+    let n2 = store.notification(n2).await.unwrap().unwrap();
+    assert_eq!((n2.attempts, n2.next_attempt_at, n2.last_error), (0, later, None));
+    // Released: any sender takes them from then on, not before.
+    assert!(store.claim_notifications("w2", t("2026-03-02T09:00:19Z"), lease, 10).await.unwrap().is_empty());
+    assert_eq!(store.claim_notifications("w2", later, lease, 10).await.unwrap().len(), 2);
+    assert!(store.notification(999_999).await.unwrap().is_none());
+}
+
+/// Queues `keys` at `at`, claims them as `w` and settles each as `outcome` says.
+async fn queue_and_settle(store: &dyn Store, at: &str, outcomes: &[(&str, Settle)]) -> Vec<i64> {
+    let at = t(at);
+    let notifications = outcomes.iter().map(|(k, _)| note(k, &format!("alert/{k}"), "2000-01-01T00:00:00Z")).collect();
+    store.commit(&Commit { notifications, ..Default::default() }, at).await.unwrap();
+    let claimed = store.claim_notifications("w", at, std::time::Duration::from_secs(30), 100).await.unwrap();
+    let ids: Vec<i64> = outcomes.iter().map(|(k, _)| claimed.iter().find(|n| n.key == *k).unwrap().id).collect();
+    let settle: Vec<(i64, Settle)> = ids.iter().zip(outcomes).map(|(id, (_, s))| (*id, s.clone())).collect();
+    assert!(store.settle_notifications("w", &settle, at).await.unwrap().iter().all(|h| *h));
+    ids
+}
+
+pub async fn a_dead_letter_is_sent_again_with_its_audit_record(store: Arc<dyn Store>) {
+    let dead = Settle::Dead { error: "400 Bad Request".into() };
+    let retry = Settle::Retry { at: t("2026-03-02T10:00:00Z"), error: "503".into() };
+    let ids = queue_and_settle(
+        &*store,
+        "2026-03-02T09:00:00Z",
+        &[("dead", dead), ("delivered", Settle::Delivered), ("pending", retry)],
+    )
+    .await;
+    let (dead, delivered, pending) = (ids[0], ids[1], ids[2]);
+    let at = t("2026-03-02T09:30:00.000001Z");
+    let resend = |subject: &str| AuditEntry {
+        actor: "ana".into(),
+        action: "notification.requeue".into(),
+        subject: subject.into(),
+        reason: Some("the webhook is fixed".into()),
+        details: "{}".into(),
+    };
+    let again = store.requeue_notification(dead, resend("notification/dead"), at).await.unwrap();
+    assert_eq!(
+        (again.status, again.attempts, again.next_attempt_at, again.requeued_at, again.settled_at),
+        (DeliveryStatus::Pending, 1, at, Some(at), None),
+        "pending from now, its attempts kept"
+    );
+    assert_eq!(again.retrying_since(), at);
+    assert_eq!(store.notification(dead).await.unwrap().unwrap(), again);
+    let log = store
+        .audit(&AuditQuery { subject: Some("notification/dead".into()), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!((log[0].at, log[0].entry.action.as_str()), (at, "notification.requeue"));
+    assert_eq!(verify_chain(&*store).await, 1);
+    // Nobody holds it: any sender claims it now.
+    let claimed = store.claim_notifications("w2", at, std::time::Duration::from_secs(30), 10).await.unwrap();
+    assert_eq!(claimed.iter().map(|n| n.id).collect::<Vec<_>>(), [dead]);
+    assert_eq!(claimed[0].requeued_at, Some(at));
+
+    // Only a dead letter is sent again; a refused re-send writes no audit record.
+    for id in [dead, pending, delivered] {
+        let refused = store.requeue_notification(id, resend("notification/x"), at).await;
+        assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
+    }
+    let refused = store.requeue_notification(999_999, resend("notification/x"), at).await;
+    assert!(matches!(refused, Err(StoreError::NotFound(_))), "{refused:?}");
+    assert_eq!(verify_chain(&*store).await, 1);
+    assert_eq!(store.notification(delivered).await.unwrap().unwrap().status, DeliveryStatus::Delivered);
+}
+
+pub async fn outbox_stats_count_pending_and_dead_messages(store: Arc<dyn Store>) {
+    assert_eq!(store.outbox_stats().await.unwrap(), OutboxStats::default());
+    let dead = || Settle::Dead { error: "400".into() };
+    let later = || Settle::Retry { at: t("2026-03-03T00:00:00Z"), error: "503".into() };
+    queue_and_settle(&*store, "2026-03-02T09:00:00Z", &[("d1", dead()), ("p1", later()), ("ok", Settle::Delivered)])
+        .await;
+    let ids = queue_and_settle(&*store, "2026-03-02T09:10:00Z", &[("d2", dead()), ("p2", later())]).await;
+    let fresh = Commit { notifications: vec![note("p3", "alert/p3", "2026-03-02T09:20:00Z")], ..Default::default() };
+    store.commit(&fresh, t("2026-03-02T09:20:00Z")).await.unwrap();
+    let stats = store.outbox_stats().await.unwrap();
+    assert_eq!(stats, OutboxStats { pending: 3, dead: 2, oldest_pending: Some(t("2026-03-02T09:00:00Z")) });
+    // A re-sent dead letter counts from its re-send, not its creation.
+    let requeued = t("2026-03-02T08:00:00Z");
+    store.requeue_notification(ids[0], entry("notification/d2", "notification.requeue"), requeued).await.unwrap();
+    let stats = store.outbox_stats().await.unwrap();
+    assert_eq!(stats, OutboxStats { pending: 4, dead: 1, oldest_pending: Some(requeued) });
+}
+
+pub async fn a_key_prefix_finds_exactly_the_keys_that_start_with_it(store: Arc<dyn Store>) {
+    let at = t("2026-03-02T09:00:00Z");
+    // `1700/` ends at `17000` ('0' follows '/'): keys sharing only `1700`, the bound
+    // itself and keys just past it or just before the prefix are all out.
+    let keys = [
+        ("1700", "alert/a"),
+        ("1700.", "alert/a"),
+        ("1700/", "alert/a"),
+        ("1700/a", "alert/a"),
+        ("1700/b/%_", "alert/b"),
+        ("1700/é", "alert/a"),
+        ("1700/\u{10FFFF}", "alert/b"),
+        ("17000", "alert/a"),
+        ("17000/a", "alert/a"),
+        ("170", "alert/a"),
+        ("2700/a", "alert/a"),
+    ];
+    let notifications = keys.iter().map(|(k, s)| note(k, s, "2026-03-02T09:00:00Z")).collect();
+    store.commit(&Commit { notifications, ..Default::default() }, at).await.unwrap();
+    let list = |key_prefix: &str, subject: Option<&str>| {
+        let store = store.clone();
+        let q = NotificationQuery {
+            key_prefix: Some(key_prefix.into()),
+            subject: subject.map(str::to_owned),
+            limit: 100,
+            ..Default::default()
+        };
+        async move { store.notifications(&q).await.unwrap().into_iter().map(|n| n.key).collect::<Vec<_>>() }
+    };
+    assert_eq!(
+        list("1700/", None).await,
+        ["1700/\u{10FFFF}", "1700/é", "1700/b/%_", "1700/a", "1700/"],
+        "newest first"
+    );
+    assert_eq!(list("1700/", Some("alert/b")).await, ["1700/\u{10FFFF}", "1700/b/%_"]);
+    assert_eq!(list("1700/b/%", None).await, ["1700/b/%_"], "no LIKE wildcards");
+    assert_eq!(list("1700/\u{10FFFF}", None).await, ["1700/\u{10FFFF}"], "a prefix ending in the last character");
+    assert_eq!(list("17000", None).await, ["17000/a", "17000"]);
+    assert!(list("1699", None).await.is_empty());
+    let exact = NotificationQuery { subject: Some("alert/b".into()), limit: 100, ..Default::default() };
+    let exact: Vec<String> = store.notifications(&exact).await.unwrap().into_iter().map(|n| n.key).collect();
+    assert_eq!(exact, ["1700/\u{10FFFF}", "1700/b/%_"], "the subject exactly");
+    let prefixed = NotificationQuery { subject_prefix: Some("alert/".into()), limit: 3, ..Default::default() };
+    assert_eq!(store.notifications(&prefixed).await.unwrap().len(), 3);
 }

@@ -31,6 +31,7 @@ mod json;
 pub mod outbox;
 pub mod records;
 pub mod sli;
+pub mod sql;
 mod token;
 
 pub use alerts::{AlertCursor, AlertListQuery, AlertWrite, StoredAlert};
@@ -217,7 +218,8 @@ pub trait Store: Send + Sync + 'static {
     /// Writes everything `commit` holds in one transaction: each record only if its
     /// stored version is still `expected_version` (else `Conflict`, nothing written), the
     /// audit records (chained in order, at `at`), and the notifications whose key is not
-    /// queued yet. Returns each record's new version, in order.
+    /// queued yet. Alerts are checked and written like records, in the same transaction.
+    /// Returns each record's new version, in order, then each alert's, in order.
     async fn commit(&self, commit: &Commit, at: Timestamp) -> Result<Vec<i64>, StoreError>;
 
     /// [`commit`](Store::commit), writing the messages it queues claimed by `claim` (for
@@ -272,10 +274,12 @@ pub trait Store: Send + Sync + 'static {
     async fn alerts_by_id(&self, ids: &[String]) -> Result<Vec<StoredAlert>, StoreError>;
 
     /// A page of alerts (see [`AlertListQuery`]): newest first by `(sort_at, id)`,
-    /// reading no more rows than it returns.
+    /// reading no more rows than it returns. A `limit` below 1 is refused (an error, not
+    /// an empty page that would read as the end of the list).
     async fn list_alerts(&self, query: &AlertListQuery) -> Result<Vec<StoredAlert>, StoreError>;
 
-    /// Alerts whose `due_at` is at or before `now`, soonest first, at most `limit`.
+    /// Alerts whose `due_at` is at or before `now`, soonest first (then by id), at most
+    /// `limit`, which must be above 0 as for [`list_alerts`](Store::list_alerts).
     async fn due_alerts(&self, now: Timestamp, limit: i64) -> Result<Vec<StoredAlert>, StoreError>;
 
     /// As [`defer_record`](Store::defer_record), for an alert.
@@ -283,7 +287,7 @@ pub trait Store: Send + Sync + 'static {
 
     /// Makes alert `id` due at `at` if it is due later than that (it has a `due_at`):
     /// a page of its current step failed, and the engine should look at it now. No new
-    /// version; nothing happens to an alert that is not due at all.
+    /// version; nothing happens to an alert that is not due at all, or not stored.
     async fn hasten_alert(&self, id: &str, at: Timestamp) -> Result<(), StoreError>;
 
     /// Claims up to `limit` pending messages due at `now` that nobody holds, for `worker`,

@@ -1,0 +1,51 @@
+-- Alerts get a table of their own (they were records of kind 'alert'), with the columns
+-- their lists filter and sort by, so a page of alerts reads the rows it returns and not
+-- every alert ever stored.
+CREATE TABLE alerts (
+    id            TEXT PRIMARY KEY,
+    version       BIGINT NOT NULL,
+    service       TEXT NOT NULL,
+    open          BOOLEAN NOT NULL,
+    sort_at_us    BIGINT NOT NULL,
+    body          TEXT NOT NULL,
+    due_at_us     BIGINT,
+    updated_at_us BIGINT NOT NULL,
+    due_failures  BIGINT NOT NULL DEFAULT 0,
+    due_error     TEXT
+);
+-- One index per list (newest first by (sort_at_us, id), walked backwards from the
+-- cursor): all alerts, the open ones, a service's, a service's open ones.
+CREATE INDEX alerts_order ON alerts (sort_at_us, id);
+CREATE INDEX alerts_open ON alerts (sort_at_us, id) WHERE open;
+CREATE INDEX alerts_service ON alerts (service, sort_at_us, id);
+CREATE INDEX alerts_service_open ON alerts (service, sort_at_us, id) WHERE open;
+CREATE INDEX alerts_due ON alerts (due_at_us, id) WHERE due_at_us IS NOT NULL;
+
+-- Existing alerts move over. Their list order is their last write (`updated_at_us`),
+-- which is at or after their last trigger: the trigger instant is RFC 3339 text in the
+-- body, and the next write of each alert stores the exact one. The service falls back to
+-- the id's first part (`<service>/<dedup key>`) for a body without one.
+INSERT INTO alerts (id, version, service, open, sort_at_us, body, due_at_us, updated_at_us)
+    SELECT id, version,
+           COALESCE(body::jsonb->>'service', split_part(id, '/', 1)),
+           (body::jsonb->>'status') IS DISTINCT FROM 'resolved',
+           updated_at_us, body, due_at_us, updated_at_us
+    FROM records WHERE kind = 'alert' ORDER BY updated_at_us;
+DELETE FROM records WHERE kind = 'alert';
+
+-- Due work that fails is deferred with its count and reason (Store::defer_record); the
+-- next write of the record clears them.
+ALTER TABLE records ADD COLUMN due_failures BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE records ADD COLUMN due_error TEXT;
+
+-- A dead letter can be sent again; its retries count from then.
+ALTER TABLE outbox ADD COLUMN requeued_us BIGINT;
+-- The pending index also holds both instants, so `outbox_stats` counts pending messages
+-- and finds the oldest with an index-only scan. Not a new index: intake's inserts and the
+-- sender's settlements touch this one already, and nothing more.
+DROP INDEX outbox_pending;
+CREATE INDEX outbox_pending ON outbox (next_attempt_us, id) INCLUDE (created_us, requeued_us)
+    WHERE status = 'pending';
+-- Dead letters, counted for /metrics and listed newest first. Only a message that dies
+-- (or is sent again) touches it.
+CREATE INDEX outbox_dead ON outbox (id) WHERE status = 'dead';
