@@ -338,6 +338,7 @@ async fn every_mutating_operation_states_its_role_and_needs_a_bearer_token() {
         ("revoke_integration", "sre-or-owner"),
         ("acknowledge_alert", "responder"),
         ("resolve_alert", "responder"),
+        ("resend_notification", "responder"),
         ("propose_roadmap", "raci-propose-roadmap"),
         ("agree_roadmap", "raci-agree-roadmap"),
     ]);
