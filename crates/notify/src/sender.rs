@@ -185,8 +185,8 @@ impl Sender {
     }
 
     /// Delivers until `shutdown` completes, as a pipeline rather than step by step: it
-    /// takes messages while fewer than `in_flight` deliveries are under way, delivers each
-    /// as soon as it is taken, and settles what has ended in one store call at a time
+    /// takes messages while it holds fewer than `in_flight`, delivers each as soon as its
+    /// destination's limits allow, and settles what has ended in one store call at a time
     /// (while one settlement waits for the store, the next gathers everything that ends
     /// meanwhile). Step by step, each batch waited for its slowest delivery and then for
     /// its settlement before the next began, and delivery fell seconds behind an intake of
@@ -195,7 +195,8 @@ impl Sender {
     /// When nothing is due it waits for `wake` (the intake calls `notify_one` after
     /// committing a message, so it goes out at once) or `idle`, whichever comes first. On
     /// shutdown it takes nothing more, and returns once every delivery under way has been
-    /// settled, so nothing it sent is sent again after the lease. Store errors are logged;
+    /// settled, so nothing it sent is sent again after the lease (a message still waiting
+    /// for its destination waits until its own deadline, then is postponed). Store errors are logged;
     /// a failed claim is retried, and a failed settlement leaves its messages to be sent
     /// again, under the same keys, after their lease.
     pub async fn run(self: Arc<Self>, wake: Arc<Notify>, shutdown: impl Future<Output = ()>) {
