@@ -218,7 +218,7 @@ async fn slo_events_reach_the_people_the_chart_names_once() {
     reapply(&app, |org| {
         for policy in org.escalations.values_mut() {
             let url = Link::parse(&format!("{base}/hooks/{}", policy.team)).unwrap();
-            policy.channels = vec![Channel::Webhook { url }];
+            policy.channels = vec![Channel::Webhook { url, delivery: Default::default() }];
         }
     })
     .await;
@@ -280,7 +280,7 @@ async fn slo_events_reach_the_people_the_chart_names_once() {
     reapply(&app, |org| {
         for policy in org.escalations.values_mut() {
             let url = Link::parse(&format!("{base}/hooks/{}", policy.team)).unwrap();
-            policy.channels = vec![Channel::Webhook { url }];
+            policy.channels = vec![Channel::Webhook { url, delivery: Default::default() }];
         }
         org.slos.get_mut(&slo_id("streamhub-availability")).unwrap().objective = Objective::parse("0.99").unwrap();
     })

@@ -42,7 +42,10 @@ async fn with_team_channel(app: &TestApp) {
             delay: Period::parse("15m").unwrap(),
         }],
         repeat: 0,
-        channels: vec![Channel::Webhook { url: Link::parse("http://127.0.0.1:9/addon-sre").unwrap() }],
+        channels: vec![Channel::Webhook {
+            url: Link::parse("http://127.0.0.1:9/addon-sre").unwrap(),
+            delivery: Default::default(),
+        }],
     };
     org.escalations.insert(policy.id.clone(), policy);
     app.baton.apply(&org, "test").await.unwrap();

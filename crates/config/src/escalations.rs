@@ -14,7 +14,7 @@ use crate::rotations::RotationDocs;
 use crate::validate::known;
 use baton_core::oncall::RotationId;
 use baton_core::org::TeamKind;
-use baton_core::paging::{Channel, EscalationPolicy, EscalationStep, PolicyId, Purpose, Target};
+use baton_core::paging::{Channel, Delivery, EscalationPolicy, EscalationStep, PolicyId, Purpose, Target};
 use baton_core::{Link, Org, Period, PersonId, TeamId};
 use marked_yaml::Spanned;
 use serde::Deserialize;
@@ -61,6 +61,13 @@ pub(crate) struct ChannelDoc {
     pub kind: S,
     pub url: Option<S>,
     pub routing_key: Option<S>,
+    /// How long a message is retried before it is a dead letter: `24h` if left out.
+    pub retry_for: Option<S>,
+    /// Requests in flight at once toward this channel's destination: 8 if left out.
+    pub in_flight: Option<S>,
+    /// Requests started per minute toward the destination: no limit if left out, 120
+    /// for pagerduty (PagerDuty's limit per routing key).
+    pub rate_per_minute: Option<S>,
 }
 
 /// The documents of `escalations/` that parsed.
@@ -240,6 +247,7 @@ fn channel(doc: &Document, c: &Spanned<ChannelDoc>, diags: &mut Vec<Diagnostic>)
             diags.push(doc.at(k).error("`routing_key` belongs to pagerduty channels only"));
         }
     }
+    let delivery = delivery(doc, c, diags);
     match kind {
         "webhook" | "slack" => {
             if c.url.is_none() {
@@ -248,7 +256,8 @@ fn channel(doc: &Document, c: &Spanned<ChannelDoc>, diags: &mut Vec<Diagnostic>)
                 return None;
             }
             let url = url(diags)?;
-            Some(if kind == "webhook" { Channel::Webhook { url } } else { Channel::Slack { url } })
+            let delivery = delivery?;
+            Some(if kind == "webhook" { Channel::Webhook { url, delivery } } else { Channel::Slack { url, delivery } })
         }
         "pagerduty" => {
             let url = match &c.url {
@@ -256,7 +265,7 @@ fn channel(doc: &Document, c: &Spanned<ChannelDoc>, diags: &mut Vec<Diagnostic>)
                 None => baton_core::paging::pagerduty_url(),
             };
             match c.routing_key.as_ref().map(|k| k.as_str().trim()).filter(|k| !k.is_empty()) {
-                Some(key) => Some(Channel::PagerDuty { url, routing_key: key.to_owned() }),
+                Some(key) => Some(Channel::PagerDuty { url, routing_key: key.to_owned(), delivery: delivery? }),
                 None => {
                     diags.push(doc.at(c).error(
                         "a pagerduty channel needs `routing_key`: the integration key of the PagerDuty service to notify",
@@ -272,6 +281,55 @@ fn channel(doc: &Document, c: &Spanned<ChannelDoc>, diags: &mut Vec<Diagnostic>)
             None
         }
     }
+}
+
+/// The shortest and longest `retry_for`: under a minute, a receiver's restart turns pages
+/// into dead letters; past a week, a page is history, and a person can still re-send the
+/// dead letter.
+const RETRY_FOR: (i64, i64) = (60, 7 * 86_400);
+/// The most `in_flight` a channel may ask for: the sender's own default cap on all
+/// deliveries at once.
+const MAX_IN_FLIGHT: u32 = 1024;
+/// The most `rate_per_minute` a channel may ask for: 100 a second.
+const MAX_RATE_PER_MINUTE: u32 = 6000;
+
+/// The channel's delivery settings; `None` once any of them is wrong (each is reported).
+fn delivery(doc: &Document, c: &ChannelDoc, diags: &mut Vec<Diagnostic>) -> Option<Delivery> {
+    let before = diags.len();
+    let retry_for = c.retry_for.as_ref().and_then(|r| {
+        let period = Period::parse(r.as_str()).ok().filter(|p| (RETRY_FOR.0..=RETRY_FOR.1).contains(&p.as_seconds()));
+        if period.is_none() {
+            diags.push(doc.at(r).error(format!(
+                "`retry_for` is `{}`: write how long a message is retried before it is a dead letter, \
+                 from 1m to 7d, like 24h (the default) or 2d",
+                r.as_str()
+            )));
+        }
+        period
+    });
+    let mut count = |field: &str, value: &Option<S>, max: u32, what: &str| {
+        let v = value.as_ref()?;
+        let n = v.as_str().parse::<u32>().ok().filter(|n| (1..=max).contains(n));
+        if n.is_none() {
+            diags.push(
+                doc.at(v).error(format!("`{field}` is `{}`: write {what}, a whole number from 1 to {max}", v.as_str())),
+            );
+        }
+        n
+    };
+    let in_flight = count(
+        "in_flight",
+        &c.in_flight,
+        MAX_IN_FLIGHT,
+        "how many requests may be in flight at once toward this channel (8 if left out)",
+    );
+    let rate_per_minute = count(
+        "rate_per_minute",
+        &c.rate_per_minute,
+        MAX_RATE_PER_MINUTE,
+        "how many requests may start per minute toward this channel (120 for pagerduty, no limit otherwise, if left out)",
+    );
+    (diags.len() == before).then_some(Delivery { retry_for, in_flight, rate_per_minute })
 }
 
 /// Teams alerts would be routed to that have no policy for it.

@@ -94,9 +94,9 @@ fn policies_load_with_their_steps_targets_and_channels() {
     assert_eq!(p.steps[1].delay.to_string(), "15m");
     // Another team as a target is fine: only `team` says whose policy it is.
     assert_eq!(p.steps[2].targets, [Target::Team("streamhub-dev".parse().unwrap())]);
-    assert!(matches!(&p.channels[1], Channel::Slack { url } if url.as_str().ends_with("/slack")));
+    assert!(matches!(&p.channels[1], Channel::Slack { url, .. } if url.as_str().ends_with("/slack")));
     match &p.channels[2] {
-        Channel::PagerDuty { url, routing_key } => {
+        Channel::PagerDuty { url, routing_key, .. } => {
             assert_eq!((url.as_str(), routing_key.as_str()), (PAGERDUTY_EVENTS_URL, "R0UTINGKEY"));
         }
         other => panic!("{other:?}"),
@@ -148,6 +148,42 @@ fn delays_purposes_repeats_and_channels_are_checked() {
     assert_eq!(e, "escalations/platform-sre.yaml:17:11: unknown channel type `email`: use webhook, slack or pagerduty");
     let e = one_error(&replacing(22, "    url: https://events.pagerduty.com/v2/enqueue"));
     assert!(e.starts_with("escalations/platform-sre.yaml:21:5: a pagerduty channel needs `routing_key`"), "{e}");
+}
+
+#[test]
+fn channels_take_their_delivery_settings_or_the_defaults() {
+    let page = PAGE
+        .replace(
+            "    url: http://127.0.0.1:9/hooks/platform-sre\n",
+            "    url: http://127.0.0.1:9/hooks/platform-sre\n    retry_for: 2d\n    in_flight: 2\n    rate_per_minute: 30\n",
+        )
+        .replace("    routing_key: R0UTINGKEY\n", "    routing_key: R0UTINGKEY\n    in_flight: 4\n");
+    let dir = with(&page);
+    let loaded = load(dir.path());
+    let msgs: Vec<_> = loaded.diagnostics.iter().map(|d| d.to_string()).collect();
+    assert!(msgs.is_empty(), "{msgs:#?}");
+    let org = loaded.org.unwrap();
+    let channels = &org.escalations[&"platform-sre-24x7".parse().unwrap()].channels;
+    let settings = |c: &Channel| (c.retry_for().to_string(), c.in_flight(), c.rate_per_minute());
+    assert_eq!(settings(&channels[0]), ("2d".into(), 2, Some(30)));
+    assert_eq!(settings(&channels[1]), ("1d".into(), 8, None), "the defaults");
+    assert_eq!(settings(&channels[2]), ("1d".into(), 4, Some(120)), "PagerDuty's own limit per routing key");
+}
+
+#[test]
+fn nonsense_delivery_settings_are_refused_where_they_are_written() {
+    let setting = |line: &str| one_error(&PAGE.replace("  - type: slack\n", &format!("  - type: slack\n{line}\n")));
+    let e = setting("    retry_for: 30s");
+    assert!(e.starts_with("escalations/platform-sre.yaml:20:16: `retry_for` is `30s`: write how long"), "{e}");
+    let e = setting("    retry_for: forever");
+    assert!(e.starts_with("escalations/platform-sre.yaml:20:16: `retry_for` is `forever`"), "{e}");
+    let e = setting("    in_flight: 0");
+    assert!(e.starts_with("escalations/platform-sre.yaml:20:16: `in_flight` is `0`: write how many requests"), "{e}");
+    assert!(e.ends_with("a whole number from 1 to 1024"), "{e}");
+    let e = setting("    rate_per_minute: -5");
+    assert!(e.starts_with("escalations/platform-sre.yaml:20:22: `rate_per_minute` is `-5`"), "{e}");
+    let e = setting("    in_flight: lots");
+    assert!(e.starts_with("escalations/platform-sre.yaml:20:16: `in_flight` is `lots`"), "{e}");
 }
 
 #[test]

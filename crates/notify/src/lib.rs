@@ -5,19 +5,25 @@
 //!
 //! - [`render`] turns a [`Notice`](baton_core::notice::Notice) into the request for one
 //!   [`Channel`](baton_core::paging::Channel); its module documents the webhook body.
-//! - [`retry`] decides how an attempt ends: delivered, retried with exponential backoff
-//!   (429, 5xx, no answer), or a dead letter (any other 4xx, or the last attempt failing).
+//! - [`retry`] decides how an attempt ends: delivered, retried with capped exponential
+//!   backoff and jitter (429, 5xx, no answer) for the channel's `retry_for` (24 h by
+//!   default), or a dead letter (any other 4xx or 3xx, or a next try past that window).
+//! - `limits` keeps each destination (a URL, a PagerDuty routing key) within its channel's
+//!   requests in flight and rate; a message over them waits, or is postponed.
 //! - [`Sender`] claims messages from the [`Store`](baton_store::Store), delivers and
-//!   settles them; [`Sender::run`] loops until shutdown, woken by the intake.
+//!   settles them; [`Sender::run`] loops until shutdown, woken by the intake. It counts
+//!   every settled attempt in `baton_deliveries_total{outcome}` (delivered, retry, dead,
+//!   postponed, lost) and tells [`Sender::on_failed`]'s callback of each failed one.
 //!
 //! Slack and PagerDuty URLs and routing keys are secrets: logs and stored errors name the
 //! receiver's host only.
 #![forbid(unsafe_code)]
 
+mod limits;
 pub mod render;
 pub mod retry;
 mod sender;
 
 pub use render::{render, Request};
-pub use retry::{settle, Attempt, RetryPolicy};
-pub use sender::{worker_id, SendReport, Sender, SenderConfig, SenderError};
+pub use retry::{settle, Attempt, RetryPolicy, Tried};
+pub use sender::{worker_id, OnFailed, SendReport, Sender, SenderConfig, SenderError};

@@ -108,8 +108,8 @@ const SLACK_SECTION_MAX: usize = 3000;
 /// A Slack incoming webhook message: `text` (the notification and fallback line) and one
 /// mrkdwn section with the title, the text, who it is for and the links.
 fn slack(notice: &Notice) -> Value {
-    let headline = match notice.severity {
-        Some(s) => format!("[{}] {}", s.as_str().to_uppercase(), notice.title),
+    let headline = match headline_word(notice) {
+        Some(word) => format!("{word} {}", notice.title),
         None => notice.title.clone(),
     };
     let head = format!("*{}*", slack_escape(&headline));
@@ -143,6 +143,17 @@ fn slack(notice: &Notice) -> Value {
             "text": {"type": "mrkdwn", "text": truncate_escaped(&section, SLACK_SECTION_MAX)},
         }],
     })
+}
+
+/// The one word a Slack line starts with: what happened to the alert when paging stops
+/// (`RESOLVED`, `ACKNOWLEDGED`), else the severity (`CRITICAL`). One word only: a line
+/// reading "[CRITICAL] [RESOLVED]" left people unsure whether to get up.
+fn headline_word(notice: &Notice) -> Option<String> {
+    match &notice.alert {
+        Some((_, AlertAction::Resolve)) => Some("RESOLVED".into()),
+        Some((_, AlertAction::Acknowledge)) => Some("ACKNOWLEDGED".into()),
+        Some((_, AlertAction::Trigger)) | None => notice.severity.map(|s| s.as_str().to_uppercase()),
+    }
 }
 
 /// Slack reads `&`, `<` and `>` as markup (`<!channel>` notifies everyone), so text from
@@ -241,6 +252,7 @@ fn header_safe(key: &str) -> String {
 mod tests {
     use super::*;
     use baton_core::notice::NoticeLink;
+    use baton_core::paging::Delivery;
     use baton_core::PersonId;
 
     fn page() -> Notice {
@@ -262,7 +274,11 @@ mod tests {
 
     #[test]
     fn a_webhook_gets_the_documented_body_and_headers() {
-        let req = render(&page(), &Channel::Webhook { url: link("http://127.0.0.1:9000/hook") }, "k/1");
+        let req = render(
+            &page(),
+            &Channel::Webhook { url: link("http://127.0.0.1:9000/hook"), delivery: Delivery::default() },
+            "k/1",
+        );
         assert_eq!(req.url.as_str(), "http://127.0.0.1:9000/hook");
         assert_eq!(req.headers[0], ("Idempotency-Key".into(), "k/1".into()));
         assert_eq!(req.headers[1].1, format!("baton/{}", env!("CARGO_PKG_VERSION")));
@@ -281,7 +297,12 @@ mod tests {
             })
         );
         let reminder = Notice { kind: NoticeKind::Reminder, severity: None, alert: None, ..page() };
-        let body = render(&reminder, &Channel::Webhook { url: link("http://127.0.0.1:9000/") }, "k").body;
+        let body = render(
+            &reminder,
+            &Channel::Webhook { url: link("http://127.0.0.1:9000/"), delivery: Delivery::default() },
+            "k",
+        )
+        .body;
         assert_eq!(
             (&body["kind"], &body["severity"], &body["alert"]),
             (&json!("reminder"), &Value::Null, &Value::Null)
@@ -291,21 +312,45 @@ mod tests {
     #[test]
     fn slack_text_is_escaped_and_links_are_clickable() {
         let notice = Notice { text: "p99 > 2s <!channel> & rising".into(), ..page() };
-        let body = render(&notice, &Channel::Slack { url: link("https://hooks.slack.example/T/B/x") }, "k").body;
-        assert_eq!(body["text"], "[CRITICAL] streamhub: HighErrorRate");
+        let body = render(
+            &notice,
+            &Channel::Slack { url: link("https://hooks.slack.example/T/B/x"), delivery: Delivery::default() },
+            "k",
+        )
+        .body;
+        assert_eq!(body["text"], "CRITICAL streamhub: HighErrorRate");
         let section = &body["blocks"][0];
         assert_eq!((&section["type"], &section["text"]["type"]), (&json!("section"), &json!("mrkdwn")));
         assert_eq!(
             section["text"]["text"],
-            "*[CRITICAL] streamhub: HighErrorRate*\np99 &gt; 2s &lt;!channel&gt; &amp; rising\nFor: marta.oyelaran\n\
+            "*CRITICAL streamhub: HighErrorRate*\np99 &gt; 2s &lt;!channel&gt; &amp; rising\nFor: marta.oyelaran\n\
              <https://baton.example/ack?a=1&amp;b=2|Acknowledge>"
         );
     }
 
     #[test]
+    fn a_slack_line_starts_with_one_word_the_severity_or_what_happened() {
+        let slack = Channel::Slack { url: link("https://hooks.slack.example/x"), delivery: Delivery::default() };
+        let text = |notice: &Notice| render(notice, &slack, "k").body["text"].as_str().unwrap().to_owned();
+        assert_eq!(text(&page()), "CRITICAL streamhub: HighErrorRate");
+        let resolved =
+            Notice { kind: NoticeKind::PageUpdate, alert: Some(("7f3a".into(), AlertAction::Resolve)), ..page() };
+        assert_eq!(text(&resolved), "RESOLVED streamhub: HighErrorRate", "not the severity as well");
+        let acked = Notice { alert: Some(("7f3a".into(), AlertAction::Acknowledge)), ..resolved };
+        assert_eq!(text(&acked), "ACKNOWLEDGED streamhub: HighErrorRate");
+        let info = Notice { kind: NoticeKind::Info, severity: None, alert: None, ..page() };
+        assert_eq!(text(&info), "streamhub: HighErrorRate");
+    }
+
+    #[test]
     fn a_long_slack_text_is_cut_but_keeps_its_links() {
         let notice = Notice { text: "&".repeat(5000), ..page() };
-        let body = render(&notice, &Channel::Slack { url: link("https://hooks.slack.example/x") }, "k").body;
+        let body = render(
+            &notice,
+            &Channel::Slack { url: link("https://hooks.slack.example/x"), delivery: Delivery::default() },
+            "k",
+        )
+        .body;
         let text = body["blocks"][0]["text"]["text"].as_str().unwrap();
         assert!(text.chars().count() <= SLACK_SECTION_MAX, "{}", text.chars().count());
         assert!(text.ends_with("|Acknowledge>"), "{text}");
@@ -317,6 +362,7 @@ mod tests {
         let pd = Channel::PagerDuty {
             url: link("https://events.pagerduty.example/v2/enqueue"),
             routing_key: "R0UT1NG".into(),
+            delivery: Delivery::default(),
         };
         let body = render(&page(), &pd, "k/1").body;
         assert_eq!((&body["routing_key"], &body["event_action"]), (&json!("R0UT1NG"), &json!("trigger")));
@@ -334,8 +380,11 @@ mod tests {
 
     #[test]
     fn a_pagerduty_reminder_triggers_once_per_message_within_pagerdutys_limits() {
-        let pd =
-            Channel::PagerDuty { url: link("https://events.pagerduty.example/v2/enqueue"), routing_key: "R".into() };
+        let pd = Channel::PagerDuty {
+            url: link("https://events.pagerduty.example/v2/enqueue"),
+            routing_key: "R".into(),
+            delivery: Delivery::default(),
+        };
         let reminder =
             Notice { kind: NoticeKind::Reminder, severity: None, alert: None, title: "é".repeat(2000), ..page() };
         let body = render(&reminder, &pd, "handover/platform-sre/2026-03-02").body;
@@ -356,7 +405,11 @@ mod tests {
 
     #[test]
     fn a_key_that_is_not_a_valid_header_value_is_percent_encoded() {
-        let req = render(&page(), &Channel::Webhook { url: link("http://127.0.0.1:1/") }, "page/straße 1%");
+        let req = render(
+            &page(),
+            &Channel::Webhook { url: link("http://127.0.0.1:1/"), delivery: Delivery::default() },
+            "page/straße 1%",
+        );
         assert_eq!(req.headers[0].1, "page/stra%C3%9Fe%201%25");
         assert_eq!(req.body["idempotency_key"], "page/straße 1%", "the body keeps the key as it is");
     }

@@ -1,71 +1,108 @@
 //! How one delivery attempt ends, and when the next one is made. Pure: the sender passes
-//! what the receiver answered (or why it did not) and the current instant.
+//! what the receiver answered (or why it did not), the message's place in its retries and
+//! the current instant; the jitter comes from a hash of the message and attempt, not from
+//! a random source, so every schedule can be checked exactly.
 //!
 //! - 2xx: delivered.
-//! - 429, 5xx, and no answer at all (refused, timed out, reset): try again after an
-//!   exponential backoff, or after the receiver's `Retry-After` on 429 and 503.
+//! - 429, 5xx, and no answer at all (refused, timed out, reset): try again after a capped
+//!   exponential backoff with jitter, or after the receiver's `Retry-After` on 429 and 503.
 //! - Any other answer (other 4xx, and 3xx: redirects are not followed, since the body
 //!   may carry a secret routing key to wherever the redirect points): dead at once, as
 //!   repeating the same request cannot change the answer.
-//! - The last allowed attempt failing: dead, with that attempt's error.
+//! - A next try that would fall past the retry window (counted from
+//!   [`Notification::retrying_since`](baton_store::Notification::retrying_since)): dead,
+//!   with that attempt's error. Not a count of attempts: a receiver down for two minutes
+//!   used to turn every page into a dead letter after 8 quick ones.
+//!
+//! A stored error is the status and its reason only (`503 Service Unavailable`), never the
+//! receiver's body: an internal service's answer must not leak through Baton's API.
 
 use baton_core::Timestamp;
 use baton_store::Settle;
 use std::time::Duration;
 
-/// How many times a message is tried, and how long to wait between tries.
+/// How long to wait between tries, and for how long to keep trying.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Attempts in all, the first included; the last failing makes the message dead.
-    pub max_attempts: u32,
     /// The wait after the first failed attempt; it doubles after each further one.
     pub base: Duration,
     /// The longest wait, for the backoff and for a receiver's `Retry-After` alike.
     pub max_delay: Duration,
+    /// How long after a message's `retrying_since` it may still be tried; the sender
+    /// takes it from the message's channel (`retry_for`).
+    pub give_up_after: Duration,
 }
 
 impl Default for RetryPolicy {
-    /// 8 attempts over about two minutes (1, 2, 4, … 64 s): long enough to ride out a
-    /// receiver's restart, short enough that a page is not silently hours late.
+    /// 1, 2, 4, … s up to 5 min, for 24 h: a receiver's restart costs seconds, and one
+    /// down all night still gets its pages in the morning.
     fn default() -> Self {
-        RetryPolicy { max_attempts: 8, base: Duration::from_secs(1), max_delay: Duration::from_secs(300) }
+        RetryPolicy {
+            base: Duration::from_secs(1),
+            max_delay: Duration::from_secs(300),
+            give_up_after: Duration::from_secs(24 * 3600),
+        }
     }
 }
 
+/// The jitter takes up to this share (in thousandths) off a backoff, so messages that
+/// failed together (a receiver's outage) do not all come back at the same instant.
+const JITTER_PERMILLE: u64 = 250;
+
 impl RetryPolicy {
-    /// The wait after failed attempt number `attempt` (1 for the first): `base·2^(attempt-1)`,
-    /// at most `max_delay`.
-    pub fn backoff(&self, attempt: u32) -> Duration {
+    /// The wait after failed attempt number `attempt` (1 for the first) of message `id`:
+    /// `base·2^(attempt-1)`, at most `max_delay`, less a jitter of up to a quarter of it
+    /// that depends only on `id` and `attempt`. Whole milliseconds, as the store keeps
+    /// instants to the microsecond.
+    pub fn backoff(&self, id: i64, attempt: u32) -> Duration {
         let factor = 2u32.checked_pow(attempt.saturating_sub(1)).unwrap_or(u32::MAX);
-        self.base.checked_mul(factor).unwrap_or(Duration::MAX).min(self.max_delay)
+        let full = self.base.checked_mul(factor).unwrap_or(Duration::MAX).min(self.max_delay);
+        let full_ms = u64::try_from(full.as_millis()).unwrap_or(u64::MAX);
+        let permille = mix(id, attempt) % (JITTER_PERMILLE + 1);
+        Duration::from_millis(full_ms - full_ms / 1000 * permille)
     }
+}
+
+/// SplitMix64's finaliser over the message id and attempt: well spread, and the same on
+/// every replica, so a retry's time does not depend on who made the attempt.
+fn mix(id: i64, attempt: u32) -> u64 {
+    let mut z = (id as u64) ^ (u64::from(attempt) << 48) ^ 0x9e37_79b9_7f4a_7c15;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// What one attempt got.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Attempt {
-    /// The receiver answered with `status`.
+    /// The receiver answered with `status`. Its body is not kept (see the module docs).
     Answered {
         status: u16,
         /// The `Retry-After` header, as sent.
         retry_after: Option<String>,
-        /// The start of the answer's body (at most [`BODY_EXCERPT`] bytes are kept).
-        body: Vec<u8>,
     },
     /// No answer: the connection was refused, timed out or broke. The reason names the
     /// host at most, never the URL (Slack and PagerDuty URLs are secrets).
     NoAnswer { reason: String },
 }
 
-/// How much of a refusing receiver's body goes into the error.
-pub const BODY_EXCERPT: usize = 200;
+/// Which try of which message an attempt was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tried {
+    /// The message's id: the jitter's seed.
+    pub id: i64,
+    /// 1 for the first attempt.
+    pub attempt: u32,
+    /// Where its retry window starts: its creation, or a person's re-send.
+    pub since: Timestamp,
+}
 
-/// How attempt number `attempt` (1 for the first) of a message ends, decided at `now`.
-pub fn settle(policy: &RetryPolicy, attempt: u32, outcome: &Attempt, now: Timestamp) -> Settle {
-    let (error, retry_at) = match outcome {
+/// How attempt `tried` of a message ends, decided at `now`.
+pub fn settle(policy: &RetryPolicy, tried: Tried, outcome: &Attempt, now: Timestamp) -> Settle {
+    let (error, delay) = match outcome {
         Attempt::Answered { status: 200..=299, .. } => return Settle::Delivered,
-        Attempt::Answered { status, retry_after, body } => {
-            let error = status_error(*status, body);
+        Attempt::Answered { status, retry_after } => {
+            let error = status_error(*status);
             let retryable = *status == 429 || (500..=599).contains(status);
             if !retryable {
                 return Settle::Dead { error };
@@ -74,29 +111,29 @@ pub fn settle(policy: &RetryPolicy, attempt: u32, outcome: &Attempt, now: Timest
                 429 | 503 => retry_after.as_deref().and_then(|v| retry_after_delay(v, now)),
                 _ => None,
             };
-            let delay = asked.map_or_else(|| policy.backoff(attempt), |d| d.min(policy.max_delay));
-            (error, later(now, delay))
+            // Never sooner than `base`: a `Retry-After: 0` answered every time would have
+            // the sender hammer a struggling receiver in a loop.
+            let delay = asked.map_or_else(
+                || policy.backoff(tried.id, tried.attempt),
+                |d| d.clamp(policy.base.min(policy.max_delay), policy.max_delay),
+            );
+            (error, delay)
         }
-        Attempt::NoAnswer { reason } => (reason.clone(), later(now, policy.backoff(attempt))),
+        Attempt::NoAnswer { reason } => (reason.clone(), policy.backoff(tried.id, tried.attempt)),
     };
-    if attempt >= policy.max_attempts {
-        Settle::Dead { error: format!("gave up after attempt {attempt} of {}: {error}", policy.max_attempts) }
+    let at = later(now, delay);
+    if at > later(tried.since, policy.give_up_after) {
+        let window = jiff::SignedDuration::try_from(policy.give_up_after).unwrap_or(jiff::SignedDuration::MAX);
+        Settle::Dead { error: format!("gave up after attempt {} ({window:#} of retries): {error}", tried.attempt) }
     } else {
-        Settle::Retry { at: retry_at, error }
+        Settle::Retry { at, error }
     }
 }
 
-/// `503 Service Unavailable: <the body's first 200 bytes>`.
-fn status_error(status: u16, body: &[u8]) -> String {
+/// `503 Service Unavailable`: the status and its canonical reason, nothing the receiver wrote.
+fn status_error(status: u16) -> String {
     let reason = reqwest::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("");
-    let mut error = format!("{status} {reason}").trim_end().to_owned();
-    let excerpt = String::from_utf8_lossy(&body[..body.len().min(BODY_EXCERPT)]);
-    let excerpt = excerpt.trim();
-    if !excerpt.is_empty() {
-        error.push_str(": ");
-        error.push_str(excerpt);
-    }
-    error
+    format!("{status} {reason}").trim_end().to_owned()
 }
 
 /// A `Retry-After` value: delay-seconds, or an HTTP date (RFC 9110 §10.2.3). A date in
@@ -122,49 +159,116 @@ mod tests {
         s.parse().unwrap()
     }
 
-    fn answered(status: u16, retry_after: Option<&str>, body: &str) -> Attempt {
-        Attempt::Answered { status, retry_after: retry_after.map(str::to_owned), body: body.as_bytes().to_vec() }
+    fn answered(status: u16, retry_after: Option<&str>) -> Attempt {
+        Attempt::Answered { status, retry_after: retry_after.map(str::to_owned) }
     }
 
     const NOW: &str = "2026-03-02T09:00:00Z";
 
+    fn first(id: i64) -> Tried {
+        Tried { id, attempt: 1, since: t(NOW) }
+    }
+
+    fn refused() -> Attempt {
+        Attempt::NoAnswer { reason: "could not connect to 127.0.0.1:9: connection refused".into() }
+    }
+
     #[test]
-    fn the_backoff_doubles_up_to_its_cap() {
+    fn the_backoff_doubles_up_to_its_cap_less_at_most_a_quarter_of_jitter() {
         let p = RetryPolicy::default();
-        let secs: Vec<u64> = (1..=10).map(|a| p.backoff(a).as_secs()).collect();
-        assert_eq!(secs, [1, 2, 4, 8, 16, 32, 64, 128, 256, 300]);
-        assert_eq!(p.backoff(200), Duration::from_secs(300), "no overflow however many attempts");
+        let full = [1u64, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300];
+        for id in 0..200 {
+            for (attempt, full) in (1..).zip(full) {
+                let got = p.backoff(id, attempt);
+                let full = Duration::from_secs(full);
+                assert!(got <= full && got >= full * 3 / 4, "message {id}, attempt {attempt}: {got:?}");
+                assert_eq!(got, p.backoff(id, attempt), "the same every time");
+            }
+        }
+        let spread: std::collections::BTreeSet<Duration> = (0..200).map(|id| p.backoff(id, 10)).collect();
+        assert!(spread.len() > 100, "messages failing together come back spread out: {}", spread.len());
+        assert!(p.backoff(7, 200) <= Duration::from_secs(300), "no overflow however many attempts");
+    }
+
+    #[test]
+    fn a_receiver_down_for_good_is_tried_for_24_hours_then_given_up() {
+        let p = RetryPolicy::default();
+        let since = t(NOW);
+        let (mut now, mut attempt) = (since, 1);
+        let error = loop {
+            match settle(&p, Tried { id: 42, attempt, since }, &refused(), now) {
+                Settle::Retry { at, .. } => {
+                    assert!(at > now);
+                    (now, attempt) = (at, attempt + 1);
+                }
+                Settle::Dead { error } => break error,
+                other => panic!("{other:?}"),
+            }
+        };
+        let day = jiff::SignedDuration::from_hours(24);
+        assert!(now <= since + day, "the last attempt is within the day: {now}");
+        assert!(now + jiff::SignedDuration::from_mins(5) > since + day, "and within one backoff of its end: {now}");
+        // 9 tries in the first ~4 min, then one every 3¾ to 5 min.
+        assert!((9 + 24 * 60 / 5..=9 + 24 * 60 * 4 / 15).contains(&attempt), "{attempt} attempts");
+        assert_eq!(attempt, 334, "exact, as the jitter is a hash");
+        assert_eq!(error, format!("gave up after attempt {attempt} (24h of retries): could not connect to 127.0.0.1:9: connection refused"));
+    }
+
+    #[test]
+    fn a_message_is_given_up_only_once_its_next_try_falls_past_the_window() {
+        let p = RetryPolicy { give_up_after: Duration::from_secs(60), ..RetryPolicy::default() };
+        let since = t(NOW);
+        let delay = p.backoff(5, 3);
+        let at = |now: Timestamp| Tried { id: 5, attempt: 3, since: now };
+        // The next try lands exactly at the window's end: still tried.
+        let now = later(since, Duration::from_secs(60) - delay);
+        assert_eq!(
+            settle(&p, Tried { since, ..at(now) }, &answered(503, None), now),
+            Settle::Retry { at: later(since, Duration::from_secs(60)), error: "503 Service Unavailable".into() }
+        );
+        // A millisecond later, it would land past it: dead.
+        let now = later(now, Duration::from_millis(1));
+        assert_eq!(
+            settle(&p, Tried { since, ..at(now) }, &answered(503, None), now),
+            Settle::Dead { error: "gave up after attempt 3 (1m of retries): 503 Service Unavailable".into() }
+        );
+        assert_eq!(settle(&p, Tried { since, ..at(now) }, &answered(200, None), now), Settle::Delivered);
     }
 
     #[test]
     fn success_server_errors_and_refusals_are_told_apart() {
         let p = RetryPolicy::default();
-        assert_eq!(settle(&p, 1, &answered(202, None, ""), t(NOW)), Settle::Delivered);
+        assert_eq!(settle(&p, first(1), &answered(202, None), t(NOW)), Settle::Delivered);
+        let third = Tried { attempt: 3, ..first(1) };
         assert_eq!(
-            settle(&p, 3, &answered(502, None, "upstream down\n"), t(NOW)),
-            Settle::Retry { at: t("2026-03-02T09:00:04Z"), error: "502 Bad Gateway: upstream down".into() }
+            settle(&p, third, &answered(502, None), t(NOW)),
+            Settle::Retry { at: later(t(NOW), p.backoff(1, 3)), error: "502 Bad Gateway".into() }
         );
         assert_eq!(
-            settle(&p, 1, &answered(400, None, r#"{"status":"invalid event"}"#), t(NOW)),
-            Settle::Dead { error: r#"400 Bad Request: {"status":"invalid event"}"#.into() },
+            settle(&p, first(1), &answered(400, None), t(NOW)),
+            Settle::Dead { error: "400 Bad Request".into() },
             "a 4xx is not retried"
         );
-        assert!(matches!(settle(&p, 1, &answered(404, None, "no_service"), t(NOW)), Settle::Dead { .. }));
-        assert!(matches!(settle(&p, 1, &answered(301, None, ""), t(NOW)), Settle::Dead { .. }), "no redirects");
-        let reason = "could not connect to 127.0.0.1: connection refused";
+        assert!(matches!(settle(&p, first(1), &answered(404, None), t(NOW)), Settle::Dead { .. }));
+        assert!(matches!(settle(&p, first(1), &answered(301, None), t(NOW)), Settle::Dead { .. }), "no redirects");
         assert_eq!(
-            settle(&p, 2, &Attempt::NoAnswer { reason: reason.into() }, t(NOW)),
-            Settle::Retry { at: t("2026-03-02T09:00:02Z"), error: reason.into() }
+            settle(&p, first(1), &answered(599, None), t(NOW)),
+            Settle::Retry { at: later(t(NOW), p.backoff(1, 1)), error: "599".into() },
+            "a status without a canonical reason is the number alone"
         );
     }
 
     #[test]
-    fn the_error_keeps_only_the_start_of_a_long_body() {
-        let body = "x".repeat(5000);
-        let Settle::Dead { error } = settle(&RetryPolicy::default(), 1, &answered(422, None, &body), t(NOW)) else {
-            panic!("a 422 is final")
-        };
-        assert_eq!(error, format!("422 Unprocessable Entity: {}", "x".repeat(BODY_EXCERPT)));
+    fn the_error_is_the_status_and_its_reason_never_what_the_receiver_wrote() {
+        // `Attempt` has no room for the body: what an internal service answers stays there.
+        for status in [400, 401, 403, 404, 409, 422, 429, 500, 502, 503, 504] {
+            let error = match settle(&RetryPolicy::default(), first(9), &answered(status, None), t(NOW)) {
+                Settle::Retry { error, .. } | Settle::Dead { error } => error,
+                other => panic!("{other:?}"),
+            };
+            let reason = reqwest::StatusCode::from_u16(status).unwrap().canonical_reason().unwrap();
+            assert_eq!(error, format!("{status} {reason}"));
+        }
     }
 
     #[test]
@@ -174,24 +278,45 @@ mod tests {
             Settle::Retry { at, .. } => at,
             other => panic!("{other:?}"),
         };
-        assert_eq!(at(settle(&p, 1, &answered(429, Some("7"), ""), t(NOW))), t("2026-03-02T09:00:07Z"));
+        assert_eq!(at(settle(&p, first(1), &answered(429, Some("7")), t(NOW))), t("2026-03-02T09:00:07Z"));
         assert_eq!(
-            at(settle(&p, 1, &answered(503, Some("Mon, 02 Mar 2026 09:00:30 GMT"), ""), t(NOW))),
+            at(settle(&p, first(1), &answered(503, Some("Mon, 02 Mar 2026 09:00:30 GMT")), t(NOW))),
             t("2026-03-02T09:00:30Z")
         );
-        assert_eq!(at(settle(&p, 1, &answered(429, Some("86400"), ""), t(NOW))), t("2026-03-02T09:05:00Z"), "capped");
-        assert_eq!(at(settle(&p, 1, &answered(429, Some("soon"), ""), t(NOW))), t("2026-03-02T09:00:01Z"));
-        assert_eq!(at(settle(&p, 1, &answered(500, Some("60"), ""), t(NOW))), t("2026-03-02T09:00:01Z"), "not on 500");
+        assert_eq!(
+            at(settle(&p, first(1), &answered(429, Some("86400")), t(NOW))),
+            t("2026-03-02T09:05:00Z"),
+            "capped"
+        );
+        assert_eq!(
+            at(settle(&p, first(1), &answered(503, Some("Fri, 01 Jan 2100 00:00:00 GMT")), t(NOW))),
+            t("2026-03-02T09:05:00Z"),
+            "a far date is capped too"
+        );
+        assert_eq!(
+            at(settle(&p, first(1), &answered(429, Some("0")), t(NOW))),
+            t("2026-03-02T09:00:01Z"),
+            "not sooner than base"
+        );
+        assert_eq!(
+            at(settle(&p, first(1), &answered(503, Some("Mon, 02 Mar 2026 08:00:00 GMT")), t(NOW))),
+            t("2026-03-02T09:00:01Z"),
+            "a date in the past is not sooner than base"
+        );
+        let backoff = later(t(NOW), p.backoff(1, 1));
+        assert_eq!(at(settle(&p, first(1), &answered(429, Some("soon")), t(NOW))), backoff);
+        assert_eq!(at(settle(&p, first(1), &answered(429, Some("-5")), t(NOW))), backoff);
+        assert_eq!(at(settle(&p, first(1), &answered(500, Some("60")), t(NOW))), backoff, "not on 500");
     }
 
     #[test]
-    fn the_last_attempt_failing_is_a_dead_letter() {
-        let p = RetryPolicy { max_attempts: 3, ..RetryPolicy::default() };
-        assert!(matches!(settle(&p, 2, &answered(503, None, ""), t(NOW)), Settle::Retry { .. }));
-        assert_eq!(
-            settle(&p, 3, &answered(503, None, ""), t(NOW)),
-            Settle::Dead { error: "gave up after attempt 3 of 3: 503 Service Unavailable".into() }
-        );
-        assert_eq!(settle(&p, 3, &answered(200, None, ""), t(NOW)), Settle::Delivered);
+    fn no_retry_after_value_loses_a_page_early_in_its_window() {
+        let p = RetryPolicy::default();
+        for value in
+            ["0", "1", "300", "301", "86400", "18446744073709551615", "garbage", "", "Sun, 06 Nov 1994 08:49:37 GMT"]
+        {
+            let outcome = settle(&p, first(3), &answered(429, Some(value)), t(NOW));
+            assert!(matches!(outcome, Settle::Retry { .. }), "Retry-After: {value:?} gave {outcome:?}");
+        }
     }
 }

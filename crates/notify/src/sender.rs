@@ -2,12 +2,17 @@
 //! store. Several senders (threads, replicas) may share one store: a claim is a lease, so
 //! a message is held by one sender at a time, and one whose sender died is claimed again
 //! after the lease, with the same idempotency key.
+//!
+//! Each destination is kept within its channel's limits (`limits`): a message over them
+//! waits for its turn while its lease allows, or is postponed (`Settle::Postpone`), which
+//! is no attempt.
 
+use crate::limits::{destination, Busy, Gates, Limits};
 use crate::render::{render, Request};
-use crate::retry::{settle, Attempt, RetryPolicy, BODY_EXCERPT};
+use crate::retry::{settle, Attempt, RetryPolicy, Tried};
 use baton_core::notice::Notice;
 use baton_core::paging::Channel;
-use baton_core::Clock;
+use baton_core::{Clock, Timestamp};
 use baton_store::{Handoff, Notification, Settle, Store, StoreError};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -29,11 +34,14 @@ pub struct SenderConfig {
     /// The most messages taken (from the handoff and the store) at once: by one
     /// [`Sender::step`], which delivers them together, or by one take of [`Sender::run`].
     pub batch: usize,
-    /// Deliveries under way at once in [`Sender::run`].
+    /// Messages [`Sender::run`] holds at once: being delivered, or waiting for their
+    /// destination's limits (a destination may hold at most a quarter of them waiting).
+    /// Each destination's own limit is its channel's `in_flight`.
     pub in_flight: usize,
     /// How long [`Sender::run`] waits for a wake-up after a step that found nothing, before
     /// looking again (for retries coming due, and messages queued by another replica).
     pub idle: Duration,
+    /// The backoff; its `give_up_after` is replaced by each message's channel's `retry_for`.
     pub retry: RetryPolicy,
 }
 
@@ -86,7 +94,14 @@ pub struct SendReport {
     /// Attempted, but the lease had run out and another sender holds the message now, so
     /// this attempt's outcome was not recorded.
     pub lost: usize,
+    /// Not attempted: its destination was at its limits. Pending again, not counted as an attempt.
+    pub postponed: usize,
 }
+
+/// Called after a settlement is recorded, for each message whose attempt failed
+/// ([`Settle::Retry`] or [`Settle::Dead`]), with the message as it was taken and how it
+/// was settled. It runs on the sender's task: it must return quickly.
+pub type OnFailed = Arc<dyn Fn(&Notification, &Settle) + Send + Sync>;
 
 /// Delivers the outbox. Cheap to share: wrap it in an `Arc` for [`run`](Sender::run).
 pub struct Sender {
@@ -101,6 +116,8 @@ struct Inner {
     handoff: Arc<Handoff>,
     /// When this sender last claimed from the store.
     claimed_at: Mutex<Option<Instant>>,
+    gates: Gates,
+    on_failed: Mutex<Option<OnFailed>>,
 }
 
 impl Sender {
@@ -119,7 +136,14 @@ impl Sender {
             SenderConfig { batch: config.batch.max(1), in_flight: config.in_flight.clamp(1, MAX_IN_FLIGHT), ..config };
         let handoff = Arc::new(Handoff::new(config.worker.clone(), config.lease));
         let claimed_at = Mutex::new(None);
-        Ok(Sender { inner: Arc::new(Inner { store, client, clock, config, handoff, claimed_at }) })
+        let (gates, on_failed) = (Gates::default(), Mutex::new(None));
+        Ok(Sender { inner: Arc::new(Inner { store, client, clock, config, handoff, claimed_at, gates, on_failed }) })
+    }
+
+    /// Has `callback` told of every failed attempt once its settlement is recorded (see
+    /// [`OnFailed`]), in place of any earlier one.
+    pub fn on_failed(&self, callback: OnFailed) {
+        *self.inner.on_failed.lock().expect("on_failed lock") = Some(callback);
     }
 
     pub fn worker(&self) -> &str {
@@ -145,9 +169,9 @@ impl Sender {
             return Ok(SendReport::default());
         }
         let mut tasks = JoinSet::new();
-        for message in claimed {
+        for held in claimed {
             let inner = inner.clone();
-            tasks.spawn(async move { inner.attempt(message).await });
+            tasks.spawn(async move { inner.attempt(held).await });
         }
         let mut attempts = Vec::with_capacity(tasks.len());
         while let Some(joined) = tasks.join_next().await {
@@ -161,8 +185,8 @@ impl Sender {
     }
 
     /// Delivers until `shutdown` completes, as a pipeline rather than step by step: it
-    /// takes messages while fewer than `in_flight` deliveries are under way, delivers each
-    /// as soon as it is taken, and settles what has ended in one store call at a time
+    /// takes messages while it holds fewer than `in_flight`, delivers each as soon as its
+    /// destination's limits allow, and settles what has ended in one store call at a time
     /// (while one settlement waits for the store, the next gathers everything that ends
     /// meanwhile). Step by step, each batch waited for its slowest delivery and then for
     /// its settlement before the next began, and delivery fell seconds behind an intake of
@@ -171,7 +195,8 @@ impl Sender {
     /// When nothing is due it waits for `wake` (the intake calls `notify_one` after
     /// committing a message, so it goes out at once) or `idle`, whichever comes first. On
     /// shutdown it takes nothing more, and returns once every delivery under way has been
-    /// settled, so nothing it sent is sent again after the lease. Store errors are logged;
+    /// settled, so nothing it sent is sent again after the lease (a message still waiting
+    /// for its destination waits until its own deadline, then is postponed). Store errors are logged;
     /// a failed claim is retried, and a failed settlement leaves its messages to be sent
     /// again, under the same keys, after their lease.
     pub async fn run(self: Arc<Self>, wake: Arc<Notify>, shutdown: impl Future<Output = ()>) {
@@ -211,14 +236,14 @@ impl Sender {
             };
             let free = in_flight.available_permits() + 1;
             let pause = match inner.take(free.min(inner.config.batch), false).await {
-                Ok(messages) if !messages.is_empty() => {
+                Ok(taken) if !taken.is_empty() => {
                     let mut rooms =
                         std::iter::once(room).chain(std::iter::from_fn(|| in_flight.clone().try_acquire_owned().ok()));
-                    for message in messages {
+                    for held in taken {
                         let room = rooms.next().expect("taken no more than there is room for");
                         let (inner, ended) = (inner.clone(), ended.clone());
                         tokio::spawn(async move {
-                            let _ = ended.send(inner.attempt(message).await);
+                            let _ = ended.send(inner.attempt(held).await);
                             drop(room);
                         });
                     }
@@ -262,10 +287,19 @@ const SETTLE_AT_MOST: usize = 4096;
 /// outcome is recorded this much later at worst; its lease is far longer.
 const SETTLE_EVERY: Duration = Duration::from_millis(100);
 
+/// How long before its lease runs out a delivery must end, for its settlement (written at
+/// most every [`SETTLE_EVERY`], then committed) to be recorded while the lease holds.
+const SETTLE_MARGIN: Duration = Duration::from_secs(1);
+
+/// A message taken, and until when this sender holds it at least.
+struct Held {
+    message: Notification,
+    until: Timestamp,
+}
+
 /// One attempt at a message, to be settled with the rest of its batch.
 struct Attempted {
-    id: i64,
-    key: String,
+    message: Notification,
     outcome: Settle,
 }
 
@@ -276,12 +310,26 @@ impl Inner {
     /// while nothing is handed over it claims every time; otherwise at most every `idle`:
     /// a claim takes SQLite's one write connection, and claiming whenever the handoff was
     /// empty (most of the times the sender looked) kept the intake waiting for it.
-    async fn take(&self, limit: usize, eager: bool) -> Result<Vec<Notification>, StoreError> {
+    ///
+    /// A message handed over was claimed when it was queued, so it is held at least until
+    /// its creation plus the lease; one claimed here, until now plus the lease.
+    async fn take(&self, limit: usize, eager: bool) -> Result<Vec<Held>, StoreError> {
         let now = self.clock.now();
-        let mut taken = self.handoff.take(now, self.config.timeout, limit);
+        let lease = jiff::SignedDuration::try_from(self.config.lease).unwrap_or(jiff::SignedDuration::MAX);
+        let held = |message: Notification, from: Timestamp| Held {
+            until: from.saturating_add(lease).unwrap_or(Timestamp::MAX),
+            message,
+        };
+        let mut taken: Vec<Held> = self
+            .handoff
+            .take(now, self.config.timeout, limit)
+            .into_iter()
+            .map(|m| held(m.clone(), m.created_at))
+            .collect();
         if taken.len() < limit && self.claim_due(eager || !self.handoff.in_use()) {
             let limit = i64::try_from(limit - taken.len()).unwrap_or(i64::MAX);
-            taken.extend(self.store.claim_notifications(&self.config.worker, now, self.config.lease, limit).await?);
+            let claimed = self.store.claim_notifications(&self.config.worker, now, self.config.lease, limit).await?;
+            taken.extend(claimed.into_iter().map(|m| held(m, now)));
         }
         Ok(taken)
     }
@@ -292,20 +340,40 @@ impl Inner {
         if attempts.is_empty() {
             return Ok(report);
         }
-        let outcomes: Vec<(i64, Settle)> = attempts.iter().map(|a| (a.id, a.outcome.clone())).collect();
+        let outcomes: Vec<(i64, Settle)> = attempts.iter().map(|a| (a.message.id, a.outcome.clone())).collect();
         let held = self.store.settle_notifications(&self.config.worker, &outcomes, self.clock.now()).await?;
+        let on_failed = self.on_failed.lock().expect("on_failed lock").clone();
         for (attempt, held) in attempts.iter().zip(held) {
-            let key = attempt.key.as_str();
-            if !held {
+            let key = attempt.message.key.as_str();
+            let outcome = if !held {
                 tracing::warn!(key, "the lease ran out before the attempt ended; another sender holds the message now");
                 report.lost += 1;
-                continue;
-            }
-            match attempt.outcome {
-                Settle::Delivered => report.delivered += 1,
-                Settle::Retry { .. } => report.retried += 1,
-                Settle::Dead { .. } => report.dead += 1,
-                Settle::Postpone { .. } => {}
+                "lost"
+            } else {
+                match attempt.outcome {
+                    Settle::Delivered => {
+                        report.delivered += 1;
+                        "delivered"
+                    }
+                    Settle::Retry { .. } => {
+                        report.retried += 1;
+                        "retry"
+                    }
+                    Settle::Dead { .. } => {
+                        report.dead += 1;
+                        "dead"
+                    }
+                    Settle::Postpone { .. } => {
+                        report.postponed += 1;
+                        "postponed"
+                    }
+                }
+            };
+            metrics::counter!("baton_deliveries_total", "outcome" => outcome).increment(1);
+            if let (true, Some(callback), Settle::Retry { .. } | Settle::Dead { .. }) =
+                (held, &on_failed, &attempt.outcome)
+            {
+                callback(&attempt.message, &attempt.outcome);
             }
         }
         Ok(report)
@@ -322,15 +390,15 @@ impl Inner {
         due
     }
 
-    async fn attempt(&self, message: Notification) -> Attempted {
+    async fn attempt(&self, held: Held) -> Attempted {
+        let Held { message, until } = held;
         let attempt = u32::try_from(message.attempts).unwrap_or(u32::MAX - 1).saturating_add(1);
         let (outcome, host) = match parse(&message) {
             Err(error) => (Settle::Dead { error }, String::from("-")),
             Ok((channel, notice)) => {
                 let request = render(&notice, &channel, &message.key);
                 let host = host(&request);
-                let got = self.post(&request, &host).await;
-                (settle(&self.config.retry, attempt, &got, self.clock.now()), host)
+                (self.deliver(&message, attempt, until, &channel, &request, &host).await, host)
             }
         };
         let key = message.key.as_str();
@@ -338,9 +406,40 @@ impl Inner {
             Settle::Delivered => tracing::debug!(key, host, attempt, "notification delivered"),
             Settle::Retry { at, error } => tracing::info!(key, host, attempt, %at, error, "notification to be retried"),
             Settle::Dead { error } => tracing::warn!(key, host, attempt, error, "notification is a dead letter"),
-            Settle::Postpone { .. } => {}
+            Settle::Postpone { at } => tracing::debug!(key, host, %at, "destination at its limits; postponed"),
         }
-        Attempted { id: message.id, key: message.key, outcome }
+        Attempted { message, outcome }
+    }
+
+    /// Waits for the destination's limits to let the request go (as long as the lease
+    /// leaves room for it to end), makes it, and decides how the attempt ends.
+    async fn deliver(
+        &self,
+        message: &Notification,
+        attempt: u32,
+        until: Timestamp,
+        channel: &Channel,
+        request: &Request,
+        host: &str,
+    ) -> Settle {
+        let now = self.clock.now();
+        let room = now.duration_until(until).try_into().unwrap_or(Duration::ZERO);
+        let wait = room.saturating_sub(self.config.timeout + SETTLE_MARGIN);
+        let waiting_at_most = (self.config.in_flight / 4).max(1);
+        let gate = self.gates.gate(&destination(channel), Limits::of(channel), waiting_at_most);
+        let slot = match gate.admit(tokio::time::Instant::now() + wait, self.config.timeout).await {
+            Ok(slot) => slot,
+            Err(Busy { retry_in }) => {
+                let retry_in = jiff::SignedDuration::try_from(retry_in).unwrap_or(jiff::SignedDuration::MAX);
+                return Settle::Postpone { at: self.clock.now().saturating_add(retry_in).unwrap_or(Timestamp::MAX) };
+            }
+        };
+        let got = self.post(request, host).await;
+        drop(slot);
+        let retry_for = Duration::from_secs(channel.retry_for().as_seconds().unsigned_abs());
+        let policy = RetryPolicy { give_up_after: retry_for, ..self.config.retry };
+        let tried = Tried { id: message.id, attempt, since: message.retrying_since() };
+        settle(&policy, tried, &got, self.clock.now())
     }
 
     async fn post(&self, request: &Request, host: &str) -> Attempt {
@@ -348,25 +447,15 @@ impl Inner {
         for (name, value) in &request.headers {
             builder = builder.header(name, value);
         }
-        let mut response = match builder.send().await {
+        let response = match builder.send().await {
             Ok(r) => r,
             Err(e) => return self.no_answer(&e, host),
         };
-        let status = response.status();
+        // The body is not read: it is not kept (see `retry`), and the connection is
+        // closed or reused without it.
         let retry_after =
             response.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        // Only a refusal's body is read, and only its start: it explains the refusal.
-        let mut body = Vec::new();
-        if !status.is_success() {
-            while body.len() < BODY_EXCERPT {
-                match response.chunk().await {
-                    Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-                    Ok(None) | Err(_) => break,
-                }
-            }
-            body.truncate(BODY_EXCERPT);
-        }
-        Attempt::Answered { status: status.as_u16(), retry_after, body }
+        Attempt::Answered { status: response.status().as_u16(), retry_after }
     }
 
     /// Why there was no answer, naming the host only: a reqwest error's text holds the
@@ -379,12 +468,15 @@ impl Inner {
         } else {
             format!("the request to {host} failed")
         };
-        let mut cause: &dyn std::error::Error = e;
-        while let Some(next) = cause.source() {
-            cause = next;
+        // Only an IO error's kind, from the whole chain: other causes' text may hold the URL.
+        let mut cause: Option<&dyn std::error::Error> = Some(e);
+        while let Some(c) = cause {
+            if let Some(io) = c.downcast_ref::<std::io::Error>() {
+                return Attempt::NoAnswer { reason: format!("{what}: {}", io.kind()) };
+            }
+            cause = c.source();
         }
-        let reason = if std::ptr::addr_eq(cause, e) { what } else { format!("{what}: {cause}") };
-        Attempt::NoAnswer { reason }
+        Attempt::NoAnswer { reason: what }
     }
 }
 

@@ -4,10 +4,10 @@
 mod common;
 
 use baton_core::notice::{AlertAction, NoticeKind};
-use baton_core::paging::Channel;
+use baton_core::paging::{Channel, Delivery};
 use baton_core::Clock;
-use baton_notify::{SendReport, Sender, SenderConfig};
-use baton_store::DeliveryStatus;
+use baton_notify::{RetryPolicy, SendReport, Sender, SenderConfig};
+use baton_store::{DeliveryStatus, Notification, Settle};
 use common::*;
 use serde_json::json;
 use std::sync::Arc;
@@ -16,7 +16,7 @@ use std::time::Duration;
 const T0: &str = "2026-03-02T09:00:00Z";
 
 fn report(claimed: usize, delivered: usize, retried: usize, dead: usize) -> SendReport {
-    SendReport { claimed, delivered, retried, dead, lost: 0 }
+    SendReport { claimed, delivered, retried, dead, lost: 0, postponed: 0 }
 }
 
 #[tokio::test]
@@ -24,7 +24,7 @@ async fn a_webhook_gets_the_documented_body_once_with_its_idempotency_key() {
     let receiver = Receiver::start(vec![]).await;
     let (store, _dir) = sqlite().await;
     let clock = TestClock::at(T0);
-    let channel = Channel::Webhook { url: receiver.url("/baton/hook") };
+    let channel = Channel::Webhook { url: receiver.url("/baton/hook"), delivery: Delivery::default() };
     queue(&*store, "page/streamhub/7f3a/0/0/marta.oyelaran@a1", &page(), &channel, clock.now()).await;
     let sender = sender(store.clone(), clock.clone(), "w1");
 
@@ -62,20 +62,46 @@ async fn server_errors_are_retried_with_backoff_and_the_same_key() {
         Receiver::start(vec![Reply::Status(503), Reply::WithBody(502, "upstream down"), Reply::Status(200)]).await;
     let (store, _dir) = sqlite().await;
     let clock = TestClock::at(T0);
-    queue(&*store, "k-503", &page(), &Channel::Webhook { url: receiver.url("/") }, clock.now()).await;
+    queue(
+        &*store,
+        "k-503",
+        &page(),
+        &Channel::Webhook { url: receiver.url("/"), delivery: Delivery::default() },
+        clock.now(),
+    )
+    .await;
     let sender = sender(store.clone(), clock.clone(), "w1");
+    let failed = Arc::new(std::sync::Mutex::new(Vec::new()));
+    sender.on_failed(Arc::new({
+        let failed = failed.clone();
+        move |message: &Notification, outcome: &Settle| {
+            failed.lock().unwrap().push((message.key.clone(), outcome.clone()))
+        }
+    }));
+    let id = message(&*store, "k-503").await.id;
+    let backoff = |attempt| jiff::SignedDuration::try_from(RetryPolicy::default().backoff(id, attempt)).unwrap();
 
     assert_eq!(sender.step().await.unwrap(), report(1, 0, 1, 0));
     let after_first = message(&*store, "k-503").await;
-    assert_eq!(after_first.next_attempt_at, "2026-03-02T09:00:01Z".parse().unwrap(), "1 s after the first failure");
+    let first_wait = backoff(1);
+    assert_eq!(after_first.next_attempt_at, clock.now() + first_wait, "about 1 s after the first failure");
+    assert!(first_wait <= jiff::SignedDuration::from_secs(1) && first_wait >= jiff::SignedDuration::from_millis(750));
     assert_eq!(after_first.last_error.as_deref(), Some("503 Service Unavailable"));
+    assert_eq!(
+        failed.lock().unwrap().clone(),
+        [(
+            "k-503".to_owned(),
+            Settle::Retry { at: after_first.next_attempt_at, error: "503 Service Unavailable".into() }
+        )],
+        "the app is told of the failed attempt once it is recorded"
+    );
     assert_eq!(sender.step().await.unwrap(), report(0, 0, 0, 0), "not before its retry is due");
 
     clock.advance(Duration::from_secs(1));
     assert_eq!(sender.step().await.unwrap(), report(1, 0, 1, 0));
     let after_second = message(&*store, "k-503").await;
-    assert_eq!(after_second.next_attempt_at, "2026-03-02T09:00:03Z".parse().unwrap(), "then 2 s");
-    assert_eq!(after_second.last_error.as_deref(), Some("502 Bad Gateway: upstream down"));
+    assert_eq!(after_second.next_attempt_at, clock.now() + backoff(2), "then about 2 s");
+    assert_eq!(after_second.last_error.as_deref(), Some("502 Bad Gateway"), "the receiver's body is not kept");
 
     clock.advance(Duration::from_secs(2));
     assert_eq!(sender.step().await.unwrap(), report(1, 1, 0, 0));
@@ -83,6 +109,7 @@ async fn server_errors_are_retried_with_backoff_and_the_same_key() {
     assert_eq!(keys, ["k-503", "k-503", "k-503"]);
     let stored = message(&*store, "k-503").await;
     assert_eq!((stored.status, stored.attempts), (DeliveryStatus::Delivered, 3));
+    assert_eq!(failed.lock().unwrap().len(), 2, "a delivery is no failure");
 }
 
 #[tokio::test]
@@ -90,8 +117,14 @@ async fn a_refusal_is_a_dead_letter_at_once() {
     let receiver = Receiver::start(vec![Reply::WithBody(400, "invalid_payload")]).await;
     let (store, _dir) = sqlite().await;
     let clock = TestClock::at(T0);
-    queue(&*store, "k-400", &page(), &Channel::Slack { url: receiver.url("/services/T0/B0/secret") }, clock.now())
-        .await;
+    queue(
+        &*store,
+        "k-400",
+        &page(),
+        &Channel::Slack { url: receiver.url("/services/T0/B0/secret"), delivery: Delivery::default() },
+        clock.now(),
+    )
+    .await;
     let sender = sender(store.clone(), clock.clone(), "w1");
 
     assert_eq!(sender.step().await.unwrap(), report(1, 0, 0, 1));
@@ -108,7 +141,7 @@ async fn a_refusal_is_a_dead_letter_at_once() {
         .unwrap();
     assert_eq!(dead.len(), 1);
     assert_eq!((dead[0].key.as_str(), dead[0].attempts), ("k-400", 1));
-    assert_eq!(dead[0].last_error.as_deref(), Some("400 Bad Request: invalid_payload"));
+    assert_eq!(dead[0].last_error.as_deref(), Some("400 Bad Request"), "what the receiver wrote stays there");
 }
 
 #[tokio::test]
@@ -116,7 +149,14 @@ async fn retry_after_on_429_decides_when_to_try_again() {
     let receiver = Receiver::start(vec![Reply::RetryAfter(429, "7")]).await;
     let (store, _dir) = sqlite().await;
     let clock = TestClock::at(T0);
-    queue(&*store, "k-429", &page(), &Channel::Webhook { url: receiver.url("/") }, clock.now()).await;
+    queue(
+        &*store,
+        "k-429",
+        &page(),
+        &Channel::Webhook { url: receiver.url("/"), delivery: Delivery::default() },
+        clock.now(),
+    )
+    .await;
     let sender = sender(store.clone(), clock.clone(), "w1");
 
     assert_eq!(sender.step().await.unwrap(), report(1, 0, 1, 0));
@@ -128,39 +168,48 @@ async fn retry_after_on_429_decides_when_to_try_again() {
 }
 
 #[tokio::test]
-async fn an_unreachable_receiver_is_retried_then_a_visible_dead_letter() {
+async fn an_unreachable_receiver_is_retried_for_its_channels_window_then_a_visible_dead_letter() {
     let (store, _dir) = sqlite().await;
     let clock = TestClock::at(T0);
     let url = unreachable_url().await;
     let host = url.as_str().trim_start_matches("http://").trim_end_matches("/services/T0/B0/secret").to_owned();
-    queue(&*store, "k-down", &page(), &Channel::Webhook { url }, clock.now()).await;
+    let ten_minutes = Delivery { retry_for: Some(baton_core::Period::parse("10m").unwrap()), ..Delivery::default() };
+    queue(&*store, "k-down", &page(), &Channel::Webhook { url, delivery: ten_minutes }, clock.now()).await;
     let sender = sender(store.clone(), clock.clone(), "w1");
+    let id = message(&*store, "k-down").await.id;
 
-    let mut waits = Vec::new();
-    for _ in 1..8 {
+    let (mut waits, mut attempts) = (Vec::new(), 0);
+    let window_end = clock.now() + jiff::SignedDuration::from_mins(10);
+    loop {
+        attempts += 1;
         let before = clock.now();
-        assert_eq!(sender.step().await.unwrap(), report(1, 0, 1, 0));
+        let got = sender.step().await.unwrap();
         let stored = message(&*store, "k-down").await;
+        if stored.status == DeliveryStatus::Dead {
+            assert_eq!(got, report(1, 0, 0, 1));
+            let next = before + jiff::SignedDuration::try_from(RetryPolicy::default().backoff(id, attempts)).unwrap();
+            assert!(next > window_end, "given up only as its next try would fall past the window");
+            break;
+        }
+        assert_eq!(got, report(1, 0, 1, 0));
         assert_eq!(stored.status, DeliveryStatus::Pending);
-        waits.push(before.duration_until(stored.next_attempt_at).as_secs());
-        clock.advance(Duration::from_secs(300));
+        assert!(stored.next_attempt_at <= window_end);
+        waits.push(before.duration_until(stored.next_attempt_at).as_millis());
+        clock.advance(before.duration_until(stored.next_attempt_at).unsigned_abs());
     }
-    assert_eq!(waits, [1, 2, 4, 8, 16, 32, 64], "exponential backoff");
-    assert_eq!(sender.step().await.unwrap(), report(1, 0, 0, 1), "the 8th attempt is the last");
+    let full = [1000, 2000, 4000, 8000, 16000, 32000, 64000, 128000, 256000, 300000];
+    assert!(waits.len() >= 5, "{waits:?}");
+    for (wait, full) in waits.iter().zip(full) {
+        assert!((full * 3 / 4..=full).contains(wait), "exponential backoff with jitter: {waits:?}");
+    }
     clock.advance(Duration::from_secs(3600));
     assert_eq!(sender.step().await.unwrap(), report(0, 0, 0, 0));
 
-    let dead = store
-        .notifications(&baton_store::NotificationQuery {
-            status: Some(DeliveryStatus::Dead),
-            limit: 10,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!((dead.len(), dead[0].attempts), (1, 8));
-    let error = dead[0].last_error.clone().unwrap();
-    assert!(error.starts_with(&format!("gave up after attempt 8 of 8: could not connect to {host}")), "{error}");
+    let dead = message(&*store, "k-down").await;
+    assert_eq!(dead.attempts, i64::from(attempts));
+    let error = dead.last_error.clone().unwrap();
+    let expected = format!("gave up after attempt {attempts} (10m of retries): could not connect to {host}");
+    assert!(error.starts_with(&expected), "{error}");
     assert!(!error.contains("secret"), "the stored error names the host, not the URL: {error}");
 }
 
@@ -170,8 +219,12 @@ async fn slack_and_pagerduty_get_their_own_formats() {
     let (store, _dir) = sqlite().await;
     let clock = TestClock::at(T0);
     let notice = page();
-    let slack = Channel::Slack { url: receiver.url("/services/T0/B0/secret") };
-    let pd = Channel::PagerDuty { url: receiver.url("/v2/enqueue"), routing_key: "R0UT1NGKEY".into() };
+    let slack = Channel::Slack { url: receiver.url("/services/T0/B0/secret"), delivery: Delivery::default() };
+    let pd = Channel::PagerDuty {
+        url: receiver.url("/v2/enqueue"),
+        routing_key: "R0UT1NGKEY".into(),
+        delivery: Delivery::default(),
+    };
     queue(&*store, "k-slack", &notice, &slack, clock.now()).await;
     queue(&*store, "k-pd", &notice, &pd, clock.now()).await;
     let sender = sender(store.clone(), clock.clone(), "w1");
@@ -180,7 +233,7 @@ async fn slack_and_pagerduty_get_their_own_formats() {
     let seen = receiver.seen();
     let slack = seen.iter().find(|s| s.path == "/services/T0/B0/secret").expect("Slack got its message");
     assert_eq!(slack.header("idempotency-key"), "k-slack");
-    assert_eq!(slack.body["text"], "[CRITICAL] streamhub: HighErrorRate");
+    assert_eq!(slack.body["text"], "CRITICAL streamhub: HighErrorRate");
     assert_eq!(slack.body["blocks"][0]["type"], "section");
     assert_eq!(slack.body["blocks"][0]["text"]["type"], "mrkdwn");
     assert!(slack.body["blocks"][0]["text"]["text"]
@@ -207,7 +260,11 @@ async fn slack_and_pagerduty_get_their_own_formats() {
         &*store,
         "k-pd-ack",
         &acked,
-        &Channel::PagerDuty { url: receiver.url("/v2/enqueue"), routing_key: "R0UT1NGKEY".into() },
+        &Channel::PagerDuty {
+            url: receiver.url("/v2/enqueue"),
+            routing_key: "R0UT1NGKEY".into(),
+            delivery: Delivery::default(),
+        },
         clock.now(),
     )
     .await;
@@ -245,7 +302,14 @@ async fn a_message_held_by_a_sender_that_died_is_delivered_by_another_with_the_s
     let receiver = Receiver::start(vec![Reply::Hang]).await;
     let (store, _dir) = sqlite().await;
     let clock = TestClock::at(T0);
-    queue(&*store, "k-orphan", &page(), &Channel::Webhook { url: receiver.url("/") }, clock.now()).await;
+    queue(
+        &*store,
+        "k-orphan",
+        &page(),
+        &Channel::Webhook { url: receiver.url("/"), delivery: Delivery::default() },
+        clock.now(),
+    )
+    .await;
 
     // The first sender claims the message and is killed while its request is in flight.
     let doomed = sender(store.clone(), clock.clone(), "replica-a");
@@ -280,7 +344,14 @@ async fn a_woken_sender_delivers_at_once_and_stops_on_shutdown() {
     }));
     tokio::time::sleep(Duration::from_millis(200)).await; // it found nothing and waits
 
-    queue(&*store, "k-now", &page(), &Channel::Webhook { url: receiver.url("/") }, clock.now()).await;
+    queue(
+        &*store,
+        "k-now",
+        &page(),
+        &Channel::Webhook { url: receiver.url("/"), delivery: Delivery::default() },
+        clock.now(),
+    )
+    .await;
     let queued = std::time::Instant::now();
     wake.notify_one();
     receiver.wait_for(1).await;
@@ -307,7 +378,7 @@ async fn pages_handed_over_go_out_without_a_claim_and_are_settled_before_run_ret
     tokio::time::sleep(Duration::from_millis(200)).await; // it found nothing and waits
 
     // Queued as the intake queues a page: claimed for w1 in the same commit, then handed over.
-    let channel = Channel::Webhook { url: receiver.url("/") };
+    let channel = Channel::Webhook { url: receiver.url("/"), delivery: Delivery::default() };
     let handed = baton_store::NewNotification {
         key: "k-handed".into(),
         subject: page().subject,
@@ -348,4 +419,145 @@ async fn two_senders_on_one_sqlite_file_deliver_each_message_once() {
     let first = baton_store_sqlite::SqliteStore::connect(&url).await.unwrap();
     let second = baton_store_sqlite::SqliteStore::connect(&url).await.unwrap();
     two_senders_deliver_each_message_once(Arc::new(first), Arc::new(second)).await;
+}
+
+/// A sender for [`Sender::run`] in real time, with short backoffs so retries come due
+/// within the test.
+fn quick_sender(store: Arc<dyn baton_store::Store>, config: SenderConfig) -> Sender {
+    let retry = RetryPolicy {
+        base: Duration::from_millis(50),
+        max_delay: Duration::from_millis(200),
+        ..RetryPolicy::default()
+    };
+    let config = SenderConfig { idle: Duration::from_millis(20), retry, ..config };
+    Sender::new(store, Arc::new(RealClock), config).unwrap()
+}
+
+async fn queue_many(store: &dyn baton_store::Store, prefix: &str, n: usize, channel: &Channel) {
+    for i in 0..n {
+        queue(store, &format!("{prefix}-{i:02}"), &page(), channel, baton_core::Timestamp::now()).await;
+    }
+}
+
+async fn stop(stop: tokio::sync::oneshot::Sender<()>, running: tokio::task::JoinHandle<()>) {
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(20), running).await.expect("run returns on shutdown").unwrap();
+}
+
+#[tokio::test]
+async fn a_receiver_that_refuses_connections_for_a_while_gets_every_message_once_it_is_back() {
+    let (store, _dir) = sqlite().await;
+    let url = unreachable_url().await;
+    let port = reqwest::Url::parse(url.as_str()).unwrap().port().unwrap();
+    queue_many(&*store, "k-back", 20, &Channel::Webhook { url, delivery: Delivery::default() }).await;
+    let (halt, running) =
+        run(quick_sender(store.clone(), SenderConfig { worker: "w1".into(), ..SenderConfig::default() }));
+
+    tokio::time::sleep(Duration::from_millis(800)).await; // refused, and refused again
+    assert_eq!(count(&*store, DeliveryStatus::Delivered).await, 0);
+    let failed = message(&*store, "k-back-00").await;
+    assert!(failed.attempts >= 2, "retried while it was down: {failed:?}");
+    assert!(failed.last_error.unwrap().starts_with("could not connect to 127.0.0.1:"));
+
+    let receiver = Receiver::start_on(port, vec![]).await;
+    wait_delivered(&*store, 20, Duration::from_secs(10)).await;
+    stop(halt, running).await;
+    assert_eq!(count(&*store, DeliveryStatus::Dead).await, 0, "none was given up");
+    let mut keys: Vec<String> = receiver.seen().iter().map(|s| s.header("idempotency-key").to_owned()).collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), 20, "every message arrived");
+}
+
+#[tokio::test]
+async fn a_hanging_receiver_does_not_hold_up_messages_to_a_healthy_one() {
+    let (store, _dir) = sqlite().await;
+    let hanging = Receiver::start(vec![Reply::Hang; 40]).await;
+    let healthy = Receiver::start(vec![]).await;
+    // The hanging receiver's messages are queued first, and outnumber its in-flight limit.
+    let stuck = Channel::Webhook { url: hanging.url("/"), delivery: Delivery::default() };
+    queue_many(&*store, "k-stuck", 20, &stuck).await;
+    queue_many(&*store, "k-fine", 10, &Channel::Webhook { url: healthy.url("/"), delivery: Delivery::default() }).await;
+    let config = SenderConfig {
+        worker: "w1".into(),
+        timeout: Duration::from_secs(2),
+        lease: Duration::from_secs(5),
+        ..SenderConfig::default()
+    };
+    let started = std::time::Instant::now();
+    let (halt, running) = run(quick_sender(store.clone(), config));
+
+    healthy.wait_for(10).await;
+    assert!(started.elapsed() < Duration::from_secs(1), "the healthy receiver waited {:?}", started.elapsed());
+    wait_delivered(&*store, 10, Duration::from_secs(2)).await;
+    assert_eq!(hanging.seen().len(), 8, "the hanging one gets its in-flight limit, and the rest wait");
+    stop(halt, running).await;
+}
+
+#[tokio::test]
+async fn no_more_than_a_channels_in_flight_requests_reach_one_receiver_at_once() {
+    let (store, _dir) = sqlite().await;
+    let receiver = Receiver::start(vec![Reply::Slow(Duration::from_millis(100)); 30]).await;
+    let three = Delivery { in_flight: Some(3), ..Delivery::default() };
+    queue_many(&*store, "k-slow", 30, &Channel::Webhook { url: receiver.url("/hook"), delivery: three }).await;
+    let (halt, running) =
+        run(quick_sender(store.clone(), SenderConfig { worker: "w1".into(), ..SenderConfig::default() }));
+
+    wait_delivered(&*store, 30, Duration::from_secs(10)).await;
+    stop(halt, running).await;
+    assert_eq!(receiver.most_at_once(), 3, "three at once, never more");
+    assert_eq!(receiver.seen().len(), 30, "each message once: none timed out and was repeated");
+}
+
+#[tokio::test]
+async fn a_rate_limit_queues_messages_rather_than_dropping_them() {
+    let (store, _dir) = sqlite().await;
+    let receiver = Receiver::start(vec![]).await;
+    let ten_a_second = Delivery { rate_per_minute: Some(600), ..Delivery::default() };
+    queue_many(&*store, "k-rate", 8, &Channel::Slack { url: receiver.url("/services/T/B/x"), delivery: ten_a_second })
+        .await;
+    let (halt, running) =
+        run(quick_sender(store.clone(), SenderConfig { worker: "w1".into(), ..SenderConfig::default() }));
+
+    wait_delivered(&*store, 8, Duration::from_secs(10)).await;
+    stop(halt, running).await;
+    let arrivals = receiver.arrivals();
+    assert_eq!(arrivals.len(), 8);
+    for pair in arrivals.windows(2) {
+        let gap = pair[1] - pair[0];
+        assert!(gap >= Duration::from_millis(90), "one every 100 ms: {gap:?}");
+    }
+    assert_eq!(count(&*store, DeliveryStatus::Dead).await, 0);
+}
+
+#[tokio::test]
+async fn a_message_that_cannot_start_within_its_lease_is_postponed_without_an_attempt() {
+    let receiver = Receiver::start(vec![]).await;
+    let (store, _dir) = sqlite().await;
+    let clock = TestClock::at(T0);
+    let one_a_second = Delivery { rate_per_minute: Some(60), ..Delivery::default() };
+    let channel = Channel::Webhook { url: receiver.url("/"), delivery: one_a_second };
+    for key in ["k-a", "k-b", "k-c"] {
+        queue(&*store, key, &page(), &channel, clock.now()).await;
+    }
+    // A lease of 3 s with a 1 s timeout leaves 1 s to wait for a turn (less 1 s to settle).
+    let config = SenderConfig {
+        worker: "w1".into(),
+        lease: Duration::from_secs(3),
+        timeout: Duration::from_secs(1),
+        ..SenderConfig::default()
+    };
+    let sender = Sender::new(store.clone(), clock.clone(), config).unwrap();
+
+    let first = sender.step().await.unwrap();
+    assert_eq!(first, SendReport { claimed: 3, delivered: 2, postponed: 1, ..SendReport::default() });
+    assert_eq!(receiver.seen().len(), 2, "the third was not sent");
+    let postponed = message(&*store, "k-c").await;
+    assert_eq!(postponed.status, DeliveryStatus::Pending);
+    assert!(postponed.next_attempt_at > clock.now(), "pending again from when a start is expected");
+    assert_eq!(postponed.last_error, None, "a postponement is no failure");
+
+    clock.advance(Duration::from_secs(2));
+    assert_eq!(sender.step().await.unwrap(), report(1, 1, 0, 0));
+    assert_eq!(message(&*store, "k-c").await.status, DeliveryStatus::Delivered);
 }

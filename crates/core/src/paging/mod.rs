@@ -20,7 +20,8 @@ pub use escalate::{undelivered, DeliveryState, EmptyStep, Escalation, Page};
 pub use intake::{Action, FieldError, Incoming, IntakeError};
 pub use integration::{Format, Integration};
 pub use policy::{
-    pagerduty_url, Channel, EscalationPolicy, EscalationStep, PolicyId, Purpose, Target, PAGERDUTY_EVENTS_URL,
+    pagerduty_url, Channel, Delivery, EscalationPolicy, EscalationStep, PolicyId, Purpose, Target, DEFAULT_IN_FLIGHT,
+    DEFAULT_RETRY_FOR, PAGERDUTY_EVENTS_URL, PAGERDUTY_RATE_PER_MINUTE,
 };
 pub use receive::{receive, Outcome, Received};
 pub use route::{first_policy, route, route_or_fallback, NoRoute, Route};

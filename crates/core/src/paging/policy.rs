@@ -75,9 +75,17 @@ pub struct EscalationStep {
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Channel {
     /// Baton's own JSON body, POSTed to the URL.
-    Webhook { url: Link },
+    Webhook {
+        url: Link,
+        #[serde(default, skip_serializing_if = "Delivery::is_default")]
+        delivery: Delivery,
+    },
     /// A Slack incoming webhook (`{"text": ...}`).
-    Slack { url: Link },
+    Slack {
+        url: Link,
+        #[serde(default, skip_serializing_if = "Delivery::is_default")]
+        delivery: Delivery,
+    },
     /// PagerDuty Events API v2 as the last mile: Baton chose the policy, PagerDuty's
     /// service behind `routing_key` notifies.
     #[serde(rename = "pagerduty")]
@@ -85,8 +93,44 @@ pub enum Channel {
         #[serde(default = "pagerduty_url")]
         url: Link,
         routing_key: String,
+        #[serde(default, skip_serializing_if = "Delivery::is_default")]
+        delivery: Delivery,
     },
 }
+
+/// How a channel's messages are delivered, each setting left out taking its default (see
+/// [`Channel::retry_for`], [`Channel::in_flight`], [`Channel::rate_per_minute`]). Left
+/// out of the JSON when all are defaults, so channels stored before these settings
+/// existed read the same and are written the same.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Delivery {
+    /// How long a message is retried, counted from its creation (or a person's re-send).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub retry_for: Option<Period>,
+    /// Requests in flight at once toward the channel's destination.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_flight: Option<u32>,
+    /// Requests started per minute toward the channel's destination.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_per_minute: Option<u32>,
+}
+
+impl Delivery {
+    pub fn is_default(&self) -> bool {
+        *self == Delivery::default()
+    }
+}
+
+/// How long a message is retried unless its channel says otherwise: a receiver down for
+/// a night still gets its pages in the morning, rather than dead letters nobody re-sends.
+pub const DEFAULT_RETRY_FOR: Period = Period::hours(24);
+/// Requests in flight toward one destination unless its channel says otherwise: enough
+/// for a burst, few enough that a small receiver is not timed out by Baton alone.
+pub const DEFAULT_IN_FLIGHT: u32 = 8;
+/// PagerDuty's documented limit on Events API v2 requests per routing key.
+pub const PAGERDUTY_RATE_PER_MINUTE: u32 = 120;
 
 /// A rotation id is a string on the wire (the rotation module has no OpenAPI schema of its own).
 #[cfg(feature = "openapi")]
@@ -112,8 +156,38 @@ pub fn pagerduty_url() -> Link {
 impl Channel {
     pub fn url(&self) -> &Link {
         match self {
-            Channel::Webhook { url } | Channel::Slack { url } | Channel::PagerDuty { url, .. } => url,
+            Channel::Webhook { url, .. } | Channel::Slack { url, .. } | Channel::PagerDuty { url, .. } => url,
         }
+    }
+
+    /// The settings as written (defaults not filled in).
+    pub fn delivery(&self) -> &Delivery {
+        match self {
+            Channel::Webhook { delivery, .. }
+            | Channel::Slack { delivery, .. }
+            | Channel::PagerDuty { delivery, .. } => delivery,
+        }
+    }
+
+    /// How long a message is retried before it is a dead letter.
+    pub fn retry_for(&self) -> Period {
+        self.delivery().retry_for.unwrap_or(DEFAULT_RETRY_FOR)
+    }
+
+    /// Requests in flight at once toward the destination, at least 1.
+    pub fn in_flight(&self) -> u32 {
+        self.delivery().in_flight.unwrap_or(DEFAULT_IN_FLIGHT).max(1)
+    }
+
+    /// Requests started per minute toward the destination; `None` is no limit. PagerDuty
+    /// refuses more than [`PAGERDUTY_RATE_PER_MINUTE`] per routing key (with 429s), so
+    /// that is its default; a webhook or Slack has none unless written.
+    pub fn rate_per_minute(&self) -> Option<u32> {
+        match self {
+            Channel::PagerDuty { delivery, .. } => Some(delivery.rate_per_minute.unwrap_or(PAGERDUTY_RATE_PER_MINUTE)),
+            Channel::Webhook { delivery, .. } | Channel::Slack { delivery, .. } => delivery.rate_per_minute,
+        }
+        .filter(|r| *r > 0)
     }
 }
 
@@ -152,7 +226,11 @@ mod tests {
                 delay: Period::parse("15m").unwrap(),
             }],
             repeat: 2,
-            channels: vec![Channel::PagerDuty { url: pagerduty_url(), routing_key: "R0UTING".into() }],
+            channels: vec![Channel::PagerDuty {
+                url: pagerduty_url(),
+                routing_key: "R0UTING".into(),
+                delivery: Delivery::default(),
+            }],
         };
         let json = serde_json::to_string(&policy).unwrap();
         assert!(json.contains(r#"{"rotation":"platform-sre"}"#), "{json}");
@@ -162,5 +240,25 @@ mod tests {
         let no_url = r#"{"type":"pagerduty","routing_key":"R0UTING"}"#;
         let channel: Channel = serde_json::from_str(no_url).unwrap();
         assert_eq!(channel.url().as_str(), PAGERDUTY_EVENTS_URL);
+    }
+
+    #[test]
+    fn channels_stored_before_delivery_settings_read_with_the_defaults_and_write_the_same() {
+        let old = r#"{"type":"slack","url":"https://hooks.slack.example/T/B/x"}"#;
+        let slack: Channel = serde_json::from_str(old).unwrap();
+        assert_eq!(slack.delivery(), &Delivery::default());
+        assert_eq!((slack.retry_for(), slack.in_flight(), slack.rate_per_minute()), (Period::hours(24), 8, None));
+        assert_eq!(serde_json::to_string(&slack).unwrap(), old, "no settings, no new field");
+
+        let pd: Channel = serde_json::from_str(r#"{"type":"pagerduty","routing_key":"R"}"#).unwrap();
+        assert_eq!(pd.rate_per_minute(), Some(120), "PagerDuty's documented limit per routing key");
+
+        let tuned = r#"{"type":"webhook","url":"http://127.0.0.1:9/","delivery":{"retry_for":"2h","in_flight":2,"rate_per_minute":30}}"#;
+        let webhook: Channel = serde_json::from_str(tuned).unwrap();
+        assert_eq!(
+            (webhook.retry_for(), webhook.in_flight(), webhook.rate_per_minute()),
+            (Period::hours(2), 2, Some(30))
+        );
+        assert_eq!(serde_json::to_string(&webhook).unwrap(), tuned);
     }
 }

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use baton_core::notice::{AlertAction, Notice, NoticeKind, NoticeLink};
-use baton_core::paging::{Channel, Severity};
+use baton_core::paging::{Channel, Delivery, Severity};
 use baton_core::{Clock, Link, PersonId, Timestamp};
 use baton_notify::{Sender, SenderConfig};
 use baton_store::{Commit, DeliveryStatus, NewNotification, Notification, NotificationQuery, Store};
@@ -25,6 +25,8 @@ pub enum Reply {
     RetryAfter(u16, &'static str),
     /// Never answers (a receiver that hangs, so the sender is caught mid-request).
     Hang,
+    /// Answers 200 after this long (a receiver under load).
+    Slow(Duration),
 }
 
 /// One request as the receiver got it.
@@ -45,7 +47,10 @@ impl Seen {
 #[derive(Default)]
 struct Recorder {
     script: Mutex<VecDeque<Reply>>,
-    seen: Mutex<Vec<Seen>>,
+    /// Every request, and when it arrived.
+    seen: Mutex<Vec<(Seen, std::time::Instant)>>,
+    /// Requests being answered now, and the most there ever were.
+    busy: Mutex<(usize, usize)>,
 }
 
 pub struct Receiver {
@@ -56,8 +61,13 @@ pub struct Receiver {
 impl Receiver {
     /// Starts a receiver on 127.0.0.1 that answers the scripted replies in order, then 200.
     pub async fn start(script: Vec<Reply>) -> Receiver {
+        Receiver::start_on(0, script).await
+    }
+
+    /// Starts a receiver on `port` of 127.0.0.1 (0: any free port).
+    pub async fn start_on(port: u16, script: Vec<Reply>) -> Receiver {
         let recorder = Arc::new(Recorder { script: Mutex::new(script.into()), ..Recorder::default() });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let app = axum::Router::new().fallback(record).with_state(recorder.clone());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -69,7 +79,17 @@ impl Receiver {
     }
 
     pub fn seen(&self) -> Vec<Seen> {
-        self.recorder.seen.lock().unwrap().clone()
+        self.recorder.seen.lock().unwrap().iter().map(|(s, _)| s.clone()).collect()
+    }
+
+    /// When each request arrived, in order.
+    pub fn arrivals(&self) -> Vec<std::time::Instant> {
+        self.recorder.seen.lock().unwrap().iter().map(|(_, at)| *at).collect()
+    }
+
+    /// The most requests it was answering at once.
+    pub fn most_at_once(&self) -> usize {
+        self.recorder.busy.lock().unwrap().1
     }
 
     /// Waits (up to 5 s) until `n` requests have arrived.
@@ -92,7 +112,8 @@ async fn record(
     body: Bytes,
 ) -> Response {
     let body = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
-    recorder.seen.lock().unwrap().push(Seen { method, path: uri.path().to_owned(), headers, body });
+    let seen = Seen { method, path: uri.path().to_owned(), headers, body };
+    recorder.seen.lock().unwrap().push((seen, std::time::Instant::now()));
     let reply = recorder.script.lock().unwrap().pop_front().unwrap_or(Reply::Status(200));
     let status = |s: u16| StatusCode::from_u16(s).unwrap();
     match reply {
@@ -103,6 +124,47 @@ async fn record(
             tokio::time::sleep(Duration::from_secs(3600)).await;
             status(200).into_response()
         }
+        Reply::Slow(after) => {
+            {
+                let mut busy = recorder.busy.lock().unwrap();
+                busy.0 += 1;
+                busy.1 = busy.1.max(busy.0);
+            }
+            tokio::time::sleep(after).await;
+            recorder.busy.lock().unwrap().0 -= 1;
+            status(200).into_response()
+        }
+    }
+}
+
+/// The time as it passes, for tests of [`Sender::run`], which waits in real time.
+pub struct RealClock;
+
+impl Clock for RealClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+}
+
+/// Runs `sender` until the returned stop is sent; the handle ends once it has stopped.
+pub fn run(sender: Sender) -> (tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(Arc::new(sender).run(Arc::new(tokio::sync::Notify::new()), async move {
+        let _ = stopped.await;
+    }));
+    (stop, running)
+}
+
+/// Waits (up to `within`) until `n` messages are delivered.
+pub async fn wait_delivered(store: &dyn Store, n: usize, within: Duration) {
+    let start = std::time::Instant::now();
+    while count(store, DeliveryStatus::Delivered).await < n {
+        assert!(
+            start.elapsed() < within,
+            "{} of {n} delivered after {within:?}",
+            count(store, DeliveryStatus::Delivered).await
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
@@ -188,7 +250,7 @@ pub async fn count(store: &dyn Store, status: DeliveryStatus) -> usize {
 pub async fn two_senders_deliver_each_message_once(first: Arc<dyn Store>, second: Arc<dyn Store>) {
     let receiver = Receiver::start(vec![]).await;
     let clock = TestClock::at("2026-03-02T09:00:00Z");
-    let channel = Channel::Webhook { url: receiver.url("/hook") };
+    let channel = Channel::Webhook { url: receiver.url("/hook"), delivery: Delivery::default() };
     let at = clock.now();
     let notifications = (0..200)
         .map(|i| NewNotification {

@@ -2,8 +2,15 @@
 //!
 //! One [`Incoming`] per alert, keyed by its `fingerprint`, its action taken from the
 //! alert's own `status` (firing → trigger, resolved → resolve). The group's `status` is
-//! never used: a group stays "firing" while any alert in it fires, so resolving by group
-//! (or by summary, GoAlert's bug) would leave alerts open or close the wrong ones.
+//! used only for an alert that carries none: a group stays "firing" while any alert in it
+//! fires, so resolving by group (or by summary, GoAlert's bug) would leave alerts open or
+//! close the wrong ones.
+//!
+//! Payloads written by hand, by older Alertmanagers and by tools that replay them carry
+//! neither `fingerprint` nor a per-alert `status`. The fingerprint is then derived from
+//! the labels exactly as Alertmanager derives it (`fingerprint`), so the same alert
+//! sent again finds its open Baton alert, and so would the same alert from an
+//! Alertmanager that does send its fingerprint.
 
 use super::{lenient_link, parse_json, summary, Action, Incoming, IntakeError, Problems};
 use crate::paging::severity::Severity;
@@ -19,7 +26,7 @@ pub struct AlertmanagerPayload {
     /// How many alerts Alertmanager left out because of the receiver's `max_alerts`.
     #[serde(default)]
     pub truncated_alerts: u64,
-    /// The group's status; not used for the alerts (see the module docs).
+    /// The group's status; an alert's own status wins (see the module docs).
     #[serde(default)]
     pub status: String,
     #[serde(default)]
@@ -82,13 +89,25 @@ fn normalise(p: AlertmanagerPayload) -> Result<AlertmanagerBatch, IntakeError> {
     }
     let mut incoming = Vec::with_capacity(p.alerts.len());
     for (i, a) in p.alerts.iter().enumerate() {
-        let key = problems.dedup_key(&format!("alerts[{i}].fingerprint"), a.fingerprint.as_deref());
-        let action = match a.status.as_str() {
+        let derived;
+        let written = match &a.fingerprint {
+            Some(f) => Some(f.as_str()),
+            None => {
+                derived = fingerprint(&a.labels);
+                Some(derived.as_str())
+            }
+        };
+        let key = problems.dedup_key(&format!("alerts[{i}].fingerprint"), written);
+        let (field, status) = if a.status.is_empty() && !p.status.is_empty() {
+            ("status".to_owned(), p.status.as_str())
+        } else {
+            (format!("alerts[{i}].status"), a.status.as_str())
+        };
+        let action = match status {
             "firing" => Some(Action::Trigger),
             "resolved" => Some(Action::Resolve),
             other => {
-                problems
-                    .add(format!("alerts[{i}].status"), format!("is {other:?}: expected \"firing\" or \"resolved\""));
+                problems.add(field, format!("is {other:?}: expected \"firing\" or \"resolved\""));
                 None
             }
         };
@@ -116,6 +135,31 @@ fn normalise(p: AlertmanagerPayload) -> Result<AlertmanagerBatch, IntakeError> {
         truncated_alerts: p.truncated_alerts,
         incoming,
     })
+}
+
+/// The fingerprint Alertmanager gives an alert with these labels (prometheus/common's
+/// `model.LabelSet.Fingerprint`): FNV-1a 64 over the labels sorted by name, each name and
+/// each value followed by the byte 0xff (which no UTF-8 text contains, so `a="bc"` and
+/// `ab="c"` differ), as 16 lowercase hex digits.
+fn fingerprint(labels: &BTreeMap<String, String>) -> String {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    const SEPARATOR: u8 = 0xff;
+    let mut hash = OFFSET;
+    let mut add = |bytes: &[u8]| {
+        for b in bytes {
+            hash ^= u64::from(*b);
+            hash = hash.wrapping_mul(PRIME);
+        }
+    };
+    // A BTreeMap iterates in name order, as Go sorts the names first.
+    for (name, value) in labels {
+        add(name.as_bytes());
+        add(&[SEPARATOR]);
+        add(value.as_bytes());
+        add(&[SEPARATOR]);
+    }
+    format!("{hash:016x}")
 }
 
 fn details(p: &AlertmanagerPayload, a: &AlertmanagerAlert) -> Value {
@@ -201,11 +245,79 @@ mod tests {
         let bad = r#"{"version":"4","groupKey":"g","alerts":[
             {"status":"firing","fingerprint":"ok"},
             {"status":"pending","labels":{}},
-            {"status":"resolved","fingerprint":"   "}]}"#;
+            {"status":"resolved","fingerprint":"   "},
+            {"labels":{"alertname":"NoStatusAnywhere"}}]}"#;
         let err = alertmanager(bad.as_bytes()).unwrap_err();
         let fields: Vec<_> = err.fields().iter().map(|f| f.field.as_str()).collect();
-        assert_eq!(fields, ["alerts[1].fingerprint", "alerts[1].status", "alerts[2].fingerprint"]);
+        assert_eq!(fields, ["alerts[1].status", "alerts[2].fingerprint", "alerts[3].status"]);
 
         assert!(matches!(alertmanager(b"{not json"), Err(IntakeError::Malformed(_))));
+    }
+
+    fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn a_derived_fingerprint_is_the_one_alertmanager_computes() {
+        // prometheus/common model/signature_test.go, TestMetricToFingerprint and
+        // BenchmarkMetricToFingerprintSingle: 14695981039346656037 (the FNV offset) for no
+        // labels, 5799056148416392346 and 5146282821936882169 for these.
+        assert_eq!(fingerprint(&labels(&[])), format!("{:016x}", 14_695_981_039_346_656_037u64));
+        assert_eq!(
+            fingerprint(&labels(&[("name", "garland, briggs"), ("fear", "love is not enough")])),
+            format!("{:016x}", 5_799_056_148_416_392_346u64)
+        );
+        assert_eq!(
+            fingerprint(&labels(&[("first-label", "first-label-value")])),
+            format!("{:016x}", 5_146_282_821_936_882_169u64)
+        );
+        assert_eq!(fingerprint(&labels(&[("a", "bc")])).len(), 16);
+        assert_ne!(
+            fingerprint(&labels(&[("a", "bc")])),
+            fingerprint(&labels(&[("ab", "c")])),
+            "names and values are kept apart"
+        );
+    }
+
+    #[test]
+    fn an_alert_without_fingerprint_or_status_is_keyed_by_its_labels_and_takes_the_groups_status() {
+        let body = r#"{"version":"4","groupKey":"g","status":"resolved","alerts":[
+            {"labels":{"alertname":"DiskFull","instance":"db-1"},"annotations":{}},
+            {"status":"firing","labels":{"instance":"db-1","alertname":"DiskFull"},"annotations":{}}]}"#;
+        let batch = alertmanager(body.as_bytes()).unwrap();
+        let [first, second] = &batch.incoming[..] else { panic!("{batch:#?}") };
+        assert_eq!(first.action, Action::Resolve, "the group's status");
+        assert_eq!(second.action, Action::Trigger, "an alert's own status wins");
+        assert_eq!(first.dedup_key, second.dedup_key, "the same labels are the same alert, in any order");
+        assert_eq!(first.dedup_key, fingerprint(&labels(&[("alertname", "DiskFull"), ("instance", "db-1")])));
+    }
+
+    /// Real payloads (prometheus-msteams' fixtures): none carries `fingerprint` or a
+    /// per-alert `status`.
+    const CORPUS: [(&str, usize); 6] = [
+        ("prometheus-msteams_prometheus-msteams__alert__testdata__large_prom_post_request.json", 19),
+        ("prometheus-msteams_prometheus-msteams__alert__testdata__prom_post_request_12_alerts.json", 12),
+        ("prometheus-msteams_prometheus-msteams__alert__testdata__prom_post_request_2_alerts.json", 2),
+        ("prometheus-msteams_prometheus-msteams__alert__testdata__prom_post_request_without_common_summary.json", 1),
+        ("prometheus-msteams_prometheus-msteams__pkg__card__testdata__prom_post_request.json", 1),
+        ("prometheus-msteams_prometheus-msteams__pkg__card__testdata__prom_post_request_too_many_sections.json", 12),
+    ];
+
+    #[test]
+    fn real_alertmanager_payloads_are_accepted_with_stable_distinct_keys() {
+        for (file, alerts) in CORPUS {
+            let path = format!("{}/../../../shared/corpus/alertmanager-webhook/{file}", env!("CARGO_MANIFEST_DIR"));
+            let body = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+            let batch = alertmanager(&body).unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert_eq!(batch.incoming.len(), alerts, "{file}");
+            assert!(batch.incoming.iter().all(|i| i.action == Action::Trigger), "{file}: the group is firing");
+            let keys: Vec<&str> = batch.incoming.iter().map(|i| i.dedup_key.as_str()).collect();
+            let again = alertmanager(&body).unwrap();
+            let keys_again: Vec<&str> = again.incoming.iter().map(|i| i.dedup_key.as_str()).collect();
+            assert_eq!(keys, keys_again, "{file}: the same payload gives the same keys");
+            let distinct: std::collections::BTreeSet<&str> = keys.iter().copied().collect();
+            assert_eq!(distinct.len(), alerts, "{file}: every alert has labels of its own, so a key of its own");
+        }
     }
 }
