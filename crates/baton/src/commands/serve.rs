@@ -62,18 +62,51 @@ pub async fn run_server(baton: Arc<Baton>, listen: SocketAddr, web: baton_web::W
         }
     };
     let engine = tokio::spawn(baton.clone().run_engine(until_stopped()));
-    let sender = baton_notify::Sender::new(
-        baton.store().clone(),
-        Arc::new(baton_app::SystemClock),
-        baton_notify::SenderConfig::default(),
-    )?;
+    let sender = baton_notify::Sender::new(baton.store().clone(), Arc::new(baton_app::SystemClock), sender_config()?)?;
     baton.hand_off_to(sender.handoff());
+    // A failed page makes its alert due now: if nothing of its step got through, the
+    // escalation moves on (see `Baton::page_failed`). The callback must not block the
+    // sender, so the store call runs on its own task.
+    let weak = Arc::downgrade(&baton);
+    sender.on_failed(Arc::new(move |message, _| {
+        if let Some(baton) = weak.upgrade() {
+            let message = message.clone();
+            tokio::spawn(async move { baton.page_failed(&message).await });
+        }
+    }));
     let sender = tokio::spawn(Arc::new(sender).run(baton.outbox_wake(), until_stopped()));
     baton_web::serve(listener, baton_web::router_with(baton, web), shutdown_signal()).await?;
     drop(stop);
     let _ = tokio::join!(engine, sender);
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The sender's settings: the defaults, with the retry backoff shortened by
+/// `BATON_DELIVERY_RETRY_BASE_MS` and `BATON_DELIVERY_RETRY_MAX_MS` when set (drills and
+/// tests: the same code path, faster). How long a message is retried is each channel's
+/// `retry_for`.
+fn sender_config() -> Result<baton_notify::SenderConfig> {
+    let mut config = baton_notify::SenderConfig::default();
+    let millis = |name: &str| -> Result<Option<std::time::Duration>> {
+        match std::env::var(name) {
+            Err(_) => Ok(None),
+            Ok(v) => match v.trim().parse::<u64>() {
+                Ok(ms) if ms > 0 => Ok(Some(std::time::Duration::from_millis(ms))),
+                _ => bail!("{name}={v:?}: give a whole number of milliseconds above 0"),
+            },
+        }
+    };
+    if let Some(base) = millis("BATON_DELIVERY_RETRY_BASE_MS")? {
+        config.retry.base = base;
+    }
+    if let Some(max) = millis("BATON_DELIVERY_RETRY_MAX_MS")? {
+        config.retry.max_delay = max;
+    }
+    if config.retry.max_delay < config.retry.base {
+        bail!("BATON_DELIVERY_RETRY_MAX_MS must not be below the backoff's base");
+    }
+    Ok(config)
 }
 
 async fn shutdown_signal() {

@@ -59,6 +59,8 @@ struct Recorder {
     delay: Duration,
     /// POSTs recorded but not answered yet.
     in_flight: AtomicUsize,
+    /// The status each POST is answered with (200 unless set).
+    status: std::sync::atomic::AtomicU16,
 }
 
 /// An HTTP server on 127.0.0.1 that answers 200 to every POST and records it, and serves
@@ -91,6 +93,7 @@ impl Receiver {
             broken: AtomicU8::new(0),
             delay,
             in_flight: AtomicUsize::new(0),
+            status: std::sync::atomic::AtomicU16::new(200),
         });
         let base = format!("http://{}", listener.local_addr().unwrap());
         let app = axum::Router::new()
@@ -104,6 +107,11 @@ impl Receiver {
     /// `host:port`, as a Prometheus scrape target.
     pub fn target(&self) -> &str {
         self.base.trim_start_matches("http://")
+    }
+
+    /// Answers every POST from now on with `status` (a receiver that refuses, say).
+    pub fn set_status(&self, status: u16) {
+        self.recorder.status.store(status, Ordering::SeqCst);
     }
 
     pub fn set_broken(&self, value: u8) {
@@ -179,7 +187,7 @@ async fn record(
     recorder.seen.lock().unwrap().push(seen);
     tokio::time::sleep(recorder.delay).await;
     recorder.in_flight.fetch_sub(1, Ordering::SeqCst);
-    StatusCode::OK.into_response()
+    StatusCode::from_u16(recorder.status.load(Ordering::SeqCst)).unwrap_or(StatusCode::OK).into_response()
 }
 
 /// For each dedup key, the distinct `Idempotency-Key`s of the pages received for it, and
