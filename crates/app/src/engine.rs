@@ -118,6 +118,7 @@ impl Baton {
             crate::oncall_changes::SWAP_KIND => self.expire_swap(record, now).await,
             crate::gates::WAIVER_KIND => self.expire_gate_waiver(record, now).await,
             crate::raci::SLO_WATCH_KIND => self.watch_slo(record, now).await,
+            crate::paging::SLO_ALERTING_KIND => self.evaluate_slo_alerts(record, now).await,
             other => Err(AppError::NotFound(format!("no handler for due records of kind `{other}`"))),
         }
     }
@@ -135,6 +136,9 @@ impl Baton {
     /// replicas may run this at once: each record is decided under a version check.
     pub async fn run_engine(self: std::sync::Arc<Self>, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
+        if let Err(e) = self.ensure_slo_alerting().await {
+            tracing::warn!(error = %e, "the SLO alerting engine could not be set up; the next apply retries");
+        }
         let mut ticks: u64 = 0;
         let mut tick = tokio::time::interval(ENGINE_INTERVAL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

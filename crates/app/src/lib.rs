@@ -79,6 +79,8 @@ struct PagingState {
     wake: Arc<tokio::sync::Notify>,
     handoff: std::sync::OnceLock<Arc<baton_store::Handoff>>,
     public_url: std::sync::OnceLock<String>,
+    /// How often the SLO alerting engine judges every SLO (a minute unless set).
+    slo_alerting_every: std::sync::OnceLock<std::time::Duration>,
 }
 
 impl Baton {
@@ -109,6 +111,16 @@ impl Baton {
     /// serves after a `--public-url`); without it notifications carry no links back.
     pub fn set_public_url(&self, url: &str) {
         let _ = self.paging.public_url.set(url.trim_end_matches('/').to_owned());
+    }
+
+    /// How often the SLO alerting engine judges every SLO: every minute by default (the
+    /// SLIs are per minute); drills and tests may ask for more often. Set once, at start.
+    pub fn set_slo_alerting_every(&self, every: std::time::Duration) {
+        let _ = self.paging.slo_alerting_every.set(every);
+    }
+
+    pub(crate) fn slo_alerting_every(&self) -> Option<std::time::Duration> {
+        self.paging.slo_alerting_every.get().copied()
     }
 
     pub(crate) fn public_url(&self) -> Option<&str> {

@@ -102,6 +102,9 @@ impl Baton {
         if let Err(e) = self.watch_slos(desired, &changed).await {
             report.warnings.push(format!("the SLO watches were not updated ({e}); the next apply retries"));
         }
+        if let Err(e) = self.ensure_slo_alerting().await {
+            report.warnings.push(format!("the SLO alerting engine was not set up ({e}); the next apply retries"));
+        }
         // Routed at once rather than at their next step: an acknowledged alert has none,
         // and a stranded one waits for exactly this.
         if let Err(e) = self.route_open_alerts().await {

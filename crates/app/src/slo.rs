@@ -335,7 +335,7 @@ impl Baton {
     }
 
     /// [`Baton::report_with`], timed for `baton_slo_evaluation_seconds`.
-    async fn timed_report(
+    pub(crate) async fn timed_report(
         &self,
         slo: SloDef,
         policy: Option<&ErrorBudgetPolicy>,

@@ -114,12 +114,38 @@ async fn every_accepted_alert_survives_a_sigkill_and_is_notified() {
     assert!(!repeated.is_empty(), "the pages the killed server had in flight are sent again");
 
     // Every accepted alert is in the store, once, as the CLI reads it.
-    let listed = baton_cli(&["alert", "list", "--all", "--service", "streamhub", "--output", "json", "--db", &db]);
-    let listed: Vec<serde_json::Value> = serde_json::from_str(&listed).unwrap();
-    let mut ids: Vec<&str> = listed.iter().map(|a| a["id"].as_str().unwrap()).collect();
+    let listed = baton_cli(&[
+        "alert",
+        "list",
+        "--all",
+        "--service",
+        "streamhub",
+        "--limit",
+        "1000",
+        "--output",
+        "json",
+        "--db",
+        &db,
+    ]);
+    let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    let mut ids: Vec<&str> = listed["alerts"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
     ids.retain(|id| id.starts_with("streamhub/crash-"));
-    assert_eq!(ids.len(), ALERTS.min(1000), "the CLI lists at most 1000");
-    let stored = Store::records(&store, "alert", "streamhub/crash-").await.unwrap();
+    assert_eq!(ids.len(), ALERTS.min(1000), "a page of the CLI's list holds at most 1000");
+    assert!(listed["next"].is_string(), "and says where the next page starts");
+    let mut stored = Vec::new();
+    loop {
+        let after = stored
+            .last()
+            .map(|a: &baton_store::StoredAlert| baton_store::AlertCursor { sort_at: a.sort_at, id: a.id.clone() });
+        let q = baton_store::AlertListQuery { service: Some("streamhub".into()), open_only: true, after, limit: 5000 };
+        let page = Store::list_alerts(&store, &q).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        stored.extend(page);
+    }
+    stored.retain(|a| a.id.starts_with("streamhub/crash-"));
+    stored.sort_by(|a, b| a.id.cmp(&b.id));
     assert_eq!(stored.len(), ALERTS, "every accepted alert is stored");
     let mut retried_after_commit = 0;
     for (i, record) in stored.iter().enumerate() {

@@ -169,6 +169,13 @@ fn case(app: &TestApp, template: &str) -> Option<Case> {
             body: json!({}),
             allowed: &[OWNER],
         },
+        // A dead page of streamhub's alert: whoever may respond to the alert re-sends it.
+        "/api/v1/notifications/{id}/resend" => Case {
+            stage: Stage::Draft,
+            path: "/api/v1/notifications/{dead}/resend".into(),
+            body: json!({}),
+            allowed: &[OWNER],
+        },
         // Overrides, swaps and feeds on addon-sre. `{override}`, `{swap}` and `{feed}` are
         // the records `prepare` makes, filled in by `prepared_ids`.
         "/api/v1/rotations/{id}/overrides" => Case {
@@ -291,6 +298,14 @@ async fn prepared_ids(app: &TestApp, path: &str) -> String {
     if path.contains("{feed}") {
         path = path.replace("{feed}", &app.baton.feeds_of(&PersonId::parse(OUTSIDER).unwrap()).await.unwrap()[0].id);
     }
+    if path.contains("{dead}") {
+        let q = baton_store::NotificationQuery {
+            status: Some(baton_store::DeliveryStatus::Dead),
+            limit: 1,
+            ..Default::default()
+        };
+        path = path.replace("{dead}", &app.baton.store().notifications(&q).await.unwrap()[0].id.to_string());
+    }
     if path.contains("{vote}") {
         let (service, gate) =
             (ServiceId::parse("streamhub").unwrap(), baton_core::GateId::parse("promote-to-prod").unwrap());
@@ -352,6 +367,14 @@ async fn prepare(app: &TestApp, template: &str) {
         "/api/v1/integrations/{id}/revoke"
         | "/api/v1/alerts/{service}/{key}/ack"
         | "/api/v1/alerts/{service}/{key}/resolve" => streamhub_alert(app).await,
+        "/api/v1/notifications/{id}/resend" => {
+            streamhub_alert(app).await;
+            let store = app.baton.store();
+            let claimed =
+                store.claim_notifications("t", app.now(), std::time::Duration::from_secs(30), 1).await.unwrap();
+            let dead = baton_store::Settle::Dead { error: "410 Gone".into() };
+            store.settle_notification(claimed[0].id, "t", &dead, app.now()).await.unwrap();
+        }
         "/api/v1/rotations/{id}/overrides/{override_id}/cancel" => {
             let cover = baton_core::oncall::NewOverride {
                 covering: PersonId::parse(SRE).unwrap(),

@@ -356,7 +356,7 @@ impl Baton {
     }
 
     /// Every open alert, a page at a time.
-    async fn open_alerts(&self) -> Result<Vec<StoredAlert>, AppError> {
+    pub(crate) async fn open_alerts(&self) -> Result<Vec<StoredAlert>, AppError> {
         let mut out: Vec<StoredAlert> = Vec::new();
         loop {
             let after = out.last().map(|a| AlertCursor { sort_at: a.sort_at, id: a.id.clone() });

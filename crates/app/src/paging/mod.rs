@@ -14,10 +14,12 @@ mod alerts;
 pub mod intake;
 mod integrations;
 mod notices;
+mod slo_alerts;
 
 pub use alerts::{AlertPage, AlertQuery, AlertView, Delivery};
 pub use intake::{IntakeReply, MAX_INTAKE_BYTES};
 pub use integrations::{IntegrationIn, IssuedIntegration};
+pub use slo_alerts::SLO_ALERTING_KIND;
 
 pub(crate) const ALERT: &str = "alert";
 pub(crate) const INTEGRATION: &str = "integration";

@@ -51,6 +51,12 @@ pub async fn run_server(baton: Arc<Baton>, listen: SocketAddr, web: baton_web::W
     // Pages link back to the alert; without --public-url, to the address served (right
     // for a single host; behind a proxy, set --public-url).
     baton.set_public_url(&format!("http://{addr}"));
+    if let Ok(ms) = std::env::var("BATON_SLO_ALERTING_EVERY_MS") {
+        match ms.trim().parse::<u64>() {
+            Ok(ms) if ms >= 100 => baton.set_slo_alerting_every(std::time::Duration::from_millis(ms)),
+            _ => bail!("BATON_SLO_ALERTING_EVERY_MS={ms:?}: give a whole number of milliseconds, at least 100"),
+        }
+    }
     tracing::info!(%addr, "serving");
     // The engine (escalations, reminders, heartbeats) and the outbox sender run beside the
     // server and stop with it: dropping `stop` ends them.

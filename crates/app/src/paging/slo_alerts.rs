@@ -1,0 +1,138 @@
+//! The SLO alerting engine: once a minute, every SLO's alert tiers are judged (the very
+//! report the API and the dashboard show) and turned into alert events on the SLO's
+//! service (`core::slo::slo_alert_events`), which then live the life of any alert:
+//! routed by the service's stage, escalated, acknowledged, resolved when the tier stops
+//! firing.
+//!
+//! One record, `slo-alerting/all`, is due every minute. The replica that handles it first
+//! moves it to the next minute (a version-checked write) before evaluating, so each minute
+//! is evaluated by one replica; if that one dies half-way, the next minute evaluates again
+//! from the data, which is all the state there is. One SLO whose report fails (its
+//! Prometheus is down, say) is skipped with a warning: it neither triggers nor resolves,
+//! and the others are judged as usual.
+
+use super::intake::Batch;
+use crate::{AppError, Baton};
+use baton_core::slo::{slo_alert_events, SloFigures};
+use baton_core::Timestamp;
+use baton_store::{Commit, RecordWrite, StoreError, StoredRecord};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The engine record kind of the SLO alerting engine.
+pub const SLO_ALERTING_KIND: &str = "slo-alerting";
+const RECORD_ID: &str = "all";
+/// Reports computed at once (each mostly waits on its store or Prometheus reads).
+const AT_ONCE: usize = 8;
+
+/// The start of the next minute: the SLIs are per minute, so judging more often sees
+/// nothing new (unless a setting asks for it, see `Baton::set_slo_alerting_every`).
+fn next_minute(now: Timestamp) -> Timestamp {
+    let minute = now.as_second().div_euclid(60) * 60 + 60;
+    Timestamp::from_second(minute).unwrap_or(now)
+}
+
+impl Baton {
+    /// Makes sure the engine's record exists (a store made before it, or never applied).
+    pub(crate) async fn ensure_slo_alerting(&self) -> Result<(), AppError> {
+        if self.store.record(SLO_ALERTING_KIND, RECORD_ID).await?.is_some() {
+            return Ok(());
+        }
+        let now = self.now();
+        let write = RecordWrite {
+            kind: SLO_ALERTING_KIND.into(),
+            id: RECORD_ID.into(),
+            expected_version: 0,
+            body: "{}".into(),
+            due_at: Some(now),
+        };
+        match self.store.commit(&Commit { records: vec![write], ..Commit::default() }, now).await {
+            Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The engine's minute: judge every SLO and bring its alerts in line.
+    pub(crate) async fn evaluate_slo_alerts(&self, record: &StoredRecord, now: Timestamp) -> Result<(), AppError> {
+        let claim = RecordWrite {
+            kind: SLO_ALERTING_KIND.into(),
+            id: RECORD_ID.into(),
+            expected_version: record.version,
+            body: record.body.clone(),
+            due_at: Some(
+                match self.slo_alerting_every() {
+                    Some(every) => jiff::SignedDuration::try_from(every).ok().and_then(|d| now.checked_add(d).ok()),
+                    None => None,
+                }
+                .unwrap_or_else(|| next_minute(now)),
+            ),
+        };
+        self.store.commit(&Commit { records: vec![claim], ..Commit::default() }, now).await?;
+        let started = std::time::Instant::now();
+        let open = self.open_slo_alerts().await?;
+        let org = self.org().await?;
+        let mut corrections: BTreeMap<_, Vec<_>> = BTreeMap::new();
+        for c in self.store.all_corrections().await? {
+            corrections.entry(c.slo.clone()).or_default().push(c);
+        }
+        let slos: Vec<&baton_core::slo::SloDef> = org.slos.values().collect();
+        let mut reports = Vec::with_capacity(slos.len());
+        for chunk in slos.chunks(AT_ONCE) {
+            let mut pending = Vec::with_capacity(chunk.len());
+            for slo in chunk {
+                let stored = corrections.remove(&slo.id).unwrap_or_default();
+                pending.push(self.timed_report((*slo).clone(), org.budget_policy.as_ref(), now, stored));
+            }
+            reports.extend(chunk.iter().copied().zip(futures_util::future::join_all(pending).await));
+        }
+        let mut batch = Batch::new(self).await?;
+        let (mut triggered, mut resolved) = (0usize, 0usize);
+        let none = BTreeSet::new();
+        for (slo, report) in reports {
+            let report = match report {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::warn!(slo = %slo.id, error = %e, "SLO alerting: no report; its alerts are left as they are");
+                    continue;
+                }
+            };
+            let figures = SloFigures {
+                budget_left: report.budget.value().map(|b| b.remaining),
+                exhaustion: report.exhaustion.clone(),
+                page: self.public_url().and_then(|base| {
+                    baton_core::Link::parse(&format!("{base}/services/{}#slo-{}", slo.service, slo.id)).ok()
+                }),
+            };
+            let open = open.get(slo.id.as_str()).unwrap_or(&none);
+            for event in slo_alert_events(slo, &report.tiers, &figures, open) {
+                let trigger = event.action == baton_core::paging::Action::Trigger;
+                match batch.event(&slo.service, event).await {
+                    Ok(_) if trigger => triggered += 1,
+                    Ok(_) => resolved += 1,
+                    Err(AppError::Store(e)) => return Err(e.into()),
+                    Err(e) => tracing::warn!(slo = %slo.id, error = %e, "SLO alerting: an alert could not be raised"),
+                }
+            }
+        }
+        let commit = batch.into_commit()?;
+        if !commit.is_empty() {
+            self.store.commit(&commit, now).await?;
+            self.paging.wake.notify_one();
+        }
+        metrics::histogram!("baton_slo_alerting_seconds").record(started.elapsed().as_secs_f64());
+        tracing::debug!(slos = org.slos.len(), triggered, resolved, "SLO alerting evaluated");
+        Ok(())
+    }
+
+    /// The dedup keys of the open SLO alerts, by SLO id.
+    async fn open_slo_alerts(&self) -> Result<BTreeMap<String, BTreeSet<String>>, AppError> {
+        let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for stored in self.open_alerts().await? {
+            let alert: baton_core::paging::Alert = baton_store::from_json("alert", &stored.body)?;
+            // SLO ids hold no `/`, so the first one after `slo/` ends the id.
+            if let Some((slo, _tier)) = alert.dedup_key.strip_prefix("slo/").and_then(|k| k.split_once('/')) {
+                out.entry(slo.to_owned()).or_default().insert(alert.dedup_key.clone());
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,266 @@
+//! Whether an SLO pages: its alert tiers' verdicts turned into the same alert events
+//! any other source sends (`paging::Incoming`), so a burning SLO opens, repeats and
+//! resolves an alert through the one alert life, routing and escalation.
+//!
+//! - One alert per SLO and severity, as Sloth does: when any `page` tier fires, a critical
+//!   alert (dedup key `slo/<slo>/page`), naming the fastest tier that fires with both its
+//!   windows' burn rates; when any `ticket` tier fires, a warning (`slo/<slo>/ticket`). So
+//!   a burning SLO wakes someone once, not once per tier, and every minute it keeps
+//!   firing is a repeat carrying the latest figures.
+//! - When every tier of a severity is quiet, its open alert resolves.
+//! - A tier that cannot be judged (no data, too few events) or is muted by a correction
+//!   neither triggers nor resolves: missing data is not good news.
+//! - Aspirational SLOs never page; an open alert of one (it became aspirational) resolves,
+//!   and so does one of a severity the SLO no longer has tiers of.
+
+use super::burn::{rate, Exhaustion};
+use super::definition::SloDef;
+use super::tier::{Severity as TierSeverity, TierState, TierVerdict};
+use crate::paging::{Action, Incoming, Severity};
+use crate::Link;
+use std::collections::BTreeSet;
+
+/// What the alert source is called in the alert (`source`).
+pub const SLO_ALERT_SOURCE: &str = "baton slo engine";
+
+/// The dedup key of `slo`'s alert of `severity` (`slo/streamhub-availability/page`).
+pub fn slo_alert_key(slo: &str, severity: TierSeverity) -> String {
+    format!("slo/{slo}/{severity}")
+}
+
+/// What the events say beyond the verdicts: the budget left (a share, negative when
+/// overspent) and when it runs out, and where the SLO is shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SloFigures {
+    pub budget_left: Option<f64>,
+    pub exhaustion: Exhaustion,
+    pub page: Option<Link>,
+}
+
+/// The events that bring `slo`'s alerts in line with its tiers' `verdicts`, given the
+/// dedup keys of its alerts open now (`open`).
+pub fn slo_alert_events(
+    slo: &SloDef,
+    verdicts: &[TierVerdict],
+    figures: &SloFigures,
+    open: &BTreeSet<String>,
+) -> Vec<Incoming> {
+    let mut events = Vec::new();
+    let mut kept = BTreeSet::new();
+    for severity in [TierSeverity::Page, TierSeverity::Ticket] {
+        let tiers: Vec<&TierVerdict> = verdicts.iter().filter(|v| v.tier.severity == severity).collect();
+        let key = slo_alert_key(slo.id.as_str(), severity);
+        if slo.is_aspirational() || tiers.is_empty() {
+            continue;
+        }
+        // Tiers are written fastest first; the first that fires says the most.
+        if let Some(firing) = tiers.iter().find(|v| v.fires()) {
+            events.push(trigger(slo, firing, figures, key.clone()));
+            kept.insert(key);
+        } else if !tiers.iter().all(|v| v.state == TierState::Quiet) {
+            kept.insert(key);
+        }
+    }
+    for key in open.iter().filter(|k| !kept.contains(*k)) {
+        let why = if slo.is_aspirational() {
+            "the SLO is aspirational: it never pages"
+        } else if [TierSeverity::Page, TierSeverity::Ticket]
+            .iter()
+            .any(|s| slo_alert_key(slo.id.as_str(), *s) == *key && verdicts.iter().any(|v| v.tier.severity == *s))
+        {
+            "its tiers stopped burning"
+        } else {
+            "the SLO no longer has tiers of this severity"
+        };
+        events.push(Incoming {
+            dedup_key: key.clone(),
+            action: Action::Resolve,
+            summary: format!("{}: {why}", title(slo)),
+            severity: Severity::Info,
+            source: Some(SLO_ALERT_SOURCE.into()),
+            details: serde_json::json!({ "slo": slo.id.as_str(), "why": why }),
+            runbook_url: None,
+            group_key: Some(format!("slo/{}", slo.id)),
+        });
+    }
+    events
+}
+
+fn title(slo: &SloDef) -> String {
+    match &slo.display_name {
+        Some(name) => format!("SLO {} ({name})", slo.id),
+        None => format!("SLO {}", slo.id),
+    }
+}
+
+fn trigger(slo: &SloDef, v: &TierVerdict, figures: &SloFigures, dedup_key: String) -> Incoming {
+    let t = &v.tier;
+    let burn = |b: &super::burn::WindowBurn| b.rate.map(rate).value().unwrap_or_else(|| "no data".into());
+    let left = figures.budget_left.map_or_else(|| "unknown".into(), |l| format!("{:.1}%", l * 100.0));
+    let runs_out = match &figures.exhaustion {
+        Exhaustion::At { at, .. } => format!("runs out {}", at.strftime("%Y-%m-%d %H:%M UTC")),
+        Exhaustion::AlreadyExhausted => "already spent".into(),
+        Exhaustion::NotBurning { .. } | Exhaustion::NoData { .. } => "no exhaustion forecast".into(),
+    };
+    let summary = format!(
+        "{} burns its error budget: {} fires ({} over {}, {} over {}; threshold {}); budget left {left}, {runs_out}",
+        title(slo),
+        t.name(),
+        burn(&v.long),
+        t.long_window,
+        burn(&v.short),
+        t.short_window,
+        rate(t.threshold),
+    );
+    Incoming {
+        dedup_key,
+        action: Action::Trigger,
+        summary,
+        severity: match t.severity {
+            TierSeverity::Page => Severity::Critical,
+            TierSeverity::Ticket => Severity::Warning,
+        },
+        source: Some(SLO_ALERT_SOURCE.into()),
+        details: serde_json::json!({
+            "slo": slo.id.as_str(),
+            "tier": t.name(),
+            "burn_rate_long": v.long.rate.value(),
+            "burn_rate_short": v.short.rate.value(),
+            "threshold": t.threshold,
+            "budget_left": figures.budget_left,
+            "exhaustion": runs_out,
+            "labels": { "alertname": "SloBurnRate", "slo": slo.id.as_str(), "tier": t.name() },
+        }),
+        // The SLO's page is its runbook's first stop: the figures and the burn-down.
+        runbook_url: figures.page.clone(),
+        group_key: Some(format!("slo/{}", slo.id)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::slo::burn::WindowBurn;
+    use crate::slo::{alert_tiers, default_tier_specs, BudgetingMethod, Indicator, Measured, Objective, SloWindow};
+    use crate::{Period, ServiceId, SloId};
+
+    fn slo() -> SloDef {
+        SloDef {
+            id: SloId::parse("streamhub-availability").unwrap(),
+            service: ServiceId::parse("streamhub").unwrap(),
+            display_name: Some("Streamhub availability".into()),
+            description: None,
+            objective: Objective::parse("0.999").unwrap(),
+            window: SloWindow::Rolling { length: Period::days(28) },
+            method: BudgetingMethod::Occurrences,
+            indicator: Indicator::BuiltIn,
+            tiers: default_tier_specs().to_vec(),
+            min_events: 0,
+            lifecycle: Default::default(),
+        }
+    }
+
+    /// The four default tiers, the first `firing` of them firing and the rest in `rest`.
+    fn verdicts(firing: usize, rest: TierState) -> Vec<TierVerdict> {
+        let burn = |r: f64| WindowBurn { rate: Measured::Value(r), events: 10_000 };
+        alert_tiers(&default_tier_specs(), Period::days(28))
+            .unwrap()
+            .into_iter()
+            .enumerate()
+            .map(|(i, tier)| TierVerdict {
+                tier,
+                long: burn(29.9),
+                short: burn(31.0),
+                state: if i < firing { TierState::Firing } else { rest.clone() },
+            })
+            .collect()
+    }
+
+    fn figures() -> SloFigures {
+        SloFigures { budget_left: Some(0.42), exhaustion: Exhaustion::AlreadyExhausted, page: None }
+    }
+
+    #[test]
+    fn a_firing_page_tier_triggers_a_critical_alert_naming_the_slo_tier_and_figures() {
+        let events = slo_alert_events(&slo(), &verdicts(1, TierState::Quiet), &figures(), &BTreeSet::new());
+        assert_eq!(events.len(), 1, "{events:?}");
+        let e = &events[0];
+        assert_eq!(e.dedup_key, "slo/streamhub-availability/page");
+        assert_eq!((e.action, e.severity), (Action::Trigger, Severity::Critical));
+        assert!(e.summary.contains("SLO streamhub-availability (Streamhub availability)"), "{}", e.summary);
+        assert!(e.summary.contains("29.9× over 1h") && e.summary.contains("31× over 5m"), "{}", e.summary);
+        assert!(e.summary.contains("budget left 42.0%, already spent"), "{}", e.summary);
+    }
+
+    #[test]
+    fn both_page_tiers_firing_are_one_alert_named_by_the_fastest() {
+        let events = slo_alert_events(&slo(), &verdicts(2, TierState::Quiet), &figures(), &BTreeSet::new());
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert!(events[0].summary.contains("page 1h/5m fires"), "{}", events[0].summary);
+        // Only the slower page tier: still the one page alert, naming that tier.
+        let mut v = verdicts(0, TierState::Quiet);
+        v[1].state = TierState::Firing;
+        let events = slo_alert_events(&slo(), &v, &figures(), &BTreeSet::new());
+        assert_eq!(events[0].dedup_key, "slo/streamhub-availability/page");
+        assert!(events[0].summary.contains("page 6h/30m fires"), "{}", events[0].summary);
+    }
+
+    #[test]
+    fn a_ticket_tier_is_a_warning_and_quiet_tiers_resolve_their_open_alert() {
+        let open: BTreeSet<String> = [slo_alert_key("streamhub-availability", TierSeverity::Page)].into();
+        // The page tiers quiet, the last ticket tier (3d) firing.
+        let mut v = verdicts(0, TierState::Quiet);
+        v[3].state = TierState::Firing;
+        let events = slo_alert_events(&slo(), &v, &figures(), &open);
+        let actions: Vec<_> = events.iter().map(|e| (e.dedup_key.as_str(), e.action, e.severity)).collect();
+        assert_eq!(
+            actions,
+            [
+                ("slo/streamhub-availability/ticket", Action::Trigger, Severity::Warning),
+                ("slo/streamhub-availability/page", Action::Resolve, Severity::Info),
+            ]
+        );
+        // One page tier quiet, the other without data: the page stays open.
+        let mut v = verdicts(0, TierState::Quiet);
+        v[1].state = TierState::NoData { window: Period::hours(6) };
+        assert!(slo_alert_events(&slo(), &v, &figures(), &open).is_empty());
+    }
+
+    #[test]
+    fn missing_data_and_corrections_neither_trigger_nor_resolve() {
+        let open: BTreeSet<String> = [slo_alert_key("streamhub-availability", TierSeverity::Page)].into();
+        let until = "2026-12-06T10:00:00Z".parse().unwrap();
+        for state in [
+            TierState::NoData { window: Period::hours(1) },
+            TierState::TooFewEvents { window: Period::hours(1), events: 3, minimum: 100 },
+            TierState::Muted { reason: "maintenance".into(), until },
+        ] {
+            let events = slo_alert_events(&slo(), &verdicts(0, state.clone()), &figures(), &open);
+            assert!(events.is_empty(), "{state:?}: {events:?}");
+        }
+    }
+
+    #[test]
+    fn an_aspirational_slo_never_pages_and_its_open_alerts_resolve() {
+        let mut aspirational = slo();
+        aspirational.lifecycle.aspirational = true;
+        assert!(
+            slo_alert_events(&aspirational, &verdicts(4, TierState::Quiet), &figures(), &BTreeSet::new()).is_empty()
+        );
+        let open: BTreeSet<String> = [slo_alert_key("streamhub-availability", TierSeverity::Page)].into();
+        let events = slo_alert_events(&aspirational, &verdicts(4, TierState::Quiet), &figures(), &open);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].action, Action::Resolve);
+        assert!(events[0].summary.contains("aspirational"), "{}", events[0].summary);
+    }
+
+    #[test]
+    fn an_open_alert_of_a_severity_the_slo_has_no_tiers_of_resolves() {
+        let open: BTreeSet<String> = [slo_alert_key("streamhub-availability", TierSeverity::Ticket)].into();
+        let pages_only: Vec<_> = verdicts(0, TierState::Quiet).into_iter().take(2).collect();
+        let events = slo_alert_events(&slo(), &pages_only, &figures(), &open);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].action, Action::Resolve);
+        assert!(events[0].summary.contains("no longer has tiers of this severity"), "{}", events[0].summary);
+    }
+}
