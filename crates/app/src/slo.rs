@@ -15,7 +15,7 @@ use baton_core::slo::{
     Recurrence, SegmentedSli, Series, Severity, SloDef, SloStanding, Tally, TierVerdict, Window, WindowBurn,
 };
 use baton_core::{Period, PersonId, ServiceId, SloId, Timestamp, Viability};
-use baton_sources::{PrometheusClient, PrometheusRatio};
+use baton_sources::{PrometheusClient, PrometheusRatio, PrometheusThreshold};
 use baton_store::StoredCorrection;
 use futures_util::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
@@ -272,22 +272,10 @@ impl Baton {
             }
             Indicator::PrometheusThreshold { source, query, op, value } => {
                 let client = prometheus(&source.url)?;
-                let series = client
-                    .range(query, window.start(), window.end(), jiff::SignedDuration::from_secs(60))
+                PrometheusThreshold::new(query.clone(), *op, *value)
+                    .read_buckets(&client, window)
                     .await
-                    .map_err(|e| format!("Prometheus `{}`: {e}", source.name))?;
-                // One good or bad minute per point: the query's value against the bound.
-                let mut buckets: Vec<Bucket> = series
-                    .iter()
-                    .flat_map(|s| s.points.iter())
-                    .filter_map(|(at, v)| {
-                        let minute = start_of_minute(*at);
-                        Bucket::new(minute, u64::from(op.meets(*v, *value)), 1).ok()
-                    })
-                    .collect();
-                buckets.sort_by_key(|b| b.minute());
-                buckets.dedup_by_key(|b| b.minute());
-                Ok(buckets)
+                    .map_err(|e| format!("Prometheus `{}`: {e}", source.name))
             }
         }
     }

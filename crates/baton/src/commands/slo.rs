@@ -4,9 +4,9 @@ use crate::cli::{Output, SloCommand, TableJsonCsv};
 use crate::output::{csv, json, table};
 use anyhow::{anyhow, bail, Context, Result};
 use baton_app::{Baton, DataStatus, SampleIn, SloReport};
-use baton_core::slo::{Exhaustion, Indicator, Measured};
+use baton_core::slo::{Exhaustion, Measured};
 use baton_core::{PersonId, ServiceId, SloId, Timestamp};
-use baton_sources::{slo_rule_group, PrometheusRatio, RatioSloRules, RuleFile};
+use baton_sources::{rules_for_slo, NoRules, RuleFile};
 use std::process::ExitCode;
 
 fn pct(m: Measured<f64>) -> String {
@@ -180,23 +180,15 @@ pub async fn run(cmd: SloCommand) -> Result<ExitCode> {
             };
             let mut groups = Vec::new();
             for slo in org.slos.values() {
-                let Indicator::PrometheusRatio { good, total, counts_bad, .. } = &slo.indicator else { continue };
-                if *counts_bad {
-                    eprintln!("skipping {}: rules for bad/total SLIs are not generated yet", slo.id);
-                    continue;
+                match rules_for_slo(slo) {
+                    Ok(group) => groups.push(group),
+                    Err(NoRules::Tiers(e)) => bail!("SLO {}: {e}", slo.id),
+                    // Said, not skipped silently: a person reading an empty file should know why.
+                    Err(why) => eprintln!("left out {}: {why}", slo.id),
                 }
-                let tiers = slo.alert_tiers().map_err(|e| anyhow!("SLO {}: {e}", slo.id))?;
-                let sli = PrometheusRatio::new(good.clone(), total.clone());
-                let slo_window = slo.window.nominal_length();
-                groups.push(slo_rule_group(&RatioSloRules {
-                    slo: &slo.id,
-                    service: &slo.service,
-                    sli: &sli,
-                    objective: slo.objective,
-                    slo_window,
-                    tiers: &tiers,
-                    aspirational: slo.is_aspirational(),
-                }));
+            }
+            if groups.is_empty() {
+                eprintln!("no SLO of {} reads its SLI from Prometheus: the rule file has no groups", dir.display());
             }
             let yaml = RuleFile::new(groups).to_yaml();
             match out {
