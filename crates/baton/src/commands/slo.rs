@@ -1,10 +1,10 @@
-//! `baton slo report|corrections|compliance|backfill|rules`.
+//! `baton slo report|corrections|correction|compliance|backfill|rules`.
 
-use crate::cli::{Output, SloCommand, TableJsonCsv};
+use crate::cli::{CorrectionCommand, Output, Repeat, SloCommand, TableJsonCsv};
 use crate::output::{csv, json, table};
 use anyhow::{anyhow, bail, Context, Result};
-use baton_app::{Baton, DataStatus, SampleIn, SloReport};
-use baton_core::slo::{Exhaustion, Measured};
+use baton_app::{Baton, CorrectionIn, DataStatus, SampleIn, SloCorrection, SloReport};
+use baton_core::slo::{Exhaustion, Measured, Recurrence};
 use baton_core::{PersonId, ServiceId, SloId, Timestamp};
 use baton_sources::{rules_for_slo, NoRules, RuleFile};
 use std::process::ExitCode;
@@ -86,6 +86,7 @@ pub async fn run(cmd: SloCommand) -> Result<ExitCode> {
                 table(&["ID", "START", "END", "REPEATS", "AUTHOR", "REASON"], &rows);
             }
         }
+        SloCommand::Correction(cmd) => return correction(cmd).await,
         SloCommand::Compliance { service, months, output, db } => {
             let service = service.map(|s| ServiceId::parse(&s)).transpose()?;
             let baton = Baton::with_defaults(crate::db::open(db.db.as_deref()).await?);
@@ -194,6 +195,53 @@ pub async fn run(cmd: SloCommand) -> Result<ExitCode> {
             match out {
                 Some(path) => std::fs::write(&path, yaml).with_context(|| format!("writing {}", path.display()))?,
                 None => print!("{yaml}"),
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn instant(flag: &str, value: &str) -> Result<Timestamp> {
+    value.parse().map_err(|e| anyhow!("--{flag} `{value}` is not an RFC 3339 instant: {e}"))
+}
+
+fn print_correction(verb: &str, c: &SloCorrection) {
+    let repeats = match c.until {
+        Some(u) => format!("{} until {u}", c.recurrence),
+        None => c.recurrence.to_string(),
+    };
+    println!("{verb} correction {} of {}: {} to {} ({repeats}): {}", c.id, c.slo, c.start, c.end, c.reason);
+}
+
+/// `baton slo correction create|cancel`: `Baton::add_correction` and
+/// `Baton::cancel_correction`, the use cases behind the API's routes.
+async fn correction(cmd: CorrectionCommand) -> Result<ExitCode> {
+    match cmd {
+        CorrectionCommand::Create { slo, start, end, reason, repeat, until, actor, db } => {
+            let slo = SloId::parse(&slo)?;
+            let actor = PersonId::parse(&actor).map_err(|e| anyhow!("--as: {e}"))?;
+            let input = CorrectionIn {
+                start: instant("start", &start)?,
+                end: instant("end", &end)?,
+                recurrence: match repeat {
+                    None => Recurrence::Once,
+                    Some(Repeat::Daily) => Recurrence::Daily,
+                    Some(Repeat::Weekly) => Recurrence::Weekly,
+                },
+                until: until.map(|u| instant("until", &u)).transpose()?,
+                reason,
+            };
+            let baton = Baton::with_defaults(crate::db::open(db.db.as_deref()).await?);
+            print_correction("declared", &baton.add_correction(&slo, &actor, input).await?);
+        }
+        CorrectionCommand::Cancel { slo, id, reason, actor, db } => {
+            let slo = SloId::parse(&slo)?;
+            let actor = PersonId::parse(&actor).map_err(|e| anyhow!("--as: {e}"))?;
+            let baton = Baton::with_defaults(crate::db::open(db.db.as_deref()).await?);
+            let cancelled = baton.cancel_correction(&slo, id, &actor, &reason).await?;
+            print_correction("cancelled", &cancelled);
+            if let Some(c) = &cancelled.cancelled {
+                println!("it corrects nothing from {} on", c.at);
             }
         }
     }
