@@ -10,13 +10,14 @@ use baton_core::pipeline::ServiceRecord;
 use baton_core::pipeline::SloWork;
 use baton_core::slo::{
     active_correction, alert_tiers, evaluate_policy, evaluate_tier, service_viability, split_points, start_of_minute,
-    tally, time_to_exhaustion, AlertTier, Bucket, BudgetingMethod, Correction, CorrectionError, CorrectionSpec,
-    ErrorBudget, ErrorBudgetPolicy, Exhaustion, Indicator, Measured, Objective, ObjectivePart, PolicyVerdict,
-    Recurrence, SegmentedSli, Series, Severity, SloDef, SloStanding, Tally, TierVerdict, Window, WindowBurn,
+    tally, time_to_exhaustion, AlertTier, Bucket, BudgetingMethod, Cancellation, Correction, CorrectionError,
+    CorrectionSpec, ErrorBudget, ErrorBudgetPolicy, Exhaustion, Indicator, Measured, Objective, ObjectivePart,
+    PolicyVerdict, Recurrence, SegmentedSli, Series, Severity, SloDef, SloStanding, Tally, TierVerdict, Window,
+    WindowBurn,
 };
 use baton_core::{Period, PersonId, ServiceId, SloId, Timestamp, Viability};
-use baton_sources::{PrometheusClient, PrometheusRatio};
-use baton_store::StoredCorrection;
+use baton_sources::{PrometheusClient, PrometheusRatio, PrometheusThreshold};
+use baton_store::{from_json, Commit, RecordWrite, StoredCorrection};
 use futures_util::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -95,7 +96,16 @@ pub struct SloCorrection {
     pub reason: String,
     pub author: PersonId,
     pub created_at: Timestamp,
+    /// Set once cancelled: the correction holds for the minutes before `cancelled.at` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub cancelled: Option<Cancellation>,
 }
+
+/// The record kind of a correction's cancellation, id the correction's id: corrections are
+/// never changed in the store, so a cancellation is a versioned, audited record of its own
+/// (version 0 expected: a correction is cancelled once), laid over the correction on read.
+pub const CORRECTION_CANCEL_KIND: &str = "correction-cancel";
 
 impl From<&StoredCorrection> for SloCorrection {
     fn from(c: &StoredCorrection) -> Self {
@@ -110,6 +120,7 @@ impl From<&StoredCorrection> for SloCorrection {
             reason: spec.reason.clone(),
             author: spec.author.clone(),
             created_at: c.created_at,
+            cancelled: c.correction.cancellation().cloned(),
         }
     }
 }
@@ -272,22 +283,10 @@ impl Baton {
             }
             Indicator::PrometheusThreshold { source, query, op, value } => {
                 let client = prometheus(&source.url)?;
-                let series = client
-                    .range(query, window.start(), window.end(), jiff::SignedDuration::from_secs(60))
+                PrometheusThreshold::new(query.clone(), *op, *value)
+                    .read_buckets(&client, window)
                     .await
-                    .map_err(|e| format!("Prometheus `{}`: {e}", source.name))?;
-                // One good or bad minute per point: the query's value against the bound.
-                let mut buckets: Vec<Bucket> = series
-                    .iter()
-                    .flat_map(|s| s.points.iter())
-                    .filter_map(|(at, v)| {
-                        let minute = start_of_minute(*at);
-                        Bucket::new(minute, u64::from(op.meets(*v, *value)), 1).ok()
-                    })
-                    .collect();
-                buckets.sort_by_key(|b| b.minute());
-                buckets.dedup_by_key(|b| b.minute());
-                Ok(buckets)
+                    .map_err(|e| format!("Prometheus `{}`: {e}", source.name))
             }
         }
     }
@@ -311,7 +310,7 @@ impl Baton {
         }
         let at = at.unwrap_or_else(|| self.now());
         let mut corrections: HashMap<SloId, Vec<StoredCorrection>> = HashMap::new();
-        for c in self.store.all_corrections().await? {
+        for c in self.cancelled_as_of(self.store.all_corrections().await?, at).await? {
             corrections.entry(c.slo.clone()).or_default().push(c);
         }
         // A few at a time: each waits on its store reads, which run on the store's own
@@ -330,7 +329,7 @@ impl Baton {
         policy: Option<&ErrorBudgetPolicy>,
         at: Timestamp,
     ) -> Result<SloReport, AppError> {
-        let stored = self.store.corrections(&slo.id).await?;
+        let stored = self.corrections_as_of(&slo.id, at).await?;
         self.report_with(slo, policy, at, stored).await
     }
 
@@ -422,8 +421,9 @@ impl Baton {
             let field = match e {
                 CorrectionError::EndNotAfterStart { .. } => "end",
                 CorrectionError::LongerThanRecurrence { .. } => "recurrence",
-                CorrectionError::NoReason => "reason",
+                CorrectionError::NoReason | CorrectionError::NoCancelReason => "reason",
                 CorrectionError::UntilNotAfterStart { .. } | CorrectionError::UntilOnOneOff => "until",
+                CorrectionError::AlreadyCancelled { .. } | CorrectionError::Over { .. } => "correction",
             };
             AppError::Invalid { field: field.into(), message: e.to_string() }
         })?;
@@ -438,11 +438,92 @@ impl Baton {
         Ok(SloCorrection::from(&stored))
     }
 
-    /// Every correction declared for an SLO, oldest first.
+    /// Cancels correction `correction` of SLO `id`, by `actor` (who may declare one), from
+    /// now on: written through [`Store::commit`](baton_store::Store::commit) as a
+    /// [`CORRECTION_CANCEL_KIND`] record with its audit record. See [`Cancellation`] for
+    /// what a cancelled correction still corrects (the minutes before now).
+    pub async fn cancel_correction(
+        &self,
+        id: &SloId,
+        correction: i64,
+        actor: &PersonId,
+        reason: &str,
+    ) -> Result<SloCorrection, AppError> {
+        self.slo_for_work(id, actor, SloWork::DeclareCorrections).await?;
+        let now = self.now();
+        let stored = self.corrections_as_of(id, now).await?.into_iter().find(|c| c.id == correction);
+        let Some(stored) = stored else {
+            return Err(AppError::NotFound(format!("SLO `{id}` has no correction {correction}")));
+        };
+        let cancellation = Cancellation { at: now, by: actor.clone(), reason: reason.trim().to_owned() };
+        let cancelled = stored.correction.clone().cancel(cancellation.clone()).map_err(|e| match e {
+            CorrectionError::AlreadyCancelled { .. } => {
+                AppError::Store(baton_store::StoreError::Conflict(e.to_string()))
+            }
+            CorrectionError::NoCancelReason => AppError::Invalid { field: "reason".into(), message: e.to_string() },
+            _ => AppError::Invalid { field: "correction".into(), message: e.to_string() },
+        })?;
+        let commit = Commit {
+            records: vec![RecordWrite {
+                kind: CORRECTION_CANCEL_KIND.to_owned(),
+                id: correction.to_string(),
+                // A second cancel, even a racing one, finds the record and conflicts.
+                expected_version: 0,
+                body: baton_store::to_json(&cancellation)?,
+                due_at: None,
+            }],
+            audit: vec![AuditEntry {
+                actor: actor.to_string(),
+                action: "slo.correction.cancel".into(),
+                subject: format!("slo/{id}"),
+                reason: Some(cancellation.reason.clone()),
+                details: baton_store::to_json(
+                    &serde_json::json!({ "correction": correction, "cancellation": cancellation }),
+                )?,
+            }],
+            ..Commit::default()
+        };
+        self.store.commit(&commit, now).await?;
+        Ok(SloCorrection::from(&StoredCorrection { correction: cancelled, ..stored }))
+    }
+
+    /// `slo`'s corrections, each cut at its cancellation if it was cancelled at or before
+    /// `at` (a report of an earlier instant sees it as it was then).
+    async fn corrections_as_of(&self, slo: &SloId, at: Timestamp) -> Result<Vec<StoredCorrection>, AppError> {
+        let stored = self.store.corrections(slo).await?;
+        self.cancelled_as_of(stored, at).await
+    }
+
+    /// `stored` with the cancellations made at or before `at` laid over them.
+    async fn cancelled_as_of(
+        &self,
+        stored: Vec<StoredCorrection>,
+        at: Timestamp,
+    ) -> Result<Vec<StoredCorrection>, AppError> {
+        // Every cancellation in one read: there are few, and ids carry no SLO to filter by.
+        let mut cancellations = HashMap::new();
+        for r in self.store.records(CORRECTION_CANCEL_KIND, "").await? {
+            let c: Cancellation = from_json(&format!("{CORRECTION_CANCEL_KIND} {}", r.id), &r.body)?;
+            cancellations.insert(r.id, c);
+        }
+        Ok(stored
+            .into_iter()
+            .map(|mut c| {
+                if let Some(cancel) = cancellations.remove(&c.id.to_string()).filter(|x| x.at <= at) {
+                    c.correction = c.correction.with_cancellation(cancel);
+                }
+                c
+            })
+            .collect())
+    }
+
+    /// Every correction declared for an SLO and not cancelled, oldest first.
     pub async fn slo_corrections(&self, id: &SloId) -> Result<Vec<SloCorrection>, AppError> {
         let org = self.org().await?;
         Self::slo_def(&org, id)?;
-        Ok(self.store.corrections(id).await?.iter().map(SloCorrection::from).collect())
+        let now = self.now();
+        let stored = self.corrections_as_of(id, now).await?;
+        Ok(stored.iter().filter(|c| c.correction.cancellation().is_none()).map(SloCorrection::from).collect())
     }
 
     /// Per calendar month (UTC), the `months` months ending with the current one (still in
@@ -472,7 +553,7 @@ impl Baton {
         let bounds = month_windows(now, months);
         let mut out = Vec::new();
         for slo in slos {
-            let stored = self.store.corrections(&slo.id).await?;
+            let stored = self.corrections_as_of(&slo.id, now).await?;
             let corrections: Vec<Correction> = stored.into_iter().map(|c| c.correction).collect();
             let mut history = Vec::new();
             for (month, window, complete) in &bounds {
@@ -721,7 +802,7 @@ impl ViabilitySource for SloViability {
         for slo in binding {
             // Corrected minutes count neither for nor against the service here either.
             let corrections: Vec<Correction> =
-                baton.store.corrections(&slo.id).await?.into_iter().map(|c| c.correction).collect();
+                baton.corrections_as_of(&slo.id, to).await?.into_iter().map(|c| c.correction).collect();
             let judged = match baton.judge(slo, window, &corrections).await? {
                 Ok(j) => j,
                 Err(reason) => {

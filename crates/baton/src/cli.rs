@@ -518,6 +518,9 @@ pub enum SloCommand {
         #[command(flatten)]
         db: Db,
     },
+    /// Declare or cancel a correction, as a member of the service's owner or SRE team.
+    #[command(subcommand)]
+    Correction(CorrectionCommand),
     /// Attainment per calendar month (UTC) and whether each SLO met its objective.
     Compliance {
         /// Only this service's SLOs.
@@ -553,6 +556,52 @@ pub enum SloCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+/// Corrections go through the same use case as the API, as the person given by `--as`.
+#[derive(Subcommand)]
+pub enum CorrectionCommand {
+    /// Declare minutes that do not count against the SLO's error budget.
+    Create {
+        slo: String,
+        /// The (first) occurrence's start (RFC 3339).
+        #[arg(long)]
+        start: String,
+        /// The (first) occurrence's end (RFC 3339).
+        #[arg(long)]
+        end: String,
+        /// Why these minutes should not count.
+        #[arg(long)]
+        reason: String,
+        /// Repeat the occurrence every 24 hours or every 7 × 24 hours.
+        #[arg(long, value_enum)]
+        repeat: Option<Repeat>,
+        /// A repeating correction's occurrences start before this (RFC 3339).
+        #[arg(long, requires = "repeat")]
+        until: Option<String>,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Cancel correction ID from now on; the minutes before now keep their correction.
+    Cancel {
+        slo: String,
+        id: i64,
+        /// Why these minutes should count again.
+        #[arg(long)]
+        reason: String,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Repeat {
+    Daily,
+    Weekly,
 }
 
 #[derive(Subcommand)]

@@ -108,6 +108,12 @@ fn case(app: &TestApp, template: &str) -> Option<Case> {
             body: json!({"start": later(1), "end": app.now().checked_add(jiff::SignedDuration::from_hours(25)).unwrap(), "reason": "planned maintenance"}),
             allowed: &[OWNER, SRE_LEAD, SRE],
         },
+        "/api/v1/slos/{id}/corrections/{correction_id}/cancel" => Case {
+            stage: Stage::Onboarding,
+            path: "/api/v1/slos/streamhub-availability/corrections/{correction}/cancel".into(),
+            body: json!({"reason": "maintenance postponed"}),
+            allowed: &[OWNER, SRE_LEAD, SRE],
+        },
         // On-call work on the addon-sre rotation, where SRE_LEAD is on call at the start.
         "/api/v1/rotations/{id}/log" => Case {
             stage: Stage::Draft,
@@ -306,6 +312,10 @@ async fn prepared_ids(app: &TestApp, path: &str) -> String {
         };
         path = path.replace("{dead}", &app.baton.store().notifications(&q).await.unwrap()[0].id.to_string());
     }
+    if path.contains("{correction}") {
+        let slo = baton_core::SloId::parse("streamhub-availability").unwrap();
+        path = path.replace("{correction}", &app.baton.slo_corrections(&slo).await.unwrap()[0].id.to_string());
+    }
     if path.contains("{vote}") {
         let (service, gate) =
             (ServiceId::parse("streamhub").unwrap(), baton_core::GateId::parse("promote-to-prod").unwrap());
@@ -395,6 +405,18 @@ async fn prepare(app: &TestApp, template: &str) {
                 reason: None,
             };
             app.baton.request_swap(&rotation, &PersonId::parse(SRE).unwrap(), ask).await.unwrap();
+        }
+        "/api/v1/slos/{id}/corrections/{correction_id}/cancel" => {
+            let start = app.now().checked_add(jiff::SignedDuration::from_hours(1)).unwrap();
+            let maintenance = baton_app::CorrectionIn {
+                start,
+                end: start.checked_add(jiff::SignedDuration::from_hours(1)).unwrap(),
+                recurrence: Default::default(),
+                until: None,
+                reason: "planned maintenance".into(),
+            };
+            let slo = baton_core::SloId::parse("streamhub-availability").unwrap();
+            app.baton.add_correction(&slo, &PersonId::parse(OWNER).unwrap(), maintenance).await.unwrap();
         }
         "/api/v1/feeds/{id}/revoke" => {
             app.baton.create_feed(&PersonId::parse(OUTSIDER).unwrap(), Some(rotation), None).await.unwrap();

@@ -195,3 +195,131 @@ async fn backfill_loads_a_file_in_batches_names_rejected_lines_and_shows_progres
     assert_eq!(cells[4].parse::<f64>().unwrap(), 29_995.0 / 30_005.0, "{current}");
     assert_eq!((cells[5], cells[6]), ("yes", "in progress"), "99.967% meets 99.9%: {current}");
 }
+
+#[tokio::test]
+async fn a_cancelled_correction_stops_muting_from_then_on_and_keeps_its_past() {
+    let app = spawn_app().await;
+    let owner = app.token(OWNER).await;
+    an_hour_with_an_incident(&app, &owner).await;
+    let until = app.now().checked_add(jiff::SignedDuration::from_mins(20)).unwrap();
+    let correction = json!({"start": ago(&app, 10), "end": until, "reason": "upstream DNS outage, INC-4211"});
+    let (_, created) = app.post(&format!("{SLO}/corrections"), Some(&owner), correction).await;
+    let cancel = format!("{SLO}/corrections/{}/cancel", created["id"]);
+    let (_, before) = app.get(&format!("{SLO}/report")).await;
+    assert_eq!(page_1h(&before)["state"]["state"], "muted");
+
+    let outsider = app.token(OUTSIDER).await;
+    let (status, body) = app.post(&cancel, Some(&outsider), json!({"reason": "not mine"})).await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = app.post(&cancel, Some(&owner), json!({"reason": " "})).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("reason")), "{body}");
+
+    let (status, cancelled) = app.post(&cancel, Some(&owner), json!({"reason": "DNS was ours after all"})).await;
+    assert_eq!(status, 200, "{cancelled}");
+    assert_eq!(cancelled["cancelled"]["by"], OWNER);
+    assert_eq!(cancelled["cancelled"]["at"].as_str().unwrap().parse::<jiff::Timestamp>().unwrap(), app.now());
+
+    // From the cancel on the tiers are no longer muted; the minutes before it stay out of
+    // the budget, so the report of an earlier instant is unchanged, and the report lists
+    // the correction as cancelled for the minutes it still corrects.
+    let (_, after) = app.get(&format!("{SLO}/report")).await;
+    assert_ne!(page_1h(&after)["state"]["state"], "muted", "{}", page_1h(&after));
+    assert_eq!(after["tally"]["corrected_minutes"].as_u64(), Some(10), "{}", after["tally"]);
+    assert_eq!(after["corrections"][0]["cancelled"]["reason"], "DNS was ours after all", "{}", after["corrections"]);
+    assert_eq!(after["attainment"], before["attainment"]);
+    // Ten minutes on, the corrections list (read at now) has left it out.
+    app.clock.advance(jiff::SignedDuration::from_mins(10));
+    let (_, listed) = app.get(&format!("{SLO}/corrections")).await;
+    assert_eq!(listed, json!([]), "a cancelled correction is left out of the list");
+
+    let (status, again) = app.post(&cancel, Some(&owner), json!({"reason": "twice"})).await;
+    assert_eq!(status, 409, "{again}");
+    assert!(again["error"]["message"].as_str().unwrap().contains("already cancelled"), "{again}");
+    let (_, audit) = app.get("/api/v1/audit?subject=slo/streamhub-availability").await;
+    let record = audit.as_array().unwrap().last().unwrap();
+    assert_eq!(
+        (record["action"].as_str(), record["actor"].as_str(), record["reason"].as_str()),
+        (Some("slo.correction.cancel"), Some(OWNER), Some("DNS was ours after all")),
+        "{record}"
+    );
+    let (status, _) = app.post(&format!("{SLO}/corrections/999/cancel"), Some(&owner), json!({"reason": "r"})).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn corrections_are_declared_and_cancelled_from_the_cli_as_a_person() {
+    let app = spawn_app().await;
+    // The CLI runs on the system clock: a nightly window starting in an hour.
+    let start = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_hours(1))
+        .unwrap()
+        .round(jiff::Unit::Second)
+        .unwrap();
+    let (start_s, end_s) = (start.to_string(), (start + jiff::SignedDuration::from_mins(30)).to_string());
+    let until = (start + jiff::SignedDuration::from_hours(24 * 7)).to_string();
+    let create = [
+        "slo",
+        "correction",
+        "create",
+        "streamhub-availability",
+        "--start",
+        &start_s,
+        "--end",
+        &end_s,
+        "--reason",
+        "nightly compaction",
+        "--repeat",
+        "daily",
+        "--until",
+        &until,
+        "--as",
+        OWNER,
+    ];
+    let out = app.baton_cli(&create);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    println!("{stdout}");
+    assert!(stdout.starts_with("declared correction ") && stdout.contains("(daily until "), "{stdout}");
+    let id = stdout.split_whitespace().nth(2).unwrap().to_owned();
+
+    let out = app.baton_cli(&["slo", "corrections", "streamhub-availability", "--output", "json"]);
+    let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((listed[0]["id"].to_string(), listed[0]["author"].as_str()), (id.clone(), Some(OWNER)));
+
+    let outsider = app.baton_cli(&[
+        "slo",
+        "correction",
+        "cancel",
+        "streamhub-availability",
+        &id,
+        "--reason",
+        "r",
+        "--as",
+        OUTSIDER,
+    ]);
+    assert!(!outsider.status.success(), "{outsider:?}");
+    let out = app.baton_cli(&[
+        "slo",
+        "correction",
+        "cancel",
+        "streamhub-availability",
+        &id,
+        "--reason",
+        "compaction moved to Sundays",
+        "--as",
+        OWNER,
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    println!("{stdout}");
+    assert!(
+        stdout.starts_with(&format!("cancelled correction {id} ")) && stdout.contains("corrects nothing from"),
+        "{stdout}"
+    );
+    let out = app.baton_cli(&["slo", "corrections", "streamhub-availability", "--output", "json"]);
+    assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap(), json!([]));
+    // Both went through the audited use cases, as the person named.
+    let (_, audit) = app.get("/api/v1/audit?subject=slo/streamhub-availability").await;
+    let actions: Vec<&str> = audit.as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap()).collect();
+    assert!(actions.ends_with(&["slo.correct", "slo.correction.cancel"]), "{actions:?}");
+}

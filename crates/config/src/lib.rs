@@ -11,6 +11,7 @@ mod document;
 mod escalations;
 mod gates;
 mod openslo;
+mod promql;
 mod raci;
 mod repo;
 mod rotations;

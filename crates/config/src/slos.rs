@@ -11,6 +11,7 @@ use crate::diagnostic::{Diagnostic, Place};
 use crate::docs::S;
 use crate::document::Document;
 use crate::openslo::*;
+use crate::promql::{problem, QueryUse};
 use crate::validate::known;
 use baton_core::slo::{
     default_tier_specs, tier_warnings, AlertTier, BudgetShare, BudgetingMethod, CalendarUnit, Indicator, Lifecycle,
@@ -120,10 +121,10 @@ enum Sli {
     Threshold { source: PromSource, query: String },
 }
 
-/// Where a metric comes from.
+/// Where a metric comes from; a query with the place it is written, for its problems.
 enum Src {
     Baton,
-    Prom { source: PromSource, query: String },
+    Prom { source: PromSource, query: String, at: Place },
 }
 
 /// A checked burn-rate condition. Its budget share depends on the SLO window, so it is
@@ -262,12 +263,23 @@ impl Checker<'_> {
             return None;
         }
         match query.filter(|q| !q.trim().is_empty()) {
-            Some(q) => Some(Src::Prom { source, query: q.as_str().to_owned() }),
+            Some(q) => Some(Src::Prom { source, query: q.as_str().to_owned(), at: doc.at(q) }),
             None => {
                 let place = ms.spec.as_ref().map_or_else(|| doc.at(ms), |s| doc.at(s));
                 self.error(place, "a Prometheus metric source needs `spec.query`: the PromQL to run");
                 None
             }
+        }
+    }
+
+    /// Reports what makes `query` unusable as `what` at its place (see `promql`).
+    fn promql(&mut self, at: Place, query: &str, what: QueryUse) -> Option<()> {
+        match problem(query, what) {
+            Some(message) => {
+                self.error(at, message);
+                None
+            }
+            None => Some(()),
         }
     }
 
@@ -286,7 +298,10 @@ impl Checker<'_> {
                     self.error(doc.at(&t.metric_source), "a thresholdMetric is a Prometheus query: SLIs of type Baton are ratioMetrics, posted as good and total events per minute");
                     None
                 }
-                Src::Prom { source, query } => Some(Sli::Threshold { source, query }),
+                Src::Prom { source, query, at } => {
+                    self.promql(at, &query, QueryUse::Threshold)?;
+                    Some(Sli::Threshold { source, query })
+                }
             },
             (Some(r), None) => self.ratio(doc, r, sources),
         }
@@ -331,7 +346,13 @@ impl Checker<'_> {
                 None
             }
             (Src::Baton, Src::Baton) => Some(Sli::Ratio(Indicator::BuiltIn)),
-            (Src::Prom { source, query: good }, Src::Prom { source: other, query: total }) if source == other => {
+            (
+                Src::Prom { source, query: good, at: good_at },
+                Src::Prom { source: other, query: total, at: total_at },
+            ) if source == other => {
+                let good_ok = self.promql(good_at, &good, QueryUse::Counter);
+                let total_ok = self.promql(total_at, &total, QueryUse::Counter);
+                good_ok.and(total_ok)?;
                 if let Some(c) = r.counter.as_ref().filter(|c| !***c) {
                     self.error(doc.at(c), "Baton reads Prometheus ratios from counters, taking each minute's increase: write `counter: true` (or leave it out)");
                     return None;

@@ -60,13 +60,13 @@ spec:
       metricSource:
         metricSourceRef: ledger-prometheus
         spec:
-          query: sum(ledger_requests_total{code=~"5.."})
+          query: ledger_requests_total{code=~"5.."}
     total:
       metricSource:
         metricSourceRef: ledger-prometheus
         type: Prometheus
         spec:
-          query: sum(ledger_requests_total)
+          query: ledger_requests_total
 ---
 apiVersion: openslo/v1
 kind: SLO
@@ -213,8 +213,8 @@ fn a_multi_document_file_loads_into_the_slos_baton_tracks() {
         a.indicator,
         Indicator::PrometheusRatio {
             source: prometheus.clone(),
-            good: r#"sum(ledger_requests_total{code=~"5.."})"#.into(),
-            total: "sum(ledger_requests_total)".into(),
+            good: r#"ledger_requests_total{code=~"5.."}"#.into(),
+            total: "ledger_requests_total".into(),
             counts_bad: true,
         }
     );
@@ -490,4 +490,44 @@ fn what_baton_does_not_support_is_refused_with_the_reason() {
         "slos/annotation.yaml:6:27: `baton.dev/min-events` is the fewest events a tier window needs before it may fire",
     );
     assert_reported(&msgs, "slos/duplicate.yaml:4:9: SLO `annotated` is already defined at slos/annotation.yaml:4:9");
+}
+
+/// The PromQL of a definition is parsed at `validate`: what Baton would wrap into
+/// something Prometheus refuses is an error at the query's line and column.
+#[test]
+fn promql_baton_cannot_use_is_an_error_at_the_querys_line_and_column() {
+    let source = "apiVersion: openslo/v1\nkind: DataSource\nmetadata:\n  name: prom\nspec:\n  type: Prometheus\n  connectionDetails:\n    url: http://127.0.0.1:9090\n";
+    let ratio = |good: &str| {
+        format!(
+            "apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: ledger-availability\nspec:\n  service: ledger\n  indicator:\n    spec:\n      ratioMetric:\n        good:\n          metricSource:\n            metricSourceRef: prom\n            spec:\n              query: {good}\n        total:\n          metricSource:\n            metricSourceRef: prom\n            spec:\n              query: requests_total\n  budgetingMethod: Occurrences\n  objectives:\n    - target: 0.999\n"
+        )
+    };
+    let threshold = |query: &str| {
+        format!(
+            "apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: ledger-latency\nspec:\n  service: ledger\n  indicator:\n    spec:\n      thresholdMetric:\n        metricSource:\n          metricSourceRef: prom\n          spec:\n            query: {query}\n  budgetingMethod: Timeslices\n  objectives:\n    - op: lte\n      value: 0.3\n      target: 0.99\n"
+        )
+    };
+    let cases = [
+        (
+            ratio("sum(rate(ok_total[1m]))"),
+            "slos/slo.yaml:14:22: `sum(rate(ok_total[1m]))` is an aggregation (`sum`): a ratio's good, bad and total are series selectors of counters",
+        ),
+        (ratio("rate(ok_total[1m])"), "slos/slo.yaml:14:22: `rate(ok_total[1m])` is a function call (`rate`)"),
+        (ratio("ok_total offset 5m"), "slos/slo.yaml:14:22: `ok_total offset 5m` has an `offset` or `@` modifier"),
+        (ratio("'ok_total{code=\"200\"'"), "slos/slo.yaml:14:22: the PromQL `ok_total{code=\"200\"` does not parse: "),
+        (threshold("latency_seconds[5m]"), "slos/slo.yaml:13:20: `latency_seconds[5m]` gives a matrix: a thresholdMetric query gives one value per minute"),
+        (threshold("'max(latency_seconds'"), "slos/slo.yaml:13:20: the PromQL `max(latency_seconds` does not parse: "),
+    ];
+    for (slo, expected) in cases {
+        let dir = repo(&[("slos/prom.yaml", source), ("slos/slo.yaml", &slo)]);
+        let msgs = messages(&dir);
+        assert!(msgs.iter().any(|m| m.starts_with(expected)), "expected {expected}\n got {msgs:#?}");
+        println!("{}", msgs.iter().find(|m| m.starts_with(expected)).unwrap());
+    }
+    // What Baton can use loads: a selector for counters, an instant expression for thresholds.
+    let dir = repo(&[("slos/prom.yaml", source), ("slos/slo.yaml", &ratio("ok_total{code!~\"5..\"}"))]);
+    assert!(messages(&dir).is_empty(), "{:#?}", messages(&dir));
+    let p99 = threshold("histogram_quantile(0.99, sum by (le) (rate(latency_seconds_bucket[1m])))");
+    let dir = repo(&[("slos/prom.yaml", source), ("slos/slo.yaml", &p99)]);
+    assert!(messages(&dir).is_empty(), "{:#?}", messages(&dir));
 }

@@ -36,6 +36,9 @@ impl Period {
     pub const fn hours(n: i64) -> Self {
         Self { seconds: n * 3_600 }
     }
+    pub const fn minutes(n: i64) -> Self {
+        Self { seconds: n * 60 }
+    }
     pub fn as_seconds(self) -> i64 {
         self.seconds
     }

@@ -13,6 +13,7 @@ pub mod prometheus;
 mod yaml;
 
 pub use prometheus::{
-    error_ratio_record, slo_rule_group, AlertingRule, EventTotals, InstantSample, PrometheusClient, PrometheusError,
-    PrometheusRatio, RangeSeries, RatioSloRules, RecordingRule, Rule, RuleFile, RuleGroup, BURN_ALERT,
+    bad_minutes_record, error_ratio_record, minute_end_ranges, rules_for_slo, slo_rule_group, AlertingRule,
+    EventTotals, InstantSample, NoRules, PrometheusClient, PrometheusError, PrometheusRatio, PrometheusThreshold,
+    RangeSeries, RecordingRule, Rule, RuleFile, RuleGroup, RuleSli, SloRules, BURN_ALERT, GOOD_MINUTE, GOOD_MINUTE_PPB,
 };

@@ -309,6 +309,7 @@ async fn every_mutating_operation_states_its_role_and_needs_a_bearer_token() {
         ("deploy", "owner"),
         ("post_samples", "sre-or-owner"),
         ("post_correction", "sre-or-owner"),
+        ("cancel_correction", "sre-or-owner"),
         ("create_token", "self-or-admin"),
         ("revoke_token", "self-or-admin"),
         ("list_tokens", "self-or-admin"),

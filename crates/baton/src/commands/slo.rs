@@ -1,12 +1,12 @@
-//! `baton slo report|corrections|compliance|backfill|rules`.
+//! `baton slo report|corrections|correction|compliance|backfill|rules`.
 
-use crate::cli::{Output, SloCommand, TableJsonCsv};
+use crate::cli::{CorrectionCommand, Output, Repeat, SloCommand, TableJsonCsv};
 use crate::output::{csv, json, table};
 use anyhow::{anyhow, bail, Context, Result};
-use baton_app::{Baton, DataStatus, SampleIn, SloReport};
-use baton_core::slo::{Exhaustion, Indicator, Measured};
+use baton_app::{Baton, CorrectionIn, DataStatus, SampleIn, SloCorrection, SloReport};
+use baton_core::slo::{Exhaustion, Measured, Recurrence};
 use baton_core::{PersonId, ServiceId, SloId, Timestamp};
-use baton_sources::{slo_rule_group, PrometheusRatio, RatioSloRules, RuleFile};
+use baton_sources::{rules_for_slo, NoRules, RuleFile};
 use std::process::ExitCode;
 
 fn pct(m: Measured<f64>) -> String {
@@ -86,6 +86,7 @@ pub async fn run(cmd: SloCommand) -> Result<ExitCode> {
                 table(&["ID", "START", "END", "REPEATS", "AUTHOR", "REASON"], &rows);
             }
         }
+        SloCommand::Correction(cmd) => return correction(cmd).await,
         SloCommand::Compliance { service, months, output, db } => {
             let service = service.map(|s| ServiceId::parse(&s)).transpose()?;
             let baton = Baton::with_defaults(crate::db::open(db.db.as_deref()).await?);
@@ -180,28 +181,67 @@ pub async fn run(cmd: SloCommand) -> Result<ExitCode> {
             };
             let mut groups = Vec::new();
             for slo in org.slos.values() {
-                let Indicator::PrometheusRatio { good, total, counts_bad, .. } = &slo.indicator else { continue };
-                if *counts_bad {
-                    eprintln!("skipping {}: rules for bad/total SLIs are not generated yet", slo.id);
-                    continue;
+                match rules_for_slo(slo) {
+                    Ok(group) => groups.push(group),
+                    Err(NoRules::Tiers(e)) => bail!("SLO {}: {e}", slo.id),
+                    // Said, not skipped silently: a person reading an empty file should know why.
+                    Err(why) => eprintln!("left out {}: {why}", slo.id),
                 }
-                let tiers = slo.alert_tiers().map_err(|e| anyhow!("SLO {}: {e}", slo.id))?;
-                let sli = PrometheusRatio::new(good.clone(), total.clone());
-                let slo_window = slo.window.nominal_length();
-                groups.push(slo_rule_group(&RatioSloRules {
-                    slo: &slo.id,
-                    service: &slo.service,
-                    sli: &sli,
-                    objective: slo.objective,
-                    slo_window,
-                    tiers: &tiers,
-                    aspirational: slo.is_aspirational(),
-                }));
+            }
+            if groups.is_empty() {
+                eprintln!("no SLO of {} reads its SLI from Prometheus: the rule file has no groups", dir.display());
             }
             let yaml = RuleFile::new(groups).to_yaml();
             match out {
                 Some(path) => std::fs::write(&path, yaml).with_context(|| format!("writing {}", path.display()))?,
                 None => print!("{yaml}"),
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn instant(flag: &str, value: &str) -> Result<Timestamp> {
+    value.parse().map_err(|e| anyhow!("--{flag} `{value}` is not an RFC 3339 instant: {e}"))
+}
+
+fn print_correction(verb: &str, c: &SloCorrection) {
+    let repeats = match c.until {
+        Some(u) => format!("{} until {u}", c.recurrence),
+        None => c.recurrence.to_string(),
+    };
+    println!("{verb} correction {} of {}: {} to {} ({repeats}): {}", c.id, c.slo, c.start, c.end, c.reason);
+}
+
+/// `baton slo correction create|cancel`: `Baton::add_correction` and
+/// `Baton::cancel_correction`, the use cases behind the API's routes.
+async fn correction(cmd: CorrectionCommand) -> Result<ExitCode> {
+    match cmd {
+        CorrectionCommand::Create { slo, start, end, reason, repeat, until, actor, db } => {
+            let slo = SloId::parse(&slo)?;
+            let actor = PersonId::parse(&actor).map_err(|e| anyhow!("--as: {e}"))?;
+            let input = CorrectionIn {
+                start: instant("start", &start)?,
+                end: instant("end", &end)?,
+                recurrence: match repeat {
+                    None => Recurrence::Once,
+                    Some(Repeat::Daily) => Recurrence::Daily,
+                    Some(Repeat::Weekly) => Recurrence::Weekly,
+                },
+                until: until.map(|u| instant("until", &u)).transpose()?,
+                reason,
+            };
+            let baton = Baton::with_defaults(crate::db::open(db.db.as_deref()).await?);
+            print_correction("declared", &baton.add_correction(&slo, &actor, input).await?);
+        }
+        CorrectionCommand::Cancel { slo, id, reason, actor, db } => {
+            let slo = SloId::parse(&slo)?;
+            let actor = PersonId::parse(&actor).map_err(|e| anyhow!("--as: {e}"))?;
+            let baton = Baton::with_defaults(crate::db::open(db.db.as_deref()).await?);
+            let cancelled = baton.cancel_correction(&slo, id, &actor, &reason).await?;
+            print_correction("cancelled", &cancelled);
+            if let Some(c) = &cancelled.cancelled {
+                println!("it corrects nothing from {} on", c.at);
             }
         }
     }

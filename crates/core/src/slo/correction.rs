@@ -58,6 +58,27 @@ pub enum CorrectionError {
     UntilNotAfterStart { start: Timestamp, until: Timestamp },
     #[error("`until` applies only to daily or weekly corrections; a one-off correction ends at its `end`")]
     UntilOnOneOff,
+    #[error("a cancellation needs a reason: say why these minutes should count against the error budget again")]
+    NoCancelReason,
+    #[error("the correction was already cancelled at {at} by {by}")]
+    AlreadyCancelled { at: Timestamp, by: PersonId },
+    #[error("the correction has no occurrence left to cancel: its last one ended at {end}, and cancelling cannot change the past")]
+    Over { end: Timestamp },
+}
+
+/// Who cancelled a correction, when and why.
+///
+/// A cancelled correction stops correcting **from the instant it was cancelled**: no
+/// occurrence starts from then on, and the one in force then ends then. Minutes before it
+/// keep their correction, so a report of any past instant reads the same after the cancel
+/// as before it (history does not change), and alert tiers are no longer muted by it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = CorrectionCancellation))]
+pub struct Cancellation {
+    pub at: Timestamp,
+    pub by: PersonId,
+    pub reason: String,
 }
 
 /// What a correction is written as. `start`..`end` is the (first) occurrence; a daily or
@@ -74,11 +95,14 @@ pub struct CorrectionSpec {
     pub author: PersonId,
 }
 
-/// A checked [`CorrectionSpec`].
+/// A checked [`CorrectionSpec`], and its [`Cancellation`] if it has one. Serialized as its
+/// spec alone: a correction is stored once and never changed, and its cancellation is a
+/// record of its own that readers lay over it ([`Correction::with_cancellation`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "CorrectionSpec", into = "CorrectionSpec")]
 pub struct Correction {
     spec: CorrectionSpec,
+    cancelled: Option<Cancellation>,
 }
 
 impl Correction {
@@ -101,10 +125,46 @@ impl Correction {
             (_, Some(until)) if until <= start => return Err(CorrectionError::UntilNotAfterStart { start, until }),
             _ => {}
         }
-        Ok(Self { spec })
+        Ok(Self { spec, cancelled: None })
     }
     pub fn spec(&self) -> &CorrectionSpec {
         &self.spec
+    }
+    pub fn cancellation(&self) -> Option<&Cancellation> {
+        self.cancelled.as_ref()
+    }
+
+    /// The correction cut at its stored cancellation (see [`Cancellation`]).
+    pub fn with_cancellation(mut self, cancellation: Cancellation) -> Self {
+        self.cancelled = Some(cancellation);
+        self
+    }
+
+    /// Cancels the correction as `cancellation` says: refused without a reason, when it
+    /// was cancelled already, or when no occurrence ends after the cancellation (nothing
+    /// would change).
+    pub fn cancel(self, cancellation: Cancellation) -> Result<Self, CorrectionError> {
+        if let Some(c) = &self.cancelled {
+            return Err(CorrectionError::AlreadyCancelled { at: c.at, by: c.by.clone() });
+        }
+        if cancellation.reason.trim().is_empty() {
+            return Err(CorrectionError::NoCancelReason);
+        }
+        if let Some(end) = self.last_end().filter(|end| *end <= cancellation.at.as_nanosecond()) {
+            let end = Timestamp::from_nanosecond(end).unwrap_or(self.spec.end);
+            return Err(CorrectionError::Over { end });
+        }
+        Ok(self.with_cancellation(cancellation))
+    }
+
+    /// When the last occurrence ends, `None` for a series repeating forever.
+    fn last_end(&self) -> Option<i128> {
+        let n = match (self.spec.recurrence.interval_ns(), self.spec.until) {
+            (None, _) => 0,
+            (Some(_), None) => return None,
+            (Some(interval), Some(until)) => (until.as_nanosecond() - 1 - self.start_ns()).div_euclid(interval),
+        };
+        self.occurrence(n).map(|(_, end)| end)
     }
     pub fn reason(&self) -> &str {
         &self.spec.reason
@@ -155,8 +215,8 @@ impl Correction {
                 // series short, the last one it allows. Occurrences end in order, so that
                 // one overlaps if any does.
                 let mut n = (w_end - 1 - self.start_ns()).div_euclid(interval);
-                if let Some(until) = self.spec.until {
-                    n = n.min((until.as_nanosecond() - 1 - self.start_ns()).div_euclid(interval));
+                for last in [self.spec.until, self.cancelled.as_ref().map(|c| c.at)].into_iter().flatten() {
+                    n = n.min((last.as_nanosecond() - 1 - self.start_ns()).div_euclid(interval));
                 }
                 n
             }
@@ -179,7 +239,12 @@ impl Correction {
         if self.spec.until.is_some_and(|u| start >= u.as_nanosecond()) {
             return None;
         }
-        Some((start, start + duration))
+        match &self.cancelled {
+            // Cancelled: nothing from then on; the occurrence in force then ends then.
+            Some(c) if start >= c.at.as_nanosecond() => None,
+            Some(c) => Some((start, (start + duration).min(c.at.as_nanosecond()))),
+            None => Some((start, start + duration)),
+        }
     }
 }
 
@@ -225,6 +290,42 @@ pub(crate) mod tests {
             author: PersonId::parse("ana").unwrap(),
         })
         .unwrap()
+    }
+
+    fn cancellation(at: &str) -> Cancellation {
+        Cancellation { at: ts(at), by: PersonId::parse("bo").unwrap(), reason: "maintenance moved".into() }
+    }
+
+    #[test]
+    fn a_cancelled_correction_stops_at_its_cancellation_and_keeps_its_past() {
+        let nightly = correction("2024-03-01T02:00:00Z", "2024-03-01T03:00:00Z", Recurrence::Daily, None);
+        // Cancelled at 02:30 on the 3rd: the 1st and 2nd stay whole, the 3rd ends at 02:30.
+        let cancelled = nightly.clone().cancel(cancellation("2024-03-03T02:30:00Z")).unwrap();
+        for minute in ["2024-03-01T02:10:00Z", "2024-03-02T02:59:00Z", "2024-03-03T02:29:00Z"] {
+            assert!(cancelled.overlaps_minute(ts(minute)), "{minute} keeps its correction");
+        }
+        for minute in ["2024-03-03T02:30:00Z", "2024-03-04T02:10:00Z"] {
+            assert!(!cancelled.overlaps_minute(ts(minute)) && nightly.overlaps_minute(ts(minute)), "{minute}");
+        }
+        assert!(cancelled.occurrence_at(ts("2024-03-03T02:30:00Z")).is_none(), "no longer mutes");
+        let w = |a: &str, b: &str| Window::new(ts(a), ts(b)).unwrap();
+        assert!(cancelled.overlaps(w("2024-03-03T00:00:00Z", "2024-03-03T02:01:00Z")));
+        assert!(!cancelled.overlaps(w("2024-03-03T02:30:00Z", "2024-03-10T00:00:00Z")));
+        assert_eq!(cancelled.cancellation().unwrap().by.as_str(), "bo");
+    }
+
+    #[test]
+    fn a_cancellation_needs_a_reason_and_something_left_to_cancel() {
+        let once = correction("2024-03-01T02:00:00Z", "2024-03-01T03:00:00Z", Recurrence::Once, None);
+        let no_reason = Cancellation { reason: " ".into(), ..cancellation("2024-03-01T01:00:00Z") };
+        assert_eq!(once.clone().cancel(no_reason), Err(CorrectionError::NoCancelReason));
+        let err = once.clone().cancel(cancellation("2024-03-01T03:00:00Z")).unwrap_err();
+        assert_eq!(err, CorrectionError::Over { end: ts("2024-03-01T03:00:00Z") });
+        // Cancelled before it starts, it corrects nothing at all.
+        let early = once.cancel(cancellation("2024-03-01T01:00:00Z")).unwrap();
+        assert!(!early.overlaps_minute(ts("2024-03-01T02:00:00Z")));
+        let again = early.cancel(cancellation("2024-03-01T01:30:00Z")).unwrap_err();
+        assert!(again.to_string().contains("already cancelled at 2024-03-01T01:00:00Z by bo"), "{again}");
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub use alerting::{slo_alert_events, slo_alert_key, SloFigures, SLO_ALERT_SOURCE
 pub use bucket::{Bucket, BucketError, Series};
 pub use budget::{tally, BudgetUnit, BudgetingMethod, ErrorBudget, SliceThreshold, SliceThresholdError, Tally};
 pub use burn::{burn_rate, time_to_exhaustion, Exhaustion, WindowBurn};
-pub use correction::{active_correction, Correction, CorrectionError, CorrectionSpec, Recurrence};
+pub use correction::{active_correction, Cancellation, Correction, CorrectionError, CorrectionSpec, Recurrence};
 pub use definition::{Indicator, PromSource, SloDef, ThresholdOp};
 pub use lifecycle::{effective_objective, Lifecycle, ObjectiveChange, ObjectivePart, Phase};
 pub use measured::Measured;

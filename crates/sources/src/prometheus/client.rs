@@ -36,6 +36,10 @@ pub enum PrometheusError {
     /// is not one.
     #[error("the query `{query}` gave {value} at {at}, which is not a count of events: the SLI's selectors must select counters")]
     NotACount { query: String, at: Timestamp, value: String },
+    /// A threshold query that gave several series: Baton compares one value per minute
+    /// with the objective's bound, and picking one of several would be arbitrary.
+    #[error("the query `{query}` gave {series} series; a thresholdMetric query must give one value per minute: aggregate it, like max(...) or histogram_quantile(0.99, sum by (le) (...))")]
+    NotOneSeries { query: String, series: usize },
     #[error("Prometheus at {url} answered in a form Baton does not read: {reason}")]
     Malformed { url: String, reason: String },
 }

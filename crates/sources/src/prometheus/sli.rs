@@ -63,7 +63,7 @@ pub struct EventTotals {
     pub total: u64,
 }
 
-const MINUTE: SignedDuration = SignedDuration::from_secs(60);
+pub(crate) const MINUTE: SignedDuration = SignedDuration::from_secs(60);
 
 impl PrometheusRatio {
     pub fn new(good: impl Into<String>, total: impl Into<String>) -> Self {
@@ -90,33 +90,22 @@ impl PrometheusRatio {
         prometheus: &PrometheusClient,
         window: Window,
     ) -> Result<Vec<Bucket>, PrometheusError> {
-        let first = ceil_minute(window.start());
-        let minutes = minutes_from(first, window.end());
         let (good_q, total_q) = (self.good_increase("1m"), self.total_increase("1m"));
         let mut buckets = Vec::new();
-        let mut done = 0;
-        while done < minutes {
-            let n = (minutes - done).min(prometheus.max_points_per_query() as i64);
-            // Evaluated at each minute's end: the first point closes minute `done`.
-            let start = after_minutes(prometheus, first, done + 1)?;
-            let end = after_minutes(prometheus, first, done + n)?;
+        for (start, end) in minute_end_ranges(prometheus, window)? {
             let (good, total) = tokio::try_join!(
                 prometheus.range(&good_q, start, end, MINUTE),
                 prometheus.range(&total_q, start, end, MINUTE),
             )?;
             let good: BTreeMap<Timestamp, f64> = single_series(prometheus, &good_q, good)?.into_iter().collect();
             for (at, total) in single_series(prometheus, &total_q, total)? {
-                let minute = at.checked_sub(MINUTE).map_err(|e| malformed(prometheus, format!("{at}: {e}")))?;
-                if start_of_minute(minute) != minute {
-                    return Err(malformed(prometheus, format!("a point at {at}, off the 60 s steps asked for")));
-                }
+                let minute = minute_closed_at(prometheus, at)?;
                 let total = count(&total_q, at, total)?;
                 let good = good.get(&at).map(|g| count(&good_q, at, *g)).transpose()?.unwrap_or(0);
                 let bucket =
                     Bucket::new(minute, good.min(total), total).map_err(|e| malformed(prometheus, format!("{e}")))?;
                 buckets.push(bucket);
             }
-            done += n;
         }
         Ok(buckets)
     }
@@ -146,6 +135,38 @@ impl PrometheusRatio {
         let good = one(&good_q, good)?;
         Ok(EventTotals { good: good.min(total), total })
     }
+}
+
+/// The range queries that evaluate a query at the **end** of every minute starting inside
+/// `window` (the point at `T` is the minute `[T − 1m, T)`), as `(start, end)` pairs at a
+/// 60 s step: in order, joining without gap or overlap, none holding more than the client's
+/// [`max_points_per_query`](PrometheusClient::max_points_per_query) points. Every SLI kind
+/// reads its minutes through this, so a window of any length works against Prometheus'
+/// limit of 11,000 points per series and query (28 days are 40,320 minutes).
+pub fn minute_end_ranges(
+    prometheus: &PrometheusClient,
+    window: Window,
+) -> Result<Vec<(Timestamp, Timestamp)>, PrometheusError> {
+    let first = ceil_minute(window.start());
+    let minutes = minutes_from(first, window.end());
+    let mut ranges = Vec::new();
+    let mut done = 0;
+    while done < minutes {
+        let n = (minutes - done).min(prometheus.max_points_per_query() as i64);
+        // Evaluated at each minute's end: the first point closes minute `done`.
+        ranges.push((after_minutes(prometheus, first, done + 1)?, after_minutes(prometheus, first, done + n)?));
+        done += n;
+    }
+    Ok(ranges)
+}
+
+/// The minute a point of a [`minute_end_ranges`] query closes: the one ending at `at`.
+pub(crate) fn minute_closed_at(prometheus: &PrometheusClient, at: Timestamp) -> Result<Timestamp, PrometheusError> {
+    let minute = at.checked_sub(MINUTE).map_err(|e| malformed(prometheus, format!("{at}: {e}")))?;
+    if start_of_minute(minute) != minute {
+        return Err(malformed(prometheus, format!("a point at {at}, off the 60 s steps asked for")));
+    }
+    Ok(minute)
 }
 
 /// `sum(increase(SELECTOR[range]))`: the events a counter selector counted over `range`,
@@ -189,7 +210,7 @@ fn single_series(
     }
 }
 
-fn malformed(prometheus: &PrometheusClient, reason: String) -> PrometheusError {
+pub(crate) fn malformed(prometheus: &PrometheusClient, reason: String) -> PrometheusError {
     PrometheusError::Malformed { url: prometheus.base_url().to_string(), reason }
 }
 

@@ -139,18 +139,95 @@ impl Traffic {
     }
 }
 
+/// A gauge sampled on every minute: sample `k` (at `start + k` minutes) is what a
+/// threshold query sees at that instant, so it judges the minute `[k − 1, k)`. The SLI's
+/// series is `latency_seconds{job="lumen"}`; `latency_seconds{job="other"}`, always slow,
+/// must not count.
+pub struct Gauge {
+    pub start: Timestamp,
+    pub values: Vec<f64>,
+}
+
+/// The threshold SLI over the gauge: a minute is good when the p99 is at most 2.5 s.
+pub const LATENCY: &str = r#"max(latency_seconds{job="lumen"})"#;
+pub const LATENCY_BOUND: f64 = 2.5;
+
+impl Gauge {
+    /// `days` of latencies between 0.2 and 0.42 s, with a slow minute (3 s) every 97,
+    /// a minute exactly at the 2.5 s bound every 101 (good: the bound is `lte`), and:
+    /// - day 0, 14:00–14:25: 4 s throughout (every tier pages or tickets);
+    /// - day 1, 06:00–14:00: every other minute at 2.6 s, a slow burn.
+    pub fn generate(start: Timestamp, days: usize) -> Self {
+        let values = (0..=days * DAY)
+            .map(|k| {
+                let (day, of_day) = (k / DAY, k % DAY);
+                if day == 0 && (14 * 60..14 * 60 + 25).contains(&of_day) {
+                    4.0
+                } else if day == 1 && (6 * 60..14 * 60).contains(&of_day) && k % 2 == 0 {
+                    2.6
+                } else if k % 97 == 0 {
+                    3.0
+                } else if k % 101 == 0 {
+                    LATENCY_BOUND
+                } else {
+                    0.2 + (k * 37 % 23) as f64 / 100.0
+                }
+            })
+            .collect();
+        Self { start, values }
+    }
+
+    pub fn at(&self, k: usize) -> Timestamp {
+        self.start + SignedDuration::from_mins(k as i64)
+    }
+
+    fn series(&self) -> Vec<(&'static str, Vec<f64>)> {
+        vec![
+            (r#"latency_seconds{job="lumen"}"#, self.values.clone()),
+            (r#"latency_seconds{job="other"}"#, vec![9.0; self.values.len()]),
+        ]
+    }
+
+    /// One OpenMetrics document per 2-hour block, as [`Traffic::openmetrics_pieces`].
+    pub fn openmetrics_pieces(&self) -> Vec<String> {
+        const BLOCK_MS: i64 = 2 * 3600 * 1000;
+        let series = self.series();
+        let mut pieces: Vec<(i64, String)> = Vec::new();
+        for k in 0..self.values.len() {
+            let block = self.at(k).as_millisecond().div_euclid(BLOCK_MS);
+            if pieces.last().is_none_or(|(b, _)| *b != block) {
+                pieces.push((block, String::from("# TYPE latency_seconds gauge\n")));
+            }
+            let text = &mut pieces.last_mut().unwrap().1;
+            for (name, values) in &series {
+                let _ = writeln!(text, "{name} {} {}", values[k], self.at(k).as_second());
+            }
+        }
+        pieces.into_iter().map(|(_, t)| t + "# EOF\n").collect()
+    }
+
+    /// The same samples as `promtool test rules` input series, at a 1m interval from 0.
+    pub fn input_series_yaml(&self) -> String {
+        let mut y = String::new();
+        for (name, values) in self.series() {
+            let values: Vec<String> = values.iter().map(f64::to_string).collect();
+            let _ = writeln!(y, "      - series: '{name}'\n        values: '{}'", values.join(" "));
+        }
+        y
+    }
+}
+
 /// Runs `promtool` with `args`, panicking if it cannot be started at all.
 pub fn promtool(args: &[&str]) -> Output {
     Command::new("promtool").args(args).output().expect("promtool runs (apt-get install prometheus)")
 }
 
-/// Writes the traffic into a TSDB under `dir`, one promtool per 2-hour piece, two at a time.
-pub fn backfill(traffic: &Traffic, dir: &Path) {
+/// Writes OpenMetrics `pieces` into a TSDB under `dir`, one promtool per piece, two at a time.
+pub fn backfill(pieces: Vec<String>, dir: &Path) {
     let pieces_dir = dir.join("openmetrics");
     std::fs::create_dir_all(&pieces_dir).unwrap();
     let out = dir.to_str().unwrap().to_owned();
-    let files: Vec<PathBuf> = traffic
-        .openmetrics_pieces()
+    let files: Vec<PathBuf> = pieces
         .into_iter()
         .enumerate()
         .map(|(i, text)| {
@@ -195,11 +272,16 @@ pub struct PrometheusServer {
 impl PrometheusServer {
     /// Backfills `traffic` (if any) into a fresh TSDB and serves it once `/-/ready`.
     pub async fn start(traffic: Option<&Traffic>) -> Self {
+        Self::start_with(traffic.map(Traffic::openmetrics_pieces).unwrap_or_default()).await
+    }
+
+    /// Backfills the OpenMetrics `pieces` into a fresh TSDB and serves it once `/-/ready`.
+    pub async fn start_with(pieces: Vec<String>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
         std::fs::create_dir_all(&data).unwrap();
-        if let Some(traffic) = traffic {
-            backfill(traffic, &data);
+        if !pieces.is_empty() {
+            backfill(pieces, &data);
         }
         // Nothing to scrape: the data is all backfilled.
         let config = dir.path().join("prometheus.yml");

@@ -22,6 +22,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list))
         .routes(routes!(report))
         .routes(routes!(list_corrections, post_correction))
+        .routes(routes!(cancel_correction))
         .routes(routes!(compliance))
         .merge(OpenApiRouter::new().routes(routes!(post_samples)).layer(DefaultBodyLimit::max(MAX_SAMPLES_BODY)))
 }
@@ -185,6 +186,56 @@ async fn post_correction(
     };
     let stored = s.baton.add_correction(&slo_id(&id)?, &actor.0, input).await?;
     Ok((axum::http::StatusCode::CREATED, Json(stored)))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+struct CorrectionPath {
+    /// The SLO's id (its OpenSLO `metadata.name`).
+    #[allow(dead_code)]
+    id: String,
+    /// The correction's id, as listed.
+    #[allow(dead_code)]
+    correction_id: i64,
+}
+
+/// Why a correction is cancelled.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct CancelCorrection {
+    /// Why these minutes should count against the error budget again.
+    #[schema(example = "maintenance postponed to next week")]
+    reason: String,
+}
+
+/// Cancel a correction from now on.
+///
+/// Role: sre-or-owner.
+///
+/// Members of the service's owner team or of its assigned SRE team, as for declaring one.
+/// From now, no occurrence of the correction starts, the one in force ends, and it no
+/// longer mutes the alert tiers; the minutes before now keep their correction, so past
+/// reports do not change. The correction is left out of the corrections list, and reports
+/// show it (with `cancelled`) only for the minutes it still corrects. Written as a record
+/// of its own with an audit record; a correction is cancelled once (409 the second time),
+/// and one with no occurrence left is refused (422).
+#[utoipa::path(
+    post,
+    path = "/api/v1/slos/{id}/corrections/{correction_id}/cancel",
+    operation_id = "cancel_correction",
+    tag = "slos",
+    params(CorrectionPath),
+    request_body = CancelCorrection,
+    responses((status = 200, description = "The correction, cancelled", body = SloCorrection), super::doc::StepErrors),
+    security(("bearer" = []))
+)]
+async fn cancel_correction(
+    State(s): State<AppState>,
+    Path((id, correction_id)): Path<(String, i64)>,
+    actor: Actor,
+    JsonBody(b): JsonBody<CancelCorrection>,
+) -> Result<Json<SloCorrection>, ApiError> {
+    Ok(Json(s.baton.cancel_correction(&slo_id(&id)?, correction_id, &actor.0, &b.reason).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
