@@ -14,7 +14,7 @@
 use crate::{AppError, Baton};
 use baton_core::due::due_retry_delay;
 use baton_core::Timestamp;
-use baton_store::{StoreError, StoredAlert, StoredRecord};
+use baton_store::{Deferral, StoreError, StoredAlert, StoredRecord};
 
 /// What one step did.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -62,10 +62,12 @@ impl Baton {
         loop {
             let now = self.now();
             let alerts = self.store.due_alerts(now, STEP_LIMIT).await?;
+            let mut failed = Vec::new();
             for alert in &alerts {
                 let outcome = self.escalate_due(alert).await;
-                self.settle_due(&mut report, outcome, alert.into(), now).await;
+                failed.extend(count(&mut report, outcome, alert.into(), now));
             }
+            self.defer(&mut report, failed).await;
             if (alerts.len() as i64) < STEP_LIMIT || started.elapsed() > STEP_BUDGET {
                 break;
             }
@@ -73,10 +75,12 @@ impl Baton {
         loop {
             let now = self.now();
             let records = self.store.due_records(now, STEP_LIMIT).await?;
+            let mut failed = Vec::new();
             for record in &records {
                 let outcome = self.handle_due(record, now).await;
-                self.settle_due(&mut report, outcome, record.into(), now).await;
+                failed.extend(count(&mut report, outcome, record.into(), now));
             }
+            self.defer(&mut report, failed).await;
             if (records.len() as i64) < STEP_LIMIT || started.elapsed() > STEP_BUDGET {
                 break;
             }
@@ -84,28 +88,20 @@ impl Baton {
         Ok(report)
     }
 
-    /// Counts how handling one due item ended; a failure is deferred with its backoff.
-    async fn settle_due(&self, report: &mut StepReport, outcome: Result<(), AppError>, f: Due<'_>, now: Timestamp) {
-        let e = match outcome {
-            Ok(()) => return report.handled += 1,
-            Err(AppError::Store(StoreError::Conflict(_))) => return report.lost_races += 1,
-            Err(e) => e,
-        };
-        let error = e.to_string();
-        let failures = f.failures + 1;
-        let next = now.saturating_add(due_retry_delay(failures)).unwrap_or(now);
-        metrics::counter!("baton_engine_failures_total", "kind" => f.kind.to_owned()).increment(1);
-        tracing::warn!(kind = f.kind, id = f.id, failures, next_try = %next, error = %error,
-            "engine: could not handle a due record; trying again later");
-        let deferred = if f.kind == crate::paging::ALERT {
-            self.store.defer_alert(f.id, f.version, next, &error).await
-        } else {
-            self.store.defer_record(f.kind, f.id, f.version, next, &error).await
-        };
-        if let Err(e) = deferred {
-            tracing::warn!(kind = f.kind, id = f.id, error = %e, "engine: could not defer a failing record");
+    /// Defers what failed, all in one store call (hundreds failing at once must not take
+    /// a commit each, or the step outlasts the healthy work falling due meanwhile).
+    async fn defer(&self, report: &mut StepReport, failed: Vec<Deferral>) {
+        if failed.is_empty() {
+            return;
         }
-        report.failed.push(format!("{} {}: {error}", f.kind, f.id));
+        report.failed.extend(
+            failed
+                .iter()
+                .map(|d| format!("{} {}: {}", d.kind.as_deref().unwrap_or(crate::paging::ALERT), d.id, d.error)),
+        );
+        if let Err(e) = self.store.defer_due(&failed).await {
+            tracing::warn!(error = %e, failed = failed.len(), "engine: could not defer failing records");
+        }
     }
 
     /// One arm per kind of record that can fall due; each feature adds its own. A kind
@@ -122,6 +118,30 @@ impl Baton {
             other => Err(AppError::NotFound(format!("no handler for due records of kind `{other}`"))),
         }
     }
+}
+
+/// Counts how handling one due item ended; a failure (logged once, counted in
+/// `baton_engine_failures_total`) is answered as the deferral to write, with its backoff.
+fn count(report: &mut StepReport, outcome: Result<(), AppError>, due: Due<'_>, now: Timestamp) -> Option<Deferral> {
+    let e = match outcome {
+        Ok(()) => {
+            report.handled += 1;
+            return None;
+        }
+        Err(AppError::Store(StoreError::Conflict(_))) => {
+            report.lost_races += 1;
+            return None;
+        }
+        Err(e) => e,
+    };
+    let error = e.to_string();
+    let failures = due.failures + 1;
+    let next_at = now.saturating_add(due_retry_delay(failures)).unwrap_or(now);
+    metrics::counter!("baton_engine_failures_total", "kind" => due.kind.to_owned()).increment(1);
+    tracing::warn!(kind = due.kind, id = due.id, failures, next_try = %next_at, error = %error,
+        "engine: could not handle a due record; trying again later");
+    let kind = (due.kind != crate::paging::ALERT).then(|| due.kind.to_owned());
+    Some(Deferral { kind, id: due.id.to_owned(), version: due.version, next_at, error })
 }
 
 /// The outbox gauges are refreshed every this many engine steps.

@@ -391,6 +391,28 @@ impl PgStore {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Every deferral in one transaction, committed without waiting for the disk (as
+    /// claims and settlements are): a deferral lost to a crash is a record tried sooner.
+    pub(crate) async fn defer_many(&self, deferrals: &[baton_store::Deferral]) -> Result<Vec<bool>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(pg)?;
+        sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *tx).await.map_err(pg)?;
+        let mut out = Vec::with_capacity(deferrals.len());
+        for d in deferrals {
+            let query = match &d.kind {
+                None => sqlx::query(sql::DEFER_ALERT).bind(us(d.next_at)).bind(&d.error).bind(&d.id).bind(d.version),
+                Some(kind) => sqlx::query(sql::DEFER_RECORD)
+                    .bind(us(d.next_at))
+                    .bind(&d.error)
+                    .bind(kind)
+                    .bind(&d.id)
+                    .bind(d.version),
+            };
+            out.push(query.execute(&mut *tx).await.map_err(pg)?.rows_affected() == 1);
+        }
+        tx.commit().await.map_err(pg)?;
+        Ok(out)
+    }
+
     pub(crate) async fn read_notification(&self, id: i64) -> Result<Option<Notification>, StoreError> {
         let row = sqlx::query(sql::NOTIFICATION_BY_ID).bind(id).fetch_optional(&self.pool).await.map_err(pg)?;
         row.as_ref().map(notification_row).transpose()

@@ -604,6 +604,10 @@ impl Store for SqliteStore {
         self.read_due_alerts(now, limit).await
     }
 
+    async fn defer_due(&self, deferrals: &[baton_store::Deferral]) -> Result<Vec<bool>, StoreError> {
+        self.defer_many(deferrals).await
+    }
+
     async fn defer_alert(&self, id: &str, version: i64, next_at: Timestamp, error: &str) -> Result<bool, StoreError> {
         self.defer_alert_to(id, version, next_at, error).await
     }

@@ -405,6 +405,29 @@ impl SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Every deferral in one transaction on the writer, without an `fsync` of its own
+    /// (see [`Relaxed`]): a deferral lost to a power cut is a record tried again sooner.
+    pub(crate) async fn defer_many(&self, deferrals: &[baton_store::Deferral]) -> Result<Vec<bool>, StoreError> {
+        let mut writer = Relaxed::acquire(&self.writer).await?;
+        let mut tx = writer.connection().begin().await.map_err(db)?;
+        let mut out = Vec::with_capacity(deferrals.len());
+        for d in deferrals {
+            let query = match &d.kind {
+                None => sqlx::query(sql::DEFER_ALERT).bind(us(d.next_at)).bind(&d.error).bind(&d.id).bind(d.version),
+                Some(kind) => sqlx::query(sql::DEFER_RECORD)
+                    .bind(us(d.next_at))
+                    .bind(&d.error)
+                    .bind(kind)
+                    .bind(&d.id)
+                    .bind(d.version),
+            };
+            out.push(query.execute(&mut *tx).await.map_err(db)?.rows_affected() == 1);
+        }
+        tx.commit().await.map_err(db)?;
+        writer.release().await?;
+        Ok(out)
+    }
+
     pub(crate) async fn read_notification(&self, id: i64) -> Result<Option<Notification>, StoreError> {
         let row = sqlx::query(sql::NOTIFICATION_BY_ID).bind(id).fetch_optional(&self.pool).await.map_err(db)?;
         row.as_ref().map(notification_row).transpose()

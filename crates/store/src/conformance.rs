@@ -1135,12 +1135,31 @@ pub async fn deferred_due_work_keeps_its_version_and_the_next_write_clears_it(st
         (a.version, a.due_at, a.due_failures, a.due_error.as_deref()),
         (1, Some(second), 2, Some("page: timeout"))
     );
+    // Many at once, in one call: each answered, each as if deferred alone.
+    let third = t("2026-03-02T09:18:00Z");
+    let many = |kind: Option<&str>, id: &str, version: i64| crate::Deferral {
+        kind: kind.map(str::to_owned),
+        id: id.into(),
+        version,
+        next_at: third,
+        error: "in a batch".into(),
+    };
+    let batch = [many(Some("waiver"), "w1", 1), many(None, "a/x", 1), many(None, "a/x", 7), many(Some("x"), "y", 1)];
+    assert_eq!(store.defer_due(&batch).await.unwrap(), [true, true, false, false]);
+    let r = store.record("waiver", "w1").await.unwrap().unwrap();
+    assert_eq!((r.version, r.due_at, r.due_failures, r.due_error.as_deref()), (1, Some(third), 3, Some("in a batch")));
+    let a = store.alert("a/x").await.unwrap().unwrap();
+    assert_eq!((a.version, a.due_at, a.due_failures), (1, Some(third), 3));
+    assert!(store.defer_due(&[]).await.unwrap().is_empty());
+    assert!(store.defer_record("waiver", "w1", 1, second, "handler: bang").await.unwrap());
+    assert!(store.defer_alert("a/x", 1, second, "page: timeout").await.unwrap());
+
     // Someone else's version, or nothing at all: not deferred.
     assert!(!store.defer_record("waiver", "w1", 2, second, "x").await.unwrap());
     assert!(!store.defer_record("waiver", "nope", 1, second, "x").await.unwrap());
     assert!(!store.defer_alert("a/x", 2, second, "x").await.unwrap());
     assert!(!store.defer_alert("a/nope", 1, second, "x").await.unwrap());
-    assert_eq!(store.record("waiver", "w1").await.unwrap().unwrap().due_failures, 2);
+    assert_eq!(store.record("waiver", "w1").await.unwrap().unwrap().due_failures, 4);
 
     // The handler's next write, from the version it read, succeeds and clears them.
     let next = Commit {

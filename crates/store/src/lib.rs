@@ -86,6 +86,17 @@ impl StoredCorrection {
     }
 }
 
+/// Due work the engine could not handle, to be tried again at `next_at`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deferral {
+    /// The record's kind; `None` for an alert.
+    pub kind: Option<String>,
+    pub id: String,
+    pub version: i64,
+    pub next_at: Timestamp,
+    pub error: String,
+}
+
 /// Which audit records to read, oldest first unless `newest_first`.
 #[derive(Debug, Clone, Default)]
 pub struct AuditQuery {
@@ -265,6 +276,22 @@ pub trait Store: Send + Sync + 'static {
         next_at: Timestamp,
         error: &str,
     ) -> Result<bool, StoreError>;
+
+    /// Several deferrals (see [`defer_record`](Store::defer_record) and
+    /// [`defer_alert`](Store::defer_alert)) in one transaction where the backend has them:
+    /// a step in which hundreds of records fail costs one commit, not one each, so it ends
+    /// in time for the healthy work that falls due meanwhile. Answers, in order, whether
+    /// each was deferred.
+    async fn defer_due(&self, deferrals: &[Deferral]) -> Result<Vec<bool>, StoreError> {
+        let mut out = Vec::with_capacity(deferrals.len());
+        for d in deferrals {
+            out.push(match &d.kind {
+                None => self.defer_alert(&d.id, d.version, d.next_at, &d.error).await?,
+                Some(kind) => self.defer_record(kind, &d.id, d.version, d.next_at, &d.error).await?,
+            });
+        }
+        Ok(out)
+    }
 
     /// The alert stored under `id` (`<service>/<dedup key>`, or `…#<µs>` for an earlier
     /// incarnation).

@@ -97,7 +97,7 @@ impl Baton {
             };
             let figures = SloFigures {
                 budget_left: report.budget.value().map(|b| b.remaining),
-                exhaustion: report.exhaustion.clone(),
+                exhaustion: report.exhaustion,
                 page: self.public_url().and_then(|base| {
                     baton_core::Link::parse(&format!("{base}/services/{}#slo-{}", slo.service, slo.id)).ok()
                 }),

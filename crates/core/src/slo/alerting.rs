@@ -7,7 +7,9 @@
 //!   windows' burn rates; when any `ticket` tier fires, a warning (`slo/<slo>/ticket`). So
 //!   a burning SLO wakes someone once, not once per tier, and every minute it keeps
 //!   firing is a repeat carrying the latest figures.
-//! - When every tier of a severity is quiet, its open alert resolves.
+//! - While a page fires, no ticket is raised for the same SLO (it would tell the same
+//!   people the same thing); when every tier of a severity is quiet, its open alert
+//!   resolves.
 //! - A tier that cannot be judged (no data, too few events) or is muted by a correction
 //!   neither triggers nor resolves: missing data is not good news.
 //! - Aspirational SLOs never page; an open alert of one (it became aspirational) resolves,
@@ -47,6 +49,7 @@ pub fn slo_alert_events(
 ) -> Vec<Incoming> {
     let mut events = Vec::new();
     let mut kept = BTreeSet::new();
+    let mut paging = false;
     for severity in [TierSeverity::Page, TierSeverity::Ticket] {
         let tiers: Vec<&TierVerdict> = verdicts.iter().filter(|v| v.tier.severity == severity).collect();
         let key = slo_alert_key(slo.id.as_str(), severity);
@@ -55,7 +58,12 @@ pub fn slo_alert_events(
         }
         // Tiers are written fastest first; the first that fires says the most.
         if let Some(firing) = tiers.iter().find(|v| v.fires()) {
-            events.push(trigger(slo, firing, figures, key.clone()));
+            // While the SLO pages, its ticket would tell the same people the same thing
+            // (Alertmanager users write an inhibit rule for it): an open one stays as it is.
+            if !paging {
+                events.push(trigger(slo, firing, figures, key.clone()));
+            }
+            paging |= severity == TierSeverity::Page;
             kept.insert(key);
         } else if !tiers.iter().all(|v| v.state == TierState::Quiet) {
             kept.insert(key);
@@ -129,7 +137,6 @@ fn trigger(slo: &SloDef, v: &TierVerdict, figures: &SloFigures, dedup_key: Strin
             "threshold": t.threshold,
             "budget_left": figures.budget_left,
             "exhaustion": runs_out,
-            "labels": { "alertname": "SloBurnRate", "slo": slo.id.as_str(), "tier": t.name() },
         }),
         // The SLO's page is its runbook's first stop: the figures and the burn-down.
         runbook_url: figures.page.clone(),
@@ -203,6 +210,14 @@ mod tests {
         let events = slo_alert_events(&slo(), &v, &figures(), &BTreeSet::new());
         assert_eq!(events[0].dedup_key, "slo/streamhub-availability/page");
         assert!(events[0].summary.contains("page 6h/30m fires"), "{}", events[0].summary);
+    }
+
+    #[test]
+    fn while_the_slo_pages_no_ticket_is_raised_and_an_open_one_stays() {
+        let ticket: BTreeSet<String> = [slo_alert_key("streamhub-availability", TierSeverity::Ticket)].into();
+        let events = slo_alert_events(&slo(), &verdicts(4, TierState::Quiet), &figures(), &ticket);
+        let keys: Vec<_> = events.iter().map(|e| (e.dedup_key.as_str(), e.action)).collect();
+        assert_eq!(keys, [("slo/streamhub-availability/page", Action::Trigger)]);
     }
 
     #[test]
