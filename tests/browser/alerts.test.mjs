@@ -1,6 +1,7 @@
 // Alerts on the dashboard, in headless Chromium against `baton demo`, which sends a few
-// alerts through the real intake: the alert list, one alert's page with its history and
-// who was paged, and acknowledging it from the browser.
+// alerts through the real intake and whose SLO engine pages for the SLOs that burn: the
+// alert list, one alert's page with its history, who was paged and each delivery, and
+// acknowledging it from the browser.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -38,5 +39,28 @@ test('the alert list shows open alerts and an owner acknowledges one from its pa
   await page.waitForSelector('text=acknowledged by noor.castellano');
   const details = await page.locator('dl').innerText();
   assert.match(details, /Acknowledged\s+noor\.castellano/);
+  // Each page and the update that stopped them, with how its delivery stands: the demo's
+  // channels point at a closed loopback port, so they are still being tried.
+  const deliveries = await page.locator('main').innerText();
+  assert.match(deliveries, /Deliveries/);
+  assert.match(deliveries, /webhook/);
+  assert.match(deliveries, /pending/);
+  assert.match(deliveries, /could not connect to 127\.0\.0\.1:9/);
   await page.screenshot({ path: join(shots, 'alert-acknowledged.png'), fullPage: true });
+});
+
+test('an SLO that burns its budget pages like any alert', async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  let list = '';
+  for (let i = 0; i < 40 && !/burns its error budget/.test(list); i++) {
+    await page.goto(`${base}/alerts`);
+    list = await page.locator('main').innerText();
+    if (!/burns its error budget/.test(list)) await page.waitForTimeout(500);
+  }
+  assert.match(list, /burns its error budget/, 'the SLO engine opened an alert for a burning SLO');
+  await page.click('text=burns its error budget');
+  const alert = await page.locator('main').innerText();
+  assert.match(alert, /baton slo engine/, 'the source says who raised it');
+  assert.match(alert, /fires \(/, 'it names the tier that fires and its burn rates');
+  await page.screenshot({ path: join(shots, 'alert-slo.png'), fullPage: true });
 });
