@@ -14,13 +14,15 @@ CREATE TABLE alerts (
     due_failures  INTEGER NOT NULL DEFAULT 0,
     due_error     TEXT
 );
--- One index per list (newest first by (sort_at_us, id), walked backwards from the
--- cursor): all alerts, the open ones, a service's, a service's open ones. The partial
--- ones are used by queries that say `open` as written here.
+-- The lists walk these backwards from the cursor, newest first by (sort_at_us, id): all
+-- alerts, the open ones, a service's. A service's open alerts walk `alerts_open` and
+-- skip other services' rows: open alerts are few by nature (they resolve), while an
+-- index of their own was written at every step of every alert's life (opened, each
+-- trigger moving it, resolved) and cost intake throughput for a short list.
+-- `alerts_open` is used by queries that say `open` as written here.
 CREATE INDEX alerts_order ON alerts (sort_at_us, id);
 CREATE INDEX alerts_open ON alerts (sort_at_us, id) WHERE open;
 CREATE INDEX alerts_service ON alerts (service, sort_at_us, id);
-CREATE INDEX alerts_service_open ON alerts (service, sort_at_us, id) WHERE open;
 CREATE INDEX alerts_due ON alerts (due_at_us, id) WHERE due_at_us IS NOT NULL;
 
 -- Existing alerts move over. Their list order is their last write (`updated_at_us`),
@@ -42,11 +44,10 @@ ALTER TABLE records ADD COLUMN due_error TEXT;
 
 -- A dead letter can be sent again; its retries count from then.
 ALTER TABLE outbox ADD COLUMN requeued_us INTEGER;
--- The pending index also holds both instants, so `outbox_stats` counts pending messages
--- and finds the oldest from the index alone. Not a new index: intake's inserts and the
--- sender's settlements touch this one already, and nothing more.
-DROP INDEX outbox_pending;
-CREATE INDEX outbox_pending ON outbox (next_attempt_us, id, created_us, requeued_us) WHERE status = 'pending';
+-- `outbox_pending` keeps its shape, (next_attempt_us, id) of pending messages: every
+-- queued page writes it, so it holds no more than the sender's claims need.
+-- `outbox_stats` counts it and takes the oldest pending message as the one of least id,
+-- read as one row.
 -- Dead letters, counted for /metrics and listed newest first. Only a message that dies
 -- (or is sent again) touches it.
 CREATE INDEX outbox_dead ON outbox (id) WHERE status = 'dead';

@@ -1287,18 +1287,30 @@ pub async fn outbox_stats_count_pending_and_dead_messages(store: Arc<dyn Store>)
     assert_eq!(store.outbox_stats().await.unwrap(), OutboxStats::default());
     let dead = || Settle::Dead { error: "400".into() };
     let later = || Settle::Retry { at: t("2026-03-03T00:00:00Z"), error: "503".into() };
-    queue_and_settle(&*store, "2026-03-02T09:00:00Z", &[("d1", dead()), ("p1", later()), ("ok", Settle::Delivered)])
-        .await;
+    let first = queue_and_settle(
+        &*store,
+        "2026-03-02T09:00:00Z",
+        &[("d1", dead()), ("p1", later()), ("ok", Settle::Delivered)],
+    )
+    .await;
     let ids = queue_and_settle(&*store, "2026-03-02T09:10:00Z", &[("d2", dead()), ("p2", later())]).await;
     let fresh = Commit { notifications: vec![note("p3", "alert/p3", "2026-03-02T09:20:00Z")], ..Default::default() };
     store.commit(&fresh, t("2026-03-02T09:20:00Z")).await.unwrap();
     let stats = store.outbox_stats().await.unwrap();
     assert_eq!(stats, OutboxStats { pending: 3, dead: 2, oldest_pending: Some(t("2026-03-02T09:00:00Z")) });
-    // A re-sent dead letter counts from its re-send, not its creation.
-    let requeued = t("2026-03-02T08:00:00Z");
-    store.requeue_notification(ids[0], entry("notification/d2", "notification.requeue"), requeued).await.unwrap();
+    // The oldest is the first queued of the pending messages: a dead letter queued after
+    // it and sent again leaves it the oldest.
+    store
+        .requeue_notification(ids[0], entry("notification/d2", "notification.requeue"), t("2026-03-02T09:30:00Z"))
+        .await
+        .unwrap();
     let stats = store.outbox_stats().await.unwrap();
-    assert_eq!(stats, OutboxStats { pending: 4, dead: 1, oldest_pending: Some(requeued) });
+    assert_eq!(stats, OutboxStats { pending: 4, dead: 1, oldest_pending: Some(t("2026-03-02T09:00:00Z")) });
+    // A re-sent dead letter queued before it counts from its re-send, not its creation.
+    let requeued = t("2026-03-02T09:40:00Z");
+    store.requeue_notification(first[0], entry("notification/d1", "notification.requeue"), requeued).await.unwrap();
+    let stats = store.outbox_stats().await.unwrap();
+    assert_eq!(stats, OutboxStats { pending: 5, dead: 0, oldest_pending: Some(requeued) });
 }
 
 pub async fn a_key_prefix_finds_exactly_the_keys_that_start_with_it(store: Arc<dyn Store>) {

@@ -370,8 +370,9 @@ pub trait Store: Send + Sync + 'static {
     async fn requeue_notification(&self, id: i64, audit: AuditEntry, at: Timestamp)
         -> Result<Notification, StoreError>;
 
-    /// What `/metrics` shows of the outbox: pending and dead messages and the oldest
-    /// pending one's creation (or requeue) instant, read from indexes only.
+    /// What `/metrics` shows of the outbox: pending and dead messages, counted from
+    /// indexes, and when the first queued pending message was queued (or re-sent), read
+    /// as one row.
     async fn outbox_stats(&self) -> Result<OutboxStats, StoreError>;
 }
 

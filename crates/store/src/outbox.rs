@@ -155,7 +155,8 @@ pub struct NotificationQuery {
 pub struct OutboxStats {
     pub pending: i64,
     pub dead: i64,
-    /// When the oldest pending message was queued (or re-sent).
+    /// When the first queued of the pending messages (least id) was queued, or re-sent if
+    /// it was: a re-sent old message counts from its re-send.
     pub oldest_pending: Option<Timestamp>,
 }
 

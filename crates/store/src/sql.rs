@@ -87,10 +87,13 @@ const LIST_SERVICE_ALERTS: &str = concat!(
     alert_columns!(),
     " FROM alerts WHERE service = $1 AND (sort_at_us, id) < ($2, $3) ORDER BY sort_at_us DESC, id DESC LIMIT $4"
 );
+/// A service's open alerts: `alerts_open` walked from the cursor, other services' rows
+/// skipped (open alerts are few; migrations: SQLite 0009, PostgreSQL 0008). `service || ''`
+/// keeps `alerts_service` out, which would walk the service's resolved alerts too.
 const LIST_SERVICE_OPEN_ALERTS: &str = concat!(
     "SELECT ",
     alert_columns!(),
-    " FROM alerts WHERE service = $1 AND open AND (sort_at_us, id) < ($2, $3) \
+    " FROM alerts WHERE open AND (sort_at_us, id) < ($2, $3) AND service || '' = $1 \
      ORDER BY sort_at_us DESC, id DESC LIMIT $4"
 );
 
@@ -124,13 +127,16 @@ pub const REQUEUE: &str = concat!(
 /// The status of message `$1`: why a re-send found nothing to do.
 pub const OUTBOX_STATUS: &str = "SELECT status FROM outbox WHERE id = $1";
 
-/// `pending`, `dead` and `oldest_pending_us`. The pending figures come from the partial
-/// pending index, which holds both instants (migrations: SQLite 0009, PostgreSQL 0008),
-/// the dead count from the partial index on dead messages.
-pub const OUTBOX_STATS: &str = "WITH p AS (SELECT COUNT(*) AS n, MIN(COALESCE(requeued_us, created_us)) AS oldest \
-       FROM outbox WHERE status = 'pending') \
-     SELECT p.n AS pending, (SELECT COUNT(*) FROM outbox WHERE status = 'dead') AS dead, p.oldest AS oldest_pending_us \
-     FROM p";
+/// `pending`, `dead` and `oldest_pending_us`. The pending count comes from the partial
+/// pending index, the dead count from the partial index on dead messages. The oldest
+/// pending message is the one of least id (found in the pending index, which holds the
+/// id) read as one row: the first queued of those still pending, so a re-sent old message
+/// counts from its re-send. (`id + 0` keeps PostgreSQL from looking for the least id
+/// along the primary key, past every message ever settled.)
+pub const OUTBOX_STATS: &str = "SELECT (SELECT COUNT(*) FROM outbox WHERE status = 'pending') AS pending, \
+     (SELECT COUNT(*) FROM outbox WHERE status = 'dead') AS dead, \
+     (SELECT COALESCE(requeued_us, created_us) FROM outbox \
+       WHERE id = (SELECT MIN(id + 0) FROM outbox WHERE status = 'pending')) AS oldest_pending_us";
 
 /// A value bound to a statement built at run time.
 #[derive(Debug, Clone, PartialEq)]
