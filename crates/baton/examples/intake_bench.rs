@@ -357,7 +357,7 @@ async fn main() {
     if args.store == "sqlite" {
         let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/baton.db", dir.path().display())).await.unwrap();
         let (alert, message): (Option<f64>, Option<f64>) = sqlx::query_as(
-            "SELECT (SELECT avg(length(body)) FROM records WHERE kind = 'alert'), \
+            "SELECT (SELECT avg(length(body)) FROM alerts), \
                     (SELECT avg(length(key) + length(subject) + length(channel) + length(payload)) FROM outbox)",
         )
         .fetch_one(&pool)

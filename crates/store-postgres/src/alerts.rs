@@ -1,4 +1,4 @@
-//! Alerts on PostgreSQL: reads, and the engine's deferrals. They are written by `commit`
+//! Alerts on PostgreSQL: reads, and moving one's due time earlier. They are written by `commit`
 //! (`records.rs`), with the records of the same decision.
 
 use crate::rows::{from_us, pg, us};
@@ -59,24 +59,6 @@ impl PgStore {
             .await
             .map_err(pg)?;
         rows.iter().map(alert_row).collect()
-    }
-
-    pub(crate) async fn defer_alert_to(
-        &self,
-        id: &str,
-        version: i64,
-        next_at: Timestamp,
-        error: &str,
-    ) -> Result<bool, StoreError> {
-        let done = sqlx::query(sql::DEFER_ALERT)
-            .bind(us(next_at))
-            .bind(error)
-            .bind(id)
-            .bind(version)
-            .execute(&self.pool)
-            .await
-            .map_err(pg)?;
-        Ok(done.rows_affected() == 1)
     }
 
     pub(crate) async fn hasten(&self, id: &str, at: Timestamp) -> Result<(), StoreError> {

@@ -371,26 +371,6 @@ impl PgStore {
         Ok(ids.iter().map(|id| done.contains(id)).collect())
     }
 
-    pub(crate) async fn defer(
-        &self,
-        kind: &str,
-        id: &str,
-        version: i64,
-        next_at: Timestamp,
-        error: &str,
-    ) -> Result<bool, StoreError> {
-        let done = sqlx::query(sql::DEFER_RECORD)
-            .bind(us(next_at))
-            .bind(error)
-            .bind(kind)
-            .bind(id)
-            .bind(version)
-            .execute(&self.pool)
-            .await
-            .map_err(pg)?;
-        Ok(done.rows_affected() == 1)
-    }
-
     /// Every deferral in one transaction, committed without waiting for the disk (as
     /// claims and settlements are): a deferral lost to a crash is a record tried sooner.
     pub(crate) async fn defer_many(&self, deferrals: &[baton_store::Deferral]) -> Result<Vec<bool>, StoreError> {

@@ -1,4 +1,4 @@
-//! Alerts on SQLite: reads, and the engine's deferrals. They are written by `commit`
+//! Alerts on SQLite: reads, and moving one's due time earlier. They are written by `commit`
 //! (`records.rs`), with the records of the same decision.
 
 use crate::rows::{db, from_us, us};
@@ -68,24 +68,6 @@ impl SqliteStore {
             .await
             .map_err(db)?;
         rows.iter().map(alert_row).collect()
-    }
-
-    pub(crate) async fn defer_alert_to(
-        &self,
-        id: &str,
-        version: i64,
-        next_at: Timestamp,
-        error: &str,
-    ) -> Result<bool, StoreError> {
-        let done = sqlx::query(sql::DEFER_ALERT)
-            .bind(us(next_at))
-            .bind(error)
-            .bind(id)
-            .bind(version)
-            .execute(&self.writer)
-            .await
-            .map_err(db)?;
-        Ok(done.rows_affected() == 1)
     }
 
     pub(crate) async fn hasten(&self, id: &str, at: Timestamp) -> Result<(), StoreError> {

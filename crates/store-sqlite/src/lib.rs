@@ -577,17 +577,6 @@ impl Store for SqliteStore {
         self.list_notifications(query).await
     }
 
-    async fn defer_record(
-        &self,
-        kind: &str,
-        id: &str,
-        version: i64,
-        next_at: Timestamp,
-        error: &str,
-    ) -> Result<bool, StoreError> {
-        self.defer(kind, id, version, next_at, error).await
-    }
-
     async fn alert(&self, id: &str) -> Result<Option<StoredAlert>, StoreError> {
         self.read_alert(id).await
     }
@@ -606,10 +595,6 @@ impl Store for SqliteStore {
 
     async fn defer_due(&self, deferrals: &[baton_store::Deferral]) -> Result<Vec<bool>, StoreError> {
         self.defer_many(deferrals).await
-    }
-
-    async fn defer_alert(&self, id: &str, version: i64, next_at: Timestamp, error: &str) -> Result<bool, StoreError> {
-        self.defer_alert_to(id, version, next_at, error).await
     }
 
     async fn hasten_alert(&self, id: &str, at: Timestamp) -> Result<(), StoreError> {

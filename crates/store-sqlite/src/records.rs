@@ -385,26 +385,6 @@ impl SqliteStore {
         Ok(outcomes.iter().map(|(id, _)| settled.contains(id)).collect())
     }
 
-    pub(crate) async fn defer(
-        &self,
-        kind: &str,
-        id: &str,
-        version: i64,
-        next_at: Timestamp,
-        error: &str,
-    ) -> Result<bool, StoreError> {
-        let done = sqlx::query(sql::DEFER_RECORD)
-            .bind(us(next_at))
-            .bind(error)
-            .bind(kind)
-            .bind(id)
-            .bind(version)
-            .execute(&self.writer)
-            .await
-            .map_err(db)?;
-        Ok(done.rows_affected() == 1)
-    }
-
     /// Every deferral in one transaction on the writer, without an `fsync` of its own
     /// (see [`Relaxed`]): a deferral lost to a power cut is a record tried again sooner.
     pub(crate) async fn defer_many(&self, deferrals: &[baton_store::Deferral]) -> Result<Vec<bool>, StoreError> {

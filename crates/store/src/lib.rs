@@ -275,23 +275,17 @@ pub trait Store: Send + Sync + 'static {
         version: i64,
         next_at: Timestamp,
         error: &str,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<bool, StoreError> {
+        let d = Deferral { kind: Some(kind.into()), id: id.into(), version, next_at, error: error.into() };
+        Ok(self.defer_due(&[d]).await?.first().copied().unwrap_or(false))
+    }
 
     /// Several deferrals (see [`defer_record`](Store::defer_record) and
     /// [`defer_alert`](Store::defer_alert)) in one transaction where the backend has them:
     /// a step in which hundreds of records fail costs one commit, not one each, so it ends
     /// in time for the healthy work that falls due meanwhile. Answers, in order, whether
     /// each was deferred.
-    async fn defer_due(&self, deferrals: &[Deferral]) -> Result<Vec<bool>, StoreError> {
-        let mut out = Vec::with_capacity(deferrals.len());
-        for d in deferrals {
-            out.push(match &d.kind {
-                None => self.defer_alert(&d.id, d.version, d.next_at, &d.error).await?,
-                Some(kind) => self.defer_record(kind, &d.id, d.version, d.next_at, &d.error).await?,
-            });
-        }
-        Ok(out)
-    }
+    async fn defer_due(&self, deferrals: &[Deferral]) -> Result<Vec<bool>, StoreError>;
 
     /// The alert stored under `id` (`<service>/<dedup key>`, or `…#<µs>` for an earlier
     /// incarnation).
@@ -310,7 +304,10 @@ pub trait Store: Send + Sync + 'static {
     async fn due_alerts(&self, now: Timestamp, limit: i64) -> Result<Vec<StoredAlert>, StoreError>;
 
     /// As [`defer_record`](Store::defer_record), for an alert.
-    async fn defer_alert(&self, id: &str, version: i64, next_at: Timestamp, error: &str) -> Result<bool, StoreError>;
+    async fn defer_alert(&self, id: &str, version: i64, next_at: Timestamp, error: &str) -> Result<bool, StoreError> {
+        let d = Deferral { kind: None, id: id.into(), version, next_at, error: error.into() };
+        Ok(self.defer_due(&[d]).await?.first().copied().unwrap_or(false))
+    }
 
     /// Makes alert `id` due at `at` if it is due later than that (it has a `due_at`):
     /// a page of its current step failed, and the engine should look at it now. No new
