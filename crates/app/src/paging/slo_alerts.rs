@@ -123,14 +123,14 @@ impl Baton {
         Ok(())
     }
 
-    /// The dedup keys of the open SLO alerts, by SLO id.
+    /// The dedup keys of the open SLO alerts, by SLO id: read from the alerts' ids
+    /// (`<service>/<dedup key>`; service and SLO ids hold no `/`), no body parsed.
     async fn open_slo_alerts(&self) -> Result<BTreeMap<String, BTreeSet<String>>, AppError> {
         let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for stored in self.open_alerts().await? {
-            let alert: baton_core::paging::Alert = baton_store::from_json("alert", &stored.body)?;
-            // SLO ids hold no `/`, so the first one after `slo/` ends the id.
-            if let Some((slo, _tier)) = alert.dedup_key.strip_prefix("slo/").and_then(|k| k.split_once('/')) {
-                out.entry(slo.to_owned()).or_default().insert(alert.dedup_key.clone());
+            let Some((_service, key)) = stored.id.split_once('/') else { continue };
+            if let Some((slo, _severity)) = key.strip_prefix("slo/").and_then(|k| k.split_once('/')) {
+                out.entry(slo.to_owned()).or_default().insert(key.to_owned());
             }
         }
         Ok(out)
