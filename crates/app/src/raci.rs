@@ -203,7 +203,7 @@ impl Baton {
                     kind: SLO_WATCH_KIND.into(),
                     id: slo.id.to_string(),
                     expected_version: 0,
-                    body: to_json(&SloWatch { objective: slo.objective, state: None })?,
+                    body: to_json(&SloWatch { objective: slo.objective, state: None, told_left: None })?,
                     due_at: Some(now),
                 }),
                 Some(r) if changed.contains(&slo.id) => records.push(RecordWrite {
@@ -246,11 +246,11 @@ impl Baton {
         // A source that cannot be read says nothing new about the budget.
         let state = match report.data {
             crate::DataStatus::Ok { .. } => Some(report.policy.state),
-            crate::DataStatus::Unavailable { .. } => before.state,
+            crate::DataStatus::Unavailable { .. } => None,
         };
-        let after = SloWatch { objective: slo.objective, state };
+        let left = report.budget.value().map(|b| (b.remaining * 100.0).floor() as i64);
+        let (after, events) = watch_events(&before, slo.objective, state, left);
         let next = now.checked_add(WATCH_EVERY).ok();
-        let events = watch_events(&before, &after);
         let mut commit = Commit { records: vec![write(to_json(&after)?, next)], ..Commit::default() };
         // Telling people is the decision worth an audit record; a state that changed
         // without news (recovering, no data yet) only updates the watch.
@@ -260,7 +260,13 @@ impl Baton {
             for kind in &events {
                 let event = match kind {
                     SloEventKind::ObjectiveChanged => objective_event(&slo, before.objective, record.version),
-                    _ => budget_event(&slo, state.unwrap_or(BudgetState::NoData), report.budget, record.version),
+                    _ => budget_event(
+                        &slo,
+                        after.state.unwrap_or(BudgetState::NoData),
+                        report.budget,
+                        before.told_left.filter(|_| before.state == after.state),
+                        record.version,
+                    ),
                 };
                 // The teams the error-budget policy names for the state are told too.
                 let also: &[TeamId] = if *kind == SloEventKind::ObjectiveChanged { &[] } else { &report.policy.notify };

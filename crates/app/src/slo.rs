@@ -54,10 +54,23 @@ pub struct BudgetPoint {
     pub remaining: Measured<f64>,
 }
 
+fn public_slo<S: serde::Serializer>(slo: &SloDef, s: S) -> Result<S::Ok, S::Error> {
+    if slo.alerting.targets.is_empty() {
+        return slo.serialize(s);
+    }
+    let mut shown = slo.clone();
+    for t in &mut shown.alerting.targets {
+        t.channel = t.channel.redacted();
+    }
+    shown.serialize(s)
+}
+
 /// Everything a person needs to judge an SLO at one instant, with the evidence.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SloReport {
+    /// The definition, its notification targets' addresses redacted (reports are public).
+    #[serde(serialize_with = "public_slo")]
     pub slo: SloDef,
     pub at: Timestamp,
     /// The part of the SLO window evaluated (for a calendar window, the part elapsed).
@@ -834,6 +847,7 @@ mod tests {
             tiers: default_tier_specs().to_vec(),
             min_events: 10,
             lifecycle: Default::default(),
+            alerting: Default::default(),
         }
     }
 

@@ -236,7 +236,7 @@ fn target(doc: &Document, t: &Spanned<TargetDoc>, defined: &Known, diags: &mut V
     }
 }
 
-fn channel(doc: &Document, c: &Spanned<ChannelDoc>, diags: &mut Vec<Diagnostic>) -> Option<Channel> {
+pub(crate) fn channel(doc: &Document, c: &Spanned<ChannelDoc>, diags: &mut Vec<Diagnostic>) -> Option<Channel> {
     let kind = c.kind.as_str();
     let url = |diags: &mut Vec<Diagnostic>| -> Option<Link> {
         let u = c.url.as_ref()?;

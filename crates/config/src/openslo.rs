@@ -235,8 +235,8 @@ pub(crate) struct TargetItemDoc {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TargetSpecDoc {
-    #[allow(dead_code)]
-    pub target: String,
+    /// The channel type: `webhook`, `slack` or `pagerduty` for Baton to deliver.
+    pub target: S,
     #[allow(dead_code)]
     pub description: Option<String>,
 }

@@ -10,13 +10,15 @@
 use crate::diagnostic::{Diagnostic, Place};
 use crate::docs::S;
 use crate::document::Document;
+use crate::escalations::{self, ChannelDoc};
 use crate::openslo::*;
 use crate::promql::{problem, QueryUse};
 use crate::validate::known;
+use baton_core::paging::Channel;
 use baton_core::slo::{
     default_tier_specs, tier_warnings, AlertTier, BudgetShare, BudgetingMethod, CalendarUnit, Indicator, Lifecycle,
-    Objective, ObjectiveChange, Phase, PromSource, Severity, SliceThreshold, SloDef, SloWindow, ThresholdOp, TierError,
-    TierSpec,
+    Objective, ObjectiveChange, Phase, PromSource, RaisedBy, Severity, SliceThreshold, SloAlerting, SloDef, SloTarget,
+    SloWindow, ThresholdOp, TierError, TierSpec,
 };
 use baton_core::{Link, Org, Period, ServiceId, SloId};
 use marked_yaml::Spanned;
@@ -31,13 +33,27 @@ pub(crate) const PHASE: &str = "baton.dev/phase";
 pub(crate) const ASPIRATIONAL: &str = "baton.dev/aspirational";
 /// The dated history of the objective: `2026-01-01=0.99,2026-03-01=0.995`.
 pub(crate) const OBJECTIVE_HISTORY: &str = "baton.dev/objective-history";
-const ANNOTATIONS: [&str; 4] = [MIN_EVENTS, PHASE, ASPIRATIONAL, OBJECTIVE_HISTORY];
+/// Who raises the SLO's alerts: `engine` (Baton's SLO alerting engine, the default) or
+/// `rules` (the generated Prometheus rules, through Alertmanager).
+pub(crate) const ALERTS: &str = "baton.dev/alerts";
+const ANNOTATIONS: [&str; 5] = [MIN_EVENTS, PHASE, ASPIRATIONAL, OBJECTIVE_HISTORY, ALERTS];
+/// A notification target's address and delivery settings, as its annotations (OpenSLO
+/// leaves a target's details to the tool): the same keys as an escalation policy's
+/// channel, under `baton.dev/`.
+const TARGET_ANNOTATIONS: [(&str, &str); 5] = [
+    ("baton.dev/url", "url"),
+    ("baton.dev/routing-key", "routing_key"),
+    ("baton.dev/retry-for", "retry_for"),
+    ("baton.dev/in-flight", "in_flight"),
+    ("baton.dev/rate-per-minute", "rate_per_minute"),
+];
 
 /// What Baton reads from an SLO's `baton.dev/` annotations.
 #[derive(Default)]
 struct Annotations {
     min_events: u64,
     lifecycle: Lifecycle,
+    raised_by: RaisedBy,
     /// Where the objective's history was written, to point at when it disagrees with the objective.
     history_at: Option<Place>,
 }
@@ -126,6 +142,20 @@ enum Src {
     Baton,
     Prom { source: PromSource, query: String, at: Place },
 }
+
+/// A checked alert policy: its condition and what it asks beyond it.
+#[derive(Clone)]
+struct Policy {
+    condition: Condition,
+    no_data: bool,
+    when_resolved: bool,
+    /// The targets Baton can deliver to, by name.
+    targets: Vec<(String, Channel)>,
+}
+
+/// A checked notification target: its channel, or `None` when Baton cannot deliver to it
+/// (warned where it is written).
+type TargetChannel = Option<Channel>;
 
 /// A checked burn-rate condition. Its budget share depends on the SLO window, so it is
 /// turned into a [`TierSpec`] per SLO.
@@ -437,23 +467,22 @@ impl Checker<'_> {
         doc: &Document,
         spec: &AlertPolicySpecDoc,
         conditions: &Registry<Condition>,
-        targets: &Registry<()>,
-    ) -> Option<Condition> {
+        targets: &Registry<TargetChannel>,
+    ) -> Option<Policy> {
         let before = self.errors;
         if let Some(b) = spec.alert_when_breaching.as_ref().filter(|b| !***b) {
             self.error(doc.at(b), "a policy with `alertWhenBreaching: false` never alerts: Baton's tiers alert when breaching; remove the policy, or the key");
         }
-        for (flag, what) in
-            [(&spec.alert_when_no_data, "alertWhenNoData"), (&spec.alert_when_resolved, "alertWhenResolved")]
-        {
-            if let Some(f) = flag.as_ref().filter(|f| ***f) {
-                self.warning(doc.at(f), format!("`{what}` is not acted on yet: Baton shows a tier with no data, or resolved, on the dashboard without notifying"));
-            }
-        }
+        let mut delivered = Vec::new();
         for t in spec.notification_targets.iter().flatten() {
             match (&t.target_ref, &t.spec) {
-                (Some(r), None) => {
-                    if !targets.contains_key(r.as_str()) {
+                (Some(r), None) => match targets.get(r.as_str()) {
+                    Some(named) => {
+                        if let Some(Some(channel)) = &named.value {
+                            delivered.push((r.as_str().to_owned(), channel.clone()));
+                        }
+                    }
+                    None => {
                         let msg = format!(
                             "targetRef `{}` is not an AlertNotificationTarget defined in slos/ ({})",
                             r.as_str(),
@@ -461,10 +490,19 @@ impl Checker<'_> {
                         );
                         self.error(doc.at(r), msg);
                     }
-                }
-                (None, Some(_)) => {
+                },
+                (None, Some(target)) => {
                     self.inline_header(doc, &t.api_version, &t.kind, "AlertNotificationTarget");
-                    self.warning(doc.at(t), NOT_NOTIFIED);
+                    let Some(meta) = &t.metadata else {
+                        self.error(
+                            doc.at(t),
+                            "an inline notification target needs `metadata.name`: Baton names its messages by it",
+                        );
+                        continue;
+                    };
+                    if let Some(Some(channel)) = self.target(doc, meta, target) {
+                        delivered.push((meta.name.as_str().to_owned(), channel));
+                    }
                 }
                 (Some(r), Some(_)) => self.error(doc.at(r), "give `targetRef` or a target inline, not both"),
                 (None, None) => self.error(
@@ -513,11 +551,50 @@ impl Checker<'_> {
         if self.errors > before {
             return None;
         }
-        condition
+        Some(Policy {
+            condition: condition?,
+            no_data: spec.alert_when_no_data.as_ref().is_some_and(|f| **f),
+            when_resolved: spec.alert_when_resolved.as_ref().is_some_and(|f| **f),
+            targets: delivered,
+        })
+    }
+
+    /// An `AlertNotificationTarget`: `spec.target` is the channel type, and its address
+    /// and delivery settings are `baton.dev/` annotations (see [`TARGET_ANNOTATIONS`]),
+    /// checked as an escalation policy's channel is. A target of another kind, or without
+    /// an address, is accepted with a warning (files from other tools name targets Baton
+    /// cannot reach) and `Some(None)`: it is not told, and validate says so.
+    fn target(&mut self, doc: &Document, meta: &MetadataDoc, spec: &TargetSpecDoc) -> Option<TargetChannel> {
+        let kind = spec.target.as_str();
+        if !["webhook", "slack", "pagerduty"].contains(&kind) {
+            let msg = format!("target `{kind}` is not delivered: Baton delivers `webhook`, `slack` and `pagerduty` targets (with `baton.dev/url` or `baton.dev/routing-key` annotations); this target is ignored");
+            self.warning(doc.at(&spec.target), msg);
+            return Some(None);
+        }
+        let annotations = meta.annotations.clone().unwrap_or_default();
+        let get = |field: &str| {
+            TARGET_ANNOTATIONS.iter().find(|(_, f)| *f == field).and_then(|(key, _)| annotations.get(*key).cloned())
+        };
+        if get("url").is_none() && get("routing_key").is_none() {
+            let needs = if kind == "pagerduty" { "`baton.dev/routing-key`" } else { "`baton.dev/url`" };
+            let msg = format!("the {kind} target `{}` has no address: annotate it with {needs} for Baton to deliver to it; this target is ignored", meta.name.as_str());
+            self.warning(doc.at(&meta.name), msg);
+            return Some(None);
+        }
+        let channel = ChannelDoc {
+            kind: spec.target.clone(),
+            url: get("url"),
+            routing_key: get("routing_key"),
+            retry_for: get("retry_for"),
+            in_flight: get("in_flight"),
+            rate_per_minute: get("rate_per_minute"),
+        };
+        let before = self.diags.len();
+        let checked = escalations::channel(doc, &Spanned::new(*meta.name.span(), channel), self.diags);
+        self.errors += self.diags.len() - before;
+        checked.map(Some)
     }
 }
-
-const NOT_NOTIFIED: &str = "notification targets are not used yet: Baton shows firing tiers on the dashboard and in the API, and notifying is the on-call rotations' work (a later version); this target is ignored";
 
 /// `14.4` → (144, 10): a positive decimal with at most 9 decimals, as an exact fraction.
 fn decimal(s: &str) -> Option<(u128, u128)> {
@@ -576,10 +653,7 @@ pub(crate) fn check(docs: &SloDocs, org: &mut Org, diags: &mut Vec<Diagnostic>) 
     let mut c = Checker { diags, errors: 0 };
     let sources = c.register(&docs.sources, "DataSource", |c, doc, d| c.data_source(doc, d));
     let slis = c.register(&docs.slis, "SLI", |c, doc, d| c.sli(doc, &d.spec, doc.at(&d.metadata.name), &sources));
-    let targets = c.register(&docs.targets, "AlertNotificationTarget", |c, doc, d| {
-        c.warning(doc.at(&d.metadata.name), NOT_NOTIFIED);
-        Some(())
-    });
+    let targets = c.register(&docs.targets, "AlertNotificationTarget", |c, doc, d| c.target(doc, &d.metadata, &d.spec));
     let conditions = c.register(&docs.conditions, "AlertCondition", |c, doc, d| c.condition(doc, &d.spec));
     let policies = c.register(&docs.policies, "AlertPolicy", |c, doc, d| c.policy(doc, &d.spec, &conditions, &targets));
     let refs = Refs { sources: &sources, slis: &slis, policies: &policies, conditions: &conditions, targets: &targets };
@@ -601,9 +675,9 @@ pub(crate) fn check(docs: &SloDocs, org: &mut Org, diags: &mut Vec<Diagnostic>) 
 struct Refs<'a> {
     sources: &'a Registry<PromSource>,
     slis: &'a Registry<Sli>,
-    policies: &'a Registry<Condition>,
+    policies: &'a Registry<Policy>,
     conditions: &'a Registry<Condition>,
-    targets: &'a Registry<()>,
+    targets: &'a Registry<TargetChannel>,
 }
 
 impl Checker<'_> {
@@ -691,9 +765,10 @@ impl Checker<'_> {
             window: window?.0,
             method: method?,
             indicator: indicator?,
-            tiers: tiers?,
+            tiers: tiers.as_ref()?.0.clone(),
             min_events: annotations.min_events,
             lifecycle: annotations.lifecycle,
+            alerting: SloAlerting { raised_by: annotations.raised_by, targets: tiers?.1 },
         })
     }
 
@@ -735,6 +810,14 @@ impl Checker<'_> {
                     "false" => {}
                     other => {
                         let msg = format!("`{ASPIRATIONAL}` is `{other}`: write \"true\" (reported, never pages, never decides a verdict) or \"false\"");
+                        self.error(doc.at(value), msg);
+                    }
+                },
+                ALERTS => match value.as_str() {
+                    "engine" => out.raised_by = RaisedBy::Engine,
+                    "rules" => out.raised_by = RaisedBy::Rules,
+                    other => {
+                        let msg = format!("`{ALERTS}` is `{other}`: write \"engine\" (Baton's SLO alerting engine raises the alerts, the default) or \"rules\" (the generated Prometheus rules raise them through Alertmanager)");
                         self.error(doc.at(value), msg);
                     }
                 },
@@ -1022,7 +1105,7 @@ impl Checker<'_> {
         objective: Objective,
         o: &Spanned<ObjectiveDoc>,
         refs: &Refs,
-    ) -> Option<Vec<TierSpec>> {
+    ) -> Option<(Vec<TierSpec>, Vec<SloTarget>)> {
         let w = window.nominal_length();
         let before = self.errors;
         let mut out = Vec::new();
@@ -1040,11 +1123,12 @@ impl Checker<'_> {
                     ),
                 }
             }
-            return (self.errors == before).then_some(out);
+            return (self.errors == before).then_some((out, Vec::new()));
         };
+        let mut targets = Vec::new();
         for item in items {
             let place = doc.at(item);
-            let condition = match (&item.alert_policy_ref, &item.spec) {
+            let policy = match (&item.alert_policy_ref, &item.spec) {
                 (Some(r), None) => match refs.policies.get(r.as_str()) {
                     Some(named) => named.value.clone(),
                     None => {
@@ -1073,7 +1157,8 @@ impl Checker<'_> {
                     None
                 }
             };
-            let Some(c) = condition else { continue };
+            let Some(p) = policy else { continue };
+            let c = p.condition;
             if c.lookback > w {
                 let tier = format!("{} {}", c.severity, c.lookback);
                 let e = TierError::LongerThanSloWindow { tier, long_window: c.lookback, slo_window: w };
@@ -1093,7 +1178,13 @@ impl Checker<'_> {
                 continue;
             }
             let share = BudgetShare::parse(&share_text(ppb)).expect("a share in (0, 1] with 9 decimals");
-            let t = TierSpec { share, long_window: c.lookback, severity: c.severity };
+            let t = TierSpec { share, long_window: c.lookback, severity: c.severity, alert_when_no_data: p.no_data };
+            for (name, channel) in p.targets {
+                let known = targets.iter().any(|t: &SloTarget| t.name == name && t.severity == c.severity);
+                if !known {
+                    targets.push(SloTarget { name, severity: c.severity, when_resolved: p.when_resolved, channel });
+                }
+            }
             match AlertTier::derive(t, w) {
                 Ok(tier) => {
                     self.can_fire(tier, objective, &place);
@@ -1102,7 +1193,7 @@ impl Checker<'_> {
                 Err(e) => self.error(place, e.to_string()),
             }
         }
-        (self.errors == before).then_some(out)
+        (self.errors == before).then_some((out, targets))
     }
 
     fn can_fire(&mut self, tier: AlertTier, objective: Objective, place: &Place) {

@@ -3,8 +3,8 @@
 
 use baton_config::load;
 use baton_core::slo::{
-    default_tier_specs, BudgetShare, BudgetingMethod, CalendarUnit, Indicator, Objective, PromSource, Severity,
-    SliceThreshold, SloWindow, ThresholdOp, TierSpec,
+    default_tier_specs, BudgetShare, BudgetingMethod, CalendarUnit, Indicator, Objective, PromSource, RaisedBy,
+    Severity, SliceThreshold, SloWindow, ThresholdOp, TierSpec,
 };
 use baton_core::{Link, Period, SloId};
 use jiff::tz::TimeZone;
@@ -225,12 +225,14 @@ fn a_multi_document_file_loads_into_the_slos_baton_tracks() {
             TierSpec {
                 share: BudgetShare::parse("0.02").unwrap(),
                 long_window: Period::hours(1),
-                severity: Severity::Page
+                severity: Severity::Page,
+                alert_when_no_data: false,
             },
             TierSpec {
                 share: BudgetShare::parse("0.1").unwrap(),
                 long_window: Period::days(3),
-                severity: Severity::Ticket
+                severity: Severity::Ticket,
+                alert_when_no_data: false,
             },
         ]
     );
@@ -417,10 +419,78 @@ fn tiers_that_can_never_fire_and_unused_notification_targets_are_warnings() {
     // No timeWindow: rolling 28d, where the 1h page tier's threshold is 13.44 and 90% can
     // burn at most 10× (every event bad).
     assert_reported(&msgs, "slos/low.yaml:14:15: warning: the page 1h/5m tier can never fire: its burn-rate threshold 13.44× is not below 10×");
-    assert_reported(&msgs, "slos/targets.yaml:4:9: warning: notification targets are not used yet");
+    assert_reported(&msgs, "slos/targets.yaml:6:11: warning: target `email` is not delivered: Baton delivers `webhook`, `slack` and `pagerduty` targets");
     assert_eq!(msgs.len(), 2, "{msgs:#?}");
     let org = loaded.org.expect("warnings do not stop loading");
     assert_eq!(org.slos[&id("low")].window, SloWindow::Rolling { length: Period::days(28) });
+}
+
+/// An alert policy's extras as OpenSLO writes them: `alertWhenNoData` on its tier,
+/// `alertWhenResolved` and its notification targets (named or inline) delivered as
+/// channels, and `baton.dev/alerts` choosing who raises the alerts.
+#[test]
+fn alert_policies_notify_their_targets_watch_for_silence_and_may_leave_alerts_to_the_rules() {
+    let spec = format!(
+        "  service: ledger\n{BUILT_IN}  budgetingMethod: Occurrences\n  objectives: [{{target: 0.999}}]\n  alertPolicies:\n    - alertPolicyRef: fast-burn\n    - kind: AlertPolicy\n      spec:\n        conditions:\n          - kind: AlertCondition\n            spec:\n              severity: ticket\n              condition: {{kind: burnrate, op: gt, threshold: 1, lookbackWindow: 3d}}\n        notificationTargets:\n          - kind: AlertNotificationTarget\n            metadata:\n              name: ledger-tickets\n              annotations: {{baton.dev/url: \"http://127.0.0.1:9/tickets\"}}\n            spec: {{target: webhook}}\n"
+    );
+    let policy = "apiVersion: openslo/v1\nkind: AlertPolicy\nmetadata:\n  name: fast-burn\nspec:\n  alertWhenNoData: true\n  alertWhenResolved: true\n  conditions:\n    - kind: AlertCondition\n      spec:\n        severity: page\n        condition: {kind: burnrate, op: gt, threshold: 14.4, lookbackWindow: 1h}\n  notificationTargets:\n    - targetRef: ledger-chat\n";
+    let target = "apiVersion: openslo/v1\nkind: AlertNotificationTarget\nmetadata:\n  name: ledger-chat\n  annotations:\n    baton.dev/url: http://127.0.0.1:9/slack\n    baton.dev/retry-for: 2h\nspec:\n  target: slack\n";
+    let rules = slo(
+        "by-rules",
+        &format!("  service: ledger\n{BUILT_IN}  budgetingMethod: Occurrences\n  objectives: [{{target: 0.99}}]\n"),
+    )
+    .replace("  name: by-rules\n", "  name: by-rules\n  annotations: {baton.dev/alerts: rules}\n");
+    let dir = repo(&[
+        ("slos/ledger.yaml", &slo("ledger-availability", &spec)),
+        ("slos/policies.yaml", policy),
+        ("slos/targets.yaml", target),
+        ("slos/rules.yaml", &rules),
+    ]);
+    let loaded = load(dir.path());
+    let msgs = messages(&dir);
+    assert!(msgs.is_empty(), "{msgs:#?}");
+    let org = loaded.org.expect("valid");
+    let slo = &org.slos[&id("ledger-availability")];
+    let no_data: Vec<bool> = slo.tiers.iter().map(|t| t.alert_when_no_data).collect();
+    assert_eq!(no_data, [true, false], "the page policy asks, the ticket policy does not");
+    let targets: Vec<_> = slo
+        .alerting
+        .targets
+        .iter()
+        .map(|t| (t.name.as_str(), t.severity, t.when_resolved, t.channel.retry_for()))
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            ("ledger-chat", Severity::Page, true, Period::hours(2)),
+            ("ledger-tickets", Severity::Ticket, false, Period::hours(24)),
+        ]
+    );
+    assert_eq!(slo.alerting.raised_by, RaisedBy::Engine);
+    assert_eq!(org.slos[&id("by-rules")].alerting.raised_by, RaisedBy::Rules);
+}
+
+#[test]
+fn a_target_without_an_address_is_a_warning_and_a_bad_one_an_error_at_its_place() {
+    let with = |annotations: &str| {
+        format!("apiVersion: openslo/v1\nkind: AlertNotificationTarget\nmetadata:\n  name: ledger-chat\n{annotations}spec:\n  target: slack\n")
+    };
+    let dir = repo(&[("slos/targets.yaml", &with(""))]);
+    assert_reported(&messages(&dir), "slos/targets.yaml:4:9: warning: the slack target `ledger-chat` has no address: annotate it with `baton.dev/url`");
+    let dir = repo(&[(
+        "slos/targets.yaml",
+        &with("  annotations:\n    baton.dev/url: not a url\n    baton.dev/in-flight: \"0\"\n"),
+    )]);
+    let msgs = messages(&dir);
+    assert_reported(&msgs, "slos/targets.yaml:6:20: `url`:");
+    assert_reported(&msgs, "slos/targets.yaml:7:26: `in_flight` is `0`");
+    let rules = slo(
+        "x",
+        &format!("  service: ledger\n{BUILT_IN}  budgetingMethod: Occurrences\n  objectives: [{{target: 0.99}}]\n"),
+    )
+    .replace("  name: x\n", "  name: x\n  annotations: {baton.dev/alerts: prometheus}\n");
+    let dir = repo(&[("slos/x.yaml", &rules)]);
+    assert_reported(&messages(&dir), "slos/x.yaml:5:35: `baton.dev/alerts` is `prometheus`: write \"engine\"");
 }
 
 #[test]

@@ -217,6 +217,7 @@ mod tests {
             tiers: crate::slo::default_tier_specs().to_vec(),
             min_events: 0,
             lifecycle: Default::default(),
+            alerting: Default::default(),
         };
         org.slos.insert(slo.id.clone(), slo);
         assert_eq!(Org::from_definitions(org.definitions()), org);

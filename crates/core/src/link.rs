@@ -27,6 +27,15 @@ impl Link {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The link without what may be a secret (a Slack webhook's path is its token, a
+    /// `user:password@` its credentials): scheme and host only, the rest `redacted`.
+    pub fn redacted(&self) -> Link {
+        let (scheme, rest) = self.0.split_once("://").expect("parsed links have a scheme");
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+        let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+        Link(format!("{scheme}://{host}/redacted"))
+    }
 }
 
 impl fmt::Display for Link {
@@ -73,5 +82,18 @@ mod tests {
         for bad in ["tracker/EPIC-1", "ftp://x", "https://", "https://a b"] {
             assert!(Link::parse(bad).is_err(), "{bad}");
         }
+    }
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::Link;
+
+    #[test]
+    fn a_redacted_link_keeps_only_scheme_and_host() {
+        let slack = Link::parse("https://hooks.slack.com/services/T000/B000/XXXX").unwrap();
+        assert_eq!(slack.redacted().as_str(), "https://hooks.slack.com/redacted");
+        let creds = Link::parse("http://bot:s3cret@10.0.0.7:8080/hook?token=x").unwrap();
+        assert_eq!(creds.redacted().as_str(), "http://10.0.0.7:8080/redacted");
     }
 }

@@ -34,6 +34,7 @@ mod tests {
             tiers: default_tier_specs().to_vec(),
             min_events: 100,
             lifecycle: Default::default(),
+            alerting: Default::default(),
         }
     }
 

@@ -20,7 +20,7 @@
 //! conflict (someone acknowledged an alert of the batch meanwhile, or another replica
 //! took an event for the same key), the whole batch is decided again from the store.
 
-use super::notices::{page_notice, update_notice};
+use super::notices::{page_notice, target_notice, update_notice};
 use super::INTEGRATION;
 use crate::auth::hash_secret;
 use crate::outbox::messages;
@@ -30,7 +30,8 @@ use baton_core::paging::{
     receive, route, route_or_fallback, Action, Alert, EscalationPolicy, Incoming, Integration, Outcome, Status, Target,
 };
 use baton_core::pipeline::ServiceRecord;
-use baton_core::{Org, PersonId, ServiceId, Timestamp};
+use baton_core::slo::{RaisedBy, BURN_ALERT};
+use baton_core::{Org, PersonId, ServiceId, SloId, Timestamp};
 use baton_store::{from_json, to_json, AlertWrite, Commit, RecordWrite, StoreError, StoredAlert};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -542,6 +543,18 @@ impl<'a> Batch<'a> {
         }
         let mut replies = Vec::with_capacity(job.events.len());
         for event in &job.events {
+            if self.engine_raises(event) {
+                // Prometheus runs the generated rules for an SLO the engine already pages
+                // for: the engine's alert, under the same key, is the one (see README).
+                tracing::info!(key = %event.dedup_key, "intake: a burn-rate alert from the generated rules is ignored: Baton's SLO engine raises this SLO's alerts");
+                let alert = alert_id(&service, &event.dedup_key);
+                replies.push(IntakeReply {
+                    dedup_key: event.dedup_key.clone(),
+                    outcome: Outcome::Ignored.as_str().into(),
+                    alert,
+                });
+                continue;
+            }
             replies.push(self.event(&service, event.clone()).await?);
         }
         let heard = self.heard_from(&job.integration).await?;
@@ -549,6 +562,18 @@ impl<'a> Batch<'a> {
             self.event(&service, event).await?;
         }
         Ok(Ok(replies))
+    }
+
+    /// Whether `event` is a burn-rate alert of the generated rules (`BatonErrorBudgetBurn`)
+    /// for an SLO whose alerts Baton's engine raises (`baton.dev/alerts` not `rules`).
+    fn engine_raises(&self, event: &Incoming) -> bool {
+        let from_rules = event.details.pointer("/labels/alertname").and_then(|v| v.as_str()) == Some(BURN_ALERT);
+        let slo = event.dedup_key.strip_prefix("slo/").and_then(|k| k.split_once('/')).map(|(slo, _)| slo);
+        from_rules
+            && slo
+                .and_then(|s| SloId::parse(s).ok())
+                .and_then(|id| self.org.slos.get(&id))
+                .is_some_and(|slo| slo.alerting.raised_by == RaisedBy::Engine)
     }
 
     async fn integration(&mut self, id: &str) -> Result<Option<Integration>, AppError> {
@@ -672,6 +697,30 @@ impl<'a> Batch<'a> {
             out.insert(target.clone(), people);
         }
         out
+    }
+
+    /// Tells an SLO's notification targets that its alert `id` opened or resolved (the
+    /// targets `slo` lists for the alert's severity and `action`), under the alert
+    /// incarnation's key prefix, so the alert's deliveries list them and a re-run of the
+    /// same minute queues nothing twice.
+    pub(crate) async fn tell_slo_targets(
+        &mut self,
+        slo: &baton_core::slo::SloDef,
+        id: &str,
+        action: baton_core::paging::Action,
+    ) -> Result<(), AppError> {
+        let Some(alert) = self.alert_slot(id).await?.value.clone() else { return Ok(()) };
+        let base = self.baton.public_url();
+        for target in slo.alerting.targets_for(alert.severity, action) {
+            let (notice, suffix) = match action {
+                baton_core::paging::Action::Trigger => (target_notice(&alert, base), "open"),
+                _ => (update_notice(&alert, base), "resolve"),
+            };
+            let key = format!("{}target-{}-{suffix}", alert.key_prefix(), target.name);
+            let messages = messages(&notice, std::slice::from_ref(&target.channel), &key, self.now)?;
+            self.commit.notifications.extend(messages);
+        }
+        Ok(())
     }
 
     /// Tells the alert's policy channels that a paged alert is acknowledged or resolved.

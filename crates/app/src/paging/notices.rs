@@ -88,6 +88,21 @@ pub(crate) fn update_notice(alert: &Alert, base: Option<&str>) -> Notice {
     }
 }
 
+/// An SLO alert that opened, for a notification target of the SLO's alert policy (not a
+/// person: the escalation policy pages people, the target is told).
+pub(crate) fn target_notice(alert: &Alert, base: Option<&str>) -> Notice {
+    Notice {
+        kind: NoticeKind::Page,
+        subject: format!("alert/{}", alert_id(&alert.service, &alert.dedup_key)),
+        title: title(alert),
+        text: format!("{}: {}\nPaging policy {} ({})", alert.service, alert.summary, alert.policy, alert.route_reason),
+        to: Vec::new(),
+        severity: Some(alert.severity),
+        links: links(alert, base),
+        alert: Some((alert.dedup_key.clone(), AlertAction::Trigger)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,7 @@
 
 use super::intake::Batch;
 use crate::{AppError, Baton};
+use baton_core::paging::{Action, Outcome};
 use baton_core::slo::{slo_alert_events, SloFigures};
 use baton_core::Timestamp;
 use baton_store::{Commit, RecordWrite, StoreError, StoredRecord};
@@ -104,10 +105,27 @@ impl Baton {
             };
             let open = open.get(slo.id.as_str()).unwrap_or(&none);
             for event in slo_alert_events(slo, &report.tiers, &figures, open) {
-                let trigger = event.action == baton_core::paging::Action::Trigger;
-                match batch.event(&slo.service, event).await {
-                    Ok(_) if trigger => triggered += 1,
-                    Ok(_) => resolved += 1,
+                let action = event.action;
+                let told = match batch.event(&slo.service, event).await {
+                    Ok(reply) => {
+                        if action == Action::Trigger {
+                            triggered += 1;
+                        } else {
+                            resolved += 1;
+                        }
+                        // Targets hear of the alert's opening and resolution, not of
+                        // the minutes it keeps firing.
+                        let news = [Outcome::Opened, Outcome::Resolved].iter().any(|o| o.as_str() == reply.outcome);
+                        if news {
+                            batch.tell_slo_targets(slo, &reply.alert, action).await
+                        } else {
+                            Ok(())
+                        }
+                    }
+                    Err(e) => Err(e),
+                };
+                match told {
+                    Ok(()) => {}
                     Err(AppError::Store(e)) => return Err(e.into()),
                     Err(e) => tracing::warn!(slo = %slo.id, error = %e, "SLO alerting: an alert could not be raised"),
                 }

@@ -154,6 +154,18 @@ pub fn pagerduty_url() -> Link {
 }
 
 impl Channel {
+    /// The channel as it may be shown to anyone: its URL reduced to scheme and host, a
+    /// PagerDuty routing key hidden (either lets whoever holds it post as Baton).
+    pub fn redacted(&self) -> Channel {
+        match self {
+            Channel::Webhook { url, delivery } => Channel::Webhook { url: url.redacted(), delivery: *delivery },
+            Channel::Slack { url, delivery } => Channel::Slack { url: url.redacted(), delivery: *delivery },
+            Channel::PagerDuty { url, delivery, .. } => {
+                Channel::PagerDuty { url: url.clone(), routing_key: "redacted".into(), delivery: *delivery }
+            }
+        }
+    }
+
     pub fn url(&self) -> &Link {
         match self {
             Channel::Webhook { url, .. } | Channel::Slack { url, .. } | Channel::PagerDuty { url, .. } => url,

@@ -78,24 +78,60 @@ pub struct SloWatch {
     /// `None` until the first evaluation.
     #[serde(default)]
     pub state: Option<BudgetState>,
+    /// The budget left, in whole percent (negative when overspent), when people were last
+    /// told of an at-risk or exhausted budget: the mark a further fall is measured from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub told_left: Option<i64>,
 }
 
-/// The events between two looks at an SLO. A budget event fires when the state gets worse
-/// into at-risk or exhausted (recovering from exhausted to at-risk is not news to act on).
-pub fn watch_events(before: &SloWatch, now: &SloWatch) -> Vec<SloEventKind> {
+/// How far an at-risk budget must fall again, in points of the budget, before people are
+/// told again.
+pub const AT_RISK_STEP: i64 = 10;
+
+/// The events between two looks at an SLO, and the watch to keep. A budget event fires
+/// when the state gets worse into at-risk or exhausted, and again on every further
+/// worsening within it: an at-risk budget that lost another [`AT_RISK_STEP`] points, an
+/// exhausted one whose overspend doubled (at least 10 points more), so a fresh burn is
+/// news while a budget long spent does not repeat every few minutes. Recovering (from
+/// exhausted to at-risk, or to healthy) is not news to act on; it resets the mark.
+/// `left` is the budget left now, in whole percent; `None` when unknown.
+pub fn watch_events(
+    before: &SloWatch,
+    objective: Objective,
+    state: Option<BudgetState>,
+    left: Option<i64>,
+) -> (SloWatch, Vec<SloEventKind>) {
     let mut events = Vec::new();
-    if before.objective != now.objective {
+    if before.objective != objective {
         events.push(SloEventKind::ObjectiveChanged);
     }
-    match (before.state, now.state) {
-        (Some(BudgetState::Exhausted), _) | (_, None) => {}
-        (b, Some(BudgetState::Exhausted)) if b != Some(BudgetState::Exhausted) => {
-            events.push(SloEventKind::BudgetExhausted)
+    let rank = |s: Option<BudgetState>| match s {
+        Some(BudgetState::AtRisk) => 1,
+        Some(BudgetState::Exhausted) => 2,
+        _ => 0,
+    };
+    let kind = |s: Option<BudgetState>| match s {
+        Some(BudgetState::Exhausted) => Some(SloEventKind::BudgetExhausted),
+        Some(BudgetState::AtRisk) => Some(SloEventKind::BudgetAtRisk),
+        _ => None,
+    };
+    let mut told_left = before.told_left;
+    if state.is_some() {
+        let (was, is) = (rank(before.state), rank(state));
+        let further = match (state, before.told_left, left) {
+            (Some(BudgetState::AtRisk), Some(t), Some(l)) => l <= t - AT_RISK_STEP,
+            (Some(BudgetState::Exhausted), Some(t), Some(l)) => l <= (2 * t).min(t - AT_RISK_STEP),
+            _ => false,
+        };
+        if is > was || (is == was && further) {
+            events.extend(kind(state));
+            told_left = left;
+        } else if is < was || told_left.is_none() {
+            // Recovering, or a watch kept before the mark existed: a new mark, no news.
+            told_left = if is == 0 { None } else { left };
         }
-        (b, Some(BudgetState::AtRisk)) if b != Some(BudgetState::AtRisk) => events.push(SloEventKind::BudgetAtRisk),
-        _ => {}
     }
-    events
+    (SloWatch { objective, state: state.or(before.state), told_left }, events)
 }
 
 /// One notice to queue: for `team`'s channels, of `kind`, naming `to` (empty: the team as

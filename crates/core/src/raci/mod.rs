@@ -33,12 +33,25 @@ use crate::slo::{BudgetState, ErrorBudget, Measured, SloDef};
 
 /// The event of an SLO's budget entering `state` (at-risk or exhausted), keyed by the
 /// watch `version` that saw it, so each entry into the state is told once.
-pub fn budget_event(slo: &SloDef, state: BudgetState, budget: Measured<ErrorBudget>, version: i64) -> SloEvent {
+/// `told_before`: the budget left (whole percent) when people were last told of this same
+/// state, for a further worsening within it.
+pub fn budget_event(
+    slo: &SloDef,
+    state: BudgetState,
+    budget: Measured<ErrorBudget>,
+    told_before: Option<i64>,
+    version: i64,
+) -> SloEvent {
     let kind = if state == BudgetState::Exhausted { SloEventKind::BudgetExhausted } else { SloEventKind::BudgetAtRisk };
     let left = match budget {
         Measured::Value(b) if b.remaining < 0.0 => format!("overspent by {:.1}%", -b.remaining * 100.0),
         Measured::Value(b) => format!("{:.1}% of the error budget left", b.remaining * 100.0),
         Measured::NoData => "no data".to_owned(),
+    };
+    let left = match told_before {
+        Some(t) if t < 0 => format!("{left} (overspent by {}% when last told)", -t),
+        Some(t) => format!("{left} ({t}% when last told)"),
+        None => left,
     };
     let aspirational =
         if slo.is_aspirational() { " It is aspirational: a planning signal, nobody is paged." } else { "" };

@@ -183,6 +183,7 @@ fn an_event_reminds_r_and_a_informs_i_and_skips_c() {
         &crate::slo::SloDef { lifecycle: Default::default(), ..sample_slo() },
         BudgetState::AtRisk,
         crate::slo::Measured::NoData,
+        None,
         3,
     );
     let n = notice(&event, step, &routing.deliveries[1]);
@@ -213,23 +214,68 @@ fn sample_slo() -> crate::slo::SloDef {
         tiers: crate::slo::default_tier_specs().to_vec(),
         min_events: 0,
         lifecycle: Default::default(),
+        alerting: Default::default(),
     }
 }
 
 #[test]
 fn budget_events_fire_on_getting_worse_and_objective_events_on_a_change() {
     let o = |s: &str| Objective::parse(s).unwrap();
-    let w = |obj: &str, state: Option<BudgetState>| SloWatch { objective: o(obj), state };
+    let w = |obj: &str, state: Option<BudgetState>| SloWatch { objective: o(obj), state, told_left: None };
+    let events = |before: &SloWatch, obj: &str, state| watch_events(before, o(obj), state, Some(50)).1;
     use BudgetState::*;
-    assert_eq!(watch_events(&w("0.999", None), &w("0.999", Some(Healthy))), []);
-    assert_eq!(watch_events(&w("0.999", Some(Healthy)), &w("0.999", Some(AtRisk))), [SloEventKind::BudgetAtRisk]);
-    assert_eq!(watch_events(&w("0.999", None), &w("0.999", Some(Exhausted))), [SloEventKind::BudgetExhausted]);
-    assert_eq!(watch_events(&w("0.999", Some(AtRisk)), &w("0.999", Some(AtRisk))), [], "a state is told once");
-    assert_eq!(watch_events(&w("0.999", Some(Exhausted)), &w("0.999", Some(AtRisk))), [], "recovering is not news");
+    assert_eq!(events(&w("0.999", None), "0.999", Some(Healthy)), []);
+    assert_eq!(events(&w("0.999", Some(Healthy)), "0.999", Some(AtRisk)), [SloEventKind::BudgetAtRisk]);
+    assert_eq!(events(&w("0.999", None), "0.999", Some(Exhausted)), [SloEventKind::BudgetExhausted]);
+    assert_eq!(events(&w("0.999", Some(Exhausted)), "0.999", Some(AtRisk)), [], "recovering is not news");
     assert_eq!(
-        watch_events(&w("0.99", Some(Healthy)), &w("0.999", Some(AtRisk))),
+        events(&w("0.99", Some(Healthy)), "0.999", Some(AtRisk)),
         [SloEventKind::ObjectiveChanged, SloEventKind::BudgetAtRisk]
     );
+    // No reading this time: nothing is news, and the state is kept.
+    let (kept, none) = watch_events(&w("0.999", Some(AtRisk)), o("0.999"), None, None);
+    assert_eq!((none, kept.state), (vec![], Some(AtRisk)));
+}
+
+/// A budget already at risk that burns again is news again, each further 10 points; an
+/// exhausted one each time its overspend doubles; the same level twice is told once.
+#[test]
+fn every_worsening_within_a_state_is_told_and_a_steady_state_once() {
+    let o = Objective::parse("0.999").unwrap();
+    use BudgetState::*;
+    let mut watch = SloWatch { objective: o, state: Some(Healthy), told_left: None };
+    let mut told = Vec::new();
+    for (state, left) in [
+        (AtRisk, 45),
+        (AtRisk, 40),
+        (AtRisk, 36),
+        (AtRisk, 35),
+        (AtRisk, 20),
+        (Exhausted, -2),
+        (Exhausted, -10),
+        (Exhausted, -12),
+        (Exhausted, -24),
+        (Exhausted, -40),
+        (Exhausted, -48),
+        (AtRisk, 5),
+        (AtRisk, -1),
+        (Healthy, 80),
+        (AtRisk, 45),
+    ] {
+        let (next, events) = watch_events(&watch, o, Some(state), Some(left));
+        if !events.is_empty() {
+            told.push(left);
+        }
+        watch = next;
+    }
+    // 45 at risk; 35 is 10 below; 20 is 15 below; -2 exhausted; -12 is 10 below -2 (doubling
+    // -2 is only -4); -24 doubles -12; -48 doubles -24; back to at risk (5) is a new mark, and
+    // after healthy a new at-risk is news.
+    assert_eq!(told, [45, 35, 20, -2, -12, -24, -48, 45]);
+    // A watch stored before the mark existed takes one without telling.
+    let old = SloWatch { objective: o, state: Some(AtRisk), told_left: None };
+    let (next, events) = watch_events(&old, o, Some(AtRisk), Some(30));
+    assert_eq!((events, next.told_left), (vec![], Some(30)));
 }
 
 #[test]

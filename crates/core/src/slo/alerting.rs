@@ -14,13 +14,23 @@
 //!   neither triggers nor resolves: missing data is not good news.
 //! - Aspirational SLOs never page; an open alert of one (it became aspirational) resolves,
 //!   and so does one of a severity the SLO no longer has tiers of.
+//! - A tier whose policy says `alertWhenNoData` raises the SLO's no-data alert
+//!   (`slo/<slo>/no-data`) when its SLI is silent for the tier's whole long window, and
+//!   resolves it when data returns.
+//! - An SLO whose alerts are left to the generated rules (`RaisedBy::Rules`) is left
+//!   alone: Alertmanager raises and resolves its alerts, under the same keys.
 
+use super::alert_policy::RaisedBy;
 use super::burn::{rate, Exhaustion};
 use super::definition::SloDef;
 use super::tier::{Severity as TierSeverity, TierState, TierVerdict};
 use crate::paging::{Action, Incoming, Severity};
 use crate::Link;
 use std::collections::BTreeSet;
+
+/// The alert every tier of the generated Prometheus rules raises (`baton slo rules`);
+/// Alertmanager's webhook brings it back keyed as the engine keys its own.
+pub const BURN_ALERT: &str = "BatonErrorBudgetBurn";
 
 /// What the alert source is called in the alert (`source`).
 pub const SLO_ALERT_SOURCE: &str = "baton slo engine";
@@ -39,14 +49,23 @@ pub struct SloFigures {
     pub page: Option<Link>,
 }
 
+/// The dedup key of `slo`'s no-data alert (`slo/streamhub-availability/no-data`).
+pub fn slo_no_data_key(slo: &str) -> String {
+    format!("slo/{slo}/no-data")
+}
+
 /// The events that bring `slo`'s alerts in line with its tiers' `verdicts`, given the
-/// dedup keys of its alerts open now (`open`).
+/// dedup keys of its alerts open now (`open`). An SLO whose alerts are left to the
+/// generated rules gets none: Alertmanager raises and resolves them under the same keys.
 pub fn slo_alert_events(
     slo: &SloDef,
     verdicts: &[TierVerdict],
     figures: &SloFigures,
     open: &BTreeSet<String>,
 ) -> Vec<Incoming> {
+    if slo.alerting.raised_by == RaisedBy::Rules {
+        return Vec::new();
+    }
     let mut events = Vec::new();
     let mut kept = BTreeSet::new();
     let mut paging = false;
@@ -69,17 +88,12 @@ pub fn slo_alert_events(
             kept.insert(key);
         }
     }
+    if let Some(event) = no_data(slo, verdicts) {
+        kept.insert(event.dedup_key.clone());
+        events.push(event);
+    }
     for key in open.iter().filter(|k| !kept.contains(*k)) {
-        let why = if slo.is_aspirational() {
-            "the SLO is aspirational: it never pages"
-        } else if [TierSeverity::Page, TierSeverity::Ticket]
-            .iter()
-            .any(|s| slo_alert_key(slo.id.as_str(), *s) == *key && verdicts.iter().any(|v| v.tier.severity == *s))
-        {
-            "its tiers stopped burning"
-        } else {
-            "the SLO no longer has tiers of this severity"
-        };
+        let why = why_resolved(slo, verdicts, key);
         events.push(Incoming {
             dedup_key: key.clone(),
             action: Action::Resolve,
@@ -92,6 +106,68 @@ pub fn slo_alert_events(
         });
     }
     events
+}
+
+/// OpenSLO's `alertWhenNoData`: the tiers that ask for it and whose SLI had no events over
+/// their whole long window raise one alert, as severe as the most severe of them. It
+/// resolves once every such tier has data again (a tier whose data only thinned below
+/// the minimum of events is not silent).
+fn no_data(slo: &SloDef, verdicts: &[TierVerdict]) -> Option<Incoming> {
+    if slo.is_aspirational() {
+        return None;
+    }
+    let silent: Vec<&TierVerdict> = verdicts
+        .iter()
+        .filter(|v| {
+            v.tier.alert_when_no_data && matches!(v.state, TierState::NoData { window } if window == v.tier.long_window)
+        })
+        .collect();
+    let loudest = silent.iter().find(|v| v.tier.severity == TierSeverity::Page).or(silent.first())?;
+    let t = &loudest.tier;
+    Some(Incoming {
+        dedup_key: slo_no_data_key(slo.id.as_str()),
+        action: Action::Trigger,
+        summary: format!(
+            "{} has no data: its SLI had no events in the last {}, so its {} tier cannot be judged (its alert policy asks to alert when there is no data)",
+            title(slo),
+            t.long_window,
+            t.name()
+        ),
+        severity: match t.severity {
+            TierSeverity::Page => Severity::Critical,
+            TierSeverity::Ticket => Severity::Warning,
+        },
+        source: Some(SLO_ALERT_SOURCE.into()),
+        details: serde_json::json!({
+            "slo": slo.id.as_str(),
+            "tier": t.name(),
+            "no_data_for": t.long_window.to_string(),
+        }),
+        runbook_url: None,
+        group_key: Some(format!("slo/{}", slo.id)),
+    })
+}
+
+/// Why the open alert under `key` resolves now.
+fn why_resolved(slo: &SloDef, verdicts: &[TierVerdict], key: &str) -> &'static str {
+    if slo.is_aspirational() {
+        return "the SLO is aspirational: it never pages";
+    }
+    if key == slo_no_data_key(slo.id.as_str()) {
+        return if verdicts.iter().any(|v| v.tier.alert_when_no_data) {
+            "its SLI has data again"
+        } else {
+            "the SLO no longer asks to alert when there is no data"
+        };
+    }
+    let has_tiers = [TierSeverity::Page, TierSeverity::Ticket]
+        .iter()
+        .any(|s| slo_alert_key(slo.id.as_str(), *s) == key && verdicts.iter().any(|v| v.tier.severity == *s));
+    if has_tiers {
+        "its tiers stopped burning"
+    } else {
+        "the SLO no longer has tiers of this severity"
+    }
 }
 
 fn title(slo: &SloDef) -> String {
@@ -164,6 +240,7 @@ mod tests {
             tiers: default_tier_specs().to_vec(),
             min_events: 0,
             lifecycle: Default::default(),
+            alerting: Default::default(),
         }
     }
 
@@ -277,5 +354,74 @@ mod tests {
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].action, Action::Resolve);
         assert!(events[0].summary.contains("no longer has tiers of this severity"), "{}", events[0].summary);
+    }
+
+    /// The default tiers with the first page tier (1h) and the last ticket tier (3d)
+    /// asking to alert when there is no data.
+    fn watching_for_silence() -> SloDef {
+        let mut slo = slo();
+        slo.tiers[0].alert_when_no_data = true;
+        slo.tiers[3].alert_when_no_data = true;
+        slo
+    }
+
+    fn verdicts_of(slo: &SloDef, states: [TierState; 4]) -> Vec<TierVerdict> {
+        let burn = WindowBurn { rate: Measured::NoData, events: 0 };
+        slo.alert_tiers()
+            .unwrap()
+            .into_iter()
+            .zip(states)
+            .map(|(tier, state)| TierVerdict { tier, long: burn, short: burn, state })
+            .collect()
+    }
+
+    #[test]
+    fn a_silent_sli_raises_the_no_data_alert_of_the_loudest_tier_asking_and_data_resolves_it() {
+        let slo = watching_for_silence();
+        let silent = |w: Period| TierState::NoData { window: w };
+        // Silent for an hour: the 1h page tier asks, so the no-data alert is critical.
+        let v =
+            verdicts_of(&slo, [silent(Period::hours(1)), silent(Period::hours(6)), TierState::Quiet, TierState::Quiet]);
+        let events = slo_alert_events(&slo, &v, &figures(), &BTreeSet::new());
+        assert_eq!(events.len(), 1, "{events:?}");
+        let e = &events[0];
+        assert_eq!(
+            (e.dedup_key.as_str(), e.action, e.severity),
+            ("slo/streamhub-availability/no-data", Action::Trigger, Severity::Critical)
+        );
+        assert!(e.summary.contains("no events in the last 1h") && e.summary.contains("page 1h/5m"), "{}", e.summary);
+        // Only the 5m short window silent: the tier's window had data, so no alert.
+        let v = verdicts_of(&slo, [silent(Period::minutes(5)), TierState::Quiet, TierState::Quiet, TierState::Quiet]);
+        assert!(slo_alert_events(&slo, &v, &figures(), &BTreeSet::new()).is_empty());
+        // Data again: the open no-data alert resolves, saying so.
+        let open: BTreeSet<String> = [slo_no_data_key("streamhub-availability")].into();
+        let v = verdicts_of(&slo, [TierState::Quiet, TierState::Quiet, TierState::Quiet, TierState::Quiet]);
+        let events = slo_alert_events(&slo, &v, &figures(), &open);
+        assert_eq!((events.len(), events[0].action), (1, Action::Resolve));
+        assert!(events[0].summary.contains("has data again"), "{}", events[0].summary);
+    }
+
+    #[test]
+    fn silence_only_in_tiers_that_do_not_ask_raises_nothing_and_a_ticket_tier_asking_is_a_warning() {
+        let silent = |w: Period| TierState::NoData { window: w };
+        let states =
+            [silent(Period::hours(1)), silent(Period::hours(6)), silent(Period::days(1)), silent(Period::days(3))];
+        assert!(slo_alert_events(&slo(), &verdicts_of(&slo(), states.clone()), &figures(), &BTreeSet::new()).is_empty());
+        let mut slo = slo();
+        slo.tiers[3].alert_when_no_data = true;
+        let events = slo_alert_events(&slo, &verdicts_of(&slo, states.clone()), &figures(), &BTreeSet::new());
+        assert_eq!((events.len(), events[0].severity), (1, Severity::Warning), "{events:?}");
+        slo.lifecycle.aspirational = true;
+        assert!(slo_alert_events(&slo, &verdicts_of(&slo, states), &figures(), &BTreeSet::new()).is_empty());
+    }
+
+    #[test]
+    fn an_slo_left_to_the_generated_rules_gets_no_events_from_the_engine() {
+        let mut slo = slo();
+        slo.alerting.raised_by = RaisedBy::Rules;
+        let open: BTreeSet<String> = [slo_alert_key("streamhub-availability", TierSeverity::Page)].into();
+        // Firing or quiet, the engine neither opens nor resolves: Alertmanager does.
+        assert!(slo_alert_events(&slo, &verdicts(4, TierState::Quiet), &figures(), &BTreeSet::new()).is_empty());
+        assert!(slo_alert_events(&slo, &verdicts(0, TierState::Quiet), &figures(), &open).is_empty());
     }
 }

@@ -4,6 +4,7 @@
 //! `config` builds these from OpenSLO v1 documents in `slos/`; the store keeps them like
 //! every other definition; the engine evaluates them with the maths of this module.
 
+use super::alert_policy::SloAlerting;
 use super::budget::{BudgetingMethod, Tally};
 use super::lifecycle::{effective_objective, Lifecycle, ObjectivePart};
 use super::objective::Objective;
@@ -34,6 +35,9 @@ pub struct SloDef {
     /// of the stored JSON when it is the default, so older definitions read the same.
     #[serde(default, skip_serializing_if = "Lifecycle::is_default")]
     pub lifecycle: Lifecycle,
+    /// Who raises its alerts and which notification targets hear of them.
+    #[serde(default, skip_serializing_if = "SloAlerting::is_default")]
+    pub alerting: SloAlerting,
 }
 
 impl SloDef {
@@ -203,6 +207,7 @@ mod tests {
             tiers: default_tier_specs().to_vec(),
             min_events: 0,
             lifecycle: Default::default(),
+            alerting: Default::default(),
         }
     }
 

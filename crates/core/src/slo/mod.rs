@@ -8,6 +8,7 @@
 //! windows over it as it needs. Figures computed over a window with no traffic are
 //! [`Measured::NoData`], never 100% and never NaN.
 
+mod alert_policy;
 mod alerting;
 mod bucket;
 mod budget;
@@ -25,7 +26,8 @@ mod tier;
 mod viability;
 mod window;
 
-pub use alerting::{slo_alert_events, slo_alert_key, SloFigures, SLO_ALERT_SOURCE};
+pub use alert_policy::{RaisedBy, SloAlerting, SloTarget};
+pub use alerting::{slo_alert_events, slo_alert_key, slo_no_data_key, SloFigures, BURN_ALERT, SLO_ALERT_SOURCE};
 pub use bucket::{Bucket, BucketError, Series};
 pub use budget::{tally, BudgetUnit, BudgetingMethod, ErrorBudget, SliceThreshold, SliceThresholdError, Tally};
 pub use burn::{burn_rate, time_to_exhaustion, Exhaustion, WindowBurn};

@@ -348,6 +348,7 @@ mod tests {
             share: BudgetShare::parse(share).unwrap(),
             long_window: Period::parse(long).unwrap(),
             severity,
+            alert_when_no_data: false,
         };
         alert_tiers(&[spec("0.02", "1h", Severity::Page), spec("0.05", "2h", Severity::Ticket)], Period::days(1))
             .unwrap()

@@ -104,16 +104,40 @@ pub struct TierSpec {
     pub share: BudgetShare,
     pub long_window: Period,
     pub severity: Severity,
+    /// OpenSLO's `alertWhenNoData`: an SLI silent for the whole long window raises the
+    /// SLO's no-data alert (see `slo::alerting`). Left out of the JSON when off.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub alert_when_no_data: bool,
 }
 
 /// The SRE Workbook's tiers (table 5-8): page on 2% of the budget in 1 hour or 5% in 6
 /// hours, ticket on 10% in 1 day or 10% in 3 days.
 pub fn default_tier_specs() -> [TierSpec; 4] {
     [
-        TierSpec { share: BudgetShare::percent(2), long_window: Period::hours(1), severity: Severity::Page },
-        TierSpec { share: BudgetShare::percent(5), long_window: Period::hours(6), severity: Severity::Page },
-        TierSpec { share: BudgetShare::percent(10), long_window: Period::days(1), severity: Severity::Ticket },
-        TierSpec { share: BudgetShare::percent(10), long_window: Period::days(3), severity: Severity::Ticket },
+        TierSpec {
+            share: BudgetShare::percent(2),
+            long_window: Period::hours(1),
+            severity: Severity::Page,
+            alert_when_no_data: false,
+        },
+        TierSpec {
+            share: BudgetShare::percent(5),
+            long_window: Period::hours(6),
+            severity: Severity::Page,
+            alert_when_no_data: false,
+        },
+        TierSpec {
+            share: BudgetShare::percent(10),
+            long_window: Period::days(1),
+            severity: Severity::Ticket,
+            alert_when_no_data: false,
+        },
+        TierSpec {
+            share: BudgetShare::percent(10),
+            long_window: Period::days(3),
+            severity: Severity::Ticket,
+            alert_when_no_data: false,
+        },
     ]
 }
 
@@ -136,6 +160,9 @@ pub struct AlertTier {
     pub short_window: Period,
     /// `share × W / long_window`.
     pub threshold: f64,
+    /// As written on the tier's [`TierSpec`].
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub alert_when_no_data: bool,
 }
 
 impl AlertTier {
@@ -151,7 +178,14 @@ impl AlertTier {
             u128::from(spec.share.ppb) * slo_window.as_seconds() as u128,
             u128::from(SCALE) * spec.long_window.as_seconds() as u128,
         );
-        Ok(Self { severity: spec.severity, share: spec.share, long_window: spec.long_window, short_window, threshold })
+        Ok(Self {
+            severity: spec.severity,
+            share: spec.share,
+            long_window: spec.long_window,
+            short_window,
+            threshold,
+            alert_when_no_data: spec.alert_when_no_data,
+        })
     }
 
     /// How people and alert labels name the tier: `page 1h/5m`.

@@ -79,8 +79,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// The alert every tier raises; tiers differ by their `severity`, `long_window` and
-/// `short_window` labels.
-pub const BURN_ALERT: &str = "BatonErrorBudgetBurn";
+/// `short_window` labels. Defined in core, where Alertmanager's webhook is read.
+pub use baton_core::slo::BURN_ALERT;
 
 /// The recording rule holding the share of bad events over `window`: `…ratio_rate5m`.
 pub fn error_ratio_record(window: Period) -> String {

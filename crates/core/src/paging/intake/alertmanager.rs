@@ -14,9 +14,11 @@
 
 use super::{lenient_link, parse_json, summary, Action, Incoming, IntakeError, Problems};
 use crate::paging::severity::Severity;
+use crate::slo::{slo_alert_key, Severity as TierSeverity, BURN_ALERT};
+use crate::SloId;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -90,9 +92,13 @@ fn normalise(p: AlertmanagerPayload) -> Result<AlertmanagerBatch, IntakeError> {
     let mut incoming = Vec::with_capacity(p.alerts.len());
     for (i, a) in p.alerts.iter().enumerate() {
         let derived;
-        let written = match &a.fingerprint {
-            Some(f) => Some(f.as_str()),
-            None => {
+        let written = match (slo_burn_key(&a.labels), &a.fingerprint) {
+            (Some(key), _) => {
+                derived = key;
+                Some(derived.as_str())
+            }
+            (None, Some(f)) => Some(f.as_str()),
+            (None, None) => {
                 derived = fingerprint(&a.labels);
                 Some(derived.as_str())
             }
@@ -129,12 +135,52 @@ fn normalise(p: AlertmanagerPayload) -> Result<AlertmanagerBatch, IntakeError> {
         });
     }
     problems.finish()?;
+    one_per_slo_severity(&mut incoming);
     Ok(AlertmanagerBatch {
         group_key: p.group_key,
         receiver: p.receiver,
         truncated_alerts: p.truncated_alerts,
         incoming,
     })
+}
+
+/// Baton's own burn-rate alert (the rules `baton slo rules` writes) is keyed as the SLO
+/// alerting engine keys it, `slo/<slo>/<page|ticket>`, not by its fingerprint: each tier
+/// is a series of its own (its window labels differ), and one SLO and severity must be one
+/// alert whichever tier, and whichever side, raised it.
+fn slo_burn_key(labels: &BTreeMap<String, String>) -> Option<String> {
+    if labels.get("alertname").map(String::as_str) != Some(BURN_ALERT) {
+        return None;
+    }
+    let slo = SloId::parse(labels.get("slo")?).ok()?;
+    let severity = match labels.get("severity")?.as_str() {
+        "page" => TierSeverity::Page,
+        "ticket" => TierSeverity::Ticket,
+        _ => return None,
+    };
+    Some(slo_alert_key(slo.as_str(), severity))
+}
+
+/// The tiers of one SLO and severity share a key (see [`slo_burn_key`]): in one webhook,
+/// a tier that resolved while another of the same severity still fires must not resolve
+/// the alert, and two firing tiers are one event. So the first firing one stands for
+/// them all, and resolutions count only when none of them fires. (Alertmanager sends a
+/// group's firing and resolved alerts together, so routing `BatonErrorBudgetBurn` grouped
+/// by `slo`, or coarser, keeps every tier of an SLO in one webhook.)
+fn one_per_slo_severity(incoming: &mut Vec<Incoming>) {
+    let firing: BTreeSet<String> = incoming
+        .iter()
+        .filter(|i| i.action == Action::Trigger && i.dedup_key.starts_with("slo/"))
+        .map(|i| i.dedup_key.clone())
+        .collect();
+    let mut seen = BTreeSet::new();
+    incoming.retain(|i| {
+        if !i.dedup_key.starts_with("slo/") {
+            return true;
+        }
+        let stands = if firing.contains(&i.dedup_key) { i.action == Action::Trigger } else { true };
+        stands && seen.insert(i.dedup_key.clone())
+    });
 }
 
 /// The fingerprint Alertmanager gives an alert with these labels (prometheus/common's
@@ -319,5 +365,49 @@ mod tests {
             let distinct: std::collections::BTreeSet<&str> = keys.iter().copied().collect();
             assert_eq!(distinct.len(), alerts, "{file}: every alert has labels of its own, so a key of its own");
         }
+    }
+
+    #[test]
+    fn baton_burn_alerts_are_keyed_by_slo_and_severity_and_a_firing_tier_outweighs_a_resolved_one() {
+        let tier = |severity: &str, long: &str, status: &str| {
+            format!(
+                r#"{{"status":"{status}","labels":{{"alertname":"BatonErrorBudgetBurn","slo":"streamhub-availability",
+                "service":"streamhub","severity":"{severity}","long_window":"{long}"}},"annotations":{{}}}}"#
+            )
+        };
+        let body = |alerts: &[String]| {
+            format!(r#"{{"version":"4","groupKey":"g","status":"firing","alerts":[{}]}}"#, alerts.join(","))
+        };
+        let keyed = |b: String| -> Vec<(String, Action, Severity)> {
+            alertmanager(b.as_bytes())
+                .unwrap()
+                .incoming
+                .into_iter()
+                .map(|i| (i.dedup_key, i.action, i.severity))
+                .collect()
+        };
+        let other = r#"{"status":"resolved","labels":{"alertname":"DiskFull"}}"#.to_owned();
+        // The 1h tier resolved while the 6h tier still fires: the page stays, one event.
+        assert_eq!(
+            keyed(body(&[
+                tier("page", "1h", "resolved"),
+                tier("page", "6h", "firing"),
+                tier("ticket", "1d", "firing"),
+                other.clone()
+            ])),
+            [
+                ("slo/streamhub-availability/page".to_owned(), Action::Trigger, Severity::Critical),
+                ("slo/streamhub-availability/ticket".to_owned(), Action::Trigger, Severity::Warning),
+                (fingerprint(&labels(&[("alertname", "DiskFull")])), Action::Resolve, Severity::Warning),
+            ]
+        );
+        // Every page tier resolved: the page resolves, once.
+        assert_eq!(
+            keyed(body(&[tier("page", "1h", "resolved"), tier("page", "6h", "resolved")])),
+            [("slo/streamhub-availability/page".to_owned(), Action::Resolve, Severity::Critical)]
+        );
+        // Not Baton's labels (no slo, another severity word): keyed by fingerprint as usual.
+        let odd = tier("critical", "1h", "firing");
+        assert_eq!(keyed(body(&[odd]))[0].0.len(), 16);
     }
 }
