@@ -6,6 +6,7 @@ use baton_core::audit::{AuditEntry, ChainBreak, Verifier};
 use baton_core::definition::diff;
 use baton_core::org::{ChecklistItem, ServiceDef};
 use baton_core::pipeline::{blockers, decide, Command, Context, ItemState, ServiceRecord, Stage, Unmet};
+use baton_core::slo::SoakVerdict;
 use baton_core::{Change, ChangeKind, Org, PersonId, ServiceId, Timestamp, Viability};
 use baton_store::{to_json, AuditQuery, StoreError};
 use serde::Serialize;
@@ -131,21 +132,22 @@ impl Baton {
 
     /// The service's SLOs judged over a soak test's window, `[started_at, ended_at)`, by the
     /// same source and maths as the transition window's verdict (every SLO met, with data
-    /// on every day of it): the soak's result as the SLIs tell it.
+    /// on every day of it): the soak's result, met, not met (with the SLOs and minutes
+    /// that failed) or no data.
     async fn soak_verdict(
         &self,
         def: &ServiceDef,
         record: &ServiceRecord,
         started_at: Timestamp,
         ended_at: Timestamp,
-    ) -> Result<Viability, AppError> {
-        self.viability.viability(def, record, started_at, ended_at).await
+    ) -> Result<SoakVerdict, AppError> {
+        self.viability.soak(def, record, started_at, ended_at).await
     }
 
-    /// What the service's SLOs say about its recorded soak test; `None` when none is
-    /// recorded. The pipeline's soak condition still reads the result the SRE recorded;
-    /// this is the evidence kept beside it (see `act`).
-    pub async fn soak_slos(&self, id: &ServiceId) -> Result<Option<Viability>, AppError> {
+    /// What the service's SLOs say now about its recorded soak test's window; `None` when
+    /// none is recorded. The pipeline reads the verdict stored with the soak when it was
+    /// recorded (`ServiceRecord::soak`); this recomputes it, e.g. after late samples.
+    pub async fn soak_slos(&self, id: &ServiceId) -> Result<Option<SoakVerdict>, AppError> {
         let org = self.org().await?;
         let def = crate::service_def(&org, id)?;
         let record = self.store.service_record(id).await?.map(|v| v.value).unwrap_or_default();
@@ -164,7 +166,7 @@ impl Baton {
         viability: Option<Viability>,
     ) -> ServiceView {
         let unknown = Viability::Unknown { reason: "not in transition".into() };
-        let ctx = Context { org, service: def, now, viability: viability.as_ref().unwrap_or(&unknown) };
+        let ctx = Context { org, service: def, now, viability: viability.as_ref().unwrap_or(&unknown), soak: None };
         let blockers = blockers(&ctx, &record);
         let checklist = org
             .checklist
@@ -233,24 +235,44 @@ impl Baton {
             let now = self.now();
             let viability = self.viability_for(def, &record, &org, now).await?;
             let unknown = Viability::Unknown { reason: "the service is not in its transition period".into() };
-            let ctx = Context { org: &org, service: def, now, viability: viability.as_ref().unwrap_or(&unknown) };
-            let outcome = decide(&ctx, &record, actor, &command)?;
-            // The handover's evidence is part of what was agreed: keep it with the command.
-            // So is the SLOs' verdict over the soak window, when the soak is recorded and
-            // when production is entered on it.
-            let soak_window = match &command {
-                Command::RecordSoak(s) => Some((s.started_at, s.ended_at)),
-                Command::EnterProduction(_) => record.soak.as_ref().map(|s| (s.started_at, s.ended_at)),
+            // A soak test's result is what the SLOs say over its window: judged here, read
+            // by the rules. Only for a window that has ended (else the rules refuse it, and
+            // a window reaching into the future is not worth reading).
+            let soak = match &command {
+                Command::RecordSoak(s) if s.started_at < s.ended_at && s.ended_at <= now && s.result.is_none() => {
+                    Some(self.soak_verdict(def, &record, s.started_at, s.ended_at).await?)
+                }
                 _ => None,
             };
-            let details = match (&command, soak_window) {
+            let ctx = Context {
+                org: &org,
+                service: def,
+                now,
+                viability: viability.as_ref().unwrap_or(&unknown),
+                soak: soak.as_ref(),
+            };
+            let outcome = decide(&ctx, &record, actor, &command)?;
+            // The handover's evidence is part of what was agreed: keep it with the command.
+            // So is the SLOs' verdict over the soak window, when the soak is recorded (an
+            // override is recorded as `service.override-soak`, its reason the record's, the
+            // verdict it set aside beside it) and when production is entered on it.
+            let details = match (&command, &soak) {
                 (Command::HandOver(_), _) => {
                     to_json(&serde_json::json!({ "command": &command, "viability": &viability }))?
                 }
-                (_, Some((from, to))) => {
-                    let soak_slos = self.soak_verdict(def, &record, from, to).await?;
-                    to_json(&serde_json::json!({ "command": &command, "soak_slos": soak_slos }))?
-                }
+                (Command::RecordSoak(s), Some(v)) => to_json(&serde_json::json!({
+                    "command": &command,
+                    "soak_slos": v,
+                    "result": outcome.record.soak.as_ref().map(|t| t.result),
+                    "overridden": s.overridden.is_some(),
+                }))?,
+                (Command::EnterProduction(_), _) => match &record.soak {
+                    Some(t) => {
+                        let soak_slos = self.soak_verdict(def, &record, t.started_at, t.ended_at).await?;
+                        to_json(&serde_json::json!({ "command": &command, "soak_slos": soak_slos }))?
+                    }
+                    None => to_json(&command)?,
+                },
                 _ => to_json(&command)?,
             };
             let audit = AuditEntry {

@@ -245,7 +245,8 @@ impl Baton {
         let report = self.report(slo.clone(), org.budget_policy.as_ref(), now).await?;
         // A source that cannot be read says nothing new about the budget.
         let state = match report.data {
-            crate::DataStatus::Ok { .. } => Some(report.policy.state),
+            // No data read is a state of its own (the policy's `no-data`), as before.
+            crate::DataStatus::Ok { .. } | crate::DataStatus::NoData { .. } => Some(report.policy.state),
             crate::DataStatus::Unavailable { .. } => None,
         };
         let left = report.budget.value().map(|b| (b.remaining * 100.0).floor() as i64);

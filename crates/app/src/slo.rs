@@ -9,11 +9,11 @@ use baton_core::org::ServiceDef;
 use baton_core::pipeline::ServiceRecord;
 use baton_core::pipeline::SloWork;
 use baton_core::slo::{
-    active_correction, alert_tiers, evaluate_policy, evaluate_tier, service_viability, split_points, start_of_minute,
-    tally, time_to_exhaustion, AlertTier, Bucket, BudgetingMethod, Cancellation, Correction, CorrectionError,
-    CorrectionSpec, ErrorBudget, ErrorBudgetPolicy, Exhaustion, Indicator, Measured, Objective, ObjectivePart,
-    PolicyVerdict, Recurrence, SegmentedSli, Series, Severity, SloDef, SloStanding, Tally, TierVerdict, Window,
-    WindowBurn,
+    active_correction, alert_tiers, evaluate_policy, evaluate_tier, failed_spans, service_viability, soak_verdict,
+    split_points, start_of_minute, tally, time_to_exhaustion, trailing_days, AlertTier, Bucket, BudgetingMethod,
+    Cancellation, Correction, CorrectionError, CorrectionSpec, Coverage, DataDays, ErrorBudget, ErrorBudgetPolicy,
+    Exhaustion, Indicator, Measured, Objective, ObjectivePart, PolicyVerdict, Recurrence, SegmentedSli, Series,
+    Severity, SloDef, SloStanding, SloWindow, SoakStanding, SoakVerdict, Tally, TierVerdict, Window, WindowBurn,
 };
 use baton_core::{Period, PersonId, ServiceId, SloId, Timestamp, Viability};
 use baton_sources::{PrometheusClient, PrometheusRatio, PrometheusThreshold};
@@ -30,13 +30,35 @@ const EXHAUSTION_OVER: Period = Period::hours(6);
 /// SLO reports computed at once by [`Baton::slo_reports`].
 const REPORTS_AT_ONCE: usize = 8;
 
-/// Whether the SLI could be read. A source that fails is reported, never read as 100%.
+/// Whether the SLI could be read, and whether it had anything to say. A source that
+/// fails is reported, never read as 100%; nor is one that answers with no data.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum DataStatus {
-    Ok { buckets: usize },
-    Unavailable { reason: String },
+    /// The SLI was read and some minute of the window had data.
+    Ok {
+        buckets: usize,
+    },
+    /// The SLI was read, but no minute of the window had data (none stored, only minutes
+    /// without events, or all corrected): every figure is `no-data`, never "ok" or 100%.
+    NoData {
+        buckets: usize,
+    },
+    Unavailable {
+        reason: String,
+    },
+}
+
+impl DataStatus {
+    /// What a successful read of `buckets` rows amounts to, given what they held.
+    fn read(buckets: usize, coverage: &Coverage) -> Self {
+        if coverage.has_data() {
+            DataStatus::Ok { buckets }
+        } else {
+            DataStatus::NoData { buckets }
+        }
+    }
 }
 
 /// An SLO judged over a window: see [`Baton::judge`].
@@ -76,12 +98,18 @@ pub struct SloReport {
     /// The part of the SLO window evaluated (for a calendar window, the part elapsed).
     pub window: Window,
     pub data: DataStatus,
+    /// How much of `window` had data: "x of y minutes had data". Attainment and budget
+    /// count only the minutes with data (see the README, "How sparse data counts").
+    pub coverage: Coverage,
     pub attainment: Measured<f64>,
     pub met: Measured<bool>,
     pub budget: Measured<ErrorBudget>,
     pub tally: Tally,
     pub tiers: Vec<TierVerdict>,
     pub exhaustion: Exhaustion,
+    /// The budget left at each day of the window, each point judged on the traffic from
+    /// the window's start to it (so the allowed budget grows with traffic and the line
+    /// need not fall monotonically).
     pub burn_down: Vec<BudgetPoint>,
     /// The corrections with an occurrence in the window: their minutes are left out of
     /// every figure above, and alert tiers are muted while one is in force.
@@ -277,6 +305,61 @@ impl Baton {
         let series = Series::new(&buckets).map_err(|e| samples(&e))?;
         let (objective, _) = slo.objective_over(window, |w| tally(slo.method, series, w, corrections));
         Ok(Ok(Judged { objective, tally: tally(slo.method, series, window, corrections), buckets: buckets.len() }))
+    }
+
+    /// `slo` tallied over each of `windows` after `corrections`, in order: from the
+    /// store's sums when they give exactly what the minutes would (as [`Baton::judge`]),
+    /// otherwise from the minutes of their whole span. `Err` with the reason when the SLI
+    /// cannot be read.
+    async fn tallies(
+        &self,
+        slo: &SloDef,
+        windows: &[Window],
+        corrections: &[Correction],
+    ) -> Result<Result<Vec<Tally>, String>, AppError> {
+        let samples = |e: &dyn std::fmt::Display| AppError::Invalid { field: "samples".into(), message: e.to_string() };
+        let (Some(from), Some(to)) = (windows.iter().map(|w| w.start()).min(), windows.iter().map(|w| w.end()).max())
+        else {
+            return Ok(Ok(vec![]));
+        };
+        let span = Window::new(from, to).map_err(|e| samples(&e))?;
+        let summable = slo.indicator == Indicator::BuiltIn
+            && slo.method == BudgetingMethod::Occurrences
+            && !corrections.iter().any(|c| c.overlaps(span));
+        if summable {
+            let boundaries = split_points(windows);
+            let sums = match self.store.sli_sums(&slo.id, &boundaries).await {
+                Ok(sums) => sums,
+                Err(e) => return Ok(Err(e.to_string())),
+            };
+            let sli = SegmentedSli::new(boundaries, sums).map_err(|e| samples(&e))?;
+            let tallies: Vec<Tally> =
+                windows.iter().map(|w| sli.tally(*w).map_err(|e| samples(&e))).collect::<Result<_, _>>()?;
+            return Ok(Ok(tallies));
+        }
+        let buckets = match self.read_sli(slo, span).await {
+            Ok(b) => b,
+            Err(reason) => return Ok(Err(reason)),
+        };
+        let series = Series::new(&buckets).map_err(|e| samples(&e))?;
+        Ok(Ok(windows.iter().map(|w| tally(slo.method, series, *w, corrections)).collect()))
+    }
+
+    /// Which of the `days` days before `now` had data for `slo` (corrected minutes are
+    /// not data, as in every tally): what a gate's `slis_demonstrated` counts, over its
+    /// own span and never over the SLO's window. `Err` with the reason when the SLI
+    /// cannot be read.
+    pub(crate) async fn data_days(
+        &self,
+        slo: &SloDef,
+        now: Timestamp,
+        days: u32,
+    ) -> Result<Result<DataDays, String>, AppError> {
+        let end = start_of_minute(now);
+        let corrections: Vec<Correction> =
+            self.corrections_as_of(&slo.id, now).await?.into_iter().map(|c| c.correction).collect();
+        let windows = trailing_days(end, days);
+        Ok(self.tallies(slo, &windows, &corrections).await?.map(|tallies| data_days_of(end, days, &tallies)))
     }
 
     /// The SLI's minute buckets over `window`, from wherever the SLO reads it.
@@ -572,7 +655,10 @@ impl Baton {
             for (month, window, complete) in &bounds {
                 let judged = self.judge(&slo, *window, &corrections).await?;
                 let (data, t, objective) = match judged {
-                    Ok(j) => (DataStatus::Ok { buckets: j.buckets }, j.tally, j.objective),
+                    Ok(j) => {
+                        let coverage = Coverage::new(*window, j.tally.minutes_with_data, j.tally.corrected_minutes);
+                        (DataStatus::read(j.buckets, &coverage), j.tally, j.objective)
+                    }
                     Err(reason) => {
                         let none = Series::new(&[]).expect("empty");
                         (
@@ -716,8 +802,20 @@ fn evaluate(
     let page_firing = verdicts.iter().any(|v| v.fires() && v.tier.severity == Severity::Page);
     let recent = Window::ending_at(end, EXHAUSTION_OVER).ok().map(|w| sli.tally(slo.method, w, corrections));
     let recent_rate = recent.map_or(Measured::NoData, |t| baton_core::slo::burn_rate(&t, now_objective));
-    let exhaustion = time_to_exhaustion(budget, recent_rate, EXHAUSTION_OVER, slo.window.nominal_length(), at);
+    // A calendar budget resets when its window ends: no forecast reaches past that.
+    let window_end = match &slo.window {
+        SloWindow::Calendar { .. } => slo.window.bounds(at).ok().map(|w| w.end()),
+        SloWindow::Rolling { .. } => None,
+    };
+    let exhaustion =
+        time_to_exhaustion(budget, recent_rate, EXHAUSTION_OVER, slo.window.nominal_length(), window_end, at);
+    let coverage = Coverage::new(window, whole.minutes_with_data, whole.corrected_minutes);
+    let data = match data {
+        DataStatus::Ok { buckets } | DataStatus::NoData { buckets } => DataStatus::read(buckets, &coverage),
+        unavailable => unavailable,
+    };
     SloReport {
+        coverage,
         attainment: whole.attainment(),
         met: whole.meets(objective),
         budget,
@@ -781,6 +879,25 @@ fn month_windows(now: Timestamp, months: u32) -> Vec<(String, Window, bool)> {
     out
 }
 
+/// [`DataDays`] from the tallies of the `days` days before `end` ([`trailing_days`],
+/// most recent first).
+fn data_days_of(end: Timestamp, days: u32, tallies: &[Tally]) -> DataDays {
+    let mut each = tallies.iter();
+    DataDays::of(end, days, |_| each.next().is_some_and(|t| t.minutes_with_data > 0))
+}
+
+/// The window a verdict over `[from, to)` judges, and the days of data it requires (every
+/// day of it): from `from` to the start of `to`'s minute, both on whole minutes, so that a
+/// window of N days is exactly the N days a gate's `slis_demonstrated` counts back from
+/// the same minute (`from` = now − 28 days at 09:00:30 starts at 09:00, as the gate's
+/// days do; rounding it up would leave 28 days less a minute, which is 27 required).
+/// `None` when nothing of it has passed yet.
+pub(crate) fn verdict_window(from: Timestamp, to: Timestamp) -> Option<(Window, u32)> {
+    let (start, end) = (start_of_minute(from), start_of_minute(to));
+    let window = Window::new(start, end).ok().filter(|w| !w.is_empty())?;
+    Some((window, (window.duration().as_secs() / 86_400) as u32))
+}
+
 /// The SLO engine's answer to the transition period's question: did every SLO of the
 /// service hold over the window, with enough days of data?
 pub struct SloViability {
@@ -800,14 +917,10 @@ impl ViabilitySource for SloViability {
             return Ok(Viability::Unknown { reason: "Baton is shutting down".into() });
         };
         let org = baton.org().await?;
-        let end = start_of_minute(to);
-        if end <= from {
-            return Ok(Viability::Unknown { reason: "the transition window has only just begun".into() });
-        }
-        let window =
-            Window::new(from, end).map_err(|e| AppError::Invalid { field: "window".into(), message: e.to_string() })?;
         // The whole window must have data: a service cannot prove four weeks in two.
-        let required_days = (window.duration().as_secs() / 86_400) as u32;
+        let Some((window, required_days)) = verdict_window(from, to) else {
+            return Ok(Viability::Unknown { reason: "the transition window has only just begun".into() });
+        };
         let mut standings = Vec::new();
         // Aspirational SLOs are reported, never judged: they cannot hold a service back.
         let (aspirational, binding): (Vec<&SloDef>, Vec<&SloDef>) =
@@ -827,12 +940,67 @@ impl ViabilitySource for SloViability {
         let aspirational: Vec<String> = aspirational.iter().map(|s| s.id.to_string()).collect();
         Ok(service_viability(&standings, &aspirational, required_days))
     }
+
+    /// The soak's verdict: the same judgement over the soak window, with each missed SLO's
+    /// failed minutes read from its minutes (a soak window is days, so thousands of rows).
+    async fn soak(
+        &self,
+        service: &ServiceDef,
+        _: &ServiceRecord,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<SoakVerdict, AppError> {
+        let Some(baton) = self.baton.upgrade() else {
+            return Ok(SoakVerdict::NoData { reason: "Baton is shutting down".into() });
+        };
+        let org = baton.org().await?;
+        let Some((window, required_days)) = verdict_window(from, to) else {
+            return Ok(SoakVerdict::NoData { reason: "the soak window is shorter than a minute".into() });
+        };
+        let (aspirational, binding): (Vec<&SloDef>, Vec<&SloDef>) =
+            org.slos.values().filter(|s| s.service == service.id).partition(|s| s.is_aspirational());
+        let mut standings = Vec::new();
+        for slo in binding {
+            let corrections: Vec<Correction> =
+                baton.corrections_as_of(&slo.id, to).await?.into_iter().map(|c| c.correction).collect();
+            let judged = match baton.judge(slo, window, &corrections).await? {
+                Ok(j) => j,
+                Err(reason) => {
+                    return Ok(SoakVerdict::NoData { reason: format!("SLO `{}` could not be read: {reason}", slo.id) })
+                }
+            };
+            // The minutes only matter for an SLO that missed its objective.
+            let (failed_minutes, spans) = if judged.tally.meets(judged.objective) == Measured::Value(false) {
+                let buckets = match baton.read_sli(slo, window).await {
+                    Ok(b) => b,
+                    Err(reason) => {
+                        return Ok(SoakVerdict::NoData {
+                            reason: format!("SLO `{}` could not be read: {reason}", slo.id),
+                        })
+                    }
+                };
+                let series = Series::new(&buckets)
+                    .map_err(|e| AppError::Invalid { field: "samples".into(), message: e.to_string() })?;
+                failed_spans(slo.method, judged.objective, series, window, &corrections)
+            } else {
+                (0, vec![])
+            };
+            let standing = SloStanding { slo: slo.id.to_string(), objective: judged.objective, tally: judged.tally };
+            standings.push(SoakStanding { standing, failed_minutes, spans });
+        }
+        let aspirational: Vec<String> = aspirational.iter().map(|s| s.id.to_string()).collect();
+        Ok(soak_verdict(&standings, &aspirational, required_days))
+    }
 }
+
+#[cfg(test)]
+#[path = "slo_verdicts_agree.rs"]
+mod verdicts_agree;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use baton_core::slo::{default_tier_specs, CalendarUnit, SloWindow};
+    use baton_core::slo::{default_tier_specs, CalendarUnit};
 
     fn slo(window: SloWindow) -> SloDef {
         SloDef {

@@ -8,6 +8,7 @@ use crate::AppError;
 use async_trait::async_trait;
 use baton_core::org::ServiceDef;
 use baton_core::pipeline::ServiceRecord;
+use baton_core::slo::SoakVerdict;
 use baton_core::{Timestamp, Viability};
 
 #[async_trait]
@@ -20,6 +21,19 @@ pub trait ViabilitySource: Send + Sync {
         from: Timestamp,
         to: Timestamp,
     ) -> Result<Viability, AppError>;
+
+    /// What the SLOs say about a soak test over `[from, to)`: the same verdict, read as
+    /// met, not met or no data. Sources that read the SLIs name the minutes that failed
+    /// (`SloViability` does); this default, for sources that do not, names none.
+    async fn soak(
+        &self,
+        service: &ServiceDef,
+        record: &ServiceRecord,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<SoakVerdict, AppError> {
+        Ok(self.viability(service, record, from, to).await?.into())
+    }
 }
 
 /// The verdict of the latest SRE review recorded during the transition period.

@@ -92,7 +92,7 @@ async fn ready_for_production(app: &TestApp) {
     }
     let start = app.now();
     app.days_later(8);
-    let soak = json!({"started_at": start, "ended_at": app.now(), "result": "passed", "link": "https://ci.example.com/soak/1"});
+    let soak = json!({"started_at": start, "ended_at": app.now(), "link": "https://ci.example.com/soak/1"});
     assert_eq!(app.post(&format!("{SVC}/soak"), Some(&sre), soak).await.0, 200);
 }
 

@@ -99,7 +99,7 @@ async fn hand_over(app: &TestApp, lead: &str, sre_team: &str) {
     }
     let start = app.now();
     app.days_later(8);
-    let soak = json!({"started_at": start, "ended_at": app.now(), "result": "passed", "link": "https://ci.example.com/soak/1"});
+    let soak = json!({"started_at": start, "ended_at": app.now(), "link": "https://ci.example.com/soak/1"});
     ok(app.post(&format!("{svc}/soak"), Some(&sre), soak).await, "soak");
     support::pass_promote_to_prod(app, "streamhub").await;
     let deploy = json!({"link": "https://deploy.example.com/streamhub/42"});

@@ -97,7 +97,11 @@ async fn a_service_walks_from_proposal_to_sre_owned_and_every_refusal_is_explain
 
     let start = app.now();
     let (status, body) = app
-        .post(&format!("{svc}/soak"), Some(&sre), json!({ "started_at": start, "ended_at": "2030-01-01T00:00:00Z", "result": "passed", "link": "https://ci.example.com/soak/1" }))
+        .post(
+            &format!("{svc}/soak"),
+            Some(&sre),
+            json!({ "started_at": start, "ended_at": "2030-01-01T00:00:00Z", "link": "https://ci.example.com/soak/1" }),
+        )
         .await;
     assert_eq!(
         (status, body["error"]["field"].as_str()),
@@ -105,12 +109,12 @@ async fn a_service_walks_from_proposal_to_sre_owned_and_every_refusal_is_explain
         "a soak test still running cannot be recorded"
     );
     app.days_later(2);
-    let short = json!({ "started_at": start, "ended_at": app.now(), "result": "passed", "link": "https://ci.example.com/soak/1" });
+    let short = json!({ "started_at": start, "ended_at": app.now(), "link": "https://ci.example.com/soak/1" });
     assert_eq!(app.post(&format!("{svc}/soak"), Some(&sre), short).await.0, 200);
     let (status, body) = app.post(&format!("{svc}/production"), Some(&sre), json!({})).await;
     assert_eq!((status, unmet_codes(&body)), (409, vec!["soak".to_owned()]), "two days is shorter than the 7d minimum");
     app.days_later(6);
-    let full = json!({ "started_at": start, "ended_at": app.now(), "result": "passed", "link": "https://ci.example.com/soak/2" });
+    let full = json!({ "started_at": start, "ended_at": app.now(), "link": "https://ci.example.com/soak/2" });
     assert_eq!(app.post(&format!("{svc}/soak"), Some(&sre), full).await.0, 200);
     let (status, body) = app
         .post(&format!("{svc}/production"), Some(&owner), json!({ "link": "https://deploy.example.com/streamhub/42" }))

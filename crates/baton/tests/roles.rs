@@ -66,7 +66,7 @@ fn case(app: &TestApp, template: &str) -> Option<Case> {
         "/api/v1/services/{id}/soak" => Case {
             stage: Stage::Onboarding,
             path: s("soak"),
-            body: json!({"started_at": app.now().checked_sub(jiff::SignedDuration::from_hours(1)).unwrap(), "ended_at": app.now(), "result": "failed", "link": "https://ci.example.com/1"}),
+            body: json!({"started_at": app.now().checked_sub(jiff::SignedDuration::from_hours(1)).unwrap(), "ended_at": app.now(), "link": "https://ci.example.com/1"}),
             allowed: sre_or_owner,
         },
         "/api/v1/services/{id}/production" => {

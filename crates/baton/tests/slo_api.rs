@@ -103,8 +103,11 @@ async fn the_handover_waits_for_the_slo_engine_to_see_four_good_weeks() {
     }
     let start = app.now();
     app.days_later(8);
-    let soak =
-        json!({"started_at": start, "ended_at": app.now(), "result": "passed", "link": "https://ci.example.com/s"});
+    // No SLI data was sent during the soak: the SLOs say "no data", which is no pass, so
+    // the SRE team vouches for it with a reason (an override, audited as such).
+    let why = "SLIs were wired after the soak; the load test report shows it held (STREAMHUB-7)";
+    let soak = json!({"started_at": start, "ended_at": app.now(), "link": "https://ci.example.com/s",
+        "override": {"result": "passed", "reason": why}});
     assert_eq!(app.post(&format!("{svc}/soak"), Some(&sre), soak).await.0, 200);
     support::pass_promote_to_prod(&app, "streamhub").await;
     assert_eq!(app.post(&format!("{svc}/production"), Some(&owner), json!({})).await.0, 200);

@@ -141,8 +141,8 @@ async fn compliance_is_reported_per_calendar_month() {
 #[tokio::test]
 async fn backfill_loads_a_file_in_batches_names_rejected_lines_and_shows_progress() {
     let app = spawn_app().await;
-    // The CLI runs on the system clock: samples from just before now.
-    let now = jiff::Timestamp::now();
+    // The CLI runs on the system clock: samples from just before now, one per minute.
+    let now = baton_core::slo::start_of_minute(jiff::Timestamp::now());
     let at = |m: i64| now.checked_sub(jiff::SignedDuration::from_mins(m)).unwrap();
     let mut csv = String::from("at,good,total\n");
     for m in (2..=31).rev() {
@@ -150,6 +150,8 @@ async fn backfill_loads_a_file_in_batches_names_rejected_lines_and_shows_progres
     }
     csv.push_str("yesterday,1,1\n"); // line 32
     csv.push_str(&format!("{},11,10\n", at(1))); // line 33: good above total
+    let half_past = at(40).checked_add(jiff::SignedDuration::from_secs(30)).unwrap();
+    csv.push_str(&format!("{half_past},1,1\n")); // line 34: not on a minute
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("samples.csv");
     std::fs::write(&file, csv).unwrap();
@@ -168,6 +170,8 @@ async fn backfill_loads_a_file_in_batches_names_rejected_lines_and_shows_progres
     assert!(stdout.contains("30 samples stored in 30 minute buckets"), "{stdout}{stderr}");
     assert!(stdout.contains("samples.csv:32: `at` is `yesterday`"), "{stdout}");
     assert!(stdout.contains("samples.csv:33: good (11) is more than total (10)"), "{stdout}");
+    let off = format!("samples.csv:34: `at` is {half_past}, not on a whole minute: each line counts one minute, so give its start, like {}", at(40));
+    assert!(stdout.contains(&off), "{stdout}");
     assert!(stderr.contains("100% (31/31 samples)"), "progress on stderr: {stderr}");
     assert!(stderr.matches("backfill streamhub-availability:").count() >= 5, "one line per batch: {stderr}");
 

@@ -15,7 +15,8 @@
 //!   - any_of: [...]
 //!   - check: {name: e2e, max_age: 7d}
 //!   - slo_viability: {}
-//!   - slis_demonstrated: {min_days: 28}
+//!   - soak_test: {}                # the soak's result (the SLOs' verdict, or an override) passed
+//!   - slis_demonstrated: {min_days: 28}   # data on each of the last 28 days, per SLO
 //!   - support_cover: {min_members: 3}
 //!   - service_definition: {}
 //!   - capacity_agreed: {}
@@ -194,6 +195,7 @@ impl Reader<'_> {
                 Requirement::Check { name: name.as_str().to_owned(), max_age }
             }
             "slo_viability" => self.no_settings(key, value, Requirement::SloViability)?,
+            "soak_test" => self.no_settings(key, value, Requirement::SoakTest)?,
             "service_definition" => self.no_settings(key, value, Requirement::ServiceDefinition)?,
             "capacity_agreed" => self.no_settings(key, value, Requirement::CapacityAgreed)?,
             "slis_demonstrated" => {

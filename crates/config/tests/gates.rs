@@ -51,6 +51,7 @@ all_of:
   - support_cover: {min_members: 3}
   - service_definition:
   - capacity_agreed: {}
+  - soak_test: {}
 ",
     )]);
     let loaded = load(dir.path());
@@ -91,7 +92,8 @@ all_of:
             "slis-demonstrated",
             "support-cover",
             "service-definition",
-            "capacity-agreed"
+            "capacity-agreed",
+            "soak-test"
         ]
     );
 }

@@ -124,7 +124,7 @@ struct Service {
     approvals: Vec<Approval>,
     checks: Vec<CheckResult>,
     waivers: Vec<Waiver>,
-    sli_days: BTreeMap<SloId, u32>,
+    sli_days: BTreeMap<SloId, baton_core::slo::DataDays>,
 }
 
 fn services(org: &Org) -> Vec<Service> {
@@ -166,8 +166,14 @@ fn services(org: &Org) -> Vec<Service> {
                 expires_at: at((s % 3) as i64 - 1),
                 at: at(10),
             }];
-            let sli_days =
-                (0..3).map(|k| (SloId::parse(&format!("svc{s}-slo{k}")).unwrap(), (20 + s % 12) as u32)).collect();
+            let sli_days = (0..3)
+                .map(|k| {
+                    (
+                        SloId::parse(&format!("svc{s}-slo{k}")).unwrap(),
+                        baton_core::slo::DataDays::recent((20 + s % 12) as u32),
+                    )
+                })
+                .collect();
             let def = ServiceDef {
                 id: ServiceId::parse(&format!("svc{s}")).unwrap(),
                 name: format!("Service {s}"),
@@ -214,6 +220,7 @@ fn bench(c: &mut Criterion) {
                         approvals: &s.approvals,
                         checks: &s.checks,
                         waivers: &s.waivers,
+                        soak: None,
                         slo_viability: Some(&viability),
                         sli_days: &s.sli_days,
                         support: &support,

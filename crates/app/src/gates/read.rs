@@ -7,6 +7,7 @@ use baton_core::gate::{assurance, evaluate, CheckResult, Gate, GateInputs, Requi
 use baton_core::org::ServiceDef;
 use baton_core::paging::{first_policy, Purpose};
 use baton_core::pipeline::ServiceRecord;
+use baton_core::slo::DataDays;
 use baton_core::{Org, SloId, Viability};
 use baton_store::{from_json, StoredRecord};
 use std::collections::BTreeMap;
@@ -23,7 +24,7 @@ pub(crate) struct Facts {
     pub(crate) capacity: Option<(i64, Capacity)>,
     pub(crate) support: SupportFacts,
     pub(crate) viability: Option<Viability>,
-    pub(crate) sli_days: BTreeMap<SloId, u32>,
+    pub(crate) sli_days: BTreeMap<SloId, DataDays>,
     pub(crate) now: Timestamp,
 }
 
@@ -113,11 +114,23 @@ impl Baton {
             None
         };
         let mut sli_days = BTreeMap::new();
-        if asks(|r| matches!(r, Requirement::SlisDemonstrated { .. })) {
+        // The longest span any `slis_demonstrated` asks for: each counts its own days out
+        // of these, back from now, whatever the SLO's window (a calendar month's elapsed
+        // days would make a 28-day requirement hold only from the 28th to the month's end).
+        let longest = gates
+            .iter()
+            .flat_map(|g| g.leaves())
+            .filter_map(|r| match r {
+                Requirement::SlisDemonstrated { min_days } => Some(*min_days),
+                _ => None,
+            })
+            .max();
+        if let Some(days) = longest {
             // Aspirational SLOs are reported but never block a gate.
-            for report in self.slo_reports(Some(id), Some(now)).await?.into_iter().filter(|r| !r.slo.is_aspirational())
-            {
-                sli_days.insert(report.slo.id.clone(), report.tally.days_with_data);
+            for slo in org.slos.values().filter(|s| &s.service == id && !s.is_aspirational()) {
+                // An SLI that cannot be read shows no data: never days it cannot prove.
+                let days = self.data_days(slo, now, days).await?.unwrap_or_default();
+                sli_days.insert(slo.id.clone(), days);
             }
         }
         let support = support(&org, &record, now);
@@ -166,6 +179,7 @@ impl Baton {
             checks: &facts.checks,
             waivers: &waived,
             slo_viability: facts.viability.as_ref(),
+            soak: facts.record.soak.as_ref(),
             sli_days: &facts.sli_days,
             support: &facts.support,
             capacity: facts.capacity.as_ref().map(|(_, c)| &c.agreement),

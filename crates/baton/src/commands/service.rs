@@ -74,6 +74,21 @@ pub async fn run(cmd: ServiceCommand) -> Result<ExitCode> {
             if let Some(via) = &v.viability {
                 println!("  SLO verdict: {}", serde_json::to_string(via)?);
             }
+            if let Some(soak) = &v.record.soak {
+                let overridden = if soak.overridden.is_some() { " (overridden)" } else { "" };
+                println!(
+                    "  soak test: {} to {}: {}{overridden}",
+                    when(soak.started_at),
+                    when(soak.ended_at),
+                    soak.result.as_str()
+                );
+                if let Some(verdict) = &soak.verdict {
+                    println!("    the SLOs: {}", verdict.text());
+                }
+                if let Some(o) = &soak.overridden {
+                    println!("    overridden by {} as {}: {}", soak.signed.by, o.result.as_str(), o.reason);
+                }
+            }
             println!("waiting for:");
             if v.blockers.is_empty() {
                 println!("  nothing");

@@ -20,6 +20,9 @@ fn exhaustion(e: &Exhaustion) -> String {
     match e {
         Exhaustion::At { at, .. } => format!("runs out {}", at.strftime("%Y-%m-%d %H:%M")),
         Exhaustion::NotBurning { .. } => "not burning".into(),
+        Exhaustion::OutlastsWindow { window_end, .. } => {
+            format!("lasts until the window ends on {}", window_end.strftime("%Y-%m-%d %H:%M"))
+        }
         Exhaustion::AlreadyExhausted => "exhausted".into(),
         Exhaustion::NoData { .. } => "no data".into(),
     }
@@ -37,6 +40,8 @@ fn row(r: &SloReport) -> Vec<String> {
         pct(budget),
         if firing.is_empty() { "-".into() } else { firing.join(", ") },
         exhaustion(&r.exhaustion),
+        // What the figures stand on: "175 of 40320 min".
+        format!("{} of {} min", r.coverage.minutes_with_data, r.coverage.window_minutes),
     ]
 }
 
@@ -52,7 +57,9 @@ pub async fn run(cmd: SloCommand) -> Result<ExitCode> {
                 json(&reports)?;
             } else {
                 let rows: Vec<_> = reports.iter().map(row).collect();
-                table(&["SLO", "SERVICE", "OBJECTIVE", "ATTAINMENT", "BUDGET LEFT", "FIRING", "EXHAUSTION"], &rows);
+                let header =
+                    ["SLO", "SERVICE", "OBJECTIVE", "ATTAINMENT", "BUDGET LEFT", "FIRING", "EXHAUSTION", "DATA"];
+                table(&header, &rows);
                 for r in &reports {
                     if let DataStatus::Unavailable { reason } = &r.data {
                         println!("* {}: no data: {reason}", r.slo.id);
@@ -105,6 +112,7 @@ pub async fn run(cmd: SloCommand) -> Result<ExitCode> {
                     };
                     let (attainment, data) = match (&m.data, output) {
                         (DataStatus::Unavailable { reason }, _) => ("no data".to_owned(), reason.clone()),
+                        (DataStatus::NoData { .. }, _) => ("no data".to_owned(), "no-data".into()),
                         (DataStatus::Ok { .. }, TableJsonCsv::Csv) => {
                             (m.attainment.map(|a| a.to_string()).value().unwrap_or_default(), "ok".into())
                         }
@@ -258,9 +266,10 @@ fn parse_samples(text: &str, file: &std::path::Path) -> Result<(Vec<(usize, Samp
     let Some((first_no, first)) = lines.next() else { return Ok((samples, rejected)) };
     if first.starts_with('{') {
         for (no, line) in std::iter::once((first_no, first)).chain(lines) {
-            match serde_json::from_str::<SampleIn>(line) {
+            match serde_json::from_str::<SampleIn>(line).map_err(|e| format!("not a sample: {e}")).and_then(on_a_minute)
+            {
                 Ok(s) => samples.push((no, s)),
-                Err(e) => rejected.push((no, format!("not a sample: {e}"))),
+                Err(reason) => rejected.push((no, reason)),
             }
         }
         return Ok((samples, rejected));
@@ -282,7 +291,7 @@ fn parse_samples(text: &str, file: &std::path::Path) -> Result<(Vec<(usize, Samp
             let count = |name: &str, i: usize| -> Result<i64, String> {
                 cell(i).parse().map_err(|_| format!("`{name}` is `{}`, not a whole number", cell(i)))
             };
-            Ok(SampleIn { at, good: count("good", good)?, total: count("total", total)? })
+            on_a_minute(SampleIn { at, good: count("good", good)?, total: count("total", total)? })
         })();
         match parsed {
             Ok(s) => samples.push((no, s)),
@@ -290,6 +299,20 @@ fn parse_samples(text: &str, file: &std::path::Path) -> Result<(Vec<(usize, Samp
         }
     }
     Ok((samples, rejected))
+}
+
+/// A backfill line counts one minute, so it must be at the minute's start: `09:00:30`
+/// is refused rather than filed under `09:00` without a word (and a minute sent again in
+/// a later batch replaces its counts, so two lines of one minute would not add up).
+fn on_a_minute(s: SampleIn) -> Result<SampleIn, String> {
+    let minute = baton_core::slo::start_of_minute(s.at);
+    if minute == s.at {
+        return Ok(s);
+    }
+    Err(format!(
+        "`at` is {}, not on a whole minute: each line counts one minute, so give its start, like {minute}",
+        s.at
+    ))
 }
 
 /// The fields of one CSV record (RFC 4180 quoting; records do not span lines here).

@@ -290,8 +290,10 @@ fn history(org: &Org, now: Timestamp) -> Result<Vec<Step>> {
         let command = Command::RecordSoak(RecordSoak {
             started_at: days_before(now, started),
             ended_at: days_before(now, ended),
-            result: SoakResult::Passed,
             link: link(&format!("{service}/SOAK")),
+            // Judged by the SLOs over the generated samples, as a real one would be.
+            overridden: None,
+            result: None,
         });
         s.push(Step { days_ago: ended, service, actor: PersonId::parse("beatriz.nakamura")?, command });
     }

@@ -6,13 +6,15 @@ use async_trait::async_trait;
 use baton_app::{AppError, Baton, ManualClock, ViabilitySource};
 use baton_core::org::ServiceDef;
 use baton_core::pipeline::*;
+use baton_core::slo::SoakVerdict;
 use baton_core::{Org, PersonId, ServiceId, TeamId, Timestamp, Viability};
 use baton_store_sqlite::SqliteStore;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-/// TEST DOUBLE: stands in for the SLO engine's verdict, set by the test.
-pub struct FakeViability(pub Mutex<Viability>);
+/// TEST DOUBLE: stands in for the SLO engine's verdicts, set by the test: over the
+/// transition window (`.0`) and over a soak test's window (`.1`, met unless set).
+pub struct FakeViability(pub Mutex<Viability>, pub Mutex<SoakVerdict>);
 
 #[async_trait]
 impl ViabilitySource for FakeViability {
@@ -24,6 +26,16 @@ impl ViabilitySource for FakeViability {
         _: Timestamp,
     ) -> Result<Viability, AppError> {
         Ok(self.0.lock().unwrap().clone())
+    }
+
+    async fn soak(
+        &self,
+        _: &ServiceDef,
+        _: &ServiceRecord,
+        _: Timestamp,
+        _: Timestamp,
+    ) -> Result<SoakVerdict, AppError> {
+        Ok(self.1.lock().unwrap().clone())
     }
 }
 
@@ -56,7 +68,10 @@ async fn spawn(slo_engine: bool) -> TestApp {
     let db_url = format!("sqlite://{}/baton.db", dir.path().display());
     let store = Arc::new(SqliteStore::connect(&db_url).await.unwrap());
     let clock = Arc::new(ManualClock::new("2026-03-02T09:00:00Z".parse().unwrap()));
-    let verdict = Arc::new(FakeViability(Mutex::new(Viability::Unknown { reason: "no SLI data yet".into() })));
+    let verdict = Arc::new(FakeViability(
+        Mutex::new(Viability::Unknown { reason: "no SLI data yet".into() }),
+        Mutex::new(SoakVerdict::Met { evidence: "test double: SLOs met over the soak window".into() }),
+    ));
     let baton = if slo_engine {
         Baton::with_slo_engine(store, clock.clone())
     } else {
@@ -166,8 +181,9 @@ pub async fn drive(app: &TestApp, stage: Stage) {
         Command::RecordSoak(RecordSoak {
             started_at: start,
             ended_at: app.now(),
-            result: SoakResult::Passed,
             link: tracker("S"),
+            overridden: None,
+            result: None,
         }),
     )
     .await;

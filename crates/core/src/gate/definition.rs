@@ -121,6 +121,9 @@ pub enum Requirement {
     },
     /// The SLO engine's verdict over the transition window is "met".
     SloViability,
+    /// The soak test's result is passed: the service's SLOs met over its window, or an
+    /// SRE's recorded override.
+    SoakTest,
     /// Every SLO of the service has at least `min_days` full days of data.
     SlisDemonstrated {
         min_days: u32,
@@ -140,12 +143,13 @@ pub enum Requirement {
 
 impl Requirement {
     /// The kinds as written in `policies/`, for messages naming what would be accepted.
-    pub const KINDS: [&'static str; 10] = [
+    pub const KINDS: [&'static str; 11] = [
         "all_of",
         "any_of",
         "approval",
         "check",
         "slo_viability",
+        "soak_test",
         "slis_demonstrated",
         "support_cover",
         "service_definition",
@@ -162,6 +166,7 @@ impl Requirement {
             Requirement::RoleApproval { role, .. } => format!("approval:{}", role.as_str()),
             Requirement::Check { name, .. } => format!("check:{name}"),
             Requirement::SloViability => "slo-viability".into(),
+            Requirement::SoakTest => "soak-test".into(),
             Requirement::SlisDemonstrated { .. } => "slis-demonstrated".into(),
             Requirement::SupportCover { .. } => "support-cover".into(),
             Requirement::ServiceDefinition => "service-definition".into(),

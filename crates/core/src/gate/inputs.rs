@@ -130,8 +130,11 @@ pub struct GateInputs<'a> {
     pub waivers: &'a [Waiver],
     /// The SLO engine's verdict over the transition window, if it could be read.
     pub slo_viability: Option<&'a Viability>,
-    /// For each SLO of the service, the number of full days with data.
-    pub sli_days: &'a BTreeMap<SloId, u32>,
+    /// The service's recorded soak test, with the SLOs' verdict over its window.
+    pub soak: Option<&'a crate::pipeline::SoakTest>,
+    /// For each SLO of the service, which of the days before `now` had data: each
+    /// `slis_demonstrated` counts over its own `min_days`, never over the SLO's window.
+    pub sli_days: &'a BTreeMap<SloId, crate::slo::DataDays>,
     pub support: &'a SupportFacts,
     pub capacity: Option<&'a CapacityAgreement>,
     pub now: Timestamp,

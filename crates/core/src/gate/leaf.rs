@@ -91,7 +91,10 @@ pub(super) fn label(r: &Requirement, inputs: &GateInputs) -> String {
         },
         Requirement::Check { name, max_age } => format!("check `{name}` passed within {max_age}"),
         Requirement::SloViability => "SLOs met over the transition window".into(),
-        Requirement::SlisDemonstrated { min_days } => format!("at least {min_days} days of SLI data for every SLO"),
+        Requirement::SoakTest => "a soak test passed by the SLOs over its window".into(),
+        Requirement::SlisDemonstrated { min_days } => {
+            format!("SLI data on each of the last {min_days} days for every SLO")
+        }
         Requirement::SupportCover { min_members } => {
             format!("support cover: an SRE rotation of at least {min_members} and an escalation policy")
         }
@@ -135,19 +138,41 @@ pub(super) fn plain(r: &Requirement, inputs: &GateInputs) -> Plain {
             }
             None => unmet("the SLO verdict could not be read".into(), owner_and_sre(inputs)),
         },
+        Requirement::SoakTest => {
+            use crate::pipeline::SoakResult;
+            let Some(s) = inputs.soak else {
+                return unmet("no soak test has been recorded".into(), owner_and_sre(inputs));
+            };
+            let span = format!("{} to {}", date(s.started_at), date(s.ended_at));
+            let why = match (&s.overridden, &s.verdict) {
+                (Some(o), _) => format!("overridden by {}: {}", s.signed.by, o.reason),
+                (None, Some(v)) => v.text().to_owned(),
+                (None, None) => format!("recorded by {} before soak tests were judged by the SLOs", s.signed.by),
+            };
+            match s.result {
+                SoakResult::Passed => met(format!("soak test {span} passed: {why}")),
+                SoakResult::Failed => unmet(format!("soak test {span} failed: {why}"), owner_and_sre(inputs)),
+                SoakResult::NoData => unmet(format!("soak test {span} has no data: {why}"), owner_and_sre(inputs)),
+            }
+        }
         Requirement::SlisDemonstrated { min_days } => {
             if inputs.sli_days.is_empty() {
                 return unmet("the service has no SLOs: define them in slos/".into(), owner());
             }
-            let short: Vec<_> = inputs.sli_days.iter().filter(|(_, d)| *d < min_days).collect();
+            // Counted over the last `min_days` days, whatever the SLO's own window: a
+            // calendar-month SLO has 28 days of data on the 1st if data has flowed for 28.
+            let count = |d: &crate::slo::DataDays| d.within(*min_days);
+            let short: Vec<_> = inputs.sli_days.iter().filter(|(_, d)| count(d) < *min_days).collect();
             if short.is_empty() {
                 let n = inputs.sli_days.len();
-                return met(format!("all {n} SLOs have at least {min_days} days of data"));
+                return met(format!("all {n} SLOs have data on each of the last {min_days} days"));
             }
-            let reason = short.iter().map(|(slo, d)| format!("{slo} has {d} of {min_days} days of data")).join("; ");
-            // Days accrue on their own once data flows; with no data at all, nothing will.
-            let fewest = short.iter().map(|(_, d)| **d).min().unwrap_or(0);
-            let eta = (fewest > 0).then(|| Period::days(i64::from(min_days - fewest)).after(now));
+            let reason =
+                short.iter().map(|(slo, d)| format!("{slo} has {} of {min_days} days of data", count(d))).join("; ");
+            // Days accrue on their own while data flows; with none in the last day, nothing
+            // will. The SLO whose gap is most recent decides when.
+            let waits: Option<Vec<u32>> = short.iter().map(|(_, d)| d.days_until_full(*min_days)).collect();
+            let eta = waits.and_then(|w| w.into_iter().max()).map(|d| Period::days(i64::from(d)).after(now));
             Plain { eta, ..unmet(reason, owner()) }
         }
         Requirement::SupportCover { min_members } => {

@@ -235,7 +235,7 @@ mod tests {
         let unknown = crate::Viability::Unknown { reason: "n/a".into() };
         let gate_unmet = |org: &Org, record: &ServiceRecord| {
             let def = service(false);
-            let ctx = Context { org, service: &def, now: Timestamp::UNIX_EPOCH, viability: &unknown };
+            let ctx = Context { org, service: &def, now: Timestamp::UNIX_EPOCH, viability: &unknown, soak: None };
             blockers(&ctx, record).into_iter().filter(|u| u.code == "gate").map(|u| u.message).collect::<Vec<_>>()
         };
         let mut org = org();

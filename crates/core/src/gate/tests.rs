@@ -95,7 +95,8 @@ struct World {
     checks: Vec<CheckResult>,
     waivers: Vec<Waiver>,
     viability: Option<Viability>,
-    sli_days: BTreeMap<SloId, u32>,
+    soak: Option<crate::pipeline::SoakTest>,
+    sli_days: BTreeMap<SloId, crate::slo::DataDays>,
     support: SupportFacts,
     capacity: Option<CapacityAgreement>,
     now: Timestamp,
@@ -112,7 +113,8 @@ impl World {
             checks: vec![],
             waivers: vec![],
             viability: Some(Viability::Met { evidence: "SLOs met: streamhub-availability: 99.95%".into() }),
-            sli_days: [(SloId::parse("streamhub-availability").unwrap(), 30)].into(),
+            soak: None,
+            sli_days: [(SloId::parse("streamhub-availability").unwrap(), crate::slo::DataDays::recent(30))].into(),
             support: SupportFacts {
                 sre_team: Some(tid("addon-sre")),
                 rotations: vec![RotationSize { rotation: "addon-sre".into(), members: 3 }],
@@ -140,6 +142,7 @@ impl World {
                 checks: &self.checks,
                 waivers: &self.waivers,
                 slo_viability: self.viability.as_ref(),
+                soak: self.soak.as_ref(),
                 sli_days: &self.sli_days,
                 support: &self.support,
                 capacity: self.capacity.as_ref(),
@@ -424,14 +427,22 @@ fn slis_demonstrated_says_when_enough_days_will_have_accrued() {
     let g = all(vec![Requirement::SlisDemonstrated { min_days: 28 }]);
     assert!(w.eval(&g).passes);
 
-    w.sli_days.insert(SloId::parse("streamhub-publish-latency").unwrap(), 20);
+    w.sli_days.insert(SloId::parse("streamhub-publish-latency").unwrap(), crate::slo::DataDays::recent(20));
     let v = w.eval(&g);
     assert!(!v.passes);
     assert_eq!(v.requirements[0].reason, "streamhub-publish-latency has 20 of 28 days of data");
     assert_eq!(v.requirements[0].passes_on_its_own_at, Some(ts("2026-03-18T12:00:00Z")));
     assert_eq!(v.passes_on_its_own_at, Some(ts("2026-03-18T12:00:00Z")));
 
-    w.sli_days.insert(SloId::parse("streamhub-publish-latency").unwrap(), 0);
+    // A day without data three days back: 27 of the last 28 days. It leaves the span
+    // after 28 − 3 = 25 more days of data, not after the one day the count is short.
+    let gap = crate::slo::DataDays::new((0..40).map(|day| day != 3).collect());
+    w.sli_days.insert(SloId::parse("streamhub-publish-latency").unwrap(), gap);
+    let v = w.eval(&g);
+    assert_eq!(v.requirements[0].reason, "streamhub-publish-latency has 27 of 28 days of data");
+    assert_eq!(v.passes_on_its_own_at, Some(ts("2026-04-04T12:00:00Z")));
+
+    w.sli_days.insert(SloId::parse("streamhub-publish-latency").unwrap(), crate::slo::DataDays::recent(0));
     assert_eq!(w.eval(&g).passes_on_its_own_at, None, "with no data flowing, time alone will not help");
     w.sli_days.clear();
     assert_eq!(w.eval(&g).requirements[0].reason, "the service has no SLOs: define them in slos/");
@@ -440,7 +451,7 @@ fn slis_demonstrated_says_when_enough_days_will_have_accrued() {
 #[test]
 fn a_gate_that_also_needs_a_person_does_not_pass_on_its_own() {
     let mut w = World::new();
-    w.sli_days.insert(SloId::parse("streamhub-publish-latency").unwrap(), 20);
+    w.sli_days.insert(SloId::parse("streamhub-publish-latency").unwrap(), crate::slo::DataDays::recent(20));
     let v = w.eval(&all(vec![Requirement::SlisDemonstrated { min_days: 28 }, approval("customer-support")]));
     assert_eq!(v.passes_on_its_own_at, None);
 }
@@ -745,4 +756,37 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn soak_test_reads_the_slos_verdict_or_the_override() {
+    use crate::pipeline::{Signed, SoakOverride, SoakResult, SoakTest};
+    use crate::slo::SoakVerdict;
+    let mut w = World::new();
+    let g = all(vec![Requirement::SoakTest]);
+    assert_eq!(w.eval(&g).requirements[0].reason, "no soak test has been recorded");
+    let soak = |result, verdict, overridden| SoakTest {
+        started_at: ts("2026-03-01T00:00:00Z"),
+        ended_at: ts("2026-03-08T00:00:00Z"),
+        result,
+        verdict: Some(verdict),
+        overridden,
+        link: crate::Link::parse("https://ci.example.com/soak/1").unwrap(),
+        signed: Signed { by: pid("beatriz.nakamura"), at: ts("2026-03-08T00:00:00Z") },
+    };
+    let not_met = SoakVerdict::NotMet { reason: "SLOs not met: streamhub-publish-latency: 98%".into(), failed: vec![] };
+    w.soak = Some(soak(SoakResult::Failed, not_met.clone(), None));
+    let v = w.eval(&g);
+    assert!(!v.passes);
+    assert_eq!(
+        v.requirements[0].reason,
+        "soak test 2026-03-01 to 2026-03-08 failed: SLOs not met: streamhub-publish-latency: 98%"
+    );
+    let o = SoakOverride { result: SoakResult::Passed, reason: "synthetic load counted (STREAMHUB-9)".into() };
+    w.soak = Some(soak(SoakResult::Passed, not_met, Some(o)));
+    let v = w.eval(&g);
+    assert!(v.passes);
+    assert!(v.requirements[0].reason.ends_with("overridden by beatriz.nakamura: synthetic load counted (STREAMHUB-9)"));
+    w.soak = Some(soak(SoakResult::NoData, SoakVerdict::NoData { reason: "api: no data in the window".into() }, None));
+    assert!(!w.eval(&g).passes);
 }

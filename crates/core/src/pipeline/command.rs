@@ -4,7 +4,7 @@ use crate::{ItemId, Link, TeamId};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::SoakResult;
+use super::{SoakOverride, SoakResult};
 
 /// Proposes the service for SRE onboarding. Links left out are taken from the service's
 /// definition; all three must be known from one or the other.
@@ -56,14 +56,26 @@ pub struct WaiveItem {
     pub expires_at: Timestamp,
 }
 
+/// Records a soak test that has ended. Its result is not asked for: Baton judges the
+/// service's SLOs over `[started_at, ended_at)`. An SRE who knows better may override that
+/// verdict, with a reason (`override`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RecordSoak {
     pub started_at: Timestamp,
     pub ended_at: Timestamp,
-    pub result: SoakResult,
     pub link: Link,
+    /// Sets the SLOs' verdict aside: `{"result": "passed"|"failed", "reason": "…"}`.
+    #[serde(default, rename = "override", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub overridden: Option<SoakOverride>,
+    /// No longer accepted: clients from before soak tests were judged by the SLOs sent
+    /// their own result here. It is refused (422, field `result`) with what to send now,
+    /// rather than silently taken or dropped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false, deprecated))]
+    pub result: Option<SoakResult>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,6 +143,8 @@ impl Command {
             Command::Assign(_) => "service.assign",
             Command::CompleteItem { .. } => "service.complete-item",
             Command::WaiveItem { .. } => "service.waive-item",
+            // An override is a decision of its own, so it is told apart in the audit log.
+            Command::RecordSoak(s) if s.overridden.is_some() => "service.override-soak",
             Command::RecordSoak(_) => "service.record-soak",
             Command::EnterProduction(_) => "service.enter-production",
             Command::RecordReview(_) => "service.record-review",
@@ -148,6 +162,7 @@ impl Command {
             Command::Assign(a) => Some(&a.scope),
             Command::WaiveItem { body, .. } => Some(&body.reason),
             Command::RecordReview(r) => r.notes.as_deref(),
+            Command::RecordSoak(s) => s.overridden.as_ref().map(|o| o.reason.as_str()),
             _ => None,
         }
     }

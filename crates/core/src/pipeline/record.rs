@@ -3,6 +3,7 @@
 //! Stored as JSON; every field added later must default, so records written by an older
 //! Baton still load (`#[serde(default)]`).
 
+use crate::slo::SoakVerdict;
 use crate::{GateId, ItemId, Link, PersonId, TeamId};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -135,20 +136,62 @@ pub enum ItemState {
     },
 }
 
+/// The result of a soak test that the pipeline reads: what the service's SLOs said over
+/// its window, or an SRE's override of that with a reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum SoakResult {
     Passed,
     Failed,
+    /// The SLOs had nothing (or too little) to judge by: never a pass.
+    NoData,
 }
 
+impl SoakResult {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SoakResult::Passed => "passed",
+            SoakResult::Failed => "failed",
+            SoakResult::NoData => "no-data",
+        }
+    }
+
+    /// What the SLOs' verdict amounts to.
+    pub fn of(verdict: &SoakVerdict) -> Self {
+        match verdict {
+            SoakVerdict::Met { .. } => SoakResult::Passed,
+            SoakVerdict::NotMet { .. } => SoakResult::Failed,
+            SoakVerdict::NoData { .. } => SoakResult::NoData,
+        }
+    }
+}
+
+/// An SRE setting the SLOs' verdict on a soak test aside: the result they vouch for and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SoakOverride {
+    /// `passed` or `failed`.
+    pub result: SoakResult,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SoakTest {
     pub started_at: Timestamp,
     pub ended_at: Timestamp,
+    /// The result that counts: the SLOs' verdict (`verdict`), or the override when there
+    /// is one. Records from before Baton judged soak tests carry the recorder's word here
+    /// and no verdict.
     pub result: SoakResult,
+    /// What the service's SLOs said over `[started_at, ended_at)`, with its evidence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<SoakVerdict>,
+    /// Set when the recorder overrode the SLOs' verdict (recorded as such in the audit log).
+    #[serde(default, rename = "override", skip_serializing_if = "Option::is_none")]
+    pub overridden: Option<SoakOverride>,
     pub link: Link,
     #[serde(flatten)]
     pub signed: Signed,
@@ -203,7 +246,7 @@ pub struct StageChange {
     pub signed: Signed,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ServiceRecord {

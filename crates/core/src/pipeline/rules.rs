@@ -7,6 +7,7 @@
 use super::command::*;
 use super::record::*;
 use crate::org::{Org, ServiceDef};
+use crate::slo::SoakVerdict;
 use crate::{ItemId, PersonId, Viability};
 use jiff::Timestamp;
 use serde::Serialize;
@@ -18,6 +19,9 @@ pub struct Context<'a> {
     pub now: Timestamp,
     /// The SLO verdict over the transition window; only the handover consults it.
     pub viability: &'a Viability,
+    /// The SLOs' verdict over the window of the soak test being recorded; only
+    /// `RecordSoak` reads it (the app judges the command's window before deciding).
+    pub soak: Option<&'a SoakVerdict>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -159,13 +163,30 @@ fn production_conditions(ctx: &Context, record: &ServiceRecord) -> Vec<Unmet> {
     let soak_min = ctx.org.pipeline_policy().soak_min;
     match &record.soak {
         None => unmet.push(Unmet::new("soak", "no soak test has been recorded")),
-        Some(s) if s.result == SoakResult::Failed => {
-            unmet.push(Unmet::new("soak", format!("the last soak test failed ({})", s.link)))
-        }
         Some(s) if s.ended_at.duration_since(s.started_at) < soak_min.duration() => {
             unmet.push(Unmet::new("soak", format!("the soak test ran for less than the required {soak_min}")))
         }
-        Some(_) => {}
+        Some(s) => {
+            // The result that counts: the SLOs' verdict, or the override recorded with it.
+            let why = match (&s.overridden, &s.verdict) {
+                (Some(o), _) => format!("overridden by {}: {}", s.signed.by, o.reason),
+                (None, Some(v)) => v.text().to_owned(),
+                (None, None) => format!("recorded by {}", s.signed.by),
+            };
+            match s.result {
+                SoakResult::Passed => {}
+                SoakResult::Failed => {
+                    unmet.push(Unmet::new("soak", format!("the last soak test failed ({}): {why}", s.link)))
+                }
+                SoakResult::NoData => unmet.push(Unmet::new(
+                    "soak",
+                    format!(
+                        "the last soak test ({}) has no SLO verdict: {why}; record it again over a window with SLI data, or have the SRE team override it with a reason",
+                        s.link
+                    ),
+                )),
+            }
+        }
     }
     // Production is entered on the reduced criteria of the `promote-to-prod` gate, when
     // the organisation defines it (an organisation without gates keeps the checklist and
@@ -339,6 +360,24 @@ pub fn decide(
         }
         Command::RecordSoak(s) => {
             ctx.require_sre(record, actor, "record a soak test", true).map_err(|e| with_action(e, action))?;
+            if s.result.is_some() {
+                return Err(PipelineError::Invalid {
+                    field: "result",
+                    message: "a soak test's result is no longer given: Baton judges the service's SLOs over the soak window. Send started_at, ended_at and link only; to set the SLOs' verdict aside, add `override: {\"result\": \"passed\" or \"failed\", \"reason\": \"...\"}` (SRE team only)".into(),
+                });
+            }
+            if let Some(o) = &s.overridden {
+                // The owner team may record its soak test, but not overrule its own SLOs.
+                ctx.require_sre(record, actor, "override the SLOs' verdict on a soak test", false)
+                    .map_err(|e| with_action(e, action))?;
+                if o.result == SoakResult::NoData {
+                    return Err(PipelineError::Invalid {
+                        field: "override.result",
+                        message: "an override says `passed` or `failed`; to leave the verdict to the SLOs, leave `override` out".into(),
+                    });
+                }
+                text("override.reason", &o.reason)?;
+            }
             if s.ended_at <= s.started_at {
                 return Err(PipelineError::Invalid { field: "ended_at", message: "must be after started_at".into() });
             }
@@ -349,10 +388,16 @@ pub fn decide(
                 });
             }
             refuse_if(action, stage_in(record, &[Stage::Onboarding], "recording a soak test"))?;
+            let verdict = ctx.soak.cloned().unwrap_or_else(|| SoakVerdict::NoData {
+                reason: "the SLOs were not judged over the soak window".into(),
+            });
+            let result = s.overridden.as_ref().map_or_else(|| SoakResult::of(&verdict), |o| o.result);
             next.soak = Some(SoakTest {
                 started_at: s.started_at,
                 ended_at: s.ended_at,
-                result: s.result,
+                result,
+                verdict: Some(verdict),
+                overridden: s.overridden.clone(),
                 link: s.link.clone(),
                 signed: who.clone(),
             });

@@ -183,6 +183,9 @@ fn trigger(slo: &SloDef, v: &TierVerdict, figures: &SloFigures, dedup_key: Strin
     let left = figures.budget_left.map_or_else(|| "unknown".into(), |l| format!("{:.1}%", l * 100.0));
     let runs_out = match &figures.exhaustion {
         Exhaustion::At { at, .. } => format!("runs out {}", at.strftime("%Y-%m-%d %H:%M UTC")),
+        Exhaustion::OutlastsWindow { window_end, .. } => {
+            format!("lasts until the window ends {}", window_end.strftime("%Y-%m-%d %H:%M UTC"))
+        }
         Exhaustion::AlreadyExhausted => "already spent".into(),
         Exhaustion::NotBurning { .. } | Exhaustion::NoData { .. } => "no exhaustion forecast".into(),
     };

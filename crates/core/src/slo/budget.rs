@@ -120,7 +120,9 @@ impl fmt::Display for BudgetUnit {
 pub struct Tally {
     pub unit: BudgetUnit,
     /// Good units: good events, good minutes, or for `RatioTimeslices` the sum of the
-    /// per-minute ratios (so a fraction), each rounded to parts per billion.
+    /// per-minute ratios (so a fraction), each rounded to parts per billion. Written as
+    /// an integer whenever it is one (always, for events and minutes).
+    #[serde(serialize_with = "whole_as_integer")]
     pub good: f64,
     /// All units: events, or minutes with data.
     pub total: u64,
@@ -196,6 +198,18 @@ pub fn tally(method: BudgetingMethod, series: Series<'_>, window: Window, correc
     t
 }
 
+/// Counts are integers in every answer: a whole `f64` (good events, good or bad minutes)
+/// is written as one, `12` rather than `12.0`; only true fractions (sums of per-minute
+/// ratios) are written as decimals.
+fn whole_as_integer<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    // Below 2^53 every integer is exact in an f64, and every count here is far below it.
+    if v.fract() == 0.0 && (0.0..9_007_199_254_740_992.0).contains(v) {
+        s.serialize_u64(*v as u64)
+    } else {
+        s.serialize_f64(*v)
+    }
+}
+
 impl Tally {
     pub fn bad(&self) -> f64 {
         // A sum of per-minute ratios can round a hair above the minute count.
@@ -247,7 +261,8 @@ pub struct ErrorBudget {
     pub unit: BudgetUnit,
     /// `(1 − objective) × total` units.
     pub allowed: f64,
-    /// Bad units so far.
+    /// Bad units so far: an integer for events and minutes (written as one).
+    #[serde(serialize_with = "whole_as_integer")]
     pub spent: f64,
     /// `spent / allowed`; above 1 when overspent.
     pub consumed: f64,
@@ -381,6 +396,22 @@ mod tests {
         assert_eq!((b.unit, b.allowed, b.spent), (BudgetUnit::Minutes, 43.2, 12.0));
         assert!((b.consumed - 12.0 / 43.2).abs() < 1e-12);
         assert_eq!(t.days_with_data, 30);
+    }
+
+    #[test]
+    fn counts_are_written_as_integers_and_ratio_sums_as_fractions() {
+        let t = count(BudgetingMethod::Occurrences, &QUIET_AND_BUSY);
+        let json = serde_json::to_value(t).unwrap();
+        assert_eq!((json["good"].clone(), json["total"].clone()), (serde_json::json!(1000), serde_json::json!(1001)));
+        assert!(json["good"].is_u64(), "{json}");
+        let b = serde_json::to_value(t.error_budget(three_nines()).value().unwrap()).unwrap();
+        assert!(b["spent"].is_u64() && b["allowed"].is_f64(), "{b}");
+        // (1/4 + 3/4 + 1/3): a fraction stays one.
+        let r = count(BudgetingMethod::RatioTimeslices, &[(1, 4), (3, 4), (1, 3)]);
+        assert!(serde_json::to_value(r).unwrap()["good"].is_f64());
+        // And a stored tally still loads.
+        let back: Tally = serde_json::from_value(json).unwrap();
+        assert_eq!(back, t);
     }
 
     #[test]

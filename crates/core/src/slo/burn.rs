@@ -49,6 +49,10 @@ pub enum Exhaustion {
     /// Nothing is being spent over the last `over`, or so slowly that the budget would
     /// outlast any representable date.
     NotBurning { over: Period },
+    /// At `rate` (over the last `over`) the budget would last past `window_end`, the end of
+    /// the calendar window it belongs to; a new window starts with a whole budget then, so
+    /// no date after it is given.
+    OutlastsWindow { window_end: Timestamp, rate: f64, over: Period },
     /// Nothing remains: the budget is spent or overspent.
     AlreadyExhausted,
     /// No data in the SLO window (so no budget) or in the last `over` (so no rate).
@@ -59,12 +63,15 @@ pub enum Exhaustion {
 /// `over`. A burn rate of `b` spends the whole budget in `W / b`, so the remaining share
 /// `r` lasts `r × W / b`. A straight line, so a warning figure rather than a forecast:
 /// on a rolling window old bad minutes also age out, which usually puts the date later.
-/// For a calendar window pass its nominal length as `slo_window`.
+/// For a calendar window pass its nominal length as `slo_window` and its end as
+/// `window_end`: the budget resets there, so a date past it is never given
+/// ([`Exhaustion::OutlastsWindow`]). Rolling windows never end: pass `None`.
 pub fn time_to_exhaustion(
     budget: Measured<ErrorBudget>,
     recent_rate: Measured<f64>,
     over: Period,
     slo_window: Period,
+    window_end: Option<Timestamp>,
     now: Timestamp,
 ) -> Exhaustion {
     let Measured::Value(budget) = budget else {
@@ -80,12 +87,14 @@ pub fn time_to_exhaustion(
         return Exhaustion::NotBurning { over };
     }
     let seconds = budget.remaining * slo_window.as_seconds() as f64 / rate;
-    let Ok(after) = SignedDuration::try_from_secs_f64(seconds) else {
-        return Exhaustion::NotBurning { over };
-    };
-    match now.checked_add(after) {
-        Ok(at) => Exhaustion::At { at, after, rate, over },
-        Err(_) => Exhaustion::NotBurning { over },
+    let outlasts = |window_end| Exhaustion::OutlastsWindow { window_end, rate, over };
+    let at =
+        SignedDuration::try_from_secs_f64(seconds).ok().and_then(|after| Some((now.checked_add(after).ok()?, after)));
+    match (at, window_end) {
+        (Some((at, _)), Some(end)) if at >= end => outlasts(end),
+        (Some((at, after)), _) => Exhaustion::At { at, after, rate, over },
+        (None, Some(end)) => outlasts(end),
+        (None, None) => Exhaustion::NotBurning { over },
     }
 }
 
@@ -141,7 +150,7 @@ mod tests {
         let hour = Period::hours(1);
         // Half the 30-day budget left, burning at 6×: 0.5 × 720h / 6 = 60h.
         assert_eq!(
-            time_to_exhaustion(budget(0.5), Measured::Value(6.0), hour, Period::days(30), now),
+            time_to_exhaustion(budget(0.5), Measured::Value(6.0), hour, Period::days(30), None, now),
             Exhaustion::At {
                 at: ts("2024-03-12T12:00:00Z"),
                 after: SignedDuration::from_hours(60),
@@ -150,26 +159,75 @@ mod tests {
             }
         );
         assert_eq!(
-            time_to_exhaustion(budget(0.5), Measured::Value(0.0), hour, Period::days(30), now),
+            time_to_exhaustion(budget(0.5), Measured::Value(0.0), hour, Period::days(30), None, now),
             Exhaustion::NotBurning { over: hour }
         );
         assert_eq!(
-            time_to_exhaustion(budget(-0.2), Measured::Value(6.0), hour, Period::days(30), now),
+            time_to_exhaustion(budget(-0.2), Measured::Value(6.0), hour, Period::days(30), None, now),
             Exhaustion::AlreadyExhausted
         );
         assert_eq!(
-            time_to_exhaustion(budget(0.5), Measured::NoData, hour, Period::days(30), now),
+            time_to_exhaustion(budget(0.5), Measured::NoData, hour, Period::days(30), None, now),
             Exhaustion::NoData { over: hour }
         );
         assert_eq!(
-            time_to_exhaustion(Measured::NoData, Measured::Value(6.0), hour, Period::days(30), now),
+            time_to_exhaustion(Measured::NoData, Measured::Value(6.0), hour, Period::days(30), None, now),
             Exhaustion::NoData { over: hour }
         );
         // Too slow to ever matter: past the year 9999.
         assert_eq!(
-            time_to_exhaustion(budget(1.0), Measured::Value(1e-12), hour, Period::days(30), now),
+            time_to_exhaustion(budget(1.0), Measured::Value(1e-12), hour, Period::days(30), None, now),
             Exhaustion::NotBurning { over: hour }
         );
+    }
+
+    #[test]
+    fn a_calendar_budget_that_outlasts_its_window_says_so_and_gives_no_later_date() {
+        // The case: 2026-12-06, a December budget half left, burning at 0.2× over
+        // the last 6 hours: 0.5 × 720h / 0.2 = 1800h, on 2027-02-19, after December ends.
+        let now = ts("2026-12-06T09:00:00Z");
+        let december_ends = ts("2027-01-01T00:00:00Z");
+        let budget = Measured::Value(ErrorBudget {
+            unit: crate::slo::budget::BudgetUnit::Events,
+            allowed: 100.0,
+            spent: 50.0,
+            consumed: 0.5,
+            remaining: 0.5,
+        });
+        let six = Period::hours(6);
+        let e = time_to_exhaustion(budget, Measured::Value(0.2), six, Period::days(30), Some(december_ends), now);
+        assert_eq!(e, Exhaustion::OutlastsWindow { window_end: december_ends, rate: 0.2, over: six });
+        // Without a window end (rolling), the straight line is given as before.
+        let rolling = time_to_exhaustion(budget, Measured::Value(0.2), six, Period::days(30), None, now);
+        assert!(matches!(rolling, Exhaustion::At { at, .. } if at == ts("2027-02-19T09:00:00Z")), "{rolling:?}");
+        // Burning at 30×: 0.5 × 720h / 30 = 12h, inside the window: a date.
+        let fast = time_to_exhaustion(budget, Measured::Value(30.0), six, Period::days(30), Some(december_ends), now);
+        assert!(matches!(fast, Exhaustion::At { at, .. } if at == ts("2026-12-06T21:00:00Z")), "{fast:?}");
+        // Too slow to represent at all is still within nothing: it outlasts the window.
+        let crawl = time_to_exhaustion(budget, Measured::Value(1e-12), six, Period::days(30), Some(december_ends), now);
+        assert!(matches!(crawl, Exhaustion::OutlastsWindow { .. }), "{crawl:?}");
+    }
+
+    proptest! {
+        /// Whatever the burn, a calendar window's forecast never names an instant at or
+        /// after the window's end.
+        #[test]
+        fn no_exhaustion_date_past_the_window(remaining in 0.001f64..1.0, rate in 0.0001f64..1000.0, days_left in 0i64..92) {
+            let now = ts("2026-12-06T09:00:00Z");
+            let end = now + SignedDuration::from_hours(24 * days_left + 1);
+            let budget = Measured::Value(ErrorBudget {
+                unit: crate::slo::budget::BudgetUnit::Minutes,
+                allowed: 10.0,
+                spent: (1.0 - remaining) * 10.0,
+                consumed: 1.0 - remaining,
+                remaining,
+            });
+            match time_to_exhaustion(budget, Measured::Value(rate), Period::hours(6), Period::days(30), Some(end), now) {
+                Exhaustion::At { at, .. } => prop_assert!(at < end),
+                Exhaustion::OutlastsWindow { window_end, .. } => prop_assert_eq!(window_end, end),
+                other => prop_assert!(false, "{other:?}"),
+            }
+        }
     }
 
     proptest! {

@@ -265,11 +265,16 @@ async fn waive_item(
     act(&s, &id, actor, Command::WaiveItem { item: item_id(&item)?, body }).await
 }
 
-/// Record a soak test that has ended.
+/// Record a soak test that has ended; Baton judges its result.
 ///
 /// Role: sre-or-owner.
 /// Members of the service's assigned SRE team or of its owner team. `ended_at` must be after `started_at` and not
-/// in the future. Needs stage `onboarding`.
+/// in the future. Needs stage `onboarding`. The result is the service's SLOs judged over `[started_at, ended_at)`
+/// (the transition's verdict: every SLO met with data on every day): `passed` (met), `failed` (not met; the
+/// verdict names each SLO missed and the minutes that failed it) or `no-data`; it is stored with the soak as
+/// `soak.result` and `soak.verdict`. Only the assigned SRE team may set it aside with `override: {result, reason}`,
+/// audited as `service.override-soak`. A body with the old `result` field is refused (422, field `result`) with
+/// what to send instead.
 #[utoipa::path(
     post,
     path = "/api/v1/services/{id}/soak",
@@ -293,8 +298,8 @@ async fn record_soak(
 ///
 /// Role: sre-or-owner.
 /// Members of the service's assigned SRE team or of its owner team. Needs stage `onboarding`, every checklist item
-/// done or waived (waiver not expired) and a passed soak test of at least the policy's minimum; moves the service
-/// to `transition`.
+/// done or waived (waiver not expired) and a soak test of at least the policy's minimum whose result is `passed`
+/// (its SLOs met, or an SRE's override); moves the service to `transition`.
 #[utoipa::path(
     post,
     path = "/api/v1/services/{id}/production",

@@ -76,6 +76,18 @@ fn command(action: &str, arg: Option<String>, fields: &Fields) -> Result<Command
     if action == "review" {
         body.entry("slos_met").or_insert(Value::Bool(false));
     }
+    // The soak form's override is two fields; the API takes them as one object. Left
+    // empty, the SLOs' verdict over the window decides.
+    if action == "soak" {
+        let result = body.remove("override_result");
+        let reason = body.remove("override_reason");
+        if result.is_some() || reason.is_some() {
+            let mut o = Map::new();
+            o.extend(result.map(|r| ("result".to_owned(), r)));
+            o.extend(reason.map(|r| ("reason".to_owned(), r)));
+            body.insert("override".into(), Value::Object(o));
+        }
+    }
     let bytes = serde_json::to_vec(&body).expect("a map serializes");
     let needs_arg = |what: &str| {
         arg.clone().ok_or_else(|| ApiError::invalid(what, format!("the {what} is missing from the address")))
@@ -160,9 +172,14 @@ pub fn forms(v: &ServiceView, org: &Org, csrf: &str) -> Markup {
                         }, "Waive"))
                     }
                     (form(id, "soak", "Record the soak test", csrf, html! {
+                        p.meta { "Baton judges the service's SLOs over the window: met, not met or no data." }
                         (when("started_at", "Started")) (when("ended_at", "Ended"))
-                        label { "Result" select name="result" { option value="passed" { "passed" } option value="failed" { "failed" } } }
                         (url("link", "Report", true))
+                        label { "Override (SRE team only)" select name="override_result" {
+                            option value="" { "none: the SLOs decide" }
+                            option value="passed" { "passed" } option value="failed" { "failed" }
+                        } }
+                        (text("override_reason", "Why override (recorded in the audit log)", false))
                     }, "Record"))
                     (form(id, "production", "Enter production", csrf, url("link", "Deployment", false), "Enter production"))
                 }
@@ -182,5 +199,39 @@ pub fn forms(v: &ServiceView, org: &Org, csrf: &str) -> Markup {
                 (form(id, "retire", "Retire", csrf, text("reason", "Why", true), "Retire"))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use baton_core::pipeline::{RecordSoak, SoakOverride, SoakResult};
+
+    fn soak(pairs: &[(&str, &str)]) -> RecordSoak {
+        let fields: Fields = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        match command("soak", None, &fields) {
+            Ok(Command::RecordSoak(s)) => s,
+            _ => panic!("the soak form makes a RecordSoak"),
+        }
+    }
+
+    #[test]
+    fn the_soak_form_sends_no_result_and_an_override_only_when_one_is_chosen() {
+        let mut form = vec![
+            ("csrf", "x"),
+            ("started_at", "2026-03-02T09:00"),
+            ("ended_at", "2026-03-10T09:00"),
+            ("link", "https://ci.example.com/soak/1"),
+            ("override_result", ""),
+            ("override_reason", ""),
+        ];
+        let s = soak(&form);
+        assert_eq!((s.overridden, s.result), (None, None), "left empty, the SLOs decide");
+        assert_eq!(s.ended_at.to_string(), "2026-03-10T09:00:00Z");
+        form[4] = ("override_result", "passed");
+        form[5] = ("override_reason", "synthetic load counted (STREAMHUB-31)");
+        let s = soak(&form);
+        let reason = "synthetic load counted (STREAMHUB-31)".to_owned();
+        assert_eq!(s.overridden, Some(SoakOverride { result: SoakResult::Passed, reason }));
     }
 }

@@ -168,8 +168,11 @@ async fn render_page(
         @if let Some(soak) = &r.soak {
             h2 { "Soak test" }
             p { (when(soak.started_at)) " → " (when(soak.ended_at)) ": "
-                span class=(if soak.result == baton_core::pipeline::SoakResult::Passed { "ok" } else { "bad" }) { (format!("{:?}", soak.result).to_lowercase()) }
+                span class=(if soak.result == baton_core::pipeline::SoakResult::Passed { "ok" } else { "bad" }) { (soak.result.as_str()) }
+                @if soak.overridden.is_some() { " (overridden)" }
                 " · " a href=(soak.link) { "report" } }
+            @if let Some(v) = &soak.verdict { p.meta { "The SLOs over its window: " (v.text()) } }
+            @if let Some(o) = &soak.overridden { p.warn { "Overridden by " (soak.signed.by) " as " (o.result.as_str()) ": " (o.reason) } }
         }
         h2 { "Stage history" }
         @if r.history.is_empty() { p.empty { "Not yet proposed." } }

@@ -34,7 +34,9 @@ fn one(r: &SloReport) -> Markup {
                 }
             }
             @if let DataStatus::Unavailable { reason } = &r.data { p.bad role="alert" { "No data: " (reason) } }
+            @if let DataStatus::NoData { .. } = &r.data { p.warn role="alert" { "No data in this window: no figure below says anything yet." } }
             dl {
+                dt { "Data" } dd class=(if r.coverage.has_data() { "" } else { "warn" }) { (r.coverage.to_string()) }
                 dt { "Objective" } dd { (r.slo.objective.percent()) " · " (format!("{:?}", r.slo.method).split(' ').next().unwrap_or("")) }
                 dt { "Attainment" } dd class=(if r.met.value() == Some(false) { "bad" } else { "" }) { (pct(r.attainment)) }
                 dt { "Error budget left" } dd {
@@ -52,6 +54,7 @@ fn one(r: &SloReport) -> Markup {
                     @match &r.exhaustion {
                         Exhaustion::At { at, .. } => span.warn { "runs out " (when(*at)) },
                         Exhaustion::NotBurning { .. } => "not burning",
+                        Exhaustion::OutlastsWindow { window_end, .. } => span.ok { "lasts until the window ends on " (when(*window_end)) },
                         Exhaustion::AlreadyExhausted => span.bad { "exhausted" },
                         Exhaustion::NoData { .. } => "no data",
                     }

@@ -75,6 +75,8 @@ struct World {
     service: ServiceDef,
     now: Timestamp,
     viability: Viability,
+    /// What the SLOs say over the window of the next soak test recorded.
+    soak: SoakVerdict,
     record: ServiceRecord,
 }
 
@@ -85,11 +87,18 @@ impl World {
             service: service(),
             now: "2026-03-02T09:00:00Z".parse().unwrap(),
             viability: Viability::Unknown { reason: "no data".into() },
+            soak: SoakVerdict::Met { evidence: "SLOs met: ledger-availability: 99.95%".into() },
             record: ServiceRecord::default(),
         }
     }
     fn try_do(&self, who: &str, cmd: Command) -> Result<Outcome, PipelineError> {
-        let ctx = Context { org: &self.org, service: &self.service, now: self.now, viability: &self.viability };
+        let ctx = Context {
+            org: &self.org,
+            service: &self.service,
+            now: self.now,
+            viability: &self.viability,
+            soak: Some(&self.soak),
+        };
         decide(&ctx, &self.record, &id(who), &cmd)
     }
     fn act(&mut self, who: &str, cmd: Command) {
@@ -150,8 +159,9 @@ fn a_service_walks_from_proposal_to_sre_owned() {
         Command::RecordSoak(RecordSoak {
             started_at: start,
             ended_at: w.now,
-            result: SoakResult::Passed,
             link: link("SOAK-1"),
+            overridden: None,
+            result: None,
         }),
     );
     w.act("olu", Command::EnterProduction(EnterProduction::default()));
@@ -223,11 +233,12 @@ fn an_expired_waiver_blocks_production_again() {
         Command::RecordSoak(RecordSoak {
             started_at: start,
             ended_at: w.now,
-            result: SoakResult::Passed,
             link: link("S"),
+            overridden: None,
+            result: None,
         }),
     );
-    let ctx = Context { org: &w.org, service: &w.service, now: w.now, viability: &w.viability };
+    let ctx = Context { org: &w.org, service: &w.service, now: w.now, viability: &w.viability, soak: None };
     let b = blockers(&ctx, &w.record);
     assert_eq!(b.len(), 1);
     assert!(b[0].message.contains("expired"), "{}", b[0].message);
@@ -251,11 +262,116 @@ fn a_short_or_failed_soak_does_not_count_and_owners_self_serve_stage() {
         Command::RecordSoak(RecordSoak {
             started_at: start,
             ended_at: w.now,
-            result: SoakResult::Passed,
             link: link("S"),
+            overridden: None,
+            result: None,
         }),
     );
     let codes = w.refused("sam", Command::EnterProduction(EnterProduction::default()));
     assert!(codes.contains(&"soak"));
     assert_eq!(w.org.pipeline_policy().soak_min, Period::days(7));
+}
+
+fn soak_over(w: &World, start: Timestamp, overridden: Option<SoakOverride>) -> Command {
+    Command::RecordSoak(RecordSoak { started_at: start, ended_at: w.now, link: link("SOAK"), overridden, result: None })
+}
+
+/// Onboarding with the checklist done: only the soak test stands before production.
+fn ready_but_for_the_soak() -> World {
+    let mut w = World::new();
+    w.act("olu", propose_with_links());
+    w.act("ada", Command::Accept(Accept { priority: "p1".into(), reason: "ok".into() }));
+    w.act("lena", Command::Assign(Assign { sre_team: id("addon-sre"), scope: "all".into() }));
+    w.act("sam", Command::CompleteItem { item: id("runbooks"), body: CompleteItem { evidence: link("RB") } });
+    w.act("cee", Command::CompleteItem { item: id("docs"), body: CompleteItem { evidence: link("DOC") } });
+    w
+}
+
+#[test]
+fn the_soak_result_is_the_slos_verdict_not_the_recorders_word() {
+    let mut w = ready_but_for_the_soak();
+    let start = w.now;
+    w.later(7);
+    w.soak = SoakVerdict::NotMet { reason: "SLOs not met: ledger-latency: 99.2%".into(), failed: vec![] };
+    w.act("sam", soak_over(&w, start, None));
+    let soak = w.record.soak.clone().unwrap();
+    assert_eq!((soak.result, soak.overridden.is_none()), (SoakResult::Failed, true));
+    let Err(PipelineError::Refused { unmet, .. }) =
+        w.try_do("sam", Command::EnterProduction(EnterProduction::default()))
+    else {
+        panic!("production must be refused on a failed soak")
+    };
+    assert_eq!(unmet.len(), 1);
+    assert!(unmet[0].message.contains("failed") && unmet[0].message.contains("ledger-latency: 99.2%"), "{unmet:?}");
+
+    // No data is no pass either, and says what to do.
+    w.soak = SoakVerdict::NoData { reason: "not enough data to judge: ledger-latency: no data in the window".into() };
+    w.act("sam", soak_over(&w, start, None));
+    assert_eq!(w.record.soak.as_ref().unwrap().result, SoakResult::NoData);
+    let Err(PipelineError::Refused { unmet, .. }) =
+        w.try_do("sam", Command::EnterProduction(EnterProduction::default()))
+    else {
+        panic!("production must be refused on a soak without data")
+    };
+    assert!(unmet[0].message.contains("no SLO verdict") && unmet[0].message.contains("override"), "{unmet:?}");
+
+    // Met: production opens.
+    w.soak = SoakVerdict::Met { evidence: "SLOs met".into() };
+    w.act("olu", soak_over(&w, start, None));
+    assert_eq!(w.record.soak.as_ref().unwrap().result, SoakResult::Passed);
+    w.act("olu", Command::EnterProduction(EnterProduction::default()));
+    assert_eq!(w.record.stage, Stage::Transition);
+}
+
+#[test]
+fn an_sre_may_override_the_slos_verdict_with_a_reason_the_owners_may_not() {
+    let mut w = ready_but_for_the_soak();
+    let start = w.now;
+    w.later(7);
+    w.soak = SoakVerdict::NotMet { reason: "SLOs not met: ledger-latency".into(), failed: vec![] };
+    let pass = |reason: &str| Some(SoakOverride { result: SoakResult::Passed, reason: reason.into() });
+    assert!(matches!(w.try_do("olu", soak_over(&w, start, pass("fine"))), Err(PipelineError::Forbidden(_))));
+    assert!(matches!(
+        w.try_do("sam", soak_over(&w, start, pass(" "))),
+        Err(PipelineError::Invalid { field: "override.reason", .. })
+    ));
+    let no_data = Some(SoakOverride { result: SoakResult::NoData, reason: "r".into() });
+    assert!(matches!(
+        w.try_do("sam", soak_over(&w, start, no_data)),
+        Err(PipelineError::Invalid { field: "override.result", .. })
+    ));
+    let cmd = soak_over(&w, start, pass("the latency SLI counted a load test's synthetic requests (LEDGER-12)"));
+    assert_eq!(cmd.action(), "service.override-soak");
+    assert_eq!(cmd.reason(), Some("the latency SLI counted a load test's synthetic requests (LEDGER-12)"));
+    w.act("sam", cmd);
+    let soak = w.record.soak.clone().unwrap();
+    assert_eq!(soak.result, SoakResult::Passed);
+    assert!(matches!(soak.verdict, Some(SoakVerdict::NotMet { .. })), "the SLOs' verdict is kept beside the override");
+    w.act("olu", Command::EnterProduction(EnterProduction::default()));
+    assert_eq!(w.record.stage, Stage::Transition);
+}
+
+#[test]
+fn an_old_client_sending_its_own_result_is_told_what_to_send() {
+    let mut w = ready_but_for_the_soak();
+    let start = w.now;
+    w.later(7);
+    let old = Command::RecordSoak(RecordSoak {
+        started_at: start,
+        ended_at: w.now,
+        link: link("S"),
+        overridden: None,
+        result: Some(SoakResult::Passed),
+    });
+    let Err(PipelineError::Invalid { field, message }) = w.try_do("sam", old) else { panic!("must be refused") };
+    assert_eq!(field, "result");
+    assert!(message.contains("judges the service's SLOs") && message.contains("override"), "{message}");
+}
+
+#[test]
+fn a_soak_recorded_before_verdicts_keeps_its_recorded_result() {
+    // A stored record from an older Baton: `result` and no verdict.
+    let json = r#"{"started_at":"2026-03-01T00:00:00Z","ended_at":"2026-03-09T00:00:00Z","result":"passed","link":"https://ci.example.com/s","by":"sam","at":"2026-03-09T00:00:00Z"}"#;
+    let soak: SoakTest = serde_json::from_str(json).unwrap();
+    assert_eq!((soak.result, soak.verdict), (SoakResult::Passed, None));
 }
