@@ -38,6 +38,7 @@ pub mod records;
 pub mod sli;
 pub mod sql;
 pub mod sql_backend;
+mod sql_store;
 pub mod statement;
 mod token;
 

@@ -33,9 +33,6 @@ macro_rules! outbox_columns {
 /// Every column of a record, for a backend's own `WHERE`.
 pub const RECORD_SELECT: &str = concat!("SELECT ", record_columns!(), " FROM records");
 
-/// Every column of an outbox message, for a backend's own `RETURNING`.
-pub const OUTBOX_COLUMNS: &str = outbox_columns!();
-
 /// Every column of an outbox message, for a backend's own `WHERE`.
 pub const OUTBOX_SELECT: &str = concat!("SELECT ", outbox_columns!(), " FROM outbox");
 
