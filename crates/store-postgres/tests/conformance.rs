@@ -33,25 +33,9 @@ baton_store::conformance_tests!(fresh);
 #[tokio::test]
 async fn the_audit_log_refuses_edits_in_place() {
     let store = fresh_pg().await;
-    let id = baton_core::ServiceId::parse("ledger").unwrap();
-    let entry = baton_core::audit::AuditEntry {
-        actor: "ana".into(),
-        action: "x".into(),
-        subject: "service/ledger".into(),
-        reason: None,
-        details: "{}".into(),
-    };
-    store
-        .save_service_record(&id, 0, &Default::default(), entry, "2026-01-01T00:00:00Z".parse().unwrap())
-        .await
-        .unwrap();
-    let err = sqlx::query("UPDATE audit_log SET actor = 'mallory'").execute(store.pool()).await.unwrap_err();
-    assert!(err.to_string().contains("append-only"), "{err}");
-    let err = sqlx::query("DELETE FROM audit_log").execute(store.pool()).await.unwrap_err();
-    assert!(err.to_string().contains("append-only"), "{err}");
-    let err = sqlx::query("TRUNCATE audit_log").execute(store.pool()).await.unwrap_err();
-    assert!(err.to_string().contains("append-only"), "{err}");
-    assert_eq!(store.audit_head().await.unwrap().map(|h| h.seq), Some(1));
+    let pool = store.pool().clone();
+    let edits = ["UPDATE audit_log SET actor = 'mallory'", "DELETE FROM audit_log", "TRUNCATE audit_log"];
+    baton_store::conformance::the_audit_log_refuses_edits_in_place(Arc::new(store), pool, &edits).await;
 }
 
 #[tokio::test]
@@ -60,4 +44,23 @@ async fn schema_names_are_checked_before_use() {
         let err = PgStore::connect_in_schema(&url(), bad).await.err().expect("refused");
         assert!(err.to_string().contains("[a-z0-9_]+"), "{bad}: {err}");
     }
+}
+
+/// The versions and names of a backend's migrations from 0010 on (see ARCHITECTURE.md,
+/// "Migrations are numbered alike from 0010 on").
+fn migrations_from_0010(backend: &str) -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(backend).join("migrations");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.split('_').next().and_then(|v| v.parse::<u32>().ok()).is_some_and(|v| v >= 10))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn new_migrations_are_numbered_alike_in_both_backends() {
+    let (postgres, sqlite) = (migrations_from_0010("store-postgres"), migrations_from_0010("store-sqlite"));
+    assert_eq!(postgres, sqlite, "a migration from 0010 on has the same version and name in both backends");
 }

@@ -1,78 +1,15 @@
-//! How fast SLI buckets go into a fresh SQLite store through `Store::put_buckets`.
+//! How fast SLI buckets go into a fresh SQLite store through `Store::put_buckets` (the
+//! runs are `baton_store::ingest_bench`'s, shared with PostgreSQL's `pg_ingest_bench`).
 //!
 //! ```sh
 //! cargo run --release -p baton-store-sqlite --example ingest_bench [-- --runs N]
 //! ```
 //!
-//! Each run opens a fresh file in a temporary directory (WAL, `synchronous = FULL`, as in
-//! production) and times, with the buckets generated beforehand:
-//! - backfill: 144 SLOs × 10,000 minutes = 1,440,000 buckets, one call of 10,000 per SLO;
-//! - the same calls again, which replace every minute with the same counts (idempotent);
-//! - one day each: 1,000 SLOs × 1,440 minutes = 1,440,000 buckets, one call per SLO, into
-//!   a second fresh file;
-//! - live: the next minute of those 1,000 SLOs, one call of one bucket per SLO (so one
-//!   commit, hence one fsync, per bucket).
-//!
-//! After each write it checks the table holds exactly what was written; after the
-//! backfill it prints the size of the database file and its WAL.
+//! Each store is a fresh file in a temporary directory (WAL, `synchronous = FULL`, as in
+//! production); after the backfill it prints the size of the database file and its WAL.
 
-use baton_core::slo::Bucket;
-use baton_core::{SloId, Timestamp};
-use baton_store::Store;
+use baton_store::ingest_bench;
 use baton_store_sqlite::SqliteStore;
-use std::time::{Duration, Instant};
-
-const START: &str = "2026-01-01T00:00:00Z";
-
-/// `minutes` buckets per SLO, from `first_minute` on, with varied counts.
-fn generate(slos: usize, minutes: i64, first_minute: i64) -> Vec<(SloId, Vec<Bucket>)> {
-    let start = START.parse::<Timestamp>().unwrap().as_second();
-    (0..slos)
-        .map(|s| {
-            let id = SloId::parse(&format!("service-{s:04}-availability")).unwrap();
-            let buckets = (first_minute..first_minute + minutes)
-                .map(|m| {
-                    let total = (m as u64 * 7_919 + s as u64 * 104_729) % 5_000;
-                    let minute = Timestamp::from_second(start + 60 * m).unwrap();
-                    Bucket::new(minute, total - total % 97, total).unwrap()
-                })
-                .collect();
-            (id, buckets)
-        })
-        .collect()
-}
-
-async fn put_all(store: &SqliteStore, data: &[(SloId, Vec<Bucket>)]) -> (Duration, u64) {
-    let started = Instant::now();
-    let mut written = 0;
-    for (slo, buckets) in data {
-        written += store.put_buckets(slo, buckets).await.unwrap();
-    }
-    (started.elapsed(), written)
-}
-
-/// (rows, sum of good, sum of total) in the table.
-async fn contents(store: &SqliteStore) -> (i64, i64, i64) {
-    sqlx::query_as("SELECT COUNT(*), COALESCE(SUM(good), 0), COALESCE(SUM(total), 0) FROM sli_buckets")
-        .fetch_one(store.pool())
-        .await
-        .unwrap()
-}
-
-fn expected(data: &[&[(SloId, Vec<Bucket>)]]) -> (i64, i64, i64) {
-    let all = data.iter().flat_map(|d| d.iter()).flat_map(|(_, b)| b);
-    all.fold((0, 0, 0), |(n, g, t), b| (n + 1, g + b.good() as i64, t + b.total() as i64))
-}
-
-fn report(what: &str, buckets: u64, calls: usize, elapsed: Duration) {
-    let secs = elapsed.as_secs_f64();
-    println!(
-        "{what:<42} {buckets:>9} buckets {calls:>5} calls {:>9.1} ms {:>12.0} buckets/s {:>8.0} calls/s",
-        secs * 1e3,
-        buckets as f64 / secs,
-        calls as f64 / secs
-    );
-}
 
 async fn fresh() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
@@ -80,40 +17,16 @@ async fn fresh() -> (tempfile::TempDir, SqliteStore) {
     (dir, store)
 }
 
+fn file_size(dir: &tempfile::TempDir, written: u64) {
+    let bytes: u64 = ["baton.db", "baton.db-wal"]
+        .iter()
+        .filter_map(|f| std::fs::metadata(dir.path().join(f)).ok())
+        .map(|m| m.len())
+        .sum();
+    println!("  file and WAL: {:.1} MB, {:.1} bytes per bucket", bytes as f64 / 1e6, bytes as f64 / written as f64);
+}
+
 #[tokio::main]
 async fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let runs = match args.iter().position(|a| a == "--runs") {
-        Some(i) => args.get(i + 1).and_then(|n| n.parse().ok()).expect("--runs takes a number"),
-        None => 3,
-    };
-    let backfill = generate(144, 10_000, 0);
-    let days = generate(1_000, 1_440, 0);
-    let live = generate(1_000, 1, 1_440);
-
-    for run in 1..=runs {
-        println!("run {run} of {runs}");
-        let (dir, store) = fresh().await;
-        let (elapsed, written) = put_all(&store, &backfill).await;
-        assert_eq!(contents(&store).await, expected(&[&backfill]));
-        report("backfill, 10,000 per call", written, backfill.len(), elapsed);
-        let bytes: u64 = ["baton.db", "baton.db-wal"]
-            .iter()
-            .filter_map(|f| std::fs::metadata(dir.path().join(f)).ok())
-            .map(|m| m.len())
-            .sum();
-        println!("  file and WAL: {:.1} MB, {:.1} bytes per bucket", bytes as f64 / 1e6, bytes as f64 / written as f64);
-        let (elapsed, written) = put_all(&store, &backfill).await;
-        assert_eq!(contents(&store).await, expected(&[&backfill]), "a repeated batch changes nothing");
-        report("same batches again (replace, idempotent)", written, backfill.len(), elapsed);
-        drop(store);
-
-        let (_dir, store) = fresh().await;
-        let (elapsed, written) = put_all(&store, &days).await;
-        assert_eq!(contents(&store).await, expected(&[&days]));
-        report("one day per SLO, 1,440 per call", written, days.len(), elapsed);
-        let (elapsed, written) = put_all(&store, &live).await;
-        assert_eq!(contents(&store).await, expected(&[&days, &live]));
-        report("live: next minute, 1 per call", written, live.len(), elapsed);
-    }
+    ingest_bench::run(ingest_bench::runs_from_args(), fresh, file_size).await;
 }

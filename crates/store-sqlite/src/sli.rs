@@ -14,6 +14,7 @@
 //! once per connection and then reused from sqlx's statement cache, whatever the batch
 //! sizes callers send.
 
+use baton_store::columns::Columns;
 use baton_store::sli::SumsRow;
 use baton_store::StoreError;
 use std::sync::OnceLock;
@@ -67,17 +68,19 @@ pub(crate) const RESUM_ROLLUPS: &str =
 /// by range sorted every row read (about 30% slower; left to itself, SQLite 3.46 even
 /// scanned every row of the SLO once per range: 240 ms for 3 days of one SLO).
 pub(crate) const SUMS: &str = "\
-     SELECT 0, CAST(key AS INTEGER), (SELECT json_array(SUM(good), SUM(total), SUM(minutes_with_data), SUM(minutes)) \
-       FROM sli_rollups WHERE slo_id = ?1 AND hour_us >= value ->> 0 AND hour_us < value ->> 1) FROM json_each(?2) \
+     SELECT 0 AS kind, CAST(key AS INTEGER) AS i, (SELECT json_array(SUM(good), SUM(total), SUM(minutes_with_data), \
+       SUM(minutes)) FROM sli_rollups WHERE slo_id = ?1 AND hour_us >= value ->> 0 AND hour_us < value ->> 1) AS sums \
+       FROM json_each(?2) \
      UNION ALL \
      SELECT 1, CAST(key AS INTEGER), (SELECT json_array(SUM(good), SUM(total), SUM(total > 0), COUNT(*)) \
        FROM sli_buckets WHERE slo_id = ?1 AND minute_us >= value ->> 0 AND minute_us < value ->> 1) FROM json_each(?3)";
 
 /// The rows of [`SUMS`] as [`SumsPlan::combine`](baton_store::sli::SumsPlan::combine)
 /// takes them; `Corrupt` if the sums are not the array [`SUMS`] makes.
-pub(crate) fn sums_rows(rows: Vec<(i64, i64, String)>) -> Result<Vec<SumsRow>, StoreError> {
-    rows.into_iter()
-        .map(|(kind, i, sums)| {
+pub(crate) fn sums_rows(rows: &[impl Columns]) -> Result<Vec<SumsRow>, StoreError> {
+    rows.iter()
+        .map(|r| {
+            let (kind, i, sums) = (r.int("kind")?, r.int("i")?, r.text("sums")?);
             let [good, total, with_data, buckets]: [Option<i64>; 4] = serde_json::from_str(&sums)
                 .map_err(|e| StoreError::Corrupt(format!("SLI sums row {kind}/{i}: `{sums}`: {e}")))?;
             let n = |v: Option<i64>| v.unwrap_or(0);

@@ -116,6 +116,28 @@ async fn verify_chain(store: &dyn Store) -> u64 {
     v.finish(store.audit_head().await.unwrap().as_ref()).expect("chain verifies")
 }
 
+/// The audit log cannot be edited in place, even by SQL that bypasses the store: each of
+/// `edits`, run straight on the backend's `pool`, fails as append-only, and the chain is
+/// as it was. Called by each SQL backend's own test, which alone holds its pool.
+#[cfg(feature = "sql")]
+pub async fn the_audit_log_refuses_edits_in_place<DB>(store: Arc<dyn Store>, pool: sqlx::Pool<DB>, edits: &[&str])
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    let id = ServiceId::parse("ledger").unwrap();
+    let at = t("2026-01-01T00:00:00Z");
+    store.save_service_record(&id, 0, &ServiceRecord::default(), entry("service/ledger", "x"), at).await.unwrap();
+    for sql in edits {
+        let Err(err) = sqlx::query::<DB>(sql).execute(&pool).await.map(drop) else { panic!("{sql} was run") };
+        let err = err.to_string();
+        assert!(err.contains("append-only"), "{sql}: {err}");
+    }
+    assert_eq!(store.audit_head().await.unwrap().map(|h| h.seq), Some(1));
+    assert_eq!(verify_chain(store.as_ref()).await, 1);
+}
+
 pub async fn an_empty_store_is_ready_and_empty(store: Arc<dyn Store>) {
     store.ready().await.unwrap();
     let defs = store.definitions().await.unwrap();

@@ -24,14 +24,22 @@
 #![forbid(unsafe_code)]
 
 pub mod alerts;
+pub mod columns;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+#[cfg(feature = "sql")]
+pub mod driver;
 mod error;
+#[cfg(feature = "conformance")]
+pub mod ingest_bench;
 mod json;
 pub mod outbox;
 pub mod records;
 pub mod sli;
 pub mod sql;
+pub mod sql_backend;
+mod sql_store;
+pub mod statement;
 mod token;
 
 pub use alerts::{AlertCursor, AlertListQuery, AlertWrite, StoredAlert};
@@ -41,6 +49,8 @@ pub use outbox::{
     Claim, DeliveryStatus, Handoff, NewNotification, Notification, NotificationQuery, OutboxStats, Settle,
 };
 pub use records::{Commit, RecordWrite, StoredRecord};
+pub use sql_backend::{SqlBackend, SqlBatches, SqlConnection};
+pub use statement::{Statement, Value};
 pub use token::{NewSession, NewToken, Session, Token};
 
 use async_trait::async_trait;
@@ -64,26 +74,6 @@ pub struct StoredCorrection {
     pub slo: SloId,
     pub created_at: Timestamp,
     pub correction: Correction,
-}
-
-/// What both backends select for corrections, in this order.
-pub const CORRECTION_SELECT: &str = "SELECT id, slo_id, created_at_us, body FROM slo_corrections";
-
-impl StoredCorrection {
-    /// The corrections rows of [`CORRECTION_SELECT`] hold; `Corrupt` for one no backend wrote.
-    pub fn from_rows(rows: Vec<(i64, String, i64, String)>) -> Result<Vec<Self>, StoreError> {
-        rows.into_iter()
-            .map(|(id, slo, created_at_us, body)| {
-                let corrupt = |e: &dyn std::fmt::Display| StoreError::Corrupt(format!("correction {id}: {e}"));
-                Ok(Self {
-                    id,
-                    slo: SloId::parse(&slo).map_err(|e| corrupt(&e))?,
-                    created_at: Timestamp::from_microsecond(created_at_us).map_err(|e| corrupt(&e))?,
-                    correction: from_json("correction", &body)?,
-                })
-            })
-            .collect()
-    }
 }
 
 /// Due work the engine could not handle, to be tried again at `next_at`.
