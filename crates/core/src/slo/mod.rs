@@ -9,6 +9,7 @@
 //! [`Measured::NoData`], never 100% and never NaN.
 
 mod alerting;
+mod backtest;
 mod bucket;
 mod budget;
 mod burn;
@@ -26,6 +27,10 @@ mod viability;
 mod window;
 
 pub use alerting::{slo_alert_events, slo_alert_key, SloFigures, SLO_ALERT_SOURCE};
+pub use backtest::{
+    backtest, backtest_history, backtest_range, Backtest, BacktestAlert, BacktestError, NeverFiring, NeverFiringReason,
+    MAX_RANGE as MAX_BACKTEST_RANGE,
+};
 pub use bucket::{Bucket, BucketError, Series};
 pub use budget::{tally, BudgetUnit, BudgetingMethod, ErrorBudget, SliceThreshold, SliceThresholdError, Tally};
 pub use burn::{burn_rate, time_to_exhaustion, Exhaustion, WindowBurn};
