@@ -40,7 +40,7 @@ use super::correction::Correction;
 use super::definition::SloDef;
 use super::rolling::{minute_sums, Rolling, RollingError, WindowSums};
 use super::tier::{tier_warnings, AlertTier, Severity, TierError, TierState, TierVerdict};
-use super::window::{start_of_minute, Window};
+use super::window::{minute_of, start_of_minute, Window};
 use crate::paging::Action;
 use crate::period::Period;
 use jiff::Timestamp;
@@ -244,13 +244,20 @@ enum MinuteBurn {
     Burning,
 }
 
-/// A tier's verdict reduced to what decides the events: firing, quiet, or not judged.
-fn class(v: &TierVerdict) -> u8 {
-    match v.state {
-        TierState::Firing => 0,
-        TierState::Quiet => 1,
-        _ => 2,
+/// The tiers' verdicts reduced to what decides the events (each firing, quiet, or not
+/// judged), two bits a tier; `None` past 32 tiers, which are then always turned into events.
+fn signature(verdicts: &[TierVerdict]) -> Option<u64> {
+    if verdicts.len() > 32 {
+        return None;
     }
+    Some(verdicts.iter().enumerate().fold(0, |sig, (i, v)| {
+        let class = match v.state {
+            TierState::Firing => 1,
+            TierState::Quiet => 2,
+            _ => 3,
+        };
+        sig | class << (2 * i)
+    }))
 }
 
 /// Replays `slo`'s alerting over `range` (see [`backtest_range`]) from `series`, which
@@ -280,7 +287,7 @@ pub fn backtest(
     for i in 0..n {
         let m = first + i as i64;
         let mut sums = WindowSums::default();
-        if b < buckets.len() && buckets[b].minute() == at(m) {
+        if b < buckets.len() && minute_of(buckets[b].minute()) == m {
             let bucket = buckets[b];
             sums = minute_sums(slo.method, corrections, bucket.minute(), bucket.good(), bucket.total());
             b += 1;
@@ -305,7 +312,7 @@ pub fn backtest(
     let mut alerts: Vec<BacktestAlert> = Vec::new();
     // The events only change when a tier's class or the open alerts change: judged
     // minutes in between would repeat the same triggers, so they are not turned into events.
-    let mut last: Option<Vec<u8>> = None;
+    let mut last: Option<u64> = None;
     let mut judged = vec![false; tiers.len()];
     let mut most_events = vec![0u64; tiers.len()];
     let mut pushed = 0;
@@ -321,8 +328,8 @@ pub fn backtest(
             judged[i] |= matches!(v.state, TierState::Firing | TierState::Quiet);
             most_events[i] = most_events[i].max(v.long.events.min(v.short.events));
         }
-        let classes: Vec<u8> = verdicts.iter().map(class).collect();
-        if last.as_ref() == Some(&classes) {
+        let classes = signature(&verdicts);
+        if classes.is_some() && last == classes {
             continue;
         }
         let events = slo_alert_events(slo, &verdicts, &figures, &open_keys);
@@ -366,7 +373,7 @@ pub fn backtest(
         }
         // After a change the same classes may give other events (a resolved key), so the
         // next minute is judged again.
-        last = if changed { None } else { Some(classes) };
+        last = if changed { None } else { classes };
     }
 
     let objective = slo.objective;

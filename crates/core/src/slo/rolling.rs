@@ -19,7 +19,7 @@ use super::correction::{active_correction, is_corrected, Correction};
 use super::objective::Objective;
 use super::ratio::{self, SCALE};
 use super::tier::{evaluate_tier, AlertTier, TierVerdict};
-use super::window::start_of_minute;
+use super::window::{minute_of, start_of_minute};
 use crate::period::Period;
 use jiff::Timestamp;
 
@@ -129,6 +129,11 @@ pub(crate) fn minute_sums(
     if total == 0 || (!corrections.is_empty() && is_corrected(corrections, minute)) {
         return WindowSums::default();
     }
+    counted(method, good, total)
+}
+
+/// A minute with `total > 0` events and no correction, as a window counts it.
+fn counted(method: BudgetingMethod, good: u64, total: u64) -> WindowSums {
     let good_units = match method {
         BudgetingMethod::Occurrences => good,
         BudgetingMethod::Timeslices { threshold } => u64::from(threshold.is_met_by(good, total)),
@@ -138,7 +143,7 @@ pub(crate) fn minute_sums(
 }
 
 fn minute_index(t: Timestamp) -> i64 {
-    start_of_minute(t).as_second().div_euclid(60)
+    minute_of(t)
 }
 
 fn minutes_of(length: Period) -> Result<i64, RollingError> {
@@ -207,6 +212,9 @@ impl Rolling {
     fn contribution(&self, m: i64, c: Counts) -> WindowSums {
         if c.total == 0 {
             return WindowSums::default();
+        }
+        if self.corrections.is_empty() {
+            return counted(self.method, c.good, c.total);
         }
         let minute = Timestamp::from_second(m * 60).expect("was a timestamp");
         minute_sums(self.method, &self.corrections, minute, c.good, c.total)
