@@ -16,8 +16,17 @@ pub async fn run(target: &str, from: Option<String>, to: Option<String>, output:
     let to = to.map(|t| instant("to", &t)).transpose()?;
     let dir = Path::new(target);
     if dir.is_dir() {
-        // As `baton validate` loads it: every problem printed, nothing replayed on errors.
-        let (Some(org), _) = super::definitions::load_or_report(dir) else {
+        // As `baton validate` loads it: every problem printed (on stderr under JSON, so
+        // the output stays one document), nothing replayed on errors.
+        let loaded = baton_config::load(dir);
+        for d in &loaded.diagnostics {
+            if output == Output::Json {
+                eprintln!("{d}");
+            } else {
+                println!("{d}");
+            }
+        }
+        let Some(org) = loaded.org else {
             bail!("the definition repo {} has errors: nothing was backtested", dir.display())
         };
         let baton = Baton::with_defaults(crate::db::open(db.db.as_deref()).await?);
