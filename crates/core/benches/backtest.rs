@@ -58,7 +58,8 @@ fn traffic(seed: u64) -> Vec<Bucket> {
             let day5 = (m + seed as i64 * 97) % (5 * 1440);
             let incident_len = 120 + (seed as i64 % 4) * 120;
             let per_mille = if day5 < incident_len { 5 + (seed % 6) * 5 } else { 1 };
-            let bad = (total * per_mille).div_ceil(1000).min(total) * u64::from(per_mille > 1 || (r >> 32) % 3 == 0);
+            let bad =
+                (total * per_mille).div_ceil(1000).min(total) * u64::from(per_mille > 1 || (r >> 32).is_multiple_of(3));
             Bucket::new(minute, total - bad, total).unwrap()
         })
         .collect()

@@ -316,7 +316,9 @@ pub fn backtest(
     let mut judged = vec![false; tiers.len()];
     let mut most_events = vec![0u64; tiers.len()];
     let mut pushed = 0;
-    for t_min in range_start + 1..=range_end {
+    // An SLO without tiers never alerts: nothing to replay (and no window to keep).
+    let last_minute = if tiers.is_empty() { range_start } else { range_end };
+    for t_min in range_start + 1..=last_minute {
         let t = at(t_min);
         while pushed < buckets.len() && buckets[pushed].minute() < t {
             rolling.push(buckets[pushed]);
@@ -651,6 +653,14 @@ mod tests {
         assert_eq!(b.alerts[0].burn_began, Some(ts("2026-03-01T10:00:00Z")), "read from the lookback");
         let b = run(&slo(), &buckets, &[], "2026-03-01T10:00:00Z", "2026-03-01T10:50:00Z");
         assert_eq!((b.alerts[0].firing_at_start, b.alerts[0].resolved), (false, None));
+    }
+
+    #[test]
+    fn an_slo_without_tiers_counts_its_data_and_never_alerts() {
+        let buckets = history("2026-02-26T00:00:00Z", "2026-03-02T00:00:00Z", |_| 2000);
+        let none = SloDef { tiers: vec![], ..slo() };
+        let b = run(&none, &buckets, &[], "2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z");
+        assert_eq!((b.alerts.len(), b.minutes_with_data), (0, 1440));
     }
 
     #[test]
