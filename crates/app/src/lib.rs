@@ -21,6 +21,7 @@ mod pipeline;
 mod raci;
 mod session;
 mod slo;
+mod slo_backtest;
 mod viability;
 
 pub use auth::{hash_secret, IssuedToken, Principal, ADMIN};
@@ -40,6 +41,7 @@ pub use slo::{
     BudgetPoint, CorrectionIn, DataStatus, IngestReport, MonthCompliance, RejectedSample, SampleIn, SloCompliance,
     SloCorrection, SloReport, SloViability, MAX_COMPLIANCE_MONTHS, MAX_SAMPLES,
 };
+pub use slo_backtest::{BacktestChange, BacktestComparison, SloBacktest, DEFAULT_BACKTEST_DAYS};
 pub use viability::{ReviewAttestation, ViabilitySource};
 
 use baton_core::Clock;

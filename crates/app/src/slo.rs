@@ -261,7 +261,7 @@ impl Baton {
         Ok(slo)
     }
 
-    fn slo_def(org: &baton_core::Org, id: &SloId) -> Result<SloDef, AppError> {
+    pub(crate) fn slo_def(org: &baton_core::Org, id: &SloId) -> Result<SloDef, AppError> {
         org.slos.get(id).cloned().ok_or_else(|| AppError::NotFound(format!("no SLO `{id}` is defined")))
     }
 
@@ -363,7 +363,7 @@ impl Baton {
     }
 
     /// The SLI's minute buckets over `window`, from wherever the SLO reads it.
-    async fn read_sli(&self, slo: &SloDef, window: Window) -> Result<Vec<Bucket>, String> {
+    pub(crate) async fn read_sli(&self, slo: &SloDef, window: Window) -> Result<Vec<Bucket>, String> {
         match &slo.indicator {
             Indicator::BuiltIn => self.store.buckets(&slo.id, window).await.map_err(|e| e.to_string()),
             Indicator::PrometheusRatio { source, good, total, .. } => {
@@ -585,7 +585,11 @@ impl Baton {
 
     /// `slo`'s corrections, each cut at its cancellation if it was cancelled at or before
     /// `at` (a report of an earlier instant sees it as it was then).
-    async fn corrections_as_of(&self, slo: &SloId, at: Timestamp) -> Result<Vec<StoredCorrection>, AppError> {
+    pub(crate) async fn corrections_as_of(
+        &self,
+        slo: &SloId,
+        at: Timestamp,
+    ) -> Result<Vec<StoredCorrection>, AppError> {
         let stored = self.store.corrections(slo).await?;
         self.cancelled_as_of(stored, at).await
     }

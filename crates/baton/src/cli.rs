@@ -548,6 +548,24 @@ pub enum SloCommand {
         #[command(flatten)]
         db: Db,
     },
+    /// Would it have paged? Replays the alerting engine over an SLO's history: every page
+    /// and ticket that would have opened and resolved, how long after the burn began, and
+    /// tiers that can never fire. Given a definition repo (a directory) instead of an SLO,
+    /// each SLO's proposed definition is replayed beside the applied one.
+    Backtest {
+        /// An SLO id, or a definition repo to compare with what is applied.
+        target: String,
+        /// The range's start (RFC 3339); 28 days before `--to` by default.
+        #[arg(long)]
+        from: Option<String>,
+        /// The range's end (RFC 3339); now by default. At most 90 days after `--from`.
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+        #[command(flatten)]
+        db: Db,
+    },
     /// Write Prometheus recording and alerting rules for the SLOs whose SLI is in Prometheus.
     Rules {
         /// The definition repo.

@@ -915,6 +915,9 @@ async fn slo_and_oncall_answers_match_their_documented_schemas() {
         ("get", format!("{avail}/corrections"), None, None),
         ("get", format!("{avail}/compliance?months=2"), None, None),
         ("get", format!("{avail}/compliance?months=0"), None, None),
+        ("get", format!("{avail}/backtest"), None, None),
+        ("get", format!("{latency}/backtest?from=2026-02-01T00:00:00Z"), None, None),
+        ("get", format!("{avail}/backtest?from=2026-03-02T00:00:00Z&to=2026-03-01T00:00:00Z"), None, None),
         ("post", "/api/v1/rotations/addon-sre/overrides".into(), Some(&covered), Some(cover)),
         ("get", "/api/v1/rotations".into(), None, None),
         ("get", "/api/v1/rotations/addon-sre/oncall".into(), None, None),
@@ -953,6 +956,8 @@ async fn slo_and_oncall_answers_match_their_documented_schemas() {
         r#""rule":"override""#,
         r#""holiday":{"#,
         r#""rejected":[{"index":60"#,
+        r#""minutes_with_data":60"#,
+        r#""field":"to""#,
     ] {
         assert!(answers.contains(shape), "no answer has {shape}");
     }

@@ -11,6 +11,7 @@ mod raci;
 pub mod serve;
 mod service;
 mod slo;
+mod slo_backtest;
 mod token;
 
 use crate::cli::{Cli, Command};

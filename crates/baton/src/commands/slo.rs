@@ -1,4 +1,4 @@
-//! `baton slo report|corrections|correction|compliance|backfill|rules`.
+//! `baton slo report|corrections|correction|compliance|backfill|backtest|rules`.
 
 use crate::cli::{CorrectionCommand, Output, Repeat, SloCommand, TableJsonCsv};
 use crate::output::{csv, json, table};
@@ -183,6 +183,9 @@ pub async fn run(cmd: SloCommand) -> Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         }
+        SloCommand::Backtest { target, from, to, output, db } => {
+            return super::slo_backtest::run(&target, from, to, output, db).await;
+        }
         SloCommand::Rules { dir, out } => {
             let (Some(org), _) = super::definitions::load_or_report(&dir) else {
                 bail!("the definition repo {} has errors", dir.display())
@@ -209,7 +212,7 @@ pub async fn run(cmd: SloCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn instant(flag: &str, value: &str) -> Result<Timestamp> {
+pub(super) fn instant(flag: &str, value: &str) -> Result<Timestamp> {
     value.parse().map_err(|e| anyhow!("--{flag} `{value}` is not an RFC 3339 instant: {e}"))
 }
 

@@ -10,6 +10,7 @@
 
 mod alert_policy;
 mod alerting;
+mod backtest;
 mod bucket;
 mod budget;
 mod burn;
@@ -30,6 +31,10 @@ mod window;
 
 pub use alert_policy::{RaisedBy, SloAlerting, SloTarget};
 pub use alerting::{slo_alert_events, slo_alert_key, slo_no_data_key, SloFigures, BURN_ALERT, SLO_ALERT_SOURCE};
+pub use backtest::{
+    backtest, backtest_history, backtest_range, Backtest, BacktestAlert, BacktestError, NeverFiring, NeverFiringReason,
+    MAX_RANGE as MAX_BACKTEST_RANGE,
+};
 pub use bucket::{Bucket, BucketError, Series};
 pub use budget::{tally, BudgetUnit, BudgetingMethod, ErrorBudget, SliceThreshold, SliceThresholdError, Tally};
 pub use burn::{burn_rate, time_to_exhaustion, Exhaustion, WindowBurn};

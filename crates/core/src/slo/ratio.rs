@@ -74,6 +74,13 @@ pub(crate) fn ratio_ppb(good: u64, total: u64) -> u64 {
 
 /// `a / b` for ppb-scaled integers, reduced first so both sides stay exact in an `f64`.
 pub(crate) fn exact_div(a: u128, b: u128) -> f64 {
+    // Both exact in an f64 already: one IEEE division is the correctly rounded quotient,
+    // the same as after reducing (a rational has one nearest f64). The common case (an
+    // objective's error rate, read by every burn rate) skips the u128 gcd this way.
+    const EXACT: u128 = 1 << f64::MANTISSA_DIGITS;
+    if a <= EXACT && b <= EXACT {
+        return (a as u64) as f64 / (b as u64) as f64;
+    }
     let g = gcd(a, b).max(1);
     (a / g) as f64 / (b / g) as f64
 }

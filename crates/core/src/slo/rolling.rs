@@ -19,7 +19,7 @@ use super::correction::{active_correction, is_corrected, Correction};
 use super::objective::Objective;
 use super::ratio::{self, SCALE};
 use super::tier::{evaluate_tier, AlertTier, TierVerdict};
-use super::window::start_of_minute;
+use super::window::{minute_of, start_of_minute};
 use crate::period::Period;
 use jiff::Timestamp;
 
@@ -47,7 +47,7 @@ pub struct WindowSums {
 impl WindowSums {
     /// The window as a [`Tally`] under `method`, for the figures that read one (burn
     /// rates, attainment). Days with data are not tracked: alert windows do not need them.
-    fn tally(self, method: BudgetingMethod) -> Tally {
+    pub(crate) fn tally(self, method: BudgetingMethod) -> Tally {
         let (good, total) = match method {
             BudgetingMethod::Occurrences => (self.good_units as f64, self.events),
             BudgetingMethod::Timeslices { .. } => (self.good_units as f64, self.minutes_with_data),
@@ -117,8 +117,33 @@ pub struct Rolling {
     corrections: Vec<Correction>,
 }
 
+/// What one minute of `good` out of `total` events adds to any window counted by
+/// `method`: nothing when it has no traffic or a correction covers it.
+pub(crate) fn minute_sums(
+    method: BudgetingMethod,
+    corrections: &[Correction],
+    minute: Timestamp,
+    good: u64,
+    total: u64,
+) -> WindowSums {
+    if total == 0 || (!corrections.is_empty() && is_corrected(corrections, minute)) {
+        return WindowSums::default();
+    }
+    counted(method, good, total)
+}
+
+/// A minute with `total > 0` events and no correction, as a window counts it.
+fn counted(method: BudgetingMethod, good: u64, total: u64) -> WindowSums {
+    let good_units = match method {
+        BudgetingMethod::Occurrences => good,
+        BudgetingMethod::Timeslices { threshold } => u64::from(threshold.is_met_by(good, total)),
+        BudgetingMethod::RatioTimeslices => ratio::ratio_ppb(good, total),
+    };
+    WindowSums { events: total, good_units, minutes_with_data: 1 }
+}
+
 fn minute_index(t: Timestamp) -> i64 {
-    start_of_minute(t).as_second().div_euclid(60)
+    minute_of(t)
 }
 
 fn minutes_of(length: Period) -> Result<i64, RollingError> {
@@ -188,18 +213,11 @@ impl Rolling {
         if c.total == 0 {
             return WindowSums::default();
         }
-        if !self.corrections.is_empty() {
-            let minute = Timestamp::from_second(m * 60).expect("was a timestamp");
-            if is_corrected(&self.corrections, minute) {
-                return WindowSums::default();
-            }
+        if self.corrections.is_empty() {
+            return counted(self.method, c.good, c.total);
         }
-        let good_units = match self.method {
-            BudgetingMethod::Occurrences => c.good,
-            BudgetingMethod::Timeslices { threshold } => u64::from(threshold.is_met_by(c.good, c.total)),
-            BudgetingMethod::RatioTimeslices => ratio::ratio_ppb(c.good, c.total),
-        };
-        WindowSums { events: c.total, good_units, minutes_with_data: 1 }
+        let minute = Timestamp::from_second(m * 60).expect("was a timestamp");
+        minute_sums(self.method, &self.corrections, minute, c.good, c.total)
     }
 
     fn slot(&self, m: i64) -> usize {
@@ -306,6 +324,12 @@ impl Rolling {
                 evaluate_tier(tier, burn(long), burn(short), self.min_events, active)
             })
             .collect())
+    }
+
+    /// Judges the tiers against `objective` from now on: the sums are counts, so only the
+    /// burn rates read from them change (an SLO whose objective changed, see `lifecycle`).
+    pub fn set_objective(&mut self, objective: Objective) {
+        self.objective = objective;
     }
 
     /// What the sums are counted in.

@@ -63,10 +63,16 @@ impl fmt::Display for Window {
 
 /// The start of the minute `t` falls in: the key of the bucket that counts `t`.
 pub fn start_of_minute(t: Timestamp) -> Timestamp {
-    const MINUTE_NS: i128 = 60_000_000_000;
-    // div_euclid, not `/`: before 1970 truncation would round up to the next minute.
-    Timestamp::from_nanosecond(t.as_nanosecond().div_euclid(MINUTE_NS) * MINUTE_NS)
+    Timestamp::from_second(minute_of(t) * 60)
         .expect("flooring to a minute stays within the range of the instant it started from")
+}
+
+/// The minute `t` is in, counted from the epoch (floored, also before 1970). In whole
+/// seconds rather than `i128` nanoseconds: the per-minute replays call it for every minute.
+pub(crate) fn minute_of(t: Timestamp) -> i64 {
+    // `as_second` truncates towards zero; a negative fraction means the floor is one less.
+    let floor = t.as_second() - i64::from(t.subsec_nanosecond() < 0);
+    floor.div_euclid(60)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

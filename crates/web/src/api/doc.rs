@@ -149,6 +149,16 @@ error_responses!(
 );
 
 error_responses!(
+    /// An SLO's backtest.
+    BacktestErrors {
+        400 => query_rejection("`from` or `to` is not an RFC 3339 instant (axum's plain-text rejection)."),
+        404 => error("`not_found`: no such SLO is defined."),
+        422 => error("`invalid` (`field`: `to` or `from`): `to` before `from` or under a minute after it, or a range over 90 days; (`field`: `tiers`) tiers the SLO window cannot hold."),
+        503 => error(UNAVAILABLE),
+    }
+);
+
+error_responses!(
     /// Reading who is on call for a rotation.
     OnCallErrors {
         400 => query_rejection("`at` is not an RFC 3339 instant (axum's plain-text rejection)."),

@@ -7,7 +7,7 @@ use crate::body::JsonBody;
 use crate::{ApiError, AppState};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::Json;
-use baton_app::{CorrectionIn, IngestReport, SampleIn, SloCompliance, SloCorrection, SloReport};
+use baton_app::{CorrectionIn, IngestReport, SampleIn, SloBacktest, SloCompliance, SloCorrection, SloReport};
 use baton_core::{ServiceId, SloId, Timestamp};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -24,6 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_corrections, post_correction))
         .routes(routes!(cancel_correction))
         .routes(routes!(compliance))
+        .routes(routes!(backtest))
         .merge(OpenApiRouter::new().routes(routes!(post_samples)).layer(DefaultBodyLimit::max(MAX_SAMPLES_BODY)))
 }
 
@@ -262,4 +263,36 @@ async fn compliance(
 ) -> Result<Json<SloCompliance>, ApiError> {
     let mut all = s.baton.slo_compliance(None, Some(&slo_id(&id)?), q.months.unwrap_or(12)).await?;
     Ok(Json(all.remove(0)))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct BacktestQuery {
+    /// The range's start (RFC 3339); 28 days before `to` by default.
+    #[param(value_type = Option<String>, format = DateTime)]
+    from: Option<Timestamp>,
+    /// The range's end (RFC 3339); now by default. At most 90 days after `from`.
+    #[param(value_type = Option<String>, format = DateTime)]
+    to: Option<Timestamp>,
+}
+
+/// Would it have paged? The SLO's alerting engine replayed minute by minute over its
+/// stored history (built-in samples or Prometheus) from `from` to `to`: every page and
+/// ticket that would have opened and resolved, when the burn behind each began and how
+/// long after it fired, the budget spent before the first page, the tiers that can never
+/// fire, and how many minutes had data (a range without any says so, not "no pages").
+#[utoipa::path(
+    get,
+    path = "/api/v1/slos/{id}/backtest",
+    operation_id = "slo_backtest",
+    tag = "slos",
+    params(SloPath, BacktestQuery),
+    responses((status = 200, description = "What the alerting engine would have done", body = SloBacktest), super::doc::BacktestErrors)
+)]
+async fn backtest(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<BacktestQuery>,
+) -> Result<Json<SloBacktest>, ApiError> {
+    Ok(Json(s.baton.backtest_slo(&slo_id(&id)?, q.from, q.to).await?))
 }

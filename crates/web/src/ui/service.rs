@@ -55,6 +55,12 @@ async fn render_page(
     let org = s.baton.org().await?;
     let history = s.baton.history(&format!("service/{id}"), 50).await?;
     let slos = s.baton.slo_reports(Some(id), None).await?;
+    // "Would it have paged?" over the last 28 days, per SLO; one that cannot be replayed
+    // says why in its own section rather than failing the page.
+    let mut backtests = Vec::with_capacity(slos.len());
+    for r in &slos {
+        backtests.push(s.baton.backtest_slo(&r.slo.id, None, None).await.map_err(|e| e.to_string()));
+    }
     let raci = s.baton.raci(id).await?;
     let roadmap = s.baton.roadmap(id).await?;
     let on_call = s.baton.oncall_for_service(id, None).await?;
@@ -139,7 +145,7 @@ async fn render_page(
         }
         h2 { "Open alerts" }
         @if alerts.is_empty() { p.empty { "No open alerts." } } @else { (super::alerts::table(&alerts)) }
-        (super::slos::section(&slos))
+        (super::slos::section(&slos, &backtests))
         (super::raci::section(&raci, &roadmap))
         h2 { "Acceptance checklist and additional requirements" }
         @if v.checklist.is_empty() { p.empty { "The organisation defines no checklist." } }

@@ -1,9 +1,10 @@
 //! A service's SLOs on its page: where each stands, the error-budget burn-down over its
-//! window, and each alert tier with the burn rates behind it.
+//! window, each alert tier with the burn rates behind it, and "would it have paged?" over
+//! the last 28 days (the alerting engine replayed).
 
 use super::chart::{burn_down, Line};
 use super::layout::when;
-use baton_app::{DataStatus, SloReport};
+use baton_app::{DataStatus, SloBacktest, SloReport};
 use baton_core::slo::{BudgetState, Exhaustion, Measured, Severity, TierState};
 use maud::{html, Markup};
 
@@ -15,7 +16,7 @@ fn rate(m: Measured<f64>) -> String {
     m.map(|v| format!("×{v:.2}")).value().unwrap_or_else(|| "no data".into())
 }
 
-fn one(r: &SloReport) -> Markup {
+fn one(r: &SloReport, backtest: Option<&Result<SloBacktest, String>>) -> Markup {
     let points: Vec<(f64, f64)> = r
         .burn_down
         .iter()
@@ -91,16 +92,59 @@ fn one(r: &SloReport) -> Markup {
                     }
                 }
             } }
+            @if let Some(b) = backtest { (would_it_have_paged(b)) }
         }
     }
 }
 
-pub fn section(reports: &[SloReport]) -> Markup {
+fn minutes(m: i64) -> String {
+    match (m / 60, m % 60) {
+        (0, m) => format!("{m} min"),
+        (h, m) => format!("{h} h {m:02} min"),
+    }
+}
+
+/// The alerts the engine would have sent over the last 28 days, with how long after each
+/// burn began; "no data" when there was none, never "no pages".
+fn would_it_have_paged(b: &Result<SloBacktest, String>) -> Markup {
+    html! {
+        h4 { "Would it have paged?" }
+        @match b {
+            Err(e) => p.bad { "Cannot replay the alerting: " (e) },
+            Ok(b) => {
+                @let t = &b.backtest;
+                p class=(if t.has_data() { "meta backtest" } else { "bad backtest" }) {
+                    "Last 28 days (" (when(t.from)) " → " (when(t.to)) "): " (b.summary) "."
+                }
+                @if !t.alerts.is_empty() {
+                    div.scroll { table.backtest {
+                        tr { th { "Alert" } th { "Tier" } th { "Opened" } th { "Resolved" } th { "Detected after" } th { "Budget spent by then" } }
+                        @for a in &t.alerts {
+                            tr {
+                                td { (a.severity) }
+                                td { (a.tier) }
+                                td { (when(a.opened)) @if a.firing_at_start { " (firing at start)" } }
+                                td { @match a.resolved { Some(r) => (when(r)), None => "still open" } }
+                                td { @match a.detection_minutes { Some(m) => (minutes(m)), None => "-" } }
+                                td { @match a.budget_spent { Some(s) => (format!("{:.2}%", s * 100.0)), None => "-" } }
+                            }
+                        }
+                    } }
+                }
+                @if !t.never_firing.is_empty() {
+                    ul.never-firing { @for n in &t.never_firing { li { (n) } } }
+                }
+            }
+        }
+    }
+}
+
+pub fn section(reports: &[SloReport], backtests: &[Result<SloBacktest, String>]) -> Markup {
     html! {
         h2 { "SLOs" }
         @if reports.is_empty() {
             p.empty { "No SLOs are defined for this service. Add OpenSLO documents under slos/ in the definition repo." }
         }
-        @for r in reports { (one(r)) }
+        @for (i, r) in reports.iter().enumerate() { (one(r, backtests.get(i))) }
     }
 }
