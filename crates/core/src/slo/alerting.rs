@@ -133,10 +133,7 @@ fn no_data(slo: &SloDef, verdicts: &[TierVerdict]) -> Option<Incoming> {
             t.long_window,
             t.name()
         ),
-        severity: match t.severity {
-            TierSeverity::Page => Severity::Critical,
-            TierSeverity::Ticket => Severity::Warning,
-        },
+        severity: alert_severity(t.severity),
         source: Some(SLO_ALERT_SOURCE.into()),
         details: serde_json::json!({
             "slo": slo.id.as_str(),
@@ -167,6 +164,14 @@ fn why_resolved(slo: &SloDef, verdicts: &[TierVerdict], key: &str) -> &'static s
         "its tiers stopped burning"
     } else {
         "the SLO no longer has tiers of this severity"
+    }
+}
+
+/// A page tier's alert is critical, a ticket tier's a warning.
+fn alert_severity(tier: TierSeverity) -> Severity {
+    match tier {
+        TierSeverity::Page => Severity::Critical,
+        TierSeverity::Ticket => Severity::Warning,
     }
 }
 
@@ -203,10 +208,7 @@ fn trigger(slo: &SloDef, v: &TierVerdict, figures: &SloFigures, dedup_key: Strin
         dedup_key,
         action: Action::Trigger,
         summary,
-        severity: match t.severity {
-            TierSeverity::Page => Severity::Critical,
-            TierSeverity::Ticket => Severity::Warning,
-        },
+        severity: alert_severity(t.severity),
         source: Some(SLO_ALERT_SOURCE.into()),
         details: serde_json::json!({
             "slo": slo.id.as_str(),
