@@ -902,6 +902,29 @@ pub(crate) fn verdict_window(from: Timestamp, to: Timestamp) -> Option<(Window, 
     Some((window, (window.duration().as_secs() / 86_400) as u32))
 }
 
+/// A service's SLOs: the ids of the aspirational ones (reported, never judged: they
+/// cannot hold a service back) and the binding ones.
+fn service_slos<'a>(org: &'a baton_core::Org, service: &ServiceDef) -> (Vec<String>, Vec<&'a SloDef>) {
+    let (aspirational, binding): (Vec<&SloDef>, Vec<&SloDef>) =
+        org.slos.values().filter(|s| s.service == service.id).partition(|s| s.is_aspirational());
+    (aspirational.iter().map(|s| s.id.to_string()).collect(), binding)
+}
+
+impl Baton {
+    /// [`Baton::judge`] with the corrections in force at `to` (corrected minutes count
+    /// neither for nor against a service), which it also returns.
+    async fn judge_as_of(
+        &self,
+        slo: &SloDef,
+        window: Window,
+        to: Timestamp,
+    ) -> Result<Result<(Judged, Vec<Correction>), String>, AppError> {
+        let corrections: Vec<Correction> =
+            self.corrections_as_of(&slo.id, to).await?.into_iter().map(|c| c.correction).collect();
+        Ok(self.judge(slo, window, &corrections).await?.map(|j| (j, corrections)))
+    }
+}
+
 /// The SLO engine's answer to the transition period's question: did every SLO of the
 /// service hold over the window, with enough days of data?
 pub struct SloViability {
@@ -925,15 +948,10 @@ impl ViabilitySource for SloViability {
         let Some((window, required_days)) = verdict_window(from, to) else {
             return Ok(Viability::Unknown { reason: "the transition window has only just begun".into() });
         };
+        let (aspirational, binding) = service_slos(&org, service);
         let mut standings = Vec::new();
-        // Aspirational SLOs are reported, never judged: they cannot hold a service back.
-        let (aspirational, binding): (Vec<&SloDef>, Vec<&SloDef>) =
-            org.slos.values().filter(|s| s.service == service.id).partition(|s| s.is_aspirational());
         for slo in binding {
-            // Corrected minutes count neither for nor against the service here either.
-            let corrections: Vec<Correction> =
-                baton.corrections_as_of(&slo.id, to).await?.into_iter().map(|c| c.correction).collect();
-            let judged = match baton.judge(slo, window, &corrections).await? {
+            let (judged, _) = match baton.judge_as_of(slo, window, to).await? {
                 Ok(j) => j,
                 Err(reason) => {
                     return Ok(Viability::Unknown { reason: format!("SLO `{}` has no data: {reason}", slo.id) })
@@ -941,7 +959,6 @@ impl ViabilitySource for SloViability {
             };
             standings.push(SloStanding { slo: slo.id.to_string(), objective: judged.objective, tally: judged.tally });
         }
-        let aspirational: Vec<String> = aspirational.iter().map(|s| s.id.to_string()).collect();
         Ok(service_viability(&standings, &aspirational, required_days))
     }
 
@@ -961,13 +978,10 @@ impl ViabilitySource for SloViability {
         let Some((window, required_days)) = verdict_window(from, to) else {
             return Ok(SoakVerdict::NoData { reason: "the soak window is shorter than a minute".into() });
         };
-        let (aspirational, binding): (Vec<&SloDef>, Vec<&SloDef>) =
-            org.slos.values().filter(|s| s.service == service.id).partition(|s| s.is_aspirational());
+        let (aspirational, binding) = service_slos(&org, service);
         let mut standings = Vec::new();
         for slo in binding {
-            let corrections: Vec<Correction> =
-                baton.corrections_as_of(&slo.id, to).await?.into_iter().map(|c| c.correction).collect();
-            let judged = match baton.judge(slo, window, &corrections).await? {
+            let (judged, corrections) = match baton.judge_as_of(slo, window, to).await? {
                 Ok(j) => j,
                 Err(reason) => {
                     return Ok(SoakVerdict::NoData { reason: format!("SLO `{}` could not be read: {reason}", slo.id) })
@@ -992,7 +1006,6 @@ impl ViabilitySource for SloViability {
             let standing = SloStanding { slo: slo.id.to_string(), objective: judged.objective, tally: judged.tally };
             standings.push(SoakStanding { standing, failed_minutes, spans });
         }
-        let aspirational: Vec<String> = aspirational.iter().map(|s| s.id.to_string()).collect();
         Ok(soak_verdict(&standings, &aspirational, required_days))
     }
 }

@@ -3,9 +3,8 @@
 
 mod support;
 
-use std::path::Path;
 use std::process::Command;
-use support::examples_dir;
+use support::{copy_dir, examples_dir};
 
 struct Run {
     ok: bool,
@@ -19,19 +18,6 @@ fn baton(args: &[&str]) -> Run {
         ok: out.status.success(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
     }
 }
 

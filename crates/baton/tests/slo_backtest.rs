@@ -6,8 +6,7 @@
 mod support;
 
 use serde_json::{json, Value};
-use std::path::Path;
-use support::{examples_dir, spawn_app, TestApp};
+use support::{copy_dir, examples_dir, spawn_app, TestApp};
 
 const SLO: &str = "/api/v1/slos/streamhub-availability";
 const OWNER: &str = "noor.castellano"; // streamhub-dev, owns streamhub
@@ -96,19 +95,6 @@ async fn the_service_page_says_whether_it_would_have_paged() {
     assert!(html.contains("page 1h/5m") && html.contains("1 min"), "the detection delay");
     // The latency SLO has no samples: it says so instead of "no pages".
     assert!(html.contains("no data from 2026-02-02 09:00 to 2026-03-02 09:00"), "{html}");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[tokio::test]

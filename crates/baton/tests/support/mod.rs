@@ -9,7 +9,7 @@ use baton_core::pipeline::*;
 use baton_core::slo::SoakVerdict;
 use baton_core::{Org, PersonId, ServiceId, TeamId, Timestamp, Viability};
 use baton_store_sqlite::SqliteStore;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 /// TEST DOUBLE: stands in for the SLO engine's verdicts, set by the test: over the
@@ -52,6 +52,20 @@ pub struct TestApp {
 
 pub fn examples_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/org")
+}
+
+/// Copies the tree at `from` to `to` (a definition repo to edit, say).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
