@@ -83,6 +83,8 @@ struct PagingState {
     public_url: std::sync::OnceLock<String>,
     /// How often the SLO alerting engine judges every SLO (a minute unless set).
     slo_alerting_every: std::sync::OnceLock<std::time::Duration>,
+    /// The SLO alerting engine's running sums.
+    live_slos: paging::slo_sums::LiveSlos,
 }
 
 impl Baton {

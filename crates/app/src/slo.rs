@@ -595,7 +595,7 @@ impl Baton {
     }
 
     /// `stored` with the cancellations made at or before `at` laid over them.
-    async fn cancelled_as_of(
+    pub(crate) async fn cancelled_as_of(
         &self,
         stored: Vec<StoredCorrection>,
         at: Timestamp,
@@ -740,6 +740,9 @@ impl Baton {
             .collect::<Result<_, _>>()
             .map_err(|e| AppError::Invalid { field: "samples".into(), message: e.to_string() })?;
         self.store.put_buckets(id, &buckets).await?;
+        if let Some(oldest) = buckets.first() {
+            self.paging.live_slos.stored(id, oldest.minute());
+        }
         Ok(IngestReport { accepted: samples.len() - rejected.len(), buckets: buckets.len(), rejected })
     }
 }

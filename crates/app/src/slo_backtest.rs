@@ -8,6 +8,7 @@ use baton_core::slo::{
     backtest, backtest_history, backtest_range, Backtest, BacktestError, Correction, Series, SloDef,
 };
 use baton_core::{Org, ServiceId, SloId, Timestamp};
+use futures_util::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -109,9 +110,16 @@ impl Baton {
             }
             Err(reason) => (Vec::new(), DataStatus::Unavailable { reason }),
         };
-        let series =
-            Series::new(&buckets).map_err(|e| AppError::Invalid { field: "samples".into(), message: e.to_string() })?;
-        let backtest = backtest(slo, series, &corrections, range).map_err(invalid)?;
+        // The replay is CPU work (tens of milliseconds for 28 days): off the async
+        // threads, so that a repo's SLOs replay on every core at once.
+        let owned = slo.clone();
+        let backtest = tokio::task::spawn_blocking(move || {
+            let series = Series::new(&buckets)
+                .map_err(|e| AppError::Invalid { field: "samples".into(), message: e.to_string() })?;
+            backtest(&owned, series, &corrections, range).map_err(invalid)
+        })
+        .await
+        .map_err(|e| AppError::Unavailable(format!("the backtest of `{}` stopped: {e}", slo.id)))??;
         let mut summary = backtest.summary();
         if let DataStatus::Unavailable { reason } = &data {
             summary = format!("{summary} ({reason})");
@@ -131,27 +139,33 @@ impl Baton {
         let range = self.backtest_window(from, to)?;
         let applied = self.org().await?;
         let ids: BTreeSet<&SloId> = applied.slos.keys().chain(proposed.slos.keys()).collect();
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
+        let compare = |id: &SloId| {
             let (old, new) = (applied.slos.get(id), proposed.slos.get(id));
-            let change = match (old, new) {
-                (None, _) => BacktestChange::Added,
-                (_, None) => BacktestChange::Removed,
-                (Some(a), Some(b)) if a == b => BacktestChange::Unchanged,
-                _ => BacktestChange::Changed,
-            };
-            let applied = match old {
-                Some(slo) => Some(self.backtest_def(slo, range).await?),
-                None => None,
-            };
-            // An unchanged SLO replays the same: once is enough.
-            let proposed = match (new, change) {
-                (Some(_), BacktestChange::Unchanged) => applied.clone(),
-                (Some(slo), _) => Some(self.backtest_def(slo, range).await?),
-                (None, _) => None,
-            };
-            out.push(BacktestComparison { slo: id.clone(), change, applied, proposed });
-        }
+            let id = id.clone();
+            async move {
+                let change = match (old, new) {
+                    (None, _) => BacktestChange::Added,
+                    (_, None) => BacktestChange::Removed,
+                    (Some(a), Some(b)) if a == b => BacktestChange::Unchanged,
+                    _ => BacktestChange::Changed,
+                };
+                let applied = match old {
+                    Some(slo) => Some(self.backtest_def(slo, range).await?),
+                    None => None,
+                };
+                // An unchanged SLO replays the same: once is enough.
+                let proposed = match (new, change) {
+                    (Some(_), BacktestChange::Unchanged) => applied.clone(),
+                    (Some(slo), _) => Some(self.backtest_def(slo, range).await?),
+                    (None, _) => None,
+                };
+                Ok::<_, AppError>(BacktestComparison { slo: id, change, applied, proposed })
+            }
+        };
+        // A few at a time, in id order: each replays on a blocking thread.
+        let at_once = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let out: Vec<BacktestComparison> =
+            futures_util::stream::iter(ids.into_iter().map(compare)).buffered(at_once).try_collect().await?;
         Ok(out)
     }
 }

@@ -392,6 +392,12 @@ async fn main() {
         println!("first engine steps (every SLO's watch too, {drained} records): {}", ms(first.elapsed()));
         for run in 1..=args.runs {
             clock.advance(SignedDuration::from_mins(1));
+            // As live: every SLO's samples of the minute that just ended are in (untimed).
+            let last = start_of_minute(at).checked_add(SignedDuration::from_mins(run as i64 - 1)).unwrap();
+            for i in 0..args.slos {
+                let id = SloId::parse(&slo_id(i)).unwrap();
+                store.put_buckets(&id, &[Bucket::new(last, 990, 1000).unwrap()]).await.unwrap();
+            }
             let (cpu, wall) = (cpu_seconds(), Instant::now());
             let step = baton.engine_step().await.unwrap();
             let (wall, cpu) = (wall.elapsed(), cpu_seconds() - cpu);

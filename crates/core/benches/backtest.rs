@@ -121,6 +121,22 @@ fn thousand_slos(c: &mut Criterion) {
             }
         })
     });
+    // As `baton slo backtest DIR` runs them: on every core, each SLO on its own.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    group.bench_function("on-every-core", |bench| {
+        bench.iter(|| {
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            std::thread::scope(|scope| {
+                for _ in 0..cores {
+                    scope.spawn(|| loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(d) = slos.get(i) else { break };
+                        black_box(backtest(d, Series::new(&histories[i % SERIES]).unwrap(), &[], range).unwrap());
+                    });
+                }
+            });
+        })
+    });
     group.finish();
 }
 

@@ -30,7 +30,7 @@ use async_trait::async_trait;
 use baton_core::audit::ChainHead;
 use baton_core::{SloId, Timestamp};
 use baton_store::driver::{database_error, query};
-use baton_store::sli::{BucketRows, SumsPlan, SumsRow};
+use baton_store::sli::{BucketRows, SloBucketRow, SumsPlan, SumsRow};
 use baton_store::{columns, sql, Deferral, SqlBackend, SqlConnection, Statement, StoreError};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction};
@@ -194,5 +194,16 @@ impl SqlBackend for PgStore {
 
     async fn sum_plan(&self, slo: &SloId, plan: &SumsPlan) -> Result<Vec<SumsRow>, StoreError> {
         sli::sums(self, slo, plan).await
+    }
+
+    async fn fetch_buckets_in(
+        &self,
+        slos: &[String],
+        from_us: i64,
+        to_us: i64,
+    ) -> Result<Vec<SloBucketRow>, StoreError> {
+        let sql = "SELECT slo_id, minute_us, good, total FROM sli_buckets \
+                   WHERE slo_id = ANY($1) AND minute_us >= $2 AND minute_us < $3";
+        sqlx::query_as(sql).bind(slos).bind(from_us).bind(to_us).fetch_all(&self.pool).await.map_err(pg)
     }
 }

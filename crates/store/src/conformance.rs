@@ -28,6 +28,7 @@ macro_rules! conformance_tests {
             tokens_are_found_by_hash_and_revoked,
             sessions_start_end_and_expired_ones_are_forgotten,
             sli_buckets_are_read_back_by_window,
+            buckets_of_many_slos_are_read_over_chosen_minutes,
             writing_a_minute_again_replaces_it,
             a_batch_of_100_000_buckets_round_trips,
             an_empty_batch_is_fine_and_a_refused_one_writes_nothing,
@@ -377,6 +378,26 @@ pub async fn sli_buckets_are_read_back_by_window(store: Arc<dyn Store>) {
     assert_eq!(store.buckets(&mine, window(minute(10), t("2026-03-03T00:00:00Z"))).await.unwrap(), edges[1..]);
     assert_eq!(store.buckets(&mine, all_time()).await.unwrap().len(), 12);
     assert_eq!(store.audit_head().await.unwrap(), None, "SLI samples are not audited");
+}
+
+pub async fn buckets_of_many_slos_are_read_over_chosen_minutes(store: Arc<dyn Store>) {
+    // More SLOs than one `IN` list holds, each with minutes 0..10 (SLO i: good i).
+    let slos: Vec<SloId> = (0..1_200).map(|i| slo(&format!("engine-{i}"))).collect();
+    for (i, s) in slos.iter().enumerate() {
+        let batch: Vec<_> = (0..10).map(|m| bucket(m, i as u64, 2_000)).collect();
+        store.put_buckets(s, &batch).await.unwrap();
+    }
+    let wanted = [window(minute(2), minute(3)), window(minute(6), minute(8)), window(minute(30), minute(40))];
+    let mut got = store.buckets_in(&slos, &wanted).await.unwrap();
+    got.sort_by_key(|(s, b)| (s.as_str().to_owned(), b.minute()));
+    let mut expected: Vec<(SloId, Bucket)> =
+        slos.iter().enumerate().flat_map(|(i, s)| [2, 6, 7].map(|m| (s.clone(), bucket(m, i as u64, 2_000)))).collect();
+    expected.sort_by_key(|(s, b)| (s.as_str().to_owned(), b.minute()));
+    assert_eq!(got.len(), 3_600, "minutes 2, 6 and 7 were written, for every SLO; 30 to 39 were not");
+    assert_eq!(got, expected);
+    assert!(store.buckets_in(&slos[..3], &[]).await.unwrap().is_empty());
+    assert!(store.buckets_in(&[], &wanted).await.unwrap().is_empty());
+    assert!(store.buckets_in(&[slo("unknown")], &wanted).await.unwrap().is_empty());
 }
 
 pub async fn writing_a_minute_again_replaces_it(store: Arc<dyn Store>) {

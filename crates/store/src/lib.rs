@@ -178,6 +178,20 @@ pub trait Store: Send + Sync + 'static {
     /// minute. Minutes never written are absent, not zero.
     async fn buckets(&self, slo: &SloId, window: Window) -> Result<Vec<Bucket>, StoreError>;
 
+    /// The buckets of each of `slos` in each of `windows` (`start <= minute < end`), in
+    /// any order; minutes never written are absent. The SLO alerting engine's one read a
+    /// minute: the minutes entering and leaving every SLO's alert windows. Each window
+    /// costs the backends one index seek per SLO, so the engine asks for runs of minutes.
+    async fn buckets_in(&self, slos: &[SloId], windows: &[Window]) -> Result<Vec<(SloId, Bucket)>, StoreError> {
+        let mut out = Vec::new();
+        for slo in slos {
+            for &w in windows {
+                out.extend(self.buckets(slo, w).await?.into_iter().map(|b| (slo.clone(), b)));
+            }
+        }
+        Ok(out)
+    }
+
     /// The sums of `slo`'s buckets in each segment between consecutive `boundaries`
     /// (ascending): one [`SliSums`] per `[boundaries[i], boundaries[i + 1])`, exactly what
     /// summing [`buckets`](Store::buckets) over it gives, whatever was written and

@@ -136,6 +136,9 @@ pub struct SumsPlan {
 /// buckets)`, the kind being [`PLAN_HOURS`] or [`PLAN_MINUTES`].
 pub type SumsRow = (i64, i64, i64, i64, i64, i64);
 
+/// A bucket of some SLO as stored: `(slo_id, minute_us, good, total)`.
+pub type SloBucketRow = (String, i64, i64, i64);
+
 /// Which of a plan's ranges a row of a backend's `sli_sums` query sums.
 pub const PLAN_HOURS: i64 = 0;
 pub const PLAN_MINUTES: i64 = 1;

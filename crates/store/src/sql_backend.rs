@@ -8,7 +8,7 @@
 //! [`SqlBackend`] is a [`Store`](crate::Store).
 
 use crate::columns::Columns;
-use crate::sli::{BucketRows, SumsPlan, SumsRow};
+use crate::sli::{BucketRows, SloBucketRow, SumsPlan, SumsRow};
 use crate::statement::Statement;
 use crate::{AlertWrite, Claim, Deferral, NewNotification, RecordWrite, Settle, StoreError};
 use async_trait::async_trait;
@@ -125,4 +125,13 @@ pub trait SqlBackend: SqlBatches {
 
     /// The rows of `plan`'s sums for `slo` (see [`SumsPlan::combine`]).
     async fn sum_plan(&self, slo: &SloId, plan: &SumsPlan) -> Result<Vec<SumsRow>, StoreError>;
+
+    /// The buckets (`slo_id`, `minute_us`, `good`, `total`) of each of `slos` with
+    /// `from_us <= minute_us < to_us`, in any order.
+    async fn fetch_buckets_in(
+        &self,
+        slos: &[String],
+        from_us: i64,
+        to_us: i64,
+    ) -> Result<Vec<SloBucketRow>, StoreError>;
 }

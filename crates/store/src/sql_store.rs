@@ -340,6 +340,19 @@ impl<B: SqlBackend> Store for B {
         all(&rows, |r| bucket_from_row(r.int("minute_us")?, r.int("good")?, r.int("total")?))
     }
 
+    async fn buckets_in(&self, slos: &[SloId], windows: &[Window]) -> Result<Vec<(SloId, Bucket)>, StoreError> {
+        let ids: Vec<String> = slos.iter().map(|s| s.as_str().to_owned()).collect();
+        let mut out = Vec::new();
+        for &w in windows.iter().filter(|_| !ids.is_empty()) {
+            let (from_us, to_us) = window_us(w);
+            for (slo, minute_us, good, total) in self.fetch_buckets_in(&ids, from_us, to_us).await? {
+                let id = SloId::parse(&slo).map_err(|e| StoreError::Corrupt(format!("SLI bucket of `{slo}`: {e}")))?;
+                out.push((id, bucket_from_row(minute_us, good, total)?));
+            }
+        }
+        Ok(out)
+    }
+
     async fn sli_sums(&self, slo: &SloId, boundaries: &[Timestamp]) -> Result<Vec<SliSums>, StoreError> {
         let plan = SumsPlan::new(boundaries)?;
         if plan.segments() == 0 {

@@ -15,6 +15,7 @@ pub mod intake;
 mod integrations;
 mod notices;
 mod slo_alerts;
+pub(crate) mod slo_sums;
 
 pub use alerts::{AlertPage, AlertQuery, AlertView, Delivery};
 pub use intake::{IntakeReply, MAX_INTAKE_BYTES};

@@ -1,8 +1,10 @@
-//! The SLO alerting engine: once a minute, every SLO's alert tiers are judged (the very
-//! report the API and the dashboard show) and turned into alert events on the SLO's
-//! service (`core::slo::slo_alert_events`), which then live the life of any alert:
-//! routed by the service's stage, escalated, acknowledged, resolved when the tier stops
-//! firing.
+//! The SLO alerting engine: once a minute, every SLO's alert tiers are judged and turned
+//! into alert events on the SLO's service (`core::slo::slo_alert_events`), which then
+//! live the life of any alert: routed by the service's stage, escalated, acknowledged,
+//! resolved when the tier stops firing. Built-in SLIs are judged from running sums
+//! (`slo_sums`); an SLO whose alerts change or repeat, and every SLO read from
+//! Prometheus, is judged by the very report the API and the dashboard show, whose figures
+//! the alert quotes.
 //!
 //! One record, `slo-alerting/all`, is due every minute. The replica that handles it first
 //! moves it to the next minute (a version-checked write) before evaluating, so each minute
@@ -14,10 +16,12 @@
 use super::intake::Batch;
 use crate::{AppError, Baton};
 use baton_core::paging::{Action, Outcome};
-use baton_core::slo::{slo_alert_events, SloFigures};
-use baton_core::Timestamp;
-use baton_store::{Commit, RecordWrite, StoreError, StoredRecord};
-use std::collections::{BTreeMap, BTreeSet};
+use baton_core::slo::{
+    only_repeats, repeat_due, slo_alert_events, Correction, Exhaustion, Indicator, RaisedBy, SloDef, SloFigures,
+};
+use baton_core::{Period, SloId, Timestamp};
+use baton_store::{Commit, RecordWrite, StoreError, StoredCorrection, StoredRecord};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The engine record kind of the SLO alerting engine.
 pub const SLO_ALERTING_KIND: &str = "slo-alerting";
@@ -71,13 +75,41 @@ impl Baton {
         let started = std::time::Instant::now();
         let open = self.open_slo_alerts().await?;
         let org = self.org().await?;
-        let mut corrections: BTreeMap<_, Vec<_>> = BTreeMap::new();
-        for c in self.store.all_corrections().await? {
+        let mut corrections: HashMap<SloId, Vec<StoredCorrection>> = HashMap::new();
+        for c in self.cancelled_as_of(self.store.all_corrections().await?, now).await? {
             corrections.entry(c.slo.clone()).or_default().push(c);
         }
-        let slos: Vec<&baton_core::slo::SloDef> = org.slos.values().collect();
-        let mut reports = Vec::with_capacity(slos.len());
-        for chunk in slos.chunks(AT_ONCE) {
+        // Built-in SLIs are judged from the running sums, and only an SLO whose alerts
+        // would change (or repeat) gets the full report its alert texts quote; SLIs read
+        // from Prometheus get the report every minute; SLOs left to the rules get nothing.
+        let engine_raised = org.slos.values().filter(|s| s.alerting.raised_by == RaisedBy::Engine);
+        let (live, mut judged): (Vec<&SloDef>, Vec<&SloDef>) =
+            engine_raised.partition(|s| s.indicator == Indicator::BuiltIn);
+        let live_corrections: HashMap<SloId, Vec<Correction>> = live
+            .iter()
+            .filter_map(|s| {
+                corrections.get(&s.id).map(|c| (s.id.clone(), c.iter().map(|c| c.correction.clone()).collect()))
+            })
+            .collect();
+        let none = BTreeSet::new();
+        let quiet =
+            SloFigures { budget_left: None, exhaustion: Exhaustion::NotBurning { over: Period::hours(1) }, page: None };
+        for (slo, verdicts) in live.iter().zip(self.live_tiers(&live, &live_corrections, now).await) {
+            match verdicts.1 {
+                Ok(v) => {
+                    let open = open.get(slo.id.as_str()).unwrap_or(&none);
+                    let events = slo_alert_events(slo, &v, &quiet, open);
+                    if !events.is_empty() && (repeat_due(slo.id.as_str(), now) || !only_repeats(&events, open)) {
+                        judged.push(slo);
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(slo = %slo.id, error = %e, "SLO alerting: no running sums; its alerts are left as they are")
+                }
+            }
+        }
+        let mut reports = Vec::with_capacity(judged.len());
+        for chunk in judged.chunks(AT_ONCE) {
             let mut pending = Vec::with_capacity(chunk.len());
             for slo in chunk {
                 let stored = corrections.remove(&slo.id).unwrap_or_default();
@@ -87,7 +119,6 @@ impl Baton {
         }
         let mut batch = Batch::new(self).await?;
         let (mut triggered, mut resolved) = (0usize, 0usize);
-        let none = BTreeSet::new();
         for (slo, report) in reports {
             let report = match report {
                 Ok(r) => r,
@@ -104,7 +135,12 @@ impl Baton {
                 }),
             };
             let open = open.get(slo.id.as_str()).unwrap_or(&none);
-            for event in slo_alert_events(slo, &report.tiers, &figures, open) {
+            let events = slo_alert_events(slo, &report.tiers, &figures, open);
+            // Repeats refresh an open alert's figures once in a few minutes (see core).
+            if only_repeats(&events, open) && !repeat_due(slo.id.as_str(), now) {
+                continue;
+            }
+            for event in events {
                 let action = event.action;
                 let told = match batch.event(&slo.service, event).await {
                     Ok(reply) => {

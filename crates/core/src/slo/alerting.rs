@@ -108,6 +108,23 @@ pub fn slo_alert_events(
     events
 }
 
+/// How often an SLO alert that keeps firing is repeated, carrying the latest figures: a
+/// repeat notifies nobody (it refreshes the alert's text), so every minute would be a
+/// write per burning SLO per minute for little news. Decided: every 5 minutes.
+pub const REPEAT_EVERY_MINUTES: i64 = 5;
+
+/// Whether `events` would only repeat alerts already open (nothing opens or resolves).
+pub fn only_repeats(events: &[Incoming], open: &BTreeSet<String>) -> bool {
+    events.iter().all(|e| e.action == Action::Trigger && open.contains(&e.dedup_key))
+}
+
+/// Whether the minute of `now` is `slo`'s turn to repeat its open alerts: one minute in
+/// [`REPEAT_EVERY_MINUTES`], spread by SLO so that burning SLOs do not all repeat at once.
+pub fn repeat_due(slo: &str, now: jiff::Timestamp) -> bool {
+    let turn = slo.bytes().fold(0i64, |h, b| (h * 31 + i64::from(b)) % REPEAT_EVERY_MINUTES);
+    now.as_second().div_euclid(60).rem_euclid(REPEAT_EVERY_MINUTES) == turn
+}
+
 /// OpenSLO's `alertWhenNoData`: the tiers that ask for it and whose SLI had no events over
 /// their whole long window raise one alert, as severe as the most severe of them. It
 /// resolves once every such tier has data again (a tier whose data only thinned below
@@ -267,6 +284,24 @@ mod tests {
 
     fn figures() -> SloFigures {
         SloFigures { budget_left: Some(0.42), exhaustion: Exhaustion::AlreadyExhausted, page: None }
+    }
+
+    #[test]
+    fn a_firing_alert_is_repeated_once_in_five_minutes_while_news_goes_out_at_once() {
+        let firing = slo_alert_events(&slo(), &verdicts(1, TierState::Quiet), &figures(), &BTreeSet::new());
+        assert!(!only_repeats(&firing, &BTreeSet::new()), "an alert that opens is news");
+        let open: BTreeSet<String> = ["slo/streamhub-availability/page".to_owned()].into();
+        let again = slo_alert_events(&slo(), &verdicts(1, TierState::Quiet), &figures(), &open);
+        assert!(only_repeats(&again, &open));
+        let quiet = slo_alert_events(&slo(), &verdicts(0, TierState::Quiet), &figures(), &open);
+        assert!(!only_repeats(&quiet, &open), "a resolve is news");
+        let minute = |m: i64| jiff::Timestamp::from_second(1_772_000_000 / 60 * 60 + m * 60).unwrap();
+        let due: Vec<i64> = (0..20).filter(|&m| repeat_due("streamhub-availability", minute(m))).collect();
+        assert_eq!(due.len(), 4, "{due:?}");
+        assert!(due.windows(2).all(|p| p[1] - p[0] == REPEAT_EVERY_MINUTES), "{due:?}");
+        let turns: BTreeSet<i64> =
+            (0..50).map(|i| (0..5).find(|&m| repeat_due(&format!("slo-{i}"), minute(m))).unwrap()).collect();
+        assert!(turns.len() > 3, "SLOs take different minutes: {turns:?}");
     }
 
     #[test]

@@ -30,7 +30,10 @@ mod viability;
 mod window;
 
 pub use alert_policy::{RaisedBy, SloAlerting, SloTarget};
-pub use alerting::{slo_alert_events, slo_alert_key, slo_no_data_key, SloFigures, BURN_ALERT, SLO_ALERT_SOURCE};
+pub use alerting::{
+    only_repeats, repeat_due, slo_alert_events, slo_alert_key, slo_no_data_key, SloFigures, BURN_ALERT,
+    REPEAT_EVERY_MINUTES, SLO_ALERT_SOURCE,
+};
 pub use backtest::{
     backtest, backtest_history, backtest_range, Backtest, BacktestAlert, BacktestError, NeverFiring, NeverFiringReason,
     MAX_RANGE as MAX_BACKTEST_RANGE,

@@ -91,6 +91,16 @@ struct Counts {
     total: u64,
 }
 
+impl Counts {
+    fn of(b: &Bucket) -> Self {
+        Self { good: b.good(), total: b.total() }
+    }
+}
+
+fn minute_start(m: i64) -> Timestamp {
+    Timestamp::from_second(m * 60).expect("was a timestamp")
+}
+
 #[derive(Debug, Clone)]
 struct RunningWindow {
     length: Period,
@@ -225,8 +235,17 @@ impl Rolling {
     }
 
     /// Moves every window on to end at `to` (floored to its minute); the minutes passed
-    /// over without a push are no data. Never moves back.
+    /// over without a push are no data. Never moves back. The ring must hold the longest
+    /// window (it does unless [`keep_recent`](Self::keep_recent) shrank it; then use
+    /// [`advance_with`](Self::advance_with)).
     pub fn advance(&mut self, to: Timestamp) {
+        self.advance_with(to, |_| None);
+    }
+
+    /// [`advance`](Self::advance) for sums whose ring keeps only recent minutes: a minute
+    /// older than the ring that leaves a window is taken from `older` (`None`: no data),
+    /// the minutes [`leaving`](Self::leaving) names.
+    pub fn advance_with(&mut self, to: Timestamp, older: impl Fn(Timestamp) -> Option<Bucket>) {
         let to = minute_index(to);
         let Some(end) = self.end else {
             self.end = Some(to);
@@ -236,18 +255,25 @@ impl Rolling {
             return;
         }
         let n = self.ring.len() as i64;
-        if to - end >= n {
+        if to - end >= self.longest() {
             // Every kept minute slides out of every window.
             self.ring.fill(Counts::default());
             self.windows.iter_mut().for_each(|w| w.sums = WindowSums::default());
         } else {
             for m in end..to {
                 for i in 0..self.windows.len() {
-                    let out = m - self.windows[i].minutes;
-                    let gone = self.contribution(out, self.ring[self.slot(out)]);
+                    let length = self.windows[i].minutes;
+                    let out = m - length;
+                    // At step m the ring holds minutes [m − n, m).
+                    let counts = if length <= n {
+                        self.ring[self.slot(out)]
+                    } else {
+                        older(minute_start(out)).map_or_else(Counts::default, |b| Counts::of(&b))
+                    };
+                    let gone = self.contribution(out, counts);
                     self.windows[i].sums.sub(gone);
                 }
-                // The slot held minute m − n, which just left the longest window.
+                // The slot held minute m − n, which just left the ring.
                 let s = self.slot(m);
                 self.ring[s] = Counts::default();
             }
@@ -255,12 +281,79 @@ impl Rolling {
         self.end = Some(to);
     }
 
+    /// The minutes older than the ring that leave a window when the sums move on to `to`:
+    /// what [`advance_with`](Self::advance_with) asks `older` for. None while the ring
+    /// holds the longest window, or before the first minute.
+    pub fn leaving(&self, to: Timestamp) -> Vec<Timestamp> {
+        let (to, n) = (minute_index(to), self.ring.len() as i64);
+        let Some(end) = self.end.filter(|&end| to > end && to - end < self.longest()) else {
+            return vec![];
+        };
+        let mut out: Vec<i64> =
+            (end..to).flat_map(|m| self.windows.iter().filter(|w| w.minutes > n).map(move |w| m - w.minutes)).collect();
+        out.sort_unstable();
+        out.dedup();
+        out.into_iter().map(minute_start).collect()
+    }
+
+    /// Keeps only the last `minutes` minutes (at least one) in the ring, so that an SLO's
+    /// sums cost a few words, not one per minute of its longest window: the engine keeps
+    /// the sums of thousands of SLOs and reads the minutes leaving their long windows from
+    /// the store ([`leaving`](Self::leaving), [`advance_with`](Self::advance_with)). A
+    /// minute older than the ring can no longer be replaced by [`push`](Self::push).
+    pub fn keep_recent(&mut self, minutes: usize) {
+        let k = minutes.max(1);
+        if k >= self.ring.len() {
+            return;
+        }
+        let mut ring = vec![Counts::default(); k];
+        if let Some(end) = self.end {
+            for m in end - k as i64..end {
+                ring[m.rem_euclid(k as i64) as usize] = self.ring[self.slot(m)];
+            }
+        }
+        self.ring = ring;
+    }
+
+    /// Running sums that start from sums counted elsewhere: each tracked window's sums
+    /// ending at `end` (floored to its minute) as `sums` gives them, and the ring holding
+    /// `recent`, the buckets of the last `keep` minutes before `end` (older ones are left
+    /// out). For an SLO with no correction (a correction changes what each minute adds);
+    /// the engine seeds an SLO counted by occurrences from the store's sums this way.
+    pub fn seed(&mut self, end: Timestamp, sums: impl Fn(Period) -> WindowSums, recent: &[Bucket], keep: usize) {
+        debug_assert!(self.corrections.is_empty(), "seeded sums carry no correction");
+        let end = minute_index(end);
+        self.end = Some(end);
+        for w in &mut self.windows {
+            w.sums = sums(w.length);
+        }
+        let k = keep.max(1).min(self.longest() as usize);
+        self.ring = vec![Counts::default(); k];
+        for b in recent {
+            let m = minute_index(b.minute());
+            if m < end && m >= end - k as i64 {
+                let s = self.slot(m);
+                self.ring[s] = Counts::of(b);
+            }
+        }
+    }
+
+    fn longest(&self) -> i64 {
+        self.windows.iter().map(|w| w.minutes).max().unwrap_or(1)
+    }
+
     /// Counts `bucket`'s minute. A minute after the newest one moves every window on to
     /// end just after it; a minute already counted (a late or corrected bucket) replaces
     /// what was counted for it, in every window that holds it, as the store replaces it.
-    /// A minute older than every window changes nothing; returns whether it was counted.
+    /// A minute older than the ring changes nothing; returns whether it was counted. On a
+    /// ring shortened by [`keep_recent`](Self::keep_recent) only minutes before the end are
+    /// counted: move the sums on with [`advance_with`](Self::advance_with) first.
     pub fn push(&mut self, bucket: Bucket) -> bool {
         let m = minute_index(bucket.minute());
+        let short = (self.ring.len() as i64) < self.longest();
+        if short && self.end.is_none_or(|end| m >= end) {
+            return false;
+        }
         let end = match self.end {
             Some(end) if m < end => end,
             _ => {
@@ -273,7 +366,7 @@ impl Rolling {
         }
         let s = self.slot(m);
         let old = self.contribution(m, self.ring[s]);
-        let new_counts = Counts { good: bucket.good(), total: bucket.total() };
+        let new_counts = Counts::of(&bucket);
         let new = self.contribution(m, new_counts);
         for w in self.windows.iter_mut().filter(|w| m >= end - w.minutes) {
             w.sums.sub(old);
@@ -285,8 +378,10 @@ impl Rolling {
 
     /// Replaces the SLO's corrections: their minutes count in no window, and a tier is
     /// muted while one is in force. Re-sums every window from the ring (as a re-tally of
-    /// the kept minutes would), so it is for when corrections change, not per minute.
+    /// the kept minutes would), so it is for when corrections change, not per minute, and
+    /// not for a ring shortened by [`keep_recent`](Self::keep_recent) (count afresh instead).
     pub fn set_corrections(&mut self, corrections: Vec<Correction>) {
+        debug_assert!(self.end.is_none() || self.ring.len() as i64 >= self.longest(), "the ring holds every window");
         self.corrections = corrections;
         let Some(end) = self.end else { return };
         for i in 0..self.windows.len() {
@@ -592,6 +687,61 @@ mod tests {
                 let (long, short) = tier.windows(minute(end)).unwrap();
                 let burn = |w: Window| WindowBurn::of(&fresh(method, &kept, w), objective());
                 prop_assert_eq!(v, &evaluate_tier(tier, burn(long), burn(short), min_events, None));
+            }
+        }
+
+        /// The same with a ring of only `keep` recent minutes, as the engine keeps it: the
+        /// minutes leaving longer windows come from the store (here, the buckets kept),
+        /// and a late bucket older than the ring re-seeds the sums from the store's counts.
+        #[test]
+        fn a_short_ring_fed_from_the_store_equals_a_fresh_tally(method in methods(), steps in steps(), keep in 1usize..8) {
+            let tiers = small_tiers();
+            let mut r = Rolling::new(method, objective(), &tiers, 0).unwrap();
+            let mut kept: BTreeMap<i64, Bucket> = BTreeMap::new();
+            let store_sums = |kept: &BTreeMap<i64, Bucket>, end: i64, length: Period| {
+                let mut sums = WindowSums::default();
+                for b in kept.range(end - length.as_seconds() / 60..end).map(|(_, b)| b) {
+                    sums.add(minute_sums(method, &[], b.minute(), b.good(), b.total()));
+                }
+                sums
+            };
+            let mut end = 0i64;
+            r.seed(minute(end), |_| WindowSums::default(), &[], keep);
+            for step in steps {
+                let lookup = |kept: &BTreeMap<i64, Bucket>| {
+                    let kept = kept.clone();
+                    move |t: Timestamp| kept.get(&(minute_index(t) - minute_index(t0()))).copied()
+                };
+                match step {
+                    Step::Next { gap, good, total } => {
+                        let m = end + gap;
+                        let b = Bucket::new(minute(m), good, total).unwrap();
+                        for t in r.leaving(minute(m + 1)) {
+                            prop_assert!(t < minute(m + 1 - keep as i64), "only minutes older than the ring are asked for");
+                        }
+                        r.advance_with(minute(m + 1), lookup(&kept));
+                        prop_assert!(r.push(b));
+                        kept.insert(m, b);
+                        end = m + 1;
+                    }
+                    Step::Late { back, good, total } => {
+                        let m = end - 1 - back;
+                        let b = Bucket::new(minute(m), good, total).unwrap();
+                        kept.insert(m, b);
+                        if !r.push(b) {
+                            prop_assert!(back >= keep as i64);
+                            let recent: Vec<Bucket> = kept.range(end - keep as i64..end).map(|(_, b)| *b).collect();
+                            r.seed(minute(end), |length| store_sums(&kept, end, length), &recent, keep);
+                        }
+                    }
+                    Step::Advance { minutes } => {
+                        end += minutes;
+                        r.advance_with(minute(end), lookup(&kept));
+                    }
+                }
+                for length in r.lengths() {
+                    prop_assert_eq!(r.sums(length).unwrap(), store_sums(&kept, end, length), "{}", length);
+                }
             }
         }
     }
