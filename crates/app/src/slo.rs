@@ -414,7 +414,7 @@ impl Baton {
         let mut reports = Vec::new();
         for slo in org.slos.values().filter(|d| service.is_none_or(|s| &d.service == s)) {
             let stored = corrections.remove(&slo.id).unwrap_or_default();
-            reports.push(self.timed_report(slo.clone(), org.budget_policy.as_ref(), at, stored));
+            reports.push(self.timed_report(slo.clone(), org.budget_policy.as_ref(), at, stored, Detail::Full));
         }
         futures_util::stream::iter(reports).buffered(REPORTS_AT_ONCE).try_collect().await
     }
@@ -426,7 +426,7 @@ impl Baton {
         at: Timestamp,
     ) -> Result<SloReport, AppError> {
         let stored = self.corrections_as_of(&slo.id, at).await?;
-        self.report_with(slo, policy, at, stored).await
+        self.report_with(slo, policy, at, stored, Detail::Full).await
     }
 
     /// [`Baton::report_with`], timed for `baton_slo_evaluation_seconds`.
@@ -436,9 +436,10 @@ impl Baton {
         policy: Option<&ErrorBudgetPolicy>,
         at: Timestamp,
         stored: Vec<StoredCorrection>,
+        detail: Detail,
     ) -> Result<SloReport, AppError> {
         let started = std::time::Instant::now();
-        let report = self.report_with(slo, policy, at, stored).await;
+        let report = self.report_with(slo, policy, at, stored, detail).await;
         metrics::histogram!("baton_slo_evaluation_seconds").record(started.elapsed().as_secs_f64());
         report
     }
@@ -450,6 +451,7 @@ impl Baton {
         policy: Option<&ErrorBudgetPolicy>,
         at: Timestamp,
         stored: Vec<StoredCorrection>,
+        detail: Detail,
     ) -> Result<SloReport, AppError> {
         let invalid = |e: &dyn std::fmt::Display| AppError::Invalid { field: "at".into(), message: e.to_string() };
         let window = slo.window.elapsed(at).map_err(|e| invalid(&e))?;
@@ -467,7 +469,7 @@ impl Baton {
             && !stored.iter().any(|c| c.correction.overlaps(fetched))
             && slo.objective_parts(fetched).len() <= 1;
         if summable {
-            let mut windows = report_windows(window, &tiers, end);
+            let mut windows = report_windows(window, &tiers, end, detail);
             // Each part of the window under one objective is tallied too.
             windows.extend(slo.objective_parts(window).into_iter().map(|(w, _)| w));
             let boundaries = split_points(&windows);
@@ -476,13 +478,13 @@ impl Baton {
                 Err(e) => {
                     let data = DataStatus::Unavailable { reason: e.to_string() };
                     let none = Series::new(&[]).expect("empty");
-                    return Ok(evaluate(slo, at, window, &tiers, &Sli::Minutes(none), data, &stored, policy));
+                    return Ok(evaluate(slo, at, window, &tiers, &Sli::Minutes(none), data, &stored, policy, detail));
                 }
             };
             let sli = SegmentedSli::new(boundaries, sums)
                 .map_err(|e| AppError::Invalid { field: "samples".into(), message: e.to_string() })?;
             let data = DataStatus::Ok { buckets: sli.whole().buckets as usize };
-            return Ok(evaluate(slo, at, window, &tiers, &Sli::Sums(&sli), data, &stored, policy));
+            return Ok(evaluate(slo, at, window, &tiers, &Sli::Sums(&sli), data, &stored, policy, detail));
         }
         let (buckets, data) = match self.read_sli(&slo, fetched).await {
             Ok(b) => {
@@ -493,7 +495,7 @@ impl Baton {
         };
         let series =
             Series::new(&buckets).map_err(|e| AppError::Invalid { field: "samples".into(), message: e.to_string() })?;
-        Ok(evaluate(slo, at, window, &tiers, &Sli::Minutes(series), data, &stored, policy))
+        Ok(evaluate(slo, at, window, &tiers, &Sli::Minutes(series), data, &stored, policy, detail))
     }
 
     /// Declares a correction of an SLO, by `actor` (a member of the service's owner team or
@@ -747,6 +749,14 @@ impl Baton {
     }
 }
 
+/// How much of a report to compute: all of it, or what an alert quotes (no burn-down,
+/// whose daily cuts are most of a report's reads: the SLO alerting engine's reports).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Detail {
+    Full,
+    Alerting,
+}
+
 /// Where a report's tallies come from: the SLI's minutes, or sums over segments cut at
 /// every window the report reads ([`report_windows`]), which tally exactly the same for
 /// `Occurrences` with no correction in the span.
@@ -766,13 +776,15 @@ impl Sli<'_> {
 
 /// Every window [`evaluate`] tallies, for cutting the SLI's sums at their bounds: the SLO
 /// window, each tier's long and short windows, the recent burn, the burn-down's days.
-fn report_windows(window: Window, tiers: &[AlertTier], end: Timestamp) -> Vec<Window> {
+fn report_windows(window: Window, tiers: &[AlertTier], end: Timestamp, detail: Detail) -> Vec<Window> {
     let mut windows = vec![window];
     for tier in tiers {
         windows.extend(tier.windows(end).ok().into_iter().flat_map(|(long, short)| [long, short]));
     }
     windows.extend(Window::ending_at(end, EXHAUSTION_OVER).ok());
-    windows.extend(burn_down_ends(window).into_iter().filter_map(|t| Window::new(window.start(), t).ok()));
+    if detail == Detail::Full {
+        windows.extend(burn_down_ends(window).into_iter().filter_map(|t| Window::new(window.start(), t).ok()));
+    }
     windows
 }
 
@@ -787,6 +799,7 @@ fn evaluate(
     data: DataStatus,
     stored: &[StoredCorrection],
     policy: Option<&ErrorBudgetPolicy>,
+    detail: Detail,
 ) -> SloReport {
     let end = start_of_minute(at);
     let corrections: Vec<Correction> = stored.iter().map(|c| c.correction.clone()).collect();
@@ -829,7 +842,10 @@ fn evaluate(
         tally: whole,
         tiers: verdicts,
         exhaustion,
-        burn_down: burn_down(&slo, sli, window, corrections),
+        burn_down: match detail {
+            Detail::Full => burn_down(&slo, sli, window, corrections),
+            Detail::Alerting => Vec::new(),
+        },
         corrections: stored.iter().filter(|c| c.correction.overlaps(window)).map(SloCorrection::from).collect(),
         policy: evaluate_policy(policy, budget, page_firing),
         objectives,
@@ -1066,11 +1082,12 @@ mod tests {
             let series = Series::new(&buckets).unwrap();
             let window = slo.window.elapsed(at).unwrap();
             let tiers = slo.alert_tiers().unwrap();
-            let boundaries = split_points(&report_windows(window, &tiers, start_of_minute(at)));
+            let boundaries = split_points(&report_windows(window, &tiers, start_of_minute(at), Detail::Full));
             let sums = SegmentedSli::from_series(series, boundaries).unwrap();
             let data = || DataStatus::Ok { buckets: buckets.len() };
-            let minutes = evaluate(slo.clone(), at, window, &tiers, &Sli::Minutes(series), data(), &[], None);
-            let summed = evaluate(slo.clone(), at, window, &tiers, &Sli::Sums(&sums), data(), &[], None);
+            let minutes =
+                evaluate(slo.clone(), at, window, &tiers, &Sli::Minutes(series), data(), &[], None, Detail::Full);
+            let summed = evaluate(slo.clone(), at, window, &tiers, &Sli::Sums(&sums), data(), &[], None, Detail::Full);
             assert_eq!(serde_json::to_value(&summed).unwrap(), serde_json::to_value(&minutes).unwrap());
             // Not a vacuous equality: the burst pages, days without data are counted, and
             // the burn-down has a point per day.

@@ -120,7 +120,7 @@ fn judge_all(slo: &SloDef, at: Timestamp, buckets: &[Bucket]) -> Verdicts {
     let elapsed = slo.window.elapsed(at).unwrap();
     let tiers = slo.alert_tiers().unwrap();
     let data = DataStatus::Ok { buckets: buckets.len() };
-    let report = evaluate(slo.clone(), at, elapsed, &tiers, &Sli::Minutes(series), data, &[], None);
+    let report = evaluate(slo.clone(), at, elapsed, &tiers, &Sli::Minutes(series), data, &[], None, Detail::Full);
 
     Verdicts {
         gate_passes: verdict.passes,

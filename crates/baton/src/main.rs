@@ -19,6 +19,7 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    quiet_on_broken_pipe();
     let cli = cli::Cli::parse();
     // The demo replays months of history at start; its moves are the story it prints, not
     // log lines. Elsewhere every move is logged.
@@ -34,6 +35,21 @@ async fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// `baton slo report --output json | head`: once the reader has gone, printing fails with
+/// a broken pipe, which `println!` turns into a panic. A CLI stops quietly instead, with
+/// the status a Unix tool killed by SIGPIPE has (141), as `cat file | head` does.
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload.downcast_ref::<String>().map(String::as_str).or(payload.downcast_ref::<&str>().copied());
+        if message.is_some_and(|m| m.starts_with("failed printing to stdout") && m.contains("Broken pipe")) {
+            std::process::exit(141);
+        }
+        default(info)
+    }));
 }
 
 fn init_tracing(format: cli::LogFormat, default_filter: &str) {

@@ -33,6 +33,40 @@ fn validate_accepts_the_example_organisation() {
 }
 
 #[test]
+fn output_cut_short_by_the_reader_ends_quietly() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/baton.db", dir.path().display());
+    assert!(baton(&["apply", examples_dir().to_str().unwrap(), "--db", &db]).ok);
+    // A year of shifts (about 100 KB) is more than a pipe holds: the reader takes a little and goes.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args([
+            "oncall",
+            "schedule",
+            "addon-sre",
+            "--from",
+            "2026-03-02",
+            "--days",
+            "366",
+            "--output",
+            "json",
+            "--db",
+            &db,
+        ])
+        .env("BATON_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 64];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(141), "as a Unix tool stopped by SIGPIPE: {stderr}");
+}
+
+#[test]
 fn validate_reports_every_problem_with_its_place_and_fails() {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&examples_dir(), dir.path());

@@ -14,6 +14,7 @@
 //! and the others are judged as usual.
 
 use super::intake::Batch;
+use crate::slo::Detail;
 use crate::{AppError, Baton};
 use baton_core::paging::{Action, Outcome};
 use baton_core::slo::{
@@ -113,7 +114,13 @@ impl Baton {
             let mut pending = Vec::with_capacity(chunk.len());
             for slo in chunk {
                 let stored = corrections.remove(&slo.id).unwrap_or_default();
-                pending.push(self.timed_report((*slo).clone(), org.budget_policy.as_ref(), now, stored));
+                pending.push(self.timed_report(
+                    (*slo).clone(),
+                    org.budget_policy.as_ref(),
+                    now,
+                    stored,
+                    Detail::Alerting,
+                ));
             }
             reports.extend(chunk.iter().copied().zip(futures_util::future::join_all(pending).await));
         }

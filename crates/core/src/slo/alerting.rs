@@ -5,8 +5,8 @@
 //! - One alert per SLO and severity, as Sloth does: when any `page` tier fires, a critical
 //!   alert (dedup key `slo/<slo>/page`), naming the fastest tier that fires with both its
 //!   windows' burn rates; when any `ticket` tier fires, a warning (`slo/<slo>/ticket`). So
-//!   a burning SLO wakes someone once, not once per tier, and every minute it keeps
-//!   firing is a repeat carrying the latest figures.
+//!   a burning SLO wakes someone once, not once per tier, and while it keeps
+//!   firing it is repeated every 10 minutes with the latest figures (`repeat_due`).
 //! - While a page fires, no ticket is raised for the same SLO (it would tell the same
 //!   people the same thing); when every tier of a severity is quiet, its open alert
 //!   resolves.
@@ -110,8 +110,8 @@ pub fn slo_alert_events(
 
 /// How often an SLO alert that keeps firing is repeated, carrying the latest figures: a
 /// repeat notifies nobody (it refreshes the alert's text), so every minute would be a
-/// write per burning SLO per minute for little news. Decided: every 5 minutes.
-pub const REPEAT_EVERY_MINUTES: i64 = 5;
+/// write per burning SLO per minute for little news. Decided: every 10 minutes.
+pub const REPEAT_EVERY_MINUTES: i64 = 10;
 
 /// Whether `events` would only repeat alerts already open (nothing opens or resolves).
 pub fn only_repeats(events: &[Incoming], open: &BTreeSet<String>) -> bool {
@@ -287,7 +287,7 @@ mod tests {
     }
 
     #[test]
-    fn a_firing_alert_is_repeated_once_in_five_minutes_while_news_goes_out_at_once() {
+    fn a_firing_alert_is_repeated_once_in_ten_minutes_while_news_goes_out_at_once() {
         let firing = slo_alert_events(&slo(), &verdicts(1, TierState::Quiet), &figures(), &BTreeSet::new());
         assert!(!only_repeats(&firing, &BTreeSet::new()), "an alert that opens is news");
         let open: BTreeSet<String> = ["slo/streamhub-availability/page".to_owned()].into();
@@ -296,11 +296,12 @@ mod tests {
         let quiet = slo_alert_events(&slo(), &verdicts(0, TierState::Quiet), &figures(), &open);
         assert!(!only_repeats(&quiet, &open), "a resolve is news");
         let minute = |m: i64| jiff::Timestamp::from_second(1_772_000_000 / 60 * 60 + m * 60).unwrap();
-        let due: Vec<i64> = (0..20).filter(|&m| repeat_due("streamhub-availability", minute(m))).collect();
+        let due: Vec<i64> = (0..40).filter(|&m| repeat_due("streamhub-availability", minute(m))).collect();
         assert_eq!(due.len(), 4, "{due:?}");
         assert!(due.windows(2).all(|p| p[1] - p[0] == REPEAT_EVERY_MINUTES), "{due:?}");
-        let turns: BTreeSet<i64> =
-            (0..50).map(|i| (0..5).find(|&m| repeat_due(&format!("slo-{i}"), minute(m))).unwrap()).collect();
+        let turns: BTreeSet<i64> = (0..50)
+            .map(|i| (0..REPEAT_EVERY_MINUTES).find(|&m| repeat_due(&format!("slo-{i}"), minute(m))).unwrap())
+            .collect();
         assert!(turns.len() > 3, "SLOs take different minutes: {turns:?}");
     }
 
