@@ -106,6 +106,11 @@ impl Baton {
 
     /// Who a bearer secret stands for, if it is a live token.
     pub async fn authenticate(&self, secret: &str) -> Result<Principal, AppError> {
+        Ok(self.authenticate_token(secret).await?.0)
+    }
+
+    /// [`authenticate`](Self::authenticate), with the token it found.
+    pub(crate) async fn authenticate_token(&self, secret: &str) -> Result<(Principal, Token), AppError> {
         let unknown = || AppError::Unauthenticated("the API token is not valid".into());
         let token = self.store.token_by_hash(&hash_secret(secret)).await?.ok_or_else(unknown)?;
         let now = self.now();
@@ -116,7 +121,7 @@ impl Baton {
             return Err(AppError::Unauthenticated("the API token has expired".into()));
         }
         if token.person.as_str() == ADMIN {
-            return Ok(Principal::Admin);
+            return Ok((Principal::Admin, token));
         }
         if !self.org().await?.people.contains_key(&token.person) {
             return Err(AppError::Unauthenticated(format!(
@@ -124,7 +129,7 @@ impl Baton {
                 token.person
             )));
         }
-        Ok(Principal::Person(token.person))
+        Ok((Principal::Person(token.person.clone()), token))
     }
 
     pub async fn revoke_token(&self, id: &str, actor: &str) -> Result<(), AppError> {

@@ -29,8 +29,10 @@ fn entry(actor: &str, action: &str) -> AuditEntry {
 impl Baton {
     /// Exchanges an API token for a session; returns the cookie's secret (shown to the
     /// browser only) and the session.
+    /// The session lasts [`SESSION_LENGTH`], never past its token's expiry, and ends when
+    /// its token is revoked.
     pub async fn sign_in(&self, token_secret: &str) -> Result<(String, SignedIn), AppError> {
-        let principal = self.authenticate(token_secret).await?;
+        let (principal, token) = self.authenticate_token(token_secret).await?;
         let person = PersonId::parse(&principal.actor()).expect("principals are valid ids");
         let cookie = random_hex(32);
         let now = self.now();
@@ -39,7 +41,8 @@ impl Baton {
             person,
             csrf: random_hex(32),
             created_at: now,
-            expires_at: SESSION_LENGTH.after(now),
+            expires_at: token.expires_at.map_or(SESSION_LENGTH.after(now), |t| t.min(SESSION_LENGTH.after(now))),
+            token_id: token.id,
         };
         self.store.create_session(&session, entry(&principal.actor(), "session.start")).await?;
         Ok((cookie, SignedIn { principal, csrf: session.csrf }))
@@ -48,7 +51,8 @@ impl Baton {
     /// The live session behind a cookie, if any.
     pub async fn session(&self, cookie: &str) -> Result<Option<SignedIn>, AppError> {
         let Some(s) = self.store.session_by_hash(&hash_secret(cookie)).await? else { return Ok(None) };
-        if s.expires_at <= self.now() {
+        let now = self.now();
+        if s.expires_at <= now || s.token_expires_at.is_some_and(|t| t <= now) {
             return Ok(None);
         }
         let principal = if s.person.as_str() == ADMIN {

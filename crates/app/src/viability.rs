@@ -1,8 +1,9 @@
 //! Where the handover's SLO verdict comes from.
 //!
-//! The pipeline's rules take the verdict as a value; this trait is the seam the SLO
-//! engine plugs into. Until it does, [`ReviewAttestation`] reads the verdict an SRE
-//! recorded in their review of the SLOs and SOPs, which is how teams decide today.
+//! The pipeline's rules take the verdict as a value; this trait is the seam. By default
+//! (`Baton::with_slo_engine`) the SLO engine answers it from the SLOs' data
+//! (`SloViability`); [`ReviewAttestation`] instead reads the verdict an SRE recorded in
+//! their review of the SLOs and SOPs, for tests and for teams that decide by review.
 
 use crate::AppError;
 use async_trait::async_trait;

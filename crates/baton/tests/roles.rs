@@ -560,3 +560,75 @@ async fn an_expired_token_is_refused() {
     assert_eq!(status, 401);
     assert!(body["error"]["message"].as_str().unwrap().contains("expired"), "{body}");
 }
+
+/// Signing in goes back to the page that asked, on this site only: `next` values that a
+/// browser would read as another host (a tab or line break dropped, a backslash as a
+/// slash) or that cannot be a header go to the board, and none of them answers 500.
+#[tokio::test]
+async fn signing_in_sends_people_back_to_this_site_only() {
+    let app = spawn_app().await;
+    let token = app.token(OWNER).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let cases = [
+        ("/services/streamhub", "/services/streamhub"),
+        ("/\t/evil.example", "/"),
+        ("/\n/evil.example", "/"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("/alerts\u{1}", "/"),
+        ("/alerts /x", "/"),
+    ];
+    for (next, expected) in cases {
+        let resp = client
+            .post(format!("{}/login", app.url))
+            .form(&[("token", token.as_str()), ("next", next)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 303, "next = {next:?}");
+        assert_eq!(resp.headers()["location"], expected, "next = {next:?}");
+    }
+}
+
+/// A browser session acts for its token no longer than the token does: revoking the token
+/// signs the browser out at once, and a token that expires ends its session with it.
+#[tokio::test]
+async fn a_session_ends_with_its_token() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let sign_in = |secret: String| {
+        let client = client.clone();
+        let url = app.url.clone();
+        async move {
+            let resp =
+                client.post(format!("{url}/login")).form(&[("token", secret.as_str()), ("next", "/")]).send().await;
+            let resp = resp.unwrap();
+            assert_eq!(resp.status().as_u16(), 303);
+            let cookie = resp.headers()["set-cookie"].to_str().unwrap();
+            cookie.split(';').next().unwrap().to_owned()
+        }
+    };
+    let signed_in = |cookie: String| {
+        let client = client.clone();
+        let url = app.url.clone();
+        async move {
+            let page = client.get(format!("{url}/")).header("cookie", cookie).send().await.unwrap();
+            page.text().await.unwrap().contains(&format!("Signed in as <strong>{OWNER}</strong>"))
+        }
+    };
+    let person = baton_core::PersonId::parse(OWNER).unwrap();
+
+    let laptop = app.baton.create_token(&person, "laptop", None, "test").await.unwrap();
+    let cookie = sign_in(laptop.secret.clone()).await;
+    assert!(signed_in(cookie.clone()).await, "signed in with the token");
+    app.baton.revoke_token(&laptop.token.id, "test").await.unwrap();
+    assert!(!signed_in(cookie).await, "the token was revoked: its session no longer acts");
+
+    let in_an_hour = app.now().checked_add(jiff::SignedDuration::from_hours(1)).unwrap();
+    let short = app.baton.create_token(&person, "short", Some(in_an_hour), "test").await.unwrap();
+    let cookie = sign_in(short.secret).await;
+    assert!(signed_in(cookie.clone()).await);
+    app.clock.advance(jiff::SignedDuration::from_mins(61));
+    assert!(!signed_in(cookie).await, "the token expired after an hour, and its session with it");
+}

@@ -136,6 +136,7 @@ pub fn session(r: &impl Columns) -> Result<Session, StoreError> {
         csrf: r.text("csrf")?,
         created_at: r.instant("created_at_us")?,
         expires_at: r.instant("expires_at_us")?,
+        token_expires_at: r.opt_instant("token_expires_at_us")?,
     })
 }
 

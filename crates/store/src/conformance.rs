@@ -300,17 +300,28 @@ pub async fn tokens_are_found_by_hash_and_revoked(store: Arc<dyn Store>) {
 }
 
 pub async fn sessions_start_end_and_expired_ones_are_forgotten(store: Arc<dyn Store>) {
+    let token = NewToken {
+        id: "tok-laptop".into(),
+        person: PersonId::parse("ana").unwrap(),
+        name: "laptop".into(),
+        hash: "f".repeat(64),
+        created_at: t("2025-12-01T00:00:00Z"),
+        expires_at: Some(t("2026-06-01T00:00:00Z")),
+    };
+    store.create_token(&token, entry("token/tok-laptop", "token.create")).await.unwrap();
     let session = |hash: &str, created: &str, expires: &str| NewSession {
         hash: hash.repeat(64),
         person: PersonId::parse("ana").unwrap(),
         csrf: format!("csrf-{hash}"),
         created_at: t(created),
         expires_at: t(expires),
+        token_id: token.id.clone(),
     };
     let old = session("a", "2026-01-01T00:00:00Z", "2026-01-01T12:00:00Z");
     store.create_session(&old, entry("session/ana", "session.start")).await.unwrap();
     let found = store.session_by_hash(&old.hash).await.unwrap().unwrap();
     assert_eq!((found.person.as_str(), found.csrf.as_str(), found.expires_at), ("ana", "csrf-a", old.expires_at));
+    assert_eq!(found.token_expires_at, token.expires_at, "read with its token's expiry");
 
     let new = session("b", "2026-01-02T00:00:00Z", "2026-01-02T12:00:00Z");
     store.create_session(&new, entry("session/ana", "session.start")).await.unwrap();
@@ -321,7 +332,14 @@ pub async fn sessions_start_end_and_expired_ones_are_forgotten(store: Arc<dyn St
     let err =
         store.end_session(&new.hash, entry("session/ana", "session.end"), t("2026-01-02T01:00:00Z")).await.unwrap_err();
     assert!(matches!(err, StoreError::NotFound(_)));
-    assert_eq!(verify_chain(&*store).await, 3);
+
+    // A session ends with its token: once the token is revoked the session is not found.
+    let third = session("c", "2026-01-03T00:00:00Z", "2026-01-03T12:00:00Z");
+    store.create_session(&third, entry("session/ana", "session.start")).await.unwrap();
+    assert!(store.session_by_hash(&third.hash).await.unwrap().is_some());
+    store.revoke_token(&token.id, entry("token/tok-laptop", "token.revoke"), t("2026-01-03T01:00:00Z")).await.unwrap();
+    assert!(store.session_by_hash(&third.hash).await.unwrap().is_none(), "its token was revoked");
+    assert_eq!(verify_chain(&*store).await, 6);
 }
 
 fn slo(id: &str) -> SloId {

@@ -123,9 +123,14 @@ pub const REVOKE_TOKEN: &str = "UPDATE api_tokens SET revoked_at_us = COALESCE(r
 pub const FORGET_EXPIRED_SESSIONS: &str = "DELETE FROM sessions WHERE expires_at_us <= $1";
 
 pub const INSERT_SESSION: &str =
-    "INSERT INTO sessions (hash, person_id, csrf, created_at_us, expires_at_us) VALUES ($1, $2, $3, $4, $5)";
+    "INSERT INTO sessions (hash, person_id, csrf, created_at_us, expires_at_us, token_id) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
 
-pub const SESSION_BY_HASH: &str = "SELECT person_id, csrf, created_at_us, expires_at_us FROM sessions WHERE hash = $1";
+/// A session with its token's expiry; none once the token is revoked (or gone, or the
+/// session is from before sessions had a token).
+pub const SESSION_BY_HASH: &str = "SELECT s.person_id, s.csrf, s.created_at_us, s.expires_at_us, \
+     t.expires_at_us AS token_expires_at_us \
+     FROM sessions s JOIN api_tokens t ON t.id = s.token_id WHERE s.hash = $1 AND t.revoked_at_us IS NULL";
 
 pub const END_SESSION: &str = "DELETE FROM sessions WHERE hash = $1";
 

@@ -310,7 +310,8 @@ impl<B: SqlBackend> Store for B {
             .text(session.person.as_str())
             .text(&session.csrf)
             .instant(session.created_at)
-            .instant(session.expires_at);
+            .instant(session.expires_at)
+            .text(&session.token_id);
         self.execute(&mut tx, st).await?;
         append(self, &mut tx, &mut head, session.created_at, audit).await?;
         self.commit_tx(tx).await

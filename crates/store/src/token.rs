@@ -31,12 +31,17 @@ pub struct NewSession {
     pub csrf: String,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
+    /// The API token it was signed in with: the session ends with it.
+    pub token_id: String,
 }
 
+/// A live session as read: never one whose token was revoked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     pub person: PersonId,
     pub csrf: String,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
+    /// When its token expires, if it does.
+    pub token_expires_at: Option<Timestamp>,
 }

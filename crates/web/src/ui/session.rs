@@ -96,10 +96,19 @@ pub struct NextQuery {
 }
 
 /// Only paths on this site: an open redirect would let a link sign someone in and send
-/// them elsewhere.
+/// them elsewhere. Browsers drop tabs and line breaks from a `Location` and read `\` as
+/// `/`, so `/\t/evil.example` is `//evil.example`, another host: a path with any control
+/// character, space or backslash, or starting `//`, goes to the board instead (and a
+/// control character could not be put in the header at all).
 fn local(next: Option<&str>) -> &str {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.chars().any(|c| c == '\\' || c.is_whitespace() || c.is_control()) =>
+        {
+            n
+        }
         _ => "/",
     }
 }
