@@ -297,10 +297,10 @@ impl Baton {
         unreachable!("the last attempt returns")
     }
 
-    /// Audit records about `subject`, newest first.
+    /// Audit records about `subject`, newest first, as anyone may read them (`public`).
     pub async fn history(&self, subject: &str, limit: i64) -> Result<Vec<baton_core::audit::AuditRecord>, AppError> {
         let q = AuditQuery { subject: Some(subject.to_owned()), limit, newest_first: true, ..Default::default() };
-        Ok(self.store.audit(&q).await?)
+        Ok(self.store.audit(&q).await?.into_iter().map(baton_core::audit::AuditRecord::public).collect())
     }
 
     /// Walks the whole audit log. `Ok(Ok(n))`: n records verified; `Ok(Err(b))`: the chain

@@ -77,14 +77,7 @@ pub struct BudgetPoint {
 }
 
 fn public_slo<S: serde::Serializer>(slo: &SloDef, s: S) -> Result<S::Ok, S::Error> {
-    if slo.alerting.targets.is_empty() {
-        return slo.serialize(s);
-    }
-    let mut shown = slo.clone();
-    for t in &mut shown.alerting.targets {
-        t.channel = t.channel.redacted();
-    }
-    shown.serialize(s)
+    slo.redacted().serialize(s)
 }
 
 /// Everything a person needs to judge an SLO at one instant, with the evidence.

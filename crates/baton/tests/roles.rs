@@ -632,3 +632,49 @@ async fn a_session_ends_with_its_token() {
     app.clock.advance(jiff::SignedDuration::from_mins(61));
     assert!(!signed_in(cookie).await, "the token expired after an hour, and its session with it");
 }
+
+/// The audit log is readable by anyone, so it never shows a channel's secrets: a Slack
+/// webhook's token path and credentials and a PagerDuty routing key are logged redacted,
+/// and a record written before that (its text unredacted) is shown redacted, with the
+/// chain still verifying the stored text.
+#[tokio::test]
+async fn the_audit_log_shows_no_channel_secrets() {
+    use baton_core::paging::{Channel, Delivery, PolicyId};
+    use baton_core::Link;
+    let app = spawn_app().await;
+    let mut org = app.org.clone();
+    let policy = org.escalations.get_mut(&PolicyId::parse("addon-sre-24x7").unwrap()).expect("the example's policy");
+    policy.channels.push(Channel::Slack {
+        url: Link::parse("https://bot:hunter2@hooks.slack.com/services/T0001/B0001/SLACKSECRET").unwrap(),
+        delivery: Delivery::default(),
+    });
+    policy.channels.push(Channel::PagerDuty {
+        url: Link::parse("https://events.pagerduty.com/v2/enqueue").unwrap(),
+        routing_key: "R0UTINGSECRET".into(),
+        delivery: Delivery::default(),
+    });
+    let written = serde_json::to_string(&baton_core::Definition::EscalationPolicy(policy.clone())).unwrap();
+    app.baton.apply(&org, "test").await.unwrap();
+    // As an earlier version logged it: the definition's text as stored.
+    let old = baton_core::audit::AuditEntry {
+        actor: "test".into(),
+        action: "definition.changed".into(),
+        subject: "escalation-policy/addon-sre-24x7".into(),
+        reason: None,
+        details: written,
+    };
+    let commit = baton_store::Commit { audit: vec![old], ..Default::default() };
+    app.baton.store().commit(&commit, app.now()).await.unwrap();
+
+    let (status, log) = app.get("/api/v1/audit?limit=1000").await;
+    assert_eq!(status, 200);
+    let text = log.to_string();
+    for secret in ["SLACKSECRET", "hunter2", "R0UTINGSECRET"] {
+        assert!(!text.contains(secret), "{secret} is readable in the audit log");
+    }
+    let policies = log.as_array().unwrap().iter().filter(|r| r["subject"] == "escalation-policy/addon-sre-24x7");
+    assert_eq!(policies.clone().count(), 3, "added, changed by apply, and the old-style record");
+    assert!(policies.clone().next_back().unwrap()["details"].as_str().unwrap().contains("redacted"));
+    let (status, verified) = app.get("/api/v1/audit/verify").await;
+    assert_eq!((status, verified["ok"].as_bool()), (200, Some(true)), "{verified}");
+}

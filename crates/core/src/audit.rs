@@ -35,6 +35,25 @@ pub struct AuditRecord {
     pub hash: String,
 }
 
+impl AuditRecord {
+    /// The record as anyone may read it. Definitions are logged with their secrets
+    /// redacted (`Definition::redacted`), but records written before that still hold
+    /// them: those are shown redacted too. `hash` stays the stored text's, which is what
+    /// `audit verify` checks; only such old records then differ from their hash.
+    pub fn public(mut self) -> AuditRecord {
+        if !self.entry.action.starts_with("definition.") {
+            return self;
+        }
+        if let Ok(d) = serde_json::from_str::<crate::Definition>(&self.entry.details) {
+            let shown = d.redacted();
+            if shown != d {
+                self.entry.details = serde_json::to_string(&shown).unwrap_or_else(|_| "{}".into());
+            }
+        }
+        self
+    }
+}
+
 /// The last sealed record, as the store keeps it beside the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainHead {

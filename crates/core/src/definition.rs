@@ -69,6 +69,18 @@ impl Definition {
     pub fn key(&self) -> String {
         format!("{}/{}", self.kind(), self.id())
     }
+
+    /// The definition as anyone may read it (the audit log, reports): the addresses of its
+    /// channels and notification targets cut to scheme and host, PagerDuty routing keys
+    /// hidden (see `paging::Channel::redacted`: each lets whoever holds it post as Baton).
+    /// The store keeps the real one, which delivery needs.
+    pub fn redacted(&self) -> Definition {
+        match self {
+            Definition::EscalationPolicy(p) => Definition::EscalationPolicy(p.redacted()),
+            Definition::Slo(s) => Definition::Slo(s.redacted()),
+            other => other.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

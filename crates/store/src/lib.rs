@@ -387,6 +387,7 @@ pub fn definition_audit(change: &Change, actor: &str) -> Result<AuditEntry, Stor
         ),
         subject: change.definition.key(),
         reason: None,
-        details: to_json(&change.definition)?,
+        // Anyone may read the audit log: secrets in a definition stay in the store only.
+        details: to_json(&change.definition.redacted())?,
     })
 }

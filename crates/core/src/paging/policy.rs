@@ -219,6 +219,13 @@ pub struct EscalationPolicy {
     pub channels: Vec<Channel>,
 }
 
+impl EscalationPolicy {
+    /// The policy with its channels [redacted](Channel::redacted).
+    pub fn redacted(&self) -> EscalationPolicy {
+        EscalationPolicy { channels: self.channels.iter().map(Channel::redacted).collect(), ..self.clone() }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

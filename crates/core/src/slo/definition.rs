@@ -41,6 +41,15 @@ pub struct SloDef {
 }
 
 impl SloDef {
+    /// The SLO with its notification targets' channels redacted (`Channel::redacted`).
+    pub fn redacted(&self) -> SloDef {
+        let mut shown = self.clone();
+        for t in &mut shown.alerting.targets {
+            t.channel = t.channel.redacted();
+        }
+        shown
+    }
+
     /// Aspirational SLOs are reported but never page, and never decide the viability
     /// verdict or a gate: callers that judge a service skip them.
     pub fn is_aspirational(&self) -> bool {

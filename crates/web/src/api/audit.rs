@@ -50,7 +50,8 @@ enum AuditVerification {
     },
 }
 
-/// Read the audit log, oldest first, page by page.
+/// Read the audit log, oldest first, page by page. Definitions are shown with their
+/// channels' addresses and routing keys redacted.
 #[utoipa::path(
     get,
     path = "/api/v1/audit",
@@ -67,7 +68,8 @@ async fn list(State(s): State<AppState>, Query(q): Query<ListQuery>) -> Result<J
         limit: q.limit.unwrap_or(100).clamp(1, 1000),
         newest_first: false,
     };
-    Ok(Json(s.baton.store().audit(&query).await.map_err(baton_app::AppError::from)?))
+    let records = s.baton.store().audit(&query).await.map_err(baton_app::AppError::from)?;
+    Ok(Json(records.into_iter().map(AuditRecord::public).collect()))
 }
 
 /// Walk the whole audit log's hash chain and say whether every record is as written.
