@@ -171,8 +171,14 @@ impl Baton {
                 }
             }
             // The sums stay where they were: the next minute catches up while it can
-            // (within the recent minutes), or counts them afresh.
-            Err(e) => failed.extend(kept.iter().map(|id| (id.clone(), e.to_string()))),
+            // (within the recent minutes), or counts them afresh; the writes noted are
+            // kept for it.
+            Err(e) => {
+                for (slo, m) in written {
+                    live.stored(&slo, m);
+                }
+                failed.extend(kept.iter().map(|id| (id.clone(), e.to_string())));
+            }
         }
         let failed: HashMap<SloId, String> = failed.into_iter().collect();
         slos.iter()
