@@ -723,9 +723,19 @@ impl Baton {
             match reason {
                 Some(reason) => rejected.push(RejectedSample { index, reason }),
                 None => {
-                    let e = minutes.entry(start_of_minute(s.at)).or_default();
-                    e.0 += s.good as u64;
-                    e.1 += s.total as u64;
+                    // Each count is at most i64::MAX, so the sums fit in a u64 to be checked.
+                    let minute = start_of_minute(s.at);
+                    let e = minutes.entry(minute).or_default();
+                    let total = e.1 + s.total as u64;
+                    if total > i64::MAX as u64 {
+                        let reason = format!(
+                            "with this sample the minute {minute} would count more events than a minute can store ({})",
+                            i64::MAX
+                        );
+                        rejected.push(RejectedSample { index, reason });
+                    } else {
+                        *e = (e.0 + s.good as u64, total);
+                    }
                 }
             }
         }

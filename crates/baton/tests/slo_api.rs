@@ -46,6 +46,18 @@ async fn samples_are_taken_item_by_item_and_a_retried_batch_counts_once() {
     assert_eq!(first["attainment"]["value"].as_f64(), Some(0.995), "{}", first["attainment"]);
     assert_eq!(first["budget"]["value"]["remaining"].as_f64(), Some(1.0 - 10.0 / 2.0));
 
+    // Counts that would overflow a minute are refused item by item with the reason, not
+    // answered "try again": the first of the two is kept.
+    let huge = i64::MAX / 2 + 1;
+    let batch = json!({"samples": [
+        {"at": ago(4), "good": huge, "total": huge},
+        {"at": ago(4), "good": huge, "total": huge},
+    ]});
+    let (status, body) = app.post(path, Some(&owner), batch).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!((body["accepted"].as_i64(), body["rejected"][0]["index"].as_i64()), (Some(1), Some(1)), "{body}");
+    assert!(body["rejected"][0]["reason"].as_str().unwrap().contains("more events than a minute can store"), "{body}");
+
     let outsider = app.token("leila.fontaine").await;
     assert_eq!(app.post(path, Some(&outsider), json!({"samples": []})).await.0, 403);
     let (status, body) = app
