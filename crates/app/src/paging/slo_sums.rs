@@ -22,7 +22,8 @@
 
 use crate::Baton;
 use baton_core::slo::{
-    alert_tiers, start_of_minute, Bucket, BudgetingMethod, Correction, Rolling, SloDef, TierVerdict, Window, WindowSums,
+    alert_tiers, start_of_minute, turn_of, Bucket, BudgetingMethod, Correction, Rolling, SloDef, TierVerdict, Window,
+    WindowSums,
 };
 use baton_core::{SloId, Timestamp};
 use baton_store::StoreError;
@@ -30,7 +31,7 @@ use jiff::SignedDuration;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// The minutes re-read every minute, for samples that come in after their minute.
-pub(crate) const RECENT: usize = 3;
+const RECENT: usize = 3;
 /// The ring keeps the minutes of every window up to this long (and at least [`RECENT`]):
 /// a window in the ring costs no read when a minute leaves it, and each minute kept costs
 /// 16 bytes per SLO (2 KB for two hours). Longer windows (6h, 1d, 3d by default) read
@@ -93,8 +94,7 @@ fn runs(recent_from: Timestamp, end: Timestamp, leaving: BTreeSet<Timestamp>) ->
 
 /// Spreads re-seeds over the hour: a stable offset from the SLO's id.
 fn refresh_at(slo: &SloId, now: Timestamp) -> Timestamp {
-    let spread = slo.as_str().bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))) % 60;
-    now + REFRESH + SignedDuration::from_mins(spread as i64)
+    now + REFRESH + SignedDuration::from_mins(turn_of(slo.as_str(), 60))
 }
 
 impl Baton {

@@ -121,8 +121,13 @@ pub fn only_repeats(events: &[Incoming], open: &BTreeSet<String>) -> bool {
 /// Whether the minute of `now` is `slo`'s turn to repeat its open alerts: one minute in
 /// [`REPEAT_EVERY_MINUTES`], spread by SLO so that burning SLOs do not all repeat at once.
 pub fn repeat_due(slo: &str, now: jiff::Timestamp) -> bool {
-    let turn = slo.bytes().fold(0i64, |h, b| (h * 31 + i64::from(b)) % REPEAT_EVERY_MINUTES);
-    now.as_second().div_euclid(60).rem_euclid(REPEAT_EVERY_MINUTES) == turn
+    now.as_second().div_euclid(60).rem_euclid(REPEAT_EVERY_MINUTES) == turn_of(slo, REPEAT_EVERY_MINUTES)
+}
+
+/// A stable turn in `0..every` for SLO `slo`: spreads what every SLO does periodically
+/// (repeats here, the engine's re-counts) over the period instead of all at once.
+pub fn turn_of(slo: &str, every: i64) -> i64 {
+    slo.bytes().fold(0i64, |h, b| (h * 31 + i64::from(b)) % every)
 }
 
 /// OpenSLO's `alertWhenNoData`: the tiers that ask for it and whose SLI had no events over

@@ -31,7 +31,7 @@ mod window;
 
 pub use alert_policy::{RaisedBy, SloAlerting, SloTarget};
 pub use alerting::{
-    only_repeats, repeat_due, slo_alert_events, slo_alert_key, slo_no_data_key, SloFigures, BURN_ALERT,
+    only_repeats, repeat_due, slo_alert_events, slo_alert_key, slo_no_data_key, turn_of, SloFigures, BURN_ALERT,
     REPEAT_EVERY_MINUTES, SLO_ALERT_SOURCE,
 };
 pub use backtest::{
