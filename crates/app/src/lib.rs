@@ -10,7 +10,6 @@ mod clock;
 pub mod engine;
 mod error;
 pub mod gates;
-mod handover;
 mod oncall;
 mod oncall_changes;
 mod oncall_log;
@@ -20,6 +19,7 @@ pub mod paging;
 mod pipeline;
 mod raci;
 mod session;
+mod shift_note;
 mod slo;
 mod slo_backtest;
 mod viability;
@@ -27,7 +27,6 @@ mod viability;
 pub use auth::{hash_secret, IssuedToken, Principal, ADMIN};
 pub use clock::{ManualClock, SystemClock};
 pub use error::AppError;
-pub use handover::{HANDOVER_KIND, MAX_HANDOVERS};
 pub use oncall::{HolidayView, OnCallPerson, OnCallView, RotationView, ServiceOnCall, ShiftView, MAX_SCHEDULE_DAYS};
 pub use oncall_changes::{
     feed_window, FairnessReport, FairnessRow, FeedView, IssuedFeed, FEED_KIND, MAX_FAIRNESS_DAYS, OVERRIDE_GUARD_KIND,
@@ -37,6 +36,7 @@ pub use oncall_log::{runbook_todo, CurrentShift, DutyLine, LogPage, DUTIES_KIND,
 pub use pipeline::{ApplyReport, ServiceView};
 pub use raci::{ROADMAP_KIND, SLO_WATCH_KIND, WATCH_EVERY};
 pub use session::{SignedIn, SESSION_LENGTH};
+pub use shift_note::{MAX_SHIFT_NOTES, SHIFT_NOTE_KIND};
 pub use slo::{
     BudgetPoint, CorrectionIn, DataStatus, IngestReport, MonthCompliance, RejectedSample, SampleIn, SloCompliance,
     SloCorrection, SloReport, SloViability, MAX_COMPLIANCE_MONTHS, MAX_SAMPLES,
@@ -73,13 +73,13 @@ pub struct Baton {
 }
 
 /// What paging keeps per process: the intake writer, the integrations found by key, the
-/// sender's wake-up call and its handoff, and the address links in notifications point at.
+/// sender's wake-up call and its sender_queue, and the address links in notifications point at.
 #[derive(Default)]
 struct PagingState {
     intake: std::sync::OnceLock<paging::intake::IntakeQueue>,
     keys: paging::intake::KeyCache,
     wake: Arc<tokio::sync::Notify>,
-    handoff: std::sync::OnceLock<Arc<baton_store::Handoff>>,
+    sender_queue: std::sync::OnceLock<Arc<baton_store::SenderQueue>>,
     public_url: std::sync::OnceLock<String>,
     /// How often the SLO alerting engine judges every SLO (a minute unless set).
     slo_alerting_every: std::sync::OnceLock<std::time::Duration>,
@@ -137,10 +137,10 @@ impl Baton {
     }
 
     /// Hands the pages alert intake queues straight to this process's sender, claimed for
-    /// it as they are written (see [`baton_store::Handoff`]). Set once, at start, by
+    /// it as they are written (see [`baton_store::SenderQueue`]). Set once, at start, by
     /// whoever runs a sender; without it pages wait for any sender to claim them.
-    pub fn hand_off_to(&self, handoff: Arc<baton_store::Handoff>) {
-        let _ = self.paging.handoff.set(handoff);
+    pub fn queue_for_sender(&self, sender_queue: Arc<baton_store::SenderQueue>) {
+        let _ = self.paging.sender_queue.set(sender_queue);
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

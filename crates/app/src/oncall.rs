@@ -86,14 +86,14 @@ pub struct RotationView {
     pub name: String,
     pub team: TeamId,
     pub time_zone: String,
-    /// Local hand-off time, `HH:MM`.
+    /// Local shift change time, `HH:MM`.
     pub handoff: String,
     /// `daily`, `weekly` or `every <period>`.
     pub cadence: String,
     /// `extend` or `weekend-layer`.
     pub non_working_day: String,
     pub start: Date,
-    pub first_handoff: Timestamp,
+    pub first_shift_change: Timestamp,
     pub members: Vec<PersonId>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub weekend_members: Vec<PersonId>,
@@ -103,7 +103,7 @@ pub struct RotationView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub handover_reminder_after: Option<baton_core::Period>,
-    /// Who is on call now; none before the first hand-off.
+    /// Who is on call now; none before the first shift change.
     pub on_call: Option<OnCallPerson>,
 }
 
@@ -158,7 +158,7 @@ fn because(org: &Org, rotation: &Rotation, why: &Why, layer: Layer, holiday: Opt
                 None => "a non-working day".into(),
             };
             format!(
-                "{day}: the shift of {} {from} ({}) extends until the next working day's hand-off",
+                "{day}: the shift of {} {from} ({}) extends until the next working day's shift change",
                 from.strftime("%A"),
                 turn(*era, *cycle, *position)
             )
@@ -179,8 +179,8 @@ impl Baton {
         let def = &org.rotations[id];
         let now = rotation.on_call_at(at).ok_or_else(|| {
             AppError::NotFound(format!(
-                "nobody is on call for rotation `{id}` at {at}: its first hand-off is at {}",
-                rotation.first_handoff()
+                "nobody is on call for rotation `{id}` at {at}: its first shift change is at {}",
+                rotation.first_shift_change()
             ))
         })?;
         let holiday = holiday_at(def, rotation, at);
@@ -220,7 +220,7 @@ impl Baton {
                 cadence: cadence_text(&spec.cadence),
                 non_working_day: non_working_day.into(),
                 start: spec.start,
-                first_handoff: rotation.first_handoff(),
+                first_shift_change: rotation.first_shift_change(),
                 members: spec.roster.members.clone(),
                 weekend_members,
                 calendars: def.calendars.iter().map(|c| c.id.clone()).collect(),

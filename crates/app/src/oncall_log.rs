@@ -133,7 +133,7 @@ impl Baton {
         Ok((org, def))
     }
 
-    /// Who is on call for `rotation` at `at`; none before its first hand-off.
+    /// Who is on call for `rotation` at `at`; none before its first shift change.
     pub(crate) async fn holder_at(
         &self,
         rotation: &RotationId,

@@ -209,7 +209,7 @@ async fn main() {
     if args.sender {
         let config = SenderConfig { batch: args.sender_batch, ..SenderConfig::default() };
         let sender = Sender::new(store.clone(), Arc::new(baton_app::SystemClock), config).unwrap();
-        baton.hand_off_to(sender.handoff());
+        baton.queue_for_sender(sender.queue());
         tokio::spawn(Arc::new(sender).run(baton.outbox_wake(), std::future::pending()));
     }
 

@@ -169,7 +169,7 @@ pub enum OncallCommand {
         #[command(flatten)]
         db: Db,
     },
-    /// Who takes over at the next hand-off after now (or --at), and when.
+    /// Who takes over at the next shift change after now (or --at), and when.
     Next {
         rotation: String,
         /// Answer for this instant (RFC 3339) instead of now.

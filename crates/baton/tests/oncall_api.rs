@@ -1,6 +1,6 @@
 //! On-call through the API and the CLI, over the example organisation's `addon-sre`
-//! rotation (daily, Irish working days, hand-off 09:00 Dublin, extended over weekends and
-//! holidays). The test clock starts at 2026-03-02T09:00:00Z, a Monday hand-off.
+//! rotation (daily, Irish working days, shift change 09:00 Dublin, extended over weekends and
+//! holidays). The test clock starts at 2026-03-02T09:00:00Z, a Monday shift change.
 
 mod support;
 
@@ -25,12 +25,12 @@ async fn who_is_on_call_across_a_week_with_a_weekend_extension_and_why() {
         assert_eq!(who(&body), (*person, "turn"), "day {day}: {body}");
         assert_eq!(body["why"]["position"], day as u64);
         assert_eq!(body["why"]["cycle"], 0);
-        assert_eq!(body["start"], app.now().to_string(), "the shift starts at this morning's hand-off");
+        assert_eq!(body["start"], app.now().to_string(), "the shift starts at this morning's shift change");
         assert!(body["person"]["email"].as_str().unwrap().ends_with("@example.com"), "{body}");
         assert!(body["person"]["name"].as_str().is_some());
         app.days_later(1);
     }
-    // Saturday and Sunday: Friday's shift extends until Monday's hand-off.
+    // Saturday and Sunday: Friday's shift extends until Monday's shift change.
     for _ in 0..2 {
         let (_, body) = app.get(&format!("{ADDON}/oncall")).await;
         assert_eq!(who(&body), ("ananya.kowalski", "extended"), "{body}");
@@ -46,7 +46,7 @@ async fn who_is_on_call_across_a_week_with_a_weekend_extension_and_why() {
     // Monday again: the last of the list.
     let (_, body) = app.get(&format!("{ADDON}/oncall")).await;
     assert_eq!(who(&body), ("rohan.abernathy", "turn"), "{body}");
-    // Just before the hand-off, Friday's person still holds it.
+    // Just before the shift change, Friday's person still holds it.
     let (_, body) = app.get(&format!("{ADDON}/oncall?at=2026-03-09T08:59:59Z")).await;
     assert_eq!(who(&body), ("ananya.kowalski", "extended"), "{body}");
 }
@@ -117,7 +117,7 @@ async fn next_schedule_weekend_layer_list_and_errors() {
     let (status, body) = app.get("/api/v1/rotations/no-such/oncall").await;
     assert_eq!(status, 404, "{body}");
     let (status, body) = app.get(&format!("{ADDON}/oncall?at=2026-03-01T12:00:00Z")).await;
-    assert_eq!(status, 404, "before the first hand-off: {body}");
+    assert_eq!(status, 404, "before the first shift change: {body}");
 }
 
 #[tokio::test]

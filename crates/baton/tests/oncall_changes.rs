@@ -1,6 +1,6 @@
 //! Overrides, swaps with consent, the fairness ledger and iCalendar feeds, through the API
 //! and the CLI, over the example organisation's `addon-sre` rotation: daily on Irish
-//! working days, hand-off 09:00 Dublin (09:00Z until the end of March). The test clock
+//! working days, shift change 09:00 Dublin (09:00Z until the end of March). The test clock
 //! starts at Monday 2026-03-02T09:00:00Z; the first week is the list as written: aoife,
 //! cian, beatriz, thiago, ananya (Friday's shift extends over the weekend), then rohan.
 
@@ -393,7 +393,7 @@ async fn a_calendar_feed_parses_with_a_real_icalendar_parser_and_matches_the_sch
     let expected = schedule(&app).await;
     assert!(expected.len() > 50, "three months of working days: {}", expected.len());
     assert_eq!(events, expected, "the feed's events are the schedule's shifts, override included");
-    // Across the change to summer time (29 March) the hand-off stays 09:00 in Dublin.
+    // Across the change to summer time (29 March) the shift change stays 09:00 in Dublin.
     assert!(events.iter().any(|(s, _, p)| s.to_string() == "2026-03-30T09:00:00Z" && p == "cian.moreau"));
     assert!(events.iter().any(|(s, _, _)| s.to_string() == "2026-03-31T08:00:00Z"), "09:00 IST is 08:00Z");
 

@@ -239,7 +239,7 @@ async fn an_unacknowledged_handover_is_reminded_once_after_the_delay_and_not_bef
         app.post(&format!("{ROT}/handovers"), Some(&app.token(AOIFE).await), json!({"note": "broker 3 flaps"})).await;
     assert_eq!(status, 201, "{body}");
 
-    // addon-sre reminds 30 minutes after the 09:00 hand-off: not at 09:29.
+    // addon-sre reminds 30 minutes after the 09:00 shift change: not at 09:29.
     app.clock.set(t("2026-03-03T09:29:00Z"));
     app.baton.engine_step().await.unwrap();
     assert!(notifications(&app, "handover/").await.is_empty(), "not before the delay");
@@ -323,7 +323,7 @@ async fn the_person_on_call_ticks_the_duties_of_their_shift() {
     assert_eq!(shift["person"], AOIFE);
     let duties = shift["duties"].as_array().unwrap();
     assert_eq!(duties.len(), 3);
-    assert_eq!(duties[2]["duty"], "Write the hand-off note before 09:00");
+    assert_eq!(duties[2]["duty"], "Write the handover note before 09:00");
     assert!(duties.iter().all(|d| d.get("done").is_none()), "a shift starts with none ticked");
 
     let (status, body) =
@@ -390,7 +390,7 @@ async fn the_cli_logs_asks_for_help_hands_over_and_acknowledges() {
         "Write the lag runbook",
     ]);
     assert!(ok, "{text}");
-    let listed = app.baton.handovers(&RotationId::parse("addon-sre").unwrap(), true).await.unwrap();
+    let listed = app.baton.shift_notes(&RotationId::parse("addon-sre").unwrap(), true).await.unwrap();
     let id = listed[0].id();
     let (ok, text) = run(&["oncall", "ack", "addon-sre", &id, "--as", &now]);
     assert!(!ok && text.contains("may acknowledge"), "{text}");

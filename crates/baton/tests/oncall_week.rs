@@ -69,7 +69,7 @@ async fn a_week_of_a_daily_rotation_with_handovers_an_override_a_swap_and_a_resh
         let (status, body) = app.post(&format!("{ROT}/log"), Some(&token(&holder).await), entry).await;
         assert_eq!(status, 201, "{holder} logs on {day}: {body}");
         holders.push(holder.clone());
-        // Before the next hand-off they write the handover; the next one acknowledges it.
+        // Before the next shift change they write the handover; the next one acknowledges it.
         let Some(next_day) = DAYS.get(i + 1) else { break };
         app.clock.set(t(&format!("{next_day}T08:40:00Z")));
         let note = json!({"note": format!("{day}: quiet"), "open_items": ["watch broker 3"]});

@@ -130,7 +130,7 @@ async fn a_prometheus_rule_pages_the_right_person_through_alertmanager_and_baton
         SenderConfig { worker: "e2e".into(), ..SenderConfig::default() },
     )
     .unwrap();
-    app.baton.hand_off_to(sender.handoff());
+    app.baton.queue_for_sender(sender.queue());
     tokio::spawn(Arc::new(sender).run(app.baton.outbox_wake(), std::future::pending()));
 
     let noor = app.token("noor.castellano").await;

@@ -361,8 +361,8 @@ async fn prepare(app: &TestApp, template: &str) {
     let on_call = PersonId::parse(SRE_LEAD).unwrap();
     match template {
         "/api/v1/rotations/{id}/handovers/{hid}/ack" => {
-            let note = baton_core::oncall::NewHandover { note: "quiet shift".into(), ..Default::default() };
-            app.baton.write_handover(&rotation, &on_call, note).await.unwrap();
+            let note = baton_core::oncall::NewShiftNote { note: "quiet shift".into(), ..Default::default() };
+            app.baton.write_shift_note(&rotation, &on_call, note).await.unwrap();
         }
         "/api/v1/rotations/{id}/todos/{todo}/resolve" => {
             let incident = baton_core::oncall::NewLogEntry {

@@ -136,7 +136,7 @@ pub(crate) struct RotationDoc {
     pub name: String,
     pub team: S,
     pub time_zone: S,
-    /// Local time of the hand-off, `HH:MM`.
+    /// Local time of the shift change, `HH:MM`.
     pub handoff: S,
     pub cadence: Spanned<CadenceDoc>,
     /// Weekdays that hand over (`mon`..`sun`); Monday to Friday if left out.

@@ -59,7 +59,7 @@ fn holidays(calendar: usize) -> Vec<Date> {
 
 /// The 1,000 rotations: by `i % 4`, two daily rotations whose last working day's shift
 /// extends over days off, a daily one with a weekend layer, and a weekly one; daily ones
-/// on a holiday calendar; nine zones, four hand-off times, 3 to 10 members, and every
+/// on a holiday calendar; nine zones, four shift change times, 3 to 10 members, and every
 /// tenth with a membership change or a few overrides in the year.
 fn rotations() -> Vec<Rotation> {
     (0..ROTATIONS).map(rotation).collect()

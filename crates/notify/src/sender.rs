@@ -13,7 +13,7 @@ use crate::retry::{settle, Attempt, RetryPolicy, Tried};
 use baton_core::notice::Notice;
 use baton_core::paging::Channel;
 use baton_core::{Clock, Timestamp};
-use baton_store::{Handoff, Notification, Settle, Store, StoreError};
+use baton_store::{Notification, SenderQueue, Settle, Store, StoreError};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -31,7 +31,7 @@ pub struct SenderConfig {
     pub lease: Duration,
     /// The longest one request may take, connecting and reading the answer included.
     pub timeout: Duration,
-    /// The most messages taken (from the handoff and the store) at once: by one
+    /// The most messages taken (from the queue and the store) at once: by one
     /// [`Sender::step`], which delivers them together, or by one take of [`Sender::run`].
     pub batch: usize,
     /// Messages [`Sender::run`] holds at once: being delivered, or waiting for their
@@ -113,7 +113,7 @@ struct Inner {
     client: reqwest::Client,
     clock: Arc<dyn Clock>,
     config: SenderConfig,
-    handoff: Arc<Handoff>,
+    queue: Arc<SenderQueue>,
     /// When this sender last claimed from the store.
     claimed_at: Mutex<Option<Instant>>,
     gates: Gates,
@@ -134,10 +134,10 @@ impl Sender {
             .map_err(SenderError::Client)?;
         let config =
             SenderConfig { batch: config.batch.max(1), in_flight: config.in_flight.clamp(1, MAX_IN_FLIGHT), ..config };
-        let handoff = Arc::new(Handoff::new(config.worker.clone(), config.lease));
+        let queue = Arc::new(SenderQueue::new(config.worker.clone(), config.lease));
         let claimed_at = Mutex::new(None);
         let (gates, on_failed) = (Gates::default(), Mutex::new(None));
-        Ok(Sender { inner: Arc::new(Inner { store, client, clock, config, handoff, claimed_at, gates, on_failed }) })
+        Ok(Sender { inner: Arc::new(Inner { store, client, clock, config, queue, claimed_at, gates, on_failed }) })
     }
 
     /// Has `callback` told of every failed attempt once its settlement is recorded (see
@@ -151,9 +151,9 @@ impl Sender {
     }
 
     /// Where this process's intake hands it the pages it queued, claimed for it already
-    /// (`Baton::hand_off_to`): they go out without a claim in the store.
-    pub fn handoff(&self) -> Arc<Handoff> {
-        self.inner.handoff.clone()
+    /// (`Baton::queue_for_sender`): they go out without a claim in the store.
+    pub fn queue(&self) -> Arc<SenderQueue> {
+        self.inner.queue.clone()
     }
 
     /// Takes up to `batch` messages (see [`Inner::take`]), delivers them concurrently, and
@@ -305,10 +305,10 @@ struct Attempted {
 
 impl Inner {
     /// Up to `limit` messages to deliver: what was handed over first (see
-    /// [`Sender::handoff`]), then due messages claimed from the store (retries coming due,
+    /// [`Sender::queue`]), then due messages claimed from the store (retries coming due,
     /// pages queued elsewhere than the intake, a dead replica's messages). With `eager` or
     /// while nothing is handed over it claims every time; otherwise at most every `idle`:
-    /// a claim takes SQLite's one write connection, and claiming whenever the handoff was
+    /// a claim takes SQLite's one write connection, and claiming whenever the queue was
     /// empty (most of the times the sender looked) kept the intake waiting for it.
     ///
     /// A message handed over was claimed when it was queued, so it is held at least until
@@ -321,12 +321,12 @@ impl Inner {
             message,
         };
         let mut taken: Vec<Held> = self
-            .handoff
+            .queue
             .take(now, self.config.timeout, limit)
             .into_iter()
             .map(|m| held(m.clone(), m.created_at))
             .collect();
-        if taken.len() < limit && self.claim_due(eager || !self.handoff.in_use()) {
+        if taken.len() < limit && self.claim_due(eager || !self.queue.in_use()) {
             let limit = i64::try_from(limit - taken.len()).unwrap_or(i64::MAX);
             let claimed = self.store.claim_notifications(&self.config.worker, now, self.config.lease, limit).await?;
             taken.extend(claimed.into_iter().map(|m| held(m, now)));

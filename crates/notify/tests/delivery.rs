@@ -369,7 +369,7 @@ async fn pages_handed_over_go_out_without_a_claim_and_are_settled_before_run_ret
     let clock = TestClock::at(T0);
     let config = SenderConfig { worker: "w1".into(), idle: Duration::from_secs(60), ..SenderConfig::default() };
     let sender = Arc::new(Sender::new(store.clone(), clock.clone(), config).unwrap());
-    let handoff = sender.handoff();
+    let queue = sender.queue();
     let wake = Arc::new(tokio::sync::Notify::new());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = tokio::spawn(sender.run(wake.clone(), async move {
@@ -386,12 +386,12 @@ async fn pages_handed_over_go_out_without_a_claim_and_are_settled_before_run_ret
         payload: serde_json::to_string(&page()).unwrap(),
         not_before: clock.now(),
     };
-    let claim = handoff.claim(clock.now());
+    let claim = queue.claim(clock.now());
     let commit = baton_store::Commit { notifications: vec![handed], ..Default::default() };
     let (_, queued) = store.commit_claiming(&commit, clock.now(), &claim).await.unwrap();
     // Held by w1 from the start: no other sender can claim it meanwhile.
     assert!(store.claim_notifications("w2", clock.now(), Duration::from_secs(30), 10).await.unwrap().is_empty());
-    handoff.push(&claim, queued);
+    queue.push(&claim, queued);
     wake.notify_one();
     receiver.wait_for(1).await;
     assert_eq!(receiver.seen()[0].header("idempotency-key"), "k-handed");

@@ -932,8 +932,8 @@ pub async fn messages_claimed_as_they_are_queued_are_handed_over_not_claimed_aga
         )
         .await
         .unwrap();
-    let handoff = crate::Handoff::new("w1", lease);
-    let claim = handoff.claim(at);
+    let queue = crate::SenderQueue::new("w1", lease);
+    let claim = queue.claim(at);
     assert_eq!(claim.until, t("2026-03-02T09:00:30Z"));
     let mut records: Vec<RecordWrite> = (0..70).map(|i| write("alert", &format!("a/{i:02}"), 0, "{}", None)).collect();
     records.push(write("integration", "a.x", 0, "{}", None));
@@ -956,16 +956,16 @@ pub async fn messages_claimed_as_they_are_queued_are_handed_over_not_claimed_aga
     let other = store.claim_notifications("w2", t("2026-03-02T09:00:29Z"), lease, 100).await.unwrap();
     assert_eq!(other.iter().map(|n| n.key.as_str()).collect::<Vec<_>>(), ["old"]);
     // w1 settles what it was handed without claiming it.
-    handoff.push(&claim, queued);
-    let mine = handoff.take(t("2026-03-02T09:00:01Z"), std::time::Duration::from_secs(10), 60);
+    queue.push(&claim, queued);
+    let mine = queue.take(t("2026-03-02T09:00:01Z"), std::time::Duration::from_secs(10), 60);
     assert_eq!(mine.len(), 60);
     let outcomes: Vec<(i64, Settle)> = mine.iter().map(|n| (n.id, Settle::Delivered)).collect();
     let held = store.settle_notifications("w1", &outcomes, t("2026-03-02T09:00:02Z")).await.unwrap();
     assert!(held.iter().all(|h| *h));
     // What is still in memory when its claim is about to run out is not handed over: after
     // the lease, the store gives it to whichever sender claims first.
-    assert!(handoff.take(t("2026-03-02T09:00:21Z"), std::time::Duration::from_secs(10), 60).is_empty());
-    assert!(handoff.is_empty());
+    assert!(queue.take(t("2026-03-02T09:00:21Z"), std::time::Duration::from_secs(10), 60).is_empty());
+    assert!(queue.is_empty());
     let after = store.claim_notifications("w2", t("2026-03-02T09:00:30Z"), lease, 100).await.unwrap();
     assert_eq!(after.iter().map(|n| n.key.as_str()).collect::<Vec<_>>(), expected[60..].to_vec());
     let delivered = store

@@ -46,7 +46,7 @@ pub use alerts::{AlertCursor, AlertListQuery, AlertWrite, StoredAlert};
 pub use error::StoreError;
 pub use json::{from_json, to_json};
 pub use outbox::{
-    Claim, DeliveryStatus, Handoff, NewNotification, Notification, NotificationQuery, OutboxStats, Settle,
+    Claim, DeliveryStatus, NewNotification, Notification, NotificationQuery, OutboxStats, SenderQueue, Settle,
 };
 pub use records::{Commit, RecordWrite, StoredRecord};
 pub use sql_backend::{SqlBackend, SqlBatches, SqlConnection};
@@ -238,7 +238,7 @@ pub trait Store: Send + Sync + 'static {
     async fn commit(&self, commit: &Commit, at: Timestamp) -> Result<Vec<i64>, StoreError>;
 
     /// [`commit`](Store::commit), writing the messages it queues claimed by `claim` (for
-    /// the sender of the process that decided them, see [`Handoff`]), and answering those
+    /// the sender of the process that decided them, see [`SenderQueue`]), and answering those
     /// messages as stored, in order. One whose key was queued already is not answered:
     /// it is not new, and whoever queued it first delivers it.
     async fn commit_claiming(

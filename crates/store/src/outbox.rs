@@ -174,7 +174,7 @@ pub struct Claim {
 /// as its alert is committed. What is left here when the process dies is claimed from the
 /// store again once its lease has run out, with the same idempotency key.
 #[derive(Debug)]
-pub struct Handoff {
+pub struct SenderQueue {
     worker: String,
     lease: Duration,
     queue: Mutex<VecDeque<(Timestamp, Notification)>>,
@@ -182,10 +182,10 @@ pub struct Handoff {
     used: AtomicBool,
 }
 
-impl Handoff {
-    /// A handoff to the sender named `worker`, whose messages are claimed for `lease`.
+impl SenderQueue {
+    /// A queue to the sender named `worker`, whose messages are claimed for `lease`.
     pub fn new(worker: impl Into<String>, lease: Duration) -> Self {
-        Handoff { worker: worker.into(), lease, queue: Mutex::default(), used: AtomicBool::new(false) }
+        SenderQueue { worker: worker.into(), lease, queue: Mutex::default(), used: AtomicBool::new(false) }
     }
 
     /// The claim to queue messages under at `now`.
@@ -197,7 +197,7 @@ impl Handoff {
     /// Hands over `messages`, queued under `claim`.
     pub fn push(&self, claim: &Claim, messages: Vec<Notification>) {
         self.used.store(true, Ordering::Relaxed);
-        let mut queue = self.queue.lock().expect("handoff lock");
+        let mut queue = self.queue.lock().expect("queue lock");
         queue.extend(messages.into_iter().map(|m| (claim.until, m)));
     }
 
@@ -207,7 +207,7 @@ impl Handoff {
     pub fn take(&self, now: Timestamp, margin: Duration, limit: usize) -> Vec<Notification> {
         let margin = jiff::SignedDuration::try_from(margin).unwrap_or(jiff::SignedDuration::MAX);
         let fresh_after = now.saturating_add(margin).unwrap_or(Timestamp::MAX);
-        let mut queue = self.queue.lock().expect("handoff lock");
+        let mut queue = self.queue.lock().expect("queue lock");
         let mut out = Vec::with_capacity(limit.min(queue.len()));
         while out.len() < limit {
             let Some((until, message)) = queue.pop_front() else { break };
@@ -225,6 +225,6 @@ impl Handoff {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.queue.lock().expect("handoff lock").is_empty()
+        self.queue.lock().expect("queue lock").is_empty()
     }
 }

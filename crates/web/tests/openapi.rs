@@ -747,7 +747,7 @@ async fn oncall_work_answers_match_their_documented_schemas() {
             json!({ "method": method, "path": documented_path(&doc, method, url), "status": status, "body": answer }),
         );
     }
-    let open = app.baton.handovers(&rotation, true).await.unwrap();
+    let open = app.baton.shift_notes(&rotation, true).await.unwrap();
     let ack = format!("{rot}/handovers/{}/ack", open[0].id());
     for token in [&outsider, &incoming] {
         let (status, answer) = app.call("post", &ack, Some(token), None).await;

@@ -254,7 +254,7 @@ impl Baton {
                 Ok(d) => d,
                 Err(e) => return fail_all(jobs, &e),
             };
-            match self.commit_and_hand_off(&d.commit).await {
+            match self.commit_and_queue(&d.commit).await {
                 Ok(()) => {
                     // What to look at first when intake is slow: how full a commit is, and
                     // how long committing takes (deciding overlaps the previous commit).
@@ -277,13 +277,13 @@ impl Baton {
     }
 
     /// Commits `commit`; its pages go straight to this process's sender if it has one.
-    async fn commit_and_hand_off(&self, commit: &Commit) -> Result<(), StoreError> {
+    async fn commit_and_queue(&self, commit: &Commit) -> Result<(), StoreError> {
         let now = self.now();
-        match self.paging.handoff.get().filter(|_| !commit.notifications.is_empty()) {
-            Some(handoff) => {
-                let claim = handoff.claim(now);
+        match self.paging.sender_queue.get().filter(|_| !commit.notifications.is_empty()) {
+            Some(queue) => {
+                let claim = queue.claim(now);
                 let (_, queued) = self.store.commit_claiming(commit, now, &claim).await?;
-                handoff.push(&claim, queued);
+                queue.push(&claim, queued);
             }
             None => {
                 self.store.commit(commit, now).await?;

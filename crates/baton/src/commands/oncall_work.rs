@@ -5,7 +5,7 @@ use crate::cli::{OncallWorkCommand, Output};
 use crate::output::{json, table};
 use anyhow::{anyhow, bail, Result};
 use baton_app::Baton;
-use baton_core::oncall::{Handover, LogEntry, LogKind, NewHandover, NewLogEntry, RotationId, RunbookTodo};
+use baton_core::oncall::{LogEntry, LogKind, NewLogEntry, NewShiftNote, RotationId, RunbookTodo, ShiftNote};
 use baton_core::{Link, PersonId};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -40,7 +40,7 @@ fn print_entry(e: &LogEntry) {
     }
 }
 
-fn print_handover(h: &Handover) {
+fn print_shift_note(h: &ShiftNote) {
     let state = match &h.acknowledged {
         Some(s) => format!("acknowledged by {} at {}", s.by, s.at),
         None => "NOT acknowledged".into(),
@@ -143,24 +143,24 @@ pub async fn run(cmd: OncallWorkCommand) -> Result<ExitCode> {
             println!("the rest of the team is notified");
         }
         OncallWorkCommand::Handover { rotation: id, actor, note, open_items, ongoing_incidents, db } => {
-            let new = NewHandover { note, open_items, ongoing_incidents };
-            let h = open(db.db.as_deref()).await?.write_handover(&rotation(&id)?, &person(&actor)?, new).await?;
-            print_handover(&h);
+            let new = NewShiftNote { note, open_items, ongoing_incidents };
+            let h = open(db.db.as_deref()).await?.write_shift_note(&rotation(&id)?, &person(&actor)?, new).await?;
+            print_shift_note(&h);
         }
         OncallWorkCommand::Handovers { rotation: id, open: only_open, output, db } => {
-            let list = open(db.db.as_deref()).await?.handovers(&rotation(&id)?, only_open).await?;
+            let list = open(db.db.as_deref()).await?.shift_notes(&rotation(&id)?, only_open).await?;
             if output == Output::Json {
                 return json(&list).map(|_| ExitCode::SUCCESS);
             }
             if list.is_empty() {
                 println!("no {}handovers on {id}", if only_open { "unacknowledged " } else { "" });
             }
-            list.iter().for_each(print_handover);
+            list.iter().for_each(print_shift_note);
         }
         OncallWorkCommand::Ack { rotation: id, handover, actor, db } => {
             let baton = open(db.db.as_deref()).await?;
-            let h = baton.acknowledge_handover(&rotation(&id)?, &handover, &person(&actor)?).await?;
-            print_handover(&h);
+            let h = baton.acknowledge_shift_note(&rotation(&id)?, &handover, &person(&actor)?).await?;
+            print_shift_note(&h);
         }
         OncallWorkCommand::Todos { rotation: id, all, output, db } => {
             let todos = open(db.db.as_deref()).await?.runbook_todos(&rotation(&id)?, !all).await?;

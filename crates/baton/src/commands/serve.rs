@@ -69,7 +69,7 @@ pub async fn run_server(baton: Arc<Baton>, listen: SocketAddr, web: baton_web::W
     };
     let engine = tokio::spawn(baton.clone().run_engine(until_stopped()));
     let sender = baton_notify::Sender::new(baton.store().clone(), Arc::new(baton_app::SystemClock), sender_config()?)?;
-    baton.hand_off_to(sender.handoff());
+    baton.queue_for_sender(sender.queue());
     // A failed page makes its alert due now: if nothing of its step got through, the
     // escalation moves on (see `Baton::page_failed`). The callback must not block the
     // sender, so the store call runs on its own task.

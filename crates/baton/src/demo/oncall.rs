@@ -4,7 +4,7 @@
 
 use anyhow::Result;
 use baton_app::{Baton, ManualClock};
-use baton_core::oncall::{LogKind, NewHandover, NewLogEntry, RotationId};
+use baton_core::oncall::{LogKind, NewLogEntry, NewShiftNote, RotationId};
 use baton_core::{Link, Timestamp};
 use jiff::SignedDuration;
 
@@ -43,18 +43,18 @@ pub async fn seed(baton: &Baton, clock: &ManualClock, now: Timestamp) -> Result<
         baton.write_log(&id, &by, new).await?;
     }
     clock.set(now);
-    let note = NewHandover {
+    let note = NewShiftNote {
         note: "Broker 3 lagged once after the node drain; restarted, fine since.".into(),
         open_items: vec!["Write the runbook for broker lag after a drain".into()],
         ongoing_incidents: vec![],
     };
-    baton.write_handover(&id, &by, note).await?;
+    baton.write_shift_note(&id, &by, note).await?;
     Ok(())
 }
 
 /// The incoming engineers of open handovers, to print tokens for.
 pub async fn personas(baton: &Baton) -> Result<Vec<(String, String)>> {
-    let open = baton.handovers(&rotation(), true).await?;
+    let open = baton.shift_notes(&rotation(), true).await?;
     Ok(open
         .into_iter()
         .map(|h| {

@@ -233,7 +233,7 @@ pub(crate) fn epoch_day(d: Date) -> i64 {
 }
 
 /// `d` plus `n` days; saturates at jiff's date range. Plain day arithmetic (no `Span`):
-/// it runs once per hand-off when shifts are generated.
+/// it runs once per shift change when shifts are generated.
 pub(crate) fn add_days(d: Date, n: i64) -> Date {
     from_epoch_day(epoch_day(d).saturating_add(n))
 }

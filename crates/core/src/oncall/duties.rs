@@ -63,12 +63,12 @@ mod tests {
 
     #[test]
     fn duties_are_ticked_by_position_once() {
-        let duties = vec!["Acknowledge pages".to_owned(), "Write the hand-off note".to_owned()];
+        let duties = vec!["Acknowledge pages".to_owned(), "Write the handover note".to_owned()];
         let mut d = ShiftDuties::new(RotationId::parse("addon-sre").unwrap(), Timestamp::UNIX_EPOCH);
         let aoife = PersonId::parse("aoife.delacroix").unwrap();
         assert!(d.tick(&duties, 2, &aoife, Timestamp::UNIX_EPOCH).unwrap());
         assert!(!d.tick(&duties, 2, &aoife, Timestamp::UNIX_EPOCH).unwrap());
-        assert_eq!(d.done(2).unwrap().duty, "Write the hand-off note");
+        assert_eq!(d.done(2).unwrap().duty, "Write the handover note");
         assert!(d.done(1).is_none());
         for bad in [0, 3] {
             let err = d.tick(&duties, bad, &aoife, Timestamp::UNIX_EPOCH).unwrap_err();

@@ -83,7 +83,7 @@ pub struct LogEntry {
     pub runbook: Option<Link>,
     pub by: PersonId,
     pub at: Timestamp,
-    /// Who was on call when it was written; none before the rotation's first hand-off.
+    /// Who was on call when it was written; none before the rotation's first shift change.
     #[serde(default)]
     pub on_call: Option<PersonId>,
 }

@@ -1,33 +1,33 @@
 //! On-call scheduling, pure and IO-free: rotations on working days (or weekly, or any shift
-//! length) with a hand-off time in an IANA time zone, holiday calendars, membership changes
+//! length) with a shift change time in an IANA time zone, holiday calendars, membership changes
 //! that take effect at a stated instant, the seeded reshuffle when the list is exhausted,
 //! overrides and swaps, the fairness ledger and iCalendar feeds.
 //!
 //! A [`Rotation`] is checked once from its [`RotationSpec`]; after that it answers
 //! [`Rotation::on_call_at`] (who, the shift they hold, and which rule put them there) by
 //! arithmetic on the instant, without generating earlier shifts, and
-//! [`Rotation::shifts`] over any range. At every instant from the first hand-off exactly
+//! [`Rotation::shifts`] over any range. At every instant from the first shift change exactly
 //! one person is on call: shifts tile time, across DST changes and holidays.
 //!
 //! Decisions, each documented where it is made:
-//! - DST: a hand-off time in a spring-forward gap moves forward by the gap; in a fold it
-//!   is the first occurrence ([`handoff`]).
+//! - DST: a shift change time in a spring-forward gap moves forward by the gap; in a fold it
+//!   is the first occurrence ([`shift_change`]).
 //! - Non-working days use up nobody's turn: either the last working day's shift extends
 //!   over them, or a weekend layer covers each run of them as one shift ([`NonWorkingDay`]).
 //! - Reshuffle: cycle 0 is the list as written, later cycles a seeded shuffle that never
 //!   starts with the person who ended the previous cycle ([`shuffle`]).
-//! - Membership changes start at the first hand-off at or after their instant, with the new
+//! - Membership changes start at the first shift change at or after their instant, with the new
 //!   list in its written order; earlier shifts are unchanged.
 
 mod calendar;
 mod changes;
 mod fairness;
 mod feed;
-pub mod handoff;
 mod ical;
 mod overrides;
 mod rotation;
 mod schedule;
+pub mod shift_change;
 pub mod shuffle;
 
 #[cfg(test)]
@@ -40,24 +40,24 @@ pub use changes::{
 };
 pub use fairness::{ledger, FairnessWeights, Ledger, Tally};
 pub use feed::{CalendarFeed, FEED_FUTURE_DAYS, FEED_PAST_DAYS};
-pub use handoff::{handoff, Handoff, HandoffKind};
 pub use ical::{escape_text, to_ical};
 pub use overrides::{validate_overrides, Override, OverrideError, OverrideKind};
 pub use rotation::{
     Cadence, MembershipChange, NonWorkingDay, Roster, Rotation, RotationError, RotationId, RotationSpec,
 };
 pub use schedule::{next, on_call_at, shifts, Layer, OnCall, Reason, Shift, Why};
+pub use shift_change::{shift_change, ShiftChange, ShiftChangeKind};
 pub use shuffle::Reshuffle;
 
 // The on-call work of a shift: duties, the log, runbooks to write, the handover.
 mod duties;
-mod handover;
 mod log;
 mod runbook;
+mod shift_note;
 mod work;
 
 pub use duties::{DutyDone, ShiftDuties};
-pub use handover::{reminder_delay, Handover, NewHandover, DEFAULT_HANDOVER_REMINDER};
 pub use log::{LogEntry, LogKind, NewLogEntry, MAX_LOG_LINKS, MAX_LOG_TEXT};
 pub use runbook::{RunbookTodo, TodoResolution};
+pub use shift_note::{reminder_delay, NewShiftNote, ShiftNote, DEFAULT_SHIFT_NOTE_REMINDER};
 pub use work::{check_on_call, check_team_member, WorkError};

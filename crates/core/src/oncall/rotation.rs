@@ -56,14 +56,14 @@ impl From<RotationId> for String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Cadence {
-    /// Every working day of the calendar, at the hand-off time. Non-working days follow
+    /// Every working day of the calendar, at the shift change time. Non-working days follow
     /// the rotation's [`NonWorkingDay`] policy; a day off uses up nobody's turn.
     Daily,
-    /// Every seven days at the hand-off time, on the weekday of the start date.
+    /// Every seven days at the shift change time, on the weekday of the start date.
     Weekly,
-    /// Shifts of any length. Whole days hand off at the local hand-off time (so a `2d`
+    /// Shifts of any length. Whole days hand off at the local shift change time (so a `2d`
     /// shift stays at 09:00 across DST); other lengths are exact durations from the first
-    /// hand-off. The calendar only weights these shifts, it does not move them.
+    /// shift change. The calendar only weights these shifts, it does not move them.
     Every(Period),
 }
 
@@ -71,7 +71,7 @@ pub enum Cadence {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum NonWorkingDay {
-    /// The last working day's shift runs until the next working day's hand-off.
+    /// The last working day's shift runs until the next working day's shift change.
     #[default]
     Extend,
     /// A second list covers each run of consecutive non-working days (a weekend, or a
@@ -93,7 +93,7 @@ impl Roster {
     }
 }
 
-/// From the first hand-off at or after `effective`, the list is `members`, in this order
+/// From the first shift change at or after `effective`, the list is `members`, in this order
 /// (cycle 0 as written, shuffled after). Shifts already started are not rewritten.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MembershipChange {
@@ -104,16 +104,16 @@ pub struct MembershipChange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RotationSpec {
     pub id: RotationId,
-    /// IANA time zone name of the hand-off time and the calendar.
+    /// IANA time zone name of the shift change time and the calendar.
     pub time_zone: String,
-    /// Local time of day of the hand-off.
+    /// Local time of day of the shift change.
     pub handoff: Time,
     pub cadence: Cadence,
     #[serde(default)]
     pub calendar: WorkingCalendar,
     #[serde(default)]
     pub non_working: NonWorkingDay,
-    /// The first shift is this date's hand-off (for daily rotations: the first working
+    /// The first shift is this date's shift change (for daily rotations: the first working
     /// day on or after it).
     pub start: Date,
     pub roster: Roster,
@@ -267,7 +267,7 @@ fn layer_roster(grid: &Grid, layer: Layer, salt: u64, roster: &Roster) -> LayerR
     let mut eras = vec![Era { first_slot: 0, members: roster.members.clone() }];
     for change in &roster.changes {
         let first_slot = grid.first_slot_at_or_after(layer, change.effective);
-        // Two changes landing on the same hand-off: the later one wins.
+        // Two changes landing on the same shift change: the later one wins.
         while eras.last().is_some_and(|e| e.first_slot >= first_slot) && eras.len() > 1 {
             eras.pop();
         }

@@ -1,14 +1,14 @@
 //! The schedule: which shifts a rotation produces and who is on call at an instant, and why.
 //!
-//! Time is cut into *slots* by hand-offs: a daily rotation has one slot per working day
-//! (with [`NonWorkingDay::Extend`] it lasts until the next working day's hand-off; with a
+//! Time is cut into *slots* by shift changes: a daily rotation has one slot per working day
+//! (with [`NonWorkingDay::Extend`] it lasts until the next working day's shift change; with a
 //! weekend layer each run of non-working days is a slot of that layer), a weekly or
 //! whole-day cadence one slot per n local days, any other period one slot per fixed
 //! duration. A slot's index in its layer is computed directly (working days between the
 //! start and the date, O(1) plus binary searches in the holidays), and the index decides
 //! the person: membership era, then cycle and position in the cycle's order (see
 //! [`super::shuffle`]). Overrides then replace parts of slots. So "who is on call at T" never
-//! generates the shifts before T, and generating shifts walks slots one hand-off at a time.
+//! generates the shifts before T, and generating shifts walks slots one shift change at a time.
 
 use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
@@ -16,9 +16,9 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::calendar::{add_days, days_between, WorkingCalendar};
-use super::handoff::{handoff, handoff_at, Handoff, HandoffKind};
 use super::overrides::OverrideKind;
 use super::rotation::{Cadence, LayerRoster, NonWorkingDay, Rotation, RotationSpec};
+use super::shift_change::{shift_change, shift_change_at, ShiftChange, ShiftChangeKind};
 use super::shuffle::{cycle_order, cycle_seed, Reshuffle};
 use crate::PersonId;
 
@@ -97,7 +97,7 @@ enum Mode {
     Fixed { origin: Timestamp, seconds: i64 },
 }
 
-/// The slot arithmetic of a rotation: zone, hand-off time, calendar, cadence.
+/// The slot arithmetic of a rotation: zone, shift change time, calendar, cadence.
 #[derive(Debug, Clone)]
 pub(crate) struct Grid {
     pub tz: TimeZone,
@@ -115,12 +115,12 @@ pub(crate) struct Slot {
     index: i64,
     start: Timestamp,
     end: Timestamp,
-    /// The date whose hand-off starts the slot, and the one whose hand-off ends it.
+    /// The date whose shift change starts the slot, and the one whose shift change ends it.
     start_day: Date,
     end_day: Date,
 }
 
-/// Slots are looked for at most this many hand-offs ahead (a decade of days).
+/// Slots are looked for at most this many shift changes ahead (a decade of days).
 const SEARCH_LIMIT: usize = 4000;
 
 impl Grid {
@@ -131,7 +131,7 @@ impl Grid {
             (Cadence::Weekly, _) => Mode::Days(7),
             (Cadence::Every(p), _) if p.as_seconds() % 86_400 == 0 => Mode::Days(p.as_seconds() / 86_400),
             (Cadence::Every(p), _) => {
-                Mode::Fixed { origin: handoff_at(spec.start, spec.handoff, &tz), seconds: p.as_seconds() }
+                Mode::Fixed { origin: shift_change_at(spec.start, spec.handoff, &tz), seconds: p.as_seconds() }
             }
         };
         let anchor = match mode {
@@ -142,16 +142,16 @@ impl Grid {
     }
 
     fn h(&self, d: Date) -> Timestamp {
-        handoff_at(d, self.time, &self.tz)
+        shift_change_at(d, self.time, &self.tz)
     }
 
-    /// The latest date whose hand-off is at or before `t`.
+    /// The latest date whose shift change is at or before `t`.
     fn day_at(&self, t: Timestamp) -> Date {
         let mut d = self.tz.to_datetime(t).date();
         while self.h(d) > t {
             d = add_days(d, -1);
         }
-        // Only a fold across midnight can put the next day's hand-off before `t`.
+        // Only a fold across midnight can put the next day's shift change before `t`.
         loop {
             let next = add_days(d, 1);
             if self.h(next) > t {
@@ -169,7 +169,7 @@ impl Grid {
         first + self.calendar.run_starts_between(add_days(self.start, 1), run_start)
     }
 
-    /// The slot that starts with `day`'s hand-off (`day` must be a slot boundary).
+    /// The slot that starts with `day`'s shift change (`day` must be a slot boundary).
     fn slot_on(&self, day: Date, start: Option<Timestamp>) -> Slot {
         let cal = &self.calendar;
         let (layer, index, end_day) = match self.mode {
@@ -232,8 +232,8 @@ impl Grid {
         }
     }
 
-    /// The slot containing `t` and the day whose hand-off last passed, or `None` before the
-    /// rotation's first hand-off.
+    /// The slot containing `t` and the day whose shift change last passed, or `None` before the
+    /// rotation's first shift change.
     fn slot_at(&self, t: Timestamp) -> Option<(Slot, Date)> {
         if let Mode::Fixed { origin, seconds } = self.mode {
             if t < origin {
@@ -347,14 +347,14 @@ impl Rotation {
         }
     }
 
-    /// The first hand-off of the rotation: nobody is on call before it.
-    pub fn first_handoff(&self) -> Timestamp {
+    /// The first shift change of the rotation: nobody is on call before it.
+    pub fn first_shift_change(&self) -> Timestamp {
         self.grid.first_slot().start
     }
 
     /// Every shift overlapping `[from, to)`, in order, after overrides. They tile time: each
     /// ends where the next starts, the first contains `from` (or starts at the first
-    /// hand-off) and the last reaches `to`. Shifts are not clipped to the range.
+    /// shift change) and the last reaches `to`. Shifts are not clipped to the range.
     pub fn shifts(&self, from: Timestamp, to: Timestamp) -> Vec<Shift> {
         let mut out = Vec::new();
         if to <= from {
@@ -378,7 +378,7 @@ impl Rotation {
         out
     }
 
-    /// Who is on call at `t`, the stretch they hold, and why; `None` before the first hand-off.
+    /// Who is on call at `t`, the stretch they hold, and why; `None` before the first shift change.
     pub fn on_call_at(&self, t: Timestamp) -> Option<OnCall> {
         let (slot, day) = self.grid.slot_at(t)?;
         let mut cache = OrderCache::default();
@@ -402,7 +402,7 @@ impl Rotation {
     pub fn next(&self, t: Timestamp) -> Option<Shift> {
         let mut at = match self.on_call_at(t) {
             Some(now) => now.shift.end,
-            None => self.first_handoff(),
+            None => self.first_shift_change(),
         };
         for _ in 0..SEARCH_LIMIT {
             if let Some(next) = self.on_call_at(at) {
@@ -434,14 +434,14 @@ impl Rotation {
         })
     }
 
-    /// The hand-offs between two dates whose local time had to be moved by the DST rule
-    /// (see [`super::handoff`]), so a preview can say so.
-    pub fn dst_adjustments(&self, from: Date, to: Date) -> Vec<Handoff> {
+    /// The shift changes between two dates whose local time had to be moved by the DST rule
+    /// (see [`super::shift_change`]), so a preview can say so.
+    pub fn dst_adjustments(&self, from: Date, to: Date) -> Vec<ShiftChange> {
         let mut out = Vec::new();
         let mut d = from;
         while d < to {
-            let h = handoff(d, self.spec.handoff, &self.grid.tz);
-            if h.kind != HandoffKind::Exact {
+            let h = shift_change(d, self.spec.handoff, &self.grid.tz);
+            if h.kind != ShiftChangeKind::Exact {
                 out.push(h);
             }
             d = add_days(d, 1);

@@ -45,7 +45,7 @@ fn dublin_march() -> RotationSpec {
 #[test]
 fn a_daily_rotation_of_three_across_a_week_with_a_holiday() {
     let r = Rotation::new(dublin_march()).unwrap();
-    assert_eq!(r.first_handoff(), ts("2024-03-11T09:00:00Z"));
+    assert_eq!(r.first_shift_change(), ts("2024-03-11T09:00:00Z"));
     assert_eq!(who(&r, "2024-03-11T09:00:00Z"), "ana");
     assert_eq!(who(&r, "2024-03-12T08:59:59Z"), "ana");
     assert_eq!(who(&r, "2024-03-12T09:00:00Z"), "bo");
@@ -137,7 +137,7 @@ fn every_day(mut s: RotationSpec) -> RotationSpec {
 
 #[test]
 fn a_handoff_time_missing_on_the_spring_forward_day_moves_forward_by_the_gap() {
-    // Dublin skips 01:00-02:00 on 2024-03-31: a 01:30 hand-off happens at 02:30 IST.
+    // Dublin skips 01:00-02:00 on 2024-03-31: a 01:30 shift change happens at 02:30 IST.
     let r =
         Rotation::new(every_day(spec("Europe/Dublin", time(1, 30, 0, 0), date(2024, 3, 29), &["ana", "bo"]))).unwrap();
     let sat = r.on_call_at(ts("2024-03-30T12:00:00Z")).unwrap().shift;
@@ -146,8 +146,8 @@ fn a_handoff_time_missing_on_the_spring_forward_day_moves_forward_by_the_gap() {
     assert_eq!((sun.start, sun.end), (ts("2024-03-31T01:30:00Z"), ts("2024-04-01T00:30:00Z")));
     let adjusted = r.dst_adjustments(date(2024, 1, 1), date(2025, 1, 1));
     assert_eq!(adjusted.len(), 2, "{adjusted:?}");
-    assert_eq!(adjusted[0].kind, HandoffKind::Gap { gap_seconds: 3600 });
-    assert_eq!(adjusted[1].kind, HandoffKind::Fold);
+    assert_eq!(adjusted[0].kind, ShiftChangeKind::Gap { gap_seconds: 3600 });
+    assert_eq!(adjusted[1].kind, ShiftChangeKind::Fold);
     // 02:30 exists in Dublin on that day; in New York it does not.
     let r =
         Rotation::new(every_day(spec("Europe/Dublin", time(2, 30, 0, 0), date(2024, 3, 29), &["ana", "bo"]))).unwrap();
@@ -315,7 +315,7 @@ fn weekly_and_shift_length_cadences() {
     assert_eq!(who(&r, "2024-03-25T20:59:59Z"), "ana");
     assert_eq!(who(&r, "2024-03-25T21:00:00Z"), "bo");
     assert_eq!(who(&r, "2024-03-26T09:00:00Z"), "cy");
-    assert!(r.on_call_at(ts("2024-03-25T08:59:59Z")).is_none(), "nobody before the first hand-off");
+    assert!(r.on_call_at(ts("2024-03-25T08:59:59Z")).is_none(), "nobody before the first shift change");
 }
 
 #[test]
@@ -394,7 +394,7 @@ proptest! {
         probes in prop::collection::vec(0f64..1.0, 1..12),
     ) {
         let r = Rotation::new(s).unwrap();
-        let first = r.first_handoff();
+        let first = r.first_shift_change();
         let from = first.saturating_add(SignedDuration::from_hours(from_offset * 24 + 7)).unwrap();
         let to = from.saturating_add(SignedDuration::from_hours(span_hours)).unwrap();
         let shifts = r.shifts(from, to);
@@ -427,7 +427,7 @@ proptest! {
     #[test]
     fn every_member_gets_a_fair_share_over_two_years(s in arb_rotation()) {
         let r = Rotation::new(s).unwrap();
-        let from = r.first_handoff();
+        let from = r.first_shift_change();
         let to = from.saturating_add(SignedDuration::from_hours(24 * 730)).unwrap();
         let ledger = r.fairness(from, to, &FairnessWeights::default());
         let spec = r.spec();
@@ -445,7 +445,7 @@ proptest! {
     fn nobody_works_two_turns_in_a_row(s in arb_rotation()) {
         prop_assume!(s.roster.members.len() >= 2);
         let r = Rotation::new(s).unwrap();
-        let from = r.first_handoff();
+        let from = r.first_shift_change();
         let to = from.saturating_add(SignedDuration::from_hours(24 * 200)).unwrap();
         let main: Vec<_> = r.shifts(from, to).into_iter().filter(|s| s.layer == Layer::Primary).collect();
         for w in main.windows(2) {
@@ -460,19 +460,19 @@ proptest! {
         members in prop::collection::vec(0usize..9, 1..6),
     ) {
         let before = Rotation::new(s.clone()).unwrap();
-        let effective = before.first_handoff().saturating_add(SignedDuration::from_hours(after_hours)).unwrap();
+        let effective = before.first_shift_change().saturating_add(SignedDuration::from_hours(after_hours)).unwrap();
         let mut changed = s;
         let mut list: Vec<PersonId> = Vec::new();
         for m in members { let id = p(&format!("n{m}")); if !list.contains(&id) { list.push(id); } }
         changed.roster.changes.push(MembershipChange { effective, members: list.clone() });
         let after = Rotation::new(changed).unwrap();
         let end = effective.saturating_add(SignedDuration::from_hours(24 * 20)).unwrap();
-        let (old, new) = (before.shifts(before.first_handoff(), end), after.shifts(after.first_handoff(), end));
+        let (old, new) = (before.shifts(before.first_shift_change(), end), after.shifts(after.first_shift_change(), end));
         for (a, b) in old.iter().zip(&new) {
             if a.start >= effective { break; }
             prop_assert_eq!(a, b, "a shift started before the change is unchanged");
         }
-        // From the first main-list hand-off at or after the change, only new members are on the main list.
+        // From the first main-list shift change at or after the change, only new members are on the main list.
         for s in new.iter().filter(|s| s.start >= effective && s.layer == Layer::Primary) {
             prop_assert!(list.contains(&s.person), "{} after the change", s.person);
         }

@@ -162,7 +162,7 @@ error_responses!(
     /// Reading who is on call for a rotation.
     OnCallErrors {
         400 => query_rejection("`at` is not an RFC 3339 instant (axum's plain-text rejection)."),
-        404 => error("`not_found`: no such rotation is defined, or nobody is on call before its first hand-off."),
+        404 => error("`not_found`: no such rotation is defined, or nobody is on call before its first shift change."),
         503 => error(UNAVAILABLE),
     }
 );
@@ -195,7 +195,7 @@ error_responses!(
     /// Reading a rotation's on-call work: its log, handovers, runbooks to write, current shift.
     RotationWorkReadErrors {
         400 => query_rejection("A query parameter is not of its type: `before` or `limit` not a whole number, `open` or `all` not `true` or `false` (axum's plain-text rejection)."),
-        404 => error("`not_found`: no such rotation is defined, or (for the current shift) nobody is on call before its first hand-off."),
+        404 => error("`not_found`: no such rotation is defined, or (for the current shift) nobody is on call before its first shift change."),
         422 => error("`invalid` (`field`: `limit`): not from 1 to 200."),
         503 => error(UNAVAILABLE),
     }

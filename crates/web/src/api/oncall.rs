@@ -78,7 +78,7 @@ async fn who(
     Ok(Json(s.baton.who(&rotation_id(&id)?, q.at).await?))
 }
 
-/// Who takes over at the next hand-off after `at` (now by default), when, and why.
+/// Who takes over at the next shift change after `at` (now by default), when, and why.
 #[utoipa::path(
     get,
     path = "/api/v1/rotations/{id}/next",

@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use baton_app::{AppError, CurrentShift, LogPage};
-use baton_core::oncall::{Handover, LogEntry, LogKind, NewHandover, NewLogEntry, RotationId, RunbookTodo};
+use baton_core::oncall::{LogEntry, LogKind, NewLogEntry, NewShiftNote, RotationId, RunbookTodo, ShiftNote};
 use baton_core::Link;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -71,7 +71,7 @@ struct TodoPath {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 #[allow(dead_code)]
-struct HandoverPath {
+struct ShiftNotePath {
     /// The rotation's id.
     #[param(example = "addon-sre")]
     id: String,
@@ -292,7 +292,7 @@ async fn resolve_todo(
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-struct HandoverQuery {
+struct ShiftNoteQuery {
     /// Only the handovers not acknowledged yet (`true`); all by default.
     open: Option<bool>,
 }
@@ -303,21 +303,21 @@ struct HandoverQuery {
     path = "/api/v1/rotations/{id}/handovers",
     operation_id = "list_handovers",
     tag = "oncall",
-    params(RotationPath, HandoverQuery),
-    responses((status = 200, description = "The handovers, newest first", body = Vec<Handover>), RotationWorkReadErrors)
+    params(RotationPath, ShiftNoteQuery),
+    responses((status = 200, description = "The handovers, newest first", body = Vec<ShiftNote>), RotationWorkReadErrors)
 )]
 async fn list_handovers(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    Query(q): Query<HandoverQuery>,
-) -> Result<Json<Vec<Handover>>, ApiError> {
-    Ok(Json(s.baton.handovers(&rotation_id(&id)?, q.open.unwrap_or(false)).await?))
+    Query(q): Query<ShiftNoteQuery>,
+) -> Result<Json<Vec<ShiftNote>>, ApiError> {
+    Ok(Json(s.baton.shift_notes(&rotation_id(&id)?, q.open.unwrap_or(false)).await?))
 }
 
 /// A handover note as the outgoing engineer writes it.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewHandoverBody {
+struct NewShiftNoteBody {
     /// How the shift went, even if it was quiet.
     #[schema(example = "Quiet night; one question about quotas answered in #support")]
     note: String,
@@ -333,10 +333,10 @@ struct NewHandoverBody {
 ///
 /// Role: outgoing-on-call.
 ///
-/// Only the outgoing engineer: the person on call now (handing over at the next hand-off)
+/// Only the outgoing engineer: the person on call now (handing over at the next shift change)
 /// or the one whose shift just ended (while the next one is under way). The incoming
 /// engineer is whoever holds the next shift; they acknowledge it with `POST .../ack`.
-/// Unacknowledged `handover_reminder_after` (1 hour by default) after the hand-off, the
+/// Unacknowledged `handover_reminder_after` (1 hour by default) after the shift change, the
 /// engine reminds them through the team's channels. One handover per shift: a second
 /// answers 409.
 #[utoipa::path(
@@ -345,18 +345,18 @@ struct NewHandoverBody {
     operation_id = "write_handover",
     tag = "oncall",
     params(RotationPath),
-    request_body = NewHandoverBody,
-    responses((status = 201, description = "The handover as written", body = Handover), RotationWorkErrors),
+    request_body = NewShiftNoteBody,
+    responses((status = 201, description = "The handover as written", body = ShiftNote), RotationWorkErrors),
     security(("bearer" = []))
 )]
 async fn write_handover(
     State(s): State<AppState>,
     Path(id): Path<String>,
     actor: Actor,
-    JsonBody(b): JsonBody<NewHandoverBody>,
-) -> Result<Created<Handover>, ApiError> {
-    let new = NewHandover { note: b.note, open_items: b.open_items, ongoing_incidents: b.ongoing_incidents };
-    Ok((StatusCode::CREATED, Json(s.baton.write_handover(&rotation_id(&id)?, &actor.0, new).await?)))
+    JsonBody(b): JsonBody<NewShiftNoteBody>,
+) -> Result<Created<ShiftNote>, ApiError> {
+    let new = NewShiftNote { note: b.note, open_items: b.open_items, ongoing_incidents: b.ongoing_incidents };
+    Ok((StatusCode::CREATED, Json(s.baton.write_shift_note(&rotation_id(&id)?, &actor.0, new).await?)))
 }
 
 /// Acknowledge a handover: the incoming engineer moves the checkbox.
@@ -370,14 +370,14 @@ async fn write_handover(
     path = "/api/v1/rotations/{id}/handovers/{hid}/ack",
     operation_id = "ack_handover",
     tag = "oncall",
-    params(HandoverPath),
-    responses((status = 200, description = "The handover, acknowledged", body = Handover), RotationWorkErrors),
+    params(ShiftNotePath),
+    responses((status = 200, description = "The handover, acknowledged", body = ShiftNote), RotationWorkErrors),
     security(("bearer" = []))
 )]
 async fn ack_handover(
     State(s): State<AppState>,
     Path((id, hid)): Path<(String, String)>,
     actor: Actor,
-) -> Result<Json<Handover>, ApiError> {
-    Ok(Json(s.baton.acknowledge_handover(&rotation_id(&id)?, &hid, &actor.0).await?))
+) -> Result<Json<ShiftNote>, ApiError> {
+    Ok(Json(s.baton.acknowledge_shift_note(&rotation_id(&id)?, &hid, &actor.0).await?))
 }

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use baton_app::{AppError, OnCallView, Principal, ShiftView};
-use baton_core::oncall::{Handover, LogKind, NewHandover, NewLogEntry, Reason, RotationId};
+use baton_core::oncall::{LogKind, NewLogEntry, NewShiftNote, Reason, RotationId, ShiftNote};
 use baton_core::{Link, Org, PersonId};
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -24,7 +24,7 @@ fn rotation_id(id: &str) -> Result<RotationId, PageError> {
     RotationId::parse(id).map_err(|_| AppError::NotFound(format!("no rotation `{id}` is defined")).into())
 }
 
-/// `who`/`next` answer NotFound before a rotation's first hand-off: shown as "nobody yet".
+/// `who`/`next` answer NotFound before a rotation's first shift change: shown as "nobody yet".
 fn optional(r: Result<OnCallView, AppError>) -> Result<Option<OnCallView>, PageError> {
     match r {
         Ok(v) => Ok(Some(v)),
@@ -47,7 +47,7 @@ pub async fn list(State(s): State<AppState>, viewer: Viewer) -> Result<Markup, P
     for r in &rotations {
         let now = optional(s.baton.who(&r.id, None).await)?;
         let next = optional(s.baton.next(&r.id, None).await)?;
-        let open = s.baton.handovers(&r.id, true).await?.len();
+        let open = s.baton.shift_notes(&r.id, true).await?.len();
         rows.push((r, now, next, open));
     }
     let body = html! {
@@ -55,13 +55,13 @@ pub async fn list(State(s): State<AppState>, viewer: Viewer) -> Result<Markup, P
         @if rows.is_empty() { p.empty { "No rotation is defined: add one under rotations/ in the definition repo." } }
         @else {
             div.scroll { table.rotations {
-                tr { th { "Rotation" } th { "On call now" } th { "Next" } th { "Handovers to acknowledge" } }
+                tr { th { "Rotation" } th { "On call now" } th { "Next" } th { "ShiftNotes to acknowledge" } }
                 @for (r, now, next, open) in &rows {
                     tr {
                         td { a href={ "/oncall/" (r.id) } { (r.name) } br; span.meta { (r.team) " · " (r.cadence) " · " (r.time_zone) } }
                         td { @match now {
                             Some(v) => { strong { (v.person.name) } " until " (when(v.end)) br; span.meta { (v.because) } },
-                            None => span.empty { "nobody yet: the first hand-off is " (when(r.first_handoff)) },
+                            None => span.empty { "nobody yet: the first shift change is " (when(r.first_shift_change)) },
                         } }
                         td { @if let Some(v) = next { (v.person.name) " from " (when(v.start)) br; span.meta { (v.because) } } }
                         td { @if *open == 0 { span.meta { "none" } } @else { span.warn { (open) " waiting" } } }
@@ -141,10 +141,10 @@ fn named(org: &Org, p: &PersonId) -> String {
     org.people.get(p).map_or_else(|| p.to_string(), |x| format!("{} ({p})", x.name))
 }
 
-fn handover_card(h: &Handover, org: &Org, id: &RotationId, me: Option<&PersonId>, csrf: Option<&str>) -> Markup {
+fn shift_note_card(h: &ShiftNote, org: &Org, id: &RotationId, me: Option<&PersonId>, csrf: Option<&str>) -> Markup {
     html! {
         div.card.handover {
-            strong { (named(org, &h.outgoing)) " → " (named(org, &h.incoming)) } span.meta { " · hand-off " (when(h.shift_end)) " · written " (when(h.written_at)) }
+            strong { (named(org, &h.outgoing)) " → " (named(org, &h.incoming)) } span.meta { " · shift change " (when(h.shift_end)) " · written " (when(h.written_at)) }
             p { (h.note) }
             @if !h.open_items.is_empty() { p.meta { "Open items:" } ul { @for i in &h.open_items { li { (i) } } } }
             @if !h.ongoing_incidents.is_empty() { p.meta { "Ongoing incidents:" } ul { @for i in &h.ongoing_incidents { li.warn { (i) } } } }
@@ -180,7 +180,7 @@ async fn render_page(
         None => None,
     };
     let week_ahead = s.baton.schedule_query(id, None, None, Some(7)).await?;
-    let handovers = s.baton.handovers(id, true).await?;
+    let handovers = s.baton.shift_notes(id, true).await?;
     let log = s.baton.oncall_log(id, None, Some(LOG_SHOWN)).await?;
     let todos = s.baton.runbook_todos(id, true).await?;
     let org = s.baton.org().await?;
@@ -193,7 +193,7 @@ async fn render_page(
         h1 { (rotation.name) " " span.pill { (rotation.team) } }
         @if let Some(d) = &done { div.banner.ok role="status" { "Recorded: " (d) "." } }
         @if let Some(e) = &failed { div.banner.bad role="alert" { strong { "Not done: " } (e.message) } }
-        p.meta { (rotation.cadence) " hand-off at " (rotation.handoff) " " (rotation.time_zone) " · times below are UTC" }
+        p.meta { (rotation.cadence) " shift change at " (rotation.handoff) " " (rotation.time_zone) " · times below are UTC" }
         @if me.is_none() { p.meta { a href={ "/login?next=/oncall/" (id) } { "Sign in" } " to log work, acknowledge a handover or ask for help." } }
 
         h2 { "On call now" }
@@ -203,7 +203,7 @@ async fn render_page(
                 @if let Some(chat) = &v.person.chat { " · " (chat) }
                 br; span.meta { "Why: " (v.because) }
             },
-            None => p.empty { "Nobody yet: the first hand-off is " (when(rotation.first_handoff)) "." },
+            None => p.empty { "Nobody yet: the first shift change is " (when(rotation.first_shift_change)) "." },
         }
         @if let Some(v) = &next {
             p { "Next: " strong { (v.person.name) } " from " (when(v.start)) br; span.meta { "Why: " (v.because) } }
@@ -230,9 +230,9 @@ async fn render_page(
             None => p.empty { "No shift is under way." },
         }
 
-        h2 { "Handovers waiting for acknowledgement" }
+        h2 { "ShiftNotes waiting for acknowledgement" }
         @if handovers.is_empty() { p.empty { "None: every handover has been acknowledged." } }
-        @for h in &handovers { (handover_card(h, &org, id, me, csrf)) }
+        @for h in &handovers { (shift_note_card(h, &org, id, me, csrf)) }
         @if let (true, Some(csrf)) = (on_call_me, csrf) {
             div.actions { (form(id, "handover", csrf, "", html! {
                 h3 { "Write your handover" }
@@ -371,7 +371,7 @@ async fn work(
     let b = &s.baton;
     Ok(match action {
         "ack" => {
-            b.acknowledge_handover(rotation, &arg()?, by).await?;
+            b.acknowledge_shift_note(rotation, &arg()?, by).await?;
             "handover acknowledged"
         }
         "tick" => {
@@ -386,12 +386,12 @@ async fn work(
             "runbook linked"
         }
         "handover" => {
-            let new = NewHandover {
+            let new = NewShiftNote {
                 note: field(fields, "note").unwrap_or_default().to_owned(),
                 open_items: lines(fields, "open_items"),
                 ongoing_incidents: lines(fields, "ongoing_incidents"),
             };
-            b.write_handover(rotation, by, new).await?;
+            b.write_shift_note(rotation, by, new).await?;
             "handover written"
         }
         "help" => {

@@ -1,7 +1,7 @@
-//! The handover at the end of a shift: the outgoing engineer writes what is still open and
+//! The shift note (on-call people say "the handover") at the end of a shift: the outgoing engineer writes what is still open and
 //! which incidents are ongoing; the incoming engineer acknowledges it — the process's
 //! "move the checkbox". Left unacknowledged, the incoming engineer is reminded once, a
-//! delay after the hand-off.
+//! delay after the shift change.
 
 use super::work::{check_incoming, text, WorkError};
 use super::RotationId;
@@ -12,21 +12,21 @@ use crate::{Org, Period, PersonId, Timestamp};
 use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 
-/// How long after the hand-off an unacknowledged handover is reminded about, when the
+/// How long after the shift change an unacknowledged handover is reminded about, when the
 /// rotation does not say (`handover_reminder_after`).
-pub const DEFAULT_HANDOVER_REMINDER: Period = Period::hours(1);
+pub const DEFAULT_SHIFT_NOTE_REMINDER: Period = Period::hours(1);
 pub const MAX_HANDOVER_NOTE: usize = 4000;
 pub const MAX_HANDOVER_ITEMS: usize = 50;
 pub const MAX_HANDOVER_ITEM: usize = 1000;
 
 /// The reminder delay of a rotation.
 pub fn reminder_delay(def: &RotationDef) -> SignedDuration {
-    def.handover_reminder_after.unwrap_or(DEFAULT_HANDOVER_REMINDER).duration()
+    def.handover_reminder_after.unwrap_or(DEFAULT_SHIFT_NOTE_REMINDER).duration()
 }
 
 /// A handover as the outgoing engineer writes it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NewHandover {
+pub struct NewShiftNote {
     pub note: String,
     pub open_items: Vec<String>,
     pub ongoing_incidents: Vec<String>,
@@ -34,11 +34,11 @@ pub struct NewHandover {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Handover {
+pub struct ShiftNote {
     pub rotation: RotationId,
     /// The start of the shift handed over; with the rotation, it names the handover.
     pub shift_start: Timestamp,
-    /// The hand-off: the end of the shift handed over.
+    /// The shift change: the end of the shift handed over.
     pub shift_end: Timestamp,
     pub outgoing: PersonId,
     pub incoming: PersonId,
@@ -67,17 +67,17 @@ fn items(field: &str, values: Vec<String>) -> Result<Vec<String>, WorkError> {
         .collect()
 }
 
-impl Handover {
+impl ShiftNote {
     /// The handover of the shift `[shift_start, shift_end)` from `outgoing` to `incoming`.
     pub fn write(
         rotation: RotationId,
         (shift_start, shift_end): (Timestamp, Timestamp),
         outgoing: PersonId,
         incoming: PersonId,
-        new: NewHandover,
+        new: NewShiftNote,
         at: Timestamp,
     ) -> Result<Self, WorkError> {
-        Ok(Handover {
+        Ok(ShiftNote {
             rotation,
             shift_start,
             shift_end,
@@ -101,7 +101,7 @@ impl Handover {
         self.acknowledged.is_none()
     }
 
-    /// When to remind the incoming engineer: `delay` after the hand-off, or after the note
+    /// When to remind the incoming engineer: `delay` after the shift change, or after the note
     /// was written if that was later. Nobody is expected to acknowledge before their shift
     /// starts, so a note written early does not bring the reminder forward.
     pub fn reminder_due(&self, delay: SignedDuration) -> Timestamp {
@@ -162,8 +162,8 @@ mod tests {
         PersonId::parse(s).unwrap()
     }
 
-    fn handover(new: NewHandover, written: &str) -> Result<Handover, WorkError> {
-        Handover::write(
+    fn handover(new: NewShiftNote, written: &str) -> Result<ShiftNote, WorkError> {
+        ShiftNote::write(
             RotationId::parse("addon-sre").unwrap(),
             (t("2026-03-02T09:00:00Z"), t("2026-03-03T09:00:00Z")),
             p("aoife.delacroix"),
@@ -175,7 +175,7 @@ mod tests {
 
     #[test]
     fn the_reminder_falls_a_delay_after_the_hand_off_or_the_note_whichever_is_later() {
-        let new = NewHandover { note: "quiet".into(), ..Default::default() };
+        let new = NewShiftNote { note: "quiet".into(), ..Default::default() };
         let early = handover(new.clone(), "2026-03-03T08:40:00Z").unwrap();
         assert_eq!(early.reminder_due(SignedDuration::from_mins(30)), t("2026-03-03T09:30:00Z"));
         let late = handover(new, "2026-03-03T10:00:00Z").unwrap();
@@ -186,7 +186,7 @@ mod tests {
     fn only_the_incoming_engineer_moves_the_checkbox_once() {
         let org = Org::default();
         let mut h =
-            handover(NewHandover { note: "quiet".into(), ..Default::default() }, "2026-03-03T08:50:00Z").unwrap();
+            handover(NewShiftNote { note: "quiet".into(), ..Default::default() }, "2026-03-03T08:50:00Z").unwrap();
         let refused = h.acknowledge(&org, &p("aoife.delacroix"), t("2026-03-03T09:05:00Z")).unwrap_err();
         assert!(refused.to_string().contains("only the incoming on-call engineer"), "{refused}");
         assert!(refused.to_string().contains("cian.moreau"), "names who may: {refused}");
@@ -198,16 +198,16 @@ mod tests {
 
     #[test]
     fn a_note_is_required_and_empty_items_are_named() {
-        let err = handover(NewHandover::default(), "2026-03-03T08:50:00Z").unwrap_err();
+        let err = handover(NewShiftNote::default(), "2026-03-03T08:50:00Z").unwrap_err();
         assert!(matches!(err, WorkError::Invalid { ref field, .. } if field == "note"), "{err}");
-        let new = NewHandover { note: "n".into(), open_items: vec!["a".into(), " ".into()], ..Default::default() };
+        let new = NewShiftNote { note: "n".into(), open_items: vec!["a".into(), " ".into()], ..Default::default() };
         let err = handover(new, "2026-03-03T08:50:00Z").unwrap_err();
         assert!(matches!(err, WorkError::Invalid { ref field, .. } if field == "open_items[1]"), "{err}");
     }
 
     #[test]
     fn the_reminder_is_for_the_incoming_engineer_and_carries_the_note() {
-        let new = NewHandover {
+        let new = NewShiftNote {
             note: "kafka broker 3 flaps".into(),
             ongoing_incidents: vec!["INC-42 consumer lag".into()],
             ..Default::default()

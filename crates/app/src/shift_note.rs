@@ -1,21 +1,21 @@
-//! Handovers between shifts: the outgoing engineer writes the note, the incoming one
+//! Shift notes (the API and CLI say "handovers") between shifts: the outgoing engineer writes the note, the incoming one
 //! acknowledges it, and the engine reminds the incoming engineer once if they have not,
-//! a delay after the hand-off (`handover_reminder_after`, 1 hour by default).
+//! a delay after the shift change (`handover_reminder_after`, 1 hour by default).
 //!
-//! Record `handover` `<rotation>/<shift start, RFC 3339>`: a [`Handover`], due for its
+//! Record `handover` `<rotation>/<shift start, RFC 3339>`: a [`ShiftNote`], due for its
 //! reminder until it is acknowledged or reminded about.
 
 use crate::oncall_log::{audit, work};
 use crate::outbox::{messages, team_channels};
 use crate::{AppError, Baton};
-use baton_core::oncall::{reminder_delay, Handover, NewHandover, RotationId, WorkError};
+use baton_core::oncall::{reminder_delay, NewShiftNote, RotationId, ShiftNote, WorkError};
 use baton_core::{PersonId, Timestamp};
 use baton_store::{from_json, to_json, Commit, RecordWrite, StoreError, StoredRecord};
 use jiff::SignedDuration;
 
-pub const HANDOVER_KIND: &str = "handover";
+pub const SHIFT_NOTE_KIND: &str = "handover";
 /// The most handovers one list returns.
-pub const MAX_HANDOVERS: usize = 200;
+pub const MAX_SHIFT_NOTES: usize = 200;
 
 fn record_id(rotation: &RotationId, shift_start: Timestamp) -> String {
     format!("{rotation}/{shift_start}")
@@ -23,14 +23,14 @@ fn record_id(rotation: &RotationId, shift_start: Timestamp) -> String {
 
 impl Baton {
     /// The outgoing engineer hands over: the shift is theirs under way (ending at the next
-    /// hand-off), or theirs that just ended while the next one is under way; the incoming
+    /// shift change), or theirs that just ended while the next one is under way; the incoming
     /// engineer is whoever holds the shift after it. One handover per shift.
-    pub async fn write_handover(
+    pub async fn write_shift_note(
         &self,
         rotation: &RotationId,
         by: &PersonId,
-        new: NewHandover,
-    ) -> Result<Handover, AppError> {
+        new: NewShiftNote,
+    ) -> Result<ShiftNote, AppError> {
         let (_, def) = self.rotation_for_work(rotation).await?;
         let now = self.now();
         let current = self.holder_at(rotation, now).await?.ok_or_else(|| {
@@ -60,18 +60,18 @@ impl Baton {
             ))));
         }
         let id = record_id(rotation, shift.0);
-        if let Some(existing) = self.store.record(HANDOVER_KIND, &id).await? {
-            let h: Handover = from_json("handover", &existing.body)?;
+        if let Some(existing) = self.store.record(SHIFT_NOTE_KIND, &id).await? {
+            let h: ShiftNote = from_json("handover", &existing.body)?;
             return Err(AppError::Store(StoreError::Conflict(format!(
                 "the handover of the shift starting {} was written already, by {} at {}",
                 h.shift_start, h.outgoing, h.written_at
             ))));
         }
-        let handover = Handover::write(rotation.clone(), shift, by.clone(), incoming, new, now).map_err(work)?;
+        let handover = ShiftNote::write(rotation.clone(), shift, by.clone(), incoming, new, now).map_err(work)?;
         let commit = Commit {
             alerts: Vec::new(),
             records: vec![RecordWrite {
-                kind: HANDOVER_KIND.into(),
+                kind: SHIFT_NOTE_KIND.into(),
                 id,
                 expected_version: 0,
                 body: to_json(&handover)?,
@@ -86,17 +86,17 @@ impl Baton {
 
     /// The incoming engineer acknowledges handover `id` (its shift's start): the checkbox.
     /// Acknowledging it again changes nothing.
-    pub async fn acknowledge_handover(
+    pub async fn acknowledge_shift_note(
         &self,
         rotation: &RotationId,
         id: &str,
         by: &PersonId,
-    ) -> Result<Handover, AppError> {
+    ) -> Result<ShiftNote, AppError> {
         let (org, _) = self.rotation_for_work(rotation).await?;
         let missing = || AppError::NotFound(format!("rotation `{rotation}` has no handover `{id}`"));
         let start: Timestamp = id.parse().map_err(|_| missing())?;
-        let stored = self.store.record(HANDOVER_KIND, &record_id(rotation, start)).await?.ok_or_else(missing)?;
-        let mut handover: Handover = from_json("handover", &stored.body)?;
+        let stored = self.store.record(SHIFT_NOTE_KIND, &record_id(rotation, start)).await?.ok_or_else(missing)?;
+        let mut handover: ShiftNote = from_json("handover", &stored.body)?;
         let now = self.now();
         if !handover.acknowledge(&org, by, now).map_err(work)? {
             return Ok(handover);
@@ -104,7 +104,7 @@ impl Baton {
         let commit = Commit {
             alerts: Vec::new(),
             records: vec![RecordWrite {
-                kind: HANDOVER_KIND.into(),
+                kind: SHIFT_NOTE_KIND.into(),
                 id: stored.id,
                 expected_version: stored.version,
                 body: to_json(&handover)?,
@@ -118,26 +118,26 @@ impl Baton {
         Ok(handover)
     }
 
-    /// The rotation's handovers, newest first, at most [`MAX_HANDOVERS`]: only the
+    /// The rotation's handovers, newest first, at most [`MAX_SHIFT_NOTES`]: only the
     /// unacknowledged ones with `open_only`.
-    pub async fn handovers(&self, rotation: &RotationId, open_only: bool) -> Result<Vec<Handover>, AppError> {
+    pub async fn shift_notes(&self, rotation: &RotationId, open_only: bool) -> Result<Vec<ShiftNote>, AppError> {
         self.rotation_for_work(rotation).await?;
         let mut out = Vec::new();
-        for r in self.store.records(HANDOVER_KIND, &format!("{rotation}/")).await? {
-            let h: Handover = from_json("handover", &r.body)?;
+        for r in self.store.records(SHIFT_NOTE_KIND, &format!("{rotation}/")).await? {
+            let h: ShiftNote = from_json("handover", &r.body)?;
             if h.is_open() || !open_only {
                 out.push(h);
             }
         }
         out.sort_by_key(|h| std::cmp::Reverse(h.shift_start));
-        out.truncate(MAX_HANDOVERS);
+        out.truncate(MAX_SHIFT_NOTES);
         Ok(out)
     }
 
     /// The engine's arm for a due `handover`: still unacknowledged, the incoming engineer
     /// is reminded through the team's channels, once; either way it is no longer due.
-    pub(crate) async fn remind_handover(&self, record: &StoredRecord, now: Timestamp) -> Result<(), AppError> {
-        let mut handover: Handover = from_json("handover", &record.body)?;
+    pub(crate) async fn remind_shift_note(&self, record: &StoredRecord, now: Timestamp) -> Result<(), AppError> {
+        let mut handover: ShiftNote = from_json("handover", &record.body)?;
         let mut commit = Commit::default();
         let org = self.org().await?;
         // A rotation removed since, or a handover already settled, needs no reminder.
@@ -157,7 +157,7 @@ impl Baton {
             commit.audit.push(audit("system:engine", "oncall.handover-reminded", &handover.rotation, &details)?);
         }
         commit.records.push(RecordWrite {
-            kind: HANDOVER_KIND.into(),
+            kind: SHIFT_NOTE_KIND.into(),
             id: record.id.clone(),
             expected_version: record.version,
             body: to_json(&handover)?,
