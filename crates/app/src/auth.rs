@@ -7,24 +7,50 @@ use baton_store::{to_json, NewToken, Token};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-/// The built-in administrator: not a person of the organisation, so it belongs to no
-/// team and takes no pipeline step; it manages tokens. The first start prints its token.
-pub const ADMIN: &str = "admin";
+/// The built-in administrator (`ADMIN`) is not a person of the organisation, so it belongs
+/// to no team and takes no pipeline step; it manages tokens. The first start prints its token.
+pub use baton_core::access::{Principal, ADMIN};
 
-/// Who a valid token stands for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Principal {
-    Person(PersonId),
-    Admin,
+/// A token as people see it, listed or just made: never its secret, never its hash.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TokenView {
+    /// The token's id, used to revoke it.
+    #[cfg_attr(feature = "openapi", schema(example = "3f9a1c20be47"))]
+    pub id: String,
+    pub person: PersonId,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
 }
 
-impl Principal {
-    /// The actor name recorded in the audit log.
-    pub fn actor(&self) -> String {
-        match self {
-            Principal::Person(p) => p.to_string(),
-            Principal::Admin => ADMIN.to_owned(),
+impl From<Token> for TokenView {
+    fn from(t: Token) -> Self {
+        Self {
+            id: t.id,
+            person: t.person,
+            name: t.name,
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            revoked_at: t.revoked_at,
         }
+    }
+}
+
+/// A token just made, as the API answers its creation and the CLI prints it.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatedToken {
+    #[serde(flatten)]
+    pub token: TokenView,
+    /// Shown this once; only its hash is kept.
+    pub secret: String,
+}
+
+impl From<IssuedToken> for CreatedToken {
+    fn from(issued: IssuedToken) -> Self {
+        CreatedToken { token: issued.token.into(), secret: issued.secret }
     }
 }
 
@@ -160,13 +186,7 @@ impl Baton {
         name: &str,
         expires_at: Option<Timestamp>,
     ) -> Result<IssuedToken, AppError> {
-        if let Principal::Person(p) = who {
-            if p != person {
-                return Err(AppError::Forbidden(format!(
-                    "{p} may create tokens only for themselves; the admin creates them for others"
-                )));
-            }
-        }
+        who.may_manage_tokens_of(person)?;
         if name.trim().is_empty() || name.chars().count() > 100 {
             return Err(AppError::Invalid { field: "name".into(), message: "must be 1 to 100 characters".into() });
         }

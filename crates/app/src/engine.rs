@@ -110,8 +110,8 @@ impl Baton {
     async fn handle_due(&self, record: &StoredRecord, now: Timestamp) -> Result<(), AppError> {
         match record.kind.as_str() {
             crate::paging::INTEGRATION => self.check_heartbeat(record, now).await,
-            crate::shift_note::SHIFT_NOTE_KIND => self.remind_shift_note(record, now).await,
-            crate::oncall_changes::SWAP_KIND => self.expire_swap(record, now).await,
+            crate::oncall::shift_note::SHIFT_NOTE_KIND => self.remind_shift_note(record, now).await,
+            crate::oncall::changes::SWAP_KIND => self.expire_swap(record, now).await,
             crate::gates::WAIVER_KIND => self.expire_gate_waiver(record, now).await,
             crate::raci::SLO_WATCH_KIND => self.watch_slo(record, now).await,
             crate::paging::SLO_ALERTING_KIND => self.evaluate_slo_alerts(record, now).await,

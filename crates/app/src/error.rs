@@ -27,3 +27,9 @@ pub enum AppError {
     #[error("{0}")]
     Unavailable(String),
 }
+
+impl From<baton_core::access::Forbidden> for AppError {
+    fn from(e: baton_core::access::Forbidden) -> Self {
+        AppError::Forbidden(e.0)
+    }
+}

@@ -1,47 +1,60 @@
 //! Baton's use cases, shared by the HTTP API and the CLI.
 //!
-//! Each one reads what it needs from the store, asks `core` to decide, and writes the
-//! outcome together with its audit record. Nothing here decides anything itself; it only
-//! moves data between the store and core, with the time from a [`Clock`].
+//! Each one reads what it needs from the store, asks `core` to decide (who may, and what
+//! follows), and writes the outcome with its audit record in one `Commit`, built with
+//! `decision`'s helpers and retried from a fresh read on a version conflict
+//! (`retry::on_conflict`). Nothing here decides a permission; it only moves data between
+//! the store and core, with the time from a [`Clock`].
+//!
+//! The use cases by area (modules mirror `core`'s):
+//!
+//! | area | module | `Baton` methods |
+//! |---|---|---|
+//! | pipeline | `pipeline` | `apply`, `plan`, `act`, `service`, `services`, `history`, `verify_audit` |
+//! | gates | `gates/` | `vote`, `withdraw_vote`, `pass_gate`, `waive_gate_requirement`, `post_check`, `propose_capacity`, `approve_capacity`, `record_install`, `service_gates`, `gate_verdict` |
+//! | SLOs | `slo/` | `slo_report(s)`, `slo_compliance`, `ingest_samples`, `add_correction`, `cancel_correction`, `backtest_slo`, `backtest_definition`, `backtest_compare` |
+//! | RACI | `raci` | `raci`, `roadmap`, `propose_roadmap`, `agree_roadmap` |
+//! | on-call | `oncall/` | `who`, `next`, `schedule`, `rotations`, `oncall_for_service`; `changes/`: overrides, swaps, feeds, `fairness`; `log`: duties, the log, help, runbooks to write; `shift_note`: `write_shift_note`, `acknowledge_shift_note` |
+//! | paging | `paging/` | `accept_alerts` (intake), `alerts`, `respond_to_alert`, `resend_notification`, integrations; the SLO alerting engine (`slo_alerts`, `slo_sums`) |
+//! | access | `auth`, `session` | tokens, `authenticate`, `sign_in`, `sign_out` |
+//! | the engine | `engine` | `engine_step`, `run_engine`: everything due, in order |
 #![forbid(unsafe_code)]
 
 mod auth;
 mod clock;
+mod decision;
 pub mod engine;
 mod error;
 pub mod gates;
 mod oncall;
-mod oncall_changes;
-mod oncall_log;
 mod org_cache;
 pub mod outbox;
 pub mod paging;
 mod pipeline;
 mod raci;
+mod retry;
 mod session;
-mod shift_note;
 mod slo;
-mod slo_backtest;
 mod viability;
 
-pub use auth::{hash_secret, IssuedToken, Principal, ADMIN};
+pub use auth::{hash_secret, CreatedToken, IssuedToken, Principal, TokenView, ADMIN};
 pub use clock::{ManualClock, SystemClock};
 pub use error::AppError;
-pub use oncall::{HolidayView, OnCallPerson, OnCallView, RotationView, ServiceOnCall, ShiftView, MAX_SCHEDULE_DAYS};
-pub use oncall_changes::{
+pub use oncall::changes::{
     feed_window, FairnessReport, FairnessRow, FeedView, IssuedFeed, FEED_KIND, MAX_FAIRNESS_DAYS, OVERRIDE_GUARD_KIND,
     OVERRIDE_KIND, SWAP_KIND,
 };
-pub use oncall_log::{runbook_todo, CurrentShift, DutyLine, LogPage, DUTIES_KIND, LOG_KIND, MAX_LOG_PAGE, TODO_KIND};
+pub use oncall::log::{runbook_todo, CurrentShift, DutyLine, LogPage, DUTIES_KIND, LOG_KIND, MAX_LOG_PAGE, TODO_KIND};
+pub use oncall::shift_note::{MAX_SHIFT_NOTES, SHIFT_NOTE_KIND};
+pub use oncall::{HolidayView, OnCallPerson, OnCallView, RotationView, ServiceOnCall, ShiftView, MAX_SCHEDULE_DAYS};
 pub use pipeline::{ApplyReport, ServiceView};
 pub use raci::{ROADMAP_KIND, SLO_WATCH_KIND, WATCH_EVERY};
 pub use session::{SignedIn, SESSION_LENGTH};
-pub use shift_note::{MAX_SHIFT_NOTES, SHIFT_NOTE_KIND};
+pub use slo::backtest::{BacktestChange, BacktestComparison, SloBacktest, DEFAULT_BACKTEST_DAYS};
 pub use slo::{
     BudgetPoint, CorrectionIn, DataStatus, IngestReport, MonthCompliance, RejectedSample, SampleIn, SloCompliance,
     SloCorrection, SloReport, SloViability, MAX_COMPLIANCE_MONTHS, MAX_SAMPLES,
 };
-pub use slo_backtest::{BacktestChange, BacktestComparison, SloBacktest, DEFAULT_BACKTEST_DAYS};
 pub use viability::{ReviewAttestation, ViabilitySource};
 
 use baton_core::Clock;

@@ -1,6 +1,7 @@
 //! The pipeline use cases: apply definitions, act on a service, read services and the
 //! audit log.
 
+use crate::retry::on_conflict;
 use crate::{AppError, Baton};
 use baton_core::audit::{AuditEntry, ChainBreak, Verifier};
 use baton_core::definition::diff;
@@ -8,7 +9,7 @@ use baton_core::org::{ChecklistItem, ServiceDef};
 use baton_core::pipeline::{blockers, decide, Command, Context, ItemState, ServiceRecord, Stage, Unmet};
 use baton_core::slo::SoakVerdict;
 use baton_core::{Change, ChangeKind, Org, PersonId, ServiceId, Timestamp, Viability};
-use baton_store::{to_json, AuditQuery, StoreError};
+use baton_store::{to_json, AuditQuery};
 use serde::Serialize;
 
 /// What an apply changed (or, dry, would change).
@@ -58,8 +59,6 @@ pub struct ServiceView {
     /// The assurance it runs under: reduced while in production without `customer-release`.
     pub assurance: baton_core::gate::Assurance,
 }
-
-const RETRIES: usize = 3;
 
 impl Baton {
     /// What applying `desired` would change, without changing anything.
@@ -222,7 +221,7 @@ impl Baton {
     /// the same transaction. A concurrent change is retried from a fresh read, so the
     /// decision is always made on what is stored.
     pub async fn act(&self, id: &ServiceId, actor: &PersonId, command: Command) -> Result<ServiceView, AppError> {
-        for attempt in 1..=RETRIES {
+        on_conflict!({
             let org = self.org().await?;
             if !org.people.contains_key(actor) {
                 return Err(AppError::Unauthenticated(format!(
@@ -282,19 +281,13 @@ impl Baton {
                 reason: command.reason().map(str::to_owned),
                 details,
             };
-            match self.store.save_service_record(id, version, &outcome.record, audit, now).await {
-                Ok(new_version) => {
-                    if let Some((from, to)) = outcome.moved {
-                        tracing::info!(service = %id, %actor, %from, %to, "service moved");
-                    }
-                    let viability = self.viability_for(def, &outcome.record, &org, now).await?;
-                    return Ok(Self::view(&org, def, new_version, outcome.record, now, viability));
-                }
-                Err(StoreError::Conflict(_)) if attempt < RETRIES => continue,
-                Err(e) => return Err(e.into()),
+            let new_version = self.store.save_service_record(id, version, &outcome.record, audit, now).await?;
+            if let Some((from, to)) = outcome.moved {
+                tracing::info!(service = %id, %actor, %from, %to, "service moved");
             }
-        }
-        unreachable!("the last attempt returns")
+            let viability = self.viability_for(def, &outcome.record, &org, now).await?;
+            Ok(Self::view(&org, def, new_version, outcome.record, now, viability))
+        })
     }
 
     /// Audit records about `subject`, newest first, as anyone may read them (`public`).

@@ -10,6 +10,7 @@
 //! saw the change, so each change is told once even when two replicas race. `apply` creates
 //! the watches of new SLOs and makes those of changed SLOs due at once.
 
+use crate::decision::record_write;
 use crate::{AppError, Baton};
 use baton_core::audit::AuditEntry;
 use baton_core::notice::NoticeLink;
@@ -86,13 +87,7 @@ impl Baton {
             let event = proposed.proposed_event();
             let commit = Commit {
                 alerts: Vec::new(),
-                records: vec![RecordWrite {
-                    kind: ROADMAP_KIND.into(),
-                    id: proposed.key(),
-                    expected_version: 0,
-                    body: to_json(&proposed)?,
-                    due_at: None,
-                }],
+                records: vec![record_write(ROADMAP_KIND, proposed.key(), 0, &proposed, None)?],
                 audit: vec![AuditEntry {
                     actor: actor.to_string(),
                     action: "slo.roadmap.propose".into(),
@@ -138,13 +133,7 @@ impl Baton {
         let event = agreed.agreed_event().expect("just agreed");
         let commit = Commit {
             alerts: Vec::new(),
-            records: vec![RecordWrite {
-                kind: ROADMAP_KIND.into(),
-                id,
-                expected_version: stored.version,
-                body: to_json(&agreed)?,
-                due_at: None,
-            }],
+            records: vec![record_write(ROADMAP_KIND, id, stored.version, &agreed, None)?],
             audit: vec![AuditEntry {
                 actor: actor.to_string(),
                 action: "slo.roadmap.agree".into(),
@@ -199,13 +188,13 @@ impl Baton {
         let mut records = Vec::new();
         for slo in org.slos.values() {
             match existing.iter().find(|r| r.id == slo.id.as_str()) {
-                None => records.push(RecordWrite {
-                    kind: SLO_WATCH_KIND.into(),
-                    id: slo.id.to_string(),
-                    expected_version: 0,
-                    body: to_json(&SloWatch { objective: slo.objective, state: None, told_left: None })?,
-                    due_at: Some(now),
-                }),
+                None => records.push(record_write(
+                    SLO_WATCH_KIND,
+                    slo.id.to_string(),
+                    0,
+                    &SloWatch { objective: slo.objective, state: None, told_left: None },
+                    Some(now),
+                )?),
                 Some(r) if changed.contains(&slo.id) => records.push(RecordWrite {
                     kind: SLO_WATCH_KIND.into(),
                     id: r.id.clone(),

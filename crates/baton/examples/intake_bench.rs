@@ -207,7 +207,11 @@ async fn main() {
     tokio::spawn(async move { baton_web::serve(listener, router, std::future::pending()).await.unwrap() });
     tokio::spawn(baton.clone().run_engine(std::future::pending()));
     if args.sender {
-        let config = SenderConfig { batch: args.sender_batch, ..SenderConfig::default() };
+        let config = SenderConfig {
+            batch: args.sender_batch,
+            outbound: baton_notify::Outbound::LOOPBACK,
+            ..SenderConfig::default()
+        };
         let sender = Sender::new(store.clone(), Arc::new(baton_app::SystemClock), config).unwrap();
         baton.queue_for_sender(sender.queue());
         tokio::spawn(Arc::new(sender).run(baton.outbox_wake(), std::future::pending()));

@@ -9,6 +9,8 @@ use std::path::PathBuf;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    #[command(flatten)]
+    pub store: Db,
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "BATON_LOG_FORMAT")]
     pub log_format: LogFormat,
@@ -36,11 +38,27 @@ pub enum TableJsonCsv {
     Csv,
 }
 
-#[derive(Args, Clone)]
+/// The store every command works on: one option for the whole command line, before or
+/// after the subcommand. [`Db::baton`] opens it.
+#[derive(Args, Clone, Default)]
 pub struct Db {
     /// The store: sqlite://PATH (the default, in the data directory) or postgres://...
-    #[arg(long, env = "BATON_DB")]
+    /// For `demo`, a store to use instead of a fresh demo file (BATON_DB is not read).
+    #[arg(long, global = true, env = "BATON_DB")]
     pub db: Option<String>,
+    /// `--db` came from `BATON_DB`, not the command line (set by [`parse`]).
+    #[arg(skip)]
+    pub from_env: bool,
+}
+
+/// Parses the command line, noting where `--db` came from: the demo reads only the flag,
+/// so a `BATON_DB` set for everyday use never gets the demo's seeded history.
+pub fn parse() -> Cli {
+    use clap::{parser::ValueSource, CommandFactory, FromArgMatches};
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    cli.store.from_env = matches.value_source("db") == Some(ValueSource::EnvVariable);
+    cli
 }
 
 #[derive(Subcommand)]
@@ -56,8 +74,6 @@ pub enum Command {
         /// Who is applying, for the audit log (defaults to cli:$USER).
         #[arg(long)]
         actor: Option<String>,
-        #[command(flatten)]
-        db: Db,
     },
     /// Serve the API and the dashboard.
     Serve {
@@ -69,19 +85,19 @@ pub enum Command {
         /// The address people reach Baton at; https:// makes session cookies Secure.
         #[arg(long, env = "BATON_PUBLIC_URL")]
         public_url: Option<String>,
-        #[command(flatten)]
-        db: Db,
+        /// Non-public destinations notifications may go to, comma-separated: loopback,
+        /// private, link-local. By default only public addresses are sent to.
+        #[arg(long, env = "BATON_ALLOW_OUTBOUND", default_value = "none")]
+        allow_outbound: baton_notify::Outbound,
     },
-    /// Run the example organisation on a fresh SQLite store and serve its dashboard.
+    /// Run the example organisation on a fresh SQLite store (or on `--db`, its history
+    /// seeded only if it has none) and serve its dashboard.
     Demo {
         /// The definition repo to load (the repo's examples/org by default).
         #[arg(long)]
         config: Option<PathBuf>,
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
-        /// Use this store instead of a fresh demo file; history is seeded only if it has none.
-        #[arg(long)]
-        db: Option<String>,
         /// Seed and print the tokens, then exit instead of serving.
         #[arg(long)]
         no_serve: bool,
@@ -119,8 +135,6 @@ pub enum Command {
         service: String,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
-        #[command(flatten)]
-        db: Db,
     },
 }
 
@@ -133,16 +147,12 @@ pub enum ServiceCommand {
         stage: Option<String>,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
-        #[command(flatten)]
-        db: Db,
     },
     /// One service: stage, blockers, checklist.
     Show {
         id: String,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
-        #[command(flatten)]
-        db: Db,
     },
     /// Everything recorded about one service, newest first.
     History {
@@ -151,8 +161,6 @@ pub enum ServiceCommand {
         limit: i64,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
-        #[command(flatten)]
-        db: Db,
     },
 }
 
@@ -166,8 +174,6 @@ pub enum OncallCommand {
         at: Option<String>,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
-        #[command(flatten)]
-        db: Db,
     },
     /// Who takes over at the next shift change after now (or --at), and when.
     Next {
@@ -177,8 +183,6 @@ pub enum OncallCommand {
         at: Option<String>,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
-        #[command(flatten)]
-        db: Db,
     },
     /// The shifts of a rotation over some days.
     Schedule {
@@ -191,8 +195,6 @@ pub enum OncallCommand {
         days: i64,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
-        #[command(flatten)]
-        db: Db,
     },
     /// The work of a shift: duties, the on-call log, help, runbooks to write, handovers.
     #[command(flatten)]
@@ -213,8 +215,6 @@ pub enum OncallWorkCommand {
         rotation: String,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
-        #[command(flatten)]
-        db: Db,
     },
     /// Tick duty N (from 1) of the current shift, as the person on call.
     Tick {
@@ -222,8 +222,8 @@ pub enum OncallWorkCommand {
         n: usize,
         #[arg(long = "as", value_name = "PERSON")]
         actor: String,
-        #[command(flatten)]
-        db: Db,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
     },
     /// Write TEXT in the on-call log (with --as), or read the log, newest first (without TEXT).
     Log {
@@ -251,8 +251,6 @@ pub enum OncallWorkCommand {
         limit: usize,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
-        #[command(flatten)]
-        db: Db,
     },
     /// Ask the rest of the team for help: logged, and the team is notified.
     Help {
@@ -262,8 +260,8 @@ pub enum OncallWorkCommand {
         actor: String,
         #[arg(long = "link", value_name = "URL")]
         links: Vec<String>,
-        #[command(flatten)]
-        db: Db,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
     },
     /// Write the handover of your shift, as the outgoing engineer.
     Handover {
@@ -279,8 +277,8 @@ pub enum OncallWorkCommand {
         /// An incident still under way; repeat for more.
         #[arg(long = "incident", value_name = "TEXT")]
         ongoing_incidents: Vec<String>,
-        #[command(flatten)]
-        db: Db,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
     },
     /// The rotation's handovers, newest first.
     Handovers {
@@ -290,8 +288,6 @@ pub enum OncallWorkCommand {
         open: bool,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
-        #[command(flatten)]
-        db: Db,
     },
     /// Acknowledge handover HANDOVER (its shift's start, as listed), as the incoming engineer.
     Ack {
@@ -299,8 +295,8 @@ pub enum OncallWorkCommand {
         handover: String,
         #[arg(long = "as", value_name = "PERSON")]
         actor: String,
-        #[command(flatten)]
-        db: Db,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
     },
     /// The runbooks to write on the rotation: incidents closed without one.
     #[command(alias = "todo")]
@@ -311,8 +307,6 @@ pub enum OncallWorkCommand {
         all: bool,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
-        #[command(flatten)]
-        db: Db,
     },
     /// Link the runbook written for runbook-to-write TODO, which closes it.
     Resolve {
@@ -322,8 +316,8 @@ pub enum OncallWorkCommand {
         runbook: String,
         #[arg(long = "as", value_name = "PERSON")]
         actor: String,
-        #[command(flatten)]
-        db: Db,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
     },
 }
 
@@ -350,8 +344,6 @@ pub enum OncallChangeCommand {
         to: Option<String>,
         #[arg(long, value_enum, default_value_t)]
         output: TableJsonCsv,
-        #[command(flatten)]
-        db: Db,
     },
     /// iCalendar feeds by secret URL, for calendar apps.
     #[command(subcommand)]
@@ -380,8 +372,6 @@ pub enum OverrideCommand {
         actor: String,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
-        #[command(flatten)]
-        db: Db,
     },
     /// Cancel an override that has not started.
     Cancel {
@@ -389,16 +379,14 @@ pub enum OverrideCommand {
         id: String,
         #[arg(long = "as", value_name = "PERSON")]
         actor: String,
-        #[command(flatten)]
-        db: Db,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
     },
     /// Every override of a rotation, cancelled ones included.
     List {
         rotation: String,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
-        #[command(flatten)]
-        db: Db,
     },
 }
 
@@ -420,8 +408,6 @@ pub enum SwapCommand {
         actor: String,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
-        #[command(flatten)]
-        db: Db,
     },
     /// Accept a swap you were asked for: it is applied at once.
     Accept {
@@ -429,8 +415,8 @@ pub enum SwapCommand {
         id: String,
         #[arg(long = "as", value_name = "PERSON")]
         actor: String,
-        #[command(flatten)]
-        db: Db,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
     },
     /// Decline a swap you were asked for.
     Decline {
@@ -438,8 +424,8 @@ pub enum SwapCommand {
         id: String,
         #[arg(long = "as", value_name = "PERSON")]
         actor: String,
-        #[command(flatten)]
-        db: Db,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
     },
     /// Withdraw a swap you asked for, before it is answered.
     Cancel {
@@ -447,16 +433,14 @@ pub enum SwapCommand {
         id: String,
         #[arg(long = "as", value_name = "PERSON")]
         actor: String,
-        #[command(flatten)]
-        db: Db,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
     },
     /// Every swap of a rotation, newest first.
     List {
         rotation: String,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
-        #[command(flatten)]
-        db: Db,
     },
 }
 
@@ -473,16 +457,16 @@ pub enum FeedCommand {
         /// The address people reach Baton at, for the URL.
         #[arg(long, env = "BATON_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
         public_url: String,
-        #[command(flatten)]
-        db: Db,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
     },
     /// Revoke a feed you made: its URL stops working.
     Revoke {
         id: String,
         #[arg(long = "as", value_name = "PERSON")]
         actor: String,
-        #[command(flatten)]
-        db: Db,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
     },
     /// The feeds a person made (never their URLs).
     List {
@@ -490,8 +474,6 @@ pub enum FeedCommand {
         actor: String,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
-        #[command(flatten)]
-        db: Db,
     },
 }
 
@@ -507,16 +489,12 @@ pub enum SloCommand {
         at: Option<String>,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
-        #[command(flatten)]
-        db: Db,
     },
     /// The corrections (maintenance windows, incidents) declared for an SLO, oldest first.
     Corrections {
         slo: String,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
-        #[command(flatten)]
-        db: Db,
     },
     /// Declare or cancel a correction, as a member of the service's owner or SRE team.
     #[command(subcommand)]
@@ -531,8 +509,6 @@ pub enum SloCommand {
         months: u32,
         #[arg(long, value_enum, default_value_t)]
         output: TableJsonCsv,
-        #[command(flatten)]
-        db: Db,
     },
     /// Load SLI samples from a file (CSV `at,good,total` with a header, or JSON lines) into
     /// the built-in store, in batches; rejected lines are named with their line numbers.
@@ -545,8 +521,6 @@ pub enum SloCommand {
         /// Samples per batch.
         #[arg(long, default_value_t = 5_000)]
         batch: usize,
-        #[command(flatten)]
-        db: Db,
     },
     /// Would it have paged? Replays the alerting engine over an SLO's history: every page
     /// and ticket that would have opened and resolved, how long after the burn began, and
@@ -563,8 +537,6 @@ pub enum SloCommand {
         to: Option<String>,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
-        #[command(flatten)]
-        db: Db,
     },
     /// Write Prometheus recording and alerting rules for the SLOs whose SLI is in Prometheus.
     Rules {
@@ -599,8 +571,8 @@ pub enum CorrectionCommand {
         until: Option<String>,
         #[arg(long = "as", value_name = "PERSON")]
         actor: String,
-        #[command(flatten)]
-        db: Db,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
     },
     /// Cancel correction ID from now on; the minutes before now keep their correction.
     Cancel {
@@ -611,8 +583,8 @@ pub enum CorrectionCommand {
         reason: String,
         #[arg(long = "as", value_name = "PERSON")]
         actor: String,
-        #[command(flatten)]
-        db: Db,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
     },
 }
 
@@ -626,8 +598,8 @@ pub enum Repeat {
 pub enum AuditCommand {
     /// Check the audit log's hash chain; names the first record that is not as written.
     Verify {
-        #[command(flatten)]
-        db: Db,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
     },
     /// Print audit records, oldest first.
     Log {
@@ -639,8 +611,6 @@ pub enum AuditCommand {
         limit: i64,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
-        #[command(flatten)]
-        db: Db,
     },
 }
 
@@ -655,20 +625,16 @@ pub enum TokenCommand {
         /// Lifetime, e.g. 90d; no expiry if left out.
         #[arg(long)]
         expires_in: Option<String>,
-        #[command(flatten)]
-        db: Db,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
     },
     /// Tokens (never their secrets).
     List {
         #[arg(long, value_enum, default_value_t)]
         output: Output,
-        #[command(flatten)]
-        db: Db,
     },
     Revoke {
         id: String,
-        #[command(flatten)]
-        db: Db,
     },
 }
 
@@ -689,8 +655,6 @@ pub enum AlertCommand {
         after: Option<String>,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
-        #[command(flatten)]
-        db: Db,
     },
     /// Send a dead letter again (an alert's page, or any notification), by its id as
     /// `alert show` lists it under `deliveries`.
@@ -698,15 +662,16 @@ pub enum AlertCommand {
         id: i64,
         #[arg(long = "as", value_name = "PERSON")]
         actor: String,
-        #[command(flatten)]
-        db: Db,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
     },
     /// One alert with its history and deliveries, as JSON.
     Show {
         service: String,
         key: String,
-        #[command(flatten)]
-        db: Db,
+        /// JSON by default; `table` for people.
+        #[arg(long, value_enum, default_value_t = Output::Json)]
+        output: Output,
     },
     /// Acknowledge an alert: its escalation stops.
     Ack {
@@ -714,8 +679,8 @@ pub enum AlertCommand {
         key: String,
         #[arg(long = "as", value_name = "PERSON")]
         actor: String,
-        #[command(flatten)]
-        db: Db,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
     },
     /// Resolve an alert.
     Resolve {
@@ -723,8 +688,8 @@ pub enum AlertCommand {
         key: String,
         #[arg(long = "as", value_name = "PERSON")]
         actor: String,
-        #[command(flatten)]
-        db: Db,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
     },
 }
 
@@ -742,8 +707,8 @@ pub enum IntegrationCommand {
         heartbeat: Option<String>,
         #[arg(long = "as", value_name = "PERSON")]
         actor: String,
-        #[command(flatten)]
-        db: Db,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
     },
     /// Integrations, without their keys.
     List {
@@ -751,15 +716,13 @@ pub enum IntegrationCommand {
         service: Option<String>,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
-        #[command(flatten)]
-        db: Db,
     },
     /// Revoke an integration: its key stops working.
     Revoke {
         id: String,
         #[arg(long = "as", value_name = "PERSON")]
         actor: String,
-        #[command(flatten)]
-        db: Db,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
     },
 }

@@ -7,8 +7,6 @@ mod db;
 mod demo;
 mod output;
 
-use clap::Parser;
-
 /// jemalloc, not the system's allocator: under alert intake glibc's `malloc` and `free`
 /// (their consolidating and unlinking of chunks freed on another thread) took about a fifth
 /// of the CPU, and intake went from about 8,800 to 12,000–13,600 alerts/s with jemalloc
@@ -20,7 +18,7 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     quiet_on_broken_pipe();
-    let cli = cli::Cli::parse();
+    let cli = cli::parse();
     // The demo replays months of history at start; its moves are the story it prints, not
     // log lines. Elsewhere every move is logged.
     let default_filter = match cli.command {

@@ -1,10 +1,22 @@
 //! Printing data for people (aligned tables) or programs (JSON).
 
+use crate::cli::Output;
 use serde::Serialize;
 
 pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
+}
+
+/// Prints `value` as JSON (the shape the API answers with), or as people read it.
+pub fn print<T: Serialize>(output: Output, value: &T, human: impl FnOnce(&T)) -> anyhow::Result<()> {
+    match output {
+        Output::Json => json(value),
+        Output::Table => {
+            human(value);
+            Ok(())
+        }
+    }
 }
 
 /// Prints rows under a header, each column as wide as its widest cell.

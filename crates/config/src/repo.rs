@@ -25,6 +25,32 @@ impl Loaded {
     }
 }
 
+/// The largest definition file read: the example organisation's largest is a few KB, so
+/// anything near this is not a definition (and is not read into memory whole).
+pub const MAX_DEFINITION_BYTES: u64 = 1024 * 1024;
+
+/// Why `path` is not read, if it is not: a link leading out of the repo at `root`
+/// (canonical), whose contents would otherwise be echoed in errors, or a file too large.
+fn refused(root: &Path, path: &Path) -> Option<String> {
+    let target = match std::fs::canonicalize(path) {
+        Ok(t) => t,
+        Err(e) => return Some(format!("cannot read file: {e}")),
+    };
+    if !target.starts_with(root) {
+        return Some(format!(
+            "is a link to {}, outside the definition repo: only files inside the repo are read (copy the file in)",
+            target.display()
+        ));
+    }
+    match std::fs::metadata(&target) {
+        Ok(m) if m.len() > MAX_DEFINITION_BYTES => {
+            Some(format!("is {} bytes; a definition file may be at most {MAX_DEFINITION_BYTES} bytes (1 MiB)", m.len()))
+        }
+        Ok(_) => None,
+        Err(e) => Some(format!("cannot read file: {e}")),
+    }
+}
+
 fn yaml_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     if !dir.is_dir() {
@@ -33,8 +59,10 @@ fn yaml_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut stack = vec![dir.to_owned()];
     while let Some(d) = stack.pop() {
         for entry in std::fs::read_dir(&d)? {
-            let path = entry?.path();
-            if path.is_dir() {
+            let entry = entry?;
+            let path = entry.path();
+            // A linked directory is listed as a file, so `refused` judges where it leads.
+            if entry.file_type()?.is_dir() {
                 stack.push(path);
             } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
                 files.push(path);
@@ -64,6 +92,7 @@ pub fn load(root: &Path) -> Loaded {
         ));
         return Loaded { org: None, diagnostics, files };
     }
+    let canonical_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
     for dir in ["teams", "services", "policies", "slos", "rotations", "calendars", "escalations"] {
         let paths = match yaml_files(&root.join(dir)) {
             Ok(p) => p,
@@ -75,6 +104,10 @@ pub fn load(root: &Path) -> Loaded {
         for path in paths {
             files += 1;
             let rel = path.strip_prefix(root).unwrap_or(&path).to_owned();
+            if let Some(why) = refused(&canonical_root, &path) {
+                diagnostics.push(whole(&rel.display().to_string(), why));
+                continue;
+            }
             let text = match std::fs::read_to_string(&path) {
                 Ok(t) => t,
                 Err(e) => {

@@ -158,124 +158,16 @@ fn rotation(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<RotationDef> {
     let before = diags.len();
-    let team = match TeamId::parse(r.team.as_str()) {
-        Ok(t) if org.teams.contains_key(&t) => Some(t),
-        Ok(t) => {
-            let msg = format!("team `{t}` is not a defined team ({})", known(org.teams.keys().map(TeamId::as_str)));
-            diags.push(doc.at(&r.team).error(msg));
-            None
-        }
-        Err(e) => {
-            diags.push(doc.at(&r.team).error(e.to_string()));
-            None
-        }
-    };
-    let tz = match TimeZone::get(r.time_zone.as_str()) {
-        Ok(tz) => Some(tz),
-        Err(_) => {
-            diags.push(doc.at(&r.time_zone).error(format!(
-                "unknown time zone `{}`: use an IANA name such as Europe/Dublin or America/Sao_Paulo",
-                r.time_zone.as_str()
-            )));
-            None
-        }
-    };
+    let team = rotation_team(doc, r, org, diags);
+    let tz = time_zone(doc, r, diags);
     let handoff = parse_handoff(&r.handoff).map_err(|m| diags.push(doc.at(&r.handoff).error(m))).ok();
-    let cadence = match &*r.cadence {
-        CadenceDoc::Name(n) if n == "daily" => Some(Cadence::Daily),
-        CadenceDoc::Name(n) if n == "weekly" => Some(Cadence::Weekly),
-        CadenceDoc::Every { every } => match Period::parse(every) {
-            Ok(p) => Some(Cadence::Every(p)),
-            Err(e) => {
-                diags.push(doc.at(&r.cadence).error(format!("`cadence.every`: {e}")));
-                None
-            }
-        },
-        CadenceDoc::Name(other) => {
-            diags.push(doc.at(&r.cadence).error(format!(
-                "unknown cadence `{other}`: use daily, weekly, or `every:` with a shift length like 12h or 2d"
-            )));
-            None
-        }
-    };
-    let weekdays = match &r.working_days {
-        None => Weekdays::MON_FRI,
-        Some(list) => {
-            let mut days = Vec::new();
-            for d in list.iter() {
-                match WEEKDAYS.iter().find(|(n, _)| *n == d.as_str()) {
-                    Some((_, w)) => days.push(*w),
-                    None => diags.push(doc.at(d).error(format!(
-                        "unknown working day `{}`: use mon, tue, wed, thu, fri, sat or sun",
-                        d.as_str()
-                    ))),
-                }
-            }
-            if list.is_empty() {
-                diags.push(doc.at(list).error("working_days is empty: name at least one weekday, like [mon, tue]"));
-            }
-            Weekdays::from_days(days)
-        }
-    };
-    let mut named = Vec::new();
-    for c in &r.calendars {
-        match calendars.get(c.as_str()) {
-            Some(cal) => named.push(cal.clone()),
-            None => diags.push(doc.at(c).error(format!(
-                "calendar `{}` is not defined in calendars/ ({})",
-                c.as_str(),
-                known(calendars.keys().map(String::as_str))
-            ))),
-        }
-    }
+    let cadence = cadence(doc, r, diags);
+    let weekdays = working_days(doc, r, diags);
+    let named = named_calendars(doc, r, calendars, diags);
     let main = members(doc, &r.members, team.as_ref(), org, diags);
-    let weekend =
-        match (r.non_working_day.as_ref().map(|s| s.as_str()), &r.weekend_members) {
-            (None | Some("extend"), None) => Some(NonWorkingDay::Extend),
-            (None | Some("extend"), Some(w)) => {
-                diags.push(doc.at(w).error(
-                    "weekend_members only apply with `non_working_day: weekend-layer`: add that, or remove them",
-                ));
-                None
-            }
-            (Some("weekend-layer"), Some(w)) => {
-                members(doc, w, team.as_ref(), org, diags).map(|m| NonWorkingDay::WeekendLayer(Roster::new(m)))
-            }
-            (Some("weekend-layer"), None) => {
-                let at = r.non_working_day.as_ref().expect("matched");
-                diags.push(
-                    doc.at(at).error("a weekend layer needs `weekend_members`: the people who cover non-working days"),
-                );
-                None
-            }
-            (Some(other), _) => {
-                let at = r.non_working_day.as_ref().expect("matched");
-                diags.push(doc.at(at).error(format!("unknown non_working_day `{other}`: use extend or weekend-layer")));
-                None
-            }
-        };
+    let weekend = non_working_day(doc, r, team.as_ref(), org, diags);
     let start = parse_date(&r.start, "start").map_err(|m| diags.push(doc.at(&r.start).error(m))).ok();
-    let mut changes = Vec::new();
-    for c in &r.membership_changes {
-        let effective = match (c.effective.as_str().parse::<Timestamp>(), &tz) {
-            (Ok(t), _) => Some(t),
-            (Err(_), tz) => match (parse_date(&c.effective, "effective"), tz) {
-                (Ok(d), Some(tz)) => d.to_zoned(tz.clone()).ok().map(|z| z.timestamp()),
-                (Ok(_), None) => None,
-                (Err(_), _) => {
-                    diags.push(doc.at(&c.effective).error(format!(
-                        "effective `{}` is neither an RFC 3339 instant (2026-04-01T09:00:00Z) nor a date (2026-04-01)",
-                        c.effective.as_str()
-                    )));
-                    None
-                }
-            },
-        };
-        let list = members(doc, &c.members, team.as_ref(), org, diags);
-        if let (Some(effective), Some(members)) = (effective, list) {
-            changes.push(MembershipChange { effective, members });
-        }
-    }
+    let changes = membership_changes(doc, r, tz.as_ref(), team.as_ref(), org, diags);
     let reminder = r.handover_reminder_after.as_ref().and_then(|s| {
         Period::parse(s.as_str())
             .map_err(|e| diags.push(doc.at(s).error(format!("`handover_reminder_after`: {e}"))))
@@ -304,25 +196,7 @@ fn rotation(
     };
     if let Err(errors) = Rotation::new(spec.clone()) {
         for e in errors {
-            let place = match &e {
-                RotationError::UnknownTimeZone { .. } => doc.at(&r.time_zone),
-                RotationError::EmptyMembers { layer, when, .. }
-                | RotationError::DuplicateMember { layer, when, .. } => change_place(doc, r, layer, when),
-                RotationError::ChangesOutOfOrder { .. } => match r.membership_changes.first() {
-                    Some(c) => doc.at(&c.effective),
-                    None => doc.at(&r.id),
-                },
-                RotationError::NoWorkingDay { .. } => match &r.working_days {
-                    Some(w) => doc.at(w),
-                    None => doc.at(&r.start),
-                },
-                RotationError::WeekendLayerNeedsDaily { .. } => match &r.non_working_day {
-                    Some(n) => doc.at(n),
-                    None => doc.at(&r.cadence),
-                },
-                _ => doc.at(&r.id),
-            };
-            diags.push(place.error(e.to_string()));
+            diags.push(rotation_error_place(doc, r, &e).error(e.to_string()));
         }
         return None;
     }
@@ -334,6 +208,194 @@ fn rotation(
         duties: r.duties.clone(),
         handover_reminder_after: reminder,
     })
+}
+
+/// The rotation's team, when it parses and is defined.
+fn rotation_team(doc: &Document, r: &RotationDoc, org: &Org, diags: &mut Vec<Diagnostic>) -> Option<TeamId> {
+    match TeamId::parse(r.team.as_str()) {
+        Ok(t) if org.teams.contains_key(&t) => Some(t),
+        Ok(t) => {
+            let msg = format!("team `{t}` is not a defined team ({})", known(org.teams.keys().map(TeamId::as_str)));
+            diags.push(doc.at(&r.team).error(msg));
+            None
+        }
+        Err(e) => {
+            diags.push(doc.at(&r.team).error(e.to_string()));
+            None
+        }
+    }
+}
+
+/// The rotation's IANA time zone.
+fn time_zone(doc: &Document, r: &RotationDoc, diags: &mut Vec<Diagnostic>) -> Option<TimeZone> {
+    match TimeZone::get(r.time_zone.as_str()) {
+        Ok(tz) => Some(tz),
+        Err(_) => {
+            diags.push(doc.at(&r.time_zone).error(format!(
+                "unknown time zone `{}`: use an IANA name such as Europe/Dublin or America/Sao_Paulo",
+                r.time_zone.as_str()
+            )));
+            None
+        }
+    }
+}
+
+/// How often the shift changes hands: daily, weekly, or every given period.
+fn cadence(doc: &Document, r: &RotationDoc, diags: &mut Vec<Diagnostic>) -> Option<Cadence> {
+    match &*r.cadence {
+        CadenceDoc::Name(n) if n == "daily" => Some(Cadence::Daily),
+        CadenceDoc::Name(n) if n == "weekly" => Some(Cadence::Weekly),
+        CadenceDoc::Every { every } => match Period::parse(every) {
+            Ok(p) => Some(Cadence::Every(p)),
+            Err(e) => {
+                diags.push(doc.at(&r.cadence).error(format!("`cadence.every`: {e}")));
+                None
+            }
+        },
+        CadenceDoc::Name(other) => {
+            diags.push(doc.at(&r.cadence).error(format!(
+                "unknown cadence `{other}`: use daily, weekly, or `every:` with a shift length like 12h or 2d"
+            )));
+            None
+        }
+    }
+}
+
+/// The rotation's working days, Monday to Friday unless it lists them.
+fn working_days(doc: &Document, r: &RotationDoc, diags: &mut Vec<Diagnostic>) -> Weekdays {
+    match &r.working_days {
+        None => Weekdays::MON_FRI,
+        Some(list) => {
+            let mut days = Vec::new();
+            for d in list.iter() {
+                match WEEKDAYS.iter().find(|(n, _)| *n == d.as_str()) {
+                    Some((_, w)) => days.push(*w),
+                    None => diags.push(doc.at(d).error(format!(
+                        "unknown working day `{}`: use mon, tue, wed, thu, fri, sat or sun",
+                        d.as_str()
+                    ))),
+                }
+            }
+            if list.is_empty() {
+                diags.push(doc.at(list).error("working_days is empty: name at least one weekday, like [mon, tue]"));
+            }
+            Weekdays::from_days(days)
+        }
+    }
+}
+
+/// Copies of the holiday calendars the rotation names, each checked to be defined.
+fn named_calendars(
+    doc: &Document,
+    r: &RotationDoc,
+    calendars: &BTreeMap<String, HolidayCalendarDef>,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<HolidayCalendarDef> {
+    let mut named = Vec::new();
+    for c in &r.calendars {
+        match calendars.get(c.as_str()) {
+            Some(cal) => named.push(cal.clone()),
+            None => diags.push(doc.at(c).error(format!(
+                "calendar `{}` is not defined in calendars/ ({})",
+                c.as_str(),
+                known(calendars.keys().map(String::as_str))
+            ))),
+        }
+    }
+    named
+}
+
+/// Who covers non-working days: the shift extends over them, or a weekend layer of its own members.
+fn non_working_day(
+    doc: &Document,
+    r: &RotationDoc,
+    team: Option<&TeamId>,
+    org: &Org,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<NonWorkingDay> {
+    match (r.non_working_day.as_ref().map(|s| s.as_str()), &r.weekend_members) {
+        (None | Some("extend"), None) => Some(NonWorkingDay::Extend),
+        (None | Some("extend"), Some(w)) => {
+            diags.push(
+                doc.at(w).error(
+                    "weekend_members only apply with `non_working_day: weekend-layer`: add that, or remove them",
+                ),
+            );
+            None
+        }
+        (Some("weekend-layer"), Some(w)) => {
+            members(doc, w, team, org, diags).map(|m| NonWorkingDay::WeekendLayer(Roster::new(m)))
+        }
+        (Some("weekend-layer"), None) => {
+            let at = r.non_working_day.as_ref().expect("matched");
+            diags.push(
+                doc.at(at).error("a weekend layer needs `weekend_members`: the people who cover non-working days"),
+            );
+            None
+        }
+        (Some(other), _) => {
+            let at = r.non_working_day.as_ref().expect("matched");
+            diags.push(doc.at(at).error(format!("unknown non_working_day `{other}`: use extend or weekend-layer")));
+            None
+        }
+    }
+}
+
+/// The roster changes that parsed, each effective at an instant or at the start of a date in
+/// the rotation's time zone.
+fn membership_changes(
+    doc: &Document,
+    r: &RotationDoc,
+    tz: Option<&TimeZone>,
+    team: Option<&TeamId>,
+    org: &Org,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<MembershipChange> {
+    let mut changes = Vec::new();
+    for c in &r.membership_changes {
+        let effective = match (c.effective.as_str().parse::<Timestamp>(), tz) {
+            (Ok(t), _) => Some(t),
+            (Err(_), tz) => match (parse_date(&c.effective, "effective"), tz) {
+                (Ok(d), Some(tz)) => d.to_zoned(tz.clone()).ok().map(|z| z.timestamp()),
+                (Ok(_), None) => None,
+                (Err(_), _) => {
+                    diags.push(doc.at(&c.effective).error(format!(
+                        "effective `{}` is neither an RFC 3339 instant (2026-04-01T09:00:00Z) nor a date (2026-04-01)",
+                        c.effective.as_str()
+                    )));
+                    None
+                }
+            },
+        };
+        let list = members(doc, &c.members, team, org, diags);
+        if let (Some(effective), Some(members)) = (effective, list) {
+            changes.push(MembershipChange { effective, members });
+        }
+    }
+    changes
+}
+
+/// The key a schedule error from [`Rotation::new`] is about.
+fn rotation_error_place(doc: &Document, r: &RotationDoc, e: &RotationError) -> Place {
+    match e {
+        RotationError::UnknownTimeZone { .. } => doc.at(&r.time_zone),
+        RotationError::EmptyMembers { layer, when, .. } | RotationError::DuplicateMember { layer, when, .. } => {
+            change_place(doc, r, layer, when)
+        }
+        RotationError::ChangesOutOfOrder { .. } => match r.membership_changes.first() {
+            Some(c) => doc.at(&c.effective),
+            None => doc.at(&r.id),
+        },
+        RotationError::NoWorkingDay { .. } => match &r.working_days {
+            Some(w) => doc.at(w),
+            None => doc.at(&r.start),
+        },
+        RotationError::WeekendLayerNeedsDaily { .. } => match &r.non_working_day {
+            Some(n) => doc.at(n),
+            None => doc.at(&r.cadence),
+        },
+        _ => doc.at(&r.id),
+    }
 }
 
 /// Where a member list problem is: the weekend list, a membership change's list, or the main one.

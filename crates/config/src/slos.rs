@@ -473,6 +473,37 @@ impl Checker<'_> {
         if let Some(b) = spec.alert_when_breaching.as_ref().filter(|b| !***b) {
             self.error(doc.at(b), "a policy with `alertWhenBreaching: false` never alerts: Baton's tiers alert when breaching; remove the policy, or the key");
         }
+        let delivered = self.policy_targets(doc, spec, targets);
+        let list = &spec.conditions;
+        if list.len() > 1 {
+            self.error(
+                doc.at(&list[1]),
+                "an AlertPolicy has one condition (OpenSLO v1): split it into several policies",
+            );
+        }
+        let Some(item) = list.first() else {
+            self.error(doc.at(list), "an AlertPolicy needs one condition");
+            return None;
+        };
+        let condition = self.policy_condition(doc, item, conditions);
+        if self.errors > before {
+            return None;
+        }
+        Some(Policy {
+            condition: condition?,
+            no_data: spec.alert_when_no_data.as_ref().is_some_and(|f| **f),
+            when_resolved: spec.alert_when_resolved.as_ref().is_some_and(|f| **f),
+            targets: delivered,
+        })
+    }
+
+    /// The policy's notification targets Baton delivers to, named, by reference or inline.
+    fn policy_targets(
+        &mut self,
+        doc: &Document,
+        spec: &AlertPolicySpecDoc,
+        targets: &Registry<TargetChannel>,
+    ) -> Vec<(String, Channel)> {
         let mut delivered = Vec::new();
         for t in spec.notification_targets.iter().flatten() {
             match (&t.target_ref, &t.spec) {
@@ -511,18 +542,17 @@ impl Checker<'_> {
                 ),
             }
         }
-        let list = &spec.conditions;
-        if list.len() > 1 {
-            self.error(
-                doc.at(&list[1]),
-                "an AlertPolicy has one condition (OpenSLO v1): split it into several policies",
-            );
-        }
-        let Some(item) = list.first() else {
-            self.error(doc.at(list), "an AlertPolicy needs one condition");
-            return None;
-        };
-        let condition = match (&item.condition_ref, &item.spec) {
+        delivered
+    }
+
+    /// The policy's one condition, by reference or inline.
+    fn policy_condition(
+        &mut self,
+        doc: &Document,
+        item: &Spanned<ConditionItemDoc>,
+        conditions: &Registry<Condition>,
+    ) -> Option<Condition> {
+        match (&item.condition_ref, &item.spec) {
             (Some(r), None) => match conditions.get(r.as_str()) {
                 Some(named) => named.value.clone(),
                 None => {
@@ -547,16 +577,7 @@ impl Checker<'_> {
                 self.error(doc.at(item), "a condition is `conditionRef: NAME` or a condition inline with `spec.severity` and `spec.condition`");
                 None
             }
-        };
-        if self.errors > before {
-            return None;
         }
-        Some(Policy {
-            condition: condition?,
-            no_data: spec.alert_when_no_data.as_ref().is_some_and(|f| **f),
-            when_resolved: spec.alert_when_resolved.as_ref().is_some_and(|f| **f),
-            targets: delivered,
-        })
     }
 
     /// An `AlertNotificationTarget`: `spec.target` is the channel type, and its address
@@ -686,29 +707,7 @@ impl Checker<'_> {
         let spec = &d.spec;
         let service = self.service(org, doc, &spec.service);
         let annotations = self.annotations(doc, &d.metadata);
-        let sli = match (&spec.indicator, &spec.indicator_ref) {
-            (Some(_), Some(r)) => {
-                self.error(doc.at(r), "give `indicator` or `indicatorRef`, not both");
-                None
-            }
-            (None, None) => {
-                self.error(doc.start(), "an SLO needs `spec.indicator` (an SLI inline) or `spec.indicatorRef` (the name of an SLI in slos/)");
-                None
-            }
-            (Some(i), None) => {
-                self.inline_header(doc, &i.api_version, &i.kind, "SLI");
-                self.sli(doc, &i.spec, doc.at(i), refs.sources)
-            }
-            (None, Some(r)) => match refs.slis.get(r.as_str()) {
-                Some(named) => named.value.clone(),
-                None => {
-                    let msg =
-                        format!("indicatorRef `{}` is not an SLI defined in slos/ ({})", r.as_str(), names(refs.slis));
-                    self.error(doc.at(r), msg);
-                    None
-                }
-            },
-        };
+        let sli = self.slo_sli(doc, spec, refs);
         let window = self.window(doc, &spec.time_window);
         let objectives = &spec.objectives;
         if objectives.len() > 1 {
@@ -719,34 +718,11 @@ impl Checker<'_> {
             return None;
         };
         let objective = self.objective(doc, o);
-        if let (Some(objective), Some(last), Some(place)) =
-            (objective, annotations.lifecycle.history.last(), &annotations.history_at)
-        {
-            if last.objective != objective {
-                let msg = format!(
-                    "`{OBJECTIVE_HISTORY}` ends with {} from {}, but the objective is {objective}: the last entry is the objective in force, so they must agree",
-                    last.objective, last.from
-                );
-                self.error(place.clone(), msg);
-            }
+        if let Some(objective) = objective {
+            self.history_agrees(objective, &annotations);
         }
         let method = self.method(doc, &spec.budgeting_method, o, sli.as_ref());
-        let indicator = match sli {
-            Some(Sli::Ratio(indicator)) => {
-                for (key, place) in
-                    [("op", o.op.as_ref().map(|v| doc.at(v))), ("value", o.value.as_ref().map(|v| doc.at(v)))]
-                {
-                    if let Some(place) = place {
-                        self.error(place, format!("`{key}` compares a thresholdMetric's value: this SLO's SLI is a ratioMetric, so remove it"));
-                    }
-                }
-                Some(indicator)
-            }
-            Some(Sli::Threshold { source, query }) => {
-                self.bound(doc, o).map(|(op, value)| Indicator::PrometheusThreshold { source, query, op, value })
-            }
-            None => None,
-        };
+        let indicator = self.indicator(doc, o, sli);
         let tiers = match (&window, objective) {
             (Some((window, window_place)), Some(objective)) => {
                 self.tiers(doc, spec, window, window_place.clone(), objective, o, refs)
@@ -770,6 +746,67 @@ impl Checker<'_> {
             lifecycle: annotations.lifecycle,
             alerting: SloAlerting { raised_by: annotations.raised_by, targets: tiers?.1 },
         })
+    }
+
+    /// The SLO's indicator, inline or by reference to an SLI of slos/.
+    fn slo_sli(&mut self, doc: &Document, spec: &SloSpecDoc, refs: &Refs) -> Option<Sli> {
+        match (&spec.indicator, &spec.indicator_ref) {
+            (Some(_), Some(r)) => {
+                self.error(doc.at(r), "give `indicator` or `indicatorRef`, not both");
+                None
+            }
+            (None, None) => {
+                self.error(doc.start(), "an SLO needs `spec.indicator` (an SLI inline) or `spec.indicatorRef` (the name of an SLI in slos/)");
+                None
+            }
+            (Some(i), None) => {
+                self.inline_header(doc, &i.api_version, &i.kind, "SLI");
+                self.sli(doc, &i.spec, doc.at(i), refs.sources)
+            }
+            (None, Some(r)) => match refs.slis.get(r.as_str()) {
+                Some(named) => named.value.clone(),
+                None => {
+                    let msg =
+                        format!("indicatorRef `{}` is not an SLI defined in slos/ ({})", r.as_str(), names(refs.slis));
+                    self.error(doc.at(r), msg);
+                    None
+                }
+            },
+        }
+    }
+
+    /// Checks that the objective history's last entry is the objective in force.
+    fn history_agrees(&mut self, objective: Objective, annotations: &Annotations) {
+        if let (Some(last), Some(place)) = (annotations.lifecycle.history.last(), &annotations.history_at) {
+            if last.objective != objective {
+                let msg = format!(
+                    "`{OBJECTIVE_HISTORY}` ends with {} from {}, but the objective is {objective}: the last entry is the objective in force, so they must agree",
+                    last.objective, last.from
+                );
+                self.error(place.clone(), msg);
+            }
+        }
+    }
+
+    /// What the SLO measures: a ratio SLI as it is (it takes no `op` or `value`), or a
+    /// threshold SLI with the objective's bound.
+    fn indicator(&mut self, doc: &Document, o: &Spanned<ObjectiveDoc>, sli: Option<Sli>) -> Option<Indicator> {
+        match sli {
+            Some(Sli::Ratio(indicator)) => {
+                for (key, place) in
+                    [("op", o.op.as_ref().map(|v| doc.at(v))), ("value", o.value.as_ref().map(|v| doc.at(v)))]
+                {
+                    if let Some(place) = place {
+                        self.error(place, format!("`{key}` compares a thresholdMetric's value: this SLO's SLI is a ratioMetric, so remove it"));
+                    }
+                }
+                Some(indicator)
+            }
+            Some(Sli::Threshold { source, query }) => {
+                self.bound(doc, o).map(|(op, value)| Indicator::PrometheusThreshold { source, query, op, value })
+            }
+            None => None,
+        }
     }
 
     fn service(&mut self, org: &Org, doc: &Document, s: &S) -> Option<ServiceId> {
@@ -1107,78 +1144,17 @@ impl Checker<'_> {
         refs: &Refs,
     ) -> Option<(Vec<TierSpec>, Vec<SloTarget>)> {
         let w = window.nominal_length();
+        let Some(items) = &spec.alert_policies else {
+            return self.default_tiers(doc, w, window_place, objective, o);
+        };
         let before = self.errors;
         let mut out = Vec::new();
-        let Some(items) = &spec.alert_policies else {
-            let target = o.target.as_ref().or(o.target_percent.as_ref()).map_or_else(|| doc.at(o), |t| doc.at(t));
-            for t in default_tier_specs() {
-                match AlertTier::derive(t, w) {
-                    Ok(tier) => {
-                        self.can_fire(tier, objective, &target);
-                        out.push(t);
-                    }
-                    Err(e) => self.error(
-                        window_place.clone(),
-                        format!("{e} (one of the default tiers: list `alertPolicies` to choose others)"),
-                    ),
-                }
-            }
-            return (self.errors == before).then_some((out, Vec::new()));
-        };
         let mut targets = Vec::new();
         for item in items {
             let place = doc.at(item);
-            let policy = match (&item.alert_policy_ref, &item.spec) {
-                (Some(r), None) => match refs.policies.get(r.as_str()) {
-                    Some(named) => named.value.clone(),
-                    None => {
-                        let msg = format!(
-                            "alertPolicyRef `{}` is not an AlertPolicy defined in slos/ ({})",
-                            r.as_str(),
-                            names(refs.policies)
-                        );
-                        self.error(doc.at(r), msg);
-                        None
-                    }
-                },
-                (None, Some(s)) => {
-                    self.inline_header(doc, &item.api_version, &item.kind, "AlertPolicy");
-                    self.policy(doc, s, refs.conditions, refs.targets)
-                }
-                (Some(r), Some(_)) => {
-                    self.error(doc.at(r), "give `alertPolicyRef` or a policy inline, not both");
-                    None
-                }
-                (None, None) => {
-                    self.error(
-                        place.clone(),
-                        "an alert policy is `alertPolicyRef: NAME` or a policy inline with `spec.conditions`",
-                    );
-                    None
-                }
-            };
-            let Some(p) = policy else { continue };
+            let Some(p) = self.alert_policy(doc, item, refs) else { continue };
+            let Some(t) = self.policy_tier(&p, w, &place) else { continue };
             let c = p.condition;
-            if c.lookback > w {
-                let tier = format!("{} {}", c.severity, c.lookback);
-                let e = TierError::LongerThanSloWindow { tier, long_window: c.lookback, slo_window: w };
-                self.error(place, e.to_string());
-                continue;
-            }
-            let ppb = share_ppb(c.threshold, c.lookback, w);
-            if ppb == 0 || ppb > 1_000_000_000 {
-                let most = w.as_seconds() as f64 / c.lookback.as_seconds() as f64;
-                let msg = format!(
-                    "a burn rate above {}× over {} is not a share of the {w} window's error budget between a billionth and all of it: use a threshold above 0 and at most {}",
-                    c.threshold_text,
-                    c.lookback,
-                    format!("{most:.2}").trim_end_matches('0').trim_end_matches('.')
-                );
-                self.error(place, msg);
-                continue;
-            }
-            let share = BudgetShare::parse(&share_text(ppb)).expect("a share in (0, 1] with 9 decimals");
-            let t = TierSpec { share, long_window: c.lookback, severity: c.severity, alert_when_no_data: p.no_data };
             for (name, channel) in p.targets {
                 let known = targets.iter().any(|t: &SloTarget| t.name == name && t.severity == c.severity);
                 if !known {
@@ -1194,6 +1170,92 @@ impl Checker<'_> {
             }
         }
         (self.errors == before).then_some((out, targets))
+    }
+
+    /// Baton's default tiers, for an SLO that lists no `alertPolicies`: they notify no targets.
+    fn default_tiers(
+        &mut self,
+        doc: &Document,
+        w: Period,
+        window_place: Place,
+        objective: Objective,
+        o: &Spanned<ObjectiveDoc>,
+    ) -> Option<(Vec<TierSpec>, Vec<SloTarget>)> {
+        let before = self.errors;
+        let mut out = Vec::new();
+        let target = o.target.as_ref().or(o.target_percent.as_ref()).map_or_else(|| doc.at(o), |t| doc.at(t));
+        for t in default_tier_specs() {
+            match AlertTier::derive(t, w) {
+                Ok(tier) => {
+                    self.can_fire(tier, objective, &target);
+                    out.push(t);
+                }
+                Err(e) => self.error(
+                    window_place.clone(),
+                    format!("{e} (one of the default tiers: list `alertPolicies` to choose others)"),
+                ),
+            }
+        }
+        (self.errors == before).then_some((out, Vec::new()))
+    }
+
+    /// One of the SLO's alert policies, by reference or inline.
+    fn alert_policy(&mut self, doc: &Document, item: &Spanned<AlertPolicyItemDoc>, refs: &Refs) -> Option<Policy> {
+        match (&item.alert_policy_ref, &item.spec) {
+            (Some(r), None) => match refs.policies.get(r.as_str()) {
+                Some(named) => named.value.clone(),
+                None => {
+                    let msg = format!(
+                        "alertPolicyRef `{}` is not an AlertPolicy defined in slos/ ({})",
+                        r.as_str(),
+                        names(refs.policies)
+                    );
+                    self.error(doc.at(r), msg);
+                    None
+                }
+            },
+            (None, Some(s)) => {
+                self.inline_header(doc, &item.api_version, &item.kind, "AlertPolicy");
+                self.policy(doc, s, refs.conditions, refs.targets)
+            }
+            (Some(r), Some(_)) => {
+                self.error(doc.at(r), "give `alertPolicyRef` or a policy inline, not both");
+                None
+            }
+            (None, None) => {
+                self.error(
+                    doc.at(item),
+                    "an alert policy is `alertPolicyRef: NAME` or a policy inline with `spec.conditions`",
+                );
+                None
+            }
+        }
+    }
+
+    /// The tier a policy's condition makes in an SLO window of `w`: its burn-rate threshold
+    /// over its lookback window as a share of the window's error budget.
+    fn policy_tier(&mut self, p: &Policy, w: Period, place: &Place) -> Option<TierSpec> {
+        let c = &p.condition;
+        if c.lookback > w {
+            let tier = format!("{} {}", c.severity, c.lookback);
+            let e = TierError::LongerThanSloWindow { tier, long_window: c.lookback, slo_window: w };
+            self.error(place.clone(), e.to_string());
+            return None;
+        }
+        let ppb = share_ppb(c.threshold, c.lookback, w);
+        if ppb == 0 || ppb > 1_000_000_000 {
+            let most = w.as_seconds() as f64 / c.lookback.as_seconds() as f64;
+            let msg = format!(
+                "a burn rate above {}× over {} is not a share of the {w} window's error budget between a billionth and all of it: use a threshold above 0 and at most {}",
+                c.threshold_text,
+                c.lookback,
+                format!("{most:.2}").trim_end_matches('0').trim_end_matches('.')
+            );
+            self.error(place.clone(), msg);
+            return None;
+        }
+        let share = BudgetShare::parse(&share_text(ppb)).expect("a share in (0, 1] with 9 decimals");
+        Some(TierSpec { share, long_window: c.lookback, severity: c.severity, alert_when_no_data: p.no_data })
     }
 
     fn can_fire(&mut self, tier: AlertTier, objective: Objective, place: &Place) {

@@ -156,79 +156,9 @@ impl Checker {
                 continue;
             }
             team_places.insert(id.clone(), doc.at(&t.id));
-            let kind = match t.kind.as_str() {
-                "sre" => Some(TeamKind::Sre),
-                "architects" => Some(TeamKind::Architects),
-                "service-owner" => Some(TeamKind::ServiceOwner),
-                "stakeholder" => Some(TeamKind::Stakeholder),
-                other => {
-                    let msg = format!("unknown team kind `{other}`; use one of {}", TeamKind::ALL.join(", "));
-                    self.diags.push(doc.at(&t.kind).error(msg));
-                    None
-                }
-            };
-            let area = t.area.as_ref().and_then(|a| match a.as_str() {
-                "service-support" => Some(Area::ServiceSupport),
-                "pm-business" => Some(Area::PmBusiness),
-                "spec-technical" => Some(Area::SpecTechnical),
-                other => {
-                    let msg = format!("unknown area `{other}`; use one of {}", Area::ALL.join(", "));
-                    self.diags.push(doc.at(a).error(msg));
-                    None
-                }
-            });
-            let mut members: Vec<PersonId> = Vec::new();
-            let mut member_lines: BTreeMap<PersonId, usize> = BTreeMap::new();
-            for m in &t.members {
-                let Some(pid) = parse_id(self, doc, &m.id, PersonId::parse) else { continue };
-                let place = doc.at(&m.id);
-                if pid.as_str() == "admin" {
-                    self.diags
-                        .push(place.error("`admin` is reserved for Baton's built-in administrator; choose another id"));
-                    continue;
-                }
-                if let Some(line) = member_lines.get(&pid) {
-                    self.diags
-                        .push(place.error(format!("`{pid}` is listed twice in team `{id}` (first at line {line})")));
-                    continue;
-                }
-                member_lines.insert(pid.clone(), place.line);
-                members.push(pid.clone());
-                if let Some(tz) = &m.timezone {
-                    if jiff::tz::TimeZone::get(tz.as_str()).is_err() {
-                        let msg = format!(
-                            "unknown time zone `{}`: use an IANA name such as Europe/Dublin or America/Sao_Paulo",
-                            tz.as_str()
-                        );
-                        self.diags.push(doc.at(tz).error(msg));
-                    }
-                }
-                let Some(name) = &m.name else {
-                    if m.email.is_some() || m.timezone.is_some() || m.chat.is_some() {
-                        self.diags.push(place.error(format!(
-                            "`{pid}` has contact details but no `name`: give the person's details together"
-                        )));
-                    }
-                    references.push((pid, place));
-                    continue;
-                };
-                let person = Person {
-                    id: pid.clone(),
-                    name: name.clone(),
-                    email: m.email.clone(),
-                    timezone: m.timezone.as_ref().map(|t| t.as_str().to_owned()),
-                    chat: m.chat.clone(),
-                };
-                match people.get(&pid) {
-                    Some((existing, _)) if *existing == person => {}
-                    Some((_, first)) => self.diags.push(place.error(format!(
-                        "`{pid}` is described differently at {first}: give a person's details once and list them elsewhere by `id` alone"
-                    ))),
-                    None => {
-                        people.insert(pid, (person, place));
-                    }
-                }
-            }
+            let kind = self.team_kind(doc, t);
+            let area = self.team_area(doc, t);
+            let members = self.team_members(doc, t, &id, &mut people, &mut references);
             let lead = t.lead.as_ref().and_then(|l| parse_id(self, doc, l, PersonId::parse));
             if let (Some(lead), Some(l)) = (&lead, &t.lead) {
                 if !members.contains(lead) {
@@ -257,6 +187,112 @@ impl Checker {
             }
         }
         people.into_iter().map(|(id, (p, _))| (id, p)).collect()
+    }
+
+    fn team_kind(&mut self, doc: &Document, t: &TeamDoc) -> Option<TeamKind> {
+        match t.kind.as_str() {
+            "sre" => Some(TeamKind::Sre),
+            "architects" => Some(TeamKind::Architects),
+            "service-owner" => Some(TeamKind::ServiceOwner),
+            "stakeholder" => Some(TeamKind::Stakeholder),
+            other => {
+                let msg = format!("unknown team kind `{other}`; use one of {}", TeamKind::ALL.join(", "));
+                self.diags.push(doc.at(&t.kind).error(msg));
+                None
+            }
+        }
+    }
+
+    fn team_area(&mut self, doc: &Document, t: &TeamDoc) -> Option<Area> {
+        t.area.as_ref().and_then(|a| match a.as_str() {
+            "service-support" => Some(Area::ServiceSupport),
+            "pm-business" => Some(Area::PmBusiness),
+            "spec-technical" => Some(Area::SpecTechnical),
+            other => {
+                let msg = format!("unknown area `{other}`; use one of {}", Area::ALL.join(", "));
+                self.diags.push(doc.at(a).error(msg));
+                None
+            }
+        })
+    }
+
+    /// The team's member ids, in order; each member's details go to `people`, or a bare `id`
+    /// to `references`, checked once every team is read.
+    fn team_members(
+        &mut self,
+        doc: &Document,
+        t: &TeamDoc,
+        id: &TeamId,
+        people: &mut BTreeMap<PersonId, (Person, Place)>,
+        references: &mut Vec<(PersonId, Place)>,
+    ) -> Vec<PersonId> {
+        let mut members: Vec<PersonId> = Vec::new();
+        let mut member_lines: BTreeMap<PersonId, usize> = BTreeMap::new();
+        for m in &t.members {
+            let Some(pid) = parse_id(self, doc, &m.id, PersonId::parse) else { continue };
+            let place = doc.at(&m.id);
+            if pid.as_str() == "admin" {
+                self.diags
+                    .push(place.error("`admin` is reserved for Baton's built-in administrator; choose another id"));
+                continue;
+            }
+            if let Some(line) = member_lines.get(&pid) {
+                self.diags.push(place.error(format!("`{pid}` is listed twice in team `{id}` (first at line {line})")));
+                continue;
+            }
+            member_lines.insert(pid.clone(), place.line);
+            members.push(pid.clone());
+            if let Some(tz) = &m.timezone {
+                if jiff::tz::TimeZone::get(tz.as_str()).is_err() {
+                    let msg = format!(
+                        "unknown time zone `{}`: use an IANA name such as Europe/Dublin or America/Sao_Paulo",
+                        tz.as_str()
+                    );
+                    self.diags.push(doc.at(tz).error(msg));
+                }
+            }
+            self.member_person(m, pid, place, people, references);
+        }
+        members
+    }
+
+    /// Records a member's details as a person, checked to match any earlier description, or
+    /// records a bare `id` as a reference to a person described elsewhere.
+    fn member_person(
+        &mut self,
+        m: &MemberDoc,
+        pid: PersonId,
+        place: Place,
+        people: &mut BTreeMap<PersonId, (Person, Place)>,
+        references: &mut Vec<(PersonId, Place)>,
+    ) {
+        let Some(name) = &m.name else {
+            if m.email.is_some() || m.timezone.is_some() || m.chat.is_some() {
+                self.diags.push(
+                    place.error(format!(
+                        "`{pid}` has contact details but no `name`: give the person's details together"
+                    )),
+                );
+            }
+            references.push((pid, place));
+            return;
+        };
+        let person = Person {
+            id: pid.clone(),
+            name: name.clone(),
+            email: m.email.clone(),
+            timezone: m.timezone.as_ref().map(|t| t.as_str().to_owned()),
+            chat: m.chat.clone(),
+        };
+        match people.get(&pid) {
+            Some((existing, _)) if *existing == person => {}
+            Some((_, first)) => self.diags.push(place.error(format!(
+                "`{pid}` is described differently at {first}: give a person's details once and list them elsewhere by `id` alone"
+            ))),
+            None => {
+                people.insert(pid, (person, place));
+            }
+        }
     }
 
     fn team_ref(&mut self, org: &Org, doc: &Document, s: &S, what: &str) -> Option<TeamId> {

@@ -5,6 +5,7 @@
 //! decide anything themselves.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod audit;
 pub mod clock;
 pub mod definition;

@@ -20,10 +20,12 @@
 #![forbid(unsafe_code)]
 
 mod limits;
+pub mod outbound;
 pub mod render;
 pub mod retry;
 mod sender;
 
+pub use outbound::Outbound;
 pub use render::{render, Request};
 pub use retry::{settle, Attempt, RetryPolicy, Tried};
 pub use sender::{worker_id, OnFailed, SendReport, Sender, SenderConfig, SenderError};

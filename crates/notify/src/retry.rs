@@ -84,6 +84,9 @@ pub enum Attempt {
     /// No answer: the connection was refused, timed out or broke. The reason names the
     /// host at most, never the URL (Slack and PagerDuty URLs are secrets).
     NoAnswer { reason: String },
+    /// Not sent: the destination is one the sender may not reach (see `outbound`). A
+    /// setting must change, so it is not retried.
+    Refused { reason: String },
 }
 
 /// Which try of which message an attempt was.
@@ -120,6 +123,7 @@ pub fn settle(policy: &RetryPolicy, tried: Tried, outcome: &Attempt, now: Timest
             (error, delay)
         }
         Attempt::NoAnswer { reason } => (reason.clone(), policy.backoff(tried.id, tried.attempt)),
+        Attempt::Refused { reason } => return Settle::Dead { error: reason.clone() },
     };
     let at = later(now, delay);
     if at > later(tried.since, policy.give_up_after) {

@@ -8,6 +8,7 @@
 //! is no attempt.
 
 use crate::limits::{destination, Busy, Gates, Limits};
+use crate::outbound::{refusal, GuardedResolver, Outbound, Refused};
 use crate::render::{render, Request};
 use crate::retry::{settle, Attempt, RetryPolicy, Tried};
 use baton_core::notice::Notice;
@@ -15,6 +16,7 @@ use baton_core::paging::Channel;
 use baton_core::{Clock, Timestamp};
 use baton_store::{Notification, SenderQueue, Settle, Store, StoreError};
 use std::future::Future;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use thiserror::Error;
@@ -43,6 +45,8 @@ pub struct SenderConfig {
     pub idle: Duration,
     /// The backoff; its `give_up_after` is replaced by each message's channel's `retry_for`.
     pub retry: RetryPolicy,
+    /// The non-public destinations it may reach; none by default (see [`Outbound`]).
+    pub outbound: Outbound,
 }
 
 impl Default for SenderConfig {
@@ -55,6 +59,7 @@ impl Default for SenderConfig {
             in_flight: 1024,
             idle: Duration::from_millis(250),
             retry: RetryPolicy::default(),
+            outbound: Outbound::default(),
         }
     }
 }
@@ -130,6 +135,7 @@ impl Sender {
             .timeout(config.timeout)
             // A redirect would re-send the body, which may hold a routing key, wherever it points.
             .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(GuardedResolver(config.outbound)))
             .build()
             .map_err(SenderError::Client)?;
         let config =
@@ -443,6 +449,10 @@ impl Inner {
     }
 
     async fn post(&self, request: &Request, host: &str) -> Attempt {
+        // A name is checked by the resolver; an IP literal never reaches it.
+        if let Some(refused) = self.literal_refused(request) {
+            return Attempt::Refused { reason: refused.to_string() };
+        }
         let mut builder = self.client.post(request.url.as_str()).json(&request.body);
         for (name, value) in &request.headers {
             builder = builder.header(name, value);
@@ -461,6 +471,9 @@ impl Inner {
     /// Why there was no answer, naming the host only: a reqwest error's text holds the
     /// whole URL, and Slack's and PagerDuty's URLs are secrets.
     fn no_answer(&self, e: &reqwest::Error, host: &str) -> Attempt {
+        if let Some(refused) = refusal(e) {
+            return Attempt::Refused { reason: refused.to_string() };
+        }
         let what = if e.is_timeout() {
             format!("no answer from {host} within {:?}", self.config.timeout)
         } else if e.is_connect() {
@@ -477,6 +490,18 @@ impl Inner {
             cause = c.source();
         }
         Attempt::NoAnswer { reason: what }
+    }
+}
+
+impl Inner {
+    /// The refusal of a URL whose host is an IP address the sender may not reach.
+    fn literal_refused(&self, request: &Request) -> Option<Refused> {
+        // The URL parser writes an IP host in its one canonical form (`0x7f000001` is
+        // `127.0.0.1`, an IPv6 one in brackets).
+        let url = reqwest::Url::parse(request.url.as_str()).ok()?;
+        let host = url.host_str()?;
+        let addr: IpAddr = host.trim_start_matches('[').trim_end_matches(']').parse().ok()?;
+        self.config.outbound.check(host, addr).err()
     }
 }
 

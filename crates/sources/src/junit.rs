@@ -77,11 +77,7 @@ fn add(a: JunitCounts, b: JunitCounts) -> JunitCounts {
 pub fn parse(xml: &str) -> Result<JunitCounts, JunitError> {
     let mut reader = Reader::from_str(xml);
     let mut path: Vec<Vec<u8>> = Vec::new();
-    let mut root_stated: Option<JunitCounts> = None;
-    // `None` once a top-level suite states no counts: then the test cases decide.
-    let mut suites_stated: Option<JunitCounts> = Some(JunitCounts::default());
-    let mut suites = 0;
-    let mut cases = JunitCounts::default();
+    let mut tally = Tally::new();
     let mut root_seen = false;
     loop {
         let offset = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
@@ -115,28 +111,7 @@ pub fn parse(xml: &str) -> Result<JunitCounts, JunitError> {
                 return Err(JunitError::NotJunit { found: String::from_utf8_lossy(&name).into_owned() });
             }
         }
-        let top_level_suite =
-            name == b"testsuite" && (path.is_empty() || (path.len() == 1 && path[0] == b"testsuites"));
-        if path.is_empty() && name == b"testsuites" {
-            root_stated = stated(start, xml, offset)?;
-        } else if top_level_suite {
-            suites += 1;
-            suites_stated = match (suites_stated, stated(start, xml, offset)?) {
-                (Some(sum), Some(c)) => Some(add(sum, c)),
-                _ => None,
-            };
-        }
-        if name == b"testcase" {
-            cases.tests += 1;
-        }
-        if path.last().is_some_and(|p| p == b"testcase") {
-            match name.as_slice() {
-                b"failure" => cases.failures += 1,
-                b"error" => cases.errors += 1,
-                b"skipped" => cases.skipped += 1,
-                _ => {}
-            }
-        }
+        tally.element(start, &name, &path, xml, offset)?;
         if !empty {
             path.push(name);
         }
@@ -144,20 +119,81 @@ pub fn parse(xml: &str) -> Result<JunitCounts, JunitError> {
     if !root_seen {
         return Err(JunitError::Empty);
     }
-    let stated = match (suites_stated, root_stated) {
-        (Some(sum), _) if suites > 0 => Some(sum),
-        (_, Some(root)) => Some(root),
-        _ => None,
-    };
-    Ok(match stated {
-        None => cases,
-        Some(s) => JunitCounts {
-            tests: s.tests.max(cases.tests),
-            failures: s.failures.max(cases.failures),
-            errors: s.errors.max(cases.errors),
-            skipped: s.skipped,
-        },
-    })
+    Ok(tally.totals())
+}
+
+/// What a report's root and top-level suites state, and what its test cases show.
+struct Tally {
+    root_stated: Option<JunitCounts>,
+    // `None` once a top-level suite states no counts: then the test cases decide.
+    suites_stated: Option<JunitCounts>,
+    suites: usize,
+    cases: JunitCounts,
+}
+
+impl Tally {
+    fn new() -> Self {
+        Tally {
+            root_stated: None,
+            suites_stated: Some(JunitCounts::default()),
+            suites: 0,
+            cases: JunitCounts::default(),
+        }
+    }
+
+    /// Counts element `name`, opened inside `path`.
+    fn element(
+        &mut self,
+        start: &BytesStart,
+        name: &[u8],
+        path: &[Vec<u8>],
+        xml: &str,
+        offset: usize,
+    ) -> Result<(), JunitError> {
+        let top_level_suite =
+            name == b"testsuite" && (path.is_empty() || (path.len() == 1 && path[0] == b"testsuites"));
+        if path.is_empty() && name == b"testsuites" {
+            self.root_stated = stated(start, xml, offset)?;
+        } else if top_level_suite {
+            self.suites += 1;
+            self.suites_stated = match (self.suites_stated, stated(start, xml, offset)?) {
+                (Some(sum), Some(c)) => Some(add(sum, c)),
+                _ => None,
+            };
+        }
+        if name == b"testcase" {
+            self.cases.tests += 1;
+        }
+        if path.last().is_some_and(|p| p == b"testcase") {
+            match name {
+                b"failure" => self.cases.failures += 1,
+                b"error" => self.cases.errors += 1,
+                b"skipped" => self.cases.skipped += 1,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The stated totals (the suites', else the root's), never below what the test cases
+    /// show; the test cases' own when nothing is stated.
+    fn totals(self) -> JunitCounts {
+        let cases = self.cases;
+        let stated = match (self.suites_stated, self.root_stated) {
+            (Some(sum), _) if self.suites > 0 => Some(sum),
+            (_, Some(root)) => Some(root),
+            _ => None,
+        };
+        match stated {
+            None => cases,
+            Some(s) => JunitCounts {
+                tests: s.tests.max(cases.tests),
+                failures: s.failures.max(cases.failures),
+                errors: s.errors.max(cases.errors),
+                skipped: s.skipped,
+            },
+        }
+    }
 }
 
 /// The check result for a JUnit report posted as check `name`.

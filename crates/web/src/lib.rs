@@ -9,6 +9,7 @@ mod auth;
 mod body;
 mod error;
 mod feed;
+mod headers;
 mod metrics;
 mod ui;
 
@@ -56,16 +57,58 @@ pub fn router_with(baton: Arc<Baton>, config: WebConfig) -> Router {
         .route("/metrics", axum::routing::get(metrics::render))
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(metrics::track))
+        .layer(axum::middleware::from_fn(headers::secure))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .with_state(state)
 }
 
-/// Serves until `shutdown` completes, then lets in-flight requests finish.
+/// A connection that has not sent a request's headers this long after it opened (or after
+/// its last answer, on keep-alive) is closed: idle or trickling connections hold a task and
+/// a socket each, and enough of them would starve everyone else.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long in-flight requests get to finish once `shutdown` completes.
+const DRAIN: Duration = Duration::from_secs(30);
+
+/// Serves until `shutdown` completes, then lets in-flight requests finish (up to 30 s).
+/// `axum::serve` with hyper's header read timeout, which it does not set.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto::Builder;
+    use hyper_util::service::TowerToHyperService;
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                // Out of file descriptors, say: wait a moment rather than spin.
+                Err(e) => {
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = TowerToHyperService::new(app.clone());
+        let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "a connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(DRAIN, graceful.shutdown()).await.is_err() {
+        tracing::warn!("requests still in flight after {DRAIN:?}; stopping anyway");
+    }
+    Ok(())
 }

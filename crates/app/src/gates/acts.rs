@@ -1,16 +1,15 @@
 //! Votes, their withdrawal, and passing a gate.
 
-use super::read::approval_teams;
 use super::*;
+use crate::decision::{audit, audit_because, record_write, Subject};
+use crate::retry::on_conflict;
 use crate::{AppError, Baton};
-use baton_core::audit::AuditEntry;
-use baton_core::gate::{check_vote, GateActError, Status};
+use baton_core::gate::{check_vote, may_pass_gate, may_withdraw_vote, voting_team, GateActError, Status};
 use baton_core::pipeline::{PipelineError, Signed, Unmet};
 use baton_core::Org;
-use baton_store::{from_json, to_json, Commit, RecordWrite, StoreError};
+use baton_store::{from_json, Commit};
 
 const MAX_TEXT: usize = 4000;
-const RETRIES: usize = 3;
 
 /// The caller must be a person of the organisation (a token may outlive their removal).
 pub(crate) fn person(org: &Org, actor: &PersonId) -> Result<(), AppError> {
@@ -33,22 +32,6 @@ pub(crate) fn text(field: &str, value: &str) -> Result<(), AppError> {
     Err(AppError::Invalid { field: field.into(), message })
 }
 
-pub(crate) fn audit(
-    actor: &PersonId,
-    action: &str,
-    service: &ServiceId,
-    reason: Option<&str>,
-    details: serde_json::Value,
-) -> Result<AuditEntry, AppError> {
-    Ok(AuditEntry {
-        actor: actor.to_string(),
-        action: action.into(),
-        subject: format!("service/{service}"),
-        reason: reason.map(str::to_owned),
-        details: to_json(&details)?,
-    })
-}
-
 /// A vote or waiver `core` refuses, as the API answers it: not a member is 403 (saying who
 /// may), anything else is the request's fault (422, naming the field).
 pub(crate) fn act_error(e: GateActError, field: &str) -> AppError {
@@ -62,6 +45,11 @@ pub(crate) fn act_error(e: GateActError, field: &str) -> AppError {
             AppError::Invalid { field: "requirement".into(), message: e.to_string() }
         }
         GateActError::NoApprovalFrom { .. } => AppError::Invalid { field: field.into(), message: e.to_string() },
+        GateActError::Forbidden(m) => AppError::Forbidden(m.clone()),
+        GateActError::WhichTeam { .. } => AppError::Invalid { field: "team".into(), message: e.to_string() },
+        GateActError::NotAnApprover { .. } => {
+            AppError::Invalid { field: "approver_team".into(), message: e.to_string() }
+        }
     }
 }
 
@@ -80,33 +68,7 @@ impl Baton {
         let def = crate::service_def(&org, service)?;
         let g = Self::gate_def(&org, gate)?;
         let record = self.store.service_record(service).await?.map(|v| v.value).unwrap_or_default();
-        let asked = approval_teams(g, def, record.sre_team());
-        let team = match input.team {
-            Some(team) => team,
-            None => {
-                let mine: Vec<&TeamId> = asked.iter().filter(|t| org.is_member(actor, t)).collect();
-                match mine.as_slice() {
-                    [one] => (*one).clone(),
-                    [] => {
-                        let teams: Vec<&str> = asked.iter().map(TeamId::as_str).collect();
-                        return Err(AppError::Forbidden(format!(
-                            "{actor} may not vote on gate {gate} for {service}: only members of the teams it asks approval from ({}) may",
-                            teams.join(", ")
-                        )));
-                    }
-                    several => {
-                        let teams: Vec<&str> = several.iter().map(|t| t.as_str()).collect();
-                        return Err(AppError::Invalid {
-                            field: "team".into(),
-                            message: format!(
-                                "{actor} belongs to several teams gate {gate} asks: name one of {}",
-                                teams.join(", ")
-                            ),
-                        });
-                    }
-                }
-            }
-        };
+        let team = voting_team(&org, g, def, record.sre_team(), actor, input.team).map_err(|e| act_error(e, "team"))?;
         text("comment", &input.comment)?;
         let now = self.now();
         let approval = Approval {
@@ -128,14 +90,14 @@ impl Baton {
         });
         let commit = Commit {
             alerts: Vec::new(),
-            records: vec![RecordWrite {
-                kind: VOTE_KIND.into(),
-                id: format!("{service}/{gate}/{}", vote.id),
-                expected_version: 0,
-                body: to_json(&vote)?,
-                due_at: None,
-            }],
-            audit: vec![audit(actor, "gate.vote", service, Some(&vote.approval.comment), details)?],
+            records: vec![record_write(VOTE_KIND, format!("{service}/{gate}/{}", vote.id), 0, &vote, None)?],
+            audit: vec![audit_because(
+                actor,
+                "gate.vote",
+                Subject::Service(service),
+                &vote.approval.comment,
+                &details,
+            )?],
             notifications: Vec::new(),
         };
         self.store.commit(&commit, now).await?;
@@ -160,12 +122,7 @@ impl Baton {
             .await?
             .ok_or_else(|| AppError::NotFound(format!("no vote `{vote}` on gate {gate} for {service}")))?;
         let mut v: GateVote = from_json("gate vote", &stored.body)?;
-        if &v.approval.person != actor {
-            return Err(AppError::Forbidden(format!(
-                "{actor} may not withdraw vote {vote}: only {}, who gave it, may",
-                v.approval.person
-            )));
-        }
+        may_withdraw_vote(&v.approval, vote, actor).map_err(|e| act_error(e, "vote"))?;
         if v.approval.withdrawn_at.is_some() {
             return Ok(v);
         }
@@ -174,14 +131,8 @@ impl Baton {
         let details = serde_json::json!({ "gate": gate, "vote": vote, "team": v.approval.team });
         let commit = Commit {
             alerts: Vec::new(),
-            records: vec![RecordWrite {
-                kind: VOTE_KIND.into(),
-                id,
-                expected_version: stored.version,
-                body: to_json(&v)?,
-                due_at: None,
-            }],
-            audit: vec![audit(actor, "gate.vote.withdraw", service, None, details)?],
+            records: vec![record_write(VOTE_KIND, id, stored.version, &v, None)?],
+            audit: vec![audit(actor, "gate.vote.withdraw", Subject::Service(service), &details)?],
             notifications: Vec::new(),
         };
         self.store.commit(&commit, now).await?;
@@ -192,17 +143,12 @@ impl Baton {
     /// gate's verdict passes (else refused with every unmet requirement), with the verdict
     /// in the audit record as the evidence it was passed on.
     pub async fn pass_gate(&self, actor: &PersonId, service: &ServiceId, gate: &GateId) -> Result<GateView, AppError> {
-        for attempt in 1..=RETRIES {
+        on_conflict!({
             let org = self.org().await?;
             person(&org, actor)?;
             let def = crate::service_def(&org, service)?;
             let g = Self::gate_def(&org, gate)?;
-            if !org.is_member(actor, &def.owner_team) {
-                return Err(AppError::Forbidden(format!(
-                    "{actor} may not pass gate {gate} for {service}: only members of the owner team `{}` may",
-                    def.owner_team
-                )));
-            }
+            may_pass_gate(&org, gate, def, actor).map_err(|e| act_error(e, "gate"))?;
             let facts = self.gate_facts(service, &[g]).await?;
             let refused = |unmet| AppError::Pipeline(PipelineError::Refused { action: "gate.pass", unmet });
             if facts.record.stage.is_terminal() {
@@ -235,17 +181,11 @@ impl Baton {
             let mut next = facts.record.clone();
             next.gates.insert(gate.clone(), pass.clone());
             let details = serde_json::json!({ "gate": gate, "version": pass.version, "verdict": view.verdict });
-            let entry = audit(actor, "gate.pass", service, None, details)?;
-            match self.store.save_service_record(service, facts.record_version, &next, entry, now).await {
-                Ok(_) => {
-                    tracing::info!(%service, %gate, %actor, "gate passed");
-                    view.passed = Some(pass);
-                    return Ok(view);
-                }
-                Err(StoreError::Conflict(_)) if attempt < RETRIES => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        unreachable!("the last attempt returns")
+            let entry = audit(actor, "gate.pass", Subject::Service(service), &details)?;
+            self.store.save_service_record(service, facts.record_version, &next, entry, now).await?;
+            tracing::info!(%service, %gate, %actor, "gate passed");
+            view.passed = Some(pass);
+            Ok(view)
+        })
     }
 }

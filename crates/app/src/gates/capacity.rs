@@ -1,16 +1,16 @@
 //! Capacity and velocity: the owner team proposes the numbers, the assigned SRE team
 //! agrees them, and installs beyond them are refused (`core::gate::may_install_service`).
 
-use super::acts::{audit, person, text};
-use super::checks::may_report;
+use super::acts::{act_error, person, text};
 use super::read::counts;
 use super::*;
+use crate::decision::{audit, record_write, Subject};
+use crate::retry::on_conflict;
 use crate::{AppError, Baton};
-use baton_core::gate::{may_install_service, InstallRequest};
-use baton_core::pipeline::{PipelineError, Unmet};
-use baton_store::{from_json, to_json, Commit, RecordWrite, StoreError};
+use baton_core::gate::{may_agree_capacity, may_install_service, may_propose_capacity, InstallRequest};
+use baton_core::pipeline::{may_work_on_service, PipelineError, ServiceWork, Unmet};
+use baton_store::{from_json, Commit, RecordWrite};
 
-const RETRIES: usize = 3;
 /// Far beyond any real agreement; a typo of a few zeros is refused.
 const MAX_NUMBER: u32 = 1_000_000;
 
@@ -30,12 +30,7 @@ impl Baton {
         let org = self.org().await?;
         person(&org, actor)?;
         let def = crate::service_def(&org, service)?;
-        if !org.is_member(actor, &def.owner_team) {
-            return Err(AppError::Forbidden(format!(
-                "{actor} may not propose capacity for {service}: only members of the owner team `{}` may",
-                def.owner_team
-            )));
-        }
+        may_propose_capacity(&org, def, actor).map_err(|e| act_error(e, "service"))?;
         for (field, n) in [("max_installs", input.max_installs), ("max_installs_per_week", input.max_installs_per_week)]
         {
             if !(1..=MAX_NUMBER).contains(&n) {
@@ -62,14 +57,8 @@ impl Baton {
         });
         let commit = Commit {
             alerts: Vec::new(),
-            records: vec![RecordWrite {
-                kind: CAPACITY_KIND.into(),
-                id: service.to_string(),
-                expected_version: version,
-                body: to_json(&capacity)?,
-                due_at: None,
-            }],
-            audit: vec![audit(actor, "gate.capacity.propose", service, None, details)?],
+            records: vec![record_write(CAPACITY_KIND, service.to_string(), version, &capacity, None)?],
+            audit: vec![audit(actor, "gate.capacity.propose", Subject::Service(service), &details)?],
             notifications: Vec::new(),
         };
         self.store.commit(&commit, now).await?;
@@ -87,11 +76,7 @@ impl Baton {
             let message = "no SRE team is assigned yet, so nobody may agree capacity and velocity".to_owned();
             return Err(refused(action, "stage", message));
         };
-        if !org.is_member(actor, team) {
-            return Err(AppError::Forbidden(format!(
-                "{actor} may not agree capacity and velocity for {service}: only members of its SRE team `{team}` may"
-            )));
-        }
+        may_agree_capacity(&org, service, team, actor).map_err(|e| act_error(e, "service"))?;
         let Some(stored) = self.store.record(CAPACITY_KIND, service.as_str()).await? else {
             let message =
                 format!("no capacity and velocity numbers are proposed for {service}: its owner team proposes them");
@@ -111,14 +96,8 @@ impl Baton {
         });
         let commit = Commit {
             alerts: Vec::new(),
-            records: vec![RecordWrite {
-                kind: CAPACITY_KIND.into(),
-                id: service.to_string(),
-                expected_version: stored.version,
-                body: to_json(&capacity)?,
-                due_at: None,
-            }],
-            audit: vec![audit(actor, action, service, None, details)?],
+            records: vec![record_write(CAPACITY_KIND, service.to_string(), stored.version, &capacity, None)?],
+            audit: vec![audit(actor, action, Subject::Service(service), &details)?],
             notifications: Vec::new(),
         };
         self.store.commit(&commit, now).await?;
@@ -136,12 +115,12 @@ impl Baton {
     ) -> Result<Install, AppError> {
         text("customer", &input.customer)?;
         text("cluster", &input.cluster)?;
-        for attempt in 1..=RETRIES {
+        on_conflict!({
             let org = self.org().await?;
             person(&org, actor)?;
             let def = crate::service_def(&org, service)?;
             let record = self.store.service_record(service).await?.map(|v| v.value).unwrap_or_default();
-            may_report(&org, def, &record, actor, "record installs")?;
+            may_work_on_service(&org, def, &record, actor, ServiceWork::RecordInstalls)?;
             let now = self.now();
             let capacity = self.store.record(CAPACITY_KIND, service.as_str()).await?;
             let agreement: Option<Capacity> =
@@ -166,13 +145,7 @@ impl Baton {
                 by: actor.clone(),
                 at: now,
             };
-            let mut records = vec![RecordWrite {
-                kind: INSTALL_KIND.into(),
-                id: format!("{service}/{}", install.id),
-                expected_version: 0,
-                body: to_json(&install)?,
-                due_at: None,
-            }];
+            let mut records = vec![record_write(INSTALL_KIND, format!("{service}/{}", install.id), 0, &install, None)?];
             // Customers' installs are counted, so two at once must not both take the last
             // place: rewriting the agreement under its version makes the second one retry.
             if let (true, Some(stored)) = (install.external, &capacity) {
@@ -192,15 +165,11 @@ impl Baton {
             let commit = Commit {
                 alerts: Vec::new(),
                 records,
-                audit: vec![audit(actor, "gate.install", service, None, details)?],
+                audit: vec![audit(actor, "gate.install", Subject::Service(service), &details)?],
                 notifications: Vec::new(),
             };
-            match self.store.commit(&commit, now).await {
-                Ok(_) => return Ok(install),
-                Err(StoreError::Conflict(_)) if attempt < RETRIES => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        unreachable!("the last attempt returns")
+            self.store.commit(&commit, now).await?;
+            Ok(install)
+        })
     }
 }

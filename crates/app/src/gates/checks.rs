@@ -1,35 +1,15 @@
 //! Check results posted to Baton: a run's verdict as JSON, or its JUnit XML report, which
 //! passes only with no failures and no errors (`core::gate::junit`).
 
-use super::acts::{audit, person, text};
+use super::acts::{person, text};
 use super::*;
+use crate::decision::{audit, record_write, Subject};
+use crate::retry::on_conflict;
 use crate::{AppError, Baton};
 use baton_core::gate::{CheckResult, Requirement};
-use baton_core::org::ServiceDef;
-use baton_core::pipeline::ServiceRecord;
+use baton_core::pipeline::{may_work_on_service, ServiceWork};
 use baton_core::Org;
-use baton_store::{from_json, to_json, Commit, RecordWrite, StoreError};
-
-const RETRIES: usize = 3;
-
-/// Members of the owner team, and of the SRE team once one is assigned: the people who
-/// build, test and run the service (as for its SLI samples).
-pub(crate) fn may_report(
-    org: &Org,
-    def: &ServiceDef,
-    record: &ServiceRecord,
-    actor: &PersonId,
-    doing: &str,
-) -> Result<(), AppError> {
-    if org.is_member(actor, &def.owner_team) || record.sre_team().is_some_and(|t| org.is_member(actor, t)) {
-        return Ok(());
-    }
-    let sre = record.sre_team().map_or(String::new(), |t| format!(" or the SRE team `{t}`"));
-    Err(AppError::Forbidden(format!(
-        "{actor} may not {doing} for `{}`: only members of the owner team `{}`{sre} may",
-        def.id, def.owner_team
-    )))
-}
+use baton_store::{from_json, Commit};
 
 /// The check names the organisation's gates ask for, in order, each once.
 fn known_checks(org: &Org) -> Vec<&str> {
@@ -79,7 +59,7 @@ impl Baton {
         person(&org, actor)?;
         let def = crate::service_def(&org, service)?;
         let record = self.store.service_record(service).await?.map(|v| v.value).unwrap_or_default();
-        may_report(&org, def, &record, actor, "post check results")?;
+        may_work_on_service(&org, def, &record, actor, ServiceWork::PostCheckResults)?;
         let now = self.now();
         let result = match report {
             CheckReport::Json(c) => {
@@ -94,7 +74,7 @@ impl Baton {
             }
         };
         let id = format!("{service}/{}", result.name);
-        for attempt in 1..=RETRIES {
+        on_conflict!({
             let stored = self.store.record(CHECK_KIND, &id).await?;
             let (version, mut results): (i64, Vec<CheckResult>) = match &stored {
                 Some(r) => (r.version, from_json("gate check", &r.body)?),
@@ -109,23 +89,13 @@ impl Baton {
             });
             let commit = Commit {
                 alerts: Vec::new(),
-                records: vec![RecordWrite {
-                    kind: CHECK_KIND.into(),
-                    id: id.clone(),
-                    expected_version: version,
-                    body: to_json(&results)?,
-                    due_at: None,
-                }],
-                audit: vec![audit(actor, "gate.check", service, None, details)?],
+                records: vec![record_write(CHECK_KIND, id.clone(), version, &results, None)?],
+                audit: vec![audit(actor, "gate.check", Subject::Service(service), &details)?],
                 notifications: Vec::new(),
             };
-            match self.store.commit(&commit, now).await {
-                Ok(_) => return Ok(result),
-                Err(StoreError::Conflict(_)) if attempt < RETRIES => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        unreachable!("the last attempt returns")
+            self.store.commit(&commit, now).await?;
+            Ok(result.clone())
+        })
     }
 
     /// Every kept result of every check of the service, oldest first.

@@ -3,7 +3,9 @@
 
 use super::*;
 use crate::{AppError, Baton};
-use baton_core::gate::{assurance, evaluate, CheckResult, Gate, GateInputs, Requirement, RotationSize, SupportFacts};
+use baton_core::gate::{
+    approval_teams, assurance, evaluate, CheckResult, Gate, GateInputs, Requirement, RotationSize, SupportFacts,
+};
 use baton_core::org::ServiceDef;
 use baton_core::paging::{first_policy, Purpose};
 use baton_core::pipeline::ServiceRecord;
@@ -33,23 +35,6 @@ pub(crate) fn no_gate(org: &Org, gate: &GateId) -> AppError {
     let known =
         if known.is_empty() { "none is defined".to_owned() } else { format!("the gates are {}", known.join(", ")) };
     AppError::NotFound(format!("no gate `{gate}` is defined; {known}"))
-}
-
-/// The teams `gate` asks approval from for `service`, in the order written.
-pub(crate) fn approval_teams(gate: &Gate, service: &ServiceDef, sre_team: Option<&TeamId>) -> Vec<TeamId> {
-    let mut out: Vec<TeamId> = Vec::new();
-    for leaf in gate.leaves() {
-        let team = match leaf {
-            Requirement::Approval { team, .. } => Some(team),
-            Requirement::RoleApproval { role: baton_core::gate::ServiceRole::Owner, .. } => Some(&service.owner_team),
-            Requirement::RoleApproval { role: baton_core::gate::ServiceRole::Sre, .. } => sre_team,
-            _ => None,
-        };
-        if let Some(t) = team.filter(|t| !out.contains(t)) {
-            out.push(t.clone());
-        }
-    }
-    out
 }
 
 /// The members of a rotation at `now`: its latest membership change in force, else its list.

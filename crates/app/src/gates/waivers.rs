@@ -1,13 +1,14 @@
 //! Waivers: a requirement set aside for one service and gate until it expires, approved by
 //! the service's SRE team or the architects; the owner team is told when one expires.
 
-use super::acts::{act_error, audit, person, text};
+use super::acts::{act_error, person, text};
 use super::*;
+use crate::decision::{audit_because, record_write, Subject};
 use crate::outbox::{messages, team_channels};
 use crate::{AppError, Baton};
-use baton_core::gate::check_waiver;
+use baton_core::gate::{check_waiver, waiving_team};
 use baton_core::notice::{Notice, NoticeKind, NoticeLink};
-use baton_store::{from_json, to_json, Commit, RecordWrite, StoredRecord};
+use baton_store::{from_json, to_json, Commit, StoredRecord};
 
 const EXPIRY_ACTOR: &str = "system:engine";
 
@@ -25,29 +26,9 @@ impl Baton {
         crate::service_def(&org, service)?;
         let g = Self::gate_def(&org, gate)?;
         let record = self.store.service_record(service).await?.map(|v| v.value).unwrap_or_default();
-        // Production is SRE's to run and the process is the architects': they may set a
-        // requirement aside, for a while, with a reason that stays on the gate.
-        let mut approvers: Vec<TeamId> = record.sre_team().cloned().into_iter().collect();
-        approvers.push(org.pipeline_policy().architects_team);
-        let names = || approvers.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(" or ");
-        let team = match input.approver_team {
-            Some(t) if approvers.contains(&t) => t,
-            Some(t) => {
-                return Err(AppError::Invalid {
-                    field: "approver_team".into(),
-                    message: format!(
-                        "`{t}` does not approve waivers for {service}; its waivers are approved by {}",
-                        names()
-                    ),
-                })
-            }
-            None => approvers.iter().find(|t| org.is_member(actor, t)).cloned().ok_or_else(|| {
-                AppError::Forbidden(format!(
-                    "{actor} may not waive requirements of gate {gate} for {service}: only members of {} may",
-                    names()
-                ))
-            })?,
-        };
+        let architects = org.pipeline_policy().architects_team;
+        let team = waiving_team(&org, gate, service, record.sre_team(), &architects, actor, input.approver_team)
+            .map_err(|e| act_error(e, "approver_team"))?;
         text("reason", &input.reason)?;
         let now = self.now();
         let waiver = Waiver {
@@ -73,14 +54,14 @@ impl Baton {
         });
         let commit = Commit {
             alerts: Vec::new(),
-            records: vec![RecordWrite {
-                kind: WAIVER_KIND.into(),
-                id: format!("{service}/{gate}/{}", w.id),
-                expected_version: 0,
-                body: to_json(&w)?,
-                due_at: Some(w.waiver.expires_at),
-            }],
-            audit: vec![audit(actor, "gate.waive", service, Some(&w.waiver.reason), details)?],
+            records: vec![record_write(
+                WAIVER_KIND,
+                format!("{service}/{gate}/{}", w.id),
+                0,
+                &w,
+                Some(w.waiver.expires_at),
+            )?],
+            audit: vec![audit_because(actor, "gate.waive", Subject::Service(service), &w.waiver.reason, &details)?],
             notifications: Vec::new(),
         };
         self.store.commit(&commit, now).await?;
@@ -127,13 +108,13 @@ impl Baton {
                 details: to_json(&details)?,
             });
         }
-        commit.records.push(RecordWrite {
-            kind: WAIVER_KIND.into(),
-            id: record.id.clone(),
-            expected_version: record.version,
-            body: to_json(&w)?,
-            due_at: (!w.expiry_noticed).then_some(w.waiver.expires_at),
-        });
+        commit.records.push(record_write(
+            WAIVER_KIND,
+            record.id.clone(),
+            record.version,
+            &w,
+            (!w.expiry_noticed).then_some(w.waiver.expires_at),
+        )?);
         self.store.commit(&commit, now).await?;
         if !commit.notifications.is_empty() {
             self.outbox_wake().notify_one();

@@ -6,7 +6,10 @@ use super::intake::{alert_id, alert_write, Batch};
 use super::INTEGRATION;
 use crate::{AppError, Baton};
 use baton_core::audit::AuditEntry;
-use baton_core::paging::{route_or_fallback, undelivered, Actor, Alert, AlertError, DeliveryState, Integration};
+use baton_core::paging::{
+    may_resend_any, may_respond, responders, route_or_fallback, undelivered, Actor, Alert, AlertError, DeliveryState,
+    Integration,
+};
 use baton_core::{PersonId, ServiceId, Timestamp};
 use baton_store::{
     from_json, to_json, AlertCursor, AlertListQuery, DeliveryStatus, Notification, NotificationQuery, StoredAlert,
@@ -196,10 +199,10 @@ impl Baton {
                 let alert: Option<Alert> = stored.map(|s| from_json("alert", &s.body)).transpose()?;
                 match alert {
                     Some(alert) => self.may_respond(actor, &alert).await?,
-                    None => self.may_resend_any(actor).await?,
+                    None => may_resend_any(&*self.org().await?, actor)?,
                 }
             }
-            None => self.may_resend_any(actor).await?,
+            None => may_resend_any(&*self.org().await?, actor)?,
         }
         let audit = AuditEntry {
             actor: actor.to_string(),
@@ -213,31 +216,17 @@ impl Baton {
         Ok(Delivery::of(&requeued))
     }
 
-    async fn may_resend_any(&self, actor: &PersonId) -> Result<(), AppError> {
-        let org = self.org().await?;
-        let sre = org.teams.values().any(|t| t.kind == baton_core::org::TeamKind::Sre && t.members.contains(actor));
-        if sre {
-            return Ok(());
-        }
-        Err(AppError::Forbidden(format!("{actor} may not re-send this notification: only members of an SRE team may")))
-    }
-
     /// Members of the service's owner team, of its SRE team, and of the team whose policy
-    /// pages for the alert may acknowledge and resolve it.
+    /// pages for the alert may acknowledge and resolve it (`core::paging::responders`).
     async fn may_respond(&self, actor: &PersonId, alert: &Alert) -> Result<(), AppError> {
         let org = self.org().await?;
         let record = self.store.service_record(&alert.service).await?.map(|v| v.value).unwrap_or_default();
-        let mut teams: Vec<_> = org.services.get(&alert.service).map(|s| s.owner_team.clone()).into_iter().collect();
-        teams.extend(record.sre_team().cloned());
-        teams.extend(org.escalations.get(&alert.policy).map(|p| p.team.clone()));
-        if teams.iter().any(|t| org.is_member(actor, t)) {
-            return Ok(());
-        }
-        let names = teams.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
-        Err(AppError::Forbidden(format!(
-            "{actor} may not respond to alerts of `{}`: only members of {names} may",
-            alert.service
-        )))
+        let teams = responders(
+            org.services.get(&alert.service).map(|s| &s.owner_team),
+            record.sre_team(),
+            org.escalations.get(&alert.policy).map(|p| &p.team),
+        );
+        Ok(may_respond(&org, &alert.service, &teams, actor)?)
     }
 
     /// Acknowledges (`resolve == false`) or resolves an alert as `actor`: escalation stops,

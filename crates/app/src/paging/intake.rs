@@ -23,6 +23,7 @@
 use super::notices::{page_notice, target_notice, update_notice};
 use super::INTEGRATION;
 use crate::auth::hash_secret;
+use crate::decision::record_write;
 use crate::outbox::messages;
 use crate::{AppError, Baton};
 use baton_core::oncall::RunbookTodo;
@@ -32,7 +33,7 @@ use baton_core::paging::{
 use baton_core::pipeline::ServiceRecord;
 use baton_core::slo::{RaisedBy, BURN_ALERT};
 use baton_core::{Org, PersonId, ServiceId, SloId, Timestamp};
-use baton_store::{from_json, to_json, AlertWrite, Commit, RecordWrite, StoreError, StoredAlert};
+use baton_store::{from_json, to_json, AlertWrite, Commit, StoreError, StoredAlert};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -783,13 +784,13 @@ impl<'a> Batch<'a> {
         }
         for (id, slot) in self.integrations.into_iter().filter(|(_, s)| s.dirty) {
             let integration = slot.value.expect("a dirty integration slot holds it");
-            self.commit.records.push(RecordWrite {
-                kind: INTEGRATION.into(),
-                id: id.clone(),
-                expected_version: slot.version,
-                body: to_json(&integration)?,
-                due_at: integration.due_at(),
-            });
+            self.commit.records.push(record_write(
+                INTEGRATION,
+                id.clone(),
+                slot.version,
+                &integration,
+                integration.due_at(),
+            )?);
             overlay.integrations.insert(id, (slot.version + 1, integration));
         }
         Ok((self.commit, overlay))

@@ -2,12 +2,12 @@
 
 use super::{INTEGRATION, INTEGRATION_KEY};
 use crate::auth::{hash_secret, random_hex};
+use crate::decision::{audit, record_write, Subject};
 use crate::{AppError, Baton};
-use baton_core::audit::AuditEntry;
 use baton_core::paging::{Format, Integration};
-use baton_core::pipeline::{may_work_on_slos, SloWork};
+use baton_core::pipeline::{may_work_on_service, ServiceWork};
 use baton_core::{Period, PersonId, ServiceId};
-use baton_store::{from_json, to_json, Commit, RecordWrite};
+use baton_store::{from_json, Commit};
 use serde::Deserialize;
 
 /// What a person asks for when creating an integration.
@@ -37,14 +37,9 @@ impl std::fmt::Debug for IssuedIntegration {
     }
 }
 
-fn audit(actor: &PersonId, action: &str, i: &Integration) -> Result<AuditEntry, AppError> {
-    Ok(AuditEntry {
-        actor: actor.to_string(),
-        action: action.into(),
-        subject: format!("integration/{}", i.id),
-        reason: None,
-        details: to_json(&serde_json::json!({ "service": i.service, "format": i.format, "heartbeat": i.heartbeat }))?,
-    })
+/// What the audit log keeps of an integration: never its key.
+fn described(i: &Integration) -> serde_json::Value {
+    serde_json::json!({ "service": i.service, "format": i.format, "heartbeat": i.heartbeat })
 }
 
 impl Baton {
@@ -54,13 +49,7 @@ impl Baton {
         let org = self.org().await?;
         let def = org.services.get(service).ok_or_else(|| AppError::NotFound(format!("no service `{service}`")))?;
         let record = self.store.service_record(service).await?.map(|v| v.value).unwrap_or_default();
-        may_work_on_slos(&org, def, &record, actor, SloWork::SendSamples).map_err(|_| {
-            AppError::Forbidden(format!(
-                "{actor} may not manage the integrations of `{service}`: only members of its owner team `{}`{} may",
-                def.owner_team,
-                record.sre_team().map_or(String::new(), |t| format!(" or its SRE team `{t}`"))
-            ))
-        })
+        Ok(may_work_on_service(&org, def, &record, actor, ServiceWork::ManageIntegrations)?)
     }
 
     pub async fn create_integration(
@@ -102,22 +91,15 @@ impl Baton {
         let commit = Commit {
             alerts: Vec::new(),
             records: vec![
-                RecordWrite {
-                    kind: INTEGRATION.into(),
-                    id: integration.id.clone(),
-                    expected_version: 0,
-                    body: to_json(&integration)?,
-                    due_at: integration.due_at(),
-                },
-                RecordWrite {
-                    kind: INTEGRATION_KEY.into(),
-                    id: integration.key_hash.clone(),
-                    expected_version: 0,
-                    body: to_json(&integration.id)?,
-                    due_at: None,
-                },
+                record_write(INTEGRATION, integration.id.clone(), 0, &integration, integration.due_at())?,
+                record_write(INTEGRATION_KEY, integration.key_hash.clone(), 0, &integration.id, None)?,
             ],
-            audit: vec![audit(actor, "integration.create", &integration)?],
+            audit: vec![audit(
+                actor,
+                "integration.create",
+                Subject::Integration(&integration.id),
+                &described(&integration),
+            )?],
             notifications: Vec::new(),
         };
         self.store.commit(&commit, now).await?;
@@ -159,14 +141,13 @@ impl Baton {
         integration.revoked_at = Some(now);
         let commit = Commit {
             alerts: Vec::new(),
-            records: vec![RecordWrite {
-                kind: INTEGRATION.into(),
-                id: integration.id.clone(),
-                expected_version: record.version,
-                body: to_json(&integration)?,
-                due_at: None,
-            }],
-            audit: vec![audit(actor, "integration.revoke", &integration)?],
+            records: vec![record_write(INTEGRATION, integration.id.clone(), record.version, &integration, None)?],
+            audit: vec![audit(
+                actor,
+                "integration.revoke",
+                Subject::Integration(&integration.id),
+                &described(&integration),
+            )?],
             notifications: Vec::new(),
         };
         self.store.commit(&commit, now).await?;

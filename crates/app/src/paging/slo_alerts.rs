@@ -20,7 +20,7 @@ use baton_core::paging::{Action, Outcome};
 use baton_core::slo::{
     only_repeats, repeat_due, slo_alert_events, Correction, Exhaustion, Indicator, RaisedBy, SloDef, SloFigures,
 };
-use baton_core::{Period, SloId, Timestamp};
+use baton_core::{Org, Period, SloId, Timestamp};
 use baton_store::{Commit, RecordWrite, StoreError, StoredCorrection, StoredRecord};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -59,20 +59,7 @@ impl Baton {
 
     /// The engine's minute: judge every SLO and bring its alerts in line.
     pub(crate) async fn evaluate_slo_alerts(&self, record: &StoredRecord, now: Timestamp) -> Result<(), AppError> {
-        let claim = RecordWrite {
-            kind: SLO_ALERTING_KIND.into(),
-            id: RECORD_ID.into(),
-            expected_version: record.version,
-            body: record.body.clone(),
-            due_at: Some(
-                match self.slo_alerting_every() {
-                    Some(every) => jiff::SignedDuration::try_from(every).ok().and_then(|d| now.checked_add(d).ok()),
-                    None => None,
-                }
-                .unwrap_or_else(|| next_minute(now)),
-            ),
-        };
-        self.store.commit(&Commit { records: vec![claim], ..Commit::default() }, now).await?;
+        self.claim_slo_minute(record, now).await?;
         let started = std::time::Instant::now();
         let open = self.open_slo_alerts().await?;
         let org = self.org().await?;
@@ -80,47 +67,14 @@ impl Baton {
         for c in self.cancelled_as_of(self.store.all_corrections().await?, now).await? {
             corrections.entry(c.slo.clone()).or_default().push(c);
         }
-        // Built-in SLIs are judged from the running sums, and only an SLO whose alerts
-        // would change (or repeat) gets the full report its alert texts quote; SLIs read
-        // from Prometheus get the report every minute; SLOs left to the rules get nothing.
-        let engine_raised = org.slos.values().filter(|s| s.alerting.raised_by == RaisedBy::Engine);
-        let (live, mut judged): (Vec<&SloDef>, Vec<&SloDef>) =
-            engine_raised.partition(|s| s.indicator == Indicator::BuiltIn);
-        let live_corrections: HashMap<SloId, Vec<Correction>> = live
-            .iter()
-            .filter_map(|s| {
-                corrections.get(&s.id).map(|c| (s.id.clone(), c.iter().map(|c| c.correction.clone()).collect()))
-            })
-            .collect();
-        let none = BTreeSet::new();
-        let quiet =
-            SloFigures { budget_left: None, exhaustion: Exhaustion::NotBurning { over: Period::hours(1) }, page: None };
-        for (slo, verdicts) in live.iter().zip(self.live_tiers(&live, &live_corrections, now).await) {
-            match verdicts.1 {
-                Ok(v) => {
-                    let open = open.get(slo.id.as_str()).unwrap_or(&none);
-                    let events = slo_alert_events(slo, &v, &quiet, open);
-                    if !events.is_empty() && (repeat_due(slo.id.as_str(), now) || !only_repeats(&events, open)) {
-                        judged.push(slo);
-                    }
-                }
-                Err(e) => {
-                    tracing::warn!(slo = %slo.id, error = %e, "SLO alerting: no running sums; its alerts are left as they are")
-                }
-            }
-        }
+        let judged = self.slos_to_report(&org, &open, &corrections, now).await;
         let mut reports = Vec::with_capacity(judged.len());
         for chunk in judged.chunks(AT_ONCE) {
             let mut pending = Vec::with_capacity(chunk.len());
             for slo in chunk {
                 let stored = corrections.remove(&slo.id).unwrap_or_default();
-                pending.push(self.timed_report(
-                    (*slo).clone(),
-                    org.budget_policy.as_ref(),
-                    now,
-                    stored,
-                    Detail::Alerting,
-                ));
+                let policy = org.budget_policy.as_ref();
+                pending.push(self.timed_report((*slo).clone(), policy, now, stored, Detail::Alerting));
             }
             reports.extend(chunk.iter().copied().zip(futures_util::future::join_all(pending).await));
         }
@@ -141,7 +95,7 @@ impl Baton {
                     baton_core::Link::parse(&format!("{base}/services/{}#slo-{}", slo.service, slo.id)).ok()
                 }),
             };
-            let open = open.get(slo.id.as_str()).unwrap_or(&none);
+            let open = open.get(slo.id.as_str()).unwrap_or(&NONE_OPEN);
             let events = slo_alert_events(slo, &report.tiers, &figures, open);
             // Repeats refresh an open alert's figures once in a few minutes (see core).
             if only_repeats(&events, open) && !repeat_due(slo.id.as_str(), now) {
@@ -149,26 +103,9 @@ impl Baton {
             }
             for event in events {
                 let action = event.action;
-                let told = match batch.event(&slo.service, event).await {
-                    Ok(reply) => {
-                        if action == Action::Trigger {
-                            triggered += 1;
-                        } else {
-                            resolved += 1;
-                        }
-                        // Targets hear of the alert's opening and resolution, not of
-                        // the minutes it keeps firing.
-                        let news = [Outcome::Opened, Outcome::Resolved].iter().any(|o| o.as_str() == reply.outcome);
-                        if news {
-                            batch.tell_slo_targets(slo, &reply.alert, action).await
-                        } else {
-                            Ok(())
-                        }
-                    }
-                    Err(e) => Err(e),
-                };
-                match told {
-                    Ok(()) => {}
+                match raise(&mut batch, slo, event).await {
+                    Ok(()) if action == Action::Trigger => triggered += 1,
+                    Ok(()) => resolved += 1,
                     Err(AppError::Store(e)) => return Err(e.into()),
                     Err(e) => tracing::warn!(slo = %slo.id, error = %e, "SLO alerting: an alert could not be raised"),
                 }
@@ -184,6 +121,60 @@ impl Baton {
         Ok(())
     }
 
+    /// Takes this minute: moves the engine record to the next one (a version-checked
+    /// write), so no other replica evaluates it too.
+    async fn claim_slo_minute(&self, record: &StoredRecord, now: Timestamp) -> Result<(), AppError> {
+        let every = self.slo_alerting_every().and_then(|every| jiff::SignedDuration::try_from(every).ok());
+        let claim = RecordWrite {
+            kind: SLO_ALERTING_KIND.into(),
+            id: RECORD_ID.into(),
+            expected_version: record.version,
+            body: record.body.clone(),
+            due_at: Some(every.and_then(|d| now.checked_add(d).ok()).unwrap_or_else(|| next_minute(now))),
+        };
+        self.store.commit(&Commit { records: vec![claim], ..Commit::default() }, now).await?;
+        Ok(())
+    }
+
+    /// The SLOs that get a full report this minute. Built-in SLIs are judged from the
+    /// running sums, and only an SLO whose alerts would change (or repeat) gets the report
+    /// its alert texts quote; SLIs read from Prometheus get the report every minute; SLOs
+    /// left to the rules get nothing.
+    async fn slos_to_report<'o>(
+        &self,
+        org: &'o Org,
+        open: &BTreeMap<String, BTreeSet<String>>,
+        corrections: &HashMap<SloId, Vec<StoredCorrection>>,
+        now: Timestamp,
+    ) -> Vec<&'o SloDef> {
+        let engine_raised = org.slos.values().filter(|s| s.alerting.raised_by == RaisedBy::Engine);
+        let (live, mut judged): (Vec<&SloDef>, Vec<&SloDef>) =
+            engine_raised.partition(|s| s.indicator == Indicator::BuiltIn);
+        let live_corrections: HashMap<SloId, Vec<Correction>> = live
+            .iter()
+            .filter_map(|s| {
+                corrections.get(&s.id).map(|c| (s.id.clone(), c.iter().map(|c| c.correction.clone()).collect()))
+            })
+            .collect();
+        let quiet =
+            SloFigures { budget_left: None, exhaustion: Exhaustion::NotBurning { over: Period::hours(1) }, page: None };
+        for (slo, verdicts) in live.iter().zip(self.live_tiers(&live, &live_corrections, now).await) {
+            match verdicts.1 {
+                Ok(v) => {
+                    let open = open.get(slo.id.as_str()).unwrap_or(&NONE_OPEN);
+                    let events = slo_alert_events(slo, &v, &quiet, open);
+                    if !events.is_empty() && (repeat_due(slo.id.as_str(), now) || !only_repeats(&events, open)) {
+                        judged.push(slo);
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(slo = %slo.id, error = %e, "SLO alerting: no running sums; its alerts are left as they are")
+                }
+            }
+        }
+        judged
+    }
+
     /// The dedup keys of the open SLO alerts, by SLO id: read from the alerts' ids
     /// (`<service>/<dedup key>`; service and SLO ids hold no `/`), no body parsed.
     async fn open_slo_alerts(&self) -> Result<BTreeMap<String, BTreeSet<String>>, AppError> {
@@ -197,3 +188,17 @@ impl Baton {
         Ok(out)
     }
 }
+
+/// Raises one SLO alert event. Targets hear of the alert's opening and resolution, not of
+/// the minutes it keeps firing.
+async fn raise(batch: &mut Batch<'_>, slo: &SloDef, event: baton_core::paging::Incoming) -> Result<(), AppError> {
+    let action = event.action;
+    let reply = batch.event(&slo.service, event).await?;
+    if [Outcome::Opened, Outcome::Resolved].iter().any(|o| o.as_str() == reply.outcome) {
+        batch.tell_slo_targets(slo, &reply.alert, action).await?;
+    }
+    Ok(())
+}
+
+/// No open alerts.
+static NONE_OPEN: BTreeSet<String> = BTreeSet::new();

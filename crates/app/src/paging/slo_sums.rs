@@ -153,23 +153,7 @@ impl Baton {
         let read: Result<Vec<(SloId, Bucket)>, StoreError> =
             self.store.buckets_in(&kept, &runs(recent_from, end, leaving)).await;
         match read {
-            Ok(rows) => {
-                let mut by_slo: HashMap<SloId, HashMap<Timestamp, Bucket>> = HashMap::new();
-                for (slo, b) in rows {
-                    by_slo.entry(slo).or_default().insert(b.minute(), b);
-                }
-                let empty = HashMap::new();
-                for id in &kept {
-                    let read = by_slo.get(id).unwrap_or(&empty);
-                    let rolling = &mut sums.get_mut(id).expect("listed from the map").rolling;
-                    rolling.advance_with(end, |t| read.get(&t).copied());
-                    for m in minutes_before(end, RECENT) {
-                        if let Some(b) = read.get(&m) {
-                            rolling.push(*b);
-                        }
-                    }
-                }
-            }
+            Ok(rows) => catch_up(&mut sums, rows, end),
             // The sums stay where they were: the next minute catches up while it can
             // (within the recent minutes), or counts them afresh; the writes noted are
             // kept for it.
@@ -180,20 +164,7 @@ impl Baton {
                 failed.extend(kept.iter().map(|id| (id.clone(), e.to_string())));
             }
         }
-        let failed: HashMap<SloId, String> = failed.into_iter().collect();
-        slos.iter()
-            .map(|slo| {
-                let verdicts = match (failed.get(&slo.id), sums.get_mut(&slo.id)) {
-                    (Some(e), _) => Err(e.clone()),
-                    (None, Some(l)) => {
-                        l.rolling.set_objective(slo.objective_at(end));
-                        l.rolling.tiers(now).map_err(|e| e.to_string())
-                    }
-                    (None, None) => Err("its running sums were not counted".to_owned()),
-                };
-                (slo.id.clone(), verdicts)
-            })
-            .collect()
+        verdicts(slos, &mut sums, failed.into_iter().collect(), now)
     }
 
     /// `slo`'s sums at `end` counted afresh from the store, keeping the recent minutes.
@@ -232,6 +203,48 @@ impl Baton {
         }
         Ok(rolling)
     }
+}
+
+/// Brings every SLO's sums to `end` with `rows`, the minutes read for all of them: the
+/// minutes leaving the longer windows, and the recent minutes, pushed again.
+fn catch_up(sums: &mut HashMap<SloId, LiveSlo>, rows: Vec<(SloId, Bucket)>, end: Timestamp) {
+    let mut by_slo: HashMap<SloId, HashMap<Timestamp, Bucket>> = HashMap::new();
+    for (slo, b) in rows {
+        by_slo.entry(slo).or_default().insert(b.minute(), b);
+    }
+    let empty = HashMap::new();
+    for (id, live) in sums.iter_mut() {
+        let read = by_slo.get(id).unwrap_or(&empty);
+        live.rolling.advance_with(end, |t| read.get(&t).copied());
+        for m in minutes_before(end, RECENT) {
+            if let Some(b) = read.get(&m) {
+                live.rolling.push(*b);
+            }
+        }
+    }
+}
+
+/// Each SLO's tier verdicts at `now`, or why there are none (`failed`).
+fn verdicts(
+    slos: &[&SloDef],
+    sums: &mut HashMap<SloId, LiveSlo>,
+    failed: HashMap<SloId, String>,
+    now: Timestamp,
+) -> Vec<(SloId, Result<Vec<TierVerdict>, String>)> {
+    let end = start_of_minute(now);
+    slos.iter()
+        .map(|slo| {
+            let verdicts = match (failed.get(&slo.id), sums.get_mut(&slo.id)) {
+                (Some(e), _) => Err(e.clone()),
+                (None, Some(l)) => {
+                    l.rolling.set_objective(slo.objective_at(end));
+                    l.rolling.tiers(now).map_err(|e| e.to_string())
+                }
+                (None, None) => Err("its running sums were not counted".to_owned()),
+            };
+            (slo.id.clone(), verdicts)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -2,16 +2,14 @@
 //! Writes name the person (`--as`), who must have the role the API would ask of them.
 
 use crate::cli::{Db, Output};
-use crate::output::{json, table};
+use crate::output::{print, table};
 use anyhow::{anyhow, bail, Context, Result};
 use baton_app::gates::{CheckIn, CheckReport, GateView, VoteIn, WaiverIn};
-use baton_app::Baton;
 use baton_core::gate::{Status, Vote};
 use baton_core::{GateId, Link, Period, PersonId, ServiceId, TeamId, Timestamp};
 use clap::Subcommand;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 #[derive(Subcommand)]
 pub enum GateCommand {
@@ -20,8 +18,6 @@ pub enum GateCommand {
         service: String,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
-        #[command(flatten)]
-        db: Db,
     },
     /// One gate's verdict: every requirement met, unmet or waived, with the reason, who can
     /// act and when it passes on its own. Exits with 1 when the gate does not pass.
@@ -31,8 +27,6 @@ pub enum GateCommand {
         gate: String,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
-        #[command(flatten)]
-        db: Db,
     },
     /// Give a +1 on a gate, for a team of yours that it asks approval from.
     Approve {
@@ -55,8 +49,8 @@ pub enum GateCommand {
         vote: String,
         #[arg(long = "as", value_name = "PERSON")]
         actor: String,
-        #[command(flatten)]
-        db: Db,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
     },
     /// Waive requirement REQUIREMENT (e.g. check:e2e) of a gate until --expires, as the
     /// service's SRE team or the architects.
@@ -74,8 +68,8 @@ pub enum GateCommand {
         team: Option<String>,
         #[arg(long = "as", value_name = "PERSON")]
         actor: String,
-        #[command(flatten)]
-        db: Db,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
     },
     /// Pass a gate, as its owner team: recorded only if its verdict passes now.
     Pass {
@@ -83,8 +77,8 @@ pub enum GateCommand {
         gate: String,
         #[arg(long = "as", value_name = "PERSON")]
         actor: String,
-        #[command(flatten)]
-        db: Db,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
     },
 }
 
@@ -101,8 +95,8 @@ pub struct VoteArgs {
     team: Option<String>,
     #[arg(long = "as", value_name = "PERSON")]
     actor: String,
-    #[command(flatten)]
-    db: Db,
+    #[arg(long, value_enum, default_value_t)]
+    output: Output,
 }
 
 #[derive(Subcommand)]
@@ -125,13 +119,9 @@ pub enum CheckCommand {
         evidence: Option<String>,
         #[arg(long = "as", value_name = "PERSON")]
         actor: String,
-        #[command(flatten)]
-        db: Db,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
     },
-}
-
-async fn open(db: &Db) -> Result<Arc<Baton>> {
-    Ok(Baton::with_defaults(crate::db::open(db.db.as_deref()).await?))
 }
 
 fn ids(service: &str, gate: &str) -> Result<(ServiceId, GateId)> {
@@ -188,98 +178,107 @@ fn print_gate(g: &GateView) {
     }
 }
 
-pub async fn run(cmd: GateCommand) -> Result<ExitCode> {
+pub async fn run(cmd: GateCommand, db: &Db) -> Result<ExitCode> {
     match cmd {
-        GateCommand::List { service, output, db } => {
-            let id = ServiceId::parse(&service).map_err(|e| anyhow!("{e}"))?;
-            let gates = open(&db).await?.service_gates(&id).await?;
-            if output == Output::Json {
-                return json(&gates).map(|()| ExitCode::SUCCESS);
-            }
-            match &gates.assurance {
-                baton_core::gate::Assurance::Reduced { reason } => println!("{id}: REDUCED ASSURANCE: {reason}"),
-                baton_core::gate::Assurance::Full => println!("{id}: full assurance"),
-                baton_core::gate::Assurance::NotInProduction => println!("{id}: not in production"),
-            }
-            let rows: Vec<Vec<String>> = gates
-                .gates
-                .iter()
-                .map(|g| {
-                    let v = &g.verdict;
-                    let count = |f: fn(&Status) -> bool| v.requirements.iter().filter(|r| f(&r.status)).count();
-                    let unmet: Vec<&str> =
-                        v.requirements.iter().filter(|r| r.status == Status::Unmet).map(|r| r.id.as_str()).collect();
-                    vec![
-                        g.gate.to_string(),
-                        if v.passes { "passes".into() } else { "does not pass".into() },
-                        g.passed.as_ref().map_or("-".into(), |p| format!("{} by {}", when(p.signed.at), p.signed.by)),
-                        format!("{}/{}", count(|s| *s == Status::Met), v.requirements.len()),
-                        count(|s| matches!(s, Status::Waived { .. })).to_string(),
-                        if unmet.is_empty() { "-".into() } else { unmet.join(", ") },
-                    ]
-                })
-                .collect();
-            table(&["GATE", "VERDICT", "PASSED", "MET", "WAIVED", "UNMET"], &rows);
-        }
-        GateCommand::Check { service, gate, output, db } => {
+        GateCommand::List { service, output } => list(&service, output, db).await?,
+        GateCommand::Check { service, gate, output } => return check_gate(&service, &gate, output, db).await,
+        GateCommand::Approve { service, gate, vote } => cast(&service, &gate, vote, Vote::Plus, db).await?,
+        GateCommand::Reject { service, gate, vote } => cast(&service, &gate, vote, Vote::Minus, db).await?,
+        GateCommand::Withdraw { service, gate, vote, actor, output } => {
             let (id, gate) = ids(&service, &gate)?;
-            let g = open(&db).await?.gate(&id, &gate).await?;
-            if output == Output::Json {
-                json(&g)?;
-            } else {
-                print_gate(&g);
-            }
-            if !g.verdict.passes {
-                return Ok(ExitCode::from(1));
-            }
+            let v = db.baton().await?.withdraw_vote(&person(&actor)?, &id, &gate, &vote).await?;
+            print(output, &v, |v| println!("vote {} on {gate} for {id} withdrawn", v.id))?;
         }
-        GateCommand::Approve { service, gate, vote } => cast(&service, &gate, vote, Vote::Plus).await?,
-        GateCommand::Reject { service, gate, vote } => cast(&service, &gate, vote, Vote::Minus).await?,
-        GateCommand::Withdraw { service, gate, vote, actor, db } => {
-            let (id, gate) = ids(&service, &gate)?;
-            let v = open(&db).await?.withdraw_vote(&person(&actor)?, &id, &gate, &vote).await?;
-            println!("vote {} on {gate} for {id} withdrawn", v.id);
+        GateCommand::Waive { service, gate, requirement, reason, expires, team, actor, output } => {
+            let waiver = Waiver { requirement, reason, expires, team };
+            waive(&service, &gate, waiver, &actor, output, db).await?;
         }
-        GateCommand::Waive { service, gate, requirement, reason, expires, team, actor, db } => {
+        GateCommand::Pass { service, gate, actor, output } => {
             let (id, gate) = ids(&service, &gate)?;
-            let baton = open(&db).await?;
-            let expires_at = match Period::parse(&expires) {
-                Ok(p) => p.after(baton.now()),
-                Err(_) => expires
-                    .parse::<Timestamp>()
-                    .map_err(|_| anyhow!("--expires `{expires}`: an RFC 3339 instant or a length like 14d"))?,
-            };
-            let approver_team = team.map(|t| TeamId::parse(&t).map_err(|e| anyhow!("--team: {e}"))).transpose()?;
-            let input = WaiverIn { requirement, reason, expires_at, approver_team };
-            let w = baton.waive_gate_requirement(&person(&actor)?, &id, &gate, input).await?;
-            println!(
-                "{} on {gate} for {id} waived until {} (waiver {})",
-                w.waiver.requirement,
-                when(w.waiver.expires_at),
-                w.id
-            );
-        }
-        GateCommand::Pass { service, gate, actor, db } => {
-            let (id, gate) = ids(&service, &gate)?;
-            let g = open(&db).await?.pass_gate(&person(&actor)?, &id, &gate).await?;
-            print_gate(&g);
+            let g = db.baton().await?.pass_gate(&person(&actor)?, &id, &gate).await?;
+            print(output, &g, print_gate)?;
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-async fn cast(service: &str, gate: &str, args: VoteArgs, vote: Vote) -> Result<()> {
+/// `gate list`: every gate of a service, one line each, under its assurance.
+async fn list(service: &str, output: Output, db: &Db) -> Result<()> {
+    let id = ServiceId::parse(service).map_err(|e| anyhow!("{e}"))?;
+    let gates = db.baton().await?.service_gates(&id).await?;
+    print(output, &gates, |gates| {
+        match &gates.assurance {
+            baton_core::gate::Assurance::Reduced { reason } => println!("{id}: REDUCED ASSURANCE: {reason}"),
+            baton_core::gate::Assurance::Full => println!("{id}: full assurance"),
+            baton_core::gate::Assurance::NotInProduction => println!("{id}: not in production"),
+        }
+        let rows: Vec<Vec<String>> = gates.gates.iter().map(gate_row).collect();
+        table(&["GATE", "VERDICT", "PASSED", "MET", "WAIVED", "UNMET"], &rows);
+    })
+}
+
+fn gate_row(g: &GateView) -> Vec<String> {
+    let v = &g.verdict;
+    let count = |f: fn(&Status) -> bool| v.requirements.iter().filter(|r| f(&r.status)).count();
+    let unmet: Vec<&str> = v.requirements.iter().filter(|r| r.status == Status::Unmet).map(|r| r.id.as_str()).collect();
+    vec![
+        g.gate.to_string(),
+        if v.passes { "passes".into() } else { "does not pass".into() },
+        g.passed.as_ref().map_or("-".into(), |p| format!("{} by {}", when(p.signed.at), p.signed.by)),
+        format!("{}/{}", count(|s| *s == Status::Met), v.requirements.len()),
+        count(|s| matches!(s, Status::Waived { .. })).to_string(),
+        if unmet.is_empty() { "-".into() } else { unmet.join(", ") },
+    ]
+}
+
+/// `gate check`: one gate's verdict; exits with 1 when it does not pass.
+async fn check_gate(service: &str, gate: &str, output: Output, db: &Db) -> Result<ExitCode> {
+    let (id, gate) = ids(service, gate)?;
+    let g = db.baton().await?.gate(&id, &gate).await?;
+    print(output, &g, print_gate)?;
+    Ok(if g.verdict.passes { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// What `gate waive` is asked, as typed.
+struct Waiver {
+    requirement: String,
+    reason: String,
+    expires: String,
+    team: Option<String>,
+}
+
+async fn waive(service: &str, gate: &str, w: Waiver, actor: &str, output: Output, db: &Db) -> Result<()> {
+    let (id, gate) = ids(service, gate)?;
+    let baton = db.baton().await?;
+    let expires_at = match Period::parse(&w.expires) {
+        Ok(p) => p.after(baton.now()),
+        Err(_) => w
+            .expires
+            .parse::<Timestamp>()
+            .map_err(|_| anyhow!("--expires `{}`: an RFC 3339 instant or a length like 14d", w.expires))?,
+    };
+    let approver_team = w.team.map(|t| TeamId::parse(&t).map_err(|e| anyhow!("--team: {e}"))).transpose()?;
+    let input = WaiverIn { requirement: w.requirement, reason: w.reason, expires_at, approver_team };
+    let waived = baton.waive_gate_requirement(&person(actor)?, &id, &gate, input).await?;
+    print(output, &waived, |w| {
+        let (requirement, until) = (&w.waiver.requirement, when(w.waiver.expires_at));
+        println!("{requirement} on {gate} for {id} waived until {until} (waiver {})", w.id)
+    })
+}
+
+async fn cast(service: &str, gate: &str, args: VoteArgs, vote: Vote, db: &Db) -> Result<()> {
     let (id, gate) = ids(service, gate)?;
     let team = args.team.map(|t| TeamId::parse(&t).map_err(|e| anyhow!("--team: {e}"))).transpose()?;
     let input = VoteIn { team, vote, comment: args.comment, evidence: link("evidence", &args.evidence)? };
-    let v = open(&args.db).await?.vote(&person(&args.actor)?, &id, &gate, input).await?;
+    let v = db.baton().await?.vote(&person(&args.actor)?, &id, &gate, input).await?;
     let sign = if vote == Vote::Plus { "+1" } else { "-1" };
-    println!("{sign} from {} for {} on {gate} for {id} (vote {})", v.approval.person, v.approval.team, v.id);
-    Ok(())
+    print(args.output, &v, |v| {
+        println!("{sign} from {} for {} on {gate} for {id} (vote {})", v.approval.person, v.approval.team, v.id)
+    })
 }
 
-pub async fn check(cmd: CheckCommand) -> Result<ExitCode> {
-    let CheckCommand::Post { service, name, junit, passed, failed, summary, evidence, actor, db } = cmd;
+pub async fn check(cmd: CheckCommand, db: &Db) -> Result<ExitCode> {
+    let CheckCommand::Post { service, name, junit, passed, failed, summary, evidence, actor, output } = cmd;
     let id = ServiceId::parse(&service).map_err(|e| anyhow!("{e}"))?;
     let evidence = evidence.map(|e| link("evidence", &e)).transpose()?;
     let report = match junit {
@@ -295,7 +294,9 @@ pub async fn check(cmd: CheckCommand) -> Result<ExitCode> {
             CheckReport::Json(CheckIn { name, passed, summary, evidence })
         }
     };
-    let r = open(&db).await?.post_check(&person(&actor)?, &id, report).await?;
-    println!("{} for {id}: {} ({})", r.name, if r.passed { "passed" } else { "FAILED" }, r.summary);
+    let r = db.baton().await?.post_check(&person(&actor)?, &id, report).await?;
+    print(output, &r, |r| {
+        println!("{} for {id}: {} ({})", r.name, if r.passed { "passed" } else { "FAILED" }, r.summary)
+    })?;
     Ok(if r.passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -18,21 +18,24 @@ use crate::cli::{Cli, Command};
 use std::process::ExitCode;
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let db = &cli.store;
     match cli.command {
         Command::Validate { dir } => Ok(definitions::validate(&dir)),
-        Command::Apply { dir, dry_run, actor, db } => definitions::apply(&dir, dry_run, actor, db).await,
-        Command::Serve { config, listen, public_url, db } => serve::serve(config, listen, public_url, db).await,
-        Command::Demo { config, listen, db, no_serve } => crate::demo::run(config, listen, db, no_serve).await,
-        Command::Service(c) => service::run(c).await,
-        Command::Gate(c) => gates::run(c).await,
-        Command::Check(c) => gates::check(c).await,
-        Command::Slo(c) => slo::run(c).await,
-        Command::Oncall(c) => oncall::run(c).await,
-        Command::Alert(c) => paging::alerts(c).await,
-        Command::Integration(c) => paging::integrations(c).await,
-        Command::Audit(c) => audit::run(c).await,
-        Command::Token(c) => token::run(c).await,
-        Command::Raci { service, output, db } => raci::run(&service, output, db).await,
+        Command::Apply { dir, dry_run, actor } => definitions::apply(&dir, dry_run, actor, db).await,
+        Command::Serve { config, listen, public_url, allow_outbound } => {
+            serve::serve(config, listen, public_url, allow_outbound, db).await
+        }
+        Command::Demo { config, listen, no_serve } => crate::demo::run(config, listen, db.flag(), no_serve).await,
+        Command::Service(c) => service::run(c, db).await,
+        Command::Gate(c) => gates::run(c, db).await,
+        Command::Check(c) => gates::check(c, db).await,
+        Command::Slo(c) => slo::run(c, db).await,
+        Command::Oncall(c) => oncall::run(c, db).await,
+        Command::Alert(c) => paging::alerts(c, db).await,
+        Command::Integration(c) => paging::integrations(c, db).await,
+        Command::Audit(c) => audit::run(c, db).await,
+        Command::Token(c) => token::run(c, db).await,
+        Command::Raci { service, output } => raci::run(&service, output, db).await,
     }
 }
 

@@ -1,9 +1,9 @@
 //! `baton oncall who|next|schedule`.
 
-use crate::cli::{OncallCommand, Output};
-use crate::output::{json, table};
+use crate::cli::{Db, OncallCommand};
+use crate::output::{print, table};
 use anyhow::{anyhow, Result};
-use baton_app::{Baton, OnCallView, ShiftView};
+use baton_app::{OnCallView, ShiftView};
 use baton_core::oncall::{Layer, Reason, RotationId};
 use baton_core::Timestamp;
 use std::process::ExitCode;
@@ -52,40 +52,27 @@ fn row(s: &ShiftView) -> Vec<String> {
     ]
 }
 
-pub async fn run(cmd: OncallCommand) -> Result<ExitCode> {
+pub async fn run(cmd: OncallCommand, db: &Db) -> Result<ExitCode> {
     match cmd {
-        OncallCommand::Who { rotation: id, at, output, db } => {
+        OncallCommand::Who { rotation: id, at, output } => {
             let (id, at) = (rotation(&id)?, parse_at(at)?);
-            let baton = Baton::with_defaults(crate::db::open(db.db.as_deref()).await?);
-            let view = baton.who(&id, at).await?;
-            if output == Output::Json {
-                json(&view)?;
-            } else {
-                print_view(&view, "on call");
-            }
+            let view = db.baton().await?.who(&id, at).await?;
+            print(output, &view, |v| print_view(v, "on call"))?;
         }
-        OncallCommand::Next { rotation: id, at, output, db } => {
+        OncallCommand::Next { rotation: id, at, output } => {
             let (id, at) = (rotation(&id)?, parse_at(at)?);
-            let baton = Baton::with_defaults(crate::db::open(db.db.as_deref()).await?);
-            let view = baton.next(&id, at).await?;
-            if output == Output::Json {
-                json(&view)?;
-            } else {
-                print_view(&view, "next");
-            }
+            let view = db.baton().await?.next(&id, at).await?;
+            print(output, &view, |v| print_view(v, "next"))?;
         }
-        OncallCommand::Work(c) => return super::oncall_work::run(c).await,
-        OncallCommand::Changes(c) => return super::oncall_changes::run(c).await,
-        OncallCommand::Schedule { rotation: id, from, days, output, db } => {
+        OncallCommand::Work(c) => return super::oncall_work::run(c, db).await,
+        OncallCommand::Changes(c) => return super::oncall_changes::run(c, db).await,
+        OncallCommand::Schedule { rotation: id, from, days, output } => {
             let id = rotation(&id)?;
-            let baton = Baton::with_defaults(crate::db::open(db.db.as_deref()).await?);
-            let shifts = baton.schedule_query(&id, from.as_deref(), None, Some(days)).await?;
-            if output == Output::Json {
-                json(&shifts)?;
-            } else {
+            let shifts = db.baton().await?.schedule_query(&id, from.as_deref(), None, Some(days)).await?;
+            print(output, &shifts, |shifts| {
                 let rows: Vec<_> = shifts.iter().map(row).collect();
                 table(&["START", "END", "NAME", "PERSON", "LAYER", "REASON"], &rows);
-            }
+            })?;
         }
     }
     Ok(ExitCode::SUCCESS)

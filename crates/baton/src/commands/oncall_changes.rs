@@ -1,14 +1,15 @@
 //! `baton oncall override|swap|fairness|feed`: changes to a running rotation and what is
 //! read through them, by the same `baton_app` calls as the API.
 
-use crate::cli::{FeedCommand, OncallChangeCommand, Output, OverrideCommand, SwapCommand, TableJsonCsv};
-use crate::output::{csv, json, table};
+use crate::cli::{Db, FeedCommand, OncallChangeCommand, OverrideCommand, SwapCommand, TableJsonCsv};
+use crate::output::{csv, json, print, table};
 use anyhow::{anyhow, Result};
-use baton_app::{Baton, FairnessReport, FeedView};
+use baton_app::{FairnessReport, FeedView};
 use baton_core::oncall::{NewOverride, NewSwap, OverrideRecord, RotationId, Swap, SwapState};
+use baton_core::pipeline::Signed;
 use baton_core::{PersonId, Timestamp};
+use serde::Serialize;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 fn rotation(id: &str) -> Result<RotationId> {
     RotationId::parse(id).map_err(|e| anyhow!("{e}"))
@@ -20,10 +21,6 @@ fn person(flag: &str, p: &str) -> Result<PersonId> {
 
 fn instant(flag: &str, t: &str) -> Result<Timestamp> {
     t.parse().map_err(|e| anyhow!("{flag} `{t}` is not an RFC 3339 instant (2026-03-10T09:00:00Z): {e}"))
-}
-
-async fn open(db: Option<&str>) -> Result<Arc<Baton>> {
-    Ok(Baton::with_defaults(crate::db::open(db).await?))
 }
 
 fn override_row(o: &OverrideRecord) -> Vec<String> {
@@ -65,13 +62,7 @@ fn swap_row(s: &Swap) -> Vec<String> {
     ]
 }
 
-fn print_swap(s: &Swap, output: Output) -> Result<()> {
-    if output == Output::Json {
-        return json(s);
-    }
-    table(&["ID", "STATE", "REQUESTER'S SHIFT", "WITH'S SHIFT", "REQUESTED"], &[swap_row(s)]);
-    Ok(())
-}
+const SWAP_HEADER: [&str; 5] = ["ID", "STATE", "REQUESTER'S SHIFT", "WITH'S SHIFT", "REQUESTED"];
 
 fn print_fairness(r: &FairnessReport, output: TableJsonCsv) -> Result<()> {
     match output {
@@ -97,23 +88,23 @@ fn feed_row(f: &FeedView) -> Vec<String> {
     ]
 }
 
-pub async fn run(cmd: OncallChangeCommand) -> Result<ExitCode> {
+pub async fn run(cmd: OncallChangeCommand, db: &Db) -> Result<ExitCode> {
     match cmd {
-        OncallChangeCommand::Override(c) => run_override(c).await?,
-        OncallChangeCommand::Swap(c) => run_swap(c).await?,
-        OncallChangeCommand::Fairness { rotation: id, from, to, output, db } => {
+        OncallChangeCommand::Override(c) => run_override(c, db).await?,
+        OncallChangeCommand::Swap(c) => run_swap(c, db).await?,
+        OncallChangeCommand::Fairness { rotation: id, from, to, output } => {
             let id = rotation(&id)?;
-            let report = open(db.db.as_deref()).await?.fairness_query(&id, from.as_deref(), to.as_deref()).await?;
+            let report = db.baton().await?.fairness_query(&id, from.as_deref(), to.as_deref()).await?;
             print_fairness(&report, output)?;
         }
-        OncallChangeCommand::Feed(c) => run_feed(c).await?,
+        OncallChangeCommand::Feed(c) => run_feed(c, db).await?,
     }
     Ok(ExitCode::SUCCESS)
 }
 
-async fn run_override(cmd: OverrideCommand) -> Result<()> {
+async fn run_override(cmd: OverrideCommand, db: &Db) -> Result<()> {
     match cmd {
-        OverrideCommand::Create { rotation: id, covering, covered, start, end, reason, actor, output, db } => {
+        OverrideCommand::Create { rotation: id, covering, covered, start, end, reason, actor, output } => {
             let new = NewOverride {
                 covering: person("COVERING", &covering)?,
                 covered: covered.map(|c| person("--covered", &c)).transpose()?,
@@ -122,34 +113,27 @@ async fn run_override(cmd: OverrideCommand) -> Result<()> {
                 reason,
             };
             let (id, actor) = (rotation(&id)?, person("--as", &actor)?);
-            let made = open(db.db.as_deref()).await?.create_override(&id, &actor, new).await?;
-            if output == Output::Json {
-                json(&made)?;
-            } else {
+            let made = db.baton().await?.create_override(&id, &actor, new).await?;
+            print(output, &made, |made| {
                 println!("override {} created on {id}", made.id);
-                table(&OVERRIDE_HEADER, &[override_row(&made)]);
-            }
+                table(&OVERRIDE_HEADER, &[override_row(made)]);
+            })
         }
-        OverrideCommand::Cancel { rotation: id, id: override_id, actor, db } => {
+        OverrideCommand::Cancel { rotation: id, id: override_id, actor, output } => {
             let (id, actor) = (rotation(&id)?, person("--as", &actor)?);
-            open(db.db.as_deref()).await?.cancel_override(&id, &override_id, &actor).await?;
-            println!("override {override_id} on {id} cancelled");
+            let cancelled = db.baton().await?.cancel_override(&id, &override_id, &actor).await?;
+            print(output, &cancelled, |_| println!("override {override_id} on {id} cancelled"))
         }
-        OverrideCommand::List { rotation: id, output, db } => {
-            let list = open(db.db.as_deref()).await?.overrides(&rotation(&id)?).await?;
-            if output == Output::Json {
-                json(&list)?;
-            } else {
-                table(&OVERRIDE_HEADER, &list.iter().map(override_row).collect::<Vec<_>>());
-            }
+        OverrideCommand::List { rotation: id, output } => {
+            let list = db.baton().await?.overrides(&rotation(&id)?).await?;
+            print(output, &list, |list| table(&OVERRIDE_HEADER, &list.iter().map(override_row).collect::<Vec<_>>()))
         }
     }
-    Ok(())
 }
 
-async fn run_swap(cmd: SwapCommand) -> Result<()> {
+async fn run_swap(cmd: SwapCommand, db: &Db) -> Result<()> {
     match cmd {
-        SwapCommand::Request { rotation: id, with, mine, theirs, reason, actor, output, db } => {
+        SwapCommand::Request { rotation: id, with, mine, theirs, reason, actor, output } => {
             let new = NewSwap {
                 with: person("WITH", &with)?,
                 my_shift_start: instant("--mine", &mine)?,
@@ -157,63 +141,80 @@ async fn run_swap(cmd: SwapCommand) -> Result<()> {
                 reason,
             };
             let (id, actor) = (rotation(&id)?, person("--as", &actor)?);
-            let swap = open(db.db.as_deref()).await?.request_swap(&id, &actor, new).await?;
-            print_swap(&swap, output)?;
+            let swap = db.baton().await?.request_swap(&id, &actor, new).await?;
+            print(output, &swap, |s| table(&SWAP_HEADER, &[swap_row(s)]))
         }
-        SwapCommand::Accept { rotation: id, id: swap, actor, db } => {
+        SwapCommand::Accept { rotation: id, id: swap, actor, output } => {
             let (id, actor) = (rotation(&id)?, person("--as", &actor)?);
-            let swap = open(db.db.as_deref()).await?.accept_swap(&id, &swap, &actor).await?;
-            println!("swap {} accepted and applied: overrides {}", swap.id, swap.overrides.join(", "));
+            let swap = db.baton().await?.accept_swap(&id, &swap, &actor).await?;
+            print(output, &swap, |s| {
+                println!("swap {} accepted and applied: overrides {}", s.id, s.overrides.join(", "))
+            })
         }
-        SwapCommand::Decline { rotation: id, id: swap, actor, db } => {
+        SwapCommand::Decline { rotation: id, id: swap, actor, output } => {
             let (id, actor) = (rotation(&id)?, person("--as", &actor)?);
-            let swap = open(db.db.as_deref()).await?.decline_swap(&id, &swap, &actor).await?;
-            println!("swap {} declined", swap.id);
+            let swap = db.baton().await?.decline_swap(&id, &swap, &actor).await?;
+            print(output, &swap, |s| println!("swap {} declined", s.id))
         }
-        SwapCommand::Cancel { rotation: id, id: swap, actor, db } => {
+        SwapCommand::Cancel { rotation: id, id: swap, actor, output } => {
             let (id, actor) = (rotation(&id)?, person("--as", &actor)?);
-            let swap = open(db.db.as_deref()).await?.cancel_swap(&id, &swap, &actor).await?;
-            println!("swap {} cancelled", swap.id);
+            let swap = db.baton().await?.cancel_swap(&id, &swap, &actor).await?;
+            print(output, &swap, |s| println!("swap {} cancelled", s.id))
         }
-        SwapCommand::List { rotation: id, output, db } => {
-            let list = open(db.db.as_deref()).await?.swaps(&rotation(&id)?).await?;
-            if output == Output::Json {
-                json(&list)?;
-            } else {
-                let rows: Vec<_> = list.iter().map(swap_row).collect();
-                table(&["ID", "STATE", "REQUESTER'S SHIFT", "WITH'S SHIFT", "REQUESTED"], &rows);
-            }
+        SwapCommand::List { rotation: id, output } => {
+            let list = db.baton().await?.swaps(&rotation(&id)?).await?;
+            print(output, &list, |list| table(&SWAP_HEADER, &list.iter().map(swap_row).collect::<Vec<_>>()))
         }
     }
-    Ok(())
 }
 
-async fn run_feed(cmd: FeedCommand) -> Result<()> {
+/// A feed just made, as the API answers `POST /api/v1/feeds`: its URL holds the secret.
+#[derive(Serialize)]
+struct CreatedFeed<'a> {
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rotation: Option<&'a RotationId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    person: Option<&'a PersonId>,
+    created: &'a Signed,
+    url: String,
+}
+
+async fn run_feed(cmd: FeedCommand, db: &Db) -> Result<()> {
     match cmd {
-        FeedCommand::Create { rotation: r, person: p, actor, public_url, db } => {
+        FeedCommand::Create { rotation: r, person: p, actor, public_url, output } => {
             let r = r.map(|r| rotation(&r)).transpose()?;
             let p = p.map(|p| person("--person", &p)).transpose()?;
             let actor = person("--as", &actor)?;
-            let issued = open(db.db.as_deref()).await?.create_feed(&actor, r, p).await?;
-            println!("feed {} created; subscribe to this URL (shown once, it is the feed's only key):", issued.feed.id);
-            println!("{}{}", public_url.trim_end_matches('/'), issued.path());
+            let issued = db.baton().await?.create_feed(&actor, r, p).await?;
+            let url = format!("{}{}", public_url.trim_end_matches('/'), issued.path());
+            eprintln!(
+                "feed {} created; subscribe to this URL (shown once, it is the feed's only key):",
+                issued.feed.id
+            );
+            let f = &issued.feed;
+            let created = CreatedFeed {
+                id: &f.id,
+                rotation: f.rotation.as_ref(),
+                person: f.person.as_ref(),
+                created: &f.created,
+                url,
+            };
+            print(output, &created, |c| println!("{}", c.url))
         }
-        FeedCommand::Revoke { id, actor, db } => {
+        FeedCommand::Revoke { id, actor, output } => {
             let actor = person("--as", &actor)?;
-            open(db.db.as_deref()).await?.revoke_feed(&id, &actor).await?;
-            println!("feed {id} revoked");
+            let revoked = db.baton().await?.revoke_feed(&id, &actor).await?;
+            print(output, &revoked, |_| println!("feed {id} revoked"))
         }
-        FeedCommand::List { actor, output, db } => {
-            let list = open(db.db.as_deref()).await?.feeds_of(&person("--as", &actor)?).await?;
-            if output == Output::Json {
-                json(&list)?;
-            } else {
+        FeedCommand::List { actor, output } => {
+            let list = db.baton().await?.feeds_of(&person("--as", &actor)?).await?;
+            print(output, &list, |list| {
                 table(
                     &["ID", "ROTATION", "PERSON", "CREATED", "REVOKED"],
                     &list.iter().map(feed_row).collect::<Vec<_>>(),
-                );
-            }
+                )
+            })
         }
     }
-    Ok(())
 }

@@ -1,125 +1,167 @@
 //! `baton alert list|show|ack|resolve` and `baton integration create|list|revoke`.
 
-use crate::cli::{AlertCommand, IntegrationCommand, Output};
-use crate::output::{json, table};
+use crate::cli::{AlertCommand, Db, IntegrationCommand, Output};
+use crate::output::{print, table};
 use anyhow::{anyhow, Result};
-use baton_app::paging::{AlertQuery, IntegrationIn};
-use baton_app::Baton;
-use baton_core::paging::Format;
+use baton_app::paging::{AlertQuery, AlertView, Delivery, IntegrationIn};
+use baton_core::paging::{Format, Integration};
 use baton_core::{Period, PersonId, ServiceId};
+use serde::Serialize;
 use std::process::ExitCode;
-use std::sync::Arc;
-
-async fn open(db: &crate::cli::Db) -> Result<Arc<Baton>> {
-    Ok(Baton::with_defaults(crate::db::open(db.db.as_deref()).await?))
-}
 
 fn service(s: &str) -> Result<ServiceId> {
     ServiceId::parse(s).map_err(|e| anyhow!("{e}"))
 }
 
-pub async fn alerts(cmd: AlertCommand) -> Result<ExitCode> {
+fn actor(p: &str) -> Result<PersonId> {
+    PersonId::parse(p).map_err(|e| anyhow!("--as: {e}"))
+}
+
+/// An alert's status as the API spells it (`open`, `acknowledged`, `resolved`).
+fn status(a: &AlertView) -> String {
+    serde_json::to_value(a.alert.status).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+pub async fn alerts(cmd: AlertCommand, db: &Db) -> Result<ExitCode> {
     match cmd {
-        AlertCommand::List { service: s, all, limit, after, output, db } => {
-            let baton = open(&db).await?;
+        AlertCommand::List { service: s, all, limit, after, output } => {
             let q = AlertQuery {
                 service: s.as_deref().map(service).transpose()?,
                 open: Some(!all),
                 limit: Some(limit),
                 after,
             };
-            let page = baton.alerts(&q).await?;
-            if output == Output::Json {
-                return json(&page).map(|()| ExitCode::SUCCESS);
-            }
-            let rows: Vec<Vec<String>> = page
-                .alerts
-                .iter()
-                .map(|a| {
-                    let status = serde_json::to_value(a.alert.status).ok().and_then(|v| v.as_str().map(str::to_owned));
-                    vec![
-                        a.id.clone(),
-                        status.unwrap_or_default(),
-                        a.alert.severity.as_str().into(),
-                        a.alert.policy.to_string(),
-                        a.alert.opened_at.to_string(),
-                        a.alert.summary.clone(),
-                    ]
-                })
-                .collect();
-            table(&["ALERT", "STATUS", "SEVERITY", "POLICY", "OPENED", "SUMMARY"], &rows);
-            if let Some(next) = page.next {
-                eprintln!("more: add --after '{next}'");
-            }
+            let page = db.baton().await?.alerts(&q).await?;
+            print(output, &page, |page| {
+                let rows: Vec<Vec<String>> = page.alerts.iter().map(alert_row).collect();
+                table(&["ALERT", "STATUS", "SEVERITY", "POLICY", "OPENED", "SUMMARY"], &rows);
+                if let Some(next) = &page.next {
+                    eprintln!("more: add --after '{next}'");
+                }
+            })?;
         }
-        AlertCommand::Show { service: s, key, db } => {
-            let baton = open(&db).await?;
+        AlertCommand::Show { service: s, key, output } => {
+            let baton = db.baton().await?;
             let alert = baton.alert(&service(&s)?, &key).await?;
             let deliveries = baton.alert_deliveries(&alert.alert).await?;
-            let mut shown = serde_json::to_value(&alert)?;
-            shown["deliveries"] = serde_json::to_value(&deliveries)?;
-            json(&shown)?;
+            print(output, &AlertDetail { alert, deliveries }, print_alert)?;
         }
-        AlertCommand::Resend { id, actor, db } => {
-            let actor = PersonId::parse(&actor).map_err(|e| anyhow!("--as: {e}"))?;
-            let sent = open(&db).await?.resend_notification(&actor, id).await?;
-            println!(
-                "notification {id}: pending again (a `baton serve` delivers it), {} attempts so far",
-                sent.attempts
-            );
+        AlertCommand::Resend { id, actor: a, output } => {
+            let sent = db.baton().await?.resend_notification(&actor(&a)?, id).await?;
+            print(output, &sent, |s| println!("notification {id}: pending again, {} attempts so far", s.attempts))?;
+            eprintln!("a running `baton serve` delivers it");
         }
-        AlertCommand::Ack { service: s, key, actor, db } => respond(&s, &key, &actor, &db, false).await?,
-        AlertCommand::Resolve { service: s, key, actor, db } => respond(&s, &key, &actor, &db, true).await?,
+        AlertCommand::Ack { service: s, key, actor, output } => respond(&s, &key, &actor, false, output, db).await?,
+        AlertCommand::Resolve { service: s, key, actor, output } => respond(&s, &key, &actor, true, output, db).await?,
     }
     Ok(ExitCode::SUCCESS)
 }
 
-async fn respond(s: &str, key: &str, actor: &str, db: &crate::cli::Db, resolve: bool) -> Result<()> {
-    let actor = PersonId::parse(actor).map_err(|e| anyhow!("--as: {e}"))?;
-    let view = open(db).await?.respond_to_alert(&actor, &service(s)?, key, resolve).await?;
-    let stamp = if resolve { view.alert.resolved } else { view.alert.acknowledged };
-    let stamp = stamp.map_or_else(String::new, |st| format!(" by {} at {}", st.by, st.at));
-    println!("{}: {}{stamp}", view.id, if resolve { "resolved" } else { "acknowledged" });
-    Ok(())
+fn alert_row(a: &AlertView) -> Vec<String> {
+    vec![
+        a.id.clone(),
+        status(a),
+        a.alert.severity.as_str().into(),
+        a.alert.policy.to_string(),
+        a.alert.opened_at.to_string(),
+        a.alert.summary.clone(),
+    ]
 }
 
-pub async fn integrations(cmd: IntegrationCommand) -> Result<ExitCode> {
+/// An alert with its deliveries, as the API answers `GET /api/v1/alerts/{service}/{key}`.
+#[derive(Serialize)]
+struct AlertDetail {
+    #[serde(flatten)]
+    alert: AlertView,
+    deliveries: Vec<Delivery>,
+}
+
+/// `alert show --output table`: the alert, its history, and its deliveries.
+fn print_alert(d: &AlertDetail) {
+    let a = &d.alert.alert;
+    println!("{}: {} {} (policy {}): {}", d.alert.id, status(&d.alert), a.severity.as_str(), a.policy, a.summary);
+    println!("  opened {}, last triggered {} ({} repeats)", a.opened_at, a.last_triggered_at, a.repeats);
+    if let Some(why) = &a.stranded {
+        println!("  STRANDED: {why}");
+    }
+    println!("history:");
+    for e in &a.history {
+        println!("  {} {}", e.at, e.what);
+    }
+    let rows: Vec<Vec<String>> = d
+        .deliveries
+        .iter()
+        .map(|m| {
+            vec![
+                m.id.to_string(),
+                m.kind.clone(),
+                format!("{} {}", m.channel, m.destination),
+                m.to.join(", "),
+                format!("{} ({} attempts)", m.status, m.attempts),
+                m.last_error.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    table(&["DELIVERY", "KIND", "CHANNEL", "TO", "STATUS", "LAST ERROR"], &rows);
+}
+
+async fn respond(s: &str, key: &str, a: &str, resolve: bool, output: Output, db: &Db) -> Result<()> {
+    let view = db.baton().await?.respond_to_alert(&actor(a)?, &service(s)?, key, resolve).await?;
+    print(output, &view, |view| {
+        let stamp = if resolve { &view.alert.resolved } else { &view.alert.acknowledged };
+        let stamp = stamp.as_ref().map_or_else(String::new, |st| format!(" by {} at {}", st.by, st.at));
+        println!("{}: {}{stamp}", view.id, if resolve { "resolved" } else { "acknowledged" });
+    })
+}
+
+/// An integration just made, as the API answers `POST /api/v1/integrations`: its key
+/// (shown this once) and the path its source sends to.
+#[derive(Serialize)]
+struct CreatedIntegration {
+    integration: Integration,
+    key: String,
+    url: String,
+}
+
+pub async fn integrations(cmd: IntegrationCommand, db: &Db) -> Result<ExitCode> {
     match cmd {
-        IntegrationCommand::Create { service: s, name, format, heartbeat, actor, db } => {
-            let actor = PersonId::parse(&actor).map_err(|e| anyhow!("--as: {e}"))?;
+        IntegrationCommand::Create { service: s, name, format, heartbeat, actor: a, output } => {
             let format: Format = serde_json::from_value(serde_json::Value::String(format.clone()))
                 .map_err(|_| anyhow!("--format `{format}`: use alertmanager, pagerduty or generic"))?;
             let heartbeat =
                 heartbeat.map(|h| Period::parse(&h).map_err(|e| anyhow!("--heartbeat: {e}"))).transpose()?;
             let input = IntegrationIn { service: service(&s)?, name, format, heartbeat };
-            let issued = open(&db).await?.create_integration(&actor, input).await?;
+            let issued = db.baton().await?.create_integration(&actor(&a)?, input).await?;
             eprintln!("integration {} ({}); its key, shown once:", issued.integration.id, format.as_str());
-            println!("{}", issued.key);
+            let url = match format {
+                Format::Alertmanager => format!("/api/v1/intake/{}/alertmanager", issued.key),
+                Format::Generic => format!("/api/v1/intake/{}/generic", issued.key),
+                Format::PagerDuty => "/v2/enqueue".to_owned(),
+            };
+            let created = CreatedIntegration { integration: issued.integration, key: issued.key, url };
+            print(output, &created, |c| println!("{}", c.key))?;
         }
-        IntegrationCommand::List { service: s, output, db } => {
-            let list = open(&db).await?.integrations(s.as_deref().map(service).transpose()?.as_ref()).await?;
-            if output == Output::Json {
-                return json(&list).map(|()| ExitCode::SUCCESS);
-            }
-            let rows: Vec<Vec<String>> = list
-                .iter()
-                .map(|i| {
-                    vec![
-                        i.id.clone(),
-                        i.format.as_str().into(),
-                        i.heartbeat.map_or("-".into(), |h| h.to_string()),
-                        i.last_seen.map_or("-".into(), |t| t.to_string()),
-                        i.revoked_at.map_or("active".into(), |t| format!("revoked {t}")),
-                    ]
-                })
-                .collect();
-            table(&["INTEGRATION", "FORMAT", "HEARTBEAT", "LAST SEEN", "STATE"], &rows);
+        IntegrationCommand::List { service: s, output } => {
+            let list = db.baton().await?.integrations(s.as_deref().map(service).transpose()?.as_ref()).await?;
+            print(output, &list, |list| {
+                let rows: Vec<Vec<String>> = list.iter().map(integration_row).collect();
+                table(&["INTEGRATION", "FORMAT", "HEARTBEAT", "LAST SEEN", "STATE"], &rows);
+            })?;
         }
-        IntegrationCommand::Revoke { id, actor, db } => {
-            let actor = PersonId::parse(&actor).map_err(|e| anyhow!("--as: {e}"))?;
-            open(&db).await?.revoke_integration(&actor, &id).await?;
-            println!("integration {id} revoked");
+        IntegrationCommand::Revoke { id, actor: a, output } => {
+            let revoked = db.baton().await?.revoke_integration(&actor(&a)?, &id).await?;
+            print(output, &revoked, |_| println!("integration {id} revoked"))?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn integration_row(i: &Integration) -> Vec<String> {
+    vec![
+        i.id.clone(),
+        i.format.as_str().into(),
+        i.heartbeat.map_or("-".into(), |h| h.to_string()),
+        i.last_seen.map_or("-".into(), |t| t.to_string()),
+        i.revoked_at.map_or("active".into(), |t| format!("revoked {t}")),
+    ]
 }

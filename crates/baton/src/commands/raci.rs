@@ -3,15 +3,13 @@
 use crate::cli::{Db, Output};
 use crate::output::{json, table};
 use anyhow::Result;
-use baton_app::Baton;
 use baton_core::raci::Source;
 use baton_core::ServiceId;
 use std::process::ExitCode;
 
-pub async fn run(service: &str, output: Output, db: Db) -> Result<ExitCode> {
+pub async fn run(service: &str, output: Output, db: &Db) -> Result<ExitCode> {
     let id = ServiceId::parse(service)?;
-    let baton = Baton::with_defaults(crate::db::open(db.db.as_deref()).await?);
-    let raci = baton.raci(&id).await?;
+    let raci = db.baton().await?.raci(&id).await?;
     if output == Output::Json {
         return json(&raci).map(|_| ExitCode::SUCCESS);
     }

@@ -13,10 +13,10 @@ pub async fn serve(
     config: Option<PathBuf>,
     listen: SocketAddr,
     public_url: Option<String>,
-    db: Db,
+    outbound: baton_notify::Outbound,
+    db: &Db,
 ) -> Result<ExitCode> {
-    let store = crate::db::open(db.db.as_deref()).await?;
-    let baton = Baton::with_defaults(store);
+    let baton = db.baton().await?;
     if let Some(url) = &public_url {
         baton.set_public_url(url);
     }
@@ -24,29 +24,36 @@ pub async fn serve(
         let (Some(org), _) = load_or_report(&dir) else {
             bail!("the definition repo {} has errors; nothing was applied", dir.display())
         };
-        print_report(&baton.apply(&org, "system:serve").await?, false);
+        print_report(&baton.apply(&org, "system:serve").await?, false, true);
     }
     print_first_start_token(&baton).await?;
     let web = baton_web::WebConfig { secure_cookies: public_url.as_deref().is_some_and(|u| u.starts_with("https://")) };
-    run_server(baton, listen, web).await?;
+    run_server(baton, listen, web, outbound).await?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// On a store with no token at all, creates the admin token and prints it, once.
+/// On a store with no token at all, creates the admin token and prints it, once (what it
+/// is on stderr, the token on stdout).
 pub async fn print_first_start_token(baton: &Baton) -> Result<()> {
     if let Some(issued) = baton.first_start_admin_token().await? {
-        println!("first start: the admin token (shown once; it manages tokens, see `baton token --help`):");
+        eprintln!("first start: the admin token (shown once; it manages tokens, see `baton token --help`):");
         println!("  admin              {}", issued.secret);
     }
     Ok(())
 }
 
 /// Binds, says where, and serves until Ctrl-C or SIGTERM; in-flight requests finish.
-pub async fn run_server(baton: Arc<Baton>, listen: SocketAddr, web: baton_web::WebConfig) -> Result<()> {
+pub async fn run_server(
+    baton: Arc<Baton>,
+    listen: SocketAddr,
+    web: baton_web::WebConfig,
+    outbound: baton_notify::Outbound,
+) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen} (is it in use? try --listen 127.0.0.1:0)"))?;
     let addr = listener.local_addr()?;
+    // On stdout, not as a note: scripts and the browser tests read the address from it.
     println!("Baton is serving on http://{addr}/ ({} store)", baton.store().backend());
     // Pages link back to the alert; without --public-url, to the address served (right
     // for a single host; behind a proxy, set --public-url).
@@ -68,7 +75,8 @@ pub async fn run_server(baton: Arc<Baton>, listen: SocketAddr, web: baton_web::W
         }
     };
     let engine = tokio::spawn(baton.clone().run_engine(until_stopped()));
-    let sender = baton_notify::Sender::new(baton.store().clone(), Arc::new(baton_app::SystemClock), sender_config()?)?;
+    let sender =
+        baton_notify::Sender::new(baton.store().clone(), Arc::new(baton_app::SystemClock), sender_config(outbound)?)?;
     baton.queue_for_sender(sender.queue());
     // A failed page makes its alert due now: if nothing of its step got through, the
     // escalation moves on (see `Baton::page_failed`). The callback must not block the
@@ -92,8 +100,8 @@ pub async fn run_server(baton: Arc<Baton>, listen: SocketAddr, web: baton_web::W
 /// `BATON_DELIVERY_RETRY_BASE_MS` and `BATON_DELIVERY_RETRY_MAX_MS` when set (drills and
 /// tests: the same code path, faster). How long a message is retried is each channel's
 /// `retry_for`.
-fn sender_config() -> Result<baton_notify::SenderConfig> {
-    let mut config = baton_notify::SenderConfig::default();
+fn sender_config(outbound: baton_notify::Outbound) -> Result<baton_notify::SenderConfig> {
+    let mut config = baton_notify::SenderConfig { outbound, ..Default::default() };
     let millis = |name: &str| -> Result<Option<std::time::Duration>> {
         match std::env::var(name) {
             Err(_) => Ok(None),

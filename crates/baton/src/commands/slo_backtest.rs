@@ -3,58 +3,36 @@
 
 use super::slo::instant;
 use crate::cli::{Db, Output};
-use crate::output::{json, table};
+use crate::output::{print, table};
 use anyhow::{bail, Result};
-use baton_app::{BacktestChange, BacktestComparison, Baton, SloBacktest};
+use baton_app::{BacktestChange, BacktestComparison, SloBacktest};
 use baton_core::slo::BacktestAlert;
 use baton_core::SloId;
 use std::path::Path;
 use std::process::ExitCode;
 
-pub async fn run(target: &str, from: Option<String>, to: Option<String>, output: Output, db: Db) -> Result<ExitCode> {
+pub async fn run(target: &str, from: Option<String>, to: Option<String>, output: Output, db: &Db) -> Result<ExitCode> {
     let from = from.map(|f| instant("from", &f)).transpose()?;
     let to = to.map(|t| instant("to", &t)).transpose()?;
     let dir = Path::new(target);
     if dir.is_dir() {
-        // As `baton validate` loads it: every problem printed (on stderr under JSON, so
-        // the output stays one document), nothing replayed on errors.
-        let loaded = baton_config::load(dir);
-        for d in &loaded.diagnostics {
-            if output == Output::Json {
-                eprintln!("{d}");
-            } else {
-                println!("{d}");
-            }
-        }
-        let Some(org) = loaded.org else {
+        // As `baton validate` loads it, every problem said (on stderr, so the output stays
+        // one document), nothing replayed on errors.
+        let (Some(org), _) = super::definitions::load_or_report(dir) else {
             bail!("the definition repo {} has errors: nothing was backtested", dir.display())
         };
-        let baton = Baton::with_defaults(crate::db::open(db.db.as_deref()).await?);
-        let compared = baton.backtest_compare(&org, from, to).await?;
-        if output == Output::Json {
-            json(&compared)?;
-        } else {
-            print_comparison(&compared);
-        }
+        let compared = db.baton().await?.backtest_compare(&org, from, to).await?;
+        print(output, &compared, |c| print_comparison(c))?;
         return Ok(ExitCode::SUCCESS);
     }
     let id = SloId::parse(target)
         .map_err(|e| anyhow::anyhow!("`{target}` is neither a directory (a definition repo) nor an SLO id: {e}"))?;
-    let baton = Baton::with_defaults(crate::db::open(db.db.as_deref()).await?);
-    let b = baton.backtest_slo(&id, from, to).await?;
-    if output == Output::Json {
-        json(&b)?;
-    } else {
-        println!(
-            "{} ({}) from {} to {}: {}",
-            b.backtest.slo,
-            b.service,
-            minute(b.backtest.from),
-            minute(b.backtest.to),
-            b.summary
-        );
-        print_details(&b, "");
-    }
+    let b = db.baton().await?.backtest_slo(&id, from, to).await?;
+    print(output, &b, |b| {
+        let (from, to) = (minute(b.backtest.from), minute(b.backtest.to));
+        println!("{} ({}) from {from} to {to}: {}", b.backtest.slo, b.service, b.summary);
+        print_details(b, "");
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -38,76 +38,96 @@ fn default_config() -> PathBuf {
     }
 }
 
-pub async fn run(config: Option<PathBuf>, listen: SocketAddr, db: Option<String>, no_serve: bool) -> Result<ExitCode> {
+pub async fn run(config: Option<PathBuf>, listen: SocketAddr, db: Option<&str>, no_serve: bool) -> Result<ExitCode> {
     let dir = config.unwrap_or_else(default_config);
     let (Some(org), _) = load_or_report(&dir) else { bail!("the definition repo {} has errors", dir.display()) };
     let url = match db {
-        Some(url) => url,
-        None => {
-            let path = crate::db::data_dir().join("demo.db");
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-            }
-            format!("sqlite://{}", path.display())
-        }
+        Some(url) => url.to_owned(),
+        None => fresh_demo_file(),
     };
-    let store = crate::db::open(Some(&url)).await?;
+    let store = crate::db::connect(Some(&url)).await?;
     let now = Timestamp::now();
     let clock = Arc::new(ManualClock::new(now));
     // The SLO engine decides the seeded handover too, from the samples seeded below.
     let seeder = Baton::with_slo_engine(store.clone(), clock.clone());
     clock.set(days_before(now, 140.0));
-    print_report(&seeder.apply(&org, "system:demo").await?, false);
+    print_report(&seeder.apply(&org, "system:demo").await?, false, true);
     if store.service_records().await?.is_empty() {
-        let mut buckets = 0;
-        for slo in org.slos.values().filter(|s| s.indicator == Indicator::BuiltIn) {
-            let (days, profile) = samples::profile(slo.id.as_str());
-            let generated = samples::generate(&profile, now, days, slo.id.as_str().len() as u64);
-            buckets += store.put_buckets(&slo.id, &generated).await?;
-        }
-        println!("generated {buckets} minutes of SLI samples");
-        let steps = history(&org, now)?;
-        let n = steps.len();
-        for step in steps {
-            clock.set(days_before(now, step.days_ago));
-            let id = ServiceId::parse(step.service)?;
-            if matches!(step.command, Command::EnterProduction(_)) {
-                gates::promote(&seeder, &org, &id).await.with_context(|| format!("demo gate on {id}"))?;
-            }
-            seeder
-                .act(&id, &step.actor, step.command)
-                .await
-                .with_context(|| format!("demo step on {id} by {}", step.actor))?;
-        }
-        println!("played {n} pipeline steps of the example organisation's history");
-        gates::seed(&seeder, &clock, &org, now).await.context("demo gates")?;
-        println!("recorded gate sign-offs, checks and capacity");
-        clock.set(now);
-        println!("sent {} alerts through the intake", alerts::seed(&seeder).await?);
-        oncall::seed(&seeder, &clock, now).await.context("demo on-call work")?;
-        println!("logged on-call work and a handover on addon-sre");
+        seed(&seeder, &clock, &org, now).await?;
     }
     clock.set(now);
-    println!();
-    crate::commands::serve::print_first_start_token(&seeder).await?;
-    println!("\nAPI tokens (send as `Authorization: Bearer TOKEN`):");
-    for (person, role) in PERSONAS {
-        let issued = seeder.create_token(&PersonId::parse(person)?, "demo", None, "system:demo").await?;
-        println!("  {person:<18} {}\n  {:<18} {role}", issued.secret, "");
-    }
-    for (person, role) in oncall::personas(&seeder).await? {
-        if PERSONAS.iter().any(|(p, _)| *p == person) {
-            continue;
-        }
-        let issued = seeder.create_token(&PersonId::parse(&person)?, "demo", None, "system:demo").await?;
-        println!("  {person:<18} {}\n  {:<18} {role}", issued.secret, "");
-    }
+    print_tokens(&seeder).await?;
     println!("\nstore: {url}");
     if no_serve {
         return Ok(ExitCode::SUCCESS);
     }
-    crate::commands::serve::run_server(Baton::with_defaults(store), listen, Default::default()).await?;
+    // The example organisation's channels point at this machine's discard port.
+    let outbound = baton_notify::Outbound::LOOPBACK;
+    crate::commands::serve::run_server(Baton::with_defaults(store), listen, Default::default(), outbound).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `demo.db` in the data directory, emptied: each run starts afresh.
+fn fresh_demo_file() -> String {
+    let path = crate::db::data_dir().join("demo.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    format!("sqlite://{}", path.display())
+}
+
+/// Plays the example organisation's history at past instants: SLI samples, the pipeline
+/// steps, gates, alerts and on-call work. Progress goes to stderr.
+async fn seed(seeder: &Arc<Baton>, clock: &Arc<ManualClock>, org: &Org, now: Timestamp) -> Result<()> {
+    let store = seeder.store();
+    let mut buckets = 0;
+    for slo in org.slos.values().filter(|s| s.indicator == Indicator::BuiltIn) {
+        let (days, profile) = samples::profile(slo.id.as_str());
+        let generated = samples::generate(&profile, now, days, slo.id.as_str().len() as u64);
+        buckets += store.put_buckets(&slo.id, &generated).await?;
+    }
+    eprintln!("generated {buckets} minutes of SLI samples");
+    let steps = history(org, now)?;
+    let n = steps.len();
+    for step in steps {
+        clock.set(days_before(now, step.days_ago));
+        let id = ServiceId::parse(step.service)?;
+        if matches!(step.command, Command::EnterProduction(_)) {
+            gates::promote(seeder, org, &id).await.with_context(|| format!("demo gate on {id}"))?;
+        }
+        seeder
+            .act(&id, &step.actor, step.command)
+            .await
+            .with_context(|| format!("demo step on {id} by {}", step.actor))?;
+    }
+    eprintln!("played {n} pipeline steps of the example organisation's history");
+    gates::seed(seeder, clock, org, now).await.context("demo gates")?;
+    eprintln!("recorded gate sign-offs, checks and capacity");
+    clock.set(now);
+    eprintln!("sent {} alerts through the intake", alerts::seed(seeder).await?);
+    oncall::seed(seeder, clock, now).await.context("demo on-call work")?;
+    eprintln!("logged on-call work and a handover on addon-sre");
+    Ok(())
+}
+
+/// The admin token on first start, and a token for each persona (what they can try on
+/// stderr beside it).
+async fn print_tokens(seeder: &Baton) -> Result<()> {
+    eprintln!();
+    crate::commands::serve::print_first_start_token(seeder).await?;
+    eprintln!("\nAPI tokens (send as `Authorization: Bearer TOKEN`):");
+    let mut personas: Vec<(String, String)> =
+        PERSONAS.iter().map(|(p, r)| ((*p).to_owned(), (*r).to_owned())).collect();
+    for (person, role) in oncall::personas(seeder).await? {
+        if !PERSONAS.iter().any(|(p, _)| *p == person) {
+            personas.push((person, role));
+        }
+    }
+    for (person, role) in personas {
+        let issued = seeder.create_token(&PersonId::parse(&person)?, "demo", None, "system:demo").await?;
+        println!("  {person:<18} {}\n  {:<18} {role}", issued.secret, "");
+    }
+    Ok(())
 }
 
 fn days_before(now: Timestamp, days: f64) -> Timestamp {
@@ -163,8 +183,22 @@ fn history(org: &Org, now: Timestamp) -> Result<Vec<Step>> {
     let mut step = |days_ago: f64, service: &'static str, actor: &str, command: Command| {
         s.push(Step { days_ago, service, actor: PersonId::parse(actor).expect("a valid id"), command })
     };
+    streamhub(&mut step)?;
+    streamhub_connect(&mut step)?;
+    lumen_metrics(&mut step)?;
+    waiting(&mut step)?;
+    turned_away(&mut step)?;
+    checklist(org, &mut s, "streamhub", "beatriz.nakamura", 120.0, usize::MAX)?;
+    checklist(org, &mut s, "streamhub-connect", "beatriz.nakamura", 60.0, usize::MAX)?;
+    checklist(org, &mut s, "lumen-metrics", "jonas.achterberg", 30.0, org.checklist.len() / 2)?;
+    soak_tests(&mut s, now)?;
+    waive_last_item(org, &mut s, now)?;
+    s.sort_by(|a, b| b.days_ago.total_cmp(&a.days_ago));
+    Ok(s)
+}
 
-    // streamhub: the whole way, SRE holds the pager.
+/// streamhub: the whole way, SRE holds the pager.
+fn streamhub(step: &mut impl FnMut(f64, &'static str, &str, Command)) -> Result<()> {
     step(130.0, "streamhub", "noor.castellano", Command::Propose(Propose::default()));
     step(
         127.0,
@@ -206,8 +240,11 @@ fn history(org: &Org, now: Timestamp) -> Result<Vec<Step>> {
         "aoife.delacroix",
         Command::HandOver(reason("SLOs met over the 28-day window; SOPs reviewed")),
     );
+    Ok(())
+}
 
-    // streamhub-connect: in production, proving itself over its 21-day window.
+/// streamhub-connect: in production, proving itself over its 21-day window.
+fn streamhub_connect(step: &mut impl FnMut(f64, &'static str, &str, Command)) -> Result<()> {
     step(70.0, "streamhub-connect", "noor.castellano", Command::Propose(Propose::default()));
     step(
         68.0,
@@ -228,8 +265,11 @@ fn history(org: &Org, now: Timestamp) -> Result<Vec<Step>> {
         }),
     );
     step(12.0, "streamhub-connect", "noor.castellano", Command::EnterProduction(EnterProduction::default()));
+    Ok(())
+}
 
-    // lumen-metrics: onboarding, checklist half done, one item waived.
+/// lumen-metrics: onboarding, checklist half done (one item waived, see [`waive_last_item`]).
+fn lumen_metrics(step: &mut impl FnMut(f64, &'static str, &str, Command)) -> Result<()> {
     step(40.0, "lumen-metrics", "oskar.mbeki", Command::Propose(Propose::default()));
     step(
         38.0,
@@ -252,8 +292,11 @@ fn history(org: &Org, now: Timestamp) -> Result<Vec<Step>> {
         "oskar.mbeki",
         Command::Deploy { environment: "stage".into(), body: Deploy { version: Some("0.9.2".into()) } },
     );
+    Ok(())
+}
 
-    // keyring: accepted, waiting for a team. inkwell-notebooks: waiting for the architects.
+/// keyring: accepted, waiting for a team. inkwell-notebooks: waiting for the architects.
+fn waiting(step: &mut impl FnMut(f64, &'static str, &str, Command)) -> Result<()> {
     step(20.0, "keyring", "grace.okoro", Command::Propose(Propose::default()));
     step(
         15.0,
@@ -267,8 +310,11 @@ fn history(org: &Org, now: Timestamp) -> Result<Vec<Step>> {
         "leila.fontaine",
         Command::Propose(Propose { questionnaire: Some(link("inkwell/QUESTIONNAIRE")), ..Default::default() }),
     );
+    Ok(())
+}
 
-    // ferry: rejected. tenant-insights: an owner prototyping on integration before proposing.
+/// ferry: rejected. tenant-insights: an owner prototyping on integration before proposing.
+fn turned_away(step: &mut impl FnMut(f64, &'static str, &str, Command)) -> Result<()> {
     step(50.0, "ferry", "grace.okoro", Command::Propose(Propose::default()));
     step(
         45.0,
@@ -282,10 +328,12 @@ fn history(org: &Org, now: Timestamp) -> Result<Vec<Step>> {
         "oskar.mbeki",
         Command::Deploy { environment: "integration".into(), body: Deploy { version: Some("0.1.0".into()) } },
     );
+    Ok(())
+}
 
-    checklist(org, &mut s, "streamhub", "beatriz.nakamura", 120.0, usize::MAX)?;
-    checklist(org, &mut s, "streamhub-connect", "beatriz.nakamura", 60.0, usize::MAX)?;
-    checklist(org, &mut s, "lumen-metrics", "jonas.achterberg", 30.0, org.checklist.len() / 2)?;
+/// The soak tests of the two services in production, judged by the SLOs over the
+/// generated samples.
+fn soak_tests(s: &mut Vec<Step>, now: Timestamp) -> Result<()> {
     for (service, started, ended) in [("streamhub", 100.0, 90.0), ("streamhub-connect", 30.0, 20.0)] {
         let command = Command::RecordSoak(RecordSoak {
             started_at: days_before(now, started),
@@ -297,6 +345,11 @@ fn history(org: &Org, now: Timestamp) -> Result<Vec<Step>> {
         });
         s.push(Step { days_ago: ended, service, actor: PersonId::parse("beatriz.nakamura")?, command });
     }
+    Ok(())
+}
+
+/// lumen-metrics' last checklist item, waived while its owner team is away.
+fn waive_last_item(org: &Org, s: &mut Vec<Step>, now: Timestamp) -> Result<()> {
     if let Some(last) = org.checklist.last() {
         let expires = now.saturating_add(SignedDuration::from_hours(30 * 24)).expect("no calendar units");
         let actor = attester(org, &last.required_by, "jonas.achterberg")?;
@@ -313,6 +366,5 @@ fn history(org: &Org, now: Timestamp) -> Result<Vec<Step>> {
             },
         });
     }
-    s.sort_by(|a, b| b.days_ago.total_cmp(&a.days_ago));
-    Ok(s)
+    Ok(())
 }

@@ -213,58 +213,103 @@ fn waiver_for<'a>(id: &str, inputs: &GateInputs<'a>) -> (Option<&'a Waiver>, Vec
 /// Judges `inputs.service` against `gate` at `inputs.now`.
 pub fn evaluate(gate: &Gate, inputs: &GateInputs) -> GateVerdict {
     let leaves = gate.leaves();
-    let own: Vec<Own> = leaves
+    let own: Vec<Own> = leaves.iter().map(|r| own(r, inputs)).collect();
+    let ids: Vec<String> = leaves.iter().map(|r| r.id().expect("leaves have ids")).collect();
+    let waivers: Vec<_> = ids.iter().map(|id| waiver_for(id, inputs)).collect();
+    let need: Vec<Need> = own.iter().zip(&waivers).map(|(o, (w, _))| need(o, w.is_some())).collect();
+    let (people, edges) = approver_edges(&own);
+    let tree = shape(&gate.requirement, &mut 0);
+    let order = fill_order(&tree, &need, &edges, people.len());
+    let mut matching = Matching::new(&edges, people.len());
+    for i in order {
+        matching.add(i);
+    }
+
+    let now = inputs.now;
+    let requirements: Vec<RequirementVerdict> = leaves
         .iter()
-        .map(|r| match r {
-            Requirement::Approval { team, allow_shared_approver, expires_after, invalidated_by_version_change } => {
-                Own::Approval(votes(
+        .enumerate()
+        .map(|(i, r)| {
+            let mut v = RequirementVerdict {
+                id: ids[i].clone(),
+                label: label(r, inputs),
+                status: Status::Unmet,
+                reason: String::new(),
+                who_can_act: Vec::new(),
+                passes_on_its_own_at: None,
+                expires_at: None,
+                approvals: Vec::new(),
+            };
+            let met = match &own[i] {
+                Own::Plain(p) => judge_plain(&mut v, p),
+                Own::Approval(votes) => judge_approval(&mut v, votes, i, &matching, &people, &ids, inputs),
+            };
+            apply_waiver(v, met, &waivers[i])
+        })
+        .collect();
+
+    let counts: Vec<bool> = requirements.iter().map(|r| r.status.counts()).collect();
+    let (node, passes) = verdict_node(&tree, &counts);
+    let passes_on_its_own_at = if passes { None } else { eta(&tree, &requirements, now) };
+    let not_applicable = not_applicable(gate, inputs);
+    GateVerdict {
+        gate: gate.id.clone(),
+        service: inputs.service.id.clone(),
+        passes: passes && not_applicable.is_none(),
+        passes_on_its_own_at: passes_on_its_own_at.filter(|_| not_applicable.is_none()),
+        not_applicable,
+        requirements,
+        tree: node,
+    }
+}
+
+/// What one leaf is on its own: the votes on an approval (of a team, or of the team in
+/// a role for the service), or any other requirement judged plainly.
+fn own<'a>(r: &'a Requirement, inputs: &GateInputs<'a>) -> Own<'a> {
+    match r {
+        Requirement::Approval { team, allow_shared_approver, expires_after, invalidated_by_version_change } => {
+            Own::Approval(votes(inputs, team, *allow_shared_approver, *expires_after, *invalidated_by_version_change))
+        }
+        Requirement::RoleApproval { role, allow_shared_approver, expires_after, invalidated_by_version_change } => {
+            let team = match role {
+                ServiceRole::Owner => Some(&inputs.service.owner_team),
+                ServiceRole::Sre => inputs.support.sre_team.as_ref(),
+            };
+            match team {
+                Some(team) => Own::Approval(votes(
                     inputs,
                     team,
                     *allow_shared_approver,
                     *expires_after,
                     *invalidated_by_version_change,
-                ))
+                )),
+                None => Own::Plain(Plain {
+                    met: false,
+                    reason: "no SRE team is assigned, so none can approve".into(),
+                    who: sre_leads(inputs),
+                    eta: None,
+                    expires_at: None,
+                }),
             }
-            Requirement::RoleApproval { role, allow_shared_approver, expires_after, invalidated_by_version_change } => {
-                let team = match role {
-                    ServiceRole::Owner => Some(&inputs.service.owner_team),
-                    ServiceRole::Sre => inputs.support.sre_team.as_ref(),
-                };
-                match team {
-                    Some(team) => Own::Approval(votes(
-                        inputs,
-                        team,
-                        *allow_shared_approver,
-                        *expires_after,
-                        *invalidated_by_version_change,
-                    )),
-                    None => Own::Plain(Plain {
-                        met: false,
-                        reason: "no SRE team is assigned, so none can approve".into(),
-                        who: sre_leads(inputs),
-                        eta: None,
-                        expires_at: None,
-                    }),
-                }
-            }
-            other => Own::Plain(plain(other, inputs)),
-        })
-        .collect();
-    let ids: Vec<String> = leaves.iter().map(|r| r.id().expect("leaves have ids")).collect();
-    let waivers: Vec<_> = ids.iter().map(|id| waiver_for(id, inputs)).collect();
+        }
+        other => Own::Plain(plain(other, inputs)),
+    }
+}
 
-    let need: Vec<Need> = own
-        .iter()
-        .zip(&waivers)
-        .map(|(o, (w, _))| match o {
-            _ if w.is_some() => Need::Ok,
-            Own::Plain(p) if p.met => Need::Ok,
-            Own::Approval(v) if v.minus.is_empty() && !v.plus.is_empty() && v.shared => Need::Ok,
-            Own::Approval(v) if v.minus.is_empty() && !v.plus.is_empty() => Need::Person,
-            _ => Need::No,
-        })
-        .collect();
+/// How a leaf can count, given what it is on its own and whether a waiver is in force.
+fn need(o: &Own, waived: bool) -> Need {
+    match o {
+        _ if waived => Need::Ok,
+        Own::Plain(p) if p.met => Need::Ok,
+        Own::Approval(v) if v.minus.is_empty() && !v.plus.is_empty() && v.shared => Need::Ok,
+        Own::Approval(v) if v.minus.is_empty() && !v.plus.is_empty() => Need::Person,
+        _ => Need::No,
+    }
+}
 
+/// The people who gave a valid +1 to an exclusive approval leaf, and for each leaf the
+/// indexes of its people.
+fn approver_edges<'a>(own: &[Own<'a>]) -> (Vec<&'a PersonId>, Vec<Vec<usize>>) {
     // People are the right-hand side of the matching; edges go from each exclusive
     // approval leaf to the people whose valid +1 it has.
     let mut people: Vec<&PersonId> = Vec::new();
@@ -285,13 +330,18 @@ pub fn evaluate(gate: &Gate, inputs: &GateInputs) -> GateVerdict {
             _ => Vec::new(),
         })
         .collect();
-    let tree = shape(&gate.requirement, &mut 0);
+    (people, edges)
+}
+
+/// The order in which to assign people to approval leaves: first a way of passing that
+/// can be filled, then everything else that could take a person.
+fn fill_order(tree: &Shape, need: &[Need], edges: &[Vec<usize>], people: usize) -> Vec<usize> {
     let mut order: Vec<usize> = Vec::new();
     // Without `any_of` there is no choice to make: what every branch needs (below) is all.
-    if let Some(ways) = has_any(&tree).then(|| choices(&tree, &need)).flatten() {
+    if let Some(ways) = has_any(tree).then(|| choices(tree, need)).flatten() {
         // The first way, in the order written, whose requirements can all be filled.
         let fillable = ways.into_iter().find(|way| {
-            let mut m = Matching::new(&edges, people.len());
+            let mut m = Matching::new(edges, people);
             way.iter().all(|&i| m.add(i))
         });
         order.extend(fillable.into_iter().flatten());
@@ -299,68 +349,53 @@ pub fn evaluate(gate: &Gate, inputs: &GateInputs) -> GateVerdict {
     // Then everything else that could take a person, so the verdict shows as many
     // approvals met as possible: what every branch needs, then the rest, waived last.
     let mut must = Vec::new();
-    mandatory(&tree, &mut must);
+    mandatory(tree, &mut must);
     let rest = |i: &usize| !edges[*i].is_empty() && !order.contains(i);
     let wanted = |i: &usize| rest(i) && need[*i] == Need::Person;
     let first: Vec<usize> = must.iter().copied().filter(wanted).collect();
-    let then: Vec<usize> = (0..leaves.len()).filter(|i| wanted(i) && !first.contains(i)).collect();
-    let waived: Vec<usize> = (0..leaves.len()).filter(|i| rest(i) && need[*i] != Need::Person).collect();
+    let then: Vec<usize> = (0..need.len()).filter(|i| wanted(i) && !first.contains(i)).collect();
+    let waived: Vec<usize> = (0..need.len()).filter(|i| rest(i) && need[*i] != Need::Person).collect();
     order.extend(first.into_iter().chain(then).chain(waived));
-    let mut matching = Matching::new(&edges, people.len());
-    for i in order {
-        matching.add(i);
+    order
+}
+
+/// Fills in a plainly judged leaf's verdict; whether it is met.
+fn judge_plain(v: &mut RequirementVerdict, p: &Plain) -> bool {
+    v.reason = p.reason.clone();
+    v.expires_at = p.expires_at;
+    if !p.met {
+        v.who_can_act = p.who.clone();
+        v.passes_on_its_own_at = p.eta;
     }
+    p.met
+}
 
-    let now = inputs.now;
-    let requirements: Vec<RequirementVerdict> = leaves
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let (waiver, waiver_notes) = &waivers[i];
-            let mut v = RequirementVerdict {
-                id: ids[i].clone(),
-                label: label(r, inputs),
-                status: Status::Unmet,
-                reason: String::new(),
-                who_can_act: Vec::new(),
-                passes_on_its_own_at: None,
-                expires_at: None,
-                approvals: Vec::new(),
-            };
-            let met = match &own[i] {
-                Own::Plain(p) => {
-                    v.reason = p.reason.clone();
-                    v.expires_at = p.expires_at;
-                    if !p.met {
-                        v.who_can_act = p.who.clone();
-                        v.passes_on_its_own_at = p.eta;
-                    }
-                    p.met
-                }
-                Own::Approval(votes) => judge_approval(&mut v, votes, i, &matching, &people, &ids, inputs),
-            };
-            if met {
-                v.status = Status::Met;
-                return v;
-            }
-            if let Some(w) = waiver {
-                v.status = Status::Waived {
-                    until: w.expires_at,
-                    reason: w.reason.clone(),
-                    by: w.approved_by.clone(),
-                    team: w.approver_team.clone(),
-                };
-            } else if !waiver_notes.is_empty() {
-                v.reason = format!("{}; {}", v.reason, waiver_notes.join("; "));
-            }
-            v
-        })
-        .collect();
+/// The leaf's status: met, waived by the waiver in force, or unmet with why no waiver is.
+fn apply_waiver(
+    mut v: RequirementVerdict,
+    met: bool,
+    (waiver, waiver_notes): &(Option<&Waiver>, Vec<String>),
+) -> RequirementVerdict {
+    if met {
+        v.status = Status::Met;
+        return v;
+    }
+    if let Some(w) = waiver {
+        v.status = Status::Waived {
+            until: w.expires_at,
+            reason: w.reason.clone(),
+            by: w.approved_by.clone(),
+            team: w.approver_team.clone(),
+        };
+    } else if !waiver_notes.is_empty() {
+        v.reason = format!("{}; {}", v.reason, waiver_notes.join("; "));
+    }
+    v
+}
 
-    let counts: Vec<bool> = requirements.iter().map(|r| r.status.counts()).collect();
-    let (node, passes) = verdict_node(&tree, &counts);
-    let passes_on_its_own_at = if passes { None } else { eta(&tree, &requirements, now) };
-    let not_applicable = (!gate.applies_to.includes(inputs.service)).then(|| {
+/// Why the gate is not for this kind of service, if it is not.
+fn not_applicable(gate: &Gate, inputs: &GateInputs) -> Option<String> {
+    (!gate.applies_to.includes(inputs.service)).then(|| {
         let what = if inputs.service.internal_only { "internal only" } else { "customer-facing" };
         format!(
             "service {} is {what}; gate {} applies to {} services",
@@ -368,16 +403,7 @@ pub fn evaluate(gate: &Gate, inputs: &GateInputs) -> GateVerdict {
             gate.id,
             gate.applies_to.as_str()
         )
-    });
-    GateVerdict {
-        gate: gate.id.clone(),
-        service: inputs.service.id.clone(),
-        passes: passes && not_applicable.is_none(),
-        passes_on_its_own_at: passes_on_its_own_at.filter(|_| not_applicable.is_none()),
-        not_applicable,
-        requirements,
-        tree: node,
-    }
+    })
 }
 
 fn verdict_node(s: &Shape, counts: &[bool]) -> (VerdictNode, bool) {

@@ -106,31 +106,8 @@ pub(super) fn label(r: &Requirement, inputs: &GateInputs) -> String {
 }
 
 pub(super) fn plain(r: &Requirement, inputs: &GateInputs) -> Plain {
-    let now = inputs.now;
-    let met = |reason: String| Plain { met: true, reason, who: vec![], eta: None, expires_at: None };
-    let unmet = |reason: String, who: Vec<String>| Plain { met: false, reason, who, eta: None, expires_at: None };
-    let owner = || vec![inputs.service.owner_team.to_string()];
     match r {
-        Requirement::Check { name, max_age } => {
-            let latest = inputs.checks.iter().filter(|c| &c.name == name && c.at <= now).max_by_key(|c| c.at);
-            let Some(c) = latest else {
-                return unmet(format!("no `{name}` result has been posted"), owner());
-            };
-            let ago = age(now.duration_since(c.at));
-            let link = c.evidence.as_ref().map(|l| format!(" ({l})")).unwrap_or_default();
-            let until = max_age.after(c.at);
-            if !c.passed {
-                unmet(
-                    format!("the latest `{name}` result ({}, {ago} ago) failed: {}{link}", date(c.at), c.summary),
-                    owner(),
-                )
-            } else if until <= now {
-                let msg = format!("the latest `{name}` result passed but is {ago} old; a result counts for {max_age}");
-                unmet(msg, owner())
-            } else {
-                Plain { expires_at: Some(until), ..met(format!("`{name}` passed {ago} ago: {}{link}", c.summary)) }
-            }
-        }
+        Requirement::Check { name, max_age } => check_result(name, *max_age, inputs),
         Requirement::SloViability => match inputs.slo_viability {
             Some(Viability::Met { evidence }) => met(evidence.clone()),
             Some(Viability::NotMet { reason } | Viability::Unknown { reason }) => {
@@ -138,68 +115,9 @@ pub(super) fn plain(r: &Requirement, inputs: &GateInputs) -> Plain {
             }
             None => unmet("the SLO verdict could not be read".into(), owner_and_sre(inputs)),
         },
-        Requirement::SoakTest => {
-            use crate::pipeline::SoakResult;
-            let Some(s) = inputs.soak else {
-                return unmet("no soak test has been recorded".into(), owner_and_sre(inputs));
-            };
-            let span = format!("{} to {}", date(s.started_at), date(s.ended_at));
-            let why = match (&s.overridden, &s.verdict) {
-                (Some(o), _) => format!("overridden by {}: {}", s.signed.by, o.reason),
-                (None, Some(v)) => v.text().to_owned(),
-                (None, None) => format!("recorded by {} before soak tests were judged by the SLOs", s.signed.by),
-            };
-            match s.result {
-                SoakResult::Passed => met(format!("soak test {span} passed: {why}")),
-                SoakResult::Failed => unmet(format!("soak test {span} failed: {why}"), owner_and_sre(inputs)),
-                SoakResult::NoData => unmet(format!("soak test {span} has no data: {why}"), owner_and_sre(inputs)),
-            }
-        }
-        Requirement::SlisDemonstrated { min_days } => {
-            if inputs.sli_days.is_empty() {
-                return unmet("the service has no SLOs: define them in slos/".into(), owner());
-            }
-            // Counted over the last `min_days` days, whatever the SLO's own window: a
-            // calendar-month SLO has 28 days of data on the 1st if data has flowed for 28.
-            let count = |d: &crate::slo::DataDays| d.within(*min_days);
-            let short: Vec<_> = inputs.sli_days.iter().filter(|(_, d)| count(d) < *min_days).collect();
-            if short.is_empty() {
-                let n = inputs.sli_days.len();
-                return met(format!("all {n} SLOs have data on each of the last {min_days} days"));
-            }
-            let reason =
-                short.iter().map(|(slo, d)| format!("{slo} has {} of {min_days} days of data", count(d))).join("; ");
-            // Days accrue on their own while data flows; with none in the last day, nothing
-            // will. The SLO whose gap is most recent decides when.
-            let waits: Option<Vec<u32>> = short.iter().map(|(_, d)| d.days_until_full(*min_days)).collect();
-            let eta = waits.and_then(|w| w.into_iter().max()).map(|d| Period::days(i64::from(d)).after(now));
-            Plain { eta, ..unmet(reason, owner()) }
-        }
-        Requirement::SupportCover { min_members } => {
-            let s = inputs.support;
-            let mut missing = Vec::new();
-            let mut held = Vec::new();
-            match &s.sre_team {
-                None => missing.push("no SRE team is assigned".to_owned()),
-                Some(team) => match s.rotations.iter().max_by_key(|r| r.members) {
-                    None => missing.push(format!("SRE team {team} has no on-call rotation")),
-                    Some(r) if r.members < *min_members => missing.push(format!(
-                        "the largest rotation of {team}, {}, has {} members; {min_members} needed",
-                        r.rotation, r.members
-                    )),
-                    Some(r) => held.push(format!("rotation {} of {team} has {} members", r.rotation, r.members)),
-                },
-            }
-            match &s.escalation_policy {
-                None => missing.push("no escalation policy covers the service".to_owned()),
-                Some(p) => held.push(format!("escalation policy {p} covers the service")),
-            }
-            if missing.is_empty() {
-                met(held.join("; "))
-            } else {
-                unmet(missing.join("; "), sre_or_leads(inputs))
-            }
-        }
+        Requirement::SoakTest => soak_test(inputs),
+        Requirement::SlisDemonstrated { min_days } => slis_demonstrated(*min_days, inputs),
+        Requirement::SupportCover { min_members } => support_cover(*min_members, inputs),
         Requirement::ServiceDefinition => match &inputs.service.links.service_definition {
             Some(link) => met(format!("service definition: {link}")),
             None => unmet(
@@ -207,33 +125,144 @@ pub(super) fn plain(r: &Requirement, inputs: &GateInputs) -> Plain {
                     "no service definition is linked: add links.service_definition to service {}",
                     inputs.service.id
                 ),
-                owner(),
+                owner(inputs),
             ),
         },
-        Requirement::CapacityAgreed => match inputs.capacity {
-            None => unmet("no capacity and velocity numbers are recorded".into(), sre_or_leads(inputs)),
-            Some(a) => {
-                let numbers = format!("at most {} installs, {} new per week", a.max_installs, a.max_installs_per_week);
-                match &a.approved_by {
-                    Some(p) => met(format!("{numbers}, agreed by {p} on {}", date(a.at))),
-                    None => unmet(format!("{numbers} proposed but not agreed"), sre_or_leads(inputs)),
-                }
-            }
-        },
-        Requirement::StageAtLeast(needed) => {
-            let stage = inputs.stage;
-            match (rank(stage), rank(*needed)) {
-                (Some(have), Some(want)) if have >= want => met(format!("the service is in {stage}")),
-                (None, _) => unmet(format!("the service is {stage}"), vec![]),
-                _ => unmet(format!("the service is in {stage}; {needed} or later is needed"), owner_and_sre(inputs)),
-            }
-        }
+        Requirement::CapacityAgreed => capacity_agreed(inputs),
+        Requirement::StageAtLeast(needed) => stage_at_least(*needed, inputs),
         Requirement::Approval { .. }
         | Requirement::RoleApproval { .. }
         | Requirement::AllOf(_)
         | Requirement::AnyOf(_) => {
             unreachable!("approvals and groups are judged elsewhere")
         }
+    }
+}
+
+fn met(reason: String) -> Plain {
+    Plain { met: true, reason, who: vec![], eta: None, expires_at: None }
+}
+
+fn unmet(reason: String, who: Vec<String>) -> Plain {
+    Plain { met: false, reason, who, eta: None, expires_at: None }
+}
+
+fn owner(inputs: &GateInputs) -> Vec<String> {
+    vec![inputs.service.owner_team.to_string()]
+}
+
+/// The latest `name` result: passed, and younger than `max_age`.
+fn check_result(name: &str, max_age: Period, inputs: &GateInputs) -> Plain {
+    let now = inputs.now;
+    let latest = inputs.checks.iter().filter(|c| c.name == name && c.at <= now).max_by_key(|c| c.at);
+    let Some(c) = latest else {
+        return unmet(format!("no `{name}` result has been posted"), owner(inputs));
+    };
+    let ago = age(now.duration_since(c.at));
+    let link = c.evidence.as_ref().map(|l| format!(" ({l})")).unwrap_or_default();
+    let until = max_age.after(c.at);
+    if !c.passed {
+        unmet(
+            format!("the latest `{name}` result ({}, {ago} ago) failed: {}{link}", date(c.at), c.summary),
+            owner(inputs),
+        )
+    } else if until <= now {
+        let msg = format!("the latest `{name}` result passed but is {ago} old; a result counts for {max_age}");
+        unmet(msg, owner(inputs))
+    } else {
+        Plain { expires_at: Some(until), ..met(format!("`{name}` passed {ago} ago: {}{link}", c.summary)) }
+    }
+}
+
+/// The recorded soak test, as the SLOs judged it over its window (or as overridden).
+fn soak_test(inputs: &GateInputs) -> Plain {
+    use crate::pipeline::SoakResult;
+    let Some(s) = inputs.soak else {
+        return unmet("no soak test has been recorded".into(), owner_and_sre(inputs));
+    };
+    let span = format!("{} to {}", date(s.started_at), date(s.ended_at));
+    let why = match (&s.overridden, &s.verdict) {
+        (Some(o), _) => format!("overridden by {}: {}", s.signed.by, o.reason),
+        (None, Some(v)) => v.text().to_owned(),
+        (None, None) => format!("recorded by {} before soak tests were judged by the SLOs", s.signed.by),
+    };
+    match s.result {
+        SoakResult::Passed => met(format!("soak test {span} passed: {why}")),
+        SoakResult::Failed => unmet(format!("soak test {span} failed: {why}"), owner_and_sre(inputs)),
+        SoakResult::NoData => unmet(format!("soak test {span} has no data: {why}"), owner_and_sre(inputs)),
+    }
+}
+
+/// Every SLO of the service has data on each of the last `min_days` days.
+fn slis_demonstrated(min_days: u32, inputs: &GateInputs) -> Plain {
+    if inputs.sli_days.is_empty() {
+        return unmet("the service has no SLOs: define them in slos/".into(), owner(inputs));
+    }
+    // Counted over the last `min_days` days, whatever the SLO's own window: a
+    // calendar-month SLO has 28 days of data on the 1st if data has flowed for 28.
+    let count = |d: &crate::slo::DataDays| d.within(min_days);
+    let short: Vec<_> = inputs.sli_days.iter().filter(|(_, d)| count(d) < min_days).collect();
+    if short.is_empty() {
+        let n = inputs.sli_days.len();
+        return met(format!("all {n} SLOs have data on each of the last {min_days} days"));
+    }
+    let reason = short.iter().map(|(slo, d)| format!("{slo} has {} of {min_days} days of data", count(d))).join("; ");
+    // Days accrue on their own while data flows; with none in the last day, nothing
+    // will. The SLO whose gap is most recent decides when.
+    let waits: Option<Vec<u32>> = short.iter().map(|(_, d)| d.days_until_full(min_days)).collect();
+    let eta = waits.and_then(|w| w.into_iter().max()).map(|d| Period::days(i64::from(d)).after(inputs.now));
+    Plain { eta, ..unmet(reason, owner(inputs)) }
+}
+
+/// An SRE team is assigned, with a rotation of at least `min_members`, and an escalation
+/// policy covers the service.
+fn support_cover(min_members: u32, inputs: &GateInputs) -> Plain {
+    let s = inputs.support;
+    let mut missing = Vec::new();
+    let mut held = Vec::new();
+    match &s.sre_team {
+        None => missing.push("no SRE team is assigned".to_owned()),
+        Some(team) => match s.rotations.iter().max_by_key(|r| r.members) {
+            None => missing.push(format!("SRE team {team} has no on-call rotation")),
+            Some(r) if r.members < min_members => missing.push(format!(
+                "the largest rotation of {team}, {}, has {} members; {min_members} needed",
+                r.rotation, r.members
+            )),
+            Some(r) => held.push(format!("rotation {} of {team} has {} members", r.rotation, r.members)),
+        },
+    }
+    match &s.escalation_policy {
+        None => missing.push("no escalation policy covers the service".to_owned()),
+        Some(p) => held.push(format!("escalation policy {p} covers the service")),
+    }
+    if missing.is_empty() {
+        met(held.join("; "))
+    } else {
+        unmet(missing.join("; "), sre_or_leads(inputs))
+    }
+}
+
+/// Capacity and velocity numbers are recorded and agreed.
+fn capacity_agreed(inputs: &GateInputs) -> Plain {
+    match inputs.capacity {
+        None => unmet("no capacity and velocity numbers are recorded".into(), sre_or_leads(inputs)),
+        Some(a) => {
+            let numbers = format!("at most {} installs, {} new per week", a.max_installs, a.max_installs_per_week);
+            match &a.approved_by {
+                Some(p) => met(format!("{numbers}, agreed by {p} on {}", date(a.at))),
+                None => unmet(format!("{numbers} proposed but not agreed"), sre_or_leads(inputs)),
+            }
+        }
+    }
+}
+
+/// The service is in `needed` or a later stage of the pipeline.
+fn stage_at_least(needed: Stage, inputs: &GateInputs) -> Plain {
+    let stage = inputs.stage;
+    match (rank(stage), rank(needed)) {
+        (Some(have), Some(want)) if have >= want => met(format!("the service is in {stage}")),
+        (None, _) => unmet(format!("the service is {stage}"), vec![]),
+        _ => unmet(format!("the service is in {stage}; {needed} or later is needed"), owner_and_sre(inputs)),
     }
 }
 

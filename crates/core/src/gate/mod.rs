@@ -24,7 +24,10 @@ mod votes;
 #[cfg(test)]
 mod tests;
 
-pub use acts::{check_vote, check_waiver, GateActError};
+pub use acts::{
+    approval_teams, check_vote, check_waiver, may_agree_capacity, may_pass_gate, may_propose_capacity,
+    may_withdraw_vote, voting_team, waiving_team, GateActError,
+};
 pub use capacity::{may_install, InstallLimit, InstallRefused};
 pub use definition::{AppliesTo, Gate, Requirement, ServiceRole};
 pub use evaluate::{evaluate, GateVerdict, RequirementVerdict, Status, VerdictNode};

@@ -790,3 +790,34 @@ fn soak_test_reads_the_slos_verdict_or_the_override() {
     w.soak = Some(soak(SoakResult::NoData, SoakVerdict::NoData { reason: "api: no data in the window".into() }, None));
     assert!(!w.eval(&g).passes);
 }
+
+#[test]
+fn who_may_vote_waive_pass_and_agree_capacity() {
+    use super::{may_agree_capacity, may_pass_gate, may_propose_capacity, voting_team, waiving_team};
+    let o = org();
+    let svc = streamhub();
+    let g = all(vec![approval("addon-sre"), approval("tenants-sre")]);
+    // One asked team of theirs: that one; two: they must name one; none: forbidden.
+    assert_eq!(voting_team(&o, &g, &svc, None, &pid("beatriz.nakamura"), None), Ok(tid("addon-sre")));
+    let several = voting_team(&o, &g, &svc, None, &pid("cian.moreau"), None).unwrap_err();
+    assert!(matches!(several, GateActError::WhichTeam { .. }) && !several.is_forbidden(), "{several}");
+    let outsider = voting_team(&o, &g, &svc, None, &pid("camila.novak"), None).unwrap_err();
+    assert!(outsider.is_forbidden() && outsider.to_string().contains("addon-sre, tenants-sre"), "{outsider}");
+
+    // Waivers: the assigned SRE team or the architects; a named team must be one of them.
+    let architects = tid("platform-sre");
+    let sre = tid("addon-sre");
+    let waive = |who: &str, named: Option<&str>| {
+        waiving_team(&o, &g.id, &svc.id, Some(&sre), &architects, &pid(who), named.map(tid))
+    };
+    assert_eq!(waive("jonas.achterberg", None), Ok(architects.clone()));
+    assert!(waive("noor.castellano", None).unwrap_err().is_forbidden());
+    assert!(matches!(waive("aoife.delacroix", Some("tenants-sre")), Err(GateActError::NotAnApprover { .. })));
+
+    // Passing a gate and proposing capacity are the owners'; agreeing it the SRE team's.
+    assert!(may_pass_gate(&o, &g.id, &svc, &pid("noor.castellano")).is_ok());
+    assert!(may_pass_gate(&o, &g.id, &svc, &pid("aoife.delacroix")).unwrap_err().is_forbidden());
+    assert!(may_propose_capacity(&o, &svc, &pid("aoife.delacroix")).unwrap_err().is_forbidden());
+    assert!(may_agree_capacity(&o, &svc.id, &sre, &pid("aoife.delacroix")).is_ok());
+    assert!(may_agree_capacity(&o, &svc.id, &sre, &pid("noor.castellano")).unwrap_err().is_forbidden());
+}

@@ -21,6 +21,11 @@ use crate::org::RotationDef;
 
 /// The longest reason kept with an override or a swap.
 pub const MAX_CHANGE_REASON: usize = 500;
+/// The longest override a member of the team may make: two weeks covers a holiday; longer
+/// absences are a change of membership, which the definitions record.
+pub const MAX_OVERRIDE_DAYS: i64 = 14;
+/// The longest override the team's lead may make (a long leave, a secondment).
+pub const MAX_LEAD_OVERRIDE_DAYS: i64 = 90;
 
 /// Why an override or a swap was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,6 +51,11 @@ fn name(org: &Org, person: &PersonId) -> String {
         Some(p) => format!("{} ({person})", p.name),
         None => person.to_string(),
     }
+}
+
+/// Whether `person` leads the rotation's team.
+fn is_lead(org: &Org, def: &RotationDef, person: &PersonId) -> bool {
+    org.teams.get(&def.team).and_then(|t| t.lead.as_ref()) == Some(person)
 }
 
 /// Members of the rotation's team, and its lead, may change its schedule (`what`).
@@ -114,6 +124,10 @@ pub struct OverrideRecord {
     pub swap: Option<String>,
     #[serde(default)]
     pub cancelled: Option<Signed>,
+    /// Ended while under way by the team's lead: `end` is when; who was on call before
+    /// that stays as it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_early: Option<Signed>,
 }
 
 impl OverrideRecord {
@@ -138,25 +152,38 @@ impl OverrideRecord {
         format!("override {} ({} covering {whom}, {} to {})", self.id, self.covering, self.start, self.end)
     }
 
-    /// Cancels an override that has not started, by a member of the rotation's team.
+    /// Cancels an override that has not started, by a member of the rotation's team; the
+    /// team's lead may also end one under way (from `now`: who was on call until then
+    /// stays history) and cancel a swap's half.
     pub fn cancel(&mut self, org: &Org, def: &RotationDef, by: &PersonId, now: Timestamp) -> Result<(), ChangeError> {
         check_may_change(org, def, by, "cancel overrides")?;
         if let Some(c) = &self.cancelled {
             return Err(ChangeError::Conflict(format!("override {} was cancelled by {} at {}", self.id, c.by, c.at)));
         }
-        if let Some(swap) = &self.swap {
+        if self.end <= now {
+            return Err(ChangeError::Conflict(format!("override {} ended at {}: it is history", self.id, self.end)));
+        }
+        let lead = is_lead(org, def, by);
+        if let Some(swap) = self.swap.as_ref().filter(|_| !lead) {
             return Err(ChangeError::Conflict(format!(
-                "override {} is half of swap {swap}, which both people agreed to; ask for another swap to undo it",
+                "override {} is half of swap {swap}, which both people agreed to; ask for another swap to undo it, \
+                 or the team's lead to end it",
                 self.id
             )));
         }
-        if self.start <= now {
+        let signed = Some(Signed { by: by.clone(), at: now });
+        if self.start > now {
+            self.cancelled = signed;
+        } else if lead {
+            self.end = now;
+            self.ended_early = signed;
+        } else {
             return Err(ChangeError::Conflict(format!(
-                "override {} started at {}; only an override that has not started can be cancelled",
+                "override {} started at {}; only an override that has not started can be cancelled, \
+                 or the team's lead may end it",
                 self.id, self.start
             )));
         }
-        self.cancelled = Some(Signed { by: by.clone(), at: now });
         Ok(())
     }
 }
@@ -169,6 +196,31 @@ pub struct NewOverride {
     pub start: Timestamp,
     pub end: Timestamp,
     pub reason: String,
+}
+
+/// An override lasts at most [`MAX_OVERRIDE_DAYS`] ([`MAX_LEAD_OVERRIDE_DAYS`] when the
+/// team's lead makes it): one person cannot take a rotation over for good.
+fn check_length(
+    org: &Org,
+    def: &RotationDef,
+    by: &PersonId,
+    start: Timestamp,
+    end: Timestamp,
+) -> Result<(), ChangeError> {
+    let days = |d: i64| SignedDuration::from_hours(24 * d);
+    let longest = if is_lead(org, def, by) { MAX_LEAD_OVERRIDE_DAYS } else { MAX_OVERRIDE_DAYS };
+    if end.duration_since(start) > days(longest) {
+        return Err(invalid(
+            "end",
+            format!(
+                "{start} to {end} is longer than {longest} days, the longest override {} may make \
+                 (members {MAX_OVERRIDE_DAYS} days, the team's lead {MAX_LEAD_OVERRIDE_DAYS}): split it, or change the \
+                 rotation's membership in its definition",
+                name(org, by)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The active override among `active` that `[start, end)` overlaps, if any.
@@ -204,6 +256,7 @@ pub fn check_override(
     }
     // Who was on call is history: an override that has begun covers from now on.
     let start = new.start.max(now);
+    check_length(org, def, by, start, new.end)?;
     check_member(org, def, "covering", &new.covering)?;
     if let Some(covered) = &new.covered {
         if covered == &new.covering {
@@ -247,6 +300,7 @@ pub fn check_override(
         created: Signed { by: by.clone(), at: now },
         swap: None,
         cancelled: None,
+        ended_early: None,
     })
 }
 
@@ -501,6 +555,7 @@ impl Swap {
             created: signed.clone(),
             swap: Some(self.id.clone()),
             cancelled: None,
+            ended_early: None,
         };
         let records = [record(1, a), record(2, b)];
         self.overrides = records.iter().map(|r| r.id.clone()).collect();
@@ -565,6 +620,33 @@ mod tests {
 
     /// platform-sre: marta (lead, not on the list), jonas, dmitri, lucia; a daily rotation
     /// of the last three from Monday 2026-03-02, handed over at 09:00 UTC.
+    #[test]
+    fn overrides_are_bounded_and_the_lead_ends_one_under_way() {
+        let (org, def, r) = world();
+        let member = p("dmitri.osei");
+        let lead = p("marta.oyelaran");
+        let make = |by: &PersonId, end: &str| {
+            check_override(&org, &def, &r, &[], "o1".into(), by, cover("lucia.hartmann", NOW, end), ts(NOW))
+        };
+        // Now to 2099 locked the rotation; a member now gets 14 days, the lead 90.
+        assert_eq!(field(make(&member, "2099-01-01T00:00:00Z").unwrap_err()), "end");
+        assert!(make(&member, "2026-03-16T00:00:00Z").is_ok(), "14 days");
+        assert_eq!(field(make(&member, "2026-03-17T00:00:00Z").unwrap_err()), "end");
+        assert!(make(&lead, "2026-05-01T00:00:00Z").is_ok(), "the lead: up to 90 days");
+        assert_eq!(field(make(&lead, "2026-06-30T00:00:00Z").unwrap_err()), "end");
+
+        // Under way: the member may not cancel it, the lead ends it now, its past kept.
+        let mut o = make(&member, "2026-03-10T00:00:00Z").unwrap();
+        let later = ts("2026-03-05T12:00:00Z");
+        let refused = o.clone().cancel(&org, &def, &member, later).unwrap_err();
+        assert!(matches!(&refused, ChangeError::Conflict(m) if m.contains("lead")), "{refused}");
+        o.cancel(&org, &def, &lead, later).unwrap();
+        assert_eq!((o.start, o.end), (ts(NOW), later), "it covered until the lead ended it");
+        assert!(o.is_active() && o.ended_early.as_ref().is_some_and(|s| s.by == lead));
+        let ended = o.cancel(&org, &def, &lead, later).unwrap_err();
+        assert!(matches!(&ended, ChangeError::Conflict(m) if m.contains("history")), "{ended}");
+    }
+
     fn world() -> (Org, RotationDef, Rotation) {
         let mut org = Org::default();
         let members = ["jonas.achterberg", "dmitri.osei", "lucia.hartmann"];

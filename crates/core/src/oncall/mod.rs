@@ -36,7 +36,7 @@ mod tests;
 pub use calendar::{HolidayCalendar, Weekdays, WorkingCalendar};
 pub use changes::{
     check_may_change, check_override, ChangeError, NewOverride, NewSwap, OverrideRecord, Swap, SwapShift, SwapState,
-    MAX_CHANGE_REASON,
+    MAX_CHANGE_REASON, MAX_LEAD_OVERRIDE_DAYS, MAX_OVERRIDE_DAYS,
 };
 pub use fairness::{ledger, FairnessWeights, Ledger, Tally};
 pub use feed::{CalendarFeed, FEED_FUTURE_DAYS, FEED_PAST_DAYS};
@@ -59,5 +59,5 @@ mod work;
 pub use duties::{DutyDone, ShiftDuties};
 pub use log::{LogEntry, LogKind, NewLogEntry, MAX_LOG_LINKS, MAX_LOG_TEXT};
 pub use runbook::{RunbookTodo, TodoResolution};
-pub use shift_note::{reminder_delay, NewShiftNote, ShiftNote, DEFAULT_SHIFT_NOTE_REMINDER};
+pub use shift_note::{note_to_write, reminder_delay, Held, NewShiftNote, ShiftNote, DEFAULT_SHIFT_NOTE_REMINDER};
 pub use work::{check_on_call, check_team_member, WorkError};

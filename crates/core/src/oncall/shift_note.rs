@@ -67,6 +67,44 @@ fn items(field: &str, values: Vec<String>) -> Result<Vec<String>, WorkError> {
         .collect()
 }
 
+/// One person's stretch of a rotation, as "who is on call" answers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    pub person: PersonId,
+    pub name: String,
+    pub start: Timestamp,
+    pub end: Timestamp,
+}
+
+/// Whose shift note `by` may write, and to whom: their shift under way (to `next`, who
+/// holds the shift after it), or their shift that just ended (to whoever holds `current`).
+/// Anyone else is refused, naming who may; a shift handed to oneself has nobody to read it.
+pub fn note_to_write(
+    rotation: &RotationId,
+    by: &PersonId,
+    current: &Held,
+    previous: Option<&Held>,
+    next: &PersonId,
+) -> Result<((Timestamp, Timestamp), PersonId), WorkError> {
+    let (shift, incoming) = if current.person == *by {
+        ((current.start, current.end), next.clone())
+    } else if let Some(prev) = previous.filter(|p| p.person == *by) {
+        ((prev.start, prev.end), current.person.clone())
+    } else {
+        return Err(WorkError::Forbidden(format!(
+            "only the outgoing on-call engineer may write the handover of rotation `{rotation}`: {} ({}), on call \
+             until {}, or whoever held the shift that ended at {}",
+            current.name, current.person, current.end, current.start
+        )));
+    };
+    if incoming == *by {
+        return Err(WorkError::AlreadyDone(format!(
+            "{by} also holds the next shift of rotation `{rotation}`: there is nobody to hand over to"
+        )));
+    }
+    Ok((shift, incoming))
+}
+
 impl ShiftNote {
     /// The handover of the shift `[shift_start, shift_end)` from `outgoing` to `incoming`.
     pub fn write(
@@ -160,6 +198,24 @@ mod tests {
 
     fn p(s: &str) -> PersonId {
         PersonId::parse(s).unwrap()
+    }
+
+    #[test]
+    fn the_outgoing_engineer_writes_the_note_during_or_just_after_their_shift() {
+        let rotation = RotationId::parse("addon-sre").unwrap();
+        let held =
+            |who: &str, start: &str, end: &str| Held { person: p(who), name: who.into(), start: t(start), end: t(end) };
+        let current = held("cian.moreau", "2026-03-03T09:00:00Z", "2026-03-04T09:00:00Z");
+        let previous = held("aoife.delacroix", "2026-03-02T09:00:00Z", "2026-03-03T09:00:00Z");
+        let next = p("beatriz.nakamura");
+        let mine = note_to_write(&rotation, &p("cian.moreau"), &current, Some(&previous), &next).unwrap();
+        assert_eq!(mine, ((current.start, current.end), next.clone()), "during the shift: to the next person");
+        let ended = note_to_write(&rotation, &p("aoife.delacroix"), &current, Some(&previous), &next).unwrap();
+        assert_eq!(ended, ((previous.start, previous.end), p("cian.moreau")), "just after: to whoever holds it now");
+        let other = note_to_write(&rotation, &next, &current, Some(&previous), &next).unwrap_err();
+        assert!(matches!(&other, WorkError::Forbidden(m) if m.contains("cian.moreau")), "{other}");
+        let to_self = note_to_write(&rotation, &p("cian.moreau"), &current, None, &p("cian.moreau")).unwrap_err();
+        assert!(matches!(to_self, WorkError::AlreadyDone(_)), "{to_self}");
     }
 
     fn handover(new: NewShiftNote, written: &str) -> Result<ShiftNote, WorkError> {

@@ -83,7 +83,8 @@ pub fn check_incoming(
 
 /// Text a person typed: trimmed, not empty, at most `max` characters.
 pub(crate) fn text(field: &str, value: &str, max: usize, what: &str) -> Result<String, WorkError> {
-    let value = value.trim();
+    let value = value.trim().replace("\r\n", "\n");
+    let value = value.as_str();
     if value.is_empty() {
         return Err(WorkError::invalid(field, format!("is empty: {what}")));
     }
@@ -91,5 +92,30 @@ pub(crate) fn text(field: &str, value: &str, max: usize, what: &str) -> Result<S
     if n > max {
         return Err(WorkError::invalid(field, format!("is {n} characters long; at most {max} are kept")));
     }
+    // Lines and tabs are text; NUL, a lone carriage return or an escape are not, and could
+    // forge lines in logs or terminals.
+    if let Some((i, c)) = value.char_indices().find(|(_, c)| c.is_control() && !matches!(c, '\n' | '\t')) {
+        return Err(WorkError::invalid(
+            field,
+            format!("holds a control character (U+{:04X}) at byte {i}: write plain text", u32::from(c)),
+        ));
+    }
     Ok(value.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn work_text_is_lines_of_plain_text() {
+        assert_eq!(text("note", " two\r\nlines\tand a tab ", 100, "say it").unwrap(), "two\nlines\tand a tab");
+        for bad in ["a\0b", "forged\rline", "esc\u{1b}[31m"] {
+            let e = text("note", bad, 100, "say it").unwrap_err();
+            assert!(
+                matches!(&e, WorkError::Invalid { field, message } if field == "note" && message.contains("control character")),
+                "{e}"
+            );
+        }
+    }
 }

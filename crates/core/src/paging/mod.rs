@@ -9,6 +9,7 @@ pub mod intake;
 pub mod integration;
 pub mod policy;
 pub mod receive;
+pub mod responders;
 pub mod route;
 pub mod severity;
 
@@ -24,5 +25,6 @@ pub use policy::{
     DEFAULT_RETRY_FOR, PAGERDUTY_EVENTS_URL, PAGERDUTY_RATE_PER_MINUTE,
 };
 pub use receive::{receive, Outcome, Received};
+pub use responders::{may_resend_any, may_respond, responders};
 pub use route::{first_policy, route, route_or_fallback, NoRoute, Route};
 pub use severity::Severity;

@@ -10,4 +10,4 @@ mod rules;
 
 pub use command::*;
 pub use record::*;
-pub use rules::{blockers, decide, may_work_on_slos, Context, Outcome, PipelineError, SloWork, Unmet};
+pub use rules::{blockers, decide, may_work_on_service, Context, Outcome, PipelineError, ServiceWork, Unmet};

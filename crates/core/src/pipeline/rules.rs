@@ -257,213 +257,23 @@ pub fn decide(
     actor: &PersonId,
     command: &Command,
 ) -> Result<Outcome, PipelineError> {
-    let action = command.action();
     let who = Signed { by: actor.clone(), at: ctx.now };
+    let step = Step { ctx, record, actor, action: command.action(), who: &who };
     let mut next = record.clone();
-    let mut to = None;
-    match command {
-        Command::Propose(p) => {
-            ctx.require_owner(actor, "propose this service")?;
-            let links = &ctx.service.links;
-            let epic = p.epic.clone().or_else(|| links.epic.clone());
-            let questionnaire = p.questionnaire.clone().or_else(|| links.questionnaire.clone());
-            let definition = p.service_definition.clone().or_else(|| links.service_definition.clone());
-            let mut unmet = stage_in(record, &[Stage::Draft], "proposing");
-            for (name, link) in
-                [("epic", &epic), ("questionnaire", &questionnaire), ("service_definition", &definition)]
-            {
-                if link.is_none() {
-                    unmet.push(Unmet::new(
-                        "links",
-                        format!("no `{name}` link: give it in the request or in the service's definition"),
-                    ));
-                }
-            }
-            refuse_if(action, unmet)?;
-            next.proposal = Some(Proposal {
-                epic: epic.expect("checked"),
-                questionnaire: questionnaire.expect("checked"),
-                service_definition: definition.expect("checked"),
-                signed: who.clone(),
-            });
-            to = Some(Stage::Proposed);
-        }
-        Command::Accept(a) => {
-            ctx.require_architect(actor, "accept a proposal")?;
-            text("reason", &a.reason)?;
-            let priorities = ctx.org.pipeline_policy().priorities;
-            if !priorities.contains(&a.priority) {
-                return Err(PipelineError::Invalid {
-                    field: "priority",
-                    message: format!("`{}` is not a priority; use one of {}", a.priority, priorities.join(", ")),
-                });
-            }
-            refuse_if(action, stage_in(record, &[Stage::Proposed], "accepting"))?;
-            next.decision = Some(KickoffDecision {
-                priority: Some(a.priority.clone()),
-                reason: a.reason.clone(),
-                signed: who.clone(),
-            });
-            to = Some(Stage::Accepted);
-        }
-        Command::Reject(r) => {
-            ctx.require_architect(actor, "reject a proposal")?;
-            text("reason", &r.reason)?;
-            refuse_if(action, stage_in(record, &[Stage::Proposed], "rejecting"))?;
-            next.decision = Some(KickoffDecision { priority: None, reason: r.reason.clone(), signed: who.clone() });
-            to = Some(Stage::Rejected);
-        }
-        Command::Assign(a) => {
-            if !ctx.org.is_sre_lead(actor) {
-                return Err(ctx.forbid(actor, "assign an SRE team", "the lead of an SRE team".into()));
-            }
-            text("scope", &a.scope)?;
-            match ctx.org.teams.get(&a.sre_team) {
-                Some(t) if t.kind == crate::org::TeamKind::Sre => {}
-                Some(_) => {
-                    return Err(PipelineError::Invalid {
-                        field: "sre_team",
-                        message: format!("team `{}` is not an SRE team", a.sre_team),
-                    })
-                }
-                None => {
-                    return Err(PipelineError::Invalid {
-                        field: "sre_team",
-                        message: format!("no team `{}` is defined", a.sre_team),
-                    })
-                }
-            }
-            refuse_if(action, stage_in(record, &[Stage::Accepted], "assigning an SRE team"))?;
-            next.assignment =
-                Some(Assignment { sre_team: a.sre_team.clone(), scope: a.scope.clone(), signed: who.clone() });
-            to = Some(Stage::Onboarding);
-        }
-        Command::CompleteItem { item, body } => {
-            require_item_attester(ctx, record, actor, item, "attest")?;
-            refuse_if(action, stage_in(record, &[Stage::Onboarding], "working the checklist"))?;
-            next.items.insert(item.clone(), ItemState::Done { evidence: body.evidence.clone(), signed: who.clone() });
-        }
-        Command::WaiveItem { item, body } => {
-            require_item_attester(ctx, record, actor, item, "waive")?;
-            text("reason", &body.reason)?;
-            if body.expires_at <= ctx.now {
-                return Err(PipelineError::Invalid {
-                    field: "expires_at",
-                    message: "a waiver must expire in the future".into(),
-                });
-            }
-            refuse_if(action, stage_in(record, &[Stage::Onboarding], "working the checklist"))?;
-            next.items.insert(
-                item.clone(),
-                ItemState::Waived { reason: body.reason.clone(), expires_at: body.expires_at, signed: who.clone() },
-            );
-        }
-        Command::RecordSoak(s) => {
-            ctx.require_sre(record, actor, "record a soak test", true).map_err(|e| with_action(e, action))?;
-            if s.result.is_some() {
-                return Err(PipelineError::Invalid {
-                    field: "result",
-                    message: "a soak test's result is no longer given: Baton judges the service's SLOs over the soak window. Send started_at, ended_at and link only; to set the SLOs' verdict aside, add `override: {\"result\": \"passed\" or \"failed\", \"reason\": \"...\"}` (SRE team only)".into(),
-                });
-            }
-            if let Some(o) = &s.overridden {
-                // The owner team may record its soak test, but not overrule its own SLOs.
-                ctx.require_sre(record, actor, "override the SLOs' verdict on a soak test", false)
-                    .map_err(|e| with_action(e, action))?;
-                if o.result == SoakResult::NoData {
-                    return Err(PipelineError::Invalid {
-                        field: "override.result",
-                        message: "an override says `passed` or `failed`; to leave the verdict to the SLOs, leave `override` out".into(),
-                    });
-                }
-                text("override.reason", &o.reason)?;
-            }
-            if s.ended_at <= s.started_at {
-                return Err(PipelineError::Invalid { field: "ended_at", message: "must be after started_at".into() });
-            }
-            if s.ended_at > ctx.now {
-                return Err(PipelineError::Invalid {
-                    field: "ended_at",
-                    message: "a soak test can only be recorded once it has ended".into(),
-                });
-            }
-            refuse_if(action, stage_in(record, &[Stage::Onboarding], "recording a soak test"))?;
-            let verdict = ctx.soak.cloned().unwrap_or_else(|| SoakVerdict::NoData {
-                reason: "the SLOs were not judged over the soak window".into(),
-            });
-            let result = s.overridden.as_ref().map_or_else(|| SoakResult::of(&verdict), |o| o.result);
-            next.soak = Some(SoakTest {
-                started_at: s.started_at,
-                ended_at: s.ended_at,
-                result,
-                verdict: Some(verdict),
-                overridden: s.overridden.clone(),
-                link: s.link.clone(),
-                signed: who.clone(),
-            });
-        }
-        Command::EnterProduction(p) => {
-            ctx.require_sre(record, actor, "record the move to production", true)
-                .map_err(|e| with_action(e, action))?;
-            refuse_if(action, production_conditions(ctx, record))?;
-            next.production = Some(Production { since: ctx.now, link: p.link.clone(), by: actor.clone() });
-            to = Some(Stage::Transition);
-        }
-        Command::RecordReview(r) => {
-            ctx.require_sre(record, actor, "review the SLOs and SOPs", false).map_err(|e| with_action(e, action))?;
-            if let Some(n) = &r.notes {
-                text("notes", n)?;
-            }
-            refuse_if(action, stage_in(record, &[Stage::Transition], "reviewing the SLOs and SOPs"))?;
-            next.review = Some(Review {
-                slos_met: r.slos_met,
-                evidence: r.evidence.clone(),
-                notes: r.notes.clone(),
-                signed: who.clone(),
-            });
-        }
-        Command::HandOver(r) => {
-            ctx.require_sre(record, actor, "take over the pager", false).map_err(|e| with_action(e, action))?;
-            text("reason", &r.reason)?;
-            refuse_if(action, handover_conditions(ctx, record))?;
-            next.handover = Some(who.clone());
-            to = Some(Stage::SreOwned);
-        }
-        Command::Retire(r) => {
-            if !(ctx.org.is_member(actor, &ctx.service.owner_team) || ctx.org.is_architect(actor)) {
-                return Err(ctx.forbid(
-                    actor,
-                    "retire this service",
-                    format!("members of the owner team `{}` or the architects", ctx.service.owner_team),
-                ));
-            }
-            text("reason", &r.reason)?;
-            if record.stage.is_terminal() {
-                refuse_if(action, vec![Unmet::new("stage", format!("the service is already {}", record.stage))])?;
-            }
-            next.retirement = Some(KickoffDecision { priority: None, reason: r.reason.clone(), signed: who.clone() });
-            to = Some(Stage::Retired);
-        }
-        Command::Deploy { environment, body } => {
-            ctx.require_owner(actor, "deploy this service")?;
-            if !SELF_SERVICE_ENVIRONMENTS.contains(&environment.as_str()) {
-                return Err(PipelineError::Invalid {
-                    field: "environment",
-                    message: format!(
-                        "`{environment}` is not a self-service environment (use integration or stage); production is reached through the pipeline"
-                    ),
-                });
-            }
-            if let Some(v) = &body.version {
-                text("version", v)?;
-            }
-            if record.stage.is_terminal() {
-                refuse_if(action, vec![Unmet::new("stage", format!("the service is {}", record.stage))])?;
-            }
-            next.environments
-                .insert(environment.clone(), Deployment { version: body.version.clone(), signed: who.clone() });
-        }
-    }
+    let to = match command {
+        Command::Propose(p) => propose(step, &mut next, p)?,
+        Command::Accept(a) => accept(step, &mut next, a)?,
+        Command::Reject(r) => reject(step, &mut next, r)?,
+        Command::Assign(a) => assign(step, &mut next, a)?,
+        Command::CompleteItem { item, body } => complete_item(step, &mut next, item, body)?,
+        Command::WaiveItem { item, body } => waive_item(step, &mut next, item, body)?,
+        Command::RecordSoak(s) => record_soak(step, &mut next, s)?,
+        Command::EnterProduction(p) => enter_production(step, &mut next, p)?,
+        Command::RecordReview(r) => record_review(step, &mut next, r)?,
+        Command::HandOver(r) => hand_over(step, &mut next, r)?,
+        Command::Retire(r) => retire(step, &mut next, r)?,
+        Command::Deploy { environment, body } => deploy(step, &mut next, environment, body)?,
+    };
     let moved = to.map(|to| {
         next.history.push(StageChange {
             from: record.stage,
@@ -477,30 +287,277 @@ pub fn decide(
     Ok(Outcome { record: next, moved })
 }
 
-/// What the people who instrument and run a service may do to its SLOs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SloWork {
-    SendSamples,
-    DeclareCorrections,
+/// A command being decided: what it is judged on. Each command's rule is a function below
+/// that checks who may, what the request says and what the stage allows, writes its part
+/// of the next record, and answers the stage it moves to, if any.
+#[derive(Clone, Copy)]
+struct Step<'a> {
+    ctx: &'a Context<'a>,
+    record: &'a ServiceRecord,
+    actor: &'a PersonId,
+    action: &'static str,
+    who: &'a Signed,
 }
 
-/// Who may send a service's SLI samples or declare corrections (maintenance windows,
-/// incidents) on its SLOs: the people who instrument and run it, its owner team and, once
-/// assigned, its SRE team.
-pub fn may_work_on_slos(
+/// The stage a command moves the service to, if it moves it.
+type Decided = Result<Option<Stage>, PipelineError>;
+
+fn propose(step: Step<'_>, next: &mut ServiceRecord, p: &Propose) -> Decided {
+    let Step { ctx, record, actor, action, who } = step;
+    ctx.require_owner(actor, "propose this service")?;
+    let links = &ctx.service.links;
+    let epic = p.epic.clone().or_else(|| links.epic.clone());
+    let questionnaire = p.questionnaire.clone().or_else(|| links.questionnaire.clone());
+    let definition = p.service_definition.clone().or_else(|| links.service_definition.clone());
+    let mut unmet = stage_in(record, &[Stage::Draft], "proposing");
+    for (name, link) in [("epic", &epic), ("questionnaire", &questionnaire), ("service_definition", &definition)] {
+        if link.is_none() {
+            unmet.push(Unmet::new(
+                "links",
+                format!("no `{name}` link: give it in the request or in the service's definition"),
+            ));
+        }
+    }
+    refuse_if(action, unmet)?;
+    next.proposal = Some(Proposal {
+        epic: epic.expect("checked"),
+        questionnaire: questionnaire.expect("checked"),
+        service_definition: definition.expect("checked"),
+        signed: who.clone(),
+    });
+    Ok(Some(Stage::Proposed))
+}
+
+fn accept(step: Step<'_>, next: &mut ServiceRecord, a: &Accept) -> Decided {
+    let Step { ctx, record, actor, action, who } = step;
+    ctx.require_architect(actor, "accept a proposal")?;
+    text("reason", &a.reason)?;
+    let priorities = ctx.org.pipeline_policy().priorities;
+    if !priorities.contains(&a.priority) {
+        return Err(PipelineError::Invalid {
+            field: "priority",
+            message: format!("`{}` is not a priority; use one of {}", a.priority, priorities.join(", ")),
+        });
+    }
+    refuse_if(action, stage_in(record, &[Stage::Proposed], "accepting"))?;
+    next.decision =
+        Some(KickoffDecision { priority: Some(a.priority.clone()), reason: a.reason.clone(), signed: who.clone() });
+    Ok(Some(Stage::Accepted))
+}
+
+fn reject(step: Step<'_>, next: &mut ServiceRecord, r: &Reasoned) -> Decided {
+    let Step { ctx, record, actor, action, who } = step;
+    ctx.require_architect(actor, "reject a proposal")?;
+    text("reason", &r.reason)?;
+    refuse_if(action, stage_in(record, &[Stage::Proposed], "rejecting"))?;
+    next.decision = Some(KickoffDecision { priority: None, reason: r.reason.clone(), signed: who.clone() });
+    Ok(Some(Stage::Rejected))
+}
+
+fn assign(step: Step<'_>, next: &mut ServiceRecord, a: &Assign) -> Decided {
+    let Step { ctx, record, actor, action, who } = step;
+    if !ctx.org.is_sre_lead(actor) {
+        return Err(ctx.forbid(actor, "assign an SRE team", "the lead of an SRE team".into()));
+    }
+    text("scope", &a.scope)?;
+    match ctx.org.teams.get(&a.sre_team) {
+        Some(t) if t.kind == crate::org::TeamKind::Sre => {}
+        Some(_) => {
+            return Err(PipelineError::Invalid {
+                field: "sre_team",
+                message: format!("team `{}` is not an SRE team", a.sre_team),
+            })
+        }
+        None => {
+            return Err(PipelineError::Invalid {
+                field: "sre_team",
+                message: format!("no team `{}` is defined", a.sre_team),
+            })
+        }
+    }
+    refuse_if(action, stage_in(record, &[Stage::Accepted], "assigning an SRE team"))?;
+    next.assignment = Some(Assignment { sre_team: a.sre_team.clone(), scope: a.scope.clone(), signed: who.clone() });
+    Ok(Some(Stage::Onboarding))
+}
+
+fn complete_item(step: Step<'_>, next: &mut ServiceRecord, item: &ItemId, body: &CompleteItem) -> Decided {
+    let Step { ctx, record, actor, action, who } = step;
+    require_item_attester(ctx, record, actor, item, "attest")?;
+    refuse_if(action, stage_in(record, &[Stage::Onboarding], "working the checklist"))?;
+    next.items.insert(item.clone(), ItemState::Done { evidence: body.evidence.clone(), signed: who.clone() });
+    Ok(None)
+}
+
+fn waive_item(step: Step<'_>, next: &mut ServiceRecord, item: &ItemId, body: &WaiveItem) -> Decided {
+    let Step { ctx, record, actor, action, who } = step;
+    require_item_attester(ctx, record, actor, item, "waive")?;
+    text("reason", &body.reason)?;
+    if body.expires_at <= ctx.now {
+        return Err(PipelineError::Invalid {
+            field: "expires_at",
+            message: "a waiver must expire in the future".into(),
+        });
+    }
+    refuse_if(action, stage_in(record, &[Stage::Onboarding], "working the checklist"))?;
+    next.items.insert(
+        item.clone(),
+        ItemState::Waived { reason: body.reason.clone(), expires_at: body.expires_at, signed: who.clone() },
+    );
+    Ok(None)
+}
+
+fn record_soak(step: Step<'_>, next: &mut ServiceRecord, s: &RecordSoak) -> Decided {
+    let Step { ctx, record, actor, action, who } = step;
+    ctx.require_sre(record, actor, "record a soak test", true).map_err(|e| with_action(e, action))?;
+    if s.result.is_some() {
+        return Err(PipelineError::Invalid {
+            field: "result",
+            message: "a soak test's result is no longer given: Baton judges the service's SLOs over the soak window. Send started_at, ended_at and link only; to set the SLOs' verdict aside, add `override: {\"result\": \"passed\" or \"failed\", \"reason\": \"...\"}` (SRE team only)".into(),
+        });
+    }
+    if let Some(o) = &s.overridden {
+        // The owner team may record its soak test, but not overrule its own SLOs.
+        ctx.require_sre(record, actor, "override the SLOs' verdict on a soak test", false)
+            .map_err(|e| with_action(e, action))?;
+        if o.result == SoakResult::NoData {
+            return Err(PipelineError::Invalid {
+                field: "override.result",
+                message:
+                    "an override says `passed` or `failed`; to leave the verdict to the SLOs, leave `override` out"
+                        .into(),
+            });
+        }
+        text("override.reason", &o.reason)?;
+    }
+    if s.ended_at <= s.started_at {
+        return Err(PipelineError::Invalid { field: "ended_at", message: "must be after started_at".into() });
+    }
+    if s.ended_at > ctx.now {
+        return Err(PipelineError::Invalid {
+            field: "ended_at",
+            message: "a soak test can only be recorded once it has ended".into(),
+        });
+    }
+    refuse_if(action, stage_in(record, &[Stage::Onboarding], "recording a soak test"))?;
+    let verdict = ctx
+        .soak
+        .cloned()
+        .unwrap_or_else(|| SoakVerdict::NoData { reason: "the SLOs were not judged over the soak window".into() });
+    let result = s.overridden.as_ref().map_or_else(|| SoakResult::of(&verdict), |o| o.result);
+    next.soak = Some(SoakTest {
+        started_at: s.started_at,
+        ended_at: s.ended_at,
+        result,
+        verdict: Some(verdict),
+        overridden: s.overridden.clone(),
+        link: s.link.clone(),
+        signed: who.clone(),
+    });
+    Ok(None)
+}
+
+fn enter_production(step: Step<'_>, next: &mut ServiceRecord, p: &EnterProduction) -> Decided {
+    let Step { ctx, record, actor, action, .. } = step;
+    ctx.require_sre(record, actor, "record the move to production", true).map_err(|e| with_action(e, action))?;
+    refuse_if(action, production_conditions(ctx, record))?;
+    next.production = Some(Production { since: ctx.now, link: p.link.clone(), by: actor.clone() });
+    Ok(Some(Stage::Transition))
+}
+
+fn record_review(step: Step<'_>, next: &mut ServiceRecord, r: &RecordReview) -> Decided {
+    let Step { ctx, record, actor, action, who } = step;
+    ctx.require_sre(record, actor, "review the SLOs and SOPs", false).map_err(|e| with_action(e, action))?;
+    if let Some(n) = &r.notes {
+        text("notes", n)?;
+    }
+    refuse_if(action, stage_in(record, &[Stage::Transition], "reviewing the SLOs and SOPs"))?;
+    next.review = Some(Review {
+        slos_met: r.slos_met,
+        evidence: r.evidence.clone(),
+        notes: r.notes.clone(),
+        signed: who.clone(),
+    });
+    Ok(None)
+}
+
+fn hand_over(step: Step<'_>, next: &mut ServiceRecord, r: &Reasoned) -> Decided {
+    let Step { ctx, record, actor, action, who } = step;
+    ctx.require_sre(record, actor, "take over the pager", false).map_err(|e| with_action(e, action))?;
+    text("reason", &r.reason)?;
+    refuse_if(action, handover_conditions(ctx, record))?;
+    next.handover = Some(who.clone());
+    Ok(Some(Stage::SreOwned))
+}
+
+fn retire(step: Step<'_>, next: &mut ServiceRecord, r: &Reasoned) -> Decided {
+    let Step { ctx, record, actor, action, who } = step;
+    if !(ctx.org.is_member(actor, &ctx.service.owner_team) || ctx.org.is_architect(actor)) {
+        return Err(ctx.forbid(
+            actor,
+            "retire this service",
+            format!("members of the owner team `{}` or the architects", ctx.service.owner_team),
+        ));
+    }
+    text("reason", &r.reason)?;
+    if record.stage.is_terminal() {
+        refuse_if(action, vec![Unmet::new("stage", format!("the service is already {}", record.stage))])?;
+    }
+    next.retirement = Some(KickoffDecision { priority: None, reason: r.reason.clone(), signed: who.clone() });
+    Ok(Some(Stage::Retired))
+}
+
+fn deploy(step: Step<'_>, next: &mut ServiceRecord, environment: &String, body: &Deploy) -> Decided {
+    let Step { ctx, record, actor, action, who } = step;
+    ctx.require_owner(actor, "deploy this service")?;
+    if !SELF_SERVICE_ENVIRONMENTS.contains(&environment.as_str()) {
+        return Err(PipelineError::Invalid {
+            field: "environment",
+            message: format!(
+                "`{environment}` is not a self-service environment (use integration or stage); production is reached through the pipeline"
+            ),
+        });
+    }
+    if let Some(v) = &body.version {
+        text("version", v)?;
+    }
+    if record.stage.is_terminal() {
+        refuse_if(action, vec![Unmet::new("stage", format!("the service is {}", record.stage))])?;
+    }
+    next.environments.insert(environment.clone(), Deployment { version: body.version.clone(), signed: who.clone() });
+    Ok(None)
+}
+
+/// What the people who build, instrument and run a service may do for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceWork {
+    SendSamples,
+    DeclareCorrections,
+    PostCheckResults,
+    RecordInstalls,
+    ManageIntegrations,
+}
+
+/// Who may send a service's SLI samples, declare corrections (maintenance windows,
+/// incidents) on its SLOs, post its check results, record its installs or manage its
+/// alert integrations: the people who build, instrument and run it, its owner team and,
+/// once assigned, its SRE team.
+pub fn may_work_on_service(
     org: &Org,
     service: &ServiceDef,
     record: &ServiceRecord,
     actor: &PersonId,
-    work: SloWork,
+    work: ServiceWork,
 ) -> Result<(), PipelineError> {
     if org.is_member(actor, &service.owner_team) || record.sre_team().is_some_and(|t| org.is_member(actor, t)) {
         return Ok(());
     }
     let sre = record.sre_team().map_or(String::new(), |t| format!(" or the SRE team `{t}`"));
     let doing = match work {
-        SloWork::SendSamples => "send samples for",
-        SloWork::DeclareCorrections => "declare corrections for the SLOs of",
+        ServiceWork::SendSamples => "send samples for",
+        ServiceWork::DeclareCorrections => "declare corrections for the SLOs of",
+        ServiceWork::PostCheckResults => "post check results for",
+        ServiceWork::RecordInstalls => "record installs for",
+        ServiceWork::ManageIntegrations => "manage the integrations of",
     };
     Err(PipelineError::Forbidden(format!(
         "{actor} may not {doing} `{}`: only members of the owner team `{}`{sre} may",

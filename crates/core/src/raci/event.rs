@@ -174,16 +174,7 @@ pub fn route(
     let mut routing = Routing::default();
     // Keyed by (informed only, team): reminders sort first.
     let mut plan: BTreeMap<(bool, TeamId), Pending> = BTreeMap::new();
-    let home = |person: &PersonId| -> Option<TeamId> {
-        let preferred = [Some(owner_team), raci.sre_team.as_ref()];
-        preferred
-            .into_iter()
-            .flatten()
-            .filter(|t| org.is_member(person, t))
-            .cloned()
-            .chain(org.teams_of(person).map(|t| t.id.clone()))
-            .find(|t| reachable(t))
-    };
+    let home = |person: &PersonId| home_team(org, raci, owner_team, reachable, person);
     let mut add = |kind: NoticeKind, assignee: &Assignee, persona: Option<&PersonaId>, routing: &mut Routing| {
         let (team, person) = match assignee {
             Assignee::Team(t) if reachable(t) => (t.clone(), None),
@@ -218,6 +209,34 @@ pub fn route(
     for team in also_inform {
         add(NoticeKind::Info, &Assignee::Team(team.clone()), None, &mut routing);
     }
+    routing.deliveries = deliveries(org, plan);
+    routing.unreachable.sort();
+    routing.unreachable.dedup();
+    routing
+}
+
+/// The team through which `person` is reached: the service's owner team, its SRE team,
+/// or else the first team of theirs (by id) that has a channel.
+fn home_team(
+    org: &Org,
+    raci: &ResolvedRaci,
+    owner_team: &TeamId,
+    reachable: &dyn Fn(&TeamId) -> bool,
+    person: &PersonId,
+) -> Option<TeamId> {
+    let preferred = [Some(owner_team), raci.sre_team.as_ref()];
+    preferred
+        .into_iter()
+        .flatten()
+        .filter(|t| org.is_member(person, t))
+        .cloned()
+        .chain(org.teams_of(person).map(|t| t.id.clone()))
+        .find(|t| reachable(t))
+}
+
+/// The deliveries of a plan keyed by (informed only, team), reminders first.
+fn deliveries(org: &Org, plan: BTreeMap<(bool, TeamId), Pending>) -> Vec<Delivery> {
+    let mut deliveries = Vec::new();
     // Nobody is both asked to act and merely told: the reminder wins.
     let acting: BTreeMap<TeamId, (bool, Vec<PersonId>)> = plan
         .iter()
@@ -247,11 +266,9 @@ pub fn route(
         if whole_team {
             to.clear();
         }
-        routing.deliveries.push(Delivery { team, kind, to, personas: pending.personas });
+        deliveries.push(Delivery { team, kind, to, personas: pending.personas });
     }
-    routing.unreachable.sort();
-    routing.unreachable.dedup();
-    routing
+    deliveries
 }
 
 /// The notice one delivery carries.

@@ -34,14 +34,14 @@
 //! incident mutes it in the replay as it would today. Ranges are at most [`MAX_RANGE`].
 
 use super::alerting::{slo_alert_events, SloFigures};
-use super::bucket::Series;
+use super::bucket::{Bucket, Series};
 use super::burn::Exhaustion;
 use super::correction::Correction;
 use super::definition::SloDef;
 use super::rolling::{minute_sums, Rolling, RollingError, WindowSums};
 use super::tier::{tier_warnings, AlertTier, Severity, TierError, TierSpec, TierState, TierVerdict};
 use super::window::{minute_of, start_of_minute, Window};
-use crate::paging::Action;
+use crate::paging::{Action, Incoming};
 use crate::period::Period;
 use jiff::Timestamp;
 use serde::Serialize;
@@ -279,134 +279,18 @@ pub fn backtest(
     let slo = &burn_only;
     let id = slo.id.as_str();
     let tiers: Vec<AlertTier> = slo.alert_tiers().map_err(|source| BacktestError::Tiers { slo: id.into(), source })?;
-    let rolling_err = |source| BacktestError::Rolling { slo: id.into(), source };
     let history = backtest_history(slo, range);
-    let first = history.start().as_second().div_euclid(60);
     let range_start = range.start().as_second().div_euclid(60);
     let range_end = range.end().as_second().div_euclid(60);
-    let at = |m: i64| Timestamp::from_second(m * 60).expect("a minute of the range");
-    let window_minutes = (slo.window.nominal_length().as_seconds() / 60).max(1) as f64;
-
-    // Per minute of the history: its burn class and the running sum of budget spent.
-    let n = (range_end - first) as usize;
-    let mut burn = vec![MinuteBurn::NoData; n];
-    let mut spent = vec![0.0f64; n + 1];
     let buckets = series.within(history);
-    let mut b = 0;
-    for i in 0..n {
-        let m = first + i as i64;
-        let mut sums = WindowSums::default();
-        if b < buckets.len() && minute_of(buckets[b].minute()) == m {
-            let bucket = buckets[b];
-            sums = minute_sums(slo.method, corrections, bucket.minute(), bucket.good(), bucket.total());
-            b += 1;
-        }
-        let rate = WindowSums::burn(sums, slo.method, slo.objective_at(at(m))).rate.value();
-        burn[i] = match rate {
-            None => MinuteBurn::NoData,
-            Some(r) if r > 1.0 => MinuteBurn::Burning,
-            Some(_) => MinuteBurn::AtMostBudget,
-        };
-        spent[i + 1] = spent[i] + rate.unwrap_or(0.0) / window_minutes;
-    }
-    let index = |t: Timestamp| (t.as_second().div_euclid(60) - first) as usize;
+    let per_minute =
+        MinuteHistory::read(slo, buckets, corrections, history.start().as_second().div_euclid(60), range_end);
+    let replay = replay(slo, &tiers, buckets, corrections, range, &per_minute)?;
 
-    let mut rolling =
-        Rolling::new(slo.method, slo.objective_at(range.start()), &tiers, slo.min_events).map_err(rolling_err)?;
-    rolling.set_corrections(corrections.to_vec());
-    let figures =
-        SloFigures { budget_left: None, exhaustion: Exhaustion::NoData { over: Period::hours(6) }, page: None };
-    let mut open: BTreeMap<String, usize> = BTreeMap::new();
-    let mut open_keys: BTreeSet<String> = BTreeSet::new();
-    let mut alerts: Vec<BacktestAlert> = Vec::new();
-    // The events only change when a tier's class or the open alerts change: judged
-    // minutes in between would repeat the same triggers, so they are not turned into events.
-    let mut last: Option<u64> = None;
-    let mut judged = vec![false; tiers.len()];
-    let mut most_events = vec![0u64; tiers.len()];
-    let mut pushed = 0;
-    // An SLO without tiers never alerts: nothing to replay (and no window to keep).
-    let last_minute = if tiers.is_empty() { range_start } else { range_end };
-    for t_min in range_start + 1..=last_minute {
-        let t = at(t_min);
-        while pushed < buckets.len() && buckets[pushed].minute() < t {
-            rolling.push(buckets[pushed]);
-            pushed += 1;
-        }
-        rolling.set_objective(slo.objective_at(t));
-        let verdicts = rolling.tiers(t).map_err(rolling_err)?;
-        for (i, v) in verdicts.iter().enumerate() {
-            judged[i] |= matches!(v.state, TierState::Firing | TierState::Quiet);
-            most_events[i] = most_events[i].max(v.long.events.min(v.short.events));
-        }
-        let classes = signature(&verdicts);
-        if classes.is_some() && last == classes {
-            continue;
-        }
-        let events = slo_alert_events(slo, &verdicts, &figures, &open_keys);
-        let mut changed = false;
-        for e in events {
-            match e.action {
-                Action::Trigger if !open.contains_key(&e.dedup_key) => {
-                    let severity = if e.dedup_key.ends_with("/page") { Severity::Page } else { Severity::Ticket };
-                    let v = verdicts
-                        .iter()
-                        .find(|v| v.tier.severity == severity && v.fires())
-                        .expect("a trigger comes from a firing tier");
-                    let began = burn_began(&burn, index(t)).map(|i| at(first + i as i64));
-                    alerts.push(BacktestAlert {
-                        severity,
-                        key: e.dedup_key.clone(),
-                        tier: v.tier.name(),
-                        opened: t,
-                        resolved: None,
-                        firing_at_start: t_min == range_start + 1,
-                        burn_rate_long: v.long.rate.value().unwrap_or_default(),
-                        burn_rate_short: v.short.rate.value().unwrap_or_default(),
-                        threshold: v.tier.threshold,
-                        burn_began: began,
-                        detection_minutes: began.map(|b| t.duration_since(b).as_secs() / 60),
-                        budget_spent: began.map(|b| spent[index(t)] - spent[index(b)]),
-                    });
-                    open.insert(e.dedup_key.clone(), alerts.len() - 1);
-                    open_keys.insert(e.dedup_key);
-                    changed = true;
-                }
-                Action::Resolve => {
-                    if let Some(i) = open.remove(&e.dedup_key) {
-                        alerts[i].resolved = Some(t);
-                        open_keys.remove(&e.dedup_key);
-                        changed = true;
-                    }
-                }
-                _ => {}
-            }
-        }
-        // After a change the same classes may give other events (a resolved key), so the
-        // next minute is judged again.
-        last = if changed { None } else { classes };
-    }
-
-    let objective = slo.objective;
-    let mut never_firing: Vec<NeverFiring> = tier_warnings(&tiers, objective)
-        .into_iter()
-        .map(|w| NeverFiring {
-            tier: w.tier,
-            why: NeverFiringReason::ThresholdUnreachable { threshold: w.threshold, max_burn_rate: w.max_burn_rate },
-        })
-        .collect();
-    let minutes_with_data = burn[index(range.start())..].iter().filter(|m| **m != MinuteBurn::NoData).count() as u64;
-    if slo.min_events > 0 && minutes_with_data > 0 {
-        for (i, tier) in tiers.iter().enumerate() {
-            let unreachable = never_firing.iter().any(|n| n.tier == tier.name());
-            if !judged[i] && !unreachable && most_events[i] < slo.min_events {
-                never_firing.push(NeverFiring {
-                    tier: tier.name(),
-                    why: NeverFiringReason::TooFewEvents { minimum: slo.min_events, most: most_events[i] },
-                });
-            }
-        }
-    }
+    let minutes_with_data =
+        per_minute.burn[per_minute.index(range.start())..].iter().filter(|m| **m != MinuteBurn::NoData).count() as u64;
+    let never_firing = never_firing(slo, &tiers, &replay, minutes_with_data);
+    let alerts = replay.alerts;
     let budget_spent_before_first_page =
         alerts.iter().find(|a| a.severity == Severity::Page).and_then(|a| a.budget_spent);
     Ok(Backtest {
@@ -419,8 +303,200 @@ pub fn backtest(
         alerts,
         never_firing,
         budget_spent_before_first_page,
-        budget_spent: spent[n] - spent[index(range.start())],
+        budget_spent: per_minute.spent[per_minute.burn.len()] - per_minute.spent[per_minute.index(range.start())],
     })
+}
+
+/// The start of minute `m` (counted in minutes since the epoch).
+fn at_minute(m: i64) -> Timestamp {
+    Timestamp::from_second(m * 60).expect("a minute of the range")
+}
+
+/// Per minute of the history: its burn class and the running sum of budget spent.
+struct MinuteHistory {
+    /// The history's first minute, in minutes since the epoch.
+    first: i64,
+    burn: Vec<MinuteBurn>,
+    /// `spent[i]`: the budget the minutes before the `i`th spent; one longer than `burn`.
+    spent: Vec<f64>,
+}
+
+impl MinuteHistory {
+    /// Reads the minutes from `first` up to `end` (excluded) from `buckets`.
+    fn read(slo: &SloDef, buckets: &[Bucket], corrections: &[Correction], first: i64, end: i64) -> Self {
+        let window_minutes = (slo.window.nominal_length().as_seconds() / 60).max(1) as f64;
+        let n = (end - first) as usize;
+        let mut burn = vec![MinuteBurn::NoData; n];
+        let mut spent = vec![0.0f64; n + 1];
+        let mut b = 0;
+        for i in 0..n {
+            let m = first + i as i64;
+            let mut sums = WindowSums::default();
+            if b < buckets.len() && minute_of(buckets[b].minute()) == m {
+                let bucket = buckets[b];
+                sums = minute_sums(slo.method, corrections, bucket.minute(), bucket.good(), bucket.total());
+                b += 1;
+            }
+            let rate = WindowSums::burn(sums, slo.method, slo.objective_at(at_minute(m))).rate.value();
+            burn[i] = match rate {
+                None => MinuteBurn::NoData,
+                Some(r) if r > 1.0 => MinuteBurn::Burning,
+                Some(_) => MinuteBurn::AtMostBudget,
+            };
+            spent[i + 1] = spent[i] + rate.unwrap_or(0.0) / window_minutes;
+        }
+        MinuteHistory { first, burn, spent }
+    }
+
+    /// The index of the minute `t` is in.
+    fn index(&self, t: Timestamp) -> usize {
+        (t.as_second().div_euclid(60) - self.first) as usize
+    }
+}
+
+/// What the replay opened and saw: the alerts, and per tier whether it was ever judged
+/// and the most events its windows held.
+struct Replay {
+    /// The open alerts' keys, and each one's index in `alerts`.
+    open: BTreeMap<String, usize>,
+    open_keys: BTreeSet<String>,
+    alerts: Vec<BacktestAlert>,
+    judged: Vec<bool>,
+    most_events: Vec<u64>,
+}
+
+/// The engine run at each minute of `range`, its events opening and resolving alerts.
+fn replay(
+    slo: &SloDef,
+    tiers: &[AlertTier],
+    buckets: &[Bucket],
+    corrections: &[Correction],
+    range: Window,
+    history: &MinuteHistory,
+) -> Result<Replay, BacktestError> {
+    let rolling_err = |source| BacktestError::Rolling { slo: slo.id.as_str().into(), source };
+    let range_start = range.start().as_second().div_euclid(60);
+    let range_end = range.end().as_second().div_euclid(60);
+    let mut rolling =
+        Rolling::new(slo.method, slo.objective_at(range.start()), tiers, slo.min_events).map_err(rolling_err)?;
+    rolling.set_corrections(corrections.to_vec());
+    let figures =
+        SloFigures { budget_left: None, exhaustion: Exhaustion::NoData { over: Period::hours(6) }, page: None };
+    let mut replay = Replay {
+        open: BTreeMap::new(),
+        open_keys: BTreeSet::new(),
+        alerts: Vec::new(),
+        judged: vec![false; tiers.len()],
+        most_events: vec![0u64; tiers.len()],
+    };
+    // The events only change when a tier's class or the open alerts change: judged
+    // minutes in between would repeat the same triggers, so they are not turned into events.
+    let mut last: Option<u64> = None;
+    let mut pushed = 0;
+    // An SLO without tiers never alerts: nothing to replay (and no window to keep).
+    let last_minute = if tiers.is_empty() { range_start } else { range_end };
+    for t_min in range_start + 1..=last_minute {
+        let t = at_minute(t_min);
+        while pushed < buckets.len() && buckets[pushed].minute() < t {
+            rolling.push(buckets[pushed]);
+            pushed += 1;
+        }
+        rolling.set_objective(slo.objective_at(t));
+        let verdicts = rolling.tiers(t).map_err(rolling_err)?;
+        for (i, v) in verdicts.iter().enumerate() {
+            replay.judged[i] |= matches!(v.state, TierState::Firing | TierState::Quiet);
+            replay.most_events[i] = replay.most_events[i].max(v.long.events.min(v.short.events));
+        }
+        let classes = signature(&verdicts);
+        if classes.is_some() && last == classes {
+            continue;
+        }
+        let events = slo_alert_events(slo, &verdicts, &figures, &replay.open_keys);
+        let changed = replay.apply(events, &verdicts, t, t_min == range_start + 1, history);
+        // After a change the same classes may give other events (a resolved key), so the
+        // next minute is judged again.
+        last = if changed { None } else { classes };
+    }
+    Ok(replay)
+}
+
+impl Replay {
+    /// Opens an alert for each trigger of a key not open and closes one for each resolve,
+    /// at `t`; whether any alert opened or closed.
+    fn apply(
+        &mut self,
+        events: Vec<Incoming>,
+        verdicts: &[TierVerdict],
+        t: Timestamp,
+        firing_at_start: bool,
+        history: &MinuteHistory,
+    ) -> bool {
+        let mut changed = false;
+        for e in events {
+            match e.action {
+                Action::Trigger if !self.open.contains_key(&e.dedup_key) => {
+                    let severity = if e.dedup_key.ends_with("/page") { Severity::Page } else { Severity::Ticket };
+                    let v = verdicts
+                        .iter()
+                        .find(|v| v.tier.severity == severity && v.fires())
+                        .expect("a trigger comes from a firing tier");
+                    let began =
+                        burn_began(&history.burn, history.index(t)).map(|i| at_minute(history.first + i as i64));
+                    self.alerts.push(BacktestAlert {
+                        severity,
+                        key: e.dedup_key.clone(),
+                        tier: v.tier.name(),
+                        opened: t,
+                        resolved: None,
+                        firing_at_start,
+                        burn_rate_long: v.long.rate.value().unwrap_or_default(),
+                        burn_rate_short: v.short.rate.value().unwrap_or_default(),
+                        threshold: v.tier.threshold,
+                        burn_began: began,
+                        detection_minutes: began.map(|b| t.duration_since(b).as_secs() / 60),
+                        budget_spent: began.map(|b| history.spent[history.index(t)] - history.spent[history.index(b)]),
+                    });
+                    self.open.insert(e.dedup_key.clone(), self.alerts.len() - 1);
+                    self.open_keys.insert(e.dedup_key);
+                    changed = true;
+                }
+                Action::Resolve => {
+                    if let Some(i) = self.open.remove(&e.dedup_key) {
+                        self.alerts[i].resolved = Some(t);
+                        self.open_keys.remove(&e.dedup_key);
+                        changed = true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        changed
+    }
+}
+
+/// The tiers that can never fire: a threshold the objective cannot reach, or (with data
+/// in the range) a `min-events` guard no window met.
+fn never_firing(slo: &SloDef, tiers: &[AlertTier], replay: &Replay, minutes_with_data: u64) -> Vec<NeverFiring> {
+    let objective = slo.objective;
+    let mut never_firing: Vec<NeverFiring> = tier_warnings(tiers, objective)
+        .into_iter()
+        .map(|w| NeverFiring {
+            tier: w.tier,
+            why: NeverFiringReason::ThresholdUnreachable { threshold: w.threshold, max_burn_rate: w.max_burn_rate },
+        })
+        .collect();
+    if slo.min_events > 0 && minutes_with_data > 0 {
+        for (i, tier) in tiers.iter().enumerate() {
+            let unreachable = never_firing.iter().any(|n| n.tier == tier.name());
+            if !replay.judged[i] && !unreachable && replay.most_events[i] < slo.min_events {
+                never_firing.push(NeverFiring {
+                    tier: tier.name(),
+                    why: NeverFiringReason::TooFewEvents { minimum: slo.min_events, most: replay.most_events[i] },
+                });
+            }
+        }
+    }
+    never_firing
 }
 
 /// The index of the first minute of the latest burning run before minute `before`.

@@ -7,7 +7,7 @@ use crate::auth::Actor;
 use crate::body::JsonBody;
 use crate::{ApiError, AppState};
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use baton_app::{AppError, FairnessReport, FeedView, IssuedFeed};
@@ -375,14 +375,11 @@ struct CreatedFeed {
     url: String,
 }
 
-/// The feed's URL: under Baton's public address (`serve --public-url`) when it has one,
-/// else under the address the request came to.
-fn feed_url(issued: &IssuedFeed, headers: &HeaderMap) -> String {
-    if let Some(url) = &issued.url {
-        return url.clone();
-    }
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    format!("http://{host}{}", issued.path())
+/// The feed's URL: under Baton's public address (`serve --public-url`, else the address
+/// it serves on). Without one (Baton embedded), the path alone: never a host taken from
+/// the request's `Host` header, which a client or a proxy may set to anything.
+fn feed_url(issued: &IssuedFeed) -> String {
+    issued.url.clone().unwrap_or_else(|| issued.path())
 }
 
 /// Create an iCalendar feed (RFC 5545) reachable by a secret URL.
@@ -405,12 +402,11 @@ fn feed_url(issued: &IssuedFeed, headers: &HeaderMap) -> String {
 )]
 async fn create_feed(
     State(s): State<AppState>,
-    headers: HeaderMap,
     actor: Actor,
     JsonBody(b): JsonBody<NewFeedBody>,
 ) -> Result<Created<CreatedFeed>, ApiError> {
     let issued = s.baton.create_feed(&actor.0, b.rotation, b.person).await?;
-    let url = feed_url(&issued, &headers);
+    let url = feed_url(&issued);
     let FeedView { id, rotation, person, created, .. } = issued.feed;
     Ok((StatusCode::CREATED, Json(CreatedFeed { id, rotation, person, created, url })))
 }

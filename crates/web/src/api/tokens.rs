@@ -7,41 +7,15 @@ use crate::{ApiError, AppState};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use baton_app::{CreatedToken, TokenView};
 use baton_core::{PersonId, Timestamp};
-use baton_store::Token;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(revoke))
-}
-
-/// A token as listed: never its secret.
-#[derive(Serialize, ToSchema)]
-struct TokenView {
-    /// The token's id, used to revoke it.
-    #[schema(example = "3f9a1c20be47")]
-    id: String,
-    person: PersonId,
-    name: String,
-    created_at: Timestamp,
-    expires_at: Option<Timestamp>,
-    revoked_at: Option<Timestamp>,
-}
-
-impl From<Token> for TokenView {
-    fn from(t: Token) -> Self {
-        Self {
-            id: t.id,
-            person: t.person,
-            name: t.name,
-            created_at: t.created_at,
-            expires_at: t.expires_at,
-            revoked_at: t.revoked_at,
-        }
-    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -54,15 +28,6 @@ struct CreateToken {
     name: String,
     /// When it stops working, in the future; never if left out.
     expires_at: Option<Timestamp>,
-}
-
-/// The new token, with its secret.
-#[derive(Serialize, ToSchema)]
-struct CreatedToken {
-    #[serde(flatten)]
-    token: TokenView,
-    /// Shown this once; only its hash is kept.
-    secret: String,
 }
 
 /// List the caller's tokens; the admin's token lists everyone's.
@@ -100,7 +65,7 @@ async fn create(
     JsonBody(b): JsonBody<CreateToken>,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
     let issued = s.baton.create_token_as(&who, &b.person, &b.name, b.expires_at).await?;
-    Ok((StatusCode::CREATED, Json(CreatedToken { token: issued.token.into(), secret: issued.secret })))
+    Ok((StatusCode::CREATED, Json(CreatedToken::from(issued))))
 }
 
 /// Revoke a token; it stops working at once.

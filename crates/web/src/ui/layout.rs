@@ -43,6 +43,12 @@ header .who { margin-left:auto; display:flex; gap:.6rem; align-items:center; }
 @media (max-width:600px) { main { padding:.6rem; } th, td { padding:.3rem; } }
 "#;
 
+/// The text of every page's one `<style>` element, which the Content-Security-Policy
+/// allows by its hash (see `crate::headers`).
+pub(crate) fn style_text() -> String {
+    format!("{STYLE}{}", super::chart::STYLE.0)
+}
+
 pub fn page(title: &str, viewer: Option<&SignedIn>, body: Markup) -> Markup {
     html! {
         (DOCTYPE)

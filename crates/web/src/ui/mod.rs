@@ -8,6 +8,7 @@ mod board;
 mod chart;
 mod gates;
 mod layout;
+pub(crate) use layout::style_text;
 mod oncall;
 mod raci;
 mod service;

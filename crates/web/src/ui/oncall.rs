@@ -11,8 +11,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use baton_app::{AppError, OnCallView, Principal, ShiftView};
-use baton_core::oncall::{LogKind, NewLogEntry, NewShiftNote, Reason, RotationId, ShiftNote};
+use baton_app::{AppError, CurrentShift, LogPage, OnCallView, Principal, RotationView, ShiftView};
+use baton_core::oncall::{LogKind, NewLogEntry, NewShiftNote, Reason, RotationId, RunbookTodo, ShiftNote};
 use baton_core::{Link, Org, PersonId};
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -55,7 +55,7 @@ pub async fn list(State(s): State<AppState>, viewer: Viewer) -> Result<Markup, P
         @if rows.is_empty() { p.empty { "No rotation is defined: add one under rotations/ in the definition repo." } }
         @else {
             div.scroll { table.rotations {
-                tr { th { "Rotation" } th { "On call now" } th { "Next" } th { "ShiftNotes to acknowledge" } }
+                tr { th { "Rotation" } th { "On call now" } th { "Next" } th { "Handovers to acknowledge" } }
                 @for (r, now, next, open) in &rows {
                     tr {
                         td { a href={ "/oncall/" (r.id) } { (r.name) } br; span.meta { (r.team) " · " (r.cadence) " · " (r.time_zone) } }
@@ -188,16 +188,58 @@ async fn render_page(
     let csrf = viewer.session.as_ref().filter(|_| me.is_some()).map(|v| v.csrf.as_str());
     let in_team = me.is_some_and(|p| org.is_member(p, &rotation.team));
     let on_call_me = me.is_some_and(|p| now.as_ref().is_some_and(|n| &n.person.id == p));
+    let st = Standing { me, csrf, in_team, on_call_me };
     let status = failed.as_ref().map_or(StatusCode::OK, |e| e.status);
     let body = html! {
-        h1 { (rotation.name) " " span.pill { (rotation.team) } }
-        @if let Some(d) = &done { div.banner.ok role="status" { "Recorded: " (d) "." } }
-        @if let Some(e) = &failed { div.banner.bad role="alert" { strong { "Not done: " } (e.message) } }
-        p.meta { (rotation.cadence) " shift change at " (rotation.handoff) " " (rotation.time_zone) " · times below are UTC" }
-        @if me.is_none() { p.meta { a href={ "/login?next=/oncall/" (id) } { "Sign in" } " to log work, acknowledge a handover or ask for help." } }
+        (heading(&rotation, id, done.as_deref(), failed.as_ref(), &st))
+        (on_call_now(&rotation, now.as_ref(), next.as_ref()))
+        (duties(shift.as_ref(), id, &st))
+        (shift_notes(&handovers, &org, id, &st))
 
+        h2 { "The week ahead" }
+        (week(&week_ahead))
+
+        (runbooks_to_write(&todos, id, &st))
+        (log_section(&log, id, &st))
+    };
+    Ok((status, super::layout::page(&rotation.name, viewer.session.as_ref(), body)).into_response())
+}
+
+/// Where the viewer stands on this rotation, which decides the forms the page shows.
+struct Standing<'a> {
+    /// The signed-in person, if a person is signed in.
+    me: Option<&'a PersonId>,
+    /// The session's CSRF token, for a signed-in person.
+    csrf: Option<&'a str>,
+    /// A member of the rotation's team: logs work and links runbooks.
+    in_team: bool,
+    /// The person on call now: ticks duties and writes the handover.
+    on_call_me: bool,
+}
+
+/// The rotation's name and team, the confirmation or refusal of what was just done, and
+/// its shift change.
+fn heading(
+    rotation: &RotationView,
+    id: &RotationId,
+    done: Option<&str>,
+    failed: Option<&ApiError>,
+    st: &Standing,
+) -> Markup {
+    html! {
+        h1 { (rotation.name) " " span.pill { (rotation.team) } }
+        @if let Some(d) = done { div.banner.ok role="status" { "Recorded: " (d) "." } }
+        @if let Some(e) = failed { div.banner.bad role="alert" { strong { "Not done: " } (e.message) } }
+        p.meta { (rotation.cadence) " shift change at " (rotation.handoff) " " (rotation.time_zone) " · times below are UTC" }
+        @if st.me.is_none() { p.meta { a href={ "/login?next=/oncall/" (id) } { "Sign in" } " to log work, acknowledge a handover or ask for help." } }
+    }
+}
+
+/// Who is on call now and who is next, and why.
+fn on_call_now(rotation: &RotationView, now: Option<&OnCallView>, next: Option<&OnCallView>) -> Markup {
+    html! {
         h2 { "On call now" }
-        @match &now {
+        @match now {
             Some(v) => p.oncall {
                 strong { (v.person.name) } " (" (v.person.id) ") until " (when(v.end))
                 @if let Some(chat) = &v.person.chat { " · " (chat) }
@@ -205,12 +247,17 @@ async fn render_page(
             },
             None => p.empty { "Nobody yet: the first shift change is " (when(rotation.first_shift_change)) "." },
         }
-        @if let Some(v) = &next {
+        @if let Some(v) = next {
             p { "Next: " strong { (v.person.name) } " from " (when(v.start)) br; span.meta { "Why: " (v.because) } }
         }
+    }
+}
 
+/// The duties of the shift under way, each ticked or with a button for the person on call.
+fn duties(shift: Option<&CurrentShift>, id: &RotationId, st: &Standing) -> Markup {
+    html! {
         h2 { "Duties of this shift" }
-        @match &shift {
+        @match shift {
             Some(sh) if !sh.duties.is_empty() => ul.duties {
                 @for d in &sh.duties {
                     li {
@@ -218,7 +265,7 @@ async fn render_page(
                             Some(x) => { span.ok { "☑ " } (d.duty) span.meta { " · done by " (x.by) " " (when(x.at)) } },
                             None => {
                                 span { "☐ " } (d.duty)
-                                @if let (true, Some(csrf)) = (on_call_me, csrf) {
+                                @if let (true, Some(csrf)) = (st.on_call_me, st.csrf) {
                                     " " (form(id, &format!("tick/{}", d.n), csrf, "inline", html! {}, "Done"))
                                 }
                             },
@@ -229,11 +276,16 @@ async fn render_page(
             Some(_) => p.empty { "The rotation defines no duties." },
             None => p.empty { "No shift is under way." },
         }
+    }
+}
 
-        h2 { "ShiftNotes waiting for acknowledgement" }
+/// The handovers waiting for acknowledgement, and the form for the person on call to write theirs.
+fn shift_notes(handovers: &[ShiftNote], org: &Org, id: &RotationId, st: &Standing) -> Markup {
+    html! {
+        h2 { "Handovers waiting for acknowledgement" }
         @if handovers.is_empty() { p.empty { "None: every handover has been acknowledged." } }
-        @for h in &handovers { (shift_note_card(h, &org, id, me, csrf)) }
-        @if let (true, Some(csrf)) = (on_call_me, csrf) {
+        @for h in handovers { (shift_note_card(h, org, id, st.me, st.csrf)) }
+        @if let (true, Some(csrf)) = (st.on_call_me, st.csrf) {
             div.actions { (form(id, "handover", csrf, "", html! {
                 h3 { "Write your handover" }
                 label { "How the shift went" textarea name="note" required rows="3" {} }
@@ -241,26 +293,33 @@ async fn render_page(
                 label { "Ongoing incidents (one per line)" textarea name="ongoing_incidents" rows="2" {} }
             }, "Hand over")) }
         }
+    }
+}
 
-        h2 { "The week ahead" }
-        (week(&week_ahead))
-
+/// The closed incidents still without a runbook, with a form for the team to link one.
+fn runbooks_to_write(todos: &[RunbookTodo], id: &RotationId, st: &Standing) -> Markup {
+    html! {
         h2 { "Runbooks to write" }
         @if todos.is_empty() { p.empty { "None: every closed incident has its runbook." } }
-        @for t in &todos {
+        @for t in todos {
             div.card.todo {
                 strong { (t.what) } span.meta { " · " (t.id) " · opened by " (t.opened_by) " " (when(t.opened_at)) }
                 @for l in &t.links { br; a href=(l) { (l) } }
-                @if let (true, Some(csrf)) = (in_team, csrf) {
+                @if let (true, Some(csrf)) = (st.in_team, st.csrf) {
                     (form(id, &format!("resolve/{}", t.id), csrf, "", html! {
                         label { "Runbook written" input type="url" name="runbook" required placeholder="https://"; }
                     }, "Link runbook"))
                 }
             }
         }
+    }
+}
 
+/// The on-call log's latest entries, with the team's forms to log work and ask for help.
+fn log_section(log: &LogPage, id: &RotationId, st: &Standing) -> Markup {
+    html! {
         h2 { "On-call log" }
-        @if let (true, Some(csrf)) = (in_team, csrf) {
+        @if let (true, Some(csrf)) = (st.in_team, st.csrf) {
             div.actions {
                 (form(id, "log", csrf, "", html! {
                     h3 { "Log work" }
@@ -293,8 +352,7 @@ async fn render_page(
             } }
             @if log.next_before.is_some() { p.meta { "Older entries: " code { "GET /api/v1/rotations/" (id) "/log?before=" (log.next_before.unwrap_or(0)) } } }
         }
-    };
-    Ok((status, super::layout::page(&rotation.name, viewer.session.as_ref(), body)).into_response())
+    }
 }
 
 type Fields = Vec<(String, String)>;

@@ -6,10 +6,12 @@ use super::PageError;
 use crate::{ApiError, AppState};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use baton_app::{AppError, Principal};
-use baton_core::pipeline::ItemState;
+use baton_app::{AppError, Principal, ServiceOnCall, ServiceView};
+use baton_core::audit::AuditRecord;
+use baton_core::org::Org;
+use baton_core::pipeline::{ItemState, ServiceRecord};
 use baton_core::{ServiceId, Viability};
-use maud::html;
+use maud::{html, Markup};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -75,14 +77,35 @@ async fn render_page(
         })
         .await?
         .alerts;
-    let d = &v.definition;
-    let r = &v.record;
     let status = failed.as_ref().map_or(axum::http::StatusCode::OK, |e| e.status);
     let body = html! {
+        (heading(&v, done.as_deref(), failed.as_ref()))
+        (facts(&v))
+        (needs_next(&v))
+        (super::gates::section(&gates, viewer, &org))
+        (take_a_step(&v, &org, viewer, id))
+        (on_call_section(&on_call))
+        h2 { "Open alerts" }
+        @if alerts.is_empty() { p.empty { "No open alerts." } } @else { (super::alerts::table(&alerts)) }
+        (super::slos::section(&slos, &backtests))
+        (super::raci::section(&raci, &roadmap))
+        (checklist(&v))
+        (soak_test(&v.record))
+        (stage_history(&v.record))
+        (audit_trail(&history))
+    };
+    Ok((status, super::layout::page(&v.definition.name, viewer.session.as_ref(), body)).into_response())
+}
+
+/// The name and stage, the confirmation of the step just taken or why it was refused,
+/// and the description.
+fn heading(v: &ServiceView, done: Option<&str>, failed: Option<&ApiError>) -> Markup {
+    let d = &v.definition;
+    html! {
         h1 { (d.name) " " span class={ "pill stage-" (v.stage) } { (v.stage) }
             @if v.assurance.is_reduced() { " " span.pill.warn { "reduced assurance" } } }
-        @if let Some(step) = &done { div.banner.ok role="status" { "Recorded: " (step) "." } }
-        @if let Some(e) = &failed {
+        @if let Some(step) = done { div.banner.ok role="status" { "Recorded: " (step) "." } }
+        @if let Some(e) = failed {
             div.banner.bad role="alert" {
                 @if e.unmet.is_empty() {
                     strong { "Not done: " } (e.message)
@@ -93,6 +116,14 @@ async fn render_page(
             }
         }
         @if let Some(desc) = &d.description { p { (desc) } }
+    }
+}
+
+/// Who owns and supports it, and the facts its steps recorded.
+fn facts(v: &ServiceView) -> Markup {
+    let d = &v.definition;
+    let r = &v.record;
+    html! {
         dl {
             dt { "Owner team" } dd { (d.owner_team) }
             dt { "SRE team" } dd { @if let Some(t) = r.sre_team() { (t) } @else { span.meta { "not assigned" } } }
@@ -107,6 +138,12 @@ async fn render_page(
             @if let Some(h) = &r.handover { dt { "Pager handed over" } dd { (when(h.at)) " by " (h.by) } }
             @if d.internal_only { dt { "Internal only" } dd { "yes" } }
         }
+    }
+}
+
+/// What stands between the service and its next stage, and the SLO verdict.
+fn needs_next(v: &ServiceView) -> Markup {
+    html! {
         h2 { "What it needs next" }
         @if v.blockers.is_empty() { p.ok { "Nothing: no further step is pending." } }
         ul { @for b in &v.blockers { li.warn { (b.message) } } }
@@ -119,15 +156,26 @@ async fn render_page(
                 }
             }
         }
-        (super::gates::section(&gates, viewer, &org))
+    }
+}
+
+/// The forms of the steps a signed-in person may take, or an invitation to sign in.
+fn take_a_step(v: &ServiceView, org: &Org, viewer: &Viewer, id: &ServiceId) -> Markup {
+    html! {
         @if let Some(session) = &viewer.session {
             @if matches!(session.principal, Principal::Person(_)) {
                 h2 { "Take a step" }
-                (super::actions::forms(&v, &org, &session.csrf))
+                (super::actions::forms(v, org, &session.csrf))
             }
         } @else {
             p.meta { a href={ "/login?next=/services/" (id) } { "Sign in" } " to take a step." }
         }
+    }
+}
+
+/// Who is on call for it now, from its SRE team's rotations.
+fn on_call_section(on_call: &ServiceOnCall) -> Markup {
+    html! {
         h2 { "On call for it" }
         @match &on_call.sre_team {
             None => p.empty { "No SRE team is assigned yet; until then the owner team answers for it." },
@@ -143,10 +191,12 @@ async fn render_page(
                 }
             },
         }
-        h2 { "Open alerts" }
-        @if alerts.is_empty() { p.empty { "No open alerts." } } @else { (super::alerts::table(&alerts)) }
-        (super::slos::section(&slos, &backtests))
-        (super::raci::section(&raci, &roadmap))
+    }
+}
+
+/// The acceptance checklist and the additional requirements of other teams, each line's state.
+fn checklist(v: &ServiceView) -> Markup {
+    html! {
         h2 { "Acceptance checklist and additional requirements" }
         @if v.checklist.is_empty() { p.empty { "The organisation defines no checklist." } }
         @else {
@@ -171,6 +221,12 @@ async fn render_page(
                 }
             } }
         }
+    }
+}
+
+/// The recorded soak test, if any: its result, the SLOs' verdict and any override.
+fn soak_test(r: &ServiceRecord) -> Markup {
+    html! {
         @if let Some(soak) = &r.soak {
             h2 { "Soak test" }
             p { (when(soak.started_at)) " → " (when(soak.ended_at)) ": "
@@ -180,6 +236,12 @@ async fn render_page(
             @if let Some(v) = &soak.verdict { p.meta { "The SLOs over its window: " (v.text()) } }
             @if let Some(o) = &soak.overridden { p.warn { "Overridden by " (soak.signed.by) " as " (o.result.as_str()) ": " (o.reason) } }
         }
+    }
+}
+
+/// The stage moves, newest first.
+fn stage_history(r: &ServiceRecord) -> Markup {
+    html! {
         h2 { "Stage history" }
         @if r.history.is_empty() { p.empty { "Not yet proposed." } }
         @else {
@@ -190,13 +252,18 @@ async fn render_page(
                 }
             } }
         }
+    }
+}
+
+/// The service's audit records, newest first.
+fn audit_trail(history: &[AuditRecord]) -> Markup {
+    html! {
         h2 { "Audit trail" }
         div.scroll { table {
             tr { th { "#" } th { "When" } th { "Who" } th { "Action" } th { "Reason" } }
-            @for a in &history {
+            @for a in history {
                 tr { td { (a.seq) } td { (when(a.at)) } td { (a.entry.actor) } td { (a.entry.action) } td { (a.entry.reason.as_deref().unwrap_or("")) } }
             }
         } }
-    };
-    Ok((status, super::layout::page(&d.name, viewer.session.as_ref(), body)).into_response())
+    }
 }

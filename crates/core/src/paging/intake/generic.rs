@@ -106,4 +106,15 @@ mod tests {
         assert_eq!(err.to_string(), "invalid payload: summary: missing or blank");
         assert!(matches!(generic(b"[1,2]"), Err(IntakeError::Malformed(_))));
     }
+
+    #[test]
+    fn a_key_with_a_control_character_is_refused_and_a_summary_is_one_line() {
+        for key in ["a\\u0000b", "forged\\r\\nline", "tab\\tkey"] {
+            let body = format!(r#"{{"dedup_key":"{key}","status":"firing","summary":"s"}}"#);
+            let err = generic(body.as_bytes()).unwrap_err();
+            assert!(err.to_string().contains("dedup_key: contains a control character"), "{key}: {err}");
+        }
+        let body = br#"{"dedup_key":"k","status":"firing","summary":"disk\r\nfake: line"}"#;
+        assert_eq!(generic(body).unwrap().summary, "disk  fake: line");
+    }
 }

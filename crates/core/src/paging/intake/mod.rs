@@ -119,6 +119,11 @@ impl Problems {
             self.add(field, format!("longer than {MAX_DEDUP_KEY} characters"));
             return None;
         }
+        // A key names the alert in URLs, logs and the outbox's keys: one line, printable.
+        if key.chars().any(char::is_control) {
+            self.add(field, "contains a control character (NUL, a line break, ...): a key is one line of text");
+            return None;
+        }
         Some(key)
     }
 
@@ -131,7 +136,10 @@ impl Problems {
     }
 }
 
+/// A source's summary, one line: control characters (line breaks, NUL) become spaces, so
+/// a summary cannot forge lines in logs or notifications.
 fn summary(text: &str) -> String {
+    let text: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     let text = text.trim();
     match text.char_indices().nth(MAX_SUMMARY) {
         Some((cut, _)) => text[..cut].to_owned(),
@@ -154,5 +162,6 @@ mod tests {
         let long = "é".repeat(MAX_SUMMARY + 10);
         assert_eq!(summary(&long).chars().count(), MAX_SUMMARY);
         assert_eq!(summary("  disk full  "), "disk full");
+        assert_eq!(summary("disk\r\nfull\0"), "disk  full");
     }
 }

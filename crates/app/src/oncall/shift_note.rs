@@ -1,0 +1,157 @@
+//! Shift notes (the API and CLI say "handovers") between shifts: the outgoing engineer writes the note, the incoming one
+//! acknowledges it, and the engine reminds the incoming engineer once if they have not,
+//! a delay after the shift change (`handover_reminder_after`, 1 hour by default).
+//!
+//! Record `handover` `<rotation>/<shift start, RFC 3339>`: a [`ShiftNote`], due for its
+//! reminder until it is acknowledged or reminded about.
+
+use super::log::work;
+use crate::decision::{audit, record_write, Subject};
+use crate::outbox::{messages, team_channels};
+use crate::{AppError, Baton};
+use baton_core::oncall::{note_to_write, reminder_delay, Held, NewShiftNote, RotationId, ShiftNote};
+use baton_core::{PersonId, Timestamp};
+use baton_store::{from_json, Commit, StoreError, StoredRecord};
+use jiff::SignedDuration;
+
+pub const SHIFT_NOTE_KIND: &str = "handover";
+/// The most handovers one list returns.
+pub const MAX_SHIFT_NOTES: usize = 200;
+
+fn record_id(rotation: &RotationId, shift_start: Timestamp) -> String {
+    format!("{rotation}/{shift_start}")
+}
+
+impl Baton {
+    /// The outgoing engineer hands over: the shift is theirs under way (ending at the next
+    /// shift change), or theirs that just ended while the next one is under way; the incoming
+    /// engineer is whoever holds the shift after it. One handover per shift.
+    pub async fn write_shift_note(
+        &self,
+        rotation: &RotationId,
+        by: &PersonId,
+        new: NewShiftNote,
+    ) -> Result<ShiftNote, AppError> {
+        let (_, def) = self.rotation_for_work(rotation).await?;
+        let now = self.now();
+        let current = self.holder_at(rotation, now).await?.ok_or_else(|| {
+            AppError::NotFound(format!(
+                "nobody is on call for rotation `{rotation}` yet: there is no shift to hand over"
+            ))
+        })?;
+        let previous = match current.start.checked_sub(SignedDuration::from_secs(1)) {
+            Ok(t) => self.holder_at(rotation, t).await?,
+            Err(_) => None,
+        };
+        let next = self.next(rotation, Some(now)).await?.person.id;
+        let held = |v: &crate::OnCallView| Held {
+            person: v.person.id.clone(),
+            name: v.person.name.clone(),
+            start: v.start,
+            end: v.end,
+        };
+        let (shift, incoming) =
+            note_to_write(rotation, by, &held(&current), previous.as_ref().map(held).as_ref(), &next).map_err(work)?;
+        let id = record_id(rotation, shift.0);
+        if let Some(existing) = self.store.record(SHIFT_NOTE_KIND, &id).await? {
+            let h: ShiftNote = from_json("handover", &existing.body)?;
+            return Err(AppError::Store(StoreError::Conflict(format!(
+                "the handover of the shift starting {} was written already, by {} at {}",
+                h.shift_start, h.outgoing, h.written_at
+            ))));
+        }
+        let handover = ShiftNote::write(rotation.clone(), shift, by.clone(), incoming, new, now).map_err(work)?;
+        let commit = Commit {
+            alerts: Vec::new(),
+            records: vec![record_write(
+                SHIFT_NOTE_KIND,
+                id,
+                0,
+                &handover,
+                Some(handover.reminder_due(reminder_delay(&def))),
+            )?],
+            audit: vec![audit(by, "oncall.handover", Subject::Rotation(rotation), &handover)?],
+            notifications: vec![],
+        };
+        self.store.commit(&commit, now).await?;
+        Ok(handover)
+    }
+
+    /// The incoming engineer acknowledges handover `id` (its shift's start): the checkbox.
+    /// Acknowledging it again changes nothing.
+    pub async fn acknowledge_shift_note(
+        &self,
+        rotation: &RotationId,
+        id: &str,
+        by: &PersonId,
+    ) -> Result<ShiftNote, AppError> {
+        let (org, _) = self.rotation_for_work(rotation).await?;
+        let missing = || AppError::NotFound(format!("rotation `{rotation}` has no handover `{id}`"));
+        let start: Timestamp = id.parse().map_err(|_| missing())?;
+        let stored = self.store.record(SHIFT_NOTE_KIND, &record_id(rotation, start)).await?.ok_or_else(missing)?;
+        let mut handover: ShiftNote = from_json("handover", &stored.body)?;
+        let now = self.now();
+        if !handover.acknowledge(&org, by, now).map_err(work)? {
+            return Ok(handover);
+        }
+        let commit = Commit {
+            alerts: Vec::new(),
+            records: vec![record_write(SHIFT_NOTE_KIND, stored.id, stored.version, &handover, None)?],
+            audit: vec![audit(by, "oncall.handover-ack", Subject::Rotation(rotation), &handover)?],
+            notifications: vec![],
+        };
+        self.store.commit(&commit, now).await?;
+        Ok(handover)
+    }
+
+    /// The rotation's handovers, newest first, at most [`MAX_SHIFT_NOTES`]: only the
+    /// unacknowledged ones with `open_only`.
+    pub async fn shift_notes(&self, rotation: &RotationId, open_only: bool) -> Result<Vec<ShiftNote>, AppError> {
+        self.rotation_for_work(rotation).await?;
+        let mut out = Vec::new();
+        for r in self.store.records(SHIFT_NOTE_KIND, &format!("{rotation}/")).await? {
+            let h: ShiftNote = from_json("handover", &r.body)?;
+            if h.is_open() || !open_only {
+                out.push(h);
+            }
+        }
+        out.sort_by_key(|h| std::cmp::Reverse(h.shift_start));
+        out.truncate(MAX_SHIFT_NOTES);
+        Ok(out)
+    }
+
+    /// The engine's arm for a due `handover`: still unacknowledged, the incoming engineer
+    /// is reminded through the team's channels, once; either way it is no longer due.
+    pub(crate) async fn remind_shift_note(&self, record: &StoredRecord, now: Timestamp) -> Result<(), AppError> {
+        let mut handover: ShiftNote = from_json("handover", &record.body)?;
+        let mut commit = Commit::default();
+        let org = self.org().await?;
+        // A rotation removed since, or a handover already settled, needs no reminder.
+        if let (true, Some(def)) =
+            (handover.is_open() && handover.reminded_at.is_none(), org.rotations.get(&handover.rotation))
+        {
+            handover.reminded_at = Some(now);
+            let notice = handover.reminder(&org, &def.name);
+            let channels = team_channels(&org, &def.team);
+            let key = format!("handover-reminder/{}/{}", handover.rotation, handover.id());
+            commit.notifications = messages(&notice, &channels, &key, now)?;
+            let details = serde_json::json!({
+                "handover": handover.id(),
+                "incoming": handover.incoming,
+                "channels": channels.len(),
+            });
+            commit.audit.push(audit(
+                "system:engine",
+                "oncall.handover-reminded",
+                Subject::Rotation(&handover.rotation),
+                &details,
+            )?);
+        }
+        commit.records.push(record_write(SHIFT_NOTE_KIND, record.id.clone(), record.version, &handover, None)?);
+        self.store.commit(&commit, now).await?;
+        if !commit.notifications.is_empty() {
+            self.outbox_wake().notify_one();
+        }
+        Ok(())
+    }
+}

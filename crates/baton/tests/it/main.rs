@@ -1,0 +1,28 @@
+//! Baton's integration tests, one binary (one link of the workspace) for them all: each
+//! module was a test file of its own. `cargo test -p baton --test it roles::` runs one.
+//! Tests of every module share this process and run on parallel threads, so none sets
+//! process-wide state (environment, current directory, fixed ports or names).
+
+mod paging_support;
+mod support;
+
+mod cli;
+mod gates_api;
+mod governance;
+mod oncall_api;
+mod oncall_changes;
+mod oncall_log;
+mod oncall_week;
+mod paging_api;
+mod paging_crash;
+mod paging_e2e;
+mod paging_faults;
+mod paging_replicas;
+mod pipeline_api;
+mod roles;
+mod security;
+mod slo_alerting;
+mod slo_api;
+mod slo_backtest;
+mod slo_more;
+mod soak_slos;

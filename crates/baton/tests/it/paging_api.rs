@@ -1,0 +1,277 @@
+//! Paging through the real HTTP API on SQLite: integrations, intake in all three
+//! formats, deduplication, routing by stage, escalation on the engine's schedule,
+//! acknowledge and resolve, and bad input that stores nothing.
+
+use crate::support::spawn_app;
+use baton_store::NotificationQuery;
+use serde_json::{json, Value};
+
+async fn integration(app: &crate::support::TestApp, token: &str, format: &str, name: &str) -> (String, String) {
+    let (status, body) = app
+        .post("/api/v1/integrations", Some(token), json!({"service": "streamhub", "name": name, "format": format}))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    (body["key"].as_str().unwrap().to_owned(), body["url"].as_str().unwrap().to_owned())
+}
+
+fn am_payload(alerts: Value) -> Value {
+    json!({
+        "version": "4", "groupKey": "{}:{alertname=\"KafkaLag\"}", "truncatedAlerts": 0, "status": "firing",
+        "receiver": "baton", "groupLabels": {"alertname": "KafkaLag"}, "commonLabels": {}, "commonAnnotations": {},
+        "externalURL": "http://127.0.0.1:9093", "alerts": alerts
+    })
+}
+
+fn am_alert(fingerprint: &str, status: &str, severity: &str) -> Value {
+    json!({
+        "status": status, "labels": {"alertname": "KafkaLag", "severity": severity, "partition": fingerprint},
+        "annotations": {"summary": format!("consumer lag on {fingerprint}")},
+        "startsAt": "2026-03-02T08:59:00Z", "endsAt": "0001-01-01T00:00:00Z",
+        "generatorURL": "http://127.0.0.1:9090/graph", "fingerprint": fingerprint
+    })
+}
+
+async fn queued(app: &crate::support::TestApp, subject: &str) -> Vec<baton_store::Notification> {
+    let q = NotificationQuery { subject_prefix: Some(subject.into()), limit: 100, ..Default::default() };
+    app.baton.store().notifications(&q).await.unwrap()
+}
+
+/// Who was paged, once per page (a policy with two channels queues a message on each).
+fn paged(notes: &[baton_store::Notification]) -> Vec<String> {
+    let mut pages: Vec<(String, String)> = notes
+        .iter()
+        .map(|n| (n.key.split('@').next().unwrap().to_owned(), serde_json::from_str::<Value>(&n.payload).unwrap()))
+        .filter(|(_, p)| p["kind"] == "page")
+        .map(|(key, p)| (p["to"][0].as_str().unwrap().to_owned(), key))
+        .collect();
+    pages.sort();
+    pages.dedup();
+    pages.into_iter().map(|(person, _)| person).collect()
+}
+
+#[tokio::test]
+async fn alertmanager_alerts_page_the_owner_team_escalate_and_stop_when_acknowledged() {
+    let app = spawn_app().await;
+    let noor = app.token("noor.castellano").await;
+    let (key, url) = integration(&app, &noor, "alertmanager", "alertmanager").await;
+    assert_eq!(url, format!("/api/v1/intake/{key}/alertmanager"));
+
+    let body = am_payload(json!([am_alert("aa01", "firing", "critical"), am_alert("bb02", "firing", "warning")]));
+    let (status, answer) = app.post(&url, None, body.clone()).await;
+    assert_eq!(status, 200, "{answer}");
+    let outcomes: Vec<&str> =
+        answer["alerts"].as_array().unwrap().iter().map(|a| a["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["opened", "opened"]);
+    assert_eq!(answer["truncated_alerts"], 0);
+
+    // Before handover the owner team's policy pages: step 1 is its lead.
+    let (_, alert) = app.get("/api/v1/alerts/streamhub/aa01").await;
+    assert_eq!(alert["policy"], "streamhub-dev-page");
+    assert!(alert["route_reason"].as_str().unwrap().contains("stage draft"), "{}", alert["route_reason"]);
+    assert_eq!(paged(&queued(&app, "alert/streamhub/aa01").await), ["noor.castellano"]);
+    let note = &queued(&app, "alert/streamhub/aa01").await[0];
+    assert!(note.channel.contains("http://127.0.0.1:9/hooks/streamhub-dev"), "{}", note.channel);
+
+    // The same group again: deduplicated, nobody paged twice.
+    let (_, again) = app.post(&url, None, body).await;
+    assert_eq!(again["alerts"][0]["outcome"], "deduplicated");
+    assert_eq!(queued(&app, "alert/streamhub/aa01").await.len(), 1);
+
+    // Nobody acknowledges: after 15 minutes the engine pages the whole team.
+    app.clock.advance(jiff::SignedDuration::from_mins(14));
+    app.baton.engine_step().await.unwrap();
+    assert_eq!(queued(&app, "alert/streamhub/aa01").await.len(), 1, "not before the step's delay");
+    app.clock.advance(jiff::SignedDuration::from_mins(1));
+    let step = app.baton.engine_step().await.unwrap();
+    assert_eq!(step.failed, Vec::<String>::new());
+    assert_eq!(
+        paged(&queued(&app, "alert/streamhub/aa01").await),
+        ["felix.adeyemi", "noor.castellano", "noor.castellano", "yuki.brandvold"]
+    );
+
+    // Felix acknowledges: escalation stops, the channel hears "acknowledged".
+    let felix = app.token("felix.adeyemi").await;
+    let (status, acked) = app.post("/api/v1/alerts/streamhub/aa01/ack", Some(&felix), json!({})).await;
+    assert_eq!(status, 200, "{acked}");
+    assert_eq!(acked["status"], "acknowledged");
+    let (status, _) = app.post("/api/v1/alerts/streamhub/aa01/ack", Some(&felix), json!({})).await;
+    assert_eq!(status, 200, "acknowledging twice is fine");
+    app.clock.advance(jiff::SignedDuration::from_hours(2));
+    app.baton.engine_step().await.unwrap();
+    let notes = queued(&app, "alert/streamhub/aa01").await;
+    assert_eq!(paged(&notes).len(), 4, "no page after the acknowledgement");
+    assert!(notes.iter().any(|n| n.payload.contains("\"page-update\"") && n.payload.contains("acknowledge")));
+
+    // Alertmanager resolves one alert of the group: only that one is resolved.
+    let resolved = am_payload(json!([am_alert("aa01", "resolved", "critical"), am_alert("bb02", "firing", "warning")]));
+    let (_, answer) = app.post(&url, None, resolved).await;
+    let outcomes: Vec<&str> =
+        answer["alerts"].as_array().unwrap().iter().map(|a| a["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["resolved", "deduplicated"]);
+    let (_, open) = app.get("/api/v1/alerts?service=streamhub").await;
+    let open: Vec<&str> = open.as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
+    assert_eq!(open, ["streamhub/bb02"]);
+
+    // Who acknowledged is in the audit log.
+    let records = app
+        .baton
+        .store()
+        .audit(&baton_store::AuditQuery {
+            subject: Some("alert/streamhub/aa01".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        records.iter().map(|r| (r.entry.actor.as_str(), r.entry.action.as_str())).collect::<Vec<_>>(),
+        [("felix.adeyemi", "alert.acknowledge")]
+    );
+}
+
+#[tokio::test]
+async fn pagerduty_and_generic_events_are_accepted_like_pagerduty_does() {
+    let app = spawn_app().await;
+    let noor = app.token("noor.castellano").await;
+    let (pd_key, url) = integration(&app, &noor, "pagerduty", "pd").await;
+    assert_eq!(url, "/v2/enqueue");
+    let trigger = json!({"routing_key": pd_key, "event_action": "trigger",
+        "payload": {"summary": "disk full on broker-3", "source": "broker-3", "severity": "critical"}});
+    let (status, answer) = app.post("/v2/enqueue", None, trigger).await;
+    assert_eq!(status, 202, "{answer}");
+    assert_eq!(answer["status"], "success");
+    let dedup = answer["dedup_key"].as_str().unwrap().to_owned();
+    assert_eq!(dedup.len(), 32, "generated, as PagerDuty does");
+    let (status, answer) = app
+        .post("/v2/enqueue", None, json!({"routing_key": pd_key, "event_action": "resolve", "dedup_key": dedup}))
+        .await;
+    assert_eq!((status, answer["dedup_key"].as_str()), (202, Some(dedup.as_str())));
+    let (_, alert) = app.get(&format!("/api/v1/alerts/streamhub/{dedup}")).await;
+    assert_eq!(alert["status"], "resolved");
+
+    let (status, answer) = app.post("/v2/enqueue", None, json!({"routing_key": pd_key, "event_action": "trigger", "payload": {"source": "x", "severity": "critical"}})).await;
+    assert_eq!((status, answer["error"]["field"].as_str()), (400, Some("payload.summary")), "{answer}");
+
+    let (generic_key, url) = integration(&app, &noor, "generic", "ci").await;
+    let (status, answer) = app.post(&url, None, json!({"dedup_key": "nightly-e2e", "status": "firing", "summary": "nightly e2e failed", "severity": "warning"})).await;
+    assert_eq!((status, answer["alerts"][0]["outcome"].as_str()), (200, Some("opened")), "{answer}");
+    // A key of one format does not take another's payloads.
+    let (status, answer) =
+        app.post(&format!("/api/v1/intake/{generic_key}/alertmanager"), None, am_payload(json!([]))).await;
+    assert_eq!(status, 400, "{answer}");
+}
+
+#[tokio::test]
+async fn bad_intake_stores_nothing_and_says_why() {
+    let app = spawn_app().await;
+    let noor = app.token("noor.castellano").await;
+    let (key, url) = integration(&app, &noor, "alertmanager", "am").await;
+    let count = || async { app.baton.store().records("alert", "").await.unwrap().len() };
+
+    let (status, body) = app
+        .post("/api/v1/intake/bik_nope/alertmanager", None, am_payload(json!([am_alert("x", "firing", "critical")])))
+        .await;
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
+    let resp = app.client.post(format!("{}{url}", app.url)).body("{not json").send().await.unwrap();
+    assert_eq!(resp.status(), 400);
+    let mut v3 = am_payload(json!([am_alert("x", "firing", "critical")]));
+    v3["version"] = json!("3");
+    let (status, body) = app.post(&url, None, v3).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (400, Some("version")), "{body}");
+    let huge = "x".repeat(600 * 1024);
+    let resp = app.client.post(format!("{}{url}", app.url)).body(huge).send().await.unwrap();
+    assert_eq!(resp.status(), 413);
+    assert_eq!(count().await, 0);
+
+    // Revoked keys stop at once; outsiders may not manage integrations.
+    let outsider = app.token("marta.oyelaran").await;
+    let (status, body) = app
+        .post(
+            "/api/v1/integrations",
+            Some(&outsider),
+            json!({"service": "streamhub", "name": "x", "format": "generic"}),
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    let (status, _) = app.post("/api/v1/integrations/streamhub.am/revoke", Some(&noor), json!({})).await;
+    assert_eq!(status, 200);
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/intake/{key}/alertmanager"),
+            None,
+            am_payload(json!([am_alert("x", "firing", "critical")])),
+        )
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(count().await, 0);
+}
+
+#[tokio::test]
+async fn a_silent_source_raises_a_heartbeat_alert_that_its_next_call_resolves() {
+    let app = spawn_app().await;
+    let noor = app.token("noor.castellano").await;
+    let (status, body) = app
+        .post(
+            "/api/v1/integrations",
+            Some(&noor),
+            json!({"service": "streamhub", "name": "watchdog", "format": "alertmanager", "heartbeat": "5m"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let key = body["key"].as_str().unwrap().to_owned();
+    let resp = app.client.post(format!("{}/api/v1/intake/{key}/heartbeat", app.url)).send().await.unwrap();
+    assert_eq!(resp.status(), 204);
+    app.clock.advance(jiff::SignedDuration::from_mins(6));
+    app.baton.engine_step().await.unwrap();
+    let (_, open) = app.get("/api/v1/alerts?service=streamhub").await;
+    assert_eq!(open[0]["id"], "streamhub/baton-heartbeat/streamhub.watchdog", "{open}");
+    assert_eq!(open[0]["severity"], "critical");
+    assert_eq!(paged(&queued(&app, "alert/streamhub/baton-heartbeat").await), ["noor.castellano"]);
+    app.client.post(format!("{}/api/v1/intake/{key}/heartbeat", app.url)).send().await.unwrap();
+    let (_, open) = app.get("/api/v1/alerts?service=streamhub").await;
+    assert_eq!(open.as_array().unwrap().len(), 0, "resolved by the next call: {open}");
+}
+
+#[tokio::test]
+async fn once_sre_owned_critical_alerts_page_the_sre_rotation_and_the_rest_become_tickets() {
+    let app = spawn_app().await;
+    crate::support::drive(&app, baton_core::pipeline::Stage::SreOwned).await;
+    let sre = app.token(crate::support::SRE).await;
+    let (key, url) = integration(&app, &sre, "generic", "ci").await;
+    assert!(!key.is_empty());
+    let critical = json!({"dedup_key": "lag", "status": "firing", "summary": "consumer lag", "severity": "critical"});
+    let (status, body) = app.post(&url, None, critical).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, alert) = app.get("/api/v1/alerts/streamhub/lag").await;
+    assert_eq!(alert["policy"], "addon-sre-24x7", "{alert}");
+    let on_call = app.baton.who(&baton_core::oncall::RotationId::parse("addon-sre").unwrap(), None).await.unwrap();
+    assert_eq!(paged(&queued(&app, "alert/streamhub/lag").await), [on_call.person.id.to_string()]);
+    // It came without a runbook: a runbook to write is left on the rotation it paged.
+    let todos =
+        app.baton.runbook_todos(&baton_core::oncall::RotationId::parse("addon-sre").unwrap(), true).await.unwrap();
+    assert_eq!(todos.len(), 1, "{todos:?}");
+    assert!(todos[0].what.contains("consumer lag"), "{}", todos[0].what);
+
+    let warning = json!({"dedup_key": "disk", "status": "firing", "summary": "disk 80%", "severity": "warning"});
+    app.post(&url, None, warning).await;
+    let (_, alert) = app.get("/api/v1/alerts/streamhub/disk").await;
+    assert_eq!(alert["policy"], "addon-sre-tickets");
+}
+
+#[tokio::test]
+async fn metrics_show_requests_the_engine_cycle_the_outbox_depth_and_slo_evaluation_time() {
+    let app = spawn_app().await;
+    let engine = tokio::spawn(app.baton.clone().run_engine(tokio::time::sleep(std::time::Duration::from_millis(1500))));
+    app.get("/api/v1/slos").await;
+    engine.await.unwrap();
+    let text = app.client.get(format!("{}/metrics", app.url)).send().await.unwrap().text().await.unwrap();
+    for name in [
+        "baton_http_requests_total",
+        "baton_http_request_duration_seconds_bucket",
+        "baton_engine_step_seconds_count",
+        "baton_outbox_pending",
+        "baton_slo_evaluation_seconds_count",
+    ] {
+        assert!(text.contains(name), "/metrics has no {name}:\n{text}");
+    }
+}

@@ -1,0 +1,103 @@
+//! The findings of the security review (issue #16), each reproduced against a running
+//! server and shown fixed. Earlier ones (secrets in the audit log, sign-in redirects,
+//! sessions outliving their token) are in `roles.rs`; refused outbound destinations are
+//! also tested at the sender (`crates/notify/tests/it/delivery.rs`).
+
+use crate::support::spawn_app;
+use serde_json::json;
+
+const ADDON: &str = "/api/v1/rotations/addon-sre";
+
+/// Finding 5: an override from now to 2099 locked the rotation. Now a member's override
+/// lasts at most 14 days, the lead's 90, and the lead ends one under way.
+#[tokio::test]
+async fn one_member_cannot_lock_a_rotation_and_the_lead_ends_an_override_under_way() {
+    let app = spawn_app().await; // Monday 2026-03-02T09:00:00Z
+    let (cian, lead) = (app.token("cian.moreau").await, app.token("aoife.delacroix").await);
+    let cover = |end: &str| json!({"covering": "cian.moreau", "start": "2026-03-02T09:00:00Z", "end": end, "reason": "mine now"});
+    let (status, body) = app.post(&format!("{ADDON}/overrides"), Some(&cian), cover("2099-01-01T00:00:00Z")).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "end", "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("longer than 14 days"), "{body}");
+    let (_, listed) = app.get(&format!("{ADDON}/overrides")).await;
+    assert_eq!(listed.as_array().unwrap().len(), 0, "nothing stored: {listed}");
+
+    let (status, made) = app.post(&format!("{ADDON}/overrides"), Some(&cian), cover("2026-03-12T09:00:00Z")).await;
+    assert_eq!(status, 201, "ten days are fine: {made}");
+    app.days_later(2); // under way
+    let cancel = format!("{ADDON}/overrides/{}/cancel", made["id"].as_str().unwrap());
+    let (status, body) = app.post(&cancel, Some(&cian), json!({})).await;
+    assert_eq!(status, 409, "a member cannot cancel one under way: {body}");
+    let (status, ended) = app.post(&cancel, Some(&lead), json!({})).await;
+    assert_eq!(status, 200, "the lead ends it: {ended}");
+    assert_eq!(ended["end"].as_str(), Some(app.now().to_string().as_str()), "from now: {ended}");
+    assert_eq!(ended["ended_early"]["by"], "aoife.delacroix");
+    let (_, now) = app.get(&format!("{ADDON}/oncall")).await;
+    assert_ne!(now["why"]["rule"], "override", "the schedule is back: {now}");
+    let (_, before) = app.get(&format!("{ADDON}/oncall?at=2026-03-03T12:00:00Z")).await;
+    assert_eq!(before["person"]["id"], "cian.moreau", "who was on call stays history: {before}");
+    // Every later override is accepted again.
+    let (status, body) = app
+        .post(
+            &format!("{ADDON}/overrides"),
+            Some(&lead),
+            json!({"covering": "beatriz.nakamura", "start": "2026-03-06T09:00:00Z", "end": "2026-03-06T21:00:00Z",
+                   "reason": "cover"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+}
+
+/// Finding 8 (security headers): every answer, page or API, carries a strict policy, and
+/// the page's own style is the one the policy allows (so it still renders styled).
+#[tokio::test]
+async fn every_answer_carries_the_security_headers_and_the_page_style_is_allowed() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    for path in ["/", "/api/v1/slos", "/no-such-page"] {
+        let resp = client.get(format!("{}{path}", app.url)).send().await.unwrap();
+        let h = resp.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["referrer-policy"], "same-origin", "{path}");
+        let csp = h["content-security-policy"].to_str().unwrap();
+        for part in ["default-src 'none'", "frame-ancestors 'none'", "form-action 'self'"] {
+            assert!(csp.contains(part), "{path}: {csp}");
+        }
+    }
+    let resp = client.get(format!("{}/", app.url)).send().await.unwrap();
+    let csp = resp.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    let page = resp.text().await.unwrap();
+    let style = page.split("<style>").nth(1).and_then(|s| s.split("</style>").next()).expect("a style element");
+    let hash = std::process::Command::new("python3")
+        .args(["-c", "import sys,hashlib,base64; print(base64.b64encode(hashlib.sha256(sys.stdin.buffer.read()).digest()).decode())"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(style.as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    let hash = String::from_utf8(hash.stdout).unwrap();
+    assert!(csp.contains(&format!("style-src 'sha256-{}'", hash.trim())), "{csp} does not allow the page's style");
+}
+
+/// Finding 8: a connection that never finished its headers was never closed.
+#[tokio::test]
+async fn a_connection_that_never_finishes_its_headers_is_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    let addr = app.url.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(b"GET / HTTP/1.1\r\nHost: baton\r\n").await.unwrap(); // and nothing more
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(40), stream.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "still open after 40 s");
+    let waited = started.elapsed();
+    assert!(waited >= baton_web::HEADER_READ_TIMEOUT - std::time::Duration::from_millis(500), "{waited:?}");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.is_empty() || text.starts_with("HTTP/1.1 408"), "closed, or told why: {text}");
+}

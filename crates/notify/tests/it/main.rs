@@ -1,0 +1,7 @@
+//! The sender's integration tests, one binary for them both: each module was a test file
+//! of its own. `cargo test -p baton-notify --test it delivery::` runs one.
+
+mod common;
+
+mod delivery;
+mod postgres;
