@@ -89,6 +89,10 @@ pub enum Command {
         /// private, link-local. By default only public addresses are sent to.
         #[arg(long, env = "BATON_ALLOW_OUTBOUND", default_value = "none")]
         allow_outbound: baton_notify::Outbound,
+        /// Requests a second each caller (token, session or address) may make, like 50/s
+        /// (bursts of four times that, 32 at once; alert intake is not counted), or off.
+        #[arg(long, env = "BATON_RATE_LIMIT", default_value = "50/s", value_parser = baton_web::RateLimit::parse)]
+        rate_limit: Option<baton_web::RateLimit>,
     },
     /// Run the example organisation on a fresh SQLite store (or on `--db`, its history
     /// seeded only if it has none) and serve its dashboard.
@@ -98,6 +102,9 @@ pub enum Command {
         config: Option<PathBuf>,
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// As for `serve`.
+        #[arg(long, env = "BATON_RATE_LIMIT", default_value = "50/s", value_parser = baton_web::RateLimit::parse)]
+        rate_limit: Option<baton_web::RateLimit>,
         /// Seed and print the tokens, then exit instead of serving.
         #[arg(long)]
         no_serve: bool,

@@ -11,9 +11,11 @@ mod error;
 mod feed;
 mod headers;
 mod metrics;
+mod rate;
 mod ui;
 
 pub use error::ApiError;
+pub use rate::RateLimit;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
@@ -35,11 +37,19 @@ pub struct AppState {
 }
 
 /// How the server is exposed.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct WebConfig {
     /// Served to browsers over TLS (directly or behind a proxy): session cookies get
     /// `Secure`, so they never travel in clear text.
     pub secure_cookies: bool,
+    /// Each caller's budget (see `rate`); `None` counts nothing (benchmarks).
+    pub rate_limit: Option<RateLimit>,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig { secure_cookies: false, rate_limit: Some(RateLimit::default()) }
+    }
 }
 
 pub fn router(baton: Arc<Baton>) -> Router {
@@ -49,18 +59,22 @@ pub fn router(baton: Arc<Baton>) -> Router {
 pub fn router_with(baton: Arc<Baton>, config: WebConfig) -> Router {
     // Installed now, so what the engine and the sender record before the first request counts.
     metrics::install();
+    let limit = config.rate_limit;
     let state = AppState { baton, config };
-    Router::new()
+    let router = Router::new()
         .merge(api::routes())
         .merge(ui::routes())
         .merge(feed::routes())
         .route("/metrics", axum::routing::get(metrics::render))
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(metrics::track))
-        .layer(axum::middleware::from_fn(headers::secure))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
-        .with_state(state)
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
+    let router = match limit {
+        Some(limit) => router.layer(axum::middleware::from_fn_with_state(rate::Limiter::new(limit), rate::limit)),
+        None => router,
+    };
+    router.layer(axum::middleware::from_fn(headers::secure)).with_state(state)
 }
 
 /// A connection that has not sent a request's headers this long after it opened (or after
@@ -85,7 +99,7 @@ pub async fn serve(
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(conn) => conn,
                 // Out of file descriptors, say: wait a moment rather than spin.
@@ -97,7 +111,8 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let service = TowerToHyperService::new(app.clone());
+        // The caller's address, for the rate limits (`ConnectInfo`, as `axum::serve` gives).
+        let service = TowerToHyperService::new(app.clone().layer(axum::Extension(axum::extract::ConnectInfo(peer))));
         let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
         let conn = graceful.watch(conn);
         tokio::spawn(async move {

@@ -22,10 +22,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate { dir } => Ok(definitions::validate(&dir)),
         Command::Apply { dir, dry_run, actor } => definitions::apply(&dir, dry_run, actor, db).await,
-        Command::Serve { config, listen, public_url, allow_outbound } => {
-            serve::serve(config, listen, public_url, allow_outbound, db).await
+        Command::Serve { config, listen, public_url, allow_outbound, rate_limit } => {
+            serve::serve(config, listen, public_url, allow_outbound, rate_limit, db).await
         }
-        Command::Demo { config, listen, no_serve } => crate::demo::run(config, listen, db.flag(), no_serve).await,
+        Command::Demo { config, listen, rate_limit, no_serve } => {
+            crate::demo::run(config, listen, rate_limit, db.flag(), no_serve).await
+        }
         Command::Service(c) => service::run(c, db).await,
         Command::Gate(c) => gates::run(c, db).await,
         Command::Check(c) => gates::check(c, db).await,

@@ -14,6 +14,7 @@ pub async fn serve(
     listen: SocketAddr,
     public_url: Option<String>,
     outbound: baton_notify::Outbound,
+    rate_limit: Option<baton_web::RateLimit>,
     db: &Db,
 ) -> Result<ExitCode> {
     let baton = db.baton().await?;
@@ -27,7 +28,8 @@ pub async fn serve(
         print_report(&baton.apply(&org, "system:serve").await?, false, true);
     }
     print_first_start_token(&baton).await?;
-    let web = baton_web::WebConfig { secure_cookies: public_url.as_deref().is_some_and(|u| u.starts_with("https://")) };
+    let secure_cookies = public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+    let web = baton_web::WebConfig { secure_cookies, rate_limit };
     run_server(baton, listen, web, outbound).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -38,7 +38,13 @@ fn default_config() -> PathBuf {
     }
 }
 
-pub async fn run(config: Option<PathBuf>, listen: SocketAddr, db: Option<&str>, no_serve: bool) -> Result<ExitCode> {
+pub async fn run(
+    config: Option<PathBuf>,
+    listen: SocketAddr,
+    rate_limit: Option<baton_web::RateLimit>,
+    db: Option<&str>,
+    no_serve: bool,
+) -> Result<ExitCode> {
     let dir = config.unwrap_or_else(default_config);
     let (Some(org), _) = load_or_report(&dir) else { bail!("the definition repo {} has errors", dir.display()) };
     let url = match db {
@@ -63,7 +69,8 @@ pub async fn run(config: Option<PathBuf>, listen: SocketAddr, db: Option<&str>, 
     }
     // The example organisation's channels point at this machine's discard port.
     let outbound = baton_notify::Outbound::LOOPBACK;
-    crate::commands::serve::run_server(Baton::with_defaults(store), listen, Default::default(), outbound).await?;
+    let web = baton_web::WebConfig { rate_limit, ..Default::default() };
+    crate::commands::serve::run_server(Baton::with_defaults(store), listen, web, outbound).await?;
     Ok(ExitCode::SUCCESS)
 }
 

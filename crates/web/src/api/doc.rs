@@ -53,6 +53,8 @@ pub enum ErrorCode {
     TooLarge,
     /// 422: a field is missing, unknown or not accepted (`field` names it).
     Invalid,
+    /// 429: this caller made too many requests; `Retry-After` says when to try again.
+    RateLimited,
     /// 503: the store could not complete the request.
     StoreUnavailable,
     /// 400: an alert payload that is not what its format requires (`field` names what).

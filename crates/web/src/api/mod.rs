@@ -36,7 +36,12 @@ use utoipa_axum::routes;
         version = env!("CARGO_PKG_VERSION"),
         description = "Baton takes a service from kickoff to SRE holding the pager. Reads are open; every call that \
                        changes something needs `Authorization: Bearer TOKEN`, and its description starts with the \
-                       role it needs (`Role: <role>.`). Errors are `ErrorBody`.",
+                       role it needs (`Role: <role>.`). Errors are `ErrorBody`. Limits the server enforces: \
+                       bodies up to 64 KiB (413), requests up to 30 s (408), request headers within 10 s of \
+                       connecting (else the connection is closed), and per caller (token, session, else address) \
+                       50 requests a second with bursts of 200 and 32 at once by default (`serve --rate-limit`): \
+                       beyond that 429 `rate_limited` with `Retry-After`. Alert intake and calendar feeds are not \
+                       counted.",
     ),
     components(schemas(doc::ErrorBody)),
     modifiers(&BearerScheme),
