@@ -91,8 +91,8 @@ pub enum Command {
         allow_outbound: baton_notify::Outbound,
         /// Requests a second each caller (token, session or address) may make, like 50/s
         /// (bursts of four times that, 32 at once; alert intake is not counted), or off.
-        #[arg(long, env = "BATON_RATE_LIMIT", default_value = "50/s", value_parser = baton_web::RateLimit::parse)]
-        rate_limit: Option<baton_web::RateLimit>,
+        #[arg(long, env = "BATON_RATE_LIMIT", default_value = "50/s")]
+        rate_limit: baton_web::RateLimitSetting,
     },
     /// Run the example organisation on a fresh SQLite store (or on `--db`, its history
     /// seeded only if it has none) and serve its dashboard.
@@ -103,8 +103,8 @@ pub enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
         /// As for `serve`.
-        #[arg(long, env = "BATON_RATE_LIMIT", default_value = "50/s", value_parser = baton_web::RateLimit::parse)]
-        rate_limit: Option<baton_web::RateLimit>,
+        #[arg(long, env = "BATON_RATE_LIMIT", default_value = "50/s")]
+        rate_limit: baton_web::RateLimitSetting,
         /// Seed and print the tokens, then exit instead of serving.
         #[arg(long)]
         no_serve: bool,

@@ -15,7 +15,7 @@ mod rate;
 mod ui;
 
 pub use error::ApiError;
-pub use rate::RateLimit;
+pub use rate::{RateLimit, RateLimitSetting};
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;

@@ -37,8 +37,20 @@ impl Default for RateLimit {
     }
 }
 
+/// What `serve --rate-limit` takes: `N/s` (bursts of 4N, 32 at once) or `off` (`None`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimitSetting(pub Option<RateLimit>);
+
+impl std::str::FromStr for RateLimitSetting {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        RateLimit::parse(text).map(RateLimitSetting)
+    }
+}
+
 impl RateLimit {
-    /// `N/s` (bursts of 4N, 32 at once) or `off`: what `serve --rate-limit` takes.
+    /// `N/s` (bursts of 4N, 32 at once) or `off`.
     pub fn parse(text: &str) -> Result<Option<RateLimit>, String> {
         let text = text.trim();
         if text == "off" {

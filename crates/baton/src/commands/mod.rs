@@ -23,10 +23,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate { dir } => Ok(definitions::validate(&dir)),
         Command::Apply { dir, dry_run, actor } => definitions::apply(&dir, dry_run, actor, db).await,
         Command::Serve { config, listen, public_url, allow_outbound, rate_limit } => {
-            serve::serve(config, listen, public_url, allow_outbound, rate_limit, db).await
+            serve::serve(config, listen, public_url, allow_outbound, rate_limit.0, db).await
         }
         Command::Demo { config, listen, rate_limit, no_serve } => {
-            crate::demo::run(config, listen, rate_limit, db.flag(), no_serve).await
+            crate::demo::run(config, listen, rate_limit.0, db.flag(), no_serve).await
         }
         Command::Service(c) => service::run(c, db).await,
         Command::Gate(c) => gates::run(c, db).await,
