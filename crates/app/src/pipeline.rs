@@ -3,7 +3,7 @@
 
 use crate::retry::on_conflict;
 use crate::{AppError, Baton};
-use baton_core::audit::{AuditEntry, ChainBreak, Verifier};
+use baton_core::audit::{AuditEntry, ChainBreak, Checkpoint, CheckpointBreak, Verifier};
 use baton_core::definition::diff;
 use baton_core::org::{ChecklistItem, ServiceDef};
 use baton_core::pipeline::{blockers, decide, Command, Context, ItemState, ServiceRecord, Stage, Unmet};
@@ -315,5 +315,29 @@ impl Baton {
             after = end;
         }
         Ok(verifier.finish(head.as_ref()))
+    }
+
+    /// The audit log's head signed with `key` (see `core::audit::Checkpoint`); `None` while
+    /// the log is empty.
+    pub async fn audit_checkpoint(&self, key: &[u8]) -> Result<Option<Checkpoint>, AppError> {
+        Ok(self.store.audit_head().await?.map(|head| Checkpoint::sign(&head, key)))
+    }
+
+    /// Checks each checkpoint against the stored log; answers how many held, or the first
+    /// that does not.
+    pub async fn check_checkpoints(
+        &self,
+        key: &[u8],
+        checkpoints: &[Checkpoint],
+    ) -> Result<Result<usize, CheckpointBreak>, AppError> {
+        let last = self.store.audit_head().await?.map_or(0, |h| h.seq);
+        for cp in checkpoints {
+            let q = AuditQuery { after_seq: cp.seq - 1, limit: 1, ..Default::default() };
+            let record = self.store.audit(&q).await?.into_iter().find(|r| r.seq == cp.seq);
+            if let Err(b) = cp.check(key, record.as_ref().map(|r| r.hash.as_str()), last) {
+                return Ok(Err(b));
+            }
+        }
+        Ok(Ok(checkpoints.len()))
     }
 }

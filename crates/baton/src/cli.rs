@@ -604,9 +604,27 @@ pub enum Repeat {
 #[derive(Subcommand)]
 pub enum AuditCommand {
     /// Check the audit log's hash chain; names the first record that is not as written.
+    /// With --key-file and --checkpoints, also that every checkpoint still holds: a chain
+    /// rewritten by someone with the database but not the key fails here.
     Verify {
+        /// The checkpoint key (at least 32 bytes; keep it outside the database).
+        #[arg(long, requires = "checkpoints", env = "BATON_AUDIT_KEY_FILE")]
+        key_file: Option<PathBuf>,
+        /// A file of checkpoints, one `seq hash mac` line each (`audit checkpoint`).
+        #[arg(long, requires = "key_file")]
+        checkpoints: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t)]
         output: Output,
+    },
+    /// Sign the audit log's head with the key and print it (`seq hash mac`); with --append,
+    /// also add it to a file kept where the database's writers cannot change it. Run it
+    /// from cron, say hourly: records after the last checkpoint are protected only by the
+    /// unkeyed chain.
+    Checkpoint {
+        #[arg(long, env = "BATON_AUDIT_KEY_FILE")]
+        key_file: PathBuf,
+        #[arg(long)]
+        append: Option<PathBuf>,
     },
     /// Print audit records, oldest first.
     Log {

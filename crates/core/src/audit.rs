@@ -163,6 +163,76 @@ impl Verifier {
     }
 }
 
+/// A checkpoint: the chain's head at one moment, signed with a key kept outside the
+/// database (HMAC-SHA256). Someone with write access to the database can rewrite the
+/// unkeyed chain so that it verifies again, but not the record a checkpoint names without
+/// the checkpoint failing, nor make a checkpoint without the key. Checkpoints are written
+/// out (`baton audit checkpoint`) to somewhere the database's writers cannot change, as a
+/// line `seq hash mac`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub seq: i64,
+    pub hash: String,
+    pub mac: String,
+}
+
+/// A checkpoint the stored log no longer agrees with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CheckpointBreak {
+    #[error("checkpoint of record #{seq} was not made with this key: it is forged, or the key is another")]
+    Forged { seq: i64 },
+    #[error("audit record #{seq} is not the record checkpointed: the log was rewritten up to it")]
+    Rewritten { seq: i64 },
+    #[error("audit record #{seq}, checkpointed, is gone (the log ends at #{last}): records were deleted")]
+    Missing { seq: i64, last: i64 },
+}
+
+fn checkpoint_mac(key: &[u8], seq: i64, hash: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(b"baton audit checkpoint\0");
+    mac.update(&seq.to_be_bytes());
+    mac.update(hash.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+impl Checkpoint {
+    pub fn sign(head: &ChainHead, key: &[u8]) -> Checkpoint {
+        Checkpoint { seq: head.seq, hash: head.hash.clone(), mac: checkpoint_mac(key, head.seq, &head.hash) }
+    }
+
+    /// The line it is kept as.
+    pub fn line(&self) -> String {
+        format!("{} {} {}", self.seq, self.hash, self.mac)
+    }
+
+    pub fn parse(line: &str) -> Result<Checkpoint, String> {
+        match line.split_whitespace().collect::<Vec<_>>().as_slice() {
+            [seq, hash, mac] => Ok(Checkpoint {
+                seq: seq.parse().map_err(|_| format!("`{seq}` is not a record number"))?,
+                hash: (*hash).to_owned(),
+                mac: (*mac).to_owned(),
+            }),
+            _ => Err(format!("`{line}` is not a checkpoint: expected `seq hash mac`")),
+        }
+    }
+
+    /// Whether the log agrees: the checkpoint is genuine and `stored` (the hash of the
+    /// record it names, as stored now; `None` if there is no such record, the log ending at
+    /// `last`) is the hash checkpointed. A comparison of MACs in constant time is not needed:
+    /// the verifier holds the key and compares its own computation.
+    pub fn check(&self, key: &[u8], stored: Option<&str>, last: i64) -> Result<(), CheckpointBreak> {
+        if checkpoint_mac(key, self.seq, &self.hash) != self.mac {
+            return Err(CheckpointBreak::Forged { seq: self.seq });
+        }
+        match stored {
+            None => Err(CheckpointBreak::Missing { seq: self.seq, last }),
+            Some(h) if h != self.hash => Err(CheckpointBreak::Rewritten { seq: self.seq }),
+            Some(_) => Ok(()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,5 +305,32 @@ mod tests {
         c[1].entry.actor = "mallory".into();
         c[1].hash = record_hash(c[1].seq, c[1].at, &c[1].entry, &c[1].prev_hash);
         assert_eq!(verify(&c, Some(&head)), Err(ChainBreak::Relinked { seq: 3 }));
+    }
+
+    #[test]
+    fn a_checkpoint_catches_a_rewritten_chain_that_verifies_again() {
+        let records = chain(5);
+        let key = b"kept-outside-the-database";
+        let cp = Checkpoint::sign(&head_of(&records), key);
+        assert_eq!(Checkpoint::parse(&cp.line()).unwrap(), cp);
+        assert_eq!(cp.check(key, Some(&records[4].hash), 5), Ok(()));
+
+        // Record 2 edited and every hash after it recomputed: the chain verifies again...
+        let mut forged: Vec<AuditRecord> = Vec::new();
+        for (i, r) in records.iter().enumerate() {
+            let mut entry = r.entry.clone();
+            if i == 1 {
+                entry.details = "{\"rewritten\":true}".into();
+            }
+            let head = forged.last().map(|l| ChainHead { seq: l.seq, hash: l.hash.clone() });
+            forged.push(seal(head.as_ref(), r.at, entry));
+        }
+        assert!(verify(&forged, Some(&head_of(&forged))).is_ok(), "the unkeyed chain cannot tell");
+        // ...but not against the checkpoint, and a checkpoint cannot be made without the key.
+        assert_eq!(cp.check(key, Some(&forged[4].hash), 5), Err(CheckpointBreak::Rewritten { seq: 5 }));
+        assert_eq!(cp.check(key, None, 3), Err(CheckpointBreak::Missing { seq: 5, last: 3 }));
+        let made_without_key = Checkpoint::sign(&head_of(&forged), b"a guess");
+        assert_eq!(made_without_key.check(key, Some(&forged[4].hash), 5), Err(CheckpointBreak::Forged { seq: 5 }));
+        assert!(Checkpoint::parse("5 abc").is_err());
     }
 }

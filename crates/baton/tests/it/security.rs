@@ -152,3 +152,64 @@ async fn a_flood_of_reads_from_one_caller_is_cut_off_and_others_and_intake_go_on
     }
     assert!(ok >= 32 && limited > 0, "some served, the rest told to wait: {ok} ok, {limited} limited");
 }
+
+/// Finding 7: someone with write access to the database could edit a record and recompute
+/// the unkeyed chain, and `audit verify` said "intact". A checkpoint signed with a key kept
+/// elsewhere catches it.
+#[test]
+fn a_rewritten_audit_chain_fails_against_a_checkpoint_signed_with_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("baton.db");
+    let db = format!("sqlite://{}", file.display());
+    let key = dir.path().join("audit.key");
+    std::fs::write(&key, "3f0b6c1e9a2d47588e6f1c0b2a9d4e7f5c3b1a0d9e8f7a6b5c4d3e2f1a0b9c8d\n").unwrap();
+    let key = key.to_str().unwrap();
+    let checkpoints = dir.path().join("checkpoints.txt");
+    let checkpoints = checkpoints.to_str().unwrap();
+    let baton = |args: &[&str]| {
+        let out =
+            std::process::Command::new(env!("CARGO_BIN_EXE_baton")).args(args).arg("--db").arg(&db).output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let examples = crate::support::examples_dir();
+    assert!(baton(&["apply", examples.to_str().unwrap()]).0);
+    let (ok, line) = baton(&["audit", "checkpoint", "--key-file", key, "--append", checkpoints]);
+    assert!(ok, "{line}");
+    assert_eq!(std::fs::read_to_string(checkpoints).unwrap().trim(), line.trim());
+    let (ok, out) = baton(&["audit", "verify", "--key-file", key, "--checkpoints", checkpoints]);
+    assert!(ok && out.contains("1 checkpoints hold"), "{out}");
+
+    // The rewrite: triggers dropped, record 1 edited, every hash after it recomputed, the head moved.
+    let rewrite = r#"
+import hashlib, sqlite3, struct, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("DROP TRIGGER audit_log_no_update")
+def field(h, b): h.update(struct.pack(">Q", len(b))); h.update(b)
+rows = db.execute("SELECT seq, at_us, actor, action, subject, reason, details, prev_hash FROM audit_log ORDER BY seq").fetchall()
+prev = rows[0][7]
+for seq, at, actor, action, subject, reason, details, _ in rows:
+    if seq == 1:
+        details = '{"rewritten": true}'
+    h = hashlib.sha256()
+    field(h, prev.encode()); field(h, struct.pack(">q", seq)); field(h, struct.pack(">q", at))
+    for t in (actor, action, subject): field(h, t.encode())
+    if reason is None: h.update(b"\x00")
+    else: h.update(b"\x01"); field(h, reason.encode())
+    field(h, details.encode())
+    digest = h.hexdigest()
+    db.execute("UPDATE audit_log SET details = ?, prev_hash = ?, hash = ? WHERE seq = ?", (details, prev, digest, seq))
+    prev = digest
+db.execute("UPDATE audit_head SET hash = ? WHERE id = 1", (prev,))
+db.commit()
+"#;
+    let out = std::process::Command::new("python3").args(["-c", rewrite]).arg(&file).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let (ok, out) = baton(&["audit", "verify"]);
+    assert!(ok && out.contains("hash chain intact"), "the unkeyed chain cannot tell: {out}");
+    let (ok, out) = baton(&["audit", "verify", "--key-file", key, "--checkpoints", checkpoints]);
+    assert!(!ok && out.contains("was rewritten"), "{out}");
+}
