@@ -20,7 +20,7 @@ mod paging_faults;
 mod paging_replicas;
 mod pipeline_api;
 mod roles;
-mod security;
+pub mod security;
 mod slo_alerting;
 mod slo_api;
 mod slo_backtest;

@@ -578,9 +578,11 @@ async fn signing_in_sends_people_back_to_this_site_only() {
         ("/alerts /x", "/"),
     ];
     for (next, expected) in cases {
+        let (cookie, csrf) = crate::security::login_form(&client, &app.url).await;
         let resp = client
             .post(format!("{}/login", app.url))
-            .form(&[("token", token.as_str()), ("next", next)])
+            .header("cookie", cookie)
+            .form(&[("token", token.as_str()), ("next", next), ("csrf", csrf.as_str())])
             .send()
             .await
             .unwrap();
@@ -599,8 +601,9 @@ async fn a_session_ends_with_its_token() {
         let client = client.clone();
         let url = app.url.clone();
         async move {
-            let resp =
-                client.post(format!("{url}/login")).form(&[("token", secret.as_str()), ("next", "/")]).send().await;
+            let (form_cookie, csrf) = crate::security::login_form(&client, &url).await;
+            let form = [("token", secret.as_str()), ("next", "/"), ("csrf", csrf.as_str())];
+            let resp = client.post(format!("{url}/login")).header("cookie", form_cookie).form(&form).send().await;
             let resp = resp.unwrap();
             assert_eq!(resp.status().as_u16(), 303);
             let cookie = resp.headers()["set-cookie"].to_str().unwrap();

@@ -8,6 +8,39 @@ use serde_json::json;
 
 const ADDON: &str = "/api/v1/rotations/addon-sre";
 
+/// What a browser gets with the sign-in form: its cookie (`name=value`) and the form's token.
+pub async fn login_form(client: &reqwest::Client, url: &str) -> (String, String) {
+    let resp = client.get(format!("{url}/login")).send().await.unwrap();
+    let cookie = resp.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let page = resp.text().await.unwrap();
+    let csrf = page.split(r#"name="csrf" value=""#).nth(1).and_then(|rest| rest.split('"').next()).unwrap();
+    (cookie, csrf.to_owned())
+}
+
+/// Finding 8: the sign-in form had no CSRF token, so another site could sign a visitor in
+/// as the attacker (login CSRF). Now the form carries a token matching its own cookie.
+#[tokio::test]
+async fn the_sign_in_form_refuses_a_post_that_did_not_come_from_it() {
+    let app = spawn_app().await;
+    let token = app.token("noor.castellano").await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let post = |cookie: Option<String>, csrf: &str| {
+        let mut req = client.post(format!("{}/login", app.url));
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        req.form(&[("token", token.as_str()), ("next", "/"), ("csrf", csrf)]).send()
+    };
+    let forged = post(None, "anything").await.unwrap();
+    assert_eq!(forged.status().as_u16(), 403, "from another site: no form cookie");
+    assert!(!forged.headers()["set-cookie"].to_str().unwrap().starts_with("baton_session="), "no session");
+    let (cookie, csrf) = login_form(&client, &app.url).await;
+    assert_eq!(post(Some(cookie.clone()), "guessed").await.unwrap().status().as_u16(), 403);
+    let signed_in = post(Some(cookie), &csrf).await.unwrap();
+    assert_eq!(signed_in.status().as_u16(), 303);
+    assert!(signed_in.headers()["set-cookie"].to_str().unwrap().starts_with("baton_session="));
+}
+
 /// Finding 5: an override from now to 2099 locked the rotation. Now a member's override
 /// lasts at most 14 days, the lead's 90, and the lead ends one under way.
 #[tokio::test]

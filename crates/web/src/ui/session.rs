@@ -113,12 +113,35 @@ fn local(next: Option<&str>) -> &str {
     }
 }
 
-fn login_form(next: &str, error: Option<&str>) -> maud::Markup {
+/// The sign-in form's own CSRF token: a cookie set with the form and the same value in it
+/// (double submit). The cookie is SameSite=Strict, so a form posted from another site
+/// arrives without it, and cannot sign the visitor in as the attacker (login CSRF).
+const LOGIN_COOKIE: &str = "baton_login";
+
+fn login_cookie(headers: &HeaderMap) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
+        let (name, value) = c.trim().split_once('=')?;
+        (name == LOGIN_COOKIE && !value.is_empty()).then(|| value.to_owned())
+    })
+}
+
+/// The sign-in page with a fresh form token, and the cookie that carries it.
+fn login_response(state: &AppState, status: StatusCode, next: &str, error: Option<&str>) -> Response {
+    let token = baton_app::random_key();
+    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+    let cookie = format!("{LOGIN_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{secure}");
+    let mut resp = (status, page("Sign in", None, login_form(next, &token, error))).into_response();
+    resp.headers_mut().insert(header::SET_COOKIE, cookie.parse().expect("a valid header"));
+    resp
+}
+
+fn login_form(next: &str, csrf: &str, error: Option<&str>) -> maud::Markup {
     html! {
         h1 { "Sign in" }
         @if let Some(e) = error { p.bad role="alert" { (e) } }
         form.card method="post" action="/login" {
             input type="hidden" name="next" value=(next);
+            input type="hidden" name="csrf" value=(csrf);
             label for="token" { "API token" }
             input #token type="password" name="token" autocomplete="off" required placeholder="baton_…";
             button type="submit" { "Sign in" }
@@ -127,18 +150,28 @@ fn login_form(next: &str, error: Option<&str>) -> maud::Markup {
     }
 }
 
-pub async fn login_page(axum::extract::Query(q): axum::extract::Query<NextQuery>) -> maud::Markup {
-    page("Sign in", None, login_form(local(q.next.as_deref()), None))
+pub async fn login_page(
+    State(state): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<NextQuery>,
+) -> Response {
+    login_response(&state, StatusCode::OK, local(q.next.as_deref()), None)
 }
 
 #[derive(Deserialize)]
 pub struct LoginForm {
     token: String,
     next: Option<String>,
+    csrf: Option<String>,
 }
 
-pub async fn login(State(state): State<AppState>, Form(f): Form<LoginForm>) -> Response {
+pub async fn login(State(state): State<AppState>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
     let next = local(f.next.as_deref()).to_owned();
+    let genuine = matches!((login_cookie(&headers), f.csrf.as_deref()),
+        (Some(c), Some(sent)) if constant_time_eq(c.as_bytes(), sent.as_bytes()));
+    if !genuine {
+        let why = "This sign-in form expired or came from another site: sign in again.";
+        return login_response(&state, StatusCode::FORBIDDEN, &next, Some(why));
+    }
     match state.baton.sign_in(f.token.trim()).await {
         Ok((cookie, _)) => {
             let mut resp = Redirect::to(&next).into_response();
@@ -146,10 +179,7 @@ pub async fn login(State(state): State<AppState>, Form(f): Form<LoginForm>) -> R
             resp.headers_mut().insert(header::SET_COOKIE, value.parse().expect("a valid header"));
             resp
         }
-        Err(e) => {
-            let message = crate::ApiError::from(e).message;
-            (StatusCode::UNAUTHORIZED, page("Sign in", None, login_form(&next, Some(&message)))).into_response()
-        }
+        Err(e) => login_response(&state, StatusCode::UNAUTHORIZED, &next, Some(&crate::ApiError::from(e).message)),
     }
 }
 
