@@ -90,3 +90,53 @@ pub async fn not_found(uri: Uri) -> Response {
         crate::ui::not_found_page(uri.path()).into_response()
     }
 }
+
+/// axum's own refusals — a query string or path parameter that does not parse, a method a
+/// route does not take, a request past its time — answer in plain text or with no body.
+/// Under `/api` they are given the documented shape: a query field that does not parse is
+/// 422 `invalid` naming the field, like a body field.
+pub async fn json_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json =
+        response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !api || is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 16 * 1024).await.map(|b| String::from_utf8_lossy(&b).into_owned());
+    let text = text.unwrap_or_default();
+    let error = match text.strip_prefix("Failed to deserialize query string: ") {
+        Some(rest) => match rest.split_once(": ") {
+            Some((field, problem)) => ApiError::invalid(field, problem),
+            None => ApiError::invalid("query", rest),
+        },
+        None => {
+            let code = match status {
+                StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+                StatusCode::REQUEST_TIMEOUT => "timeout",
+                StatusCode::NOT_FOUND => "not_found",
+                StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+                s if s.is_server_error() => "unavailable",
+                _ => "bad_request",
+            };
+            let message = match (status, text.trim()) {
+                (StatusCode::METHOD_NOT_ALLOWED, _) => {
+                    "this route does not take this method; the OpenAPI document lists the ones it takes".to_owned()
+                }
+                (_, "") => status.canonical_reason().unwrap_or("error").to_owned(),
+                (_, t) => t.to_owned(),
+            };
+            ApiError::new(status, code, message)
+        }
+    };
+    let mut fixed = error.into_response();
+    // What the refusal said besides its body (the methods allowed, when to come back) stays.
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(v) = parts.headers.get(&name) {
+            fixed.headers_mut().insert(name, v.clone());
+        }
+    }
+    fixed
+}

@@ -69,7 +69,8 @@ pub fn router_with(baton: Arc<Baton>, config: WebConfig) -> Router {
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(axum::middleware::from_fn(error::json_errors));
     let router = match limit {
         Some(limit) => router.layer(axum::middleware::from_fn_with_state(rate::Limiter::new(limit), rate::limit)),
         None => router,

@@ -246,3 +246,23 @@ db.commit()
     let (ok, out) = baton(&["audit", "verify", "--key-file", key, "--checkpoints", checkpoints]);
     assert!(!ok && out.contains("was rewritten"), "{out}");
 }
+
+/// Finding 8: some errors were plain text, not the documented JSON: a query parameter that
+/// does not parse (400 text), a method a route does not take (405, empty).
+#[tokio::test]
+async fn api_errors_are_the_documented_json_naming_the_field() {
+    let app = spawn_app().await;
+    let (status, body) = app.get(&format!("{ADDON}/oncall?at=next-tuesday")).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str(), body["error"]["field"].as_str()),
+        (422, Some("invalid"), Some("at")),
+        "{body}"
+    );
+    let (status, body) = app.get("/api/v1/alerts?limit=many").await;
+    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("limit")), "{body}");
+    let resp = reqwest::Client::new().delete(format!("{}/api/v1/services", app.url)).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 405);
+    assert!(resp.headers()["allow"].to_str().unwrap().contains("GET"));
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "method_not_allowed", "{body}");
+}

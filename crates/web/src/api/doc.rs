@@ -10,7 +10,7 @@ use baton_core::pipeline::Unmet;
 use std::collections::BTreeMap;
 use utoipa::openapi::schema::{Schema, SchemaType, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, ObjectBuilder, OpenApi, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{IntoParams, IntoResponses, Modify, ToSchema};
 
 /// Every error Baton answers with (`error.rs`): one object under `error`.
@@ -55,6 +55,10 @@ pub enum ErrorCode {
     Invalid,
     /// 429: this caller made too many requests; `Retry-After` says when to try again.
     RateLimited,
+    /// 405: the route does not take this method (`Allow` lists the ones it does).
+    MethodNotAllowed,
+    /// 408: the request took longer than 30 s and was abandoned.
+    Timeout,
     /// 503: the store could not complete the request.
     StoreUnavailable,
     /// 400: an alert payload that is not what its format requires (`field` names what).
@@ -67,17 +71,6 @@ fn error(description: &str) -> RefOr<Response> {
     ResponseBuilder::new()
         .description(description)
         .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
-        .into()
-}
-
-/// axum's own answer when a query parameter does not parse: plain text, not `ErrorBody`.
-fn query_rejection(description: &str) -> RefOr<Response> {
-    ResponseBuilder::new()
-        .description(description)
-        .content(
-            "text/plain",
-            ContentBuilder::new().schema(Some(ObjectBuilder::new().schema_type(Type::String))).build(),
-        )
         .into()
 }
 
@@ -134,7 +127,7 @@ error_responses!(
 error_responses!(
     /// Reading one service's audit records.
     HistoryErrors {
-        400 => query_rejection("`limit` is not an integer (axum's plain-text rejection)."),
+        422 => error("`invalid` (`field`: `limit`): not an integer."),
         404 => error("`not_found`: no such service is defined."),
         503 => error(UNAVAILABLE),
     }
@@ -143,9 +136,8 @@ error_responses!(
 error_responses!(
     /// An SLO's monthly compliance.
     ComplianceErrors {
-        400 => query_rejection("`months` is not a whole number (axum's plain-text rejection)."),
         404 => error("`not_found`: no such SLO is defined."),
-        422 => error("`invalid` (`field`: `months`): not from 1 to 120."),
+        422 => error("`invalid` (`field`: `months`): not a whole number from 1 to 120."),
         503 => error(UNAVAILABLE),
     }
 );
@@ -153,9 +145,8 @@ error_responses!(
 error_responses!(
     /// An SLO's backtest.
     BacktestErrors {
-        400 => query_rejection("`from` or `to` is not an RFC 3339 instant (axum's plain-text rejection)."),
         404 => error("`not_found`: no such SLO is defined."),
-        422 => error("`invalid` (`field`: `to` or `from`): `to` before `from` or under a minute after it, or a range over 90 days; (`field`: `tiers`) tiers the SLO window cannot hold."),
+        422 => error("`invalid` (`field`: `to` or `from`): not an RFC 3339 instant, `to` before `from` or under a minute after it, or a range over 90 days; (`field`: `tiers`) tiers the SLO window cannot hold."),
         503 => error(UNAVAILABLE),
     }
 );
@@ -163,7 +154,7 @@ error_responses!(
 error_responses!(
     /// Reading who is on call for a rotation.
     OnCallErrors {
-        400 => query_rejection("`at` is not an RFC 3339 instant (axum's plain-text rejection)."),
+        422 => error("`invalid` (`field`: `at`): not an RFC 3339 instant."),
         404 => error("`not_found`: no such rotation is defined, or nobody is on call before its first shift change."),
         503 => error(UNAVAILABLE),
     }
@@ -196,9 +187,8 @@ error_responses!(
 error_responses!(
     /// Reading a rotation's on-call work: its log, handovers, runbooks to write, current shift.
     RotationWorkReadErrors {
-        400 => query_rejection("A query parameter is not of its type: `before` or `limit` not a whole number, `open` or `all` not `true` or `false` (axum's plain-text rejection)."),
         404 => error("`not_found`: no such rotation is defined, or (for the current shift) nobody is on call before its first shift change."),
-        422 => error("`invalid` (`field`: `limit`): not from 1 to 200."),
+        422 => error("`invalid` (`field` names the parameter): `before` or `limit` not a whole number, `open` or `all` not `true` or `false`, or `limit` not from 1 to 200."),
         503 => error(UNAVAILABLE),
     }
 );
@@ -221,7 +211,7 @@ error_responses!(
 error_responses!(
     /// Reading the audit log.
     AuditErrors {
-        400 => query_rejection("`after` or `limit` is not an integer (axum's plain-text rejection)."),
+        422 => error("`invalid` (`field`: `after` or `limit`): not an integer."),
         503 => error(UNAVAILABLE),
     }
 );
