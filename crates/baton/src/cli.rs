@@ -89,6 +89,11 @@ pub enum Command {
         /// private, link-local. By default only public addresses are sent to.
         #[arg(long, env = "BATON_ALLOW_OUTBOUND", default_value = "none")]
         allow_outbound: baton_notify::Outbound,
+        /// Where the secrets channels name with `url_file` / `routing_key_file` are read
+        /// (a mounted Kubernetes or Docker secret, say). `_env` secrets are read from
+        /// Baton's environment, as BATON_SECRET_... variables.
+        #[arg(long, env = "BATON_SECRETS_DIR")]
+        secrets_dir: Option<PathBuf>,
         /// Requests a second each caller (token, session or address) may make, like 50/s
         /// (bursts of four times that, 32 at once; alert intake is not counted), or off.
         #[arg(long, env = "BATON_RATE_LIMIT", default_value = "50/s")]

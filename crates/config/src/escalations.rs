@@ -14,7 +14,9 @@ use crate::rotations::RotationDocs;
 use crate::validate::known;
 use baton_core::oncall::RotationId;
 use baton_core::org::TeamKind;
-use baton_core::paging::{Channel, Delivery, EscalationPolicy, EscalationStep, PolicyId, Purpose, Target};
+use baton_core::paging::{
+    Channel, Delivery, EscalationPolicy, EscalationStep, PolicyId, Purpose, Secret, SecretName, SecretValue, Target,
+};
 use baton_core::{Link, Org, Period, PersonId, TeamId};
 use marked_yaml::Spanned;
 use serde::Deserialize;
@@ -59,8 +61,15 @@ pub(crate) struct ChannelDoc {
     /// `webhook`, `slack` or `pagerduty`.
     #[serde(rename = "type")]
     pub kind: S,
+    /// The URL inline; or `url_env: BATON_SECRET_…` / `url_file: NAME`, read when a
+    /// message is sent, so that the secret in a Slack URL stays out of the repo.
     pub url: Option<S>,
+    pub url_env: Option<S>,
+    pub url_file: Option<S>,
+    /// PagerDuty's integration key, given one of the same three ways.
     pub routing_key: Option<S>,
+    pub routing_key_env: Option<S>,
+    pub routing_key_file: Option<S>,
     /// How long a message is retried before it is a dead letter: `24h` if left out.
     pub retry_for: Option<S>,
     /// Requests in flight at once toward this channel's destination: 8 if left out.
@@ -238,49 +247,91 @@ fn target(doc: &Document, t: &Spanned<TargetDoc>, defined: &Known, diags: &mut V
 
 pub(crate) fn channel(doc: &Document, c: &Spanned<ChannelDoc>, diags: &mut Vec<Diagnostic>) -> Option<Channel> {
     let kind = c.kind.as_str();
-    let url = |diags: &mut Vec<Diagnostic>| -> Option<Link> {
-        let u = c.url.as_ref()?;
-        Link::parse(u.as_str()).map_err(|e| diags.push(doc.at(u).error(format!("`url`: {e}")))).ok()
-    };
+    let before = diags.len();
+    let url = secret::<Link>(doc, "url", [&c.url, &c.url_env, &c.url_file], diags);
+    let routing_key =
+        secret::<String>(doc, "routing_key", [&c.routing_key, &c.routing_key_env, &c.routing_key_file], diags);
     if kind != "pagerduty" {
-        if let Some(k) = &c.routing_key {
+        if let Some(k) = [&c.routing_key, &c.routing_key_env, &c.routing_key_file].into_iter().flatten().next() {
             diags.push(doc.at(k).error("`routing_key` belongs to pagerduty channels only"));
         }
     }
     let delivery = delivery(doc, c, diags);
-    match kind {
+    let channel = match kind {
         "webhook" | "slack" => {
-            if c.url.is_none() {
-                diags
-                    .push(doc.at(c).error(format!("a {kind} channel needs `url`: where Baton POSTs the notification")));
+            let Some(url) = url else {
+                diags.push(doc.at(c).error(format!(
+                    "a {kind} channel needs `url` (or `url_env`, `url_file`): where Baton POSTs the notification"
+                )));
                 return None;
-            }
-            let url = url(diags)?;
+            };
             let delivery = delivery?;
-            Some(if kind == "webhook" { Channel::Webhook { url, delivery } } else { Channel::Slack { url, delivery } })
+            if kind == "webhook" {
+                Channel::Webhook { url: url?, delivery }
+            } else {
+                Channel::Slack { url: url?, delivery }
+            }
         }
         "pagerduty" => {
-            let url = match &c.url {
-                Some(_) => url(diags)?,
-                None => baton_core::paging::pagerduty_url(),
+            let url = url.unwrap_or_else(|| Some(baton_core::paging::pagerduty_url()));
+            let Some(routing_key) = routing_key else {
+                diags.push(doc.at(c).error(
+                    "a pagerduty channel needs `routing_key` (or `routing_key_env`, `routing_key_file`): the integration key of the PagerDuty service to notify",
+                ));
+                return None;
             };
-            match c.routing_key.as_ref().map(|k| k.as_str().trim()).filter(|k| !k.is_empty()) {
-                Some(key) => Some(Channel::PagerDuty { url, routing_key: key.to_owned(), delivery: delivery? }),
-                None => {
-                    diags.push(doc.at(c).error(
-                        "a pagerduty channel needs `routing_key`: the integration key of the PagerDuty service to notify",
-                    ));
-                    None
-                }
-            }
+            Channel::PagerDuty { url: url?, routing_key: routing_key?, delivery: delivery? }
         }
         other => {
             diags.push(
                 doc.at(&c.kind).error(format!("unknown channel type `{other}`: use webhook, slack or pagerduty")),
             );
-            None
+            return None;
         }
+    };
+    if diags.len() > before {
+        return None;
     }
+    for field in channel.inline_secrets() {
+        let written = if field == "url" { &c.url } else { &c.routing_key };
+        let at = written.as_ref().map_or_else(|| doc.at(c), |w| doc.at(w));
+        diags.push(at.warning(format!(
+            "`{field}` is a secret written into the definition repo (the store shows it redacted, but everyone who can read the repo has it): name it instead with `{field}_env: BATON_SECRET_...` or `{field}_file: NAME` (read from serve --secrets-dir when a message is sent)"
+        )));
+    }
+    Some(channel)
+}
+
+/// A secret written one of three ways — inline, `_env`, `_file` — as [`Secret`]: `None`
+/// when none is written, `Some(None)` when what is written is wrong (each is reported).
+fn secret<T: SecretValue>(
+    doc: &Document,
+    field: &str,
+    [inline, env, file]: [&Option<S>; 3],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Option<Secret<T>>> {
+    let written: Vec<&S> = [inline, env, file].into_iter().flatten().collect();
+    if written.len() > 1 {
+        diags.push(doc.at(written[1]).error(format!(
+            "`{field}` is given more than one way: write one of `{field}`, `{field}_env` or `{field}_file`"
+        )));
+        return Some(None);
+    }
+    let mut at = |w: &S, e: String| diags.push(doc.at(w).error(format!("`{field}`: {e}")));
+    Some(if let Some(v) = inline {
+        match T::from_secret(v.as_str().trim()) {
+            Some(value) => Some(Secret::Inline(value)),
+            None => {
+                at(v, format!("`{}` is not {}", v.as_str(), T::WHAT));
+                None
+            }
+        }
+    } else if let Some(v) = env {
+        SecretName::env(v.as_str()).map(Secret::Named).map_err(|e| at(v, e)).ok()
+    } else {
+        let v = file.as_ref()?;
+        SecretName::file(v.as_str()).map(Secret::Named).map_err(|e| at(v, e)).ok()
+    })
 }
 
 /// The shortest and longest `retry_for`: under a minute, a receiver's restart turns pages

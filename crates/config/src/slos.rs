@@ -40,9 +40,13 @@ const ANNOTATIONS: [&str; 5] = [MIN_EVENTS, PHASE, ASPIRATIONAL, OBJECTIVE_HISTO
 /// A notification target's address and delivery settings, as its annotations (OpenSLO
 /// leaves a target's details to the tool): the same keys as an escalation policy's
 /// channel, under `baton.dev/`.
-const TARGET_ANNOTATIONS: [(&str, &str); 5] = [
+const TARGET_ANNOTATIONS: [(&str, &str); 9] = [
     ("baton.dev/url", "url"),
+    ("baton.dev/url-env", "url_env"),
+    ("baton.dev/url-file", "url_file"),
     ("baton.dev/routing-key", "routing_key"),
+    ("baton.dev/routing-key-env", "routing_key_env"),
+    ("baton.dev/routing-key-file", "routing_key_file"),
     ("baton.dev/retry-for", "retry_for"),
     ("baton.dev/in-flight", "in_flight"),
     ("baton.dev/rate-per-minute", "rate_per_minute"),
@@ -596,7 +600,7 @@ impl Checker<'_> {
         let get = |field: &str| {
             TARGET_ANNOTATIONS.iter().find(|(_, f)| *f == field).and_then(|(key, _)| annotations.get(*key).cloned())
         };
-        if get("url").is_none() && get("routing_key").is_none() {
+        if TARGET_ANNOTATIONS[..6].iter().all(|(_, field)| get(field).is_none()) {
             let needs = if kind == "pagerduty" { "`baton.dev/routing-key`" } else { "`baton.dev/url`" };
             let msg = format!("the {kind} target `{}` has no address: annotate it with {needs} for Baton to deliver to it; this target is ignored", meta.name.as_str());
             self.warning(doc.at(&meta.name), msg);
@@ -605,14 +609,18 @@ impl Checker<'_> {
         let channel = ChannelDoc {
             kind: spec.target.clone(),
             url: get("url"),
+            url_env: get("url_env"),
+            url_file: get("url_file"),
             routing_key: get("routing_key"),
+            routing_key_env: get("routing_key_env"),
+            routing_key_file: get("routing_key_file"),
             retry_for: get("retry_for"),
             in_flight: get("in_flight"),
             rate_per_minute: get("rate_per_minute"),
         };
         let before = self.diags.len();
         let checked = escalations::channel(doc, &Spanned::new(*meta.name.span(), channel), self.diags);
-        self.errors += self.diags.len() - before;
+        self.errors += self.diags[before..].iter().filter(|d| d.is_error()).count();
         checked.map(Some)
     }
 }

@@ -28,11 +28,37 @@ impl Link {
         &self.0
     }
 
+    fn authority(&self) -> &str {
+        let rest = self.0.split_once("://").map_or("", |(_, rest)| rest);
+        rest.split(['/', '?', '#']).next().unwrap_or(rest)
+    }
+
+    /// The host, without credentials or port (an IPv6 literal keeps its brackets).
+    pub fn host(&self) -> &str {
+        let authority = self.authority();
+        let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+        match host.strip_prefix('[') {
+            Some(v6) => v6.split_once(']').map_or(host, |(inner, _)| &host[..inner.len() + 2]),
+            None => host.split(':').next().unwrap_or(host),
+        }
+    }
+
+    /// Whether the link says `user:password@` or carries a query (where tokens go).
+    pub fn has_credentials(&self) -> bool {
+        self.authority().contains('@') || self.0.contains('?')
+    }
+
+    /// Whether the host is this machine by name or literal (a placeholder, not a secret).
+    pub fn is_loopback(&self) -> bool {
+        let host = self.host().to_ascii_lowercase();
+        host == "localhost" || host == "[::1]" || host.starts_with("127.")
+    }
+
     /// The link without what may be a secret (a Slack webhook's path is its token, a
     /// `user:password@` its credentials): scheme and host only, the rest `redacted`.
     pub fn redacted(&self) -> Link {
-        let (scheme, rest) = self.0.split_once("://").expect("parsed links have a scheme");
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+        let scheme = self.0.split_once("://").map_or("https", |(scheme, _)| scheme);
+        let authority = self.authority();
         let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
         Link(format!("{scheme}://{host}/redacted"))
     }
@@ -76,6 +102,18 @@ impl utoipa::ToSchema for Link {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn hosts_credentials_and_loopback_are_read_off_the_link() {
+        let l = |s: &str| Link::parse(s).unwrap();
+        assert_eq!(l("https://u:p@hooks.example:8443/x?y").host(), "hooks.example");
+        assert_eq!(l("http://[::1]:9/x").host(), "[::1]");
+        assert!(l("https://u:p@hooks.example/x").has_credentials());
+        assert!(l("https://hooks.example/x?token=1").has_credentials());
+        assert!(!l("https://hooks.example/x").has_credentials());
+        assert!(l("http://127.0.0.1:9/hooks").is_loopback() && l("http://[::1]/").is_loopback());
+        assert!(l("http://LOCALHOST:9/").is_loopback() && !l("https://hooks.slack.example/T").is_loopback());
+    }
+
     #[test]
     fn only_absolute_http_links_are_accepted() {
         assert!(Link::parse("https://tracker.example.com/EPIC-1").is_ok());

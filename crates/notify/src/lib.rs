@@ -16,16 +16,19 @@
 //!   postponed, lost) and tells [`Sender::on_failed`]'s callback of each failed one.
 //!
 //! Slack and PagerDuty URLs and routing keys are secrets: logs and stored errors name the
-//! receiver's host only.
+//! receiver's host only. A channel may name them instead of holding them ([`Secrets`]
+//! reads them at each send); one that cannot be read fails the attempt, retried.
 #![forbid(unsafe_code)]
 
 mod limits;
 pub mod outbound;
 pub mod render;
 pub mod retry;
+mod secrets;
 mod sender;
 
 pub use outbound::Outbound;
 pub use render::{render, Request};
 pub use retry::{settle, Attempt, RetryPolicy, Tried};
+pub use secrets::Secrets;
 pub use sender::{worker_id, OnFailed, SendReport, Sender, SenderConfig, SenderError};

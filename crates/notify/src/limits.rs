@@ -37,12 +37,13 @@ impl Limits {
 
 /// Who a channel's requests go to, for its limits: the URL without query or fragment
 /// (a Slack webhook's secret is its path, so two channels to one URL are one receiver),
-/// or PagerDuty's routing key.
+/// or PagerDuty's routing key; a named secret by its name (two channels naming one
+/// secret are one receiver).
 pub(crate) fn destination(channel: &Channel) -> String {
     match channel {
-        Channel::PagerDuty { routing_key, .. } => format!("pagerduty:{routing_key}"),
+        Channel::PagerDuty { routing_key, .. } => format!("pagerduty:{}", routing_key.identity()),
         Channel::Webhook { url, .. } | Channel::Slack { url, .. } => {
-            let url = url.as_str();
+            let url = url.identity();
             let end = url.find(['?', '#']).unwrap_or(url.len());
             url[..end].to_owned()
         }
@@ -164,6 +165,7 @@ impl Gate {
 mod tests {
     use super::*;
     use baton_core::paging::Delivery;
+    use baton_core::paging::Secret;
     use baton_core::Link;
 
     fn link(s: &str) -> Link {
@@ -172,7 +174,7 @@ mod tests {
 
     #[test]
     fn a_destination_is_the_url_without_its_query_or_the_routing_key() {
-        let slack = |url: &str| Channel::Slack { url: link(url), delivery: Delivery::default() };
+        let slack = |url: &str| Channel::Slack { url: link(url).into(), delivery: Delivery::default() };
         assert_eq!(
             destination(&slack("https://hooks.slack.example/T/B/secret?x=1#top")),
             "https://hooks.slack.example/T/B/secret"
@@ -182,8 +184,8 @@ mod tests {
             destination(&slack("https://hooks.slack.example/T/B/two"))
         );
         let pd = |url: &str, key: &str| Channel::PagerDuty {
-            url: link(url),
-            routing_key: key.into(),
+            url: link(url).into(),
+            routing_key: Secret::Inline(key.into()),
             delivery: Delivery::default(),
         };
         assert_eq!(
@@ -200,13 +202,13 @@ mod tests {
     #[test]
     fn limits_come_from_the_channel_with_pagerdutys_rate_by_default() {
         let pd = Channel::PagerDuty {
-            url: link("https://e.example/"),
-            routing_key: "R".into(),
+            url: link("https://e.example/").into(),
+            routing_key: Secret::Inline("R".into()),
             delivery: Delivery::default(),
         };
         assert_eq!(Limits::of(&pd), Limits { in_flight: 8, interval: Some(Duration::from_millis(500)) });
         let tuned = Delivery { in_flight: Some(2), rate_per_minute: Some(6), ..Delivery::default() };
-        let webhook = Channel::Webhook { url: link("https://e.example/"), delivery: tuned };
+        let webhook = Channel::Webhook { url: link("https://e.example/").into(), delivery: tuned };
         assert_eq!(Limits::of(&webhook), Limits { in_flight: 2, interval: Some(Duration::from_secs(10)) });
     }
 

@@ -37,7 +37,7 @@
 //!   `acknowledge`, `resolve`); `null` otherwise.
 
 use baton_core::notice::{AlertAction, Notice, NoticeKind};
-use baton_core::paging::{Channel, Severity};
+use baton_core::paging::{Channel, Destination, Severity};
 use baton_core::Link;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -50,16 +50,16 @@ pub struct Request {
     pub body: Value,
 }
 
-/// The request that delivers `notice` on `channel`, `key` being the outbox message's
-/// idempotency key.
-pub fn render(notice: &Notice, channel: &Channel, key: &str) -> Request {
+/// The request that delivers `notice` on `channel` to `to` (the channel's URL and routing
+/// key, read), `key` being the outbox message's idempotency key.
+pub fn render(notice: &Notice, channel: &Channel, to: &Destination, key: &str) -> Request {
     let body = match channel {
         Channel::Webhook { .. } => webhook(notice, key),
         Channel::Slack { .. } => slack(notice),
-        Channel::PagerDuty { routing_key, .. } => pagerduty(notice, routing_key, key),
+        Channel::PagerDuty { .. } => pagerduty(notice, to.routing_key.as_deref().unwrap_or_default(), key),
     };
     Request {
-        url: channel.url().clone(),
+        url: to.url.clone(),
         headers: vec![
             ("Idempotency-Key".into(), header_safe(key)),
             ("User-Agent".into(), format!("baton/{}", env!("CARGO_PKG_VERSION"))),
@@ -251,6 +251,13 @@ fn header_safe(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use baton_core::paging::Secret;
+
+    /// `render` for a channel whose secrets are inline.
+    fn rendered(notice: &Notice, channel: &Channel, key: &str) -> Request {
+        let to = channel.resolve(|_| panic!("inline secrets only")).unwrap();
+        render(notice, channel, &to, key)
+    }
     use baton_core::notice::NoticeLink;
     use baton_core::paging::Delivery;
     use baton_core::PersonId;
@@ -274,9 +281,9 @@ mod tests {
 
     #[test]
     fn a_webhook_gets_the_documented_body_and_headers() {
-        let req = render(
+        let req = rendered(
             &page(),
-            &Channel::Webhook { url: link("http://127.0.0.1:9000/hook"), delivery: Delivery::default() },
+            &Channel::Webhook { url: link("http://127.0.0.1:9000/hook").into(), delivery: Delivery::default() },
             "k/1",
         );
         assert_eq!(req.url.as_str(), "http://127.0.0.1:9000/hook");
@@ -297,9 +304,9 @@ mod tests {
             })
         );
         let reminder = Notice { kind: NoticeKind::Reminder, severity: None, alert: None, ..page() };
-        let body = render(
+        let body = rendered(
             &reminder,
-            &Channel::Webhook { url: link("http://127.0.0.1:9000/"), delivery: Delivery::default() },
+            &Channel::Webhook { url: link("http://127.0.0.1:9000/").into(), delivery: Delivery::default() },
             "k",
         )
         .body;
@@ -312,9 +319,9 @@ mod tests {
     #[test]
     fn slack_text_is_escaped_and_links_are_clickable() {
         let notice = Notice { text: "p99 > 2s <!channel> & rising".into(), ..page() };
-        let body = render(
+        let body = rendered(
             &notice,
-            &Channel::Slack { url: link("https://hooks.slack.example/T/B/x"), delivery: Delivery::default() },
+            &Channel::Slack { url: link("https://hooks.slack.example/T/B/x").into(), delivery: Delivery::default() },
             "k",
         )
         .body;
@@ -330,8 +337,8 @@ mod tests {
 
     #[test]
     fn a_slack_line_starts_with_one_word_the_severity_or_what_happened() {
-        let slack = Channel::Slack { url: link("https://hooks.slack.example/x"), delivery: Delivery::default() };
-        let text = |notice: &Notice| render(notice, &slack, "k").body["text"].as_str().unwrap().to_owned();
+        let slack = Channel::Slack { url: link("https://hooks.slack.example/x").into(), delivery: Delivery::default() };
+        let text = |notice: &Notice| rendered(notice, &slack, "k").body["text"].as_str().unwrap().to_owned();
         assert_eq!(text(&page()), "CRITICAL streamhub: HighErrorRate");
         let resolved =
             Notice { kind: NoticeKind::PageUpdate, alert: Some(("7f3a".into(), AlertAction::Resolve)), ..page() };
@@ -345,9 +352,9 @@ mod tests {
     #[test]
     fn a_long_slack_text_is_cut_but_keeps_its_links() {
         let notice = Notice { text: "&".repeat(5000), ..page() };
-        let body = render(
+        let body = rendered(
             &notice,
-            &Channel::Slack { url: link("https://hooks.slack.example/x"), delivery: Delivery::default() },
+            &Channel::Slack { url: link("https://hooks.slack.example/x").into(), delivery: Delivery::default() },
             "k",
         )
         .body;
@@ -360,11 +367,11 @@ mod tests {
     #[test]
     fn pagerduty_triggers_acknowledges_and_resolves_the_alerts_incident() {
         let pd = Channel::PagerDuty {
-            url: link("https://events.pagerduty.example/v2/enqueue"),
-            routing_key: "R0UT1NG".into(),
+            url: link("https://events.pagerduty.example/v2/enqueue").into(),
+            routing_key: Secret::Inline("R0UT1NG".into()),
             delivery: Delivery::default(),
         };
-        let body = render(&page(), &pd, "k/1").body;
+        let body = rendered(&page(), &pd, "k/1").body;
         assert_eq!((&body["routing_key"], &body["event_action"]), (&json!("R0UT1NG"), &json!("trigger")));
         assert_eq!(body["dedup_key"], "7f3a", "the incident follows Baton's alert, not the message");
         assert_eq!(body["payload"]["summary"], "streamhub: HighErrorRate");
@@ -374,20 +381,20 @@ mod tests {
 
         let resolved =
             Notice { kind: NoticeKind::PageUpdate, alert: Some(("7f3a".into(), AlertAction::Resolve)), ..page() };
-        let body = render(&resolved, &pd, "k/2").body;
+        let body = rendered(&resolved, &pd, "k/2").body;
         assert_eq!(body, json!({"routing_key": "R0UT1NG", "event_action": "resolve", "dedup_key": "7f3a"}));
     }
 
     #[test]
     fn a_pagerduty_reminder_triggers_once_per_message_within_pagerdutys_limits() {
         let pd = Channel::PagerDuty {
-            url: link("https://events.pagerduty.example/v2/enqueue"),
-            routing_key: "R".into(),
+            url: link("https://events.pagerduty.example/v2/enqueue").into(),
+            routing_key: Secret::Inline("R".into()),
             delivery: Delivery::default(),
         };
         let reminder =
             Notice { kind: NoticeKind::Reminder, severity: None, alert: None, title: "é".repeat(2000), ..page() };
-        let body = render(&reminder, &pd, "handover/platform-sre/2026-03-02").body;
+        let body = rendered(&reminder, &pd, "handover/platform-sre/2026-03-02").body;
         assert_eq!(
             (&body["event_action"], &body["dedup_key"]),
             (&json!("trigger"), &json!("handover/platform-sre/2026-03-02"))
@@ -398,16 +405,16 @@ mod tests {
         assert!(summary.ends_with('…'));
 
         let long = "x".repeat(300);
-        let a = render(&reminder, &pd, &long).body["dedup_key"].clone();
+        let a = rendered(&reminder, &pd, &long).body["dedup_key"].clone();
         assert_eq!(a.as_str().unwrap().len(), "baton-sha256-".len() + 64);
-        assert_eq!(a, render(&reminder, &pd, &long).body["dedup_key"], "the same key every time");
+        assert_eq!(a, rendered(&reminder, &pd, &long).body["dedup_key"], "the same key every time");
     }
 
     #[test]
     fn a_key_that_is_not_a_valid_header_value_is_percent_encoded() {
-        let req = render(
+        let req = rendered(
             &page(),
-            &Channel::Webhook { url: link("http://127.0.0.1:1/"), delivery: Delivery::default() },
+            &Channel::Webhook { url: link("http://127.0.0.1:1/").into(), delivery: Delivery::default() },
             "page/straße 1%",
         );
         assert_eq!(req.headers[0].1, "page/stra%C3%9Fe%201%25");

@@ -84,6 +84,9 @@ pub enum Attempt {
     /// No answer: the connection was refused, timed out or broke. The reason names the
     /// host at most, never the URL (Slack and PagerDuty URLs are secrets).
     NoAnswer { reason: String },
+    /// Not sent: a secret the channel names could not be read. Retried like no answer,
+    /// so that setting the variable or writing the file lets the page through.
+    Unsent { reason: String },
     /// Not sent: the destination is one the sender may not reach (see `outbound`). A
     /// setting must change, so it is not retried.
     Refused { reason: String },
@@ -122,7 +125,9 @@ pub fn settle(policy: &RetryPolicy, tried: Tried, outcome: &Attempt, now: Timest
             );
             (error, delay)
         }
-        Attempt::NoAnswer { reason } => (reason.clone(), policy.backoff(tried.id, tried.attempt)),
+        Attempt::NoAnswer { reason } | Attempt::Unsent { reason } => {
+            (reason.clone(), policy.backoff(tried.id, tried.attempt))
+        }
         Attempt::Refused { reason } => return Settle::Dead { error: reason.clone() },
     };
     let at = later(now, delay);

@@ -11,6 +11,7 @@ use crate::limits::{destination, Busy, Gates, Limits};
 use crate::outbound::{refusal, GuardedResolver, Outbound, Refused};
 use crate::render::{render, Request};
 use crate::retry::{settle, Attempt, RetryPolicy, Tried};
+use crate::secrets::Secrets;
 use baton_core::notice::Notice;
 use baton_core::paging::Channel;
 use baton_core::{Clock, Timestamp};
@@ -47,6 +48,8 @@ pub struct SenderConfig {
     pub retry: RetryPolicy,
     /// The non-public destinations it may reach; none by default (see [`Outbound`]).
     pub outbound: Outbound,
+    /// Where the secrets channels name are read.
+    pub secrets: Secrets,
 }
 
 impl Default for SenderConfig {
@@ -60,6 +63,7 @@ impl Default for SenderConfig {
             idle: Duration::from_millis(250),
             retry: RetryPolicy::default(),
             outbound: Outbound::default(),
+            secrets: Secrets::default(),
         }
     }
 }
@@ -401,11 +405,17 @@ impl Inner {
         let attempt = u32::try_from(message.attempts).unwrap_or(u32::MAX - 1).saturating_add(1);
         let (outcome, host) = match parse(&message) {
             Err(error) => (Settle::Dead { error }, String::from("-")),
-            Ok((channel, notice)) => {
-                let request = render(&notice, &channel, &message.key);
-                let host = host(&request);
-                (self.deliver(&message, attempt, until, &channel, &request, &host).await, host)
-            }
+            Ok((channel, notice)) => match channel.resolve(|name| self.config.secrets.read(name)) {
+                Ok(to) => {
+                    let request = render(&notice, &channel, &to, &message.key);
+                    let host = host(&request);
+                    (self.deliver(&message, attempt, until, &channel, &request, &host).await, host)
+                }
+                Err(e) => {
+                    let got = Attempt::Unsent { reason: format!("the channel's secret: {e}") };
+                    (self.settle_one(&message, attempt, &channel, &got), String::from("-"))
+                }
+            },
         };
         let key = message.key.as_str();
         match &outcome {
@@ -442,10 +452,15 @@ impl Inner {
         };
         let got = self.post(request, host).await;
         drop(slot);
+        self.settle_one(message, attempt, channel, &got)
+    }
+
+    /// How `attempt` of `message` ends, within its channel's `retry_for`.
+    fn settle_one(&self, message: &Notification, attempt: u32, channel: &Channel, got: &Attempt) -> Settle {
         let retry_for = Duration::from_secs(channel.retry_for().as_seconds().unsigned_abs());
         let policy = RetryPolicy { give_up_after: retry_for, ..self.config.retry };
         let tried = Tried { id: message.id, attempt, since: message.retrying_since() };
-        settle(&policy, tried, &got, self.clock.now())
+        settle(&policy, tried, got, self.clock.now())
     }
 
     async fn post(&self, request: &Request, host: &str) -> Attempt {

@@ -22,8 +22,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate { dir } => Ok(definitions::validate(&dir)),
         Command::Apply { dir, dry_run, actor } => definitions::apply(&dir, dry_run, actor, db).await,
-        Command::Serve { config, listen, public_url, allow_outbound, rate_limit } => {
-            serve::serve(config, listen, public_url, allow_outbound, rate_limit.0, db).await
+        Command::Serve { config, listen, public_url, allow_outbound, secrets_dir, rate_limit } => {
+            let sending =
+                serve::Sending { outbound: allow_outbound, secrets: baton_notify::Secrets { dir: secrets_dir } };
+            serve::serve(config, listen, public_url, sending, rate_limit.0, db).await
         }
         Command::Demo { config, listen, rate_limit, no_serve } => {
             crate::demo::run(config, listen, rate_limit.0, db.flag(), no_serve).await

@@ -13,7 +13,7 @@ pub async fn serve(
     config: Option<PathBuf>,
     listen: SocketAddr,
     public_url: Option<String>,
-    outbound: baton_notify::Outbound,
+    sending: Sending,
     rate_limit: Option<baton_web::RateLimit>,
     db: &Db,
 ) -> Result<ExitCode> {
@@ -30,7 +30,7 @@ pub async fn serve(
     print_first_start_token(&baton).await?;
     let secure_cookies = public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
     let web = baton_web::WebConfig { secure_cookies, rate_limit };
-    run_server(baton, listen, web, outbound).await?;
+    run_server(baton, listen, web, sending).await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -44,12 +44,19 @@ pub async fn print_first_start_token(baton: &Baton) -> Result<()> {
     Ok(())
 }
 
+/// What the sender may reach, and where it reads the secrets channels name.
+#[derive(Debug, Clone, Default)]
+pub struct Sending {
+    pub outbound: baton_notify::Outbound,
+    pub secrets: baton_notify::Secrets,
+}
+
 /// Binds, says where, and serves until Ctrl-C or SIGTERM; in-flight requests finish.
 pub async fn run_server(
     baton: Arc<Baton>,
     listen: SocketAddr,
     web: baton_web::WebConfig,
-    outbound: baton_notify::Outbound,
+    sending: Sending,
 ) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -78,7 +85,7 @@ pub async fn run_server(
     };
     let engine = tokio::spawn(baton.clone().run_engine(until_stopped()));
     let sender =
-        baton_notify::Sender::new(baton.store().clone(), Arc::new(baton_app::SystemClock), sender_config(outbound)?)?;
+        baton_notify::Sender::new(baton.store().clone(), Arc::new(baton_app::SystemClock), sender_config(sending)?)?;
     baton.queue_for_sender(sender.queue());
     // A failed page makes its alert due now: if nothing of its step got through, the
     // escalation moves on (see `Baton::page_failed`). The callback must not block the
@@ -102,8 +109,9 @@ pub async fn run_server(
 /// `BATON_DELIVERY_RETRY_BASE_MS` and `BATON_DELIVERY_RETRY_MAX_MS` when set (drills and
 /// tests: the same code path, faster). How long a message is retried is each channel's
 /// `retry_for`.
-fn sender_config(outbound: baton_notify::Outbound) -> Result<baton_notify::SenderConfig> {
-    let mut config = baton_notify::SenderConfig { outbound, ..Default::default() };
+fn sender_config(sending: Sending) -> Result<baton_notify::SenderConfig> {
+    let Sending { outbound, secrets } = sending;
+    let mut config = baton_notify::SenderConfig { outbound, secrets, ..Default::default() };
     let millis = |name: &str| -> Result<Option<std::time::Duration>> {
         match std::env::var(name) {
             Err(_) => Ok(None),

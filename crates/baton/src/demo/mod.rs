@@ -2,6 +2,7 @@
 //! through the real pipeline rules at past instants, and tokens to try the API with.
 
 use crate::commands::definitions::{load_or_report, print_report};
+use crate::commands::serve::Sending;
 use anyhow::{bail, Context, Result};
 use baton_app::{Baton, ManualClock};
 use baton_core::org::Org;
@@ -68,9 +69,9 @@ pub async fn run(
         return Ok(ExitCode::SUCCESS);
     }
     // The example organisation's channels point at this machine's discard port.
-    let outbound = baton_notify::Outbound::LOOPBACK;
+    let sending = Sending { outbound: baton_notify::Outbound::LOOPBACK, ..Sending::default() };
     let web = baton_web::WebConfig { rate_limit, ..Default::default() };
-    crate::commands::serve::run_server(Baton::with_defaults(store), listen, web, outbound).await?;
+    crate::commands::serve::run_server(Baton::with_defaults(store), listen, web, sending).await?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -216,7 +216,7 @@ async fn slo_events_reach_the_people_the_chart_names_once() {
     reapply(&app, |org| {
         for policy in org.escalations.values_mut() {
             let url = Link::parse(&format!("{base}/hooks/{}", policy.team)).unwrap();
-            policy.channels = vec![Channel::Webhook { url, delivery: Default::default() }];
+            policy.channels = vec![Channel::Webhook { url: url.into(), delivery: Default::default() }];
         }
     })
     .await;
@@ -287,7 +287,7 @@ async fn slo_events_reach_the_people_the_chart_names_once() {
     reapply(&app, |org| {
         for policy in org.escalations.values_mut() {
             let url = Link::parse(&format!("{base}/hooks/{}", policy.team)).unwrap();
-            policy.channels = vec![Channel::Webhook { url, delivery: Default::default() }];
+            policy.channels = vec![Channel::Webhook { url: url.into(), delivery: Default::default() }];
         }
         org.slos.get_mut(&slo_id("streamhub-availability")).unwrap().objective = Objective::parse("0.99").unwrap();
     })

@@ -41,7 +41,7 @@ async fn with_team_channel(app: &TestApp) {
         }],
         repeat: 0,
         channels: vec![Channel::Webhook {
-            url: Link::parse("http://127.0.0.1:9/addon-sre").unwrap(),
+            url: Link::parse("http://127.0.0.1:9/addon-sre").unwrap().into(),
             delivery: Default::default(),
         }],
     };

@@ -646,12 +646,12 @@ async fn the_audit_log_shows_no_channel_secrets() {
     let mut org = app.org.clone();
     let policy = org.escalations.get_mut(&PolicyId::parse("addon-sre-24x7").unwrap()).expect("the example's policy");
     policy.channels.push(Channel::Slack {
-        url: Link::parse("https://bot:hunter2@hooks.slack.com/services/T0001/B0001/SLACKSECRET").unwrap(),
+        url: Link::parse("https://bot:hunter2@hooks.slack.com/services/T0001/B0001/SLACKSECRET").unwrap().into(),
         delivery: Delivery::default(),
     });
     policy.channels.push(Channel::PagerDuty {
-        url: Link::parse("https://events.pagerduty.com/v2/enqueue").unwrap(),
-        routing_key: "R0UTINGSECRET".into(),
+        url: Link::parse("https://events.pagerduty.com/v2/enqueue").unwrap().into(),
+        routing_key: "R0UTINGSECRET".to_owned().into(),
         delivery: Delivery::default(),
     });
     let written = serde_json::to_string(&baton_core::Definition::EscalationPolicy(policy.clone())).unwrap();

@@ -5,7 +5,7 @@
 use crate::support::{messages, repo};
 
 use baton_config::load;
-use baton_core::paging::{route, Channel, Purpose, Severity, Target, PAGERDUTY_EVENTS_URL};
+use baton_core::paging::{route, Channel, Purpose, Secret, SecretName, Severity, Target, PAGERDUTY_EVENTS_URL};
 use baton_core::pipeline::{Assignment, ServiceRecord, Signed, Stage};
 use baton_core::{PersonId, ServiceId, TeamId, Timestamp};
 use std::path::Path;
@@ -41,7 +41,7 @@ channels:
   - type: slack
     url: http://127.0.0.1:9/hooks/platform-sre/slack
   - type: pagerduty
-    routing_key: R0UTINGKEY
+    routing_key_env: BATON_SECRET_PLATFORM_PD
 ";
 const TICKET: &str =
     "id: platform-sre-tickets\nname: Tickets\nteam: platform-sre\npurpose: ticket\nsteps:\n  - targets: [{rotation: platform-sre}]\n    delay: 4h\n";
@@ -92,10 +92,13 @@ fn policies_load_with_their_steps_targets_and_channels() {
     assert_eq!(p.steps[1].delay.to_string(), "15m");
     // Another team as a target is fine: only `team` says whose policy it is.
     assert_eq!(p.steps[2].targets, [Target::Team("streamhub-dev".parse().unwrap())]);
-    assert!(matches!(&p.channels[1], Channel::Slack { url, .. } if url.as_str().ends_with("/slack")));
+    assert!(
+        matches!(&p.channels[1], Channel::Slack { url: Secret::Inline(url), .. } if url.as_str().ends_with("/slack"))
+    );
     match &p.channels[2] {
         Channel::PagerDuty { url, routing_key, .. } => {
-            assert_eq!((url.as_str(), routing_key.as_str()), (PAGERDUTY_EVENTS_URL, "R0UTINGKEY"));
+            assert_eq!(url.inline().map(|u| u.as_str()), Some(PAGERDUTY_EVENTS_URL));
+            assert_eq!(routing_key, &Secret::Named(SecretName::Env("BATON_SECRET_PLATFORM_PD".into())));
         }
         other => panic!("{other:?}"),
     }
@@ -139,7 +142,9 @@ fn delays_purposes_repeats_and_channels_are_checked() {
     assert!(e.starts_with("escalations/platform-sre.yaml:5:9: `repeat` is `forever`"), "{e}");
     let e = one_error(&replacing(18, "    url: hooks.example.com/platform"));
     assert!(
-        e.starts_with("escalations/platform-sre.yaml:18:10: `url`: `hooks.example.com/platform` is not a link"),
+        e.starts_with(
+            "escalations/platform-sre.yaml:18:10: `url`: `hooks.example.com/platform` is not an absolute http:// or https:// URL"
+        ),
         "{e}"
     );
     let e = one_error(&replacing(17, "  - type: email"));
@@ -155,7 +160,7 @@ fn channels_take_their_delivery_settings_or_the_defaults() {
             "    url: http://127.0.0.1:9/hooks/platform-sre\n",
             "    url: http://127.0.0.1:9/hooks/platform-sre\n    retry_for: 2d\n    in_flight: 2\n    rate_per_minute: 30\n",
         )
-        .replace("    routing_key: R0UTINGKEY\n", "    routing_key: R0UTINGKEY\n    in_flight: 4\n");
+        .replace("    routing_key_env: BATON_SECRET_PLATFORM_PD\n", "    routing_key_env: BATON_SECRET_PLATFORM_PD\n    in_flight: 4\n");
     let dir = with(&page);
     let loaded = load(dir.path());
     let msgs: Vec<_> = loaded.diagnostics.iter().map(|d| d.to_string()).collect();
@@ -182,6 +187,51 @@ fn nonsense_delivery_settings_are_refused_where_they_are_written() {
     assert!(e.starts_with("escalations/platform-sre.yaml:20:22: `rate_per_minute` is `-5`"), "{e}");
     let e = setting("    in_flight: lots");
     assert!(e.starts_with("escalations/platform-sre.yaml:20:16: `in_flight` is `lots`"), "{e}");
+}
+
+#[test]
+fn secrets_written_inline_are_warned_about_and_named_ones_checked() {
+    // A real Slack URL and a PagerDuty key written inline load, with a warning at each.
+    let page = replacing(20, "    url: https://hooks.slack.example/services/T0/B0/S3CRET")
+        .replace("    routing_key_env: BATON_SECRET_PLATFORM_PD", "    routing_key: R0UTINGKEY");
+    let dir = with(&page);
+    let loaded = load(dir.path());
+    let warnings: Vec<_> = loaded.diagnostics.iter().map(|d| d.to_string()).collect();
+    assert_eq!(warnings.len(), 2, "{warnings:#?}");
+    assert!(
+        warnings[0].starts_with(
+            "escalations/platform-sre.yaml:20:10: warning: `url` is a secret written into the definition repo"
+        ),
+        "{warnings:#?}"
+    );
+    assert!(warnings[0].contains("`url_env: BATON_SECRET_...` or `url_file: NAME`"), "{warnings:#?}");
+    assert!(
+        warnings[1].starts_with("escalations/platform-sre.yaml:22:18: warning: `routing_key` is a secret"),
+        "{warnings:#?}"
+    );
+    assert!(loaded.org.is_some(), "warnings do not stop the load");
+    // Loopback placeholders (the example organisation's) are no secret.
+    assert!(load(with(PAGE).path()).diagnostics.is_empty());
+
+    let e = one_error(&replacing(22, "    routing_key_env: DATABASE_URL"));
+    assert!(e.starts_with("escalations/platform-sre.yaml:22:22: `routing_key`: `DATABASE_URL` is not a secret's environment variable: write BATON_SECRET_"), "{e}");
+    let e = one_error(&replacing(20, "    url_file: /etc/baton/audit.key"));
+    assert!(
+        e.starts_with("escalations/platform-sre.yaml:20:15: `url`: `/etc/baton/audit.key` is not a secret's file name"),
+        "{e}"
+    );
+    let e = one_error(&PAGE.replace(
+        "    url: http://127.0.0.1:9/hooks/platform-sre/slack\n",
+        "    url: http://127.0.0.1:9/hooks/platform-sre/slack\n    url_file: slack/platform\n",
+    ));
+    assert!(e.starts_with("escalations/platform-sre.yaml:21:15: `url` is given more than one way"), "{e}");
+    let e = one_error(&replacing(18, "    url_env: BATON_SECRET_HOOK\n    routing_key_file: pd/key"));
+    assert_eq!(e, "escalations/platform-sre.yaml:19:23: `routing_key` belongs to pagerduty channels only");
+
+    let page = replacing(20, "    url_file: slack/platform-sre");
+    let org = load(with(&page).path()).org.unwrap();
+    let slack = &org.escalations[&"platform-sre-24x7".parse().unwrap()].channels[1];
+    assert_eq!(slack.url(), &Secret::Named(SecretName::File("slack/platform-sre".into())));
 }
 
 #[test]

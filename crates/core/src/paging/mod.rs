@@ -11,6 +11,7 @@ pub mod policy;
 pub mod receive;
 pub mod responders;
 pub mod route;
+pub mod secret;
 pub mod severity;
 
 #[cfg(test)]
@@ -21,10 +22,11 @@ pub use escalate::{undelivered, DeliveryState, EmptyStep, Escalation, Page};
 pub use intake::{Action, FieldError, Incoming, IntakeError};
 pub use integration::{Format, Integration};
 pub use policy::{
-    pagerduty_url, Channel, Delivery, EscalationPolicy, EscalationStep, PolicyId, Purpose, Target, DEFAULT_IN_FLIGHT,
-    DEFAULT_RETRY_FOR, PAGERDUTY_EVENTS_URL, PAGERDUTY_RATE_PER_MINUTE,
+    pagerduty_url, Channel, Delivery, Destination, EscalationPolicy, EscalationStep, PolicyId, Purpose, Target,
+    DEFAULT_IN_FLIGHT, DEFAULT_RETRY_FOR, PAGERDUTY_EVENTS_URL, PAGERDUTY_RATE_PER_MINUTE,
 };
 pub use receive::{receive, Outcome, Received};
 pub use responders::{may_resend_any, may_respond, responders};
 pub use route::{first_policy, route, route_or_fallback, NoRoute, Route};
+pub use secret::{Secret, SecretError, SecretName, SecretValue, SECRET_ENV_PREFIX};
 pub use severity::Severity;

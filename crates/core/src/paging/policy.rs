@@ -2,6 +2,7 @@
 //! long each step waits for an acknowledgement, how often the whole list repeats, and where
 //! the notifications are delivered.
 
+use super::secret::{Secret, SecretError, SecretName};
 use crate::oncall::RotationId;
 use crate::{Link, Period, PersonId, TeamId};
 use serde::{Deserialize, Serialize};
@@ -68,21 +69,22 @@ pub struct EscalationStep {
     pub delay: Period,
 }
 
-/// Where a policy's notifications are delivered. Real organisations put their Slack or
-/// PagerDuty URLs here; the example organisation uses loopback placeholders.
+/// Where a policy's notifications are delivered. A URL or routing key that is a secret is
+/// better named ([`Secret::Named`]) than written inline; the example organisation uses
+/// loopback placeholders inline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Channel {
     /// Baton's own JSON body, POSTed to the URL.
     Webhook {
-        url: Link,
+        url: Secret<Link>,
         #[serde(default, skip_serializing_if = "Delivery::is_default")]
         delivery: Delivery,
     },
     /// A Slack incoming webhook (`{"text": ...}`).
     Slack {
-        url: Link,
+        url: Secret<Link>,
         #[serde(default, skip_serializing_if = "Delivery::is_default")]
         delivery: Delivery,
     },
@@ -91,8 +93,8 @@ pub enum Channel {
     #[serde(rename = "pagerduty")]
     PagerDuty {
         #[serde(default = "pagerduty_url")]
-        url: Link,
-        routing_key: String,
+        url: Secret<Link>,
+        routing_key: Secret<String>,
         #[serde(default, skip_serializing_if = "Delivery::is_default")]
         delivery: Delivery,
     },
@@ -149,8 +151,16 @@ impl utoipa::ToSchema for RotationId {}
 /// PagerDuty's Events API v2 endpoint, used when a `pagerduty` channel gives no `url`.
 pub const PAGERDUTY_EVENTS_URL: &str = "https://events.pagerduty.com/v2/enqueue";
 
-pub fn pagerduty_url() -> Link {
-    Link::parse(PAGERDUTY_EVENTS_URL).expect("a valid link")
+pub fn pagerduty_url() -> Secret<Link> {
+    Secret::Inline(Link::parse(PAGERDUTY_EVENTS_URL).expect("a valid link"))
+}
+
+/// Where one message goes, its secrets read: what [`Channel::resolve`] answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destination {
+    pub url: Link,
+    /// PagerDuty's routing key; `None` for other channels.
+    pub routing_key: Option<String>,
 }
 
 impl Channel {
@@ -158,15 +168,53 @@ impl Channel {
     /// PagerDuty routing key hidden (either lets whoever holds it post as Baton).
     pub fn redacted(&self) -> Channel {
         match self {
-            Channel::Webhook { url, delivery } => Channel::Webhook { url: url.redacted(), delivery: *delivery },
-            Channel::Slack { url, delivery } => Channel::Slack { url: url.redacted(), delivery: *delivery },
-            Channel::PagerDuty { url, delivery, .. } => {
-                Channel::PagerDuty { url: url.clone(), routing_key: "redacted".into(), delivery: *delivery }
+            Channel::Webhook { url, delivery } => {
+                Channel::Webhook { url: url.redacted(Link::redacted), delivery: *delivery }
             }
+            Channel::Slack { url, delivery } => {
+                Channel::Slack { url: url.redacted(Link::redacted), delivery: *delivery }
+            }
+            Channel::PagerDuty { url, delivery, routing_key } => Channel::PagerDuty {
+                url: url.redacted(Link::redacted),
+                routing_key: routing_key.redacted(|_| "redacted".into()),
+                delivery: *delivery,
+            },
         }
     }
 
-    pub fn url(&self) -> &Link {
+    /// The URL and routing key to send to, named secrets read with `read` (see
+    /// [`Secret::resolve`]).
+    pub fn resolve(
+        &self,
+        read: impl Fn(&SecretName) -> Result<Option<String>, String>,
+    ) -> Result<Destination, SecretError> {
+        let url = self.url().resolve(&read)?;
+        let routing_key = match self {
+            Channel::PagerDuty { routing_key, .. } => Some(routing_key.resolve(&read)?),
+            Channel::Webhook { .. } | Channel::Slack { .. } => None,
+        };
+        Ok(Destination { url, routing_key })
+    }
+
+    /// The secrets written inline, by field, for `baton validate` to warn about.
+    pub fn inline_secrets(&self) -> Vec<&'static str> {
+        let mut found = Vec::new();
+        match self {
+            Channel::Slack { url: Secret::Inline(url), .. } if !url.is_loopback() => found.push("url"),
+            Channel::Webhook { url: Secret::Inline(url), .. } | Channel::PagerDuty { url: Secret::Inline(url), .. }
+                if url.has_credentials() =>
+            {
+                found.push("url")
+            }
+            _ => {}
+        }
+        if let Channel::PagerDuty { routing_key: Secret::Inline(_), .. } = self {
+            found.push("routing_key");
+        }
+        found
+    }
+
+    pub fn url(&self) -> &Secret<Link> {
         match self {
             Channel::Webhook { url, .. } | Channel::Slack { url, .. } | Channel::PagerDuty { url, .. } => url,
         }
@@ -247,7 +295,7 @@ mod tests {
             repeat: 2,
             channels: vec![Channel::PagerDuty {
                 url: pagerduty_url(),
-                routing_key: "R0UTING".into(),
+                routing_key: Secret::Inline("R0UTING".into()),
                 delivery: Delivery::default(),
             }],
         };
@@ -258,7 +306,7 @@ mod tests {
         assert_eq!(serde_json::from_str::<EscalationPolicy>(&json).unwrap(), policy);
         let no_url = r#"{"type":"pagerduty","routing_key":"R0UTING"}"#;
         let channel: Channel = serde_json::from_str(no_url).unwrap();
-        assert_eq!(channel.url().as_str(), PAGERDUTY_EVENTS_URL);
+        assert_eq!(channel.url().inline().map(Link::as_str), Some(PAGERDUTY_EVENTS_URL));
     }
 
     #[test]

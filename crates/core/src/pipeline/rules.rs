@@ -8,7 +8,7 @@ use super::command::*;
 use super::record::*;
 use crate::org::{Org, ServiceDef};
 use crate::slo::SoakVerdict;
-use crate::{ItemId, PersonId, Viability};
+use crate::{ItemId, Period, PersonId, Viability};
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -406,6 +406,10 @@ fn waive_item(step: Step<'_>, next: &mut ServiceRecord, item: &ItemId, body: &Wa
     Ok(None)
 }
 
+/// How long ago a soak test may have started and still count: a window older than a
+/// quarter says little about the service as deployed now (and one in year 0001 is a typo).
+const MAX_SOAK_AGE: Period = Period::days(90);
+
 fn record_soak(step: Step<'_>, next: &mut ServiceRecord, s: &RecordSoak) -> Decided {
     let Step { ctx, record, actor, action, who } = step;
     ctx.require_sre(record, actor, "record a soak test", true).map_err(|e| with_action(e, action))?;
@@ -436,6 +440,15 @@ fn record_soak(step: Step<'_>, next: &mut ServiceRecord, s: &RecordSoak) -> Deci
         return Err(PipelineError::Invalid {
             field: "ended_at",
             message: "a soak test can only be recorded once it has ended".into(),
+        });
+    }
+    if s.started_at < ctx.now.saturating_sub(MAX_SOAK_AGE.duration()).expect("no calendar units") {
+        return Err(PipelineError::Invalid {
+            field: "started_at",
+            message: format!(
+                "a soak test is evidence of the service as it runs now: it must have started within the last {}",
+                MAX_SOAK_AGE
+            ),
         });
     }
     refuse_if(action, stage_in(record, &[Stage::Onboarding], "recording a soak test"))?;

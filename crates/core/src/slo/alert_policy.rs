@@ -83,7 +83,7 @@ mod tests {
             name: name.into(),
             severity,
             when_resolved,
-            channel: Channel::Webhook { url, delivery: Default::default() },
+            channel: Channel::Webhook { url: url.into(), delivery: Default::default() },
         }
     }
 

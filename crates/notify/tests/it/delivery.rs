@@ -3,7 +3,7 @@
 
 use crate::common::*;
 use baton_core::notice::{AlertAction, NoticeKind};
-use baton_core::paging::{Channel, Delivery};
+use baton_core::paging::{Channel, Delivery, Secret, SecretName};
 use baton_core::Clock;
 use baton_notify::{RetryPolicy, SendReport, Sender, SenderConfig};
 use baton_store::{DeliveryStatus, Notification, Settle};
@@ -22,7 +22,7 @@ async fn a_webhook_gets_the_documented_body_once_with_its_idempotency_key() {
     let receiver = Receiver::start(vec![]).await;
     let (store, _dir) = sqlite().await;
     let clock = TestClock::at(T0);
-    let channel = Channel::Webhook { url: receiver.url("/baton/hook"), delivery: Delivery::default() };
+    let channel = Channel::Webhook { url: receiver.url("/baton/hook").into(), delivery: Delivery::default() };
     queue(&*store, "page/streamhub/7f3a/0/0/marta.oyelaran@a1", &page(), &channel, clock.now()).await;
     let sender = sender(store.clone(), clock.clone(), "w1");
 
@@ -64,7 +64,7 @@ async fn server_errors_are_retried_with_backoff_and_the_same_key() {
         &*store,
         "k-503",
         &page(),
-        &Channel::Webhook { url: receiver.url("/"), delivery: Delivery::default() },
+        &Channel::Webhook { url: receiver.url("/").into(), delivery: Delivery::default() },
         clock.now(),
     )
     .await;
@@ -119,7 +119,7 @@ async fn a_refusal_is_a_dead_letter_at_once() {
         &*store,
         "k-400",
         &page(),
-        &Channel::Slack { url: receiver.url("/services/T0/B0/secret"), delivery: Delivery::default() },
+        &Channel::Slack { url: receiver.url("/services/T0/B0/secret").into(), delivery: Delivery::default() },
         clock.now(),
     )
     .await;
@@ -151,7 +151,7 @@ async fn retry_after_on_429_decides_when_to_try_again() {
         &*store,
         "k-429",
         &page(),
-        &Channel::Webhook { url: receiver.url("/"), delivery: Delivery::default() },
+        &Channel::Webhook { url: receiver.url("/").into(), delivery: Delivery::default() },
         clock.now(),
     )
     .await;
@@ -172,7 +172,7 @@ async fn an_unreachable_receiver_is_retried_for_its_channels_window_then_a_visib
     let url = unreachable_url().await;
     let host = url.as_str().trim_start_matches("http://").trim_end_matches("/services/T0/B0/secret").to_owned();
     let ten_minutes = Delivery { retry_for: Some(baton_core::Period::parse("10m").unwrap()), ..Delivery::default() };
-    queue(&*store, "k-down", &page(), &Channel::Webhook { url, delivery: ten_minutes }, clock.now()).await;
+    queue(&*store, "k-down", &page(), &Channel::Webhook { url: url.into(), delivery: ten_minutes }, clock.now()).await;
     let sender = sender(store.clone(), clock.clone(), "w1");
     let id = message(&*store, "k-down").await.id;
 
@@ -217,10 +217,10 @@ async fn slack_and_pagerduty_get_their_own_formats() {
     let (store, _dir) = sqlite().await;
     let clock = TestClock::at(T0);
     let notice = page();
-    let slack = Channel::Slack { url: receiver.url("/services/T0/B0/secret"), delivery: Delivery::default() };
+    let slack = Channel::Slack { url: receiver.url("/services/T0/B0/secret").into(), delivery: Delivery::default() };
     let pd = Channel::PagerDuty {
-        url: receiver.url("/v2/enqueue"),
-        routing_key: "R0UT1NGKEY".into(),
+        url: receiver.url("/v2/enqueue").into(),
+        routing_key: Secret::Inline("R0UT1NGKEY".into()),
         delivery: Delivery::default(),
     };
     queue(&*store, "k-slack", &notice, &slack, clock.now()).await;
@@ -259,8 +259,8 @@ async fn slack_and_pagerduty_get_their_own_formats() {
         "k-pd-ack",
         &acked,
         &Channel::PagerDuty {
-            url: receiver.url("/v2/enqueue"),
-            routing_key: "R0UT1NGKEY".into(),
+            url: receiver.url("/v2/enqueue").into(),
+            routing_key: Secret::Inline("R0UT1NGKEY".into()),
             delivery: Delivery::default(),
         },
         clock.now(),
@@ -304,7 +304,7 @@ async fn a_message_held_by_a_sender_that_died_is_delivered_by_another_with_the_s
         &*store,
         "k-orphan",
         &page(),
-        &Channel::Webhook { url: receiver.url("/"), delivery: Delivery::default() },
+        &Channel::Webhook { url: receiver.url("/").into(), delivery: Delivery::default() },
         clock.now(),
     )
     .await;
@@ -351,7 +351,7 @@ async fn a_woken_sender_delivers_at_once_and_stops_on_shutdown() {
         &*store,
         "k-now",
         &page(),
-        &Channel::Webhook { url: receiver.url("/"), delivery: Delivery::default() },
+        &Channel::Webhook { url: receiver.url("/").into(), delivery: Delivery::default() },
         clock.now(),
     )
     .await;
@@ -386,7 +386,7 @@ async fn pages_handed_over_go_out_without_a_claim_and_are_settled_before_run_ret
     tokio::time::sleep(Duration::from_millis(200)).await; // it found nothing and waits
 
     // Queued as the intake queues a page: claimed for w1 in the same commit, then handed over.
-    let channel = Channel::Webhook { url: receiver.url("/"), delivery: Delivery::default() };
+    let channel = Channel::Webhook { url: receiver.url("/").into(), delivery: Delivery::default() };
     let handed = baton_store::NewNotification {
         key: "k-handed".into(),
         subject: page().subject,
@@ -461,7 +461,7 @@ async fn a_receiver_that_refuses_connections_for_a_while_gets_every_message_once
     let (store, _dir) = sqlite().await;
     let url = unreachable_url().await;
     let port = reqwest::Url::parse(url.as_str()).unwrap().port().unwrap();
-    queue_many(&*store, "k-back", 20, &Channel::Webhook { url, delivery: Delivery::default() }).await;
+    queue_many(&*store, "k-back", 20, &Channel::Webhook { url: url.into(), delivery: Delivery::default() }).await;
     let (halt, running) = run(quick_sender(
         store.clone(),
         SenderConfig { worker: "w1".into(), outbound: baton_notify::Outbound::LOOPBACK, ..SenderConfig::default() },
@@ -489,9 +489,15 @@ async fn a_hanging_receiver_does_not_hold_up_messages_to_a_healthy_one() {
     let hanging = Receiver::start(vec![Reply::Hang; 40]).await;
     let healthy = Receiver::start(vec![]).await;
     // The hanging receiver's messages are queued first, and outnumber its in-flight limit.
-    let stuck = Channel::Webhook { url: hanging.url("/"), delivery: Delivery::default() };
+    let stuck = Channel::Webhook { url: hanging.url("/").into(), delivery: Delivery::default() };
     queue_many(&*store, "k-stuck", 20, &stuck).await;
-    queue_many(&*store, "k-fine", 10, &Channel::Webhook { url: healthy.url("/"), delivery: Delivery::default() }).await;
+    queue_many(
+        &*store,
+        "k-fine",
+        10,
+        &Channel::Webhook { url: healthy.url("/").into(), delivery: Delivery::default() },
+    )
+    .await;
     let config = SenderConfig {
         worker: "w1".into(),
         timeout: Duration::from_secs(2),
@@ -514,7 +520,7 @@ async fn no_more_than_a_channels_in_flight_requests_reach_one_receiver_at_once()
     let (store, _dir) = sqlite().await;
     let receiver = Receiver::start(vec![Reply::Slow(Duration::from_millis(100)); 30]).await;
     let three = Delivery { in_flight: Some(3), ..Delivery::default() };
-    queue_many(&*store, "k-slow", 30, &Channel::Webhook { url: receiver.url("/hook"), delivery: three }).await;
+    queue_many(&*store, "k-slow", 30, &Channel::Webhook { url: receiver.url("/hook").into(), delivery: three }).await;
     let (halt, running) = run(quick_sender(
         store.clone(),
         SenderConfig { worker: "w1".into(), outbound: baton_notify::Outbound::LOOPBACK, ..SenderConfig::default() },
@@ -531,8 +537,13 @@ async fn a_rate_limit_queues_messages_rather_than_dropping_them() {
     let (store, _dir) = sqlite().await;
     let receiver = Receiver::start(vec![]).await;
     let ten_a_second = Delivery { rate_per_minute: Some(600), ..Delivery::default() };
-    queue_many(&*store, "k-rate", 8, &Channel::Slack { url: receiver.url("/services/T/B/x"), delivery: ten_a_second })
-        .await;
+    queue_many(
+        &*store,
+        "k-rate",
+        8,
+        &Channel::Slack { url: receiver.url("/services/T/B/x").into(), delivery: ten_a_second },
+    )
+    .await;
     let (halt, running) = run(quick_sender(
         store.clone(),
         SenderConfig { worker: "w1".into(), outbound: baton_notify::Outbound::LOOPBACK, ..SenderConfig::default() },
@@ -555,7 +566,7 @@ async fn a_message_that_cannot_start_within_its_lease_is_postponed_without_an_at
     let (store, _dir) = sqlite().await;
     let clock = TestClock::at(T0);
     let one_a_second = Delivery { rate_per_minute: Some(60), ..Delivery::default() };
-    let channel = Channel::Webhook { url: receiver.url("/"), delivery: one_a_second };
+    let channel = Channel::Webhook { url: receiver.url("/").into(), delivery: one_a_second };
     for key in ["k-a", "k-b", "k-c"] {
         queue(&*store, key, &page(), &channel, clock.now()).await;
     }
@@ -598,7 +609,8 @@ async fn loopback_private_and_metadata_destinations_are_refused_unless_allowed()
         "http://169.254.169.254/latest/meta-data/".to_owned(),
     ];
     for (i, url) in urls.iter().enumerate() {
-        let channel = Channel::Webhook { url: baton_core::Link::parse(url).unwrap(), delivery: Delivery::default() };
+        let channel =
+            Channel::Webhook { url: baton_core::Link::parse(url).unwrap().into(), delivery: Delivery::default() };
         queue(&*store, &format!("k-{i}"), &page(), &channel, clock.now()).await;
     }
     let strict = SenderConfig { worker: "w1".into(), ..SenderConfig::default() };
@@ -617,9 +629,77 @@ async fn loopback_private_and_metadata_destinations_are_refused_unless_allowed()
     }
 
     // Allowed by setting (`--allow-outbound loopback`), the same destination is delivered.
-    let channel = Channel::Webhook { url: receiver.url("/allowed"), delivery: Delivery::default() };
+    let channel = Channel::Webhook { url: receiver.url("/allowed").into(), delivery: Delivery::default() };
     queue(&*store, "k-allowed", &page(), &channel, clock.now()).await;
     sender(store.clone(), clock.clone(), "w2").step().await.unwrap();
     assert_eq!(message(&*store, "k-allowed").await.status, DeliveryStatus::Delivered);
     assert_eq!(receiver.seen().len(), 1);
+}
+
+#[tokio::test]
+async fn named_secrets_are_read_at_send_time_and_never_stored() {
+    let var = "BATON_SECRET_NOTIFY_TEST_PD";
+    if std::env::var(var).is_err() {
+        // A process's environment is set before it starts (changing it in a threaded test
+        // is unsound): this test runs again in a child process that has the variable.
+        let name = "delivery::named_secrets_are_read_at_send_time_and_never_stored";
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", name, "--nocapture", "--test-threads", "1"])
+            .env(var, "R0UT1NGFROMENV")
+            .output()
+            .unwrap();
+        let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success() && said.contains("1 passed"), "{said}");
+        return;
+    }
+    let receiver = Receiver::start(vec![]).await;
+    let (store, _dir) = sqlite().await;
+    let clock = TestClock::at(T0);
+    let secrets = tempfile::tempdir().unwrap();
+    // The Slack URL is in a file the operator mounts; PagerDuty keys are in the environment.
+    let slack = Channel::Slack {
+        url: Secret::Named(SecretName::File("slack/platform-sre".into())),
+        delivery: Delivery::default(),
+    };
+    let pd = |var: &str| Channel::PagerDuty {
+        url: receiver.url("/v2/enqueue").into(),
+        routing_key: Secret::Named(SecretName::Env(var.into())),
+        delivery: Delivery::default(),
+    };
+    queue(&*store, "k-slack", &page(), &slack, clock.now()).await;
+    queue(&*store, "k-pd", &page(), &pd(var), clock.now()).await;
+    queue(&*store, "k-pd-unset", &page(), &pd("BATON_SECRET_NOTIFY_TEST_NEVER_SET"), clock.now()).await;
+    let config = SenderConfig {
+        outbound: baton_notify::Outbound::LOOPBACK,
+        secrets: baton_notify::Secrets { dir: Some(secrets.path().to_owned()) },
+        ..SenderConfig::default()
+    };
+    let sender = Sender::new(store.clone(), clock.clone(), config).unwrap();
+
+    // The key in the environment is used; the missing ones fail saying which secret, and are retried.
+    assert_eq!(sender.step().await.unwrap(), report(3, 1, 2, 0));
+    let pd_got = receiver.seen();
+    assert_eq!((pd_got.len(), &pd_got[0].body["routing_key"]), (1, &json!("R0UT1NGFROMENV")));
+    assert_eq!(
+        message(&*store, "k-slack").await.last_error.as_deref(),
+        Some("the channel's secret: secrets file slack/platform-sre does not exist")
+    );
+    assert_eq!(
+        message(&*store, "k-pd-unset").await.last_error.as_deref(),
+        Some("the channel's secret: environment variable BATON_SECRET_NOTIFY_TEST_NEVER_SET is not set")
+    );
+
+    // The operator writes the file; the next attempt goes to the URL it holds.
+    let slack_url = receiver.url("/services/T0/B0/S3CRET");
+    std::fs::create_dir_all(secrets.path().join("slack")).unwrap();
+    std::fs::write(secrets.path().join("slack/platform-sre"), format!("{slack_url}\n")).unwrap();
+    clock.advance(Duration::from_secs(5));
+    assert_eq!(sender.step().await.unwrap(), report(2, 1, 1, 0));
+    assert!(receiver.seen().iter().any(|s| s.path == "/services/T0/B0/S3CRET"), "Slack got its message");
+
+    // The outbox holds the names, never the values.
+    for key in ["k-slack", "k-pd"] {
+        let stored = message(&*store, key).await;
+        assert!(!stored.channel.contains("S3CRET") && !stored.channel.contains("R0UT1NG"), "{}", stored.channel);
+    }
 }

@@ -288,6 +288,23 @@ fn ready_but_for_the_soak() -> World {
 }
 
 #[test]
+fn a_soak_test_from_long_ago_is_refused_naming_started_at() {
+    let mut w = ready_but_for_the_soak();
+    let year_one: Timestamp = "0001-01-01T00:00:00Z".parse().unwrap();
+    match w.try_do("sam", soak_over(&w, year_one, None)) {
+        Err(PipelineError::Invalid { field, message }) => {
+            assert_eq!(field, "started_at");
+            assert!(message.contains("within the last 90d"), "{message}");
+        }
+        other => panic!("a soak in year 0001 was taken: {other:?}"),
+    }
+    let recent = w.now;
+    w.later(7);
+    w.act("sam", soak_over(&w, recent, None));
+    assert!(w.record.soak.is_some(), "a week-long soak that just ended counts");
+}
+
+#[test]
 fn the_soak_result_is_the_slos_verdict_not_the_recorders_word() {
     let mut w = ready_but_for_the_soak();
     let start = w.now;

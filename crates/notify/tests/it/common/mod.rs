@@ -251,7 +251,7 @@ pub async fn count(store: &dyn Store, status: DeliveryStatus) -> usize {
 pub async fn two_senders_deliver_each_message_once(first: Arc<dyn Store>, second: Arc<dyn Store>) {
     let receiver = Receiver::start(vec![]).await;
     let clock = TestClock::at("2026-03-02T09:00:00Z");
-    let channel = Channel::Webhook { url: receiver.url("/hook"), delivery: Delivery::default() };
+    let channel = Channel::Webhook { url: receiver.url("/hook").into(), delivery: Delivery::default() };
     let at = clock.now();
     let notifications = (0..200)
         .map(|i| NewNotification {
