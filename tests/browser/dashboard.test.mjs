@@ -136,6 +136,26 @@ test('a wrong token does not sign in, and signing out ends the session', async (
   await page.close();
 });
 
+test('on a server that opens no reads, a page asks to sign in and comes back to it', async () => {
+  const closedTokens = {};
+  const { child, url } = await startDemo(closedTokens, ['--open-reads', 'none']);
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${url}/oncall/addon-sre`);
+    assert.equal(new URL(page.url()).pathname, '/login', 'sent to the sign-in form');
+    assert.equal(await page.locator('text=Beatriz Nakamura').count(), 0, 'nobody is named before signing in');
+    await page.screenshot({ path: join(shots, 'sign-in-first.png') });
+    await page.fill('input[name=token]', closedTokens['noor.castellano']);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('text=Signed in as noor.castellano');
+    assert.equal(new URL(page.url()).pathname, '/oncall/addon-sre', 'back where they asked to go');
+    assert.ok(await page.locator('text=Beatriz Nakamura').count(), 'the schedule, once signed in');
+    await page.close();
+  } finally {
+    child.kill('SIGTERM');
+  }
+});
+
 test('unknown pages say so and lead back', async () => {
   const page = await browser.newPage();
   const resp = await page.goto(`${base}/no/such/page`);

@@ -12,10 +12,10 @@ export const shots = join(root, 'artifacts/screenshots');
 mkdirSync(shots, { recursive: true });
 
 // Starts `baton demo` on a fresh data directory; fills `tokens` (person → token) from its output.
-export function startDemo(tokens) {
+export function startDemo(tokens, extraArgs = []) {
   const bin = process.env.BATON_BIN ?? join(root, 'target/debug/baton');
   const dataDir = mkdtempSync(join(tmpdir(), 'baton-browser-'));
-  const child = spawn(bin, ['demo', '--listen', '127.0.0.1:0'], {
+  const child = spawn(bin, ['demo', '--listen', '127.0.0.1:0', ...extraArgs], {
     cwd: root,
     env: { ...process.env, BATON_DATA_DIR: dataDir, BATON_LOG: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],

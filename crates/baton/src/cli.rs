@@ -98,6 +98,11 @@ pub enum Command {
         /// (bursts of four times that, 32 at once; alert intake is not counted), or off.
         #[arg(long, env = "BATON_RATE_LIMIT", default_value = "50/s")]
         rate_limit: baton_web::RateLimitSetting,
+        /// Views readable without signing in, comma-separated: board (the pipeline board),
+        /// slos (SLO reports) — neither holds personal data — or all (every read: a closed
+        /// network only). By default every read needs a token or a browser session.
+        #[arg(long, env = "BATON_OPEN_READS", default_value = "none")]
+        open_reads: baton_web::OpenReads,
     },
     /// Run the example organisation on a fresh SQLite store (or on `--db`, its history
     /// seeded only if it has none) and serve its dashboard.
@@ -110,6 +115,10 @@ pub enum Command {
         /// As for `serve`.
         #[arg(long, env = "BATON_RATE_LIMIT", default_value = "50/s")]
         rate_limit: baton_web::RateLimitSetting,
+        /// As for `serve`; the demo's people are fictional, so every read is open unless
+        /// this says otherwise.
+        #[arg(long, default_value = "all")]
+        open_reads: baton_web::OpenReads,
         /// Seed and print the tokens, then exit instead of serving.
         #[arg(long)]
         no_serve: bool,

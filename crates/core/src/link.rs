@@ -17,7 +17,10 @@ impl Link {
         let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
         match rest {
             Some(r)
-                if !r.is_empty() && !r.starts_with('/') && !s.chars().any(char::is_whitespace) && s.len() <= 2048 =>
+                if !r.is_empty()
+                    && !r.starts_with('/')
+                    && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+                    && s.len() <= 2048 =>
             {
                 Ok(Self(s.to_owned()))
             }
@@ -88,8 +91,9 @@ impl utoipa::PartialSchema for Link {
         use utoipa::openapi::schema::{SchemaFormat, Type};
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(Type::String)
-            .format(Some(SchemaFormat::Custom("uri".into())))
-            .description(Some("An absolute http:// or https:// URL, at most 2048 characters, recorded as evidence."))
+            // An IRI: people paste links with non-ASCII paths and hosts, and Baton keeps them as written.
+            .format(Some(SchemaFormat::Custom("iri".into())))
+            .description(Some("An absolute http:// or https:// URL (non-ASCII characters allowed; no spaces or control characters), at most 2048 characters, recorded as evidence."))
             .pattern(Some(r"^https?://[^/\s]\S*$"))
             .max_length(Some(2048))
             .examples(["https://tracker.example.com/EPIC-1"])
@@ -117,7 +121,8 @@ mod tests {
     #[test]
     fn only_absolute_http_links_are_accepted() {
         assert!(Link::parse("https://tracker.example.com/EPIC-1").is_ok());
-        for bad in ["tracker/EPIC-1", "ftp://x", "https://", "https://a b"] {
+        assert!(Link::parse("https://de.wikipedia.example/wiki/Übergabe").is_ok(), "non-ASCII is kept as written");
+        for bad in ["tracker/EPIC-1", "ftp://x", "https://", "https://a b", "https://\u{ff}\u{fa}\u{12}"] {
             assert!(Link::parse(bad).is_err(), "{bad}");
         }
     }

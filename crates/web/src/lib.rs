@@ -12,10 +12,12 @@ mod feed;
 mod headers;
 mod metrics;
 mod rate;
+mod reads;
 mod ui;
 
 pub use error::ApiError;
 pub use rate::{RateLimit, RateLimitSetting};
+pub use reads::OpenReads;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
@@ -44,11 +46,13 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// Each caller's budget (see `rate`); `None` counts nothing (benchmarks).
     pub rate_limit: Option<RateLimit>,
+    /// The views open to readers who are not signed in; none by default (see `reads`).
+    pub open_reads: OpenReads,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { secure_cookies: false, rate_limit: Some(RateLimit::default()) }
+        WebConfig { secure_cookies: false, rate_limit: Some(RateLimit::default()), open_reads: OpenReads::NONE }
     }
 }
 
@@ -66,6 +70,8 @@ pub fn router_with(baton: Arc<Baton>, config: WebConfig) -> Router {
         .merge(ui::routes())
         .merge(feed::routes())
         .route("/metrics", axum::routing::get(metrics::render))
+        // Only on routes that answer: a GET where only POST is taken is 405, not 401.
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), reads::require_reader))
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

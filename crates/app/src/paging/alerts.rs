@@ -75,7 +75,7 @@ fn view(stored: &StoredAlert) -> Result<AlertView, AppError> {
 /// One message of an alert: a page to a person on one channel, or the update that
 /// stopped the paging.
 #[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = AlertDelivery))]
 pub struct Delivery {
     /// The outbox message's id (what `POST /api/v1/notifications/{id}/resend` takes).
     pub id: i64,

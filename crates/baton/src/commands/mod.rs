@@ -22,13 +22,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate { dir } => Ok(definitions::validate(&dir)),
         Command::Apply { dir, dry_run, actor } => definitions::apply(&dir, dry_run, actor, db).await,
-        Command::Serve { config, listen, public_url, allow_outbound, secrets_dir, rate_limit } => {
+        Command::Serve { config, listen, public_url, allow_outbound, secrets_dir, rate_limit, open_reads } => {
             let sending =
                 serve::Sending { outbound: allow_outbound, secrets: baton_notify::Secrets { dir: secrets_dir } };
-            serve::serve(config, listen, public_url, sending, rate_limit.0, db).await
+            let web = baton_web::WebConfig {
+                secure_cookies: public_url.as_deref().is_some_and(|u| u.starts_with("https://")),
+                rate_limit: rate_limit.0,
+                open_reads,
+            };
+            serve::serve(config, listen, public_url, sending, web, db).await
         }
-        Command::Demo { config, listen, rate_limit, no_serve } => {
-            crate::demo::run(config, listen, rate_limit.0, db.flag(), no_serve).await
+        Command::Demo { config, listen, rate_limit, open_reads, no_serve } => {
+            let web = baton_web::WebConfig { rate_limit: rate_limit.0, open_reads, ..Default::default() };
+            crate::demo::run(config, listen, web, db.flag(), no_serve).await
         }
         Command::Service(c) => service::run(c, db).await,
         Command::Gate(c) => gates::run(c, db).await,

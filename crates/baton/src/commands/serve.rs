@@ -14,7 +14,7 @@ pub async fn serve(
     listen: SocketAddr,
     public_url: Option<String>,
     sending: Sending,
-    rate_limit: Option<baton_web::RateLimit>,
+    web: baton_web::WebConfig,
     db: &Db,
 ) -> Result<ExitCode> {
     let baton = db.baton().await?;
@@ -28,8 +28,6 @@ pub async fn serve(
         print_report(&baton.apply(&org, "system:serve").await?, false, true);
     }
     print_first_start_token(&baton).await?;
-    let secure_cookies = public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
-    let web = baton_web::WebConfig { secure_cookies, rate_limit };
     run_server(baton, listen, web, sending).await?;
     Ok(ExitCode::SUCCESS)
 }

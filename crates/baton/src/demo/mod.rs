@@ -42,7 +42,7 @@ fn default_config() -> PathBuf {
 pub async fn run(
     config: Option<PathBuf>,
     listen: SocketAddr,
-    rate_limit: Option<baton_web::RateLimit>,
+    web: baton_web::WebConfig,
     db: Option<&str>,
     no_serve: bool,
 ) -> Result<ExitCode> {
@@ -70,7 +70,6 @@ pub async fn run(
     }
     // The example organisation's channels point at this machine's discard port.
     let sending = Sending { outbound: baton_notify::Outbound::LOOPBACK, ..Sending::default() };
-    let web = baton_web::WebConfig { rate_limit, ..Default::default() };
     crate::commands::serve::run_server(Baton::with_defaults(store), listen, web, sending).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -515,7 +515,7 @@ async fn an_override_made_through_another_replica_shows_at_once() {
     let other = std::sync::Arc::new(baton_app::Baton::new(store, app.clock.clone(), app.verdict.clone()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let other_url = format!("http://{}", listener.local_addr().unwrap());
-    let router = baton_web::router(other);
+    let router = crate::support::open_router(other);
     tokio::spawn(async move { baton_web::serve(listener, router, std::future::pending()).await.unwrap() });
 
     let cian = app.token("cian.moreau").await;

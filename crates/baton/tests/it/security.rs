@@ -266,3 +266,118 @@ async fn api_errors_are_the_documented_json_naming_the_field() {
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["error"]["code"], "method_not_allowed", "{body}");
 }
+
+/// Another server on the same Baton with `web`'s settings: the address to reach it at.
+async fn serve_with(app: &crate::support::TestApp, web: baton_web::WebConfig) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let router = baton_web::router_with(app.baton.clone(), web);
+    tokio::spawn(async move { baton_web::serve(listener, router, std::future::pending()).await.unwrap() });
+    url
+}
+
+/// The decision the review asked for: every read named people (contact details, shift
+/// notes, the on-call and audit logs) to anyone. Now reads need a signed-in caller by
+/// default; `serve --open-reads board,slos` opens those views, without personal data.
+#[tokio::test]
+async fn reads_need_a_signed_in_caller_unless_a_view_without_personal_data_is_opened() {
+    let app = spawn_app().await;
+    let url = serve_with(&app, baton_web::WebConfig::default()).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let get = |path: &str| client.get(format!("{url}{path}")).send();
+
+    for path in
+        ["/api/v1/audit?limit=1000", "/api/v1/teams/addon-sre", "/api/v1/rotations/addon-sre/log", "/api/v1/slos"]
+    {
+        let resp = get(path).await.unwrap();
+        assert_eq!(resp.status().as_u16(), 401, "{path}");
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "unauthenticated", "{path}: {body}");
+    }
+    for (page, next) in [
+        ("/", "%2F"),
+        ("/oncall/addon-sre", "%2Foncall%2Faddon-sre"),
+        ("/alerts?status=open", "%2Falerts%3Fstatus%3Dopen"),
+    ] {
+        let resp = get(page).await.unwrap();
+        assert_eq!(resp.status().as_u16(), 303, "{page}");
+        assert_eq!(resp.headers()["location"], format!("/login?next={next}").as_str(), "{page}");
+    }
+    for open in ["/login", "/healthz", "/api/v1/openapi.json"] {
+        assert_eq!(get(open).await.unwrap().status().as_u16(), 200, "{open} stays open");
+    }
+
+    // A token reads; a revoked one does not.
+    let noor = app.token("noor.castellano").await;
+    let read = |token: String| client.get(format!("{url}/api/v1/teams/addon-sre")).bearer_auth(token).send();
+    assert_eq!(read(noor.clone()).await.unwrap().status().as_u16(), 200);
+    assert_eq!(read("not-a-token".into()).await.unwrap().status().as_u16(), 401);
+    // A browser session reads the pages.
+    let (cookie, csrf) = login_form(&client, &url).await;
+    let signed_in = client
+        .post(format!("{url}/login"))
+        .header("cookie", cookie)
+        .form(&[("token", noor.as_str()), ("next", "/oncall/addon-sre"), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let session = signed_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let page = client.get(format!("{url}/oncall/addon-sre")).header("cookie", &session).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("Beatriz Nakamura"), "the signed-in reader sees the schedule: {page}");
+
+    // A wall screen: the board and SLO reports open, nobody named on them.
+    let correction = json!({"start": "2026-03-02T08:00:00Z", "end": "2026-03-02T08:30:00Z", "reason": "DNS outage"});
+    let (status, made) = app.post("/api/v1/slos/streamhub-availability/corrections", Some(&noor), correction).await;
+    assert_eq!(status, 201, "{made}");
+    let wall =
+        serve_with(&app, baton_web::WebConfig { open_reads: "board,slos".parse().unwrap(), ..Default::default() })
+            .await;
+    let board = client.get(format!("{wall}/")).send().await.unwrap();
+    assert_eq!(board.status().as_u16(), 200);
+    let board = board.text().await.unwrap();
+    assert!(board.contains("StreamHub"), "the board lists the services");
+    for (id, person) in &app.org.people {
+        assert!(!board.contains(id.as_str()) && !board.contains(&person.name), "{id} is named on the open board");
+    }
+    let report: serde_json::Value = client
+        .get(format!("{wall}/api/v1/slos/streamhub-availability/report"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["slo"]["id"], "streamhub-availability", "{report}");
+    assert_eq!(report["corrections"], json!([]), "who declared the correction is left out");
+    let signed: serde_json::Value = client
+        .get(format!("{wall}/api/v1/slos/streamhub-availability/report"))
+        .bearer_auth(&noor)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(signed["corrections"][0]["author"], "noor.castellano", "a signed-in reader sees it");
+    for closed in ["/api/v1/services", "/api/v1/slos/streamhub-availability/corrections", "/api/v1/audit"] {
+        assert_eq!(client.get(format!("{wall}{closed}")).send().await.unwrap().status().as_u16(), 401, "{closed}");
+    }
+}
+
+/// Finding 8: a soak test from year 0001 was accepted as evidence. A soak test must have
+/// started within the last 90 days.
+#[tokio::test]
+async fn a_soak_test_from_year_one_is_refused_naming_started_at() {
+    let app = spawn_app().await;
+    crate::support::drive(&app, baton_core::pipeline::Stage::Onboarding).await;
+    let sre = app.token(crate::support::SRE).await;
+    let soak = |start: &str| json!({"started_at": start, "ended_at": "2026-03-02T08:00:00Z", "link": "https://tracker.example.com/SOAK-1"});
+    let (status, body) = app.post("/api/v1/services/streamhub/soak", Some(&sre), soak("0001-01-01T00:00:00Z")).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "started_at", "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("within the last 90d"), "{body}");
+    let (status, body) = app.post("/api/v1/services/streamhub/soak", Some(&sre), soak("2026-02-23T08:00:00Z")).await;
+    assert_eq!(status, 200, "a week that just ended counts: {body}");
+}

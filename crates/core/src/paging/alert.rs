@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = AlertStatus))]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     Triggered,
@@ -106,7 +106,8 @@ pub struct Alert {
     /// The highest severity the alert has had while open.
     pub severity: Severity,
     pub source: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    /// What the source sent besides the summary; `null` when it sent nothing.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub details: serde_json::Value,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub runbook_url: Option<Link>,

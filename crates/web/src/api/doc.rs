@@ -8,6 +8,7 @@
 
 use baton_core::pipeline::Unmet;
 use std::collections::BTreeMap;
+use utoipa::openapi::path::ParameterIn;
 use utoipa::openapi::schema::{Schema, SchemaType, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Response, ResponseBuilder};
@@ -366,6 +367,39 @@ pub fn optional_bodies(openapi: &mut OpenApi) {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Reads need a signed-in caller unless the server opened them (`reads`): every `GET` but
+/// the always-open ones is documented with the `bearer` scheme and a 401.
+pub fn reads_need_sign_in(openapi: &mut OpenApi) {
+    const OPEN: [&str; 3] = ["/healthz", "/readyz", "/api/v1/openapi.json"];
+    let bearer = utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new());
+    for (path, item) in openapi.paths.paths.iter_mut() {
+        let Some(op) = item.get.as_mut().filter(|_| !OPEN.contains(&path.as_str())) else { continue };
+        let security = op.security.get_or_insert_with(Vec::new);
+        if security.is_empty() {
+            security.push(bearer.clone());
+        }
+        op.responses.responses.entry("401".into()).or_insert_with(|| {
+            error("`unauthenticated`: not signed in (no `Authorization: Bearer` token, or one that is unknown, revoked or expired), on a server that has not opened this read (`serve --open-reads`).")
+        });
+        // Every read answers these where it can happen, whether or not its own list says so.
+        let params = op.parameters.iter().flatten();
+        let (path_params, query_params) = params.fold((false, false), |(p, q), param| {
+            (p || param.parameter_in == ParameterIn::Path, q || param.parameter_in == ParameterIn::Query)
+        });
+        if path_params {
+            op.responses
+                .responses
+                .entry("404".into())
+                .or_insert_with(|| error("`not_found`: nothing of that id is defined or stored."));
+        }
+        if query_params {
+            op.responses.responses.entry("422".into()).or_insert_with(|| {
+                error("`invalid`: a query parameter that does not parse or is out of range; `field` names it.")
+            });
         }
     }
 }

@@ -1,5 +1,5 @@
-//! `/api/v1`: every pipeline action and read. Reads are open to anyone who can reach
-//! Baton; every call that changes something needs a token (`Actor`).
+//! `/api/v1`: every pipeline action and read. Reads need a signed-in caller unless the
+//! server opened them (`reads`); every call that changes something needs a token (`Actor`).
 //!
 //! Each route is registered from its handler's `#[utoipa::path]` attribute (`routes!`),
 //! so the path is written once and the OpenAPI document served at
@@ -34,9 +34,10 @@ use utoipa_axum::routes;
     info(
         title = "Baton",
         version = env!("CARGO_PKG_VERSION"),
-        description = "Baton takes a service from kickoff to SRE holding the pager. Reads are open; every call that \
-                       changes something needs `Authorization: Bearer TOKEN`, and its description starts with the \
-                       role it needs (`Role: <role>.`). Errors are `ErrorBody`. Limits the server enforces: \
+        description = "Baton takes a service from kickoff to SRE holding the pager. Every call needs \
+                       `Authorization: Bearer TOKEN` but liveness, readiness, this document and alert intake \
+                       (reads unless the server opened them with `serve --open-reads`); a call that changes \
+                       something has a description that starts with the role it needs (`Role: <role>.`). Errors are `ErrorBody`. Limits the server enforces: \
                        bodies up to 64 KiB (413), requests up to 30 s (408), request headers within 10 s of \
                        connecting (else the connection is closed), and per caller (token, session, else address) \
                        50 requests a second with bursts of 200 and 32 at once by default (`serve --rate-limit`): \
@@ -76,6 +77,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(ops::routes())
         .routes(routes!(openapi_json));
     doc::optional_bodies(api.get_openapi_mut());
+    doc::reads_need_sign_in(api.get_openapi_mut());
     api
 }
 

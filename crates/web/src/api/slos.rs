@@ -4,9 +4,10 @@
 use super::doc::ServiceErrors;
 use crate::auth::Actor;
 use crate::body::JsonBody;
+use crate::reads::Reader;
 use crate::{ApiError, AppState};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::Json;
+use axum::{Extension, Json};
 use baton_app::{CorrectionIn, IngestReport, SampleIn, SloBacktest, SloCompliance, SloCorrection, SloReport};
 use baton_core::{ServiceId, SloId, Timestamp};
 use serde::Deserialize;
@@ -61,8 +62,22 @@ struct SloPath {
     params(ReportQuery),
     responses((status = 200, description = "One report per SLO, in id order", body = Vec<SloReport>), ServiceErrors)
 )]
-async fn list(State(s): State<AppState>, Query(q): Query<ReportQuery>) -> Result<Json<Vec<SloReport>>, ApiError> {
-    Ok(Json(s.baton.slo_reports(q.service.as_ref(), q.at).await?))
+async fn list(
+    State(s): State<AppState>,
+    reader: Option<Extension<Reader>>,
+    Query(q): Query<ReportQuery>,
+) -> Result<Json<Vec<SloReport>>, ApiError> {
+    let reports = s.baton.slo_reports(q.service.as_ref(), q.at).await?;
+    Ok(Json(reports.into_iter().map(|r| for_reader(r, reader.as_deref())).collect()))
+}
+
+/// A report as a reader who is not signed in sees it (`serve --open-reads slos`): without
+/// the corrections' list, which names who declared each (the figures still count them).
+fn for_reader(mut report: SloReport, reader: Option<&Reader>) -> SloReport {
+    if matches!(reader, Some(Reader::Anonymous)) {
+        report.corrections.clear();
+    }
+    report
 }
 
 /// Report one SLO at an instant (now by default).
@@ -76,10 +91,11 @@ async fn list(State(s): State<AppState>, Query(q): Query<ReportQuery>) -> Result
 )]
 async fn report(
     State(s): State<AppState>,
+    reader: Option<Extension<Reader>>,
     Path(id): Path<String>,
     Query(q): Query<ReportQuery>,
 ) -> Result<Json<SloReport>, ApiError> {
-    Ok(Json(s.baton.slo_report(&slo_id(&id)?, q.at).await?))
+    Ok(Json(for_reader(s.baton.slo_report(&slo_id(&id)?, q.at).await?, reader.as_deref())))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -12,7 +12,7 @@ pub(crate) use layout::style_text;
 mod oncall;
 mod raci;
 mod service;
-mod session;
+pub(crate) mod session;
 mod slos;
 
 use crate::AppState;

@@ -5,6 +5,7 @@
 //! token, compared with the one the store holds.
 
 use super::layout::page;
+use crate::reads::Reader;
 use crate::AppState;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
@@ -17,13 +18,13 @@ use serde::Deserialize;
 
 pub const COOKIE: &str = "baton_session";
 
-/// Who is looking: `None` for an anonymous visitor (pages are readable by everyone).
+/// Who is looking: `None` for a visitor who is not signed in (on a view the server opened).
 pub struct Viewer {
     pub session: Option<SignedIn>,
     cookie: Option<String>,
 }
 
-fn cookie_value(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn cookie_value(headers: &HeaderMap) -> Option<String> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
         let (name, value) = c.trim().split_once('=')?;
         (name == COOKIE && !value.is_empty()).then(|| value.to_owned())
@@ -35,6 +36,10 @@ impl FromRequestParts<AppState> for Viewer {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let cookie = cookie_value(&parts.headers);
+        // A read's session was looked up by `reads` already.
+        if let Some(Reader::Session(s)) = parts.extensions.get::<Reader>() {
+            return Ok(Viewer { session: Some(s.clone()), cookie });
+        }
         let session = match &cookie {
             Some(c) => state.baton.session(c).await.unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "could not read the session");

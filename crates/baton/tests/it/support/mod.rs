@@ -95,9 +95,15 @@ async fn spawn(slo_engine: bool) -> TestApp {
     baton.apply(&org, "test").await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let router = baton_web::router(baton.clone());
+    let router = open_router(baton.clone());
     tokio::spawn(async move { baton_web::serve(listener, router, std::future::pending()).await.unwrap() });
     TestApp { url, db_url, clock, verdict, baton, org, client: reqwest::Client::new(), _dir: dir }
+}
+
+/// The server with every read open: these tests are about what reads show. The signed-in
+/// default is `security.rs`'s, on servers of its own.
+pub fn open_router(baton: Arc<Baton>) -> axum::Router {
+    baton_web::router_with(baton, baton_web::WebConfig { open_reads: baton_web::OpenReads::ALL, ..Default::default() })
 }
 
 impl TestApp {

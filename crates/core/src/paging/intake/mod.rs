@@ -48,7 +48,7 @@ pub struct Incoming {
     pub severity: Severity,
     pub source: Option<String>,
     /// Everything else the source said (labels, annotations, custom details), as JSON.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub details: serde_json::Value,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub runbook_url: Option<Link>,
