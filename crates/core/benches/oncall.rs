@@ -150,6 +150,15 @@ fn year_of_shifts(c: &mut Criterion) {
     group.bench_function("shifts, 1,000 rotations", |b| {
         b.iter(|| rotations.iter().map(|r| shifts(r, black_box(from), black_box(to)).len()).sum::<usize>())
     });
+    // Freshly checked rotations: no balanced-reshuffle checkpoints kept yet, so each walks
+    // its cycles from its start (2024) to the year asked (2025) first.
+    group.bench_function("shifts, 1,000 rotations, cold", |b| {
+        b.iter_batched(
+            || (0..ROTATIONS).map(rotation).collect::<Vec<_>>(),
+            |fresh| fresh.iter().map(|r| shifts(r, black_box(from), black_box(to)).len()).sum::<usize>(),
+            BatchSize::LargeInput,
+        )
+    });
     group.finish();
 
     // One rotation of each kind, to see which costs what.

@@ -321,6 +321,24 @@ impl Baton {
         date.to_zoned(rotations[rotation].time_zone().clone()).map(|z| z.timestamp()).map_err(|_| invalid())
     }
 
+    /// `text` as the moment to ask "who is on call" about: an RFC 3339 instant, or a date
+    /// meaning the rotation's shift change that day (so `2026-12-12` asks about the shift
+    /// of that day, not the night before it). `field` names the input in the error.
+    pub async fn rotation_moment(&self, rotation: &RotationId, field: &str, text: &str) -> Result<Timestamp, AppError> {
+        if let Ok(t) = text.parse::<Timestamp>() {
+            return Ok(t);
+        }
+        let (_, rotations) = self.defined_rotation(rotation).await?;
+        let date: Date = text.parse().map_err(|_| AppError::Invalid {
+            field: field.into(),
+            message: format!(
+                "`{text}` is neither an RFC 3339 instant (2026-03-02T09:00:00Z) nor a date (2026-03-02, meaning that day's shift change)"
+            ),
+        })?;
+        let r = &rotations[rotation];
+        Ok(baton_core::oncall::shift_change(date, r.spec().handoff, r.time_zone()).at)
+    }
+
     /// The start of today in the rotation's time zone.
     pub async fn rotation_today(&self, rotation: &RotationId) -> Result<Timestamp, AppError> {
         let (_, rotations) = self.defined_rotation(rotation).await?;

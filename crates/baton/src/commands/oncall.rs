@@ -8,8 +8,12 @@ use baton_core::oncall::{Layer, Reason, RotationId};
 use baton_core::Timestamp;
 use std::process::ExitCode;
 
-fn parse_at(at: Option<String>) -> Result<Option<Timestamp>> {
-    at.map(|a| a.parse().map_err(|e| anyhow!("--at `{a}` is not an RFC 3339 instant: {e}"))).transpose()
+/// `--at`: an RFC 3339 instant, or a date (that day's shift change).
+async fn parse_at(baton: &baton_app::Baton, id: &RotationId, at: Option<String>) -> Result<Option<Timestamp>> {
+    match at {
+        Some(a) => Ok(Some(baton.rotation_moment(id, "--at", &a).await?)),
+        None => Ok(None),
+    }
 }
 
 fn rotation(id: &str) -> Result<RotationId> {
@@ -55,13 +59,15 @@ fn row(s: &ShiftView) -> Vec<String> {
 pub async fn run(cmd: OncallCommand, db: &Db) -> Result<ExitCode> {
     match cmd {
         OncallCommand::Who { rotation: id, at, output } => {
-            let (id, at) = (rotation(&id)?, parse_at(at)?);
-            let view = db.baton().await?.who(&id, at).await?;
+            let (id, baton) = (rotation(&id)?, db.baton().await?);
+            let at = parse_at(&baton, &id, at).await?;
+            let view = baton.who(&id, at).await?;
             print(output, &view, |v| print_view(v, "on call"))?;
         }
         OncallCommand::Next { rotation: id, at, output } => {
-            let (id, at) = (rotation(&id)?, parse_at(at)?);
-            let view = db.baton().await?.next(&id, at).await?;
+            let (id, baton) = (rotation(&id)?, db.baton().await?);
+            let at = parse_at(&baton, &id, at).await?;
+            let view = baton.next(&id, at).await?;
             print(output, &view, |v| print_view(v, "next"))?;
         }
         OncallCommand::Work(c) => return super::oncall_work::run(c, db).await,

@@ -70,9 +70,23 @@ fn print_fairness(r: &FairnessReport, output: TableJsonCsv) -> Result<()> {
         TableJsonCsv::Csv => csv(&FairnessReport::CSV_HEADER, &r.rows()),
         TableJsonCsv::Table => {
             println!("{} from {} to {}", r.rotation, r.from, r.to);
-            let header =
-                ["PERSON", "NAME", "SHIFTS", "TURNS", "WEEKEND", "OVERRIDES", "HOURS", "WKND H", "HOL H", "WEIGHTED"];
+            // WKND TURNS are turns on a weekend list; weekend hours of any shift are WKND HOURS.
+            let header = [
+                "PERSON",
+                "NAME",
+                "SHIFTS",
+                "TURNS",
+                "WKND TURNS",
+                "OVERRIDES",
+                "HOURS",
+                "WKND HOURS",
+                "HOL HOURS",
+                "WEIGHTED",
+            ];
             table(&header, &r.rows());
+            if let Some(spread) = r.spread {
+                println!("largest weighted load / smallest: {spread:.2}×");
+            }
         }
     }
     Ok(())

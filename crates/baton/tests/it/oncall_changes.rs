@@ -543,3 +543,42 @@ async fn an_override_made_through_another_replica_shows_at_once() {
     };
     assert_eq!(who(&other_view), ("beatriz.nakamura", "turn"), "the other replica sees the cancellation");
 }
+
+/// Issue #17: the example `addon-sre` rotation (six people, Irish working days, Friday's
+/// person keeping the weekend) gave one person 1.51× another's weighted load over a year
+/// with a blind reshuffle. The balanced reshuffle keeps it within 1.10×.
+#[tokio::test]
+async fn a_year_of_the_example_rotation_is_fair_within_ten_percent() {
+    let app = spawn_app().await;
+    let (status, ledger) = app.get(&format!("{ADDON}/fairness?from=2026-03-02&to=2027-03-02")).await;
+    assert_eq!(status, 200, "{ledger}");
+    let loads: Vec<f64> =
+        ledger["people"].as_array().unwrap().iter().map(|p| p["weighted_hours"].as_f64().unwrap()).collect();
+    assert_eq!(loads.len(), 6, "{ledger}");
+    let (lo, hi) = loads.iter().fold((f64::MAX, 0f64), |(lo, hi), l| (lo.min(*l), hi.max(*l)));
+    assert!(hi / lo <= 1.10, "largest {hi} over smallest {lo}: {loads:?}");
+    assert!((ledger["spread"].as_f64().unwrap() - hi / lo).abs() < 1e-9, "the report says so: {}", ledger["spread"]);
+    // Nobody works two turns in a row across a reshuffle.
+    let (_, schedule) = app.get(&format!("{ADDON}/schedule?from=2026-03-02&to=2027-03-02")).await;
+    let people: Vec<&str> = schedule.as_array().unwrap().iter().map(|s| s["person"]["id"].as_str().unwrap()).collect();
+    assert!(people.len() > 250, "{}", people.len());
+    assert!(people.windows(2).all(|w| w[0] != w[1]), "back to back: {people:?}");
+}
+
+/// Issue #17: `--at 2026-12-12` was refused. A date asks about that day's shift (from its
+/// shift change, 09:00 Dublin): a Saturday is Friday's extended shift.
+#[tokio::test]
+async fn who_is_on_call_takes_a_date() {
+    let app = spawn_app().await;
+    let (status, saturday) = app.get("/api/v1/rotations/addon-sre/oncall?at=2026-12-12").await;
+    assert_eq!(status, 200, "{saturday}");
+    assert_eq!(saturday["start"], "2026-12-11T09:00:00Z", "{saturday}");
+    let (_, instant) = app.get("/api/v1/rotations/addon-sre/oncall?at=2026-12-12T09:00:00Z").await;
+    assert_eq!(instant["person"], saturday["person"]);
+    let (status, bad) = app.get("/api/v1/rotations/addon-sre/oncall?at=2026-12-1x").await;
+    assert_eq!((status, bad["error"]["field"].as_str()), (422, Some("at")), "{bad}");
+    let cli = app.baton_cli(&["oncall", "who", "addon-sre", "--at", "2026-12-12", "--output", "json"]);
+    let out: Value =
+        serde_json::from_slice(&cli.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&cli.stderr)));
+    assert_eq!(out["person"], saturday["person"], "the CLI answers the same");
+}

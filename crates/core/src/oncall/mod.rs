@@ -14,11 +14,13 @@
 //!   is the first occurrence ([`shift_change`]).
 //! - Non-working days use up nobody's turn: either the last working day's shift extends
 //!   over them, or a weekend layer covers each run of them as one shift ([`NonWorkingDay`]).
-//! - Reshuffle: cycle 0 is the list as written, later cycles a seeded shuffle that never
-//!   starts with the person who ended the previous cycle ([`shuffle`]).
+//! - Reshuffle: cycle 0 is the list as written; each later cycle gives its heaviest shifts
+//!   to whoever has carried the least so far, ties by a seeded shuffle, never starting with
+//!   the person who ended the previous cycle ([`balance`], [`shuffle`]).
 //! - Membership changes start at the first shift change at or after their instant, with the new
 //!   list in its written order; earlier shifts are unchanged.
 
+mod balance;
 mod calendar;
 mod changes;
 mod fairness;

@@ -13,7 +13,7 @@ use std::fmt;
 
 use super::calendar::WorkingCalendar;
 use super::overrides::{validate_overrides, Override, OverrideError};
-use super::schedule::{Grid, Layer};
+use super::schedule::{Grid, Layer, Orders};
 
 /// A rotation's id: the same rule as every other id (lowercase slug, 1 to 63 characters).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -146,15 +146,18 @@ pub enum RotationError {
 pub(crate) const PRIMARY_SALT: u64 = 1;
 pub(crate) const WEEKEND_SALT: u64 = 2;
 
-/// One stretch of a roster: from global slot `first_slot` of its layer, these members.
+/// One stretch of a roster: from global slot `first_slot` of its layer (the first one
+/// starting at or after `from`), these members.
 #[derive(Debug, Clone)]
 pub(crate) struct Era {
     pub first_slot: i64,
+    pub from: Timestamp,
     pub members: Vec<PersonId>,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct LayerRoster {
+    pub layer: Layer,
     pub salt: u64,
     pub eras: Vec<Era>,
 }
@@ -168,6 +171,8 @@ pub struct Rotation {
     pub(crate) weekend: Option<LayerRoster>,
     /// Sorted by start, non-overlapping.
     pub(crate) overrides: Vec<Override>,
+    /// The balanced reshuffle's orders computed so far (see `schedule::Orders`).
+    pub(crate) orders: Orders,
 }
 
 impl Rotation {
@@ -211,7 +216,7 @@ impl Rotation {
             NonWorkingDay::WeekendLayer(r) => Some(layer_roster(&grid, Layer::Weekend, WEEKEND_SALT, r)),
             NonWorkingDay::Extend => None,
         };
-        Ok(Rotation { spec, grid, primary, weekend, overrides })
+        Ok(Rotation { spec, grid, primary, weekend, overrides, orders: Orders::default() })
     }
 
     pub fn spec(&self) -> &RotationSpec {
@@ -264,7 +269,7 @@ fn check_roster(rotation: &RotationId, layer: &'static str, roster: &Roster, err
 }
 
 fn layer_roster(grid: &Grid, layer: Layer, salt: u64, roster: &Roster) -> LayerRoster {
-    let mut eras = vec![Era { first_slot: 0, members: roster.members.clone() }];
+    let mut eras = vec![Era { first_slot: 0, from: Timestamp::MIN, members: roster.members.clone() }];
     for change in &roster.changes {
         let first_slot = grid.first_slot_at_or_after(layer, change.effective);
         // Two changes landing on the same shift change: the later one wins.
@@ -273,10 +278,10 @@ fn layer_roster(grid: &Grid, layer: Layer, salt: u64, roster: &Roster) -> LayerR
         }
         if first_slot <= 0 {
             eras.clear();
-            eras.push(Era { first_slot: 0, members: change.members.clone() });
+            eras.push(Era { first_slot: 0, from: Timestamp::MIN, members: change.members.clone() });
         } else {
-            eras.push(Era { first_slot, members: change.members.clone() });
+            eras.push(Era { first_slot, from: change.effective, members: change.members.clone() });
         }
     }
-    LayerRoster { salt, eras }
+    LayerRoster { layer, salt, eras }
 }

@@ -14,12 +14,14 @@ use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
+use std::sync::{Arc, Mutex};
 
+use super::balance::{balanced_order, span_weight};
 use super::calendar::{add_days, days_between, WorkingCalendar};
 use super::overrides::OverrideKind;
 use super::rotation::{Cadence, LayerRoster, NonWorkingDay, Rotation, RotationSpec};
 use super::shift_change::{shift_change, shift_change_at, ShiftChange, ShiftChangeKind};
-use super::shuffle::{cycle_order, cycle_seed, Reshuffle};
+use super::shuffle::{cycle_seed, Reshuffle};
 use crate::PersonId;
 
 /// Which layer of the rotation a shift comes from.
@@ -254,17 +256,48 @@ impl Grid {
         }
     }
 
-    /// The index in `layer` of its first slot starting at or after `t` (`i64::MAX` if
-    /// none within the search limit).
-    pub(crate) fn first_slot_at_or_after(&self, layer: Layer, t: Timestamp) -> i64 {
+    /// The first slot of `layer` starting at or after `t`, if any within the search limit.
+    pub(crate) fn first_of_layer(&self, layer: Layer, t: Timestamp) -> Option<Slot> {
         let mut slot = self.slot_at(t).map(|(s, _)| s).unwrap_or_else(|| self.first_slot());
         for _ in 0..SEARCH_LIMIT {
             if slot.layer == layer && slot.start >= t {
-                return slot.index;
+                return Some(slot);
             }
             slot = self.next_slot(&slot);
         }
-        i64::MAX
+        None
+    }
+
+    /// The index in `layer` of its first slot starting at or after `t` (`i64::MAX` if
+    /// none within the search limit).
+    pub(crate) fn first_slot_at_or_after(&self, layer: Layer, t: Timestamp) -> i64 {
+        self.first_of_layer(layer, t).map_or(i64::MAX, |s| s.index)
+    }
+
+    /// The slot of the same layer after `slot`.
+    fn next_of_layer(&self, slot: &Slot) -> Slot {
+        let mut next = self.next_slot(slot);
+        for _ in 0..SEARCH_LIMIT {
+            if next.layer == slot.layer {
+                break;
+            }
+            next = self.next_slot(&next);
+        }
+        next
+    }
+
+    /// The slot's weight for the balanced reshuffle (see [`super::balance`]).
+    fn slot_weight(&self, slot: &Slot) -> i64 {
+        let minute = |t: Time| i64::from(t.hour()) * 60 + i64::from(t.minute());
+        let local = |t: Timestamp| {
+            let dt = self.tz.to_datetime(t);
+            (dt.date(), minute(dt.time()))
+        };
+        match self.mode {
+            Mode::Fixed { .. } => span_weight(&self.calendar, local(slot.start), local(slot.end)),
+            _ if slot.start >= slot.end => 0,
+            _ => span_weight(&self.calendar, (slot.start_day, minute(self.time)), (slot.end_day, minute(self.time))),
+        }
     }
 }
 
@@ -276,26 +309,128 @@ struct Assignment<'a> {
     position: u64,
 }
 
-/// Remembers the last cycle's order, so walking slots shuffles once per cycle.
+/// A walk through one layer's cycles of one membership era, carrying each member's load:
+/// the balanced order of a cycle depends on every cycle before it.
+#[derive(Debug, Clone)]
+struct Walk {
+    salt: u64,
+    era: usize,
+    cycle: u64,
+    order: Vec<usize>,
+    loads: Vec<i64>,
+    /// The weights of the next cycle's places (the balance looks one cycle ahead).
+    upcoming: Vec<i64>,
+    /// The first slot of the cycle after that.
+    next: Slot,
+}
+
+/// The orders of one layer's era, cycle by cycle, and the walk that extends them.
+#[derive(Debug)]
+struct EraOrders {
+    salt: u64,
+    era: usize,
+    orders: Vec<Arc<[usize]>>,
+    walk: Walk,
+}
+
+/// Every cycle order computed so far, kept with the rotation: a question about any date
+/// walks the era once, and later ones read. Shared by the rotation's clones (overrides,
+/// which clones may differ by, do not move turns).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Orders(Arc<Mutex<Vec<EraOrders>>>);
+
+/// The last order looked up per layer, so walking slots locks [`Orders`] once per cycle.
 #[derive(Default)]
 struct OrderCache {
-    key: Option<(u64, u64, u64)>,
-    order: Vec<usize>,
+    last: Vec<(u64, usize, u64, Arc<[usize]>)>,
+}
+
+impl Walk {
+    /// Cycle 0 of an era: the list as written.
+    fn start(grid: &Grid, salt: u64, era: usize, first: Slot, members: usize) -> Walk {
+        let mut walk = Walk {
+            salt,
+            era,
+            cycle: 0,
+            order: (0..members).collect(),
+            loads: vec![0; members],
+            upcoming: Vec::new(),
+            next: first,
+        };
+        let weights = walk.weigh_next(grid, members);
+        for (place, weight) in weights.into_iter().enumerate() {
+            walk.loads[place] += weight;
+        }
+        walk.upcoming = walk.weigh_next(grid, members);
+        walk
+    }
+
+    /// The weights of the next `members` slots of the layer, moving past them.
+    fn weigh_next(&mut self, grid: &Grid, members: usize) -> Vec<i64> {
+        (0..members)
+            .map(|_| {
+                let weight = grid.slot_weight(&self.next);
+                self.next = grid.next_of_layer(&self.next);
+                weight
+            })
+            .collect()
+    }
+
+    /// On to the next cycle, balanced on the loads so far.
+    fn advance(&mut self, grid: &Grid, seed: u64) {
+        let members = self.order.len();
+        let places = std::mem::take(&mut self.upcoming);
+        self.upcoming = self.weigh_next(grid, members);
+        let previous_last = self.order[members - 1];
+        self.cycle += 1;
+        let tie_seed = cycle_seed(seed, self.salt, self.era as u64, self.cycle);
+        self.order = balanced_order(&self.loads, &places, &self.upcoming, tie_seed, previous_last);
+        for (place, &person) in self.order.iter().enumerate() {
+            self.loads[person] += places[place];
+        }
+    }
 }
 
 impl LayerRoster {
-    fn assign<'a>(&'a self, index: i64, seed: u64, cache: &mut OrderCache) -> Assignment<'a> {
+    /// The order of `cycle` of era `era`, as indices into the era's members.
+    fn order(&self, rotation: &Rotation, era: usize, cycle: u64, cache: &mut OrderCache) -> Arc<[usize]> {
+        let key = (self.salt, era, cycle);
+        if let Some((.., order)) = cache.last.iter().find(|(s, e, c, _)| (*s, *e, *c) == key) {
+            return order.clone();
+        }
+        let grid = &rotation.grid;
+        let mut all = rotation.orders.0.lock().expect("not poisoned");
+        let at = match all.iter().position(|o| o.salt == self.salt && o.era == era) {
+            Some(i) => i,
+            None => {
+                let e = &self.eras[era];
+                // Era 0 starts at the rotation's first shift change (`from` is the beginning of time).
+                let from = e.from.max(grid.first_slot().start);
+                let first = grid.first_of_layer(self.layer, from).unwrap_or_else(|| grid.first_slot());
+                let walk = Walk::start(grid, self.salt, era, first, e.members.len());
+                all.push(EraOrders { salt: self.salt, era, orders: vec![walk.order.clone().into()], walk });
+                all.len() - 1
+            }
+        };
+        let known = &mut all[at];
+        while known.orders.len() as u64 <= cycle {
+            known.walk.advance(grid, rotation.spec.seed);
+            known.orders.push(known.walk.order.clone().into());
+        }
+        let order = known.orders[cycle as usize].clone();
+        cache.last.retain(|(s, ..)| *s != self.salt);
+        cache.last.push((self.salt, era, cycle, order.clone()));
+        order
+    }
+
+    fn assign<'a>(&'a self, rotation: &Rotation, index: i64, cache: &mut OrderCache) -> Assignment<'a> {
         let era = self.eras.partition_point(|e| e.first_slot <= index).saturating_sub(1);
         let e = &self.eras[era];
         let k = (index - e.first_slot).max(0) as u64;
         let m = e.members.len() as u64;
         let (cycle, position) = (k / m, k % m);
-        let key = (self.salt, era as u64, cycle);
-        if cache.key != Some(key) {
-            cache.order = cycle_order(m as usize, seed, self.salt, era as u64, cycle);
-            cache.key = Some(key);
-        }
-        Assignment { person: &e.members[cache.order[position as usize]], era: era as u64, cycle, position }
+        let order = self.order(rotation, era, cycle, cache);
+        Assignment { person: &e.members[order[position as usize]], era: era as u64, cycle, position }
     }
 }
 
@@ -308,7 +443,7 @@ impl Rotation {
     }
 
     fn base_shift(&self, slot: &Slot, cache: &mut OrderCache) -> Shift {
-        let a = self.roster(slot.layer).assign(slot.index, self.spec.seed, cache);
+        let a = self.roster(slot.layer).assign(self, slot.index, cache);
         Shift {
             person: a.person.clone(),
             start: slot.start,
@@ -423,7 +558,8 @@ impl Rotation {
             Layer::Override => return None,
         };
         let members = &roster.eras.get(era as usize)?.members;
-        let order = |c: u64| cycle_order(members.len(), self.spec.seed, roster.salt, era, c);
+        let mut cache = OrderCache::default();
+        let mut order = |c: u64| roster.order(self, era as usize, c, &mut cache).to_vec();
         let shuffled_by = cycle.checked_sub(1).map(|prev| members[*order(prev).last().expect("non-empty")].clone());
         Some(Reshuffle {
             era,

@@ -512,3 +512,43 @@ fn timing_one_year_for_a_thousand_rotations_and_point_queries() {
         "{total} shifts for 1,000 rotations over a year in {year:?}; on_call_at {per_query:?} per query ({found})"
     );
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(120))]
+
+    /// The balanced reshuffle's bound: at the end of every cycle, the most loaded member
+    /// has carried at most two of the heaviest shifts more than the least loaded (one for
+    /// the greedy choice, one for the swap that keeps a cycle from starting with the
+    /// person who ended the last), so over a year the ratio of the loads goes to 1. Two
+    /// members have one order only that never works anyone twice in a row, alternation,
+    /// which a calendar of uneven days (Monday and Friday only, say) cannot balance.
+    #[test]
+    fn a_year_of_balanced_reshuffles_keeps_the_loads_within_two_heavy_shifts(mut s in arb_rotation()) {
+        prop_assume!(s.roster.members.len() >= 3);
+        // One list: a weekend layer balances its own list the same way.
+        s.non_working = NonWorkingDay::Extend;
+        let members = s.roster.members.len() as u64;
+        let r = Rotation::new(s).unwrap();
+        let from = r.first_shift_change();
+        let year = from.saturating_add(SignedDuration::from_hours(24 * 366)).unwrap();
+        let shifts = r.shifts(from, year);
+        // Whole cycles only: the loads are compared where every member has had a turn.
+        let cycle_of = |s: &Shift| match s.reason { Reason::Turn { cycle, .. } => cycle, _ => unreachable!("no overrides") };
+        let complete = shifts.iter().map(cycle_of).max().unwrap_or(0);
+        prop_assume!(complete >= 2);
+        let whole: Vec<Shift> = shifts.into_iter().filter(|s| cycle_of(s) < complete).collect();
+        let end = whole.last().unwrap().end;
+        let weights = FairnessWeights::default();
+        let year_ledger = ledger(&whole, r.calendar(), r.time_zone(), &weights, from, end);
+        let loads: Vec<f64> = r.spec().roster.members.iter().map(|m| year_ledger.people[m].weighted_hours).collect();
+        let heaviest = whole
+            .iter()
+            .map(|s| ledger(std::slice::from_ref(s), r.calendar(), r.time_zone(), &weights, s.start, s.end).people[&s.person].weighted_hours)
+            .fold(0f64, f64::max);
+        let (lo, hi) = loads.iter().fold((f64::MAX, 0f64), |(lo, hi), l| (lo.min(*l), hi.max(*l)));
+        // The balance counts every day as 24 hours; the ledger counts the hour a DST change
+        // adds or removes: two a year per member, at the holiday weight at most.
+        let dst = 2.0 * 2.0 * (complete as f64 * members as f64 / 365.0).max(1.0);
+        prop_assert!(hi - lo <= 2.0 * heaviest + dst, "loads {loads:?}: spread {} over two heaviest shifts {}", hi - lo, 2.0 * heaviest);
+    }
+}

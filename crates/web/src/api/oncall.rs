@@ -1,5 +1,6 @@
 //! On-call rotations: the rotations as defined, who is on call at an instant (now by
-//! default) and why, who is next, and the schedule over a range. Reads need no token.
+//! default) and why, who is next, and the schedule over a range. Reads need a signed-in
+//! caller (`reads`).
 
 use super::doc::{OnCallErrors, ScheduleErrors, StoreErrors};
 use crate::{ApiError, AppState};
@@ -32,9 +33,19 @@ struct RotationPath {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct AtQuery {
-    /// The instant to answer for (RFC 3339), now by default.
-    #[param(value_type = Option<String>, format = DateTime)]
-    at: Option<Timestamp>,
+    /// The moment to answer for: an RFC 3339 instant, or a date meaning that day's shift
+    /// change in the rotation's time zone; now by default.
+    #[param(value_type = Option<String>, example = "2026-12-12")]
+    at: Option<String>,
+}
+
+impl AtQuery {
+    async fn moment(&self, s: &AppState, id: &RotationId) -> Result<Option<Timestamp>, ApiError> {
+        match &self.at {
+            Some(at) => Ok(Some(s.baton.rotation_moment(id, "at", at).await?)),
+            None => Ok(None),
+        }
+    }
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -75,7 +86,8 @@ async fn who(
     Path(id): Path<String>,
     Query(q): Query<AtQuery>,
 ) -> Result<Json<OnCallView>, ApiError> {
-    Ok(Json(s.baton.who(&rotation_id(&id)?, q.at).await?))
+    let id = rotation_id(&id)?;
+    Ok(Json(s.baton.who(&id, q.moment(&s, &id).await?).await?))
 }
 
 /// Who takes over at the next shift change after `at` (now by default), when, and why.
@@ -92,7 +104,8 @@ async fn next(
     Path(id): Path<String>,
     Query(q): Query<AtQuery>,
 ) -> Result<Json<OnCallView>, ApiError> {
-    Ok(Json(s.baton.next(&rotation_id(&id)?, q.at).await?))
+    let id = rotation_id(&id)?;
+    Ok(Json(s.baton.next(&id, q.moment(&s, &id).await?).await?))
 }
 
 /// The shifts of a rotation overlapping `[from, to)`, in order, after overrides.

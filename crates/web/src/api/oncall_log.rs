@@ -1,6 +1,6 @@
 //! The on-call work of a rotation: the current shift and its duties, the on-call log,
 //! requests for help, runbooks to write, and handovers with their acknowledgement. Reads
-//! need no token; every write is made by a person and audited.
+//! need a signed-in caller (`reads`); every write is made by a person and audited.
 
 use super::doc::{RotationWorkErrors, RotationWorkReadErrors};
 use crate::auth::Actor;

@@ -47,6 +47,10 @@ pub struct FairnessReport {
     pub weights: FairnessWeights,
     /// Everyone with time in the range and every member of the rotation, by id.
     pub people: Vec<FairnessRow>,
+    /// The largest weighted load over the smallest, among the people with time in the
+    /// range (1.0 is even); `null` with fewer than two such people.
+    #[cfg_attr(feature = "openapi", schema(nullable = true))]
+    pub spread: Option<f64>,
 }
 
 /// One CSV field, quoted as RFC 4180 asks when it holds a comma, a quote or a line break.
@@ -138,7 +142,7 @@ impl Baton {
                 tallies.entry(person.clone()).or_default();
             }
         }
-        let people = tallies
+        let people: Vec<FairnessRow> = tallies
             .into_iter()
             .map(|(person, t)| FairnessRow {
                 name: org.people.get(&person).map_or_else(|| person.to_string(), |p| p.name.clone()),
@@ -153,7 +157,12 @@ impl Baton {
                 weighted_hours: t.weighted_hours,
             })
             .collect();
-        Ok(FairnessReport { rotation: rotation.clone(), from, to, weights, people })
+        let loads: Vec<f64> = people.iter().map(|p| p.weighted_hours).filter(|w| *w > 0.0).collect();
+        let spread = (loads.len() >= 2).then(|| {
+            let (lo, hi) = loads.iter().fold((f64::MAX, 0f64), |(lo, hi), w| (lo.min(*w), hi.max(*w)));
+            hi / lo
+        });
+        Ok(FairnessReport { rotation: rotation.clone(), from, to, weights, people, spread })
     }
 
     /// The ledger as the API and CLI ask for it: `from` and `to` as RFC 3339 instants or

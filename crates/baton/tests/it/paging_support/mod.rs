@@ -329,7 +329,8 @@ pub async fn baton_serve_with(
 ) -> (Proc, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_baton"));
     command.envs(env.iter().copied());
-    command.args(["serve", "--listen", listen, "--db", db, "--allow-outbound", "loopback"]);
+    // Reads open: these tests follow paging through the API, not who may read (security.rs).
+    command.args(["serve", "--listen", listen, "--db", db, "--allow-outbound", "loopback", "--open-reads", "all"]);
     if let Some(config) = config {
         command.arg("--config").arg(config);
     }
