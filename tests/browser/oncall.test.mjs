@@ -41,6 +41,20 @@ test('the on-call overview names who is on call for every rotation, and why', as
   await page.close();
 });
 
+test('a rotation page shows how evenly the last twelve months were shared', async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await page.goto(`${base}/oncall/addon-sre`);
+  const section = page.locator('h2', { hasText: 'Fairness, the last twelve months' });
+  assert.equal(await section.count(), 1);
+  const rows = page.locator('table.fairness tr');
+  assert.equal(await rows.count(), 7, 'a header and the six members');
+  const ratio = (await page.locator('p.meta', { hasText: 'weighted hours of the least loaded' }).innerText()).match(/(\d+\.\d+)×/);
+  assert.ok(ratio && Number(ratio[1]) <= 1.10, `the balanced reshuffle keeps it even: ${ratio}`);
+  await section.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(shots, 'oncall-fairness.png'), fullPage: true });
+  await page.close();
+});
+
 test('someone else sees the handover waiting, without a button to acknowledge it', async () => {
   const page = await browser.newPage();
   await signIn(page, 'leila.fontaine');

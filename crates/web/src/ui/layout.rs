@@ -23,7 +23,7 @@ h1 { font-size:1.4rem; margin:.2rem 0 1rem; } h2 { font-size:1.1rem; margin:1.4r
 .stage-sre-owned { background:#d8f0e2; } .stage-rejected, .stage-retired { background:#f3dcdc; }
 table { border-collapse:collapse; width:100%; background:var(--card); }
 th, td { text-align:left; padding:.4rem .5rem; border-bottom:1px solid var(--line); vertical-align:top; }
-th { font-size:.85rem; color:var(--muted); font-weight:600; }
+th { font-size:.85rem; color:var(--muted); font-weight:600; } th.num, td.num { text-align:right; font-variant-numeric:tabular-nums; }
 .ok { color:var(--ok); } .bad { color:var(--bad); } .warn { color:var(--warn); }
 dl { display:grid; grid-template-columns:max-content 1fr; gap:.2rem 1rem; } dt { color:var(--muted); } dd { margin:0; }
 .scroll { overflow-x:auto; }

@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use baton_app::{AppError, CurrentShift, LogPage, OnCallView, Principal, RotationView, ShiftView};
+use baton_app::{AppError, CurrentShift, FairnessReport, LogPage, OnCallView, Principal, RotationView, ShiftView};
 use baton_core::oncall::{LogKind, NewLogEntry, NewShiftNote, Reason, RotationId, RunbookTodo, ShiftNote};
 use baton_core::{Link, Org, PersonId};
 use maud::{html, Markup};
@@ -183,6 +183,8 @@ async fn render_page(
     let handovers = s.baton.shift_notes(id, true).await?;
     let log = s.baton.oncall_log(id, None, Some(LOG_SHOWN)).await?;
     let todos = s.baton.runbook_todos(id, true).await?;
+    let year_ago = s.baton.now().checked_sub(std::time::Duration::from_secs(365 * 86_400)).unwrap_or(s.baton.now());
+    let fairness = s.baton.fairness_query(id, Some(&year_ago.to_string()), Some(&s.baton.now().to_string())).await?;
     let org = s.baton.org().await?;
     let me = signed_in_person(viewer);
     let csrf = viewer.session.as_ref().filter(|_| me.is_some()).map(|v| v.csrf.as_str());
@@ -198,11 +200,40 @@ async fn render_page(
 
         h2 { "The week ahead" }
         (week(&week_ahead))
+        (fairness_section(&fairness))
 
         (runbooks_to_write(&todos, id, &st))
         (log_section(&log, id, &st))
     };
     Ok((status, super::layout::page(&rotation.name, viewer.session.as_ref(), body)).into_response())
+}
+
+/// The last twelve months of the ledger: who carried how much, weekends and holidays
+/// weighing more, and how even it is.
+fn fairness_section(f: &FairnessReport) -> Markup {
+    let worked: Vec<_> = f.people.iter().filter(|p| p.shifts > 0 || p.hours > 0.0).collect();
+    html! {
+        h2 { "Fairness, the last twelve months" }
+        @if worked.is_empty() { p.empty { "No shifts in the last twelve months." } }
+        @else {
+            @if let Some(spread) = f.spread {
+                p.meta { "The most loaded carried " strong { (format!("{spread:.2}×")) } " the weighted hours of the least loaded (weekend hours count 1.5, holiday hours 2). The reshuffle gives each cycle's heaviest shifts to whoever has carried the least." }
+            }
+            div.scroll { table.fairness {
+                tr { th { "Who" } th.num { "Shifts" } th.num { "Hours" } th.num { "Weekend hours" } th.num { "Holiday hours" } th.num { "Weighted" } }
+                @for p in &worked {
+                    tr {
+                        td { (p.name) }
+                        td.num { (p.shifts) }
+                        td.num { (format!("{:.0}", p.hours)) }
+                        td.num { (format!("{:.0}", p.weekend_hours)) }
+                        td.num { (format!("{:.0}", p.holiday_hours)) }
+                        td.num { (format!("{:.0}", p.weighted_hours)) }
+                    }
+                }
+            } }
+        }
+    }
 }
 
 /// Where the viewer stands on this rotation, which decides the forms the page shows.
