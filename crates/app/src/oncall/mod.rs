@@ -19,6 +19,11 @@ use serde::Serialize;
 /// The longest range a schedule may cover.
 pub const MAX_SCHEDULE_DAYS: i64 = 366;
 
+/// How far ahead of now Baton answers schedule questions. Each cycle's order depends on
+/// every cycle before it (the balanced reshuffle), so an instant centuries ahead would
+/// cost a walk of every cycle until it, and hold the rotation's orders while it runs.
+pub const MAX_YEARS_AHEAD: i64 = 10;
+
 /// A person as the on-call answers name them: enough to reach them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -238,12 +243,14 @@ impl Baton {
 
     /// Who is on call for `rotation` at `at` (now by default), and why.
     pub async fn who(&self, rotation: &RotationId, at: Option<Timestamp>) -> Result<OnCallView, AppError> {
+        self.within_horizon("at", at)?;
         let (org, r) = self.effective_rotation(rotation).await?;
         Self::oncall_view(&org, &r, at.unwrap_or_else(|| self.now()))
     }
 
     /// The next shift after the one holding `at` (now by default): who takes over, when, why.
     pub async fn next(&self, rotation: &RotationId, at: Option<Timestamp>) -> Result<OnCallView, AppError> {
+        self.within_horizon("at", at)?;
         let (org, r) = self.effective_rotation(rotation).await?;
         let r = &r;
         let at = at.unwrap_or_else(|| self.now());
@@ -262,6 +269,7 @@ impl Baton {
         if to <= from {
             return Err(AppError::Invalid { field: "to".into(), message: format!("{to} is not after from ({from})") });
         }
+        self.within_horizon("to", Some(to))?;
         if to.duration_since(from) > SignedDuration::from_hours(24 * MAX_SCHEDULE_DAYS) {
             return Err(AppError::Invalid {
                 field: "to".into(),
@@ -319,6 +327,18 @@ impl Baton {
         };
         let date: Date = text.parse().map_err(|_| invalid())?;
         date.to_zoned(rotations[rotation].time_zone().clone()).map(|z| z.timestamp()).map_err(|_| invalid())
+    }
+
+    /// Refuses an instant more than [`MAX_YEARS_AHEAD`] years from now, naming `field`.
+    pub(crate) fn within_horizon(&self, field: &str, at: Option<Timestamp>) -> Result<(), AppError> {
+        let limit = self.now().saturating_add(SignedDuration::from_hours(24 * 366 * MAX_YEARS_AHEAD));
+        match at {
+            Some(t) if limit.is_ok_and(|l| t > l) => Err(AppError::Invalid {
+                field: field.into(),
+                message: format!("{t} is too far ahead: Baton answers up to {MAX_YEARS_AHEAD} years from now"),
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// `text` as the moment to ask "who is on call" about: an RFC 3339 instant, or a date

@@ -566,7 +566,7 @@ async fn a_year_of_the_example_rotation_is_fair_within_ten_percent() {
 }
 
 /// Issue #17: `--at 2026-12-12` was refused. A date asks about that day's shift (from its
-/// shift change, 09:00 Dublin): a Saturday is Friday's extended shift.
+/// shift change, 09:00 Dublin): a Saturday is Friday's extended shift. Up to ten years ahead.
 #[tokio::test]
 async fn who_is_on_call_takes_a_date() {
     let app = spawn_app().await;
@@ -577,6 +577,10 @@ async fn who_is_on_call_takes_a_date() {
     assert_eq!(instant["person"], saturday["person"]);
     let (status, bad) = app.get("/api/v1/rotations/addon-sre/oncall?at=2026-12-1x").await;
     assert_eq!((status, bad["error"]["field"].as_str()), (422, Some("at")), "{bad}");
+    // Each reshuffle depends on every cycle before it: centuries ahead is refused, not walked.
+    let (status, far) = app.get("/api/v1/rotations/addon-sre/oncall?at=9999-01-01").await;
+    assert_eq!((status, far["error"]["field"].as_str()), (422, Some("at")), "{far}");
+    assert!(far["error"]["message"].as_str().unwrap().contains("up to 10 years from now"), "{far}");
     let cli = app.baton_cli(&["oncall", "who", "addon-sre", "--at", "2026-12-12", "--output", "json"]);
     let out: Value =
         serde_json::from_slice(&cli.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&cli.stderr)));

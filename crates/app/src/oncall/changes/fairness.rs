@@ -120,6 +120,7 @@ impl Baton {
         if to <= from {
             return Err(AppError::Invalid { field: "to".into(), message: format!("{to} is not after from ({from})") });
         }
+        self.within_horizon("to", Some(to))?;
         if to.duration_since(from) > SignedDuration::from_hours(24 * MAX_FAIRNESS_DAYS) {
             return Err(AppError::Invalid {
                 field: "to".into(),
