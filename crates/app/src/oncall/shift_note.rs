@@ -9,9 +9,15 @@ use super::log::work;
 use crate::decision::{audit, record_write, Subject};
 use crate::outbox::{messages, team_channels};
 use crate::{AppError, Baton};
-use baton_core::oncall::{note_to_write, reminder_delay, Held, NewShiftNote, RotationId, ShiftNote};
-use baton_core::{PersonId, Timestamp};
-use baton_store::{from_json, Commit, StoreError, StoredRecord};
+use baton_core::oncall::{
+    digest, note_to_write, reminder_delay, team_serves, DigestInputs, Ending, Held, NewShiftNote, RotationId,
+    ShiftDigest, ShiftNote,
+};
+use baton_core::paging::Alert;
+use baton_core::pipeline::ItemState;
+use baton_core::slo::Recurrence;
+use baton_core::{Org, PersonId, ServiceId, TeamId, Timestamp};
+use baton_store::{from_json, AlertListQuery, Commit, StoreError, StoredRecord};
 use jiff::SignedDuration;
 
 pub const SHIFT_NOTE_KIND: &str = "handover";
@@ -155,3 +161,77 @@ impl Baton {
         Ok(())
     }
 }
+
+impl Baton {
+    /// What happened during the shift being handed over (the current one), and the note it
+    /// prefills: alerts that paged this rotation, incidents, runbooks to write, and the
+    /// corrections and waivers of the team's services that end during the incoming shift.
+    pub async fn shift_digest(&self, rotation: &RotationId) -> Result<ShiftDigest, AppError> {
+        let (org, def) = self.rotation_for_work(rotation).await?;
+        let now = self.now();
+        let current = self.holder_at(rotation, now).await?.ok_or_else(|| {
+            AppError::NotFound(format!(
+                "nobody is on call for rotation `{rotation}` yet: there is no shift to hand over"
+            ))
+        })?;
+        let incoming = self.next(rotation, Some(now)).await?;
+        let mut alerts = Vec::new();
+        for open_only in [true, false] {
+            let query = AlertListQuery { service: None, open_only, after: None, limit: DIGEST_ALERTS };
+            for stored in self.store.list_alerts(&query).await? {
+                let alert: Alert = from_json("alert", &stored.body)?;
+                if !alerts.iter().any(|a: &Alert| a.service == alert.service && a.dedup_key == alert.dedup_key) {
+                    alerts.push(alert);
+                }
+            }
+        }
+        let log = self.oncall_log(rotation, None, Some(DIGEST_LOG_ENTRIES)).await?.entries;
+        let todos = self.runbook_todos(rotation, true).await?;
+        let ending = self.ending_for_team(&org, &def.team).await?;
+        Ok(digest(DigestInputs {
+            rotation,
+            shift: (current.start, current.end),
+            next_end: incoming.end,
+            alerts: &alerts,
+            policies: &org.escalations,
+            log: &log,
+            todos: &todos,
+            ending,
+        }))
+    }
+
+    /// SLO corrections and checklist waivers of the services `team` owns or holds the
+    /// pager for, with when each ends.
+    async fn ending_for_team(&self, org: &Org, team: &TeamId) -> Result<Vec<Ending>, AppError> {
+        let records = self.store.service_records().await?;
+        let ours = |service: &ServiceId| {
+            let record = records.iter().find(|(id, _)| id == service).map(|(_, r)| &r.value);
+            team_serves(org, service, record, team)
+        };
+        let mut ending = Vec::new();
+        for (service, record) in records.iter().filter(|(id, _)| ours(id)) {
+            for (item, state) in &record.value.items {
+                if let ItemState::Waived { expires_at, .. } = state {
+                    ending.push(Ending { what: format!("the waiver of {service}'s `{item}`"), ends: *expires_at });
+                }
+            }
+        }
+        for slo in org.slos.values().filter(|s| ours(&s.service)) {
+            for c in self.slo_corrections(&slo.id).await? {
+                let ends = match c.recurrence {
+                    Recurrence::Once => Some(c.end),
+                    _ => c.until,
+                };
+                if let (Some(ends), None) = (ends, &c.cancelled) {
+                    ending.push(Ending { what: format!("the correction of {} ({})", slo.id, c.reason), ends });
+                }
+            }
+        }
+        Ok(ending)
+    }
+}
+
+/// The most recent alerts, open and all, a digest looks through.
+const DIGEST_ALERTS: i64 = 500;
+/// The most recent on-call log entries a digest looks through.
+const DIGEST_LOG_ENTRIES: usize = 200;

@@ -397,3 +397,74 @@ async fn the_cli_logs_asks_for_help_hands_over_and_acknowledges() {
     let (ok, text) = run(&["oncall", "handovers", "addon-sre", "--open"]);
     assert!(ok && text.contains("no unacknowledged handovers"), "{text}");
 }
+
+/// Issue #17: the handover starts prefilled with what happened during the shift: the
+/// alerts that paged this rotation (opened, acknowledged, still open), the incident still
+/// open, the runbook to write, and the SLO correction that ends during the next shift.
+#[tokio::test]
+async fn the_handover_draft_is_what_happened_during_the_shift() {
+    let app = spawn_app().await;
+    // streamhub is handed over to addon-sre: its critical alerts page the addon-sre rotation.
+    crate::support::drive(&app, baton_core::pipeline::Stage::SreOwned).await;
+    let (_, now) = app.get(&format!("{ROT}/oncall")).await;
+    let on_call = now["person"]["id"].as_str().unwrap().to_owned();
+    let (shift_start, shift_end) = (now["start"].as_str().unwrap().to_owned(), now["end"].as_str().unwrap().to_owned());
+    let me = app.token(&on_call).await;
+    let owner = app.token("noor.castellano").await;
+    let (status, made) = app
+        .post("/api/v1/integrations", Some(&owner), json!({"service": "streamhub", "name": "am", "format": "generic"}))
+        .await;
+    assert_eq!(status, 201, "{made}");
+    let intake = made["url"].as_str().unwrap().to_owned();
+    for key in ["lag-broker-3", "disk-broker-2"] {
+        let alert = json!({"dedup_key": key, "status": "firing", "summary": format!("streamhub {key}"), "severity": "critical"});
+        let (status, body) = app.post(&intake, None, alert).await;
+        assert!(status < 300, "{body}");
+    }
+    let (status, body) = app.post("/api/v1/alerts/streamhub/lag-broker-3/ack", Some(&me), json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = app
+        .post(&format!("{ROT}/log"), Some(&me), json!({"kind": "incident", "text": "broker 3 lagging after the drain"}))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let shift_end_ts: Timestamp = shift_end.parse().unwrap();
+    let ends = shift_end_ts.checked_add(jiff::SignedDuration::from_hours(2)).unwrap();
+    let correction = json!({"start": shift_start, "end": ends, "reason": "broker maintenance, CHG-118"});
+    let (status, body) = app.post("/api/v1/slos/streamhub-availability/corrections", Some(&owner), correction).await;
+    assert_eq!(status, 201, "{body}");
+
+    let (status, draft) = app.get(&format!("{ROT}/handovers/draft")).await;
+    assert_eq!(status, 200, "{draft}");
+    let keys = |field: &str| -> Vec<String> {
+        let mut k: Vec<String> =
+            draft[field].as_array().unwrap().iter().map(|a| a["dedup_key"].as_str().unwrap().to_owned()).collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys("opened"), ["disk-broker-2", "lag-broker-3"], "{draft}");
+    assert_eq!(keys("acknowledged"), ["lag-broker-3"], "{draft}");
+    assert_eq!(keys("still_open"), ["disk-broker-2", "lag-broker-3"], "acknowledged is not resolved: {draft}");
+    assert_eq!(draft["incidents"][0]["text"], "broker 3 lagging after the drain", "{draft}");
+    assert_eq!(draft["ending_next_shift"][0]["ends"], json!(ends), "{draft}");
+    assert!(
+        draft["note"]
+            .as_str()
+            .unwrap()
+            .starts_with("During this shift: 2 alerts opened, 1 acknowledged, 2 still open; 1 incident"),
+        "{draft}"
+    );
+    let items: Vec<&str> = draft["open_items"].as_array().unwrap().iter().map(|i| i.as_str().unwrap()).collect();
+    assert!(items.iter().any(|i| i.starts_with("alert streamhub/disk-broker-2 (triggered)")), "{items:?}");
+    assert!(
+        items.iter().any(|i| i.contains("the correction of streamhub-availability (broker maintenance, CHG-118) ends")),
+        "{items:?}"
+    );
+    let ongoing = draft["ongoing_incidents"][0].as_str().unwrap();
+    assert!(ongoing.ends_with("broker 3 lagging after the drain"), "{ongoing}");
+
+    // The outgoing engineer sends the draft as it stands; the note keeps it.
+    let note = json!({"note": draft["note"], "open_items": draft["open_items"], "ongoing_incidents": draft["ongoing_incidents"]});
+    let (status, written) = app.post(&format!("{ROT}/handovers"), Some(&me), note).await;
+    assert_eq!(status, 201, "{written}");
+    assert_eq!(written["open_items"], draft["open_items"]);
+}

@@ -10,7 +10,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use baton_app::{AppError, CurrentShift, LogPage};
-use baton_core::oncall::{LogEntry, LogKind, NewLogEntry, NewShiftNote, RotationId, RunbookTodo, ShiftNote};
+use baton_core::oncall::{
+    LogEntry, LogKind, NewLogEntry, NewShiftNote, RotationId, RunbookTodo, ShiftDigest, ShiftNote,
+};
 use baton_core::Link;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -26,6 +28,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_todos))
         .routes(routes!(resolve_todo))
         .routes(routes!(list_handovers, write_handover))
+        .routes(routes!(draft_handover))
         .routes(routes!(ack_handover))
 }
 
@@ -312,6 +315,22 @@ async fn list_handovers(
     Query(q): Query<ShiftNoteQuery>,
 ) -> Result<Json<Vec<ShiftNote>>, ApiError> {
     Ok(Json(s.baton.shift_notes(&rotation_id(&id)?, q.open.unwrap_or(false)).await?))
+}
+
+/// What happened during the current shift, and the handover note it prefills: alerts that
+/// paged this rotation (opened, acknowledged, still open), incidents, runbooks to write,
+/// and corrections and waivers of the team's services that end during the next shift.
+/// Nothing is written: the outgoing engineer edits the note and posts it to `handovers`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rotations/{id}/handovers/draft",
+    operation_id = "draft_handover",
+    tag = "oncall",
+    params(RotationPath),
+    responses((status = 200, description = "The digest of the current shift and the prefilled note", body = ShiftDigest), RotationWorkReadErrors)
+)]
+async fn draft_handover(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<ShiftDigest>, ApiError> {
+    Ok(Json(s.baton.shift_digest(&rotation_id(&id)?).await?))
 }
 
 /// A handover note as the outgoing engineer writes it.

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use baton_app::{AppError, CurrentShift, FairnessReport, LogPage, OnCallView, Principal, RotationView, ShiftView};
-use baton_core::oncall::{LogKind, NewLogEntry, NewShiftNote, Reason, RotationId, RunbookTodo, ShiftNote};
+use baton_core::oncall::{LogKind, NewLogEntry, NewShiftNote, Reason, RotationId, RunbookTodo, ShiftDigest, ShiftNote};
 use baton_core::{Link, Org, PersonId};
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -191,12 +191,14 @@ async fn render_page(
     let in_team = me.is_some_and(|p| org.is_member(p, &rotation.team));
     let on_call_me = me.is_some_and(|p| now.as_ref().is_some_and(|n| &n.person.id == p));
     let st = Standing { me, csrf, in_team, on_call_me };
+    // Only the person on call writes the handover: only they get the draft.
+    let draft = if on_call_me { Some(s.baton.shift_digest(id).await?) } else { None };
     let status = failed.as_ref().map_or(StatusCode::OK, |e| e.status);
     let body = html! {
         (heading(&rotation, id, done.as_deref(), failed.as_ref(), &st))
         (on_call_now(&rotation, now.as_ref(), next.as_ref()))
         (duties(shift.as_ref(), id, &st))
-        (shift_notes(&handovers, &org, id, &st))
+        (shift_notes(&handovers, draft.as_ref(), &org, id, &st))
 
         h2 { "The week ahead" }
         (week(&week_ahead))
@@ -311,7 +313,17 @@ fn duties(shift: Option<&CurrentShift>, id: &RotationId, st: &Standing) -> Marku
 }
 
 /// The handovers waiting for acknowledgement, and the form for the person on call to write theirs.
-fn shift_notes(handovers: &[ShiftNote], org: &Org, id: &RotationId, st: &Standing) -> Markup {
+fn shift_notes(
+    handovers: &[ShiftNote],
+    draft: Option<&ShiftDigest>,
+    org: &Org,
+    id: &RotationId,
+    st: &Standing,
+) -> Markup {
+    let (note, items, incidents) = match draft {
+        Some(d) => (d.note.clone(), d.open_items.join("\n"), d.ongoing_incidents.join("\n")),
+        None => Default::default(),
+    };
     html! {
         h2 { "Handovers waiting for acknowledgement" }
         @if handovers.is_empty() { p.empty { "None: every handover has been acknowledged." } }
@@ -319,9 +331,10 @@ fn shift_notes(handovers: &[ShiftNote], org: &Org, id: &RotationId, st: &Standin
         @if let (true, Some(csrf)) = (st.on_call_me, st.csrf) {
             div.actions { (form(id, "handover", csrf, "", html! {
                 h3 { "Write your handover" }
-                label { "How the shift went" textarea name="note" required rows="3" {} }
-                label { "Open items (one per line)" textarea name="open_items" rows="2" {} }
-                label { "Ongoing incidents (one per line)" textarea name="ongoing_incidents" rows="2" {} }
+                p.meta { "Prefilled with what happened during your shift: edit it before you hand over." }
+                label { "How the shift went" textarea name="note" required rows="3" { (note) } }
+                label { "Open items (one per line)" textarea name="open_items" rows="4" { (items) } }
+                label { "Ongoing incidents (one per line)" textarea name="ongoing_incidents" rows="2" { (incidents) } }
             }, "Hand over")) }
         }
     }
