@@ -1,11 +1,12 @@
 //! On-call scheduling, pure and IO-free: rotations on working days (or weekly, or any shift
 //! length) with a shift change time in an IANA time zone, holiday calendars, membership changes
-//! that take effect at a stated instant, the seeded reshuffle when the list is exhausted,
-//! overrides and swaps, the fairness ledger and iCalendar feeds.
+//! that take effect at a stated instant, the balanced reshuffle when the list is exhausted,
+//! overrides and swaps, the fairness ledger, the handover digest and iCalendar feeds.
 //!
 //! A [`Rotation`] is checked once from its [`RotationSpec`]; after that it answers
 //! [`Rotation::on_call_at`] (who, the shift they hold, and which rule put them there) by
-//! arithmetic on the instant, without generating earlier shifts, and
+//! arithmetic on the instant and the cycle orders it keeps, without generating earlier
+//! shifts, and
 //! [`Rotation::shifts`] over any range. At every instant from the first shift change exactly
 //! one person is on call: shifts tile time, across DST changes and holidays.
 //!

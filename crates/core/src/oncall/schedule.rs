@@ -6,9 +6,11 @@
 //! whole-day cadence one slot per n local days, any other period one slot per fixed
 //! duration. A slot's index in its layer is computed directly (working days between the
 //! start and the date, O(1) plus binary searches in the holidays), and the index decides
-//! the person: membership era, then cycle and position in the cycle's order (see
-//! [`super::shuffle`]). Overrides then replace parts of slots. So "who is on call at T" never
-//! generates the shifts before T, and generating shifts walks slots one shift change at a time.
+//! the person: membership era, then cycle and position in the cycle's order. A cycle's
+//! order is balanced on the load of the cycles before it ([`super::balance`]), so the first
+//! question about a cycle walks the era's cycles once (weighing slots, not building shifts)
+//! and the rotation keeps every order it computed ([`Orders`]). Overrides then replace
+//! parts of slots. Generating shifts walks slots one shift change at a time.
 
 use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
