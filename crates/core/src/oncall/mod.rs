@@ -17,7 +17,7 @@
 //!   over them, or a weekend layer covers each run of them as one shift ([`NonWorkingDay`]).
 //! - Reshuffle: cycle 0 is the list as written; each later cycle gives its heaviest shifts
 //!   to whoever has carried the least so far, ties by a seeded shuffle, never starting with
-//!   the person who ended the previous cycle ([`balance`], [`shuffle`]).
+//!   the person who ended the previous cycle (`balance`, [`shuffle`]).
 //! - Membership changes start at the first shift change at or after their instant, with the new
 //!   list in its written order; earlier shifts are unchanged.
 

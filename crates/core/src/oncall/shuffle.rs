@@ -1,7 +1,7 @@
 //! The seeded draw behind each reshuffle: a deterministic Fisher–Yates shuffle
 //! (splitmix64, implemented here so core needs no `rand`) for `(seed, layer, era, cycle)`,
 //! so the future schedule can be previewed and every replica computes the same order. It
-//! breaks the ties of the balanced reshuffle ([`super::balance`]): among members who have
+//! breaks the ties of the balanced reshuffle (`balance`): among members who have
 //! carried the same load, the draw decides.
 
 use crate::PersonId;
