@@ -70,6 +70,9 @@ pub fn router_with(baton: Arc<Baton>, config: WebConfig) -> Router {
         .merge(ui::routes())
         .merge(feed::routes())
         .route("/metrics", axum::routing::get(metrics::render))
+        // Inside `reads` (route layers added later wrap earlier ones): pages render in the
+        // reader's zone, found from the session `reads` looked up.
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), ui::zone::local_times))
         // Only on routes that answer: a GET where only POST is taken is 405, not 401.
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), reads::require_reader))
         .fallback(error::not_found)

@@ -468,3 +468,36 @@ async fn the_handover_draft_is_what_happened_during_the_shift() {
     assert_eq!(status, 201, "{written}");
     assert_eq!(written["open_items"], draft["open_items"]);
 }
+
+/// Issue #17: every time on a page was UTC, also for the São Paulo and Kolkata members.
+/// Now a signed-in reader sees times in their own zone, named; anyone else in UTC.
+#[tokio::test]
+async fn pages_show_times_in_the_readers_zone() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = |cookie: Option<String>| {
+        let mut req = client.get(format!("{}/oncall/addon-sre", app.url));
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        async move { req.send().await.unwrap().text().await.unwrap() }
+    };
+    let anonymous = page(None).await;
+    assert!(anonymous.contains("times below are UTC") && anonymous.contains(" UTC</td>"), "{anonymous}");
+
+    let thiago = app.token("thiago.lindgren").await; // America/Sao_Paulo
+    let (form_cookie, csrf) = crate::security::login_form(&client, &app.url).await;
+    let signed_in = client
+        .post(format!("{}/login", app.url))
+        .header("cookie", form_cookie)
+        .form(&[("token", thiago.as_str()), ("next", "/"), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let session = signed_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let local = page(Some(session)).await;
+    assert!(local.contains("times below are America/Sao_Paulo"), "{local}");
+    // Monday 2026-03-02 09:00 Dublin (UTC in winter) is 06:00 in São Paulo.
+    assert!(local.contains("2026-03-02 06:00 America/Sao_Paulo"), "{local}");
+    assert!(!local.contains(" UTC</td>"), "no UTC left in the table: {local}");
+}

@@ -83,6 +83,4 @@ pub fn page(title: &str, viewer: Option<&SignedIn>, body: Markup) -> Markup {
     }
 }
 
-pub fn when(t: baton_core::Timestamp) -> String {
-    t.strftime("%Y-%m-%d %H:%M UTC").to_string()
-}
+pub use super::zone::when;

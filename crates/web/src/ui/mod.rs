@@ -14,6 +14,7 @@ mod raci;
 mod service;
 pub(crate) mod session;
 mod slos;
+pub(crate) mod zone;
 
 use crate::AppState;
 use axum::http::StatusCode;

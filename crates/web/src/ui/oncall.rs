@@ -263,7 +263,7 @@ fn heading(
         h1 { (rotation.name) " " span.pill { (rotation.team) } }
         @if let Some(d) = done { div.banner.ok role="status" { "Recorded: " (d) "." } }
         @if let Some(e) = failed { div.banner.bad role="alert" { strong { "Not done: " } (e.message) } }
-        p.meta { (rotation.cadence) " shift change at " (rotation.handoff) " " (rotation.time_zone) " · times below are UTC" }
+        p.meta { (rotation.cadence) " shift change at " (rotation.handoff) " " (rotation.time_zone) " · times below are " (super::zone::reader_zone_name().unwrap_or_else(|| "UTC".into())) }
         @if st.me.is_none() { p.meta { a href={ "/login?next=/oncall/" (id) } { "Sign in" } " to log work, acknowledge a handover or ask for help." } }
     }
 }

@@ -1,0 +1,55 @@
+//! Times on pages are shown in the reader's own time zone, named (`2026-12-07 09:00
+//! America/Sao_Paulo`): the zone of the signed-in person as the definitions give it, else
+//! UTC. The zone is set for the request by [`local_times`] and read by [`when`]; forms still
+//! take UTC, and say so.
+
+use crate::reads::Reader;
+use crate::ui::session;
+use crate::AppState;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use baton_app::Principal;
+use baton_core::Timestamp;
+use jiff::tz::TimeZone;
+
+tokio::task_local! {
+    static ZONE: TimeZone;
+}
+
+/// `t` in the reader's zone, the zone named.
+pub fn when(t: Timestamp) -> String {
+    ZONE.try_with(|tz| match tz.iana_name() {
+        Some(name) if name != "UTC" => format!("{} {name}", t.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M")),
+        _ => t.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+    })
+    .unwrap_or_else(|_| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+}
+
+/// The reader's zone, if they are signed in and their definition gives one.
+pub fn reader_zone_name() -> Option<String> {
+    ZONE.try_with(|tz| tz.iana_name().filter(|n| *n != "UTC").map(str::to_owned)).ok().flatten()
+}
+
+/// The middleware: finds the reader's zone and renders the page within it.
+pub async fn local_times(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let signed_in = match request.extensions().get::<Reader>() {
+        Some(Reader::Session(s)) => Some(s.principal.clone()),
+        Some(_) => None,
+        None => match session::cookie_value(request.headers()) {
+            Some(cookie) => state.baton.session(&cookie).await.ok().flatten().map(|s| s.principal),
+            None => None,
+        },
+    };
+    let zone = match signed_in {
+        Some(Principal::Person(person)) => state
+            .baton
+            .org()
+            .await
+            .ok()
+            .and_then(|org| org.people.get(&person).and_then(|p| p.timezone.clone()))
+            .and_then(|name| TimeZone::get(&name).ok()),
+        _ => None,
+    };
+    ZONE.scope(zone.unwrap_or(TimeZone::UTC), next.run(request)).await
+}
