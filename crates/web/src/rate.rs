@@ -127,14 +127,8 @@ fn caller(request: &Request) -> String {
     if let Some(token) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         return hashed("token", token);
     }
-    let session = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|c| c.split(';'))
-        .find_map(|c| c.trim().strip_prefix("baton_session="));
-    if let Some(session) = session {
-        return hashed("session", session);
+    if let Some(session) = crate::ui::session::cookie_value(headers) {
+        return hashed("session", &session);
     }
     match request.extensions().get::<ConnectInfo<SocketAddr>>() {
         Some(ConnectInfo(addr)) => format!("addr:{}", addr.ip()),

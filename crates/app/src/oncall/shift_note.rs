@@ -175,13 +175,14 @@ impl Baton {
             ))
         })?;
         let incoming = self.next(rotation, Some(now)).await?;
-        let mut alerts = Vec::new();
+        // Every open alert, and the most recent of all (those resolved during the shift);
+        // an open one in both lists is read once.
+        let (mut alerts, mut seen) = (Vec::new(), std::collections::BTreeSet::new());
         for open_only in [true, false] {
             let query = AlertListQuery { service: None, open_only, after: None, limit: DIGEST_ALERTS };
             for stored in self.store.list_alerts(&query).await? {
-                let alert: Alert = from_json("alert", &stored.body)?;
-                if !alerts.iter().any(|a: &Alert| a.service == alert.service && a.dedup_key == alert.dedup_key) {
-                    alerts.push(alert);
+                if seen.insert(stored.id.clone()) {
+                    alerts.push(from_json::<Alert>("alert", &stored.body)?);
                 }
             }
         }

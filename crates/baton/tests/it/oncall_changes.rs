@@ -513,10 +513,7 @@ async fn an_override_made_through_another_replica_shows_at_once() {
 
     let store = std::sync::Arc::new(baton_store_sqlite::SqliteStore::connect(&app.db_url).await.unwrap());
     let other = std::sync::Arc::new(baton_app::Baton::new(store, app.clock.clone(), app.verdict.clone()));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let other_url = format!("http://{}", listener.local_addr().unwrap());
-    let router = crate::support::open_router(other);
-    tokio::spawn(async move { baton_web::serve(listener, router, std::future::pending()).await.unwrap() });
+    let other_url = crate::support::serve(crate::support::open_router(other)).await;
 
     let cian = app.token("cian.moreau").await;
     let made: Value = app

@@ -269,11 +269,7 @@ async fn api_errors_are_the_documented_json_naming_the_field() {
 
 /// Another server on the same Baton with `web`'s settings: the address to reach it at.
 async fn serve_with(app: &crate::support::TestApp, web: baton_web::WebConfig) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let router = baton_web::router_with(app.baton.clone(), web);
-    tokio::spawn(async move { baton_web::serve(listener, router, std::future::pending()).await.unwrap() });
-    url
+    crate::support::serve(baton_web::router_with(app.baton.clone(), web)).await
 }
 
 /// The decision the review asked for: every read named people (contact details, shift

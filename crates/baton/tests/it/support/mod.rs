@@ -93,11 +93,16 @@ async fn spawn(slo_engine: bool) -> TestApp {
     };
     let org = baton_config::load(&examples_dir()).org.expect("the example organisation loads");
     baton.apply(&org, "test").await.unwrap();
+    let url = serve(open_router(baton.clone())).await;
+    TestApp { url, db_url, clock, verdict, baton, org, client: reqwest::Client::new(), _dir: dir }
+}
+
+/// Serves `router` on a free loopback port until the test ends: its address.
+pub async fn serve(router: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let router = open_router(baton.clone());
     tokio::spawn(async move { baton_web::serve(listener, router, std::future::pending()).await.unwrap() });
-    TestApp { url, db_url, clock, verdict, baton, org, client: reqwest::Client::new(), _dir: dir }
+    url
 }
 
 /// The server with every read open: these tests are about what reads show. The signed-in
