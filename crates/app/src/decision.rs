@@ -21,6 +21,8 @@ pub(crate) enum Subject<'a> {
     Feed(&'a str),
     /// An alert integration, by its id.
     Integration(&'a str),
+    /// A person (their leave).
+    Person(&'a baton_core::PersonId),
 }
 
 impl fmt::Display for Subject<'_> {
@@ -30,6 +32,7 @@ impl fmt::Display for Subject<'_> {
             Subject::Rotation(id) => write!(f, "rotation/{id}"),
             Subject::Feed(id) => write!(f, "feed/{id}"),
             Subject::Integration(id) => write!(f, "integration/{id}"),
+            Subject::Person(id) => write!(f, "person/{id}"),
         }
     }
 }

@@ -41,8 +41,8 @@ pub use auth::{hash_secret, CreatedToken, IssuedToken, Principal, TokenView, ADM
 pub use clock::{ManualClock, SystemClock};
 pub use error::AppError;
 pub use oncall::changes::{
-    feed_window, FairnessReport, FairnessRow, FeedView, IssuedFeed, FEED_KIND, MAX_FAIRNESS_DAYS, OVERRIDE_GUARD_KIND,
-    OVERRIDE_KIND, SWAP_KIND,
+    feed_window, FairnessReport, FairnessRow, FeedView, IssuedFeed, LeaveOutcome, MovedTurn, UncoveredTurn, FEED_KIND,
+    LEAVE_KIND, MAX_FAIRNESS_DAYS, OVERRIDE_GUARD_KIND, OVERRIDE_KIND, SWAP_KIND,
 };
 pub use oncall::log::{runbook_todo, CurrentShift, DutyLine, LogPage, DUTIES_KIND, LOG_KIND, MAX_LOG_PAGE, TODO_KIND};
 pub use oncall::shift_note::{MAX_SHIFT_NOTES, SHIFT_NOTE_KIND};

@@ -369,6 +369,45 @@ pub enum OncallChangeCommand {
     /// iCalendar feeds by secret URL, for calendar apps.
     #[command(subcommand)]
     Feed(FeedCommand),
+    /// Time off: turns pass to others and are owed back; published shifts get cover requests.
+    #[command(subcommand)]
+    Leave(LeaveCommand),
+}
+
+#[derive(Subcommand)]
+pub enum LeaveCommand {
+    /// Record PERSON's leave from --from to --to.
+    Record {
+        person: String,
+        /// First day (YYYY-MM-DD, from its start in PERSON's time zone) or an RFC 3339 instant.
+        #[arg(long)]
+        from: String,
+        /// Last day (YYYY-MM-DD, to its end in PERSON's time zone) or an RFC 3339 instant.
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        reason: String,
+        /// Who records it: PERSON, or the lead of one of their teams.
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+    },
+    /// Cancel leave (under way, it ends now).
+    Cancel {
+        person: String,
+        id: String,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+    },
+    /// Recorded leave, of PERSON or of everyone.
+    List {
+        person: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+    },
 }
 
 #[derive(Subcommand)]
@@ -413,7 +452,8 @@ pub enum OverrideCommand {
 
 #[derive(Subcommand)]
 pub enum SwapCommand {
-    /// Ask WITH to take your shift starting --mine in exchange for theirs starting --theirs.
+    /// Ask WITH to take your shift starting --mine in exchange for theirs starting
+    /// --theirs; without --theirs, ask WITH to cover your shift (a cover request).
     Request {
         rotation: String,
         with: String,
@@ -422,7 +462,7 @@ pub enum SwapCommand {
         mine: String,
         /// The start of their shift.
         #[arg(long)]
-        theirs: String,
+        theirs: Option<String>,
         #[arg(long)]
         reason: Option<String>,
         #[arg(long = "as", value_name = "PERSON")]

@@ -10,6 +10,7 @@ mod docs;
 mod document;
 mod escalations;
 mod gates;
+mod leave;
 mod openslo;
 mod promql;
 mod raci;

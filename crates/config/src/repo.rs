@@ -93,7 +93,7 @@ pub fn load(root: &Path) -> Loaded {
         return Loaded { org: None, diagnostics, files };
     }
     let canonical_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
-    for dir in ["teams", "services", "policies", "slos", "rotations", "calendars", "escalations"] {
+    for dir in ["teams", "services", "policies", "slos", "rotations", "calendars", "escalations", "leave"] {
         let paths = match yaml_files(&root.join(dir)) {
             Ok(p) => p,
             Err(e) => {
@@ -125,6 +125,7 @@ pub fn load(root: &Path) -> Loaded {
                     "rotations" => builder.rotation(doc),
                     "calendars" => builder.calendar(doc),
                     "escalations" => builder.escalation(doc),
+                    "leave" => builder.leave(doc),
                     _ => builder.policy(doc),
                 }
             }

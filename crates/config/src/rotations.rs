@@ -44,7 +44,7 @@ pub fn default_seed(id: &str) -> u64 {
     id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
-fn parse_date(s: &S, what: &str) -> Result<Date, String> {
+pub(crate) fn parse_date(s: &S, what: &str) -> Result<Date, String> {
     let text = s.as_str();
     let ok = text.len() == 10 && text.as_bytes()[4] == b'-' && text.as_bytes()[7] == b'-';
     match text.parse::<Date>() {

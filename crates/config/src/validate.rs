@@ -23,6 +23,8 @@ pub(crate) struct Builder {
     gates: Vec<Document>,
     /// `kind: Personas` and `kind: RaciChart` documents of `policies/` (see `raci`).
     raci: crate::raci::RaciDocs,
+    /// The planned leave of `leave/`, one document per person.
+    leave: Vec<(Document, crate::leave::LeaveDoc)>,
 }
 
 impl Builder {
@@ -55,6 +57,12 @@ impl Builder {
     pub fn calendar(&mut self, doc: Document) {
         if let Some(c) = self.parse_into(&doc) {
             self.rotations.calendars.push((doc, c));
+        }
+    }
+
+    pub fn leave(&mut self, doc: Document) {
+        if let Some(l) = self.parse_into(&doc) {
+            self.leave.push((doc, l));
         }
     }
 
@@ -102,6 +110,7 @@ impl Builder {
         let mut c = Checker { diags: std::mem::take(&mut self.diags) };
         let people = c.teams(&mut org, &self.teams);
         org.people = people;
+        crate::leave::check(&self.leave, &mut org, &mut c.diags);
         c.services(&mut org, &self.services);
         let service_docs: Vec<&Document> = self.services.iter().map(|(d, _)| d).collect();
         crate::raci::check(&self.raci, &service_docs, &mut org, &mut c.diags);
@@ -283,6 +292,7 @@ impl Checker {
             email: m.email.clone(),
             timezone: m.timezone.as_ref().map(|t| t.as_str().to_owned()),
             chat: m.chat.clone(),
+            leave: Vec::new(),
         };
         match people.get(&pid) {
             Some((existing, _)) if *existing == person => {}

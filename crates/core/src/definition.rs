@@ -188,6 +188,7 @@ mod tests {
             email: None,
             timezone: None,
             chat: None,
+            leave: Vec::new(),
         })
     }
 

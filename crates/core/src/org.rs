@@ -17,6 +17,9 @@ pub struct Person {
     /// IANA time zone name, checked by `config`.
     pub timezone: Option<String>,
     pub chat: Option<String>,
+    /// Leave planned in the definitions (`leave/<person>.yaml`), whole days in their zone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub leave: Vec<crate::oncall::PlannedLeave>,
 }
 
 /// What a team is for; decides which pipeline steps its members may take.

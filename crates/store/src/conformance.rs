@@ -77,6 +77,7 @@ fn person(id: &str, name: &str) -> Definition {
         email: None,
         timezone: None,
         chat: None,
+        leave: Vec::new(),
     })
 }
 

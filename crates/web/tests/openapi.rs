@@ -33,6 +33,8 @@ const ROLES: &[&str] = &[
     "swap-partner",
     "swap-requester",
     "any-person",
+    // Leave: the person, or the lead of one of their teams.
+    "self-or-lead",
     "feed-owner",
     // Production gates: a member of a team the gate asks approval from, the voter, the SRE team or the architects.
     "gate-team",
@@ -330,6 +332,8 @@ async fn every_mutating_operation_states_its_role_and_needs_a_bearer_token() {
         ("decline_swap", "swap-partner"),
         ("cancel_swap", "swap-requester"),
         ("create_feed", "any-person"),
+        ("record_leave", "self-or-lead"),
+        ("cancel_leave", "self-or-lead"),
         ("revoke_feed", "feed-owner"),
         ("vote_on_gate", "gate-team"),
         ("withdraw_vote", "voter"),

@@ -9,7 +9,7 @@ pub(crate) mod log;
 pub(crate) mod shift_note;
 
 use crate::{AppError, Baton};
-use baton_core::oncall::{Cadence, Layer, NonWorkingDay, Reason, Rotation, RotationId, Shift, Why};
+use baton_core::oncall::{describe_turn, Cadence, Layer, NonWorkingDay, Reason, Rotation, RotationId, Shift, Why};
 use baton_core::org::RotationDef;
 use baton_core::{Org, PersonId, ServiceId, TeamId, Timestamp};
 use jiff::civil::Date;
@@ -153,12 +153,12 @@ fn holiday_at(def: &RotationDef, rotation: &Rotation, at: Timestamp) -> Option<H
 }
 
 /// The sentence for `why`.
-fn because(org: &Org, rotation: &Rotation, why: &Why, layer: Layer, holiday: Option<&HolidayView>) -> String {
+fn because(org: &Org, why: &Why, holiday: Option<&HolidayView>) -> String {
     let turn = |era: u64, cycle: u64, position: u64| {
-        let size = rotation.reshuffle(layer, era, cycle).map_or(0, |r| r.order.len());
-        let order = if cycle == 0 { "the list as written".to_owned() } else { format!("reshuffle {cycle}") };
-        format!("turn {} of {size} in {order}", position + 1)
+        let order = if cycle == 0 { "the list as written" } else { "balanced on the load so far" };
+        format!("{} ({order})", describe_turn(era, cycle, position))
     };
+    let name = |p: &PersonId| org.people.get(p).map_or(p.to_string(), |p| p.name.clone());
     match why {
         Why::Turn { era, cycle, position } => format!("their {}", turn(*era, *cycle, *position)),
         Why::Extended { from, era, cycle, position } => {
@@ -175,10 +175,16 @@ fn because(org: &Org, rotation: &Rotation, why: &Why, layer: Layer, holiday: Opt
         Why::WeekendLayer { era, cycle, position } => {
             format!("the weekend layer covers the non-working days: {}", turn(*era, *cycle, *position))
         }
-        Why::Override { covered, kind } => {
-            let name = org.people.get(covered).map_or(covered.to_string(), |p| p.name.clone());
-            format!("covers {name} ({kind:?})").to_lowercase()
+        Why::Override { covered, kind } => format!("covers {} ({kind:?})", name(covered)).to_lowercase(),
+        Why::CoversLeave { away, era, cycle, position } => {
+            format!("{} is on leave: their {} passed on, and is owed back", name(away), turn(*era, *cycle, *position))
         }
+        Why::Repays { owed_to, era, cycle, position } => format!(
+            "repays {} the turn they took during leave: {}'s {}",
+            name(owed_to),
+            name(owed_to),
+            turn(*era, *cycle, *position)
+        ),
     }
 }
 
@@ -202,7 +208,7 @@ impl Baton {
             start: now.shift.start,
             end: now.shift.end,
             layer: now.shift.layer,
-            because: because(org, rotation, &now.why, now.shift.layer, holiday.as_ref()),
+            because: because(org, &now.why, holiday.as_ref()),
             why: now.why,
             holiday,
         })

@@ -38,13 +38,6 @@ fn layer(l: Layer) -> &'static str {
     }
 }
 
-fn reason(r: &Reason) -> String {
-    match r {
-        Reason::Turn { era, cycle, position } => format!("turn {} (cycle {cycle}, era {era})", position + 1),
-        Reason::Override { covered, kind } => format!("{kind:?} for {covered}").to_lowercase(),
-    }
-}
-
 fn row(s: &ShiftView) -> Vec<String> {
     vec![
         s.start.to_string(),
@@ -52,7 +45,7 @@ fn row(s: &ShiftView) -> Vec<String> {
         s.person.name.clone(),
         s.person.id.to_string(),
         layer(s.layer).into(),
-        reason(&s.reason),
+        Reason::to_string(&s.reason),
     ]
 }
 

@@ -1,11 +1,11 @@
 //! `baton oncall override|swap|fairness|feed`: changes to a running rotation and what is
 //! read through them, by the same `baton_app` calls as the API.
 
-use crate::cli::{Db, FeedCommand, OncallChangeCommand, OverrideCommand, SwapCommand, TableJsonCsv};
+use crate::cli::{Db, FeedCommand, LeaveCommand, OncallChangeCommand, OverrideCommand, SwapCommand, TableJsonCsv};
 use crate::output::{csv, json, print, table};
 use anyhow::{anyhow, Result};
 use baton_app::{FairnessReport, FeedView};
-use baton_core::oncall::{NewOverride, NewSwap, OverrideRecord, RotationId, Swap, SwapState};
+use baton_core::oncall::{LeaveRecord, NewLeave, NewOverride, NewSwap, OverrideRecord, RotationId, Swap, SwapState};
 use baton_core::pipeline::Signed;
 use baton_core::{PersonId, Timestamp};
 use serde::Serialize;
@@ -57,7 +57,10 @@ fn swap_row(s: &Swap) -> Vec<String> {
         s.id.clone(),
         state(s.state).into(),
         format!("{} {}", s.requester, s.requester_shift.start),
-        format!("{} {}", s.with, s.with_shift.start),
+        match &s.with_shift {
+            Some(theirs) => format!("{} {}", s.with, theirs.start),
+            None => format!("{} (asked to cover)", s.with),
+        },
         s.requested_at.to_string(),
     ]
 }
@@ -82,6 +85,8 @@ fn print_fairness(r: &FairnessReport, output: TableJsonCsv) -> Result<()> {
                 "WKND HOURS",
                 "HOL HOURS",
                 "WEIGHTED",
+                "LEAVE TURNS",
+                "OWES",
             ];
             table(&header, &r.rows());
             if let Some(spread) = r.spread {
@@ -112,6 +117,7 @@ pub async fn run(cmd: OncallChangeCommand, db: &Db) -> Result<ExitCode> {
             print_fairness(&report, output)?;
         }
         OncallChangeCommand::Feed(c) => run_feed(c, db).await?,
+        OncallChangeCommand::Leave(c) => run_leave(c, db).await?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -151,8 +157,9 @@ async fn run_swap(cmd: SwapCommand, db: &Db) -> Result<()> {
             let new = NewSwap {
                 with: person("WITH", &with)?,
                 my_shift_start: instant("--mine", &mine)?,
-                their_shift_start: instant("--theirs", &theirs)?,
+                their_shift_start: theirs.map(|t| instant("--theirs", &t)).transpose()?,
                 reason,
+                leave: None,
             };
             let (id, actor) = (rotation(&id)?, person("--as", &actor)?);
             let swap = db.baton().await?.request_swap(&id, &actor, new).await?;
@@ -229,6 +236,54 @@ async fn run_feed(cmd: FeedCommand, db: &Db) -> Result<()> {
                     &list.iter().map(feed_row).collect::<Vec<_>>(),
                 )
             })
+        }
+    }
+}
+
+const LEAVE_HEADER: [&str; 6] = ["ID", "PERSON", "START", "END", "STATE", "REASON"];
+
+fn leave_row(l: &LeaveRecord) -> Vec<String> {
+    let state = match &l.cancelled {
+        Some(c) if l.applies() => format!("ended early by {}", c.by),
+        Some(c) => format!("cancelled by {}", c.by),
+        None => "recorded".into(),
+    };
+    vec![l.id.clone(), l.person.to_string(), l.start.to_string(), l.end.to_string(), state, l.reason.clone()]
+}
+
+async fn run_leave(cmd: LeaveCommand, db: &Db) -> Result<()> {
+    match cmd {
+        LeaveCommand::Record { person: who, from, to, reason, actor, output } => {
+            let (who, actor) = (person("PERSON", &who)?, person("--as", &actor)?);
+            let baton = db.baton().await?;
+            let (start, end) = baton.leave_bounds(&who, &from, &to).await?;
+            let outcome = baton.record_leave(&actor, &who, NewLeave { start, end, reason }).await?;
+            print(output, &outcome, |o| {
+                println!("leave {} recorded for {who}: {} to {}", o.leave.id, o.leave.start, o.leave.end);
+                for m in &o.moved {
+                    println!("  {}: the turn {} to {} passes to {}, owed back", m.rotation, m.start, m.end, m.to);
+                }
+                for c in &o.cover_requests {
+                    let s = &c.requester_shift;
+                    println!(
+                        "  {}: {} asked to cover {} to {} (cover request {})",
+                        c.rotation, c.with, s.start, s.end, c.id
+                    );
+                }
+                for u in &o.uncovered {
+                    println!("  {}: {} to {} is not covered: {}", u.rotation, u.start, u.end, u.why);
+                }
+            })
+        }
+        LeaveCommand::Cancel { person: who, id, actor, output } => {
+            let (who, actor) = (person("PERSON", &who)?, person("--as", &actor)?);
+            let cancelled = db.baton().await?.cancel_leave(&actor, &who, &id).await?;
+            print(output, &cancelled, |l| table(&LEAVE_HEADER, &[leave_row(l)]))
+        }
+        LeaveCommand::List { person: who, output } => {
+            let who = who.map(|p| person("PERSON", &p)).transpose()?;
+            let list = db.baton().await?.leave(who.as_ref()).await?;
+            print(output, &list, |list| table(&LEAVE_HEADER, &list.iter().map(leave_row).collect::<Vec<_>>()))
         }
     }
 }

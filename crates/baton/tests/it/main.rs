@@ -11,6 +11,7 @@ mod gates_api;
 mod governance;
 mod oncall_api;
 mod oncall_changes;
+mod oncall_leave;
 mod oncall_log;
 mod oncall_week;
 mod paging_api;

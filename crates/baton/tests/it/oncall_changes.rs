@@ -98,9 +98,9 @@ async fn an_override_puts_the_covering_person_on_call_and_the_ledger_counts_it()
     let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(
         lines[0],
-        "person,name,shifts,turns,weekend_turns,overrides,hours,weekend_hours,holiday_hours,weighted_hours"
+        "person,name,shifts,turns,weekend_turns,overrides,hours,weekend_hours,holiday_hours,weighted_hours,leave_turns,turns_owed"
     );
-    assert!(lines.contains(&"rohan.abernathy,Rohan Abernathy,1,0,0,1,12.00,0.00,0.00,12.00"), "{csv}");
+    assert!(lines.contains(&"rohan.abernathy,Rohan Abernathy,1,0,0,1,12.00,0.00,0.00,12.00,0,0"), "{csv}");
     assert_eq!(lines.len(), 1 + 6, "a header and every member: {csv}");
 }
 

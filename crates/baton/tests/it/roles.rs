@@ -219,6 +219,19 @@ fn case(app: &TestApp, template: &str) -> Option<Case> {
             body: json!({}),
             allowed: &[SRE],
         },
+        // Leave: the person, or the lead of one of their teams.
+        "/api/v1/people/{person}/leave" => Case {
+            stage: Stage::Draft,
+            path: format!("/api/v1/people/{SRE}/leave"),
+            body: json!({"start": later(30), "end": later(31), "reason": "a day off"}),
+            allowed: &[SRE, SRE_LEAD],
+        },
+        "/api/v1/people/{person}/leave/{leave_id}/cancel" => Case {
+            stage: Stage::Draft,
+            path: format!("/api/v1/people/{SRE}/leave/{{leave}}/cancel"),
+            body: json!({}),
+            allowed: &[SRE, SRE_LEAD],
+        },
         "/api/v1/feeds" => Case {
             stage: Stage::Draft,
             path: "/api/v1/feeds".into(),
@@ -298,6 +311,9 @@ async fn prepared_ids(app: &TestApp, path: &str) -> String {
     }
     if path.contains("{swap}") {
         path = path.replace("{swap}", &app.baton.swaps(&rotation).await.unwrap()[0].id);
+    }
+    if path.contains("{leave}") {
+        path = path.replace("{leave}", &app.baton.leave(Some(&PersonId::parse(SRE).unwrap())).await.unwrap()[0].id);
     }
     if path.contains("{feed}") {
         path = path.replace("{feed}", &app.baton.feeds_of(&PersonId::parse(OUTSIDER).unwrap()).await.unwrap()[0].id);
@@ -399,8 +415,9 @@ async fn prepare(app: &TestApp, template: &str) {
             let ask = baton_core::oncall::NewSwap {
                 with: PersonId::parse(INCOMING).unwrap(),
                 my_shift_start: "2026-03-04T09:00:00Z".parse().unwrap(),
-                their_shift_start: "2026-03-03T09:00:00Z".parse().unwrap(),
+                their_shift_start: Some("2026-03-03T09:00:00Z".parse().unwrap()),
                 reason: None,
+                leave: None,
             };
             app.baton.request_swap(&rotation, &PersonId::parse(SRE).unwrap(), ask).await.unwrap();
         }
@@ -415,6 +432,13 @@ async fn prepare(app: &TestApp, template: &str) {
             };
             let slo = baton_core::SloId::parse("streamhub-availability").unwrap();
             app.baton.add_correction(&slo, &PersonId::parse(OWNER).unwrap(), maintenance).await.unwrap();
+        }
+        "/api/v1/people/{person}/leave/{leave_id}/cancel" => {
+            let start = app.now().checked_add(jiff::SignedDuration::from_hours(24 * 30)).unwrap();
+            let end = start.checked_add(jiff::SignedDuration::from_hours(24)).unwrap();
+            let sre = PersonId::parse(SRE).unwrap();
+            let leave = baton_core::oncall::NewLeave { start, end, reason: "a day off".into() };
+            app.baton.record_leave(&sre, &sre, leave).await.unwrap();
         }
         "/api/v1/feeds/{id}/revoke" => {
             app.baton.create_feed(&PersonId::parse(OUTSIDER).unwrap(), Some(rotation), None).await.unwrap();

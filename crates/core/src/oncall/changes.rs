@@ -40,13 +40,16 @@ pub enum ChangeError {
     /// override already started); the message says what happened.
     #[error("{0}")]
     Conflict(String),
+    /// What the request names does not exist.
+    #[error("{0}")]
+    NotFound(String),
 }
 
-fn invalid(field: &'static str, message: impl Into<String>) -> ChangeError {
+pub(super) fn invalid(field: &'static str, message: impl Into<String>) -> ChangeError {
     ChangeError::Invalid { field, message: message.into() }
 }
 
-fn name(org: &Org, person: &PersonId) -> String {
+pub(super) fn name(org: &Org, person: &PersonId) -> String {
     match org.people.get(person) {
         Some(p) => format!("{} ({person})", p.name),
         None => person.to_string(),
@@ -90,7 +93,7 @@ fn check_member(org: &Org, def: &RotationDef, field: &'static str, person: &Pers
     Ok(())
 }
 
-fn reason(field: &'static str, text: &str) -> Result<String, ChangeError> {
+pub(super) fn reason(field: &'static str, text: &str) -> Result<String, ChangeError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(invalid(field, "is empty: say why, e.g. \"sick leave\" or \"dentist\""));
@@ -331,7 +334,10 @@ pub struct SwapShift {
     pub end: Timestamp,
 }
 
-/// A swap of two future shifts between two members of the rotation's team.
+/// A swap of two future shifts between two members of the rotation's team, or, without
+/// `with_shift`, a *cover request*: the requester asks `with` to take their shift (for
+/// leave recorded after the shift was published, Baton asks on their behalf). Either
+/// needs the answer of the person asked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Swap {
@@ -342,9 +348,14 @@ pub struct Swap {
     /// Who is asked, holding `with_shift`; only they may accept.
     pub with: PersonId,
     pub requester_shift: SwapShift,
-    pub with_shift: SwapShift,
+    /// The shift the requester takes in return; `null` for a cover request.
+    #[cfg_attr(feature = "openapi", schema(nullable = true))]
+    pub with_shift: Option<SwapShift>,
     #[serde(default)]
     pub reason: Option<String>,
+    /// The leave a cover request is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leave: Option<String>,
     pub state: SwapState,
     pub requested_at: Timestamp,
     /// Who accepted, declined or cancelled it, and when; for an expired swap, when it expired.
@@ -362,8 +373,11 @@ pub struct Swap {
 pub struct NewSwap {
     pub with: PersonId,
     pub my_shift_start: Timestamp,
-    pub their_shift_start: Timestamp,
+    /// `None`: ask `with` to cover `my_shift_start` (a cover request).
+    pub their_shift_start: Option<Timestamp>,
     pub reason: Option<String>,
+    /// The leave a cover request is for.
+    pub leave: Option<String>,
 }
 
 /// The shift of `rotation` starting at `start`, which must be `person`'s and in the future.
@@ -425,17 +439,22 @@ impl Swap {
         }
         check_member(org, def, "with", &new.with)?;
         let mine = held_shift(org, rotation, "my_shift_start", by, new.my_shift_start, now)?;
-        let theirs = held_shift(org, rotation, "their_shift_start", &new.with, new.their_shift_start, now)?;
-        for (field, s) in [("my_shift_start", &mine), ("their_shift_start", &theirs)] {
+        let theirs = new
+            .their_shift_start
+            .map(|start| held_shift(org, rotation, "their_shift_start", &new.with, start, now))
+            .transpose()?;
+        let both = std::iter::once(("my_shift_start", &mine)).chain(theirs.as_ref().map(|t| ("their_shift_start", t)));
+        for (field, s) in both {
             if let Some(other) = overlapping(active, s.start, s.end) {
                 return Err(invalid(
                     field,
                     format!("the shift from {} to {} has {} in it", s.start, s.end, other.describe()),
                 ));
             }
-            let taken = pending.iter().filter(|p| p.state == SwapState::Requested).find(|p| {
-                [&p.requester_shift, &p.with_shift].iter().any(|x| x.start == s.start && x.person == s.person)
-            });
+            let taken = pending
+                .iter()
+                .filter(|p| p.state == SwapState::Requested)
+                .find(|p| p.shifts().any(|x| x.start == s.start && x.person == s.person));
             if let Some(p) = taken {
                 return Err(invalid(
                     field,
@@ -453,8 +472,9 @@ impl Swap {
             requester: by.clone(),
             with: new.with,
             requester_shift: swap_shift(&mine),
-            with_shift: swap_shift(&theirs),
+            with_shift: theirs.as_ref().map(swap_shift),
             reason,
+            leave: new.leave,
             state: SwapState::Requested,
             requested_at: now,
             decided_by: None,
@@ -466,7 +486,17 @@ impl Swap {
     /// When the engine should look at it again: when its first shift starts, if nobody
     /// answered by then.
     pub fn due_at(&self) -> Option<Timestamp> {
-        (self.state == SwapState::Requested).then(|| self.requester_shift.start.min(self.with_shift.start))
+        (self.state == SwapState::Requested).then(|| self.shifts().map(|s| s.start).min().expect("one at least"))
+    }
+
+    /// Whether it asks for cover rather than a swap.
+    pub fn is_cover(&self) -> bool {
+        self.with_shift.is_none()
+    }
+
+    /// The requester's shift, and the other's when it is a swap.
+    pub fn shifts(&self) -> impl Iterator<Item = &SwapShift> + Clone {
+        std::iter::once(&self.requester_shift).chain(self.with_shift.as_ref())
     }
 
     fn check_requested(&self) -> Result<(), ChangeError> {
@@ -503,9 +533,9 @@ impl Swap {
         self.decided_at = Some(now);
     }
 
-    /// `by` (who must be the person asked) accepts: both shifts must still be as they
-    /// were asked for and not started. Returns the two override records that apply the
-    /// swap, with ids `<swap>-1` and `<swap>-2`.
+    /// `by` (who must be the person asked) accepts: the shifts must still be as they
+    /// were asked for and not started. Returns the override records that apply it, with
+    /// ids `<swap>-1` and `<swap>-2` (a cover request has the first only).
     pub fn accept(
         &mut self,
         org: &Org,
@@ -513,7 +543,7 @@ impl Swap {
         active: &[OverrideRecord],
         by: &PersonId,
         now: Timestamp,
-    ) -> Result<[OverrideRecord; 2], ChangeError> {
+    ) -> Result<Vec<OverrideRecord>, ChangeError> {
         self.check_with(org, by, "accept")?;
         self.check_requested()?;
         let still = |field: &'static str, s: &SwapShift| -> Result<Shift, ChangeError> {
@@ -529,8 +559,8 @@ impl Swap {
             Ok(held)
         };
         let mine = still("my_shift_start", &self.requester_shift)?;
-        let theirs = still("their_shift_start", &self.with_shift)?;
-        for s in [&mine, &theirs] {
+        let theirs = self.with_shift.as_ref().map(|w| still("their_shift_start", w)).transpose()?;
+        for s in std::iter::once(&mine).chain(theirs.as_ref()) {
             if let Some(other) = overlapping(active, s.start, s.end) {
                 return Err(ChangeError::Conflict(format!(
                     "swap {} can no longer be applied: the shift from {} to {} now has {} in it",
@@ -542,8 +572,12 @@ impl Swap {
             }
         }
         let signed = Signed { by: by.clone(), at: now };
-        let [a, b] = Override::swap(&mine, &theirs);
-        let record = |n: u8, o: Override| OverrideRecord {
+        let overrides = match &theirs {
+            Some(theirs) => Override::swap(&mine, theirs).to_vec(),
+            None => vec![Override::cover(by.clone(), &mine)],
+        };
+        let what = if self.is_cover() { "cover request" } else { "swap" };
+        let record = |n: usize, o: Override| OverrideRecord {
             id: format!("{}-{n}", self.id),
             rotation: self.rotation.clone(),
             covering: o.covering,
@@ -551,13 +585,13 @@ impl Swap {
             start: o.start,
             end: o.end,
             kind: o.kind,
-            reason: format!("swap {}", self.id),
+            reason: format!("{what} {}", self.id),
             created: signed.clone(),
             swap: Some(self.id.clone()),
             cancelled: None,
             ended_early: None,
         };
-        let records = [record(1, a), record(2, b)];
+        let records: Vec<OverrideRecord> = overrides.into_iter().enumerate().map(|(i, o)| record(i + 1, o)).collect();
         self.overrides = records.iter().map(|r| r.id.clone()).collect();
         self.decide(SwapState::Applied, Some(by), now);
         Ok(records)
@@ -583,6 +617,16 @@ impl Swap {
         self.check_requested()?;
         self.decide(SwapState::Cancelled, Some(by), now);
         Ok(())
+    }
+
+    /// The leave a cover request was for is cancelled: the request is withdrawn with it.
+    /// `false` if it was already answered.
+    pub fn withdraw_with_leave(&mut self, by: &PersonId, now: Timestamp) -> bool {
+        if self.state != SwapState::Requested || self.leave.is_none() {
+            return false;
+        }
+        self.decide(SwapState::Cancelled, Some(by), now);
+        true
     }
 
     /// Unanswered when its first shift begins: it expires. `false` if it is not due.
@@ -651,7 +695,8 @@ mod tests {
         let mut org = Org::default();
         let members = ["jonas.achterberg", "dmitri.osei", "lucia.hartmann"];
         for id in members.iter().chain(&["marta.oyelaran", "noor.castellano"]) {
-            let person = Person { id: p(id), name: id.to_string(), email: None, timezone: None, chat: None };
+            let person =
+                Person { id: p(id), name: id.to_string(), email: None, timezone: None, chat: None, leave: Vec::new() };
             org.people.insert(p(id), person);
         }
         let team = TeamId::parse("platform-sre").unwrap();
@@ -796,7 +841,13 @@ mod tests {
     }
 
     fn ask(with: &str, mine: &str, theirs: &str) -> NewSwap {
-        NewSwap { with: p(with), my_shift_start: ts(mine), their_shift_start: ts(theirs), reason: None }
+        NewSwap {
+            with: p(with),
+            my_shift_start: ts(mine),
+            their_shift_start: Some(ts(theirs)),
+            reason: None,
+            leave: None,
+        }
     }
 
     #[test]

@@ -48,6 +48,13 @@ pub struct Tally {
     /// Of the hours, those on holidays of the rotation's calendars (whatever the weekday).
     #[serde(default)]
     pub holiday_hours: f64,
+    /// Of the shifts, turns moved by leave: taken for someone away, or worked to repay one.
+    #[serde(default)]
+    pub leave_turns: u32,
+    /// Turns this person owes others for leave (negative: turns others owe them), from the
+    /// shifts starting in the window.
+    #[serde(default)]
+    pub turns_owed: i32,
 }
 
 impl Tally {
@@ -83,10 +90,24 @@ pub fn ledger(
             tally.shifts += 1;
             match (&shift.reason, shift.layer) {
                 (Reason::Override { .. }, _) | (_, Layer::Override) => tally.overrides += 1,
-                (Reason::Turn { .. }, Layer::Weekend) => tally.weekend_turns += 1,
-                (Reason::Turn { .. }, _) => tally.turns += 1,
+                (_, Layer::Weekend) => tally.weekend_turns += 1,
+                _ => tally.turns += 1,
+            }
+            // Turns moved by leave: the one away owes a turn, the one covering is owed it,
+            // until the repayment (zero-sum over the rotation).
+            // Either way the holder's balance goes down one and the other's up one.
+            let other = match &shift.reason {
+                Reason::CoversLeave { away, .. } => Some(away),
+                Reason::Repays { owed_to, .. } => Some(owed_to),
+                _ => None,
+            };
+            if let Some(other) = other {
+                tally.leave_turns += 1;
+                tally.turns_owed -= 1;
+                people.entry(other.clone()).or_default().turns_owed += 1;
             }
         }
+        let tally = people.get_mut(&shift.person).expect("entered above");
         if s < e {
             tally.seconds += e.duration_since(s).as_secs();
             let hours = hours_by_day(s, e, calendar, tz);

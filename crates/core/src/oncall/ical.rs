@@ -57,6 +57,7 @@ fn describe(shift: &Shift) -> String {
             format!("Turn {} of cycle {} (membership {}), {} layer", position + 1, cycle, era, layer_name(shift.layer))
         }
         Reason::Override { covered, kind } => format!("{kind:?} for {covered}"),
+        other => format!("{other}, {} layer", layer_name(shift.layer)),
     }
 }
 

@@ -28,6 +28,7 @@ mod digest;
 mod fairness;
 mod feed;
 mod ical;
+mod leave;
 mod overrides;
 mod rotation;
 mod schedule;
@@ -46,11 +47,14 @@ pub use digest::{digest, team_serves, DigestAlert, DigestIncident, DigestInputs,
 pub use fairness::{ledger, FairnessWeights, Ledger, Tally};
 pub use feed::{CalendarFeed, FEED_FUTURE_DAYS, FEED_PAST_DAYS};
 pub use ical::{escape_text, to_ical};
+pub use leave::{
+    suggest_cover, Leave, LeaveRecord, NewLeave, PlannedLeave, UncoveredShift, LEAVE_NOTICE_DAYS, MAX_LEAVE_DAYS,
+};
 pub use overrides::{validate_overrides, Override, OverrideError, OverrideKind};
 pub use rotation::{
     Cadence, MembershipChange, NonWorkingDay, Roster, Rotation, RotationError, RotationId, RotationSpec,
 };
-pub use schedule::{next, on_call_at, shifts, Layer, OnCall, Reason, Shift, Why};
+pub use schedule::{describe_turn, next, on_call_at, shifts, Layer, OnCall, Reason, Shift, Why};
 pub use shift_change::{shift_change, ShiftChange, ShiftChangeKind};
 pub use shuffle::Reshuffle;
 

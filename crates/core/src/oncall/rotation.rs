@@ -12,8 +12,10 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use super::calendar::WorkingCalendar;
+use super::leave::LeavePlan;
 use super::overrides::{validate_overrides, Override, OverrideError};
 use super::schedule::{Grid, Layer, Orders};
+use std::sync::Arc;
 
 /// A rotation's id: the same rule as every other id (lowercase slug, 1 to 63 characters).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -173,6 +175,8 @@ pub struct Rotation {
     pub(crate) overrides: Vec<Override>,
     /// The balanced reshuffle's orders computed so far (see `schedule::Orders`).
     pub(crate) orders: Orders,
+    /// Leave and the turns it moved (see `leave`).
+    pub(crate) leave: Arc<LeavePlan>,
 }
 
 impl Rotation {
@@ -216,7 +220,7 @@ impl Rotation {
             NonWorkingDay::WeekendLayer(r) => Some(layer_roster(&grid, Layer::Weekend, WEEKEND_SALT, r)),
             NonWorkingDay::Extend => None,
         };
-        Ok(Rotation { spec, grid, primary, weekend, overrides, orders: Orders::default() })
+        Ok(Rotation { spec, grid, primary, weekend, overrides, orders: Orders::default(), leave: Arc::default() })
     }
 
     pub fn spec(&self) -> &RotationSpec {

@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex};
 
 use super::balance::{balanced_order, span_weight};
 use super::calendar::{add_days, days_between, WorkingCalendar};
+use super::leave::{Debt, Leave, LeavePlan, Substitute, Substitution, UncoveredShift};
 use super::overrides::OverrideKind;
 use super::rotation::{Cadence, LayerRoster, NonWorkingDay, Rotation, RotationSpec};
 use super::shift_change::{shift_change, shift_change_at, ShiftChange, ShiftChangeKind};
@@ -50,6 +51,37 @@ pub enum Reason {
     Turn { era: u64, cycle: u64, position: u64 },
     /// An override (or half of a swap) of `covered`'s time.
     Override { covered: PersonId, kind: OverrideKind },
+    /// The turn of `away`, who is on leave: passed to this person, and owed back.
+    CoversLeave { away: PersonId, era: u64, cycle: u64, position: u64 },
+    /// The turn of `owed_to`, worked to repay a turn they took during this person's leave.
+    Repays { owed_to: PersonId, era: u64, cycle: u64, position: u64 },
+}
+
+/// One vocabulary for a turn everywhere it is shown (pages, CLI, iCal): "turn 2 of cycle
+/// 31", cycles counted from 0 (the list as written), the membership era named after a change.
+pub fn describe_turn(era: u64, cycle: u64, position: u64) -> String {
+    let membership = if era > 0 { format!(" (membership {era})") } else { String::new() };
+    format!("turn {} of cycle {cycle}{membership}", position + 1)
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reason::Turn { era, cycle, position } => f.write_str(&describe_turn(*era, *cycle, *position)),
+            Reason::Override { covered, kind: OverrideKind::Cover } => write!(f, "covering for {covered}"),
+            Reason::Override { covered, kind: OverrideKind::Swap } => write!(f, "swapped with {covered}"),
+            Reason::CoversLeave { away, era, cycle, position } => {
+                write!(f, "{away}'s {} ({away} on leave, owes it back)", describe_turn(*era, *cycle, *position))
+            }
+            Reason::Repays { owed_to, era, cycle, position } => {
+                write!(
+                    f,
+                    "{owed_to}'s {}, repaying the turn {owed_to} took during leave",
+                    describe_turn(*era, *cycle, *position)
+                )
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,6 +115,10 @@ pub enum Why {
     WeekendLayer { era: u64, cycle: u64, position: u64 },
     /// An override or swap of `covered`'s time.
     Override { covered: PersonId, kind: OverrideKind },
+    /// The turn of `away`, who is on leave (see [`Reason::CoversLeave`]).
+    CoversLeave { away: PersonId, era: u64, cycle: u64, position: u64 },
+    /// Repaying a turn `owed_to` took during this person's leave (see [`Reason::Repays`]).
+    Repays { owed_to: PersonId, era: u64, cycle: u64, position: u64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -444,15 +480,23 @@ impl Rotation {
         }
     }
 
+    /// The slot's turn, after leave.
     fn base_shift(&self, slot: &Slot, cache: &mut OrderCache) -> Shift {
         let a = self.roster(slot.layer).assign(self, slot.index, cache);
-        Shift {
-            person: a.person.clone(),
-            start: slot.start,
-            end: slot.end,
-            layer: slot.layer,
-            reason: Reason::Turn { era: a.era, cycle: a.cycle, position: a.position },
-        }
+        let (era, cycle, position) = (a.era, a.cycle, a.position);
+        let (person, reason) = match self.leave.at(slot.layer, slot.start) {
+            None => (a.person.clone(), Reason::Turn { era, cycle, position }),
+            Some(sub) => (
+                sub.holder.clone(),
+                match &sub.what {
+                    Substitute::CoversLeave { away } => {
+                        Reason::CoversLeave { away: away.clone(), era, cycle, position }
+                    }
+                    Substitute::Repays { owed_to } => Reason::Repays { owed_to: owed_to.clone(), era, cycle, position },
+                },
+            ),
+        };
+        Shift { person, start: slot.start, end: slot.end, layer: slot.layer, reason }
     }
 
     /// Cuts the overrides that apply out of `base`, pushing the pieces in time order.
@@ -520,17 +564,24 @@ impl Rotation {
         let (slot, day) = self.grid.slot_at(t)?;
         let mut cache = OrderCache::default();
         let base = self.base_shift(&slot, &mut cache);
-        let Reason::Turn { era, cycle, position } = base.reason.clone() else { unreachable!("base shifts are turns") };
         let mut pieces = Vec::with_capacity(1);
         self.split(base, &mut pieces);
         let shift = pieces.into_iter().find(|p| p.contains(t))?;
         let why = match (&shift.reason, shift.layer) {
             (Reason::Override { covered, kind }, _) => Why::Override { covered: covered.clone(), kind: *kind },
-            (_, Layer::Weekend) => Why::WeekendLayer { era, cycle, position },
-            _ if matches!(self.grid.mode, Mode::DailyExtend) && day != slot.start_day => {
+            (Reason::CoversLeave { away, era, cycle, position }, _) => {
+                Why::CoversLeave { away: away.clone(), era: *era, cycle: *cycle, position: *position }
+            }
+            (Reason::Repays { owed_to, era, cycle, position }, _) => {
+                Why::Repays { owed_to: owed_to.clone(), era: *era, cycle: *cycle, position: *position }
+            }
+            (&Reason::Turn { era, cycle, position }, Layer::Weekend) => Why::WeekendLayer { era, cycle, position },
+            (&Reason::Turn { era, cycle, position }, _)
+                if matches!(self.grid.mode, Mode::DailyExtend) && day != slot.start_day =>
+            {
                 Why::Extended { from: slot.start_day, era, cycle, position }
             }
-            _ => Why::Turn { era, cycle, position },
+            (&Reason::Turn { era, cycle, position }, _) => Why::Turn { era, cycle, position },
         };
         Some(OnCall { person: shift.person.clone(), shift, why })
     }
@@ -597,4 +648,144 @@ pub fn on_call_at(rotation: &Rotation, t: Timestamp) -> Option<OnCall> {
 }
 pub fn next(rotation: &Rotation, t: Timestamp) -> Option<Shift> {
     rotation.next(t)
+}
+
+/// Slots walked at most while planning one layer's leave (two decades of daily shifts).
+const LEAVE_WALK_LIMIT: usize = 8000;
+
+impl Rotation {
+    /// This rotation with `leaves` applied (replacing any applied before): the turns of
+    /// people on leave recorded in time pass to others and are owed back ([`super::leave`]).
+    pub fn with_leave(&self, leaves: impl IntoIterator<Item = Leave>) -> Rotation {
+        let mut leaves: Vec<Leave> = leaves.into_iter().filter(|l| l.start < l.end).collect();
+        leaves.sort_by(|a, b| (a.start, &a.person, a.end).cmp(&(b.start, &b.person, b.end)));
+        let mut with = self.clone();
+        with.leave = Arc::new(LeavePlan { leaves, subs: Vec::new() });
+        let mut subs = Vec::new();
+        for roster in std::iter::once(&with.primary).chain(with.weekend.as_ref()) {
+            subs.extend(with.plan_leave(roster));
+        }
+        subs.sort_by_key(|s| s.start);
+        let leaves = std::mem::take(&mut Arc::get_mut(&mut with.leave).expect("just made").leaves);
+        with.leave = Arc::new(LeavePlan { leaves, subs });
+        with
+    }
+
+    /// The leave applied to this rotation, sorted by start.
+    pub fn leave(&self) -> &[Leave] {
+        &self.leave.leaves
+    }
+
+    /// The shifts overlapping `[from, to)` whose holder is on leave during them: leave
+    /// recorded too late to move the turn, until someone covers the shift.
+    pub fn uncovered_leave(&self, from: Timestamp, to: Timestamp) -> Vec<UncoveredShift> {
+        if self.leave.leaves.is_empty() {
+            return Vec::new();
+        }
+        self.shifts(from, to)
+            .into_iter()
+            .filter(|s| self.leave.away(&s.person, s.start, s.end))
+            .map(|s| UncoveredShift { person: s.person, start: s.start, end: s.end })
+            .collect()
+    }
+
+    /// The slot of `layer` containing `t`, or its first one after `t`.
+    fn layer_slot_at(&self, layer: Layer, t: Timestamp) -> Option<Slot> {
+        match self.grid.slot_at(t) {
+            Some((slot, _)) if slot.layer == layer => Some(slot),
+            Some(_) => self.grid.first_of_layer(layer, t),
+            None => self.grid.first_of_layer(layer, self.first_shift_change()),
+        }
+    }
+
+    /// The substitutions leave makes in one layer: slot by slot from the first leave, a
+    /// turn owed to the scheduled person is repaid by its debtor when back, a turn of
+    /// someone away passes to the next free person in the order (preferring one who would
+    /// not then hold two shifts in a row) and becomes owed. Slots nobody is away in and
+    /// nothing is owed for are skipped.
+    fn plan_leave(&self, roster: &LayerRoster) -> Vec<Substitution> {
+        let plan = &self.leave;
+        let mut cache = OrderCache::default();
+        let mut out = Vec::new();
+        let mut debts: Vec<Debt> = Vec::new();
+        let Some(first) = plan.leaves.first() else { return out };
+        let Some(mut slot) = self.layer_slot_at(roster.layer, first.start) else { return out };
+        let mut previous: Option<PersonId> = None;
+        for _ in 0..LEAVE_WALK_LIMIT {
+            if debts.is_empty() && !plan.leaves.iter().any(|l| l.overlaps(slot.start, slot.end)) {
+                let next = plan.leaves.iter().filter(|l| l.end > slot.end).map(|l| l.start.max(slot.end)).min();
+                match next.and_then(|t| self.layer_slot_at(roster.layer, t)) {
+                    Some(s) if s.start > slot.start => slot = s,
+                    _ => break,
+                }
+                previous = None;
+                continue;
+            }
+            if slot.start < slot.end {
+                let a = roster.assign(self, slot.index, &mut cache);
+                let members = &roster.eras[a.era as usize].members;
+                let scheduled = a.person.clone();
+                debts.retain(|d| members.contains(&d.debtor) && members.contains(&d.creditor));
+                let free = |p: &PersonId| !plan.away(p, slot.start, slot.end);
+                let moves = plan
+                    .leaves
+                    .iter()
+                    .any(|l| l.person == scheduled && l.overlaps(slot.start, slot.end) && l.moves_turn_at(slot.start));
+                let substitute =
+                    |holder: PersonId, what| Substitution { layer: slot.layer, start: slot.start, holder, what };
+                let repaid =
+                    debts.iter().position(|d| d.creditor == scheduled && d.back <= slot.start && free(&d.debtor));
+                let holder = if let Some(i) = repaid {
+                    let debt = debts.remove(i);
+                    out.push(substitute(debt.debtor.clone(), Substitute::Repays { owed_to: scheduled }));
+                    debt.debtor
+                } else if moves {
+                    let ahead: Vec<PersonId> = (1..=members.len() as i64)
+                        .map(|k| roster.assign(self, slot.index + k, &mut cache).person.clone())
+                        .collect();
+                    let mut candidates = ahead.iter().chain(members).filter(|p| **p != scheduled && free(p));
+                    let not_twice =
+                        candidates.clone().find(|p| Some(*p) != previous.as_ref() && Some(*p) != ahead.first());
+                    match not_twice.or_else(|| candidates.next()).cloned() {
+                        Some(cover) => {
+                            let back = plan
+                                .leaves
+                                .iter()
+                                .filter(|l| l.person == scheduled && l.overlaps(slot.start, slot.end))
+                                .map(|l| l.end)
+                                .max()
+                                .unwrap_or(slot.end);
+                            debts.push(Debt { debtor: scheduled.clone(), creditor: cover.clone(), back });
+                            out.push(substitute(cover.clone(), Substitute::CoversLeave { away: scheduled }));
+                            cover
+                        }
+                        // Everyone is away: the turn stays, and shows as uncovered.
+                        None => scheduled,
+                    }
+                } else {
+                    scheduled
+                };
+                previous = Some(holder);
+            }
+            slot = self.grid.next_of_layer(&slot);
+        }
+        out
+    }
+}
+
+impl Rotation {
+    /// The people on the rotation's lists at `t` (the main list, then the weekend list),
+    /// each once: who could take a turn then.
+    pub fn members_at(&self, t: Timestamp) -> Vec<PersonId> {
+        let mut out: Vec<PersonId> = Vec::new();
+        for roster in std::iter::once(&self.primary).chain(self.weekend.as_ref()) {
+            let era = roster.eras.partition_point(|e| e.from <= t).saturating_sub(1);
+            for p in &roster.eras[era].members {
+                if !out.contains(p) {
+                    out.push(p.clone());
+                }
+            }
+        }
+        out
+    }
 }

@@ -552,3 +552,152 @@ proptest! {
         prop_assert!(hi - lo <= 2.0 * heaviest + dst, "loads {loads:?}: spread {} over two heaviest shifts {}", hi - lo, 2.0 * heaviest);
     }
 }
+
+fn leave(who: &str, start: &str, end: &str, recorded: Option<&str>) -> Leave {
+    Leave { person: p(who), start: ts(start), end: ts(end), recorded: recorded.map(ts) }
+}
+
+#[test]
+fn a_turn_during_leave_passes_on_and_is_owed_back() {
+    // ana, bo, cy, dee on Dublin working days from Monday 2024-03-04; cycle 0 is the list
+    // as written, so bo holds Tuesday 5 March.
+    let r =
+        Rotation::new(spec("Europe/Dublin", time(9, 0, 0, 0), date(2024, 3, 4), &["ana", "bo", "cy", "dee"])).unwrap();
+    assert_eq!(who(&r, "2024-03-05T12:00:00Z"), "bo");
+    let away = leave("bo", "2024-03-05T00:00:00Z", "2024-03-06T00:00:00Z", Some("2024-01-10T10:00:00Z"));
+    let with = r.with_leave([away]);
+    // Not ana (she had Monday) nor cy (he has Wednesday): dee, the next who is then not
+    // on call twice in a row.
+    let tue = with.on_call_at(ts("2024-03-05T12:00:00Z")).unwrap();
+    assert_eq!(tue.person, p("dee"));
+    assert_eq!(tue.why, Why::CoversLeave { away: p("bo"), era: 0, cycle: 0, position: 1 });
+    // bo works dee's next turn instead, and from then on the schedule is as it was.
+    let shifts = with.shifts(ts("2024-03-06T09:00:00Z"), ts("2024-03-20T09:00:00Z"));
+    let repaid: Vec<&Shift> = shifts.iter().filter(|s| matches!(s.reason, Reason::Repays { .. })).collect();
+    assert_eq!(repaid.len(), 1, "{shifts:#?}");
+    assert_eq!(repaid[0].person, p("bo"));
+    assert!(matches!(&repaid[0].reason, Reason::Repays { owed_to, .. } if *owed_to == p("dee")));
+    assert_eq!(r.on_call_at(repaid[0].start).unwrap().person, p("dee"), "it was dee's turn");
+    let after = repaid[0].end;
+    let later = ts("2024-04-30T09:00:00Z");
+    assert_eq!(with.shifts(after, later), r.shifts(after, later));
+    // The ledger shows the debt while it is open, and that it was repaid.
+    let weights = FairnessWeights::default();
+    let open = with.fairness(ts("2024-03-04T09:00:00Z"), repaid[0].start, &weights);
+    assert_eq!(open.people[&p("bo")].turns_owed, 1);
+    assert_eq!(open.people[&p("dee")].turns_owed, -1);
+    let settled = with.fairness(ts("2024-03-04T09:00:00Z"), later, &weights);
+    assert!(settled.people.values().all(|t| t.turns_owed == 0), "{settled:?}");
+    assert_eq!(settled.people[&p("bo")].leave_turns, 1);
+}
+
+#[test]
+fn leave_recorded_late_leaves_the_published_shift_uncovered() {
+    let r =
+        Rotation::new(spec("Europe/Dublin", time(9, 0, 0, 0), date(2024, 3, 4), &["ana", "bo", "cy", "dee"])).unwrap();
+    // Recorded on 1 March for 5 March: within the notice, so bo keeps the shift until
+    // someone agrees to cover it.
+    let late = leave("bo", "2024-03-05T00:00:00Z", "2024-03-06T00:00:00Z", Some("2024-03-01T10:00:00Z"));
+    let with = r.with_leave([late]);
+    assert_eq!(who(&with, "2024-03-05T12:00:00Z"), "bo");
+    let uncovered = with.uncovered_leave(ts("2024-03-04T09:00:00Z"), ts("2024-03-08T09:00:00Z"));
+    assert_eq!(
+        uncovered,
+        vec![UncoveredShift { person: p("bo"), start: ts("2024-03-05T09:00:00Z"), end: ts("2024-03-06T09:00:00Z") }]
+    );
+    // The suggestion: the least loaded of the others who is neither ana (before) nor cy
+    // (after), nor away.
+    let tue = with.on_call_at(ts("2024-03-05T12:00:00Z")).unwrap().shift;
+    let ledger = with.fairness(ts("2024-03-04T09:00:00Z"), ts("2024-03-05T09:00:00Z"), &FairnessWeights::default());
+    let members = people(&["ana", "bo", "cy", "dee"]);
+    assert_eq!(suggest_cover(&tue, &members, with.leave(), &[&p("ana"), &p("cy")], &ledger), Some(p("dee")));
+    let dee_away = leave("dee", "2024-03-05T00:00:00Z", "2024-03-07T00:00:00Z", None);
+    assert_eq!(suggest_cover(&tue, &members, &[dee_away], &[&p("ana"), &p("cy")], &ledger), None);
+}
+
+#[test]
+fn leave_on_a_weekend_moves_the_weekend_layers_turn() {
+    let mut s = spec("Europe/Dublin", time(9, 0, 0, 0), date(2024, 3, 4), &["ana", "bo", "cy"]);
+    s.calendar = WorkingCalendar::new(Weekdays::MON_FRI, []);
+    s.non_working = NonWorkingDay::WeekendLayer(Roster::new(people(&["wen", "xia", "yan"])));
+    let r = Rotation::new(s).unwrap();
+    assert_eq!(who(&r, "2024-03-09T12:00:00Z"), "wen");
+    let with = r.with_leave([leave("wen", "2024-03-08T18:00:00Z", "2024-03-11T18:00:00Z", None)]);
+    let sat = with.on_call_at(ts("2024-03-09T12:00:00Z")).unwrap();
+    assert_ne!(sat.person, p("wen"));
+    assert!(matches!(sat.why, Why::CoversLeave { ref away, .. } if *away == p("wen")));
+    // The weekday list is untouched.
+    let week = (ts("2024-03-04T09:00:00Z"), ts("2024-03-30T09:00:00Z"));
+    let weekdays = |r: &Rotation| -> Vec<Shift> {
+        r.shifts(week.0, week.1).into_iter().filter(|s| s.layer == Layer::Primary).collect()
+    };
+    assert_eq!(weekdays(&with), weekdays(&r));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+
+    /// Leave of at most one cycle's worth of turns, one person away at a time: nobody is
+    /// on call during their leave, time stays tiled, and every turn owed is repaid by the
+    /// person away, to the person who took it, within the two cycles after they are back
+    /// (per turn owed to the same person: one more cycle each).
+    #[test]
+    fn nobody_is_on_call_during_leave_and_owed_turns_are_repaid_within_two_cycles(
+        mut s in arb_rotation(),
+        picks in prop::collection::vec((0usize..7, 0usize..1000, 0usize..7, 0f64..1.0), 1..6),
+    ) {
+        prop_assume!(s.roster.members.len() >= 3);
+        s.non_working = NonWorkingDay::Extend;
+        let m = s.roster.members.len();
+        let members = s.roster.members.clone();
+        let r = Rotation::new(s).unwrap();
+        let from = r.first_shift_change();
+        let to = from.saturating_add(SignedDuration::from_hours(24 * 500)).unwrap();
+        let base = r.shifts(from, to);
+        let mut leaves = Vec::new();
+        let mut at = 0usize;
+        for (who, skip, len, frac) in picks {
+            let i = at + skip % (3 * m);
+            let k = 1 + len % m;
+            if i + k + 3 * m >= base.len() {
+                break;
+            }
+            let first = &base[i];
+            let start = first.start.checked_add(SignedDuration::from_secs_f64(first.duration().as_secs_f64() * frac * 0.9)).unwrap();
+            leaves.push(Leave { person: members[who % m].clone(), start, end: base[i + k].start, recorded: None });
+            at = i + k + 3 * m;
+        }
+        prop_assume!(!leaves.is_empty());
+        let with = r.with_leave(leaves.clone());
+        let shifts = with.shifts(from, to);
+        for w in shifts.windows(2) {
+            prop_assert_eq!(w[0].end, w[1].start, "no gap, no overlap");
+        }
+        for l in &leaves {
+            for s in shifts.iter().filter(|s| s.person == l.person) {
+                prop_assert!(!l.overlaps(s.start, s.end), "{} on call {}..{} during leave {}..{}", s.person, s.start, s.end, l.start, l.end);
+            }
+        }
+        // (debtor, creditor, index of the first shift after the debtor is back)
+        let mut open: Vec<(PersonId, PersonId, usize)> = Vec::new();
+        for (n, s) in shifts.iter().enumerate() {
+            match &s.reason {
+                Reason::CoversLeave { away, .. } => {
+                    let back = leaves.iter().filter(|l| &l.person == away && l.overlaps(s.start, s.end)).map(|l| l.end).max().unwrap();
+                    let back_at = shifts.iter().position(|x| x.start >= back).unwrap();
+                    open.push((away.clone(), s.person.clone(), back_at));
+                }
+                Reason::Repays { owed_to, .. } => {
+                    let i = open.iter().position(|(d, c, _)| *d == s.person && c == owed_to);
+                    prop_assert!(i.is_some(), "a repayment nobody owed: {s:?}");
+                    let (debtor, creditor, back_at) = open.remove(i.unwrap());
+                    let same = 1 + open.iter().filter(|(d, c, _)| *d == debtor && *c == creditor).count();
+                    prop_assert!(n >= back_at && n - back_at < 2 * m * same,
+                        "{debtor} repaid {creditor} {} turns after coming back ({m} members)", n - back_at);
+                }
+                _ => {}
+            }
+        }
+        prop_assert!(open.is_empty(), "turns never repaid: {open:?}");
+    }
+}

@@ -40,7 +40,14 @@ fn org() -> Org {
         for m in &t.members {
             org.people.insert(
                 m.clone(),
-                Person { id: m.clone(), name: m.to_string(), email: None, timezone: None, chat: None },
+                Person {
+                    id: m.clone(),
+                    name: m.to_string(),
+                    email: None,
+                    timezone: None,
+                    chat: None,
+                    leave: Vec::new(),
+                },
             );
         }
         org.teams.insert(t.id.clone(), t);

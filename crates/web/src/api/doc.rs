@@ -262,6 +262,28 @@ error_responses!(
 );
 
 error_responses!(
+    /// Recording or cancelling leave (`POST /api/v1/people/{person}/leave...`).
+    LeaveErrors {
+        400 => error(BAD_JSON),
+        401 => error(UNAUTHENTICATED),
+        403 => error("`forbidden`: the caller is neither the person nor the lead of one of their teams. Or the token is the admin's."),
+        404 => error("`not_found`: no such person, or no such leave of theirs."),
+        409 => error("`conflict`: the leave is already cancelled or over, or a rotation of theirs changed while the request was decided."),
+        413 => error(TOO_LARGE),
+        422 => error("`invalid`: `field` names what is wrong: an end not after the start or in the past, leave longer than 120 days, an empty reason."),
+        503 => error(UNAVAILABLE),
+    }
+);
+
+error_responses!(
+    /// Reading a person's leave.
+    LeaveReadErrors {
+        404 => error("`not_found`: no such person is defined."),
+        503 => error(UNAVAILABLE),
+    }
+);
+
+error_responses!(
     /// Reading a rotation's overrides or swaps.
     RotationChangeReadErrors {
         404 => error("`not_found`: no such rotation is defined."),

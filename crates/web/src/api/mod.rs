@@ -9,6 +9,7 @@
 mod audit;
 mod doc;
 mod gates;
+mod leave;
 mod oncall;
 mod oncall_changes;
 mod oncall_log;
@@ -71,6 +72,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(oncall::routes())
         .merge(oncall_log::routes())
         .merge(oncall_changes::routes())
+        .merge(leave::routes())
         .merge(paging::routes())
         .merge(audit::routes())
         .merge(tokens::routes())

@@ -184,9 +184,10 @@ struct NewSwapBody {
     /// The start of the caller's own shift, as the schedule lists it.
     #[schema(example = "2026-03-09T09:00:00Z")]
     my_shift_start: Timestamp,
-    /// The start of the other person's shift.
+    /// The start of the other person's shift; leave it out to ask `with` to cover the
+    /// caller's shift instead (a cover request).
     #[schema(example = "2026-03-16T09:00:00Z")]
-    their_shift_start: Timestamp,
+    their_shift_start: Option<Timestamp>,
     /// Why, for the other person.
     #[schema(example = "family visit")]
     reason: Option<String>,
@@ -198,7 +199,8 @@ struct NewSwapBody {
 ///
 /// Members of the rotation's team; the caller must hold the shift starting at
 /// `my_shift_start`, and `with` the one at `their_shift_start`; neither may have started
-/// (422 naming the field). The swap waits in state `requested` for `with` to accept or
+/// (422 naming the field). Without `their_shift_start` it is a cover request: `with` is
+/// asked to take the caller's shift, and gives nothing in return. The swap waits in state `requested` for `with` to accept or
 /// decline (they are told on the team's channels); unanswered, it expires when the first
 /// of its shifts starts.
 #[utoipa::path(
@@ -222,6 +224,7 @@ async fn request_swap(
         my_shift_start: b.my_shift_start,
         their_shift_start: b.their_shift_start,
         reason: b.reason,
+        leave: None,
     };
     Ok((StatusCode::CREATED, Json(s.baton.request_swap(&rotation_id(&id)?, &actor.0, new).await?)))
 }

@@ -12,7 +12,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use baton_app::{AppError, CurrentShift, FairnessReport, LogPage, OnCallView, Principal, RotationView, ShiftView};
-use baton_core::oncall::{LogKind, NewLogEntry, NewShiftNote, Reason, RotationId, RunbookTodo, ShiftDigest, ShiftNote};
+use baton_core::oncall::{
+    LeaveRecord, LogKind, NewLeave, NewLogEntry, NewShiftNote, Reason, RotationId, RunbookTodo, ShiftDigest, ShiftNote,
+    Swap, SwapState,
+};
 use baton_core::{Link, Org, PersonId};
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -104,14 +107,6 @@ async fn render(
     }
 }
 
-fn reason(r: &Reason) -> String {
-    match r {
-        Reason::Turn { position, cycle, .. } if *cycle == 0 => format!("turn {}", position + 1),
-        Reason::Turn { position, cycle, .. } => format!("turn {} of reshuffle {cycle}", position + 1),
-        Reason::Override { covered, kind } => format!("{kind:?} for {covered}").to_lowercase(),
-    }
-}
-
 fn week(shifts: &[ShiftView]) -> Markup {
     html! {
         @if shifts.is_empty() { p.empty { "No shifts in the coming week." } }
@@ -119,7 +114,7 @@ fn week(shifts: &[ShiftView]) -> Markup {
             div.scroll { table.week {
                 tr { th { "From" } th { "Until" } th { "Who" } th { "Why" } }
                 @for sh in shifts {
-                    tr { td { (when(sh.start)) } td { (when(sh.end)) } td { (sh.person.name) } td.meta { (reason(&sh.reason)) } }
+                    tr { td { (when(sh.start)) } td { (when(sh.end)) } td { (sh.person.name) } td.meta { (Reason::to_string(&sh.reason)) } }
                 }
             } }
         }
@@ -193,6 +188,16 @@ async fn render_page(
     let st = Standing { me, csrf, in_team, on_call_me };
     // Only the person on call writes the handover: only they get the draft.
     let draft = if on_call_me { Some(s.baton.shift_digest(id).await?) } else { None };
+    let members = org.teams.get(&rotation.team).map(|t| t.members.clone()).unwrap_or_default();
+    let clock = s.baton.now();
+    let leave: Vec<LeaveRecord> = s
+        .baton
+        .leave(None)
+        .await?
+        .into_iter()
+        .filter(|l| l.applies() && l.end > clock && members.contains(&l.person))
+        .collect();
+    let waiting: Vec<Swap> = s.baton.swaps(id).await?.into_iter().filter(|w| w.state == SwapState::Requested).collect();
     let status = failed.as_ref().map_or(StatusCode::OK, |e| e.status);
     let body = html! {
         (heading(&rotation, id, done.as_deref(), failed.as_ref(), &st))
@@ -202,12 +207,73 @@ async fn render_page(
 
         h2 { "The week ahead" }
         (week(&week_ahead))
+        (leave_section(&leave, &waiting, &org, &members, clock, id, &st))
         (fairness_section(&fairness))
 
         (runbooks_to_write(&todos, id, &st))
         (log_section(&log, id, &st))
     };
     Ok((status, super::layout::page(&rotation.name, viewer.session.as_ref(), body)).into_response())
+}
+
+/// Leave ahead (recorded, and planned in the definitions), the swaps and cover requests
+/// waiting for an answer — with Accept and Decline for the person asked — and the form for
+/// a member to record their own leave.
+fn leave_section(
+    leave: &[LeaveRecord],
+    waiting: &[Swap],
+    org: &Org,
+    members: &[PersonId],
+    now: baton_core::Timestamp,
+    id: &RotationId,
+    st: &Standing,
+) -> Markup {
+    let planned: Vec<(&PersonId, &baton_core::oncall::PlannedLeave)> = members
+        .iter()
+        .filter_map(|m| org.people.get(m).map(|p| (m, p)))
+        .flat_map(|(m, p)| p.leave.iter().map(move |l| (m, l)))
+        .filter(|(_, l)| l.to >= now.to_zoned(jiff::tz::TimeZone::UTC).date())
+        .collect();
+    html! {
+        h2 { "Leave and cover" }
+        @if leave.is_empty() && planned.is_empty() { p.empty { "Nobody on the team has leave ahead." } }
+        @else {
+            p.meta { "Turns during leave recorded two weeks or more ahead pass to the next free person and are owed back; sooner, someone is asked to cover." }
+            ul.leave {
+                @for l in leave { li { strong { (named(org, &l.person)) } " away " (when(l.start)) " – " (when(l.end)) span.meta { " · " (l.reason) } } }
+                @for (m, l) in &planned { li { strong { (named(org, m)) } " away " (l.from) " – " (l.to) span.meta { " · planned in the definitions" @if let Some(r) = &l.reason { ": " (r) } } } }
+            }
+        }
+        @if !waiting.is_empty() {
+            h3 { "Waiting for an answer" }
+            ul.waiting {
+                @for w in waiting {
+                    li {
+                        @match &w.with_shift {
+                            None => { (named(org, &w.requester)) " asks " strong { (named(org, &w.with)) } " to cover " (when(w.requester_shift.start)) " – " (when(w.requester_shift.end)) },
+                            Some(t) => { (named(org, &w.requester)) " asks " strong { (named(org, &w.with)) } " to swap " (when(w.requester_shift.start)) " for " (when(t.start)) },
+                        }
+                        @if let Some(r) = &w.reason { span.meta { " · " (r) } }
+                        @if let (Some(me), Some(csrf)) = (st.me, st.csrf) {
+                            @if me == &w.with {
+                                " " (form(id, &format!("accept/{}", w.id), csrf, "inline", html! {}, "Accept"))
+                                " " (form(id, &format!("decline/{}", w.id), csrf, "inline", html! {}, "Decline"))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if let (true, Some(csrf)) = (st.in_team, st.csrf) {
+            div.actions { (form(id, "leave", csrf, "", html! {
+                h3 { "Record your leave" }
+                p.meta { "Whole days, in your time zone; the last day is included." }
+                label { "First day" input type="date" name="from" required; }
+                label { "Last day" input type="date" name="to" required; }
+                label { "Reason" input type="text" name="reason" required maxlength="500"; }
+            }, "Record leave")) }
+        }
+    }
 }
 
 /// The last twelve months of the ledger: who carried how much, weekends and holidays
@@ -222,7 +288,7 @@ fn fairness_section(f: &FairnessReport) -> Markup {
                 p.meta { "The most loaded carried " strong { (format!("{spread:.2}×")) } " the weighted hours of the least loaded (weekend hours count 1.5, holiday hours 2). The reshuffle gives each cycle's heaviest shifts to whoever has carried the least." }
             }
             div.scroll { table.fairness {
-                tr { th { "Who" } th.num { "Shifts" } th.num { "Hours" } th.num { "Weekend hours" } th.num { "Holiday hours" } th.num { "Weighted" } }
+                tr { th { "Who" } th.num { "Shifts" } th.num { "Hours" } th.num { "Weekend hours" } th.num { "Holiday hours" } th.num { "Weighted" } th.num { "Turns owed for leave" } }
                 @for p in &worked {
                     tr {
                         td { (p.name) }
@@ -231,6 +297,7 @@ fn fairness_section(f: &FairnessReport) -> Markup {
                         td.num { (format!("{:.0}", p.weekend_hours)) }
                         td.num { (format!("{:.0}", p.holiday_hours)) }
                         td.num { (format!("{:.0}", p.weighted_hours)) }
+                        td.num { (p.turns_owed) }
                     }
                 }
             } }
@@ -495,6 +562,25 @@ async fn work(
             };
             b.write_shift_note(rotation, by, new).await?;
             "handover written"
+        }
+        "leave" => {
+            let (from, to) = (field(fields, "from").unwrap_or_default(), field(fields, "to").unwrap_or_default());
+            let (start, end) = b.leave_bounds(by, from, to).await?;
+            let reason = field(fields, "reason").unwrap_or_default().to_owned();
+            let outcome = b.record_leave(by, by, NewLeave { start, end, reason }).await?;
+            if outcome.cover_requests.is_empty() && outcome.uncovered.is_empty() {
+                "leave recorded"
+            } else {
+                "leave recorded; your published shifts during it need cover, asked for below"
+            }
+        }
+        "accept" => {
+            b.accept_swap(rotation, &arg()?, by).await?;
+            "accepted and applied"
+        }
+        "decline" => {
+            b.decline_swap(rotation, &arg()?, by).await?;
+            "declined"
         }
         "help" => {
             b.ask_for_help(rotation, by, field(fields, "text").unwrap_or_default(), vec![]).await?;

@@ -35,6 +35,11 @@ pub struct FairnessRow {
     pub holiday_hours: f64,
     /// Hours, each multiplied by its day's weight.
     pub weighted_hours: f64,
+    /// Of the shifts, turns moved by leave: taken for someone away, or worked to repay one.
+    pub leave_turns: u32,
+    /// Turns they owe others for leave, from the shifts in the range (negative: turns
+    /// others owe them). Zero once every moved turn is repaid.
+    pub turns_owed: i32,
 }
 
 /// A rotation's ledger over `[from, to)`.
@@ -63,7 +68,7 @@ fn csv_field(s: &str) -> String {
 }
 
 impl FairnessReport {
-    pub const CSV_HEADER: [&'static str; 10] = [
+    pub const CSV_HEADER: [&'static str; 12] = [
         "person",
         "name",
         "shifts",
@@ -74,6 +79,8 @@ impl FairnessReport {
         "weekend_hours",
         "holiday_hours",
         "weighted_hours",
+        "leave_turns",
+        "turns_owed",
     ];
 
     /// The ledger's cells, hours to two decimals.
@@ -93,6 +100,8 @@ impl FairnessReport {
                     h(r.weekend_hours),
                     h(r.holiday_hours),
                     h(r.weighted_hours),
+                    r.leave_turns.to_string(),
+                    r.turns_owed.to_string(),
                 ]
             })
             .collect()
@@ -156,6 +165,8 @@ impl Baton {
                 weekend_hours: t.weekend_hours,
                 holiday_hours: t.holiday_hours,
                 weighted_hours: t.weighted_hours,
+                leave_turns: t.leave_turns,
+                turns_owed: t.turns_owed,
             })
             .collect();
         let loads: Vec<f64> = people.iter().map(|p| p.weighted_hours).filter(|w| *w > 0.0).collect();

@@ -17,11 +17,13 @@
 
 mod fairness;
 mod feeds;
+mod leave;
 mod overrides;
 mod swaps;
 
 pub use fairness::{FairnessReport, FairnessRow, MAX_FAIRNESS_DAYS};
 pub use feeds::{feed_window, FeedView, IssuedFeed, FEED_KIND};
+pub use leave::{LeaveOutcome, MovedTurn, UncoveredTurn, LEAVE_KIND};
 pub use swaps::SWAP_KIND;
 
 use crate::decision::record_write;
@@ -42,6 +44,7 @@ pub(crate) fn change(e: ChangeError) -> AppError {
         ChangeError::Invalid { field, message } => AppError::Invalid { field: field.into(), message },
         ChangeError::Forbidden(m) => AppError::Forbidden(m),
         ChangeError::Conflict(m) => AppError::Store(StoreError::Conflict(m)),
+        ChangeError::NotFound(m) => AppError::NotFound(m),
     }
 }
 
@@ -134,7 +137,7 @@ impl Baton {
         let (revision, guard_version) = self.store.revisions(OVERRIDE_GUARD_KIND, id.as_str()).await?;
         let (org, rotations) = self.org.at_revision(&*self.store, revision).await?;
         known_rotation(&rotations, id)?;
-        let layered = self.layered_rotation(&rotations, id, guard_version).await?;
+        let layered = self.layered_rotation(&org, &rotations, id, guard_version).await?;
         Ok((org, layered))
     }
 
@@ -149,16 +152,18 @@ impl Baton {
         let mut out = BTreeMap::new();
         for id in rotations.keys() {
             let guard_version = guards.get(id.as_str()).copied().unwrap_or(0);
-            out.insert(id.clone(), self.layered_rotation(&rotations, id, guard_version).await?);
+            out.insert(id.clone(), self.layered_rotation(&org, &rotations, id, guard_version).await?);
         }
         Ok((org, out))
     }
 
-    /// `id` of `rotations` with the overrides stored at `guard_version`, from the cache or
-    /// read and layered. The guard is read before the overrides, so a change committed in
+    /// `id` of `rotations` with its team's leave and the overrides stored at
+    /// `guard_version`, from the cache or read and layered. The guard is read before the
+    /// overrides and the leave (recording leave moves it too), so a change committed in
     /// between leaves an entry no later read will match, never a stale one.
     async fn layered_rotation(
         &self,
+        org: &Org,
         rotations: &Arc<Rotations>,
         id: &RotationId,
         guard_version: i64,
@@ -166,14 +171,15 @@ impl Baton {
         if let Some(hit) = self.layered.get(id, rotations, guard_version) {
             return Ok(hit);
         }
+        let with_leave = self.rotation_with_leave(org, &rotations[id]).await?;
         let layered = Arc::new(if guard_version == 0 {
-            rotations[id].clone()
+            with_leave
         } else {
             let mut overrides = Vec::new();
             for r in self.store.records(OVERRIDE_KIND, &format!("{id}/")).await? {
                 overrides.push(decode(&r.id, &r.body)?);
             }
-            layer(&rotations[id], &overrides)?
+            layer(&with_leave, &overrides)?
         });
         self.layered.put(id, rotations, guard_version, layered.clone());
         Ok(layered)

@@ -47,7 +47,7 @@ impl Baton {
         let (org, rotations) = self.defined_rotation(rotation).await?;
         let def = &org.rotations[rotation];
         let stored = self.stored_overrides(rotation).await?;
-        let effective = stored.layered(&rotations[rotation])?;
+        let effective = stored.layered(&self.rotation_with_leave(&org, &rotations[rotation]).await?)?;
         let now = self.now();
         let record =
             check_override(&org, def, &effective, &stored.active(), random_key()[..12].to_owned(), actor, new, now)

@@ -17,7 +17,7 @@ pub const SWAP_KIND: &str = "oncall-swap";
 /// The engine's actor for swaps nobody answered.
 const EXPIRY_ACTOR: &str = "system:engine";
 
-fn swap_write(swap: &Swap, expected_version: i64) -> Result<RecordWrite, AppError> {
+pub(super) fn swap_write(swap: &Swap, expected_version: i64) -> Result<RecordWrite, AppError> {
     record_write(SWAP_KIND, format!("{}/{}", swap.rotation, swap.id), expected_version, swap, swap.due_at())
 }
 
@@ -27,39 +27,52 @@ fn name(org: &Org, person: &PersonId) -> String {
 
 /// What the other person is told at each step.
 fn notice(org: &Org, swap: &Swap) -> Notice {
-    let shifts = format!(
-        "{}'s shift from {} to {} for {}'s from {} to {}",
+    let mine = format!(
+        "{}'s shift from {} to {}",
         name(org, &swap.requester),
         swap.requester_shift.start,
-        swap.requester_shift.end,
-        name(org, &swap.with),
-        swap.with_shift.start,
-        swap.with_shift.end
+        swap.requester_shift.end
     );
+    let shifts = match &swap.with_shift {
+        Some(theirs) => format!("{mine} for {}'s from {} to {}", name(org, &swap.with), theirs.start, theirs.end),
+        None => format!(
+            "{} to cover {mine}{}",
+            name(org, &swap.with),
+            swap.reason.as_ref().map_or(String::new(), |r| format!(" ({r})"))
+        ),
+    };
+    let what = if swap.is_cover() { "cover request" } else { "swap" };
     let (kind, title, to) = match swap.state {
+        SwapState::Requested if swap.is_cover() => (
+            NoticeKind::Reminder,
+            format!("{} asks you to cover their shift", name(org, &swap.requester)),
+            swap.with.clone(),
+        ),
         SwapState::Requested => (
             NoticeKind::Reminder,
             format!("{} asks to swap shifts with you", name(org, &swap.requester)),
             swap.with.clone(),
         ),
         SwapState::Applied => {
-            (NoticeKind::Info, format!("{} accepted your swap", name(org, &swap.with)), swap.requester.clone())
+            (NoticeKind::Info, format!("{} accepted your {what}", name(org, &swap.with)), swap.requester.clone())
         }
         SwapState::Declined => {
-            (NoticeKind::Info, format!("{} declined your swap", name(org, &swap.with)), swap.requester.clone())
+            (NoticeKind::Info, format!("{} declined your {what}", name(org, &swap.with)), swap.requester.clone())
         }
         SwapState::Cancelled => (
             NoticeKind::Info,
-            format!("{} withdrew the swap they asked for", name(org, &swap.requester)),
+            format!("{} withdrew the {what} they asked for", name(org, &swap.requester)),
             swap.with.clone(),
         ),
-        SwapState::Expired => (NoticeKind::Info, "Your swap expired unanswered".to_owned(), swap.requester.clone()),
+        SwapState::Expired => (NoticeKind::Info, format!("Your {what} expired unanswered"), swap.requester.clone()),
     };
+    let mut text = format!("{what} {} on rotation {}: {shifts}.", swap.id, swap.rotation);
+    text[..1].make_ascii_uppercase();
     Notice {
         kind,
         subject: format!("swap/{}/{}", swap.rotation, swap.id),
         title,
-        text: format!("Swap {} on rotation {}: {shifts}.", swap.id, swap.rotation),
+        text,
         to: vec![to],
         severity: None,
         links: Vec::new(),
@@ -86,7 +99,7 @@ impl Baton {
 
     /// The commit of one step of `swap` (from `version`), audited as `action` by `actor`,
     /// telling the other person.
-    fn swap_step(
+    pub(super) fn swap_step(
         org: &Org,
         swap: &Swap,
         version: i64,
@@ -108,7 +121,7 @@ impl Baton {
     pub async fn request_swap(&self, rotation: &RotationId, actor: &PersonId, new: NewSwap) -> Result<Swap, AppError> {
         let (org, rotations) = self.defined_rotation(rotation).await?;
         let stored = self.stored_overrides(rotation).await?;
-        let effective = stored.layered(&rotations[rotation])?;
+        let effective = stored.layered(&self.rotation_with_leave(&org, &rotations[rotation]).await?)?;
         let pending = self.swaps(rotation).await?;
         let now = self.now();
         let def = &org.rotations[rotation];
@@ -120,13 +133,14 @@ impl Baton {
         Ok(swap)
     }
 
-    /// The person asked accepts: the swap is applied in the same commit (its two
-    /// overrides, the rotation's override guard, and both audit records).
+    /// The person asked accepts: the swap is applied in the same commit (its overrides —
+    /// two, or one for a cover request — the rotation's override guard, and both audit
+    /// records).
     pub async fn accept_swap(&self, rotation: &RotationId, id: &str, actor: &PersonId) -> Result<Swap, AppError> {
         let (org, rotations) = self.defined_rotation(rotation).await?;
         let (mut swap, version) = self.stored_swap(rotation, id).await?;
         let stored = self.stored_overrides(rotation).await?;
-        let effective = stored.layered(&rotations[rotation])?;
+        let effective = stored.layered(&self.rotation_with_leave(&org, &rotations[rotation]).await?)?;
         let now = self.now();
         let overrides = swap.accept(&org, &effective, &stored.active(), actor, now).map_err(change)?;
         let mut commit = Self::swap_step(&org, &swap, version, actor.as_str(), "oncall.swap.accept", now)?;
@@ -166,11 +180,17 @@ impl Baton {
     /// Every swap of `rotation`, newest request first.
     pub async fn swaps(&self, rotation: &RotationId) -> Result<Vec<Swap>, AppError> {
         self.defined_rotation(rotation).await?;
+        let mut out: Vec<Swap> = self.stored_swaps(rotation).await?.into_iter().map(|(s, _)| s).collect();
+        out.sort_by(|a, b| (b.requested_at, &b.id).cmp(&(a.requested_at, &a.id)));
+        Ok(out)
+    }
+
+    /// The stored swaps of `rotation`, with their versions.
+    pub(crate) async fn stored_swaps(&self, rotation: &RotationId) -> Result<Vec<(Swap, i64)>, AppError> {
         let mut out = Vec::new();
         for r in self.store.records(SWAP_KIND, &format!("{rotation}/")).await? {
-            out.push(from_json::<Swap>(&format!("{SWAP_KIND} {}", r.id), &r.body)?);
+            out.push((from_json::<Swap>(&format!("{SWAP_KIND} {}", r.id), &r.body)?, r.version));
         }
-        out.sort_by(|a, b| (b.requested_at, &b.id).cmp(&(a.requested_at, &a.id)));
         Ok(out)
     }
 
