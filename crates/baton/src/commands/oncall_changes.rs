@@ -1,13 +1,15 @@
 //! `baton oncall override|swap|fairness|feed`: changes to a running rotation and what is
 //! read through them, by the same `baton_app` calls as the API.
 
-use crate::cli::{Db, FeedCommand, OncallChangeCommand, OverrideCommand, SwapCommand, TableJsonCsv};
-use crate::output::{csv, json, print, table};
+use crate::cli::{Db, FeedCommand, OncallChangeCommand, OverrideCommand, SwapCommand, TableJsonCsv, Times};
+use crate::output::{csv, instant_text, json, print, table};
 use anyhow::{anyhow, Result};
 use baton_app::{FairnessReport, FeedView};
+use baton_core::local_time::{local, parse_instant};
 use baton_core::oncall::{NewOverride, NewSwap, OverrideRecord, RotationId, Swap, SwapState};
 use baton_core::pipeline::Signed;
 use baton_core::{PersonId, Timestamp};
+use jiff::tz::TimeZone;
 use serde::Serialize;
 use std::process::ExitCode;
 
@@ -19,11 +21,17 @@ fn person(flag: &str, p: &str) -> Result<PersonId> {
     PersonId::parse(p).map_err(|e| anyhow!("{flag}: {e}"))
 }
 
+/// An instant as typed: RFC 3339, or a time as Baton shows it.
 fn instant(flag: &str, t: &str) -> Result<Timestamp> {
-    t.parse().map_err(|e| anyhow!("{flag} `{t}` is not an RFC 3339 instant (2026-03-10T09:00:00Z): {e}"))
+    parse_instant(t).ok_or_else(|| {
+        anyhow!(
+            "{flag} `{t}` is neither an RFC 3339 instant (2026-03-10T09:00:00Z) nor a time as Baton shows it \
+             (2026-03-10 09:00 Europe/Dublin)"
+        )
+    })
 }
 
-fn override_row(o: &OverrideRecord) -> Vec<String> {
+fn override_row(o: &OverrideRecord, tz: &TimeZone) -> Vec<String> {
     let state = match (&o.cancelled, &o.swap) {
         (Some(c), _) => format!("cancelled by {}", c.by),
         (None, Some(swap)) => format!("swap {swap}"),
@@ -31,8 +39,8 @@ fn override_row(o: &OverrideRecord) -> Vec<String> {
     };
     vec![
         o.id.clone(),
-        o.start.to_string(),
-        o.end.to_string(),
+        local(o.start, tz),
+        local(o.end, tz),
         o.covering.to_string(),
         o.covered.as_ref().map_or_else(|| "(anyone scheduled)".into(), ToString::to_string),
         state,
@@ -52,24 +60,24 @@ fn state(s: SwapState) -> &'static str {
     }
 }
 
-fn swap_row(s: &Swap) -> Vec<String> {
+fn swap_row(s: &Swap, tz: &TimeZone) -> Vec<String> {
     vec![
         s.id.clone(),
         state(s.state).into(),
-        format!("{} {}", s.requester, s.requester_shift.start),
-        format!("{} {}", s.with, s.with_shift.start),
-        s.requested_at.to_string(),
+        format!("{} {}", s.requester, local(s.requester_shift.start, tz)),
+        format!("{} {}", s.with, local(s.with_shift.start, tz)),
+        local(s.requested_at, tz),
     ]
 }
 
 const SWAP_HEADER: [&str; 5] = ["ID", "STATE", "REQUESTER'S SHIFT", "WITH'S SHIFT", "REQUESTED"];
 
-fn print_fairness(r: &FairnessReport, output: TableJsonCsv) -> Result<()> {
+fn print_fairness(r: &FairnessReport, output: TableJsonCsv, tz: &TimeZone) -> Result<()> {
     match output {
         TableJsonCsv::Json => json(r)?,
         TableJsonCsv::Csv => csv(&FairnessReport::CSV_HEADER, &r.rows()),
         TableJsonCsv::Table => {
-            println!("{} from {} to {}", r.rotation, r.from, r.to);
+            println!("{} from {} to {}", r.rotation, local(r.from, tz), local(r.to, tz));
             // WKND TURNS are turns on a weekend list; weekend hours of any shift are WKND HOURS.
             let header = [
                 "PERSON",
@@ -92,31 +100,34 @@ fn print_fairness(r: &FairnessReport, output: TableJsonCsv) -> Result<()> {
     Ok(())
 }
 
-fn feed_row(f: &FeedView) -> Vec<String> {
+fn feed_row(f: &FeedView, tz: &TimeZone) -> Vec<String> {
     vec![
         f.id.clone(),
         f.rotation.as_ref().map_or_else(|| "-".into(), ToString::to_string),
         f.person.as_ref().map_or_else(|| "-".into(), ToString::to_string),
-        f.created.at.to_string(),
-        f.revoked.as_ref().map_or_else(|| "-".into(), |r| r.at.to_string()),
+        local(f.created.at, tz),
+        f.revoked.as_ref().map_or_else(|| "-".into(), |r| local(r.at, tz)),
     ]
 }
 
-pub async fn run(cmd: OncallChangeCommand, db: &Db) -> Result<ExitCode> {
+/// Times are shown in `--tz`, else the rotation's zone; feeds (not one rotation's) in `--tz`,
+/// else UTC (see [`Times`]).
+pub async fn run(cmd: OncallChangeCommand, db: &Db, times: &Times) -> Result<ExitCode> {
     match cmd {
-        OncallChangeCommand::Override(c) => run_override(c, db).await?,
-        OncallChangeCommand::Swap(c) => run_swap(c, db).await?,
+        OncallChangeCommand::Override(c) => run_override(c, db, times).await?,
+        OncallChangeCommand::Swap(c) => run_swap(c, db, times).await?,
         OncallChangeCommand::Fairness { rotation: id, from, to, output } => {
-            let id = rotation(&id)?;
-            let report = db.baton().await?.fairness_query(&id, from.as_deref(), to.as_deref()).await?;
-            print_fairness(&report, output)?;
+            let (id, baton) = (rotation(&id)?, db.baton().await?);
+            let (from, to) = (from.map(instant_text), to.map(instant_text));
+            let report = baton.fairness_query(&id, from.as_deref(), to.as_deref()).await?;
+            print_fairness(&report, output, &times.of_rotation(&baton, &id).await?)?;
         }
-        OncallChangeCommand::Feed(c) => run_feed(c, db).await?,
+        OncallChangeCommand::Feed(c) => run_feed(c, db, &times.zone()).await?,
     }
     Ok(ExitCode::SUCCESS)
 }
 
-async fn run_override(cmd: OverrideCommand, db: &Db) -> Result<()> {
+async fn run_override(cmd: OverrideCommand, db: &Db, times: &Times) -> Result<()> {
     match cmd {
         OverrideCommand::Create { rotation: id, covering, covered, start, end, reason, actor, output } => {
             let new = NewOverride {
@@ -126,11 +137,12 @@ async fn run_override(cmd: OverrideCommand, db: &Db) -> Result<()> {
                 end: instant("--end", &end)?,
                 reason,
             };
-            let (id, actor) = (rotation(&id)?, person("--as", &actor)?);
-            let made = db.baton().await?.create_override(&id, &actor, new).await?;
+            let (id, actor, baton) = (rotation(&id)?, person("--as", &actor)?, db.baton().await?);
+            let made = baton.create_override(&id, &actor, new).await?;
+            let tz = times.of_rotation(&baton, &id).await?;
             print(output, &made, |made| {
                 println!("override {} created on {id}", made.id);
-                table(&OVERRIDE_HEADER, &[override_row(made)]);
+                table(&OVERRIDE_HEADER, &[override_row(made, &tz)]);
             })
         }
         OverrideCommand::Cancel { rotation: id, id: override_id, actor, output } => {
@@ -139,13 +151,15 @@ async fn run_override(cmd: OverrideCommand, db: &Db) -> Result<()> {
             print(output, &cancelled, |_| println!("override {override_id} on {id} cancelled"))
         }
         OverrideCommand::List { rotation: id, output } => {
-            let list = db.baton().await?.overrides(&rotation(&id)?).await?;
-            print(output, &list, |list| table(&OVERRIDE_HEADER, &list.iter().map(override_row).collect::<Vec<_>>()))
+            let (id, baton) = (rotation(&id)?, db.baton().await?);
+            let (list, tz) = (baton.overrides(&id).await?, times.of_rotation(&baton, &id).await?);
+            let rows: Vec<_> = list.iter().map(|o| override_row(o, &tz)).collect();
+            print(output, &list, |_| table(&OVERRIDE_HEADER, &rows))
         }
     }
 }
 
-async fn run_swap(cmd: SwapCommand, db: &Db) -> Result<()> {
+async fn run_swap(cmd: SwapCommand, db: &Db, times: &Times) -> Result<()> {
     match cmd {
         SwapCommand::Request { rotation: id, with, mine, theirs, reason, actor, output } => {
             let new = NewSwap {
@@ -154,9 +168,10 @@ async fn run_swap(cmd: SwapCommand, db: &Db) -> Result<()> {
                 their_shift_start: instant("--theirs", &theirs)?,
                 reason,
             };
-            let (id, actor) = (rotation(&id)?, person("--as", &actor)?);
-            let swap = db.baton().await?.request_swap(&id, &actor, new).await?;
-            print(output, &swap, |s| table(&SWAP_HEADER, &[swap_row(s)]))
+            let (id, actor, baton) = (rotation(&id)?, person("--as", &actor)?, db.baton().await?);
+            let swap = baton.request_swap(&id, &actor, new).await?;
+            let tz = times.of_rotation(&baton, &id).await?;
+            print(output, &swap, |s| table(&SWAP_HEADER, &[swap_row(s, &tz)]))
         }
         SwapCommand::Accept { rotation: id, id: swap, actor, output } => {
             let (id, actor) = (rotation(&id)?, person("--as", &actor)?);
@@ -176,8 +191,10 @@ async fn run_swap(cmd: SwapCommand, db: &Db) -> Result<()> {
             print(output, &swap, |s| println!("swap {} cancelled", s.id))
         }
         SwapCommand::List { rotation: id, output } => {
-            let list = db.baton().await?.swaps(&rotation(&id)?).await?;
-            print(output, &list, |list| table(&SWAP_HEADER, &list.iter().map(swap_row).collect::<Vec<_>>()))
+            let (id, baton) = (rotation(&id)?, db.baton().await?);
+            let (list, tz) = (baton.swaps(&id).await?, times.of_rotation(&baton, &id).await?);
+            let rows: Vec<_> = list.iter().map(|s| swap_row(s, &tz)).collect();
+            print(output, &list, |_| table(&SWAP_HEADER, &rows))
         }
     }
 }
@@ -194,7 +211,7 @@ struct CreatedFeed<'a> {
     url: String,
 }
 
-async fn run_feed(cmd: FeedCommand, db: &Db) -> Result<()> {
+async fn run_feed(cmd: FeedCommand, db: &Db, tz: &TimeZone) -> Result<()> {
     match cmd {
         FeedCommand::Create { rotation: r, person: p, actor, public_url, output } => {
             let r = r.map(|r| rotation(&r)).transpose()?;
@@ -226,7 +243,7 @@ async fn run_feed(cmd: FeedCommand, db: &Db) -> Result<()> {
             print(output, &list, |list| {
                 table(
                     &["ID", "ROTATION", "PERSON", "CREATED", "REVOKED"],
-                    &list.iter().map(feed_row).collect::<Vec<_>>(),
+                    &list.iter().map(|f| feed_row(f, tz)).collect::<Vec<_>>(),
                 )
             })
         }

@@ -7,6 +7,7 @@ use super::{change, override_write};
 use crate::decision::{audit, record_write, Subject};
 use crate::outbox::{messages, team_channels};
 use crate::{random_key, AppError, Baton};
+use baton_core::local_time::local_span;
 use baton_core::notice::{Notice, NoticeKind};
 use baton_core::oncall::{NewSwap, RotationId, Swap, SwapState};
 use baton_core::{Org, PersonId, Timestamp};
@@ -27,14 +28,13 @@ fn name(org: &Org, person: &PersonId) -> String {
 
 /// What the other person is told at each step.
 fn notice(org: &Org, swap: &Swap) -> Notice {
+    let (tz, mine, theirs) = (org.rotation_time_zone(&swap.rotation), &swap.requester_shift, &swap.with_shift);
     let shifts = format!(
-        "{}'s shift from {} to {} for {}'s from {} to {}",
+        "{}'s shift from {} for {}'s from {}",
         name(org, &swap.requester),
-        swap.requester_shift.start,
-        swap.requester_shift.end,
+        local_span(mine.start, mine.end, &tz),
         name(org, &swap.with),
-        swap.with_shift.start,
-        swap.with_shift.end
+        local_span(theirs.start, theirs.end, &tz)
     );
     let (kind, title, to) = match swap.state {
         SwapState::Requested => (
