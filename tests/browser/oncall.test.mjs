@@ -35,7 +35,7 @@ test('the on-call overview names who is on call for every rotation, and why', as
   const rows = page.locator('table.rotations tr', { hasText: 'SRE' });
   assert.equal(await rows.count(), 3, 'one row per example rotation');
   const addon = page.locator('table.rotations tr', { hasText: 'Addon SRE primary' });
-  assert.match(await addon.innerText(), /turn \d+ of 6|extends/);
+  assert.match(await addon.innerText(), /turn \d+ of cycle \d+|extends|on leave|repays/);
   assert.match(await addon.innerText(), /1 waiting/);
   await page.screenshot({ path: join(shots, 'oncall-overview.png'), fullPage: true });
   await page.close();
@@ -53,6 +53,45 @@ test('a rotation page shows how evenly the last twelve months were shared', asyn
   await section.scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(shots, 'oncall-fairness.png'), fullPage: true });
   await page.close();
+});
+
+test('a member records leave on the rotation page; a published shift gets a cover request the asked person accepts', async () => {
+  // Rohan's next shift, whenever it falls: leave over it is within two weeks of now, so
+  // it asks someone to cover rather than moving the turn.
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await signIn(page, 'rohan.abernathy');
+  const to = new Date(Date.now() + 14 * 864e5).toISOString();
+  const schedule = await (await page.request.get(`${base}/api/v1/rotations/addon-sre/schedule?to=${to}`)).json();
+  const shift = schedule.find((s) => s.person.id === 'rohan.abernathy' && Date.parse(s.start) > Date.now() + 3600e3);
+  assert.ok(shift, 'rohan has a shift in the next two weeks');
+  await page.goto(`${base}/oncall/addon-sre`);
+  const form = page.locator('form', { hasText: 'Record your leave' });
+  // The form takes days in his zone; the shift starts at 09:00 Dublin, the same date.
+  const day = new Date(shift.start).toISOString().slice(0, 10);
+  await form.getByLabel('First day').fill(day);
+  await form.getByLabel('Last day').fill(day);
+  await form.getByLabel('Reason').fill('school play');
+  await form.getByRole('button', { name: 'Record leave' }).click();
+  assert.match(await page.locator('.banner.ok').innerText(), /leave recorded; your published shifts during it need cover/);
+  const waiting = page.locator('ul.waiting li', { hasText: 'to cover' });
+  assert.equal(await waiting.count(), 1);
+  const asked = (await waiting.innerText()).match(/asks (.+?) \(([a-z.]+)\) to cover/);
+  assert.ok(asked, await waiting.innerText());
+  assert.equal(await waiting.locator('button').count(), 0, 'rohan cannot answer his own request');
+  await page.locator('h2', { hasText: 'Leave and cover' }).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(shots, 'oncall-leave.png'), fullPage: false });
+  await page.close();
+
+  const other = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await signIn(other, asked[2]);
+  await other.goto(`${base}/oncall/addon-sre`);
+  await other.locator('ul.waiting li', { hasText: 'to cover' }).getByRole('button', { name: 'Accept' }).click();
+  assert.match(await other.locator('.banner.ok').innerText(), /accepted and applied/);
+  const who = await (await other.request.get(`${base}/api/v1/rotations/addon-sre/oncall?at=${encodeURIComponent(shift.start)}`)).json();
+  assert.equal(who.person.id, asked[2]);
+  assert.equal(who.why.rule, 'override');
+  await other.screenshot({ path: join(shots, 'oncall-leave-accepted-phone.png'), fullPage: false });
+  await other.close();
 });
 
 test('someone else sees the handover waiting, without a button to acknowledge it', async () => {

@@ -14,6 +14,28 @@ pub struct Cli {
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "BATON_LOG_FORMAT")]
     pub log_format: LogFormat,
+    #[command(flatten)]
+    pub times: Times,
+}
+
+/// The time zone the times people read are shown in, always named (`2026-12-07 09:00
+/// Europe/Dublin`, spelled by `baton_core::local_time::local`, as pages, notifications and
+/// calendar feeds spell it). `--tz` (or `BATON_TZ`) wins; without it the on-call commands
+/// show a rotation's times in the rotation's own zone (its shift changes read as written in
+/// its definition), and everything else in UTC. `--output json` (and CSV) is for programs
+/// and stays RFC 3339 UTC whatever the zone. Where a command takes an instant, it takes
+/// RFC 3339 or a time as shown, so a time copied from the output reads back.
+#[derive(Args, Clone, Default)]
+pub struct Times {
+    /// Show times in this time zone (an IANA name: Europe/Dublin, America/Sao_Paulo, UTC).
+    /// By default the on-call commands use the rotation's zone, others UTC; JSON stays UTC.
+    #[arg(long = "tz", global = true, env = "BATON_TZ", value_name = "ZONE", value_parser = zone)]
+    pub tz: Option<jiff::tz::TimeZone>,
+}
+
+/// `--tz`: a zone of the tz database, or what would be accepted.
+fn zone(name: &str) -> Result<jiff::tz::TimeZone, String> {
+    baton_core::local_time::zone(name).map_err(|e| e.to_string())
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -1,7 +1,31 @@
 //! Printing data for people (aligned tables) or programs (JSON).
 
-use crate::cli::Output;
+use crate::cli::{Output, Times};
+use baton_core::oncall::RotationId;
+use jiff::tz::TimeZone;
 use serde::Serialize;
+
+impl Times {
+    /// The zone for times not about one rotation: `--tz`, else UTC.
+    pub fn zone(&self) -> TimeZone {
+        self.tz.clone().unwrap_or(TimeZone::UTC)
+    }
+
+    /// The zone for the times of `rotation`: `--tz`, else the rotation's own.
+    pub async fn of_rotation(&self, baton: &baton_app::Baton, rotation: &RotationId) -> anyhow::Result<TimeZone> {
+        Ok(match &self.tz {
+            Some(tz) => tz.clone(),
+            None => baton.rotation_time_zone(rotation).await?,
+        })
+    }
+}
+
+/// An instant as typed (RFC 3339, or a time as Baton shows it: `2026-12-07 09:00
+/// Europe/Dublin`) as RFC 3339, for the calls that read RFC 3339 or a date; anything else
+/// (a date) as it was.
+pub fn instant_text(text: String) -> String {
+    baton_core::local_time::parse_instant(&text).map_or(text, |t| t.to_string())
+}
 
 pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);

@@ -13,6 +13,7 @@ pub mod due;
 pub mod gate;
 pub mod id;
 pub mod link;
+pub mod local_time;
 pub mod notice;
 pub mod oncall;
 pub mod org;

@@ -22,6 +22,13 @@ pub struct Person {
     pub leave: Vec<crate::oncall::PlannedLeave>,
 }
 
+impl Person {
+    /// Their time zone, when the definitions give one (times shown to them are in it).
+    pub fn time_zone(&self) -> Option<jiff::tz::TimeZone> {
+        self.timezone.as_deref().and_then(|name| crate::local_time::zone(name).ok())
+    }
+}
+
 /// What a team is for; decides which pipeline steps its members may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -167,6 +174,12 @@ impl RotationDef {
         &self.spec.id
     }
 
+    /// The rotation's time zone, in which its times are shown to people (`config` checks the
+    /// name; one this build's tz database lacks reads as UTC, and its `Rotation` is refused).
+    pub fn time_zone(&self) -> jiff::tz::TimeZone {
+        crate::local_time::zone(&self.spec.time_zone).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+
     /// The holiday on `date`, if any calendar of the rotation has one: (calendar, holiday).
     pub fn holiday_on(&self, date: Date) -> Option<(&HolidayCalendarDef, &Holiday)> {
         self.calendars.iter().find_map(|c| c.holidays.iter().find(|h| h.date == date).map(|h| (c, h)))
@@ -198,6 +211,12 @@ pub struct Org {
 }
 
 impl Org {
+    /// The time zone of rotation `id`, in which messages about it show its times; UTC for a
+    /// rotation no longer defined.
+    pub fn rotation_time_zone(&self, id: &RotationId) -> jiff::tz::TimeZone {
+        self.rotations.get(id).map_or(jiff::tz::TimeZone::UTC, RotationDef::time_zone)
+    }
+
     pub fn is_member(&self, person: &PersonId, team: &TeamId) -> bool {
         self.teams.get(team).is_some_and(|t| t.members.contains(person))
     }

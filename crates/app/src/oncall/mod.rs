@@ -365,6 +365,13 @@ impl Baton {
         Ok(baton_core::oncall::shift_change(date, r.spec().handoff, r.time_zone()).at)
     }
 
+    /// The rotation's time zone: the CLI shows the rotation's times in it unless told
+    /// otherwise (`--tz`).
+    pub async fn rotation_time_zone(&self, rotation: &RotationId) -> Result<jiff::tz::TimeZone, AppError> {
+        let (_, rotations) = self.defined_rotation(rotation).await?;
+        Ok(rotations[rotation].time_zone().clone())
+    }
+
     /// The start of today in the rotation's time zone.
     pub async fn rotation_today(&self, rotation: &RotationId) -> Result<Timestamp, AppError> {
         let (_, rotations) = self.defined_rotation(rotation).await?;

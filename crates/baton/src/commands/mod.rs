@@ -18,7 +18,7 @@ use crate::cli::{Cli, Command};
 use std::process::ExitCode;
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let db = &cli.store;
+    let (db, times) = (&cli.store, &cli.times);
     match cli.command {
         Command::Validate { dir } => Ok(definitions::validate(&dir)),
         Command::Apply { dir, dry_run, actor } => definitions::apply(&dir, dry_run, actor, db).await,
@@ -40,9 +40,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Gate(c) => gates::run(c, db).await,
         Command::Check(c) => gates::check(c, db).await,
         Command::Slo(c) => slo::run(c, db).await,
-        Command::Oncall(c) => oncall::run(c, db).await,
-        Command::Alert(c) => paging::alerts(c, db).await,
-        Command::Integration(c) => paging::integrations(c, db).await,
+        Command::Oncall(c) => oncall::run(c, db, times).await,
+        Command::Alert(c) => paging::alerts(c, db, times).await,
+        Command::Integration(c) => paging::integrations(c, db, times).await,
         Command::Audit(c) => audit::run(c, db).await,
         Command::Token(c) => token::run(c, db).await,
         Command::Raci { service, output } => raci::run(&service, output, db).await,

@@ -1,13 +1,17 @@
 //! `baton oncall override|swap|fairness|feed`: changes to a running rotation and what is
 //! read through them, by the same `baton_app` calls as the API.
 
-use crate::cli::{Db, FeedCommand, LeaveCommand, OncallChangeCommand, OverrideCommand, SwapCommand, TableJsonCsv};
-use crate::output::{csv, json, print, table};
+use crate::cli::{
+    Db, FeedCommand, LeaveCommand, OncallChangeCommand, OverrideCommand, SwapCommand, TableJsonCsv, Times,
+};
+use crate::output::{csv, instant_text, json, print, table};
 use anyhow::{anyhow, Result};
 use baton_app::{FairnessReport, FeedView};
+use baton_core::local_time::{local, parse_instant};
 use baton_core::oncall::{LeaveRecord, NewLeave, NewOverride, NewSwap, OverrideRecord, RotationId, Swap, SwapState};
 use baton_core::pipeline::Signed;
 use baton_core::{PersonId, Timestamp};
+use jiff::tz::TimeZone;
 use serde::Serialize;
 use std::process::ExitCode;
 
@@ -19,11 +23,17 @@ fn person(flag: &str, p: &str) -> Result<PersonId> {
     PersonId::parse(p).map_err(|e| anyhow!("{flag}: {e}"))
 }
 
+/// An instant as typed: RFC 3339, or a time as Baton shows it.
 fn instant(flag: &str, t: &str) -> Result<Timestamp> {
-    t.parse().map_err(|e| anyhow!("{flag} `{t}` is not an RFC 3339 instant (2026-03-10T09:00:00Z): {e}"))
+    parse_instant(t).ok_or_else(|| {
+        anyhow!(
+            "{flag} `{t}` is neither an RFC 3339 instant (2026-03-10T09:00:00Z) nor a time as Baton shows it \
+             (2026-03-10 09:00 Europe/Dublin)"
+        )
+    })
 }
 
-fn override_row(o: &OverrideRecord) -> Vec<String> {
+fn override_row(o: &OverrideRecord, tz: &TimeZone) -> Vec<String> {
     let state = match (&o.cancelled, &o.swap) {
         (Some(c), _) => format!("cancelled by {}", c.by),
         (None, Some(swap)) => format!("swap {swap}"),
@@ -31,8 +41,8 @@ fn override_row(o: &OverrideRecord) -> Vec<String> {
     };
     vec![
         o.id.clone(),
-        o.start.to_string(),
-        o.end.to_string(),
+        local(o.start, tz),
+        local(o.end, tz),
         o.covering.to_string(),
         o.covered.as_ref().map_or_else(|| "(anyone scheduled)".into(), ToString::to_string),
         state,
@@ -52,27 +62,27 @@ fn state(s: SwapState) -> &'static str {
     }
 }
 
-fn swap_row(s: &Swap) -> Vec<String> {
+fn swap_row(s: &Swap, tz: &TimeZone) -> Vec<String> {
     vec![
         s.id.clone(),
         state(s.state).into(),
-        format!("{} {}", s.requester, s.requester_shift.start),
+        format!("{} {}", s.requester, local(s.requester_shift.start, tz)),
         match &s.with_shift {
-            Some(theirs) => format!("{} {}", s.with, theirs.start),
+            Some(theirs) => format!("{} {}", s.with, local(theirs.start, tz)),
             None => format!("{} (asked to cover)", s.with),
         },
-        s.requested_at.to_string(),
+        local(s.requested_at, tz),
     ]
 }
 
 const SWAP_HEADER: [&str; 5] = ["ID", "STATE", "REQUESTER'S SHIFT", "WITH'S SHIFT", "REQUESTED"];
 
-fn print_fairness(r: &FairnessReport, output: TableJsonCsv) -> Result<()> {
+fn print_fairness(r: &FairnessReport, output: TableJsonCsv, tz: &TimeZone) -> Result<()> {
     match output {
         TableJsonCsv::Json => json(r)?,
         TableJsonCsv::Csv => csv(&FairnessReport::CSV_HEADER, &r.rows()),
         TableJsonCsv::Table => {
-            println!("{} from {} to {}", r.rotation, r.from, r.to);
+            println!("{} from {} to {}", r.rotation, local(r.from, tz), local(r.to, tz));
             // WKND TURNS are turns on a weekend list; weekend hours of any shift are WKND HOURS.
             let header = [
                 "PERSON",
@@ -97,32 +107,35 @@ fn print_fairness(r: &FairnessReport, output: TableJsonCsv) -> Result<()> {
     Ok(())
 }
 
-fn feed_row(f: &FeedView) -> Vec<String> {
+fn feed_row(f: &FeedView, tz: &TimeZone) -> Vec<String> {
     vec![
         f.id.clone(),
         f.rotation.as_ref().map_or_else(|| "-".into(), ToString::to_string),
         f.person.as_ref().map_or_else(|| "-".into(), ToString::to_string),
-        f.created.at.to_string(),
-        f.revoked.as_ref().map_or_else(|| "-".into(), |r| r.at.to_string()),
+        local(f.created.at, tz),
+        f.revoked.as_ref().map_or_else(|| "-".into(), |r| local(r.at, tz)),
     ]
 }
 
-pub async fn run(cmd: OncallChangeCommand, db: &Db) -> Result<ExitCode> {
+/// Times are shown in `--tz`, else the rotation's zone; feeds (not one rotation's) in `--tz`,
+/// else UTC (see [`Times`]).
+pub async fn run(cmd: OncallChangeCommand, db: &Db, times: &Times) -> Result<ExitCode> {
     match cmd {
-        OncallChangeCommand::Override(c) => run_override(c, db).await?,
-        OncallChangeCommand::Swap(c) => run_swap(c, db).await?,
+        OncallChangeCommand::Override(c) => run_override(c, db, times).await?,
+        OncallChangeCommand::Swap(c) => run_swap(c, db, times).await?,
         OncallChangeCommand::Fairness { rotation: id, from, to, output } => {
-            let id = rotation(&id)?;
-            let report = db.baton().await?.fairness_query(&id, from.as_deref(), to.as_deref()).await?;
-            print_fairness(&report, output)?;
+            let (id, baton) = (rotation(&id)?, db.baton().await?);
+            let (from, to) = (from.map(instant_text), to.map(instant_text));
+            let report = baton.fairness_query(&id, from.as_deref(), to.as_deref()).await?;
+            print_fairness(&report, output, &times.of_rotation(&baton, &id).await?)?;
         }
-        OncallChangeCommand::Feed(c) => run_feed(c, db).await?,
-        OncallChangeCommand::Leave(c) => run_leave(c, db).await?,
+        OncallChangeCommand::Feed(c) => run_feed(c, db, &times.zone()).await?,
+        OncallChangeCommand::Leave(c) => run_leave(c, db, &times.zone()).await?,
     }
     Ok(ExitCode::SUCCESS)
 }
 
-async fn run_override(cmd: OverrideCommand, db: &Db) -> Result<()> {
+async fn run_override(cmd: OverrideCommand, db: &Db, times: &Times) -> Result<()> {
     match cmd {
         OverrideCommand::Create { rotation: id, covering, covered, start, end, reason, actor, output } => {
             let new = NewOverride {
@@ -132,11 +145,12 @@ async fn run_override(cmd: OverrideCommand, db: &Db) -> Result<()> {
                 end: instant("--end", &end)?,
                 reason,
             };
-            let (id, actor) = (rotation(&id)?, person("--as", &actor)?);
-            let made = db.baton().await?.create_override(&id, &actor, new).await?;
+            let (id, actor, baton) = (rotation(&id)?, person("--as", &actor)?, db.baton().await?);
+            let made = baton.create_override(&id, &actor, new).await?;
+            let tz = times.of_rotation(&baton, &id).await?;
             print(output, &made, |made| {
                 println!("override {} created on {id}", made.id);
-                table(&OVERRIDE_HEADER, &[override_row(made)]);
+                table(&OVERRIDE_HEADER, &[override_row(made, &tz)]);
             })
         }
         OverrideCommand::Cancel { rotation: id, id: override_id, actor, output } => {
@@ -145,13 +159,15 @@ async fn run_override(cmd: OverrideCommand, db: &Db) -> Result<()> {
             print(output, &cancelled, |_| println!("override {override_id} on {id} cancelled"))
         }
         OverrideCommand::List { rotation: id, output } => {
-            let list = db.baton().await?.overrides(&rotation(&id)?).await?;
-            print(output, &list, |list| table(&OVERRIDE_HEADER, &list.iter().map(override_row).collect::<Vec<_>>()))
+            let (id, baton) = (rotation(&id)?, db.baton().await?);
+            let (list, tz) = (baton.overrides(&id).await?, times.of_rotation(&baton, &id).await?);
+            let rows: Vec<_> = list.iter().map(|o| override_row(o, &tz)).collect();
+            print(output, &list, |_| table(&OVERRIDE_HEADER, &rows))
         }
     }
 }
 
-async fn run_swap(cmd: SwapCommand, db: &Db) -> Result<()> {
+async fn run_swap(cmd: SwapCommand, db: &Db, times: &Times) -> Result<()> {
     match cmd {
         SwapCommand::Request { rotation: id, with, mine, theirs, reason, actor, output } => {
             let new = NewSwap {
@@ -161,9 +177,10 @@ async fn run_swap(cmd: SwapCommand, db: &Db) -> Result<()> {
                 reason,
                 leave: None,
             };
-            let (id, actor) = (rotation(&id)?, person("--as", &actor)?);
-            let swap = db.baton().await?.request_swap(&id, &actor, new).await?;
-            print(output, &swap, |s| table(&SWAP_HEADER, &[swap_row(s)]))
+            let (id, actor, baton) = (rotation(&id)?, person("--as", &actor)?, db.baton().await?);
+            let swap = baton.request_swap(&id, &actor, new).await?;
+            let tz = times.of_rotation(&baton, &id).await?;
+            print(output, &swap, |s| table(&SWAP_HEADER, &[swap_row(s, &tz)]))
         }
         SwapCommand::Accept { rotation: id, id: swap, actor, output } => {
             let (id, actor) = (rotation(&id)?, person("--as", &actor)?);
@@ -183,8 +200,10 @@ async fn run_swap(cmd: SwapCommand, db: &Db) -> Result<()> {
             print(output, &swap, |s| println!("swap {} cancelled", s.id))
         }
         SwapCommand::List { rotation: id, output } => {
-            let list = db.baton().await?.swaps(&rotation(&id)?).await?;
-            print(output, &list, |list| table(&SWAP_HEADER, &list.iter().map(swap_row).collect::<Vec<_>>()))
+            let (id, baton) = (rotation(&id)?, db.baton().await?);
+            let (list, tz) = (baton.swaps(&id).await?, times.of_rotation(&baton, &id).await?);
+            let rows: Vec<_> = list.iter().map(|s| swap_row(s, &tz)).collect();
+            print(output, &list, |_| table(&SWAP_HEADER, &rows))
         }
     }
 }
@@ -201,7 +220,7 @@ struct CreatedFeed<'a> {
     url: String,
 }
 
-async fn run_feed(cmd: FeedCommand, db: &Db) -> Result<()> {
+async fn run_feed(cmd: FeedCommand, db: &Db, tz: &TimeZone) -> Result<()> {
     match cmd {
         FeedCommand::Create { rotation: r, person: p, actor, public_url, output } => {
             let r = r.map(|r| rotation(&r)).transpose()?;
@@ -233,7 +252,7 @@ async fn run_feed(cmd: FeedCommand, db: &Db) -> Result<()> {
             print(output, &list, |list| {
                 table(
                     &["ID", "ROTATION", "PERSON", "CREATED", "REVOKED"],
-                    &list.iter().map(feed_row).collect::<Vec<_>>(),
+                    &list.iter().map(|f| feed_row(f, tz)).collect::<Vec<_>>(),
                 )
             })
         }
@@ -242,16 +261,18 @@ async fn run_feed(cmd: FeedCommand, db: &Db) -> Result<()> {
 
 const LEAVE_HEADER: [&str; 6] = ["ID", "PERSON", "START", "END", "STATE", "REASON"];
 
-fn leave_row(l: &LeaveRecord) -> Vec<String> {
+fn leave_row(l: &LeaveRecord, tz: &TimeZone) -> Vec<String> {
     let state = match &l.cancelled {
         Some(c) if l.applies() => format!("ended early by {}", c.by),
         Some(c) => format!("cancelled by {}", c.by),
         None => "recorded".into(),
     };
-    vec![l.id.clone(), l.person.to_string(), l.start.to_string(), l.end.to_string(), state, l.reason.clone()]
+    vec![l.id.clone(), l.person.to_string(), local(l.start, tz), local(l.end, tz), state, l.reason.clone()]
 }
 
-async fn run_leave(cmd: LeaveCommand, db: &Db) -> Result<()> {
+/// `baton oncall leave`: dates in the person's zone; times shown in `--tz` (UTC by default).
+async fn run_leave(cmd: LeaveCommand, db: &Db, tz: &TimeZone) -> Result<()> {
+    let span = |a, b| format!("{} to {}", local(a, tz), local(b, tz));
     match cmd {
         LeaveCommand::Record { person: who, from, to, reason, actor, output } => {
             let (who, actor) = (person("PERSON", &who)?, person("--as", &actor)?);
@@ -259,31 +280,36 @@ async fn run_leave(cmd: LeaveCommand, db: &Db) -> Result<()> {
             let (start, end) = baton.leave_bounds(&who, &from, &to).await?;
             let outcome = baton.record_leave(&actor, &who, NewLeave { start, end, reason }).await?;
             print(output, &outcome, |o| {
-                println!("leave {} recorded for {who}: {} to {}", o.leave.id, o.leave.start, o.leave.end);
+                println!("leave {} recorded for {who}: {}", o.leave.id, span(o.leave.start, o.leave.end));
                 for m in &o.moved {
-                    println!("  {}: the turn {} to {} passes to {}, owed back", m.rotation, m.start, m.end, m.to);
+                    println!("  {}: the turn {} passes to {}, owed back", m.rotation, span(m.start, m.end), m.to);
                 }
                 for c in &o.cover_requests {
                     let s = &c.requester_shift;
                     println!(
-                        "  {}: {} asked to cover {} to {} (cover request {})",
-                        c.rotation, c.with, s.start, s.end, c.id
+                        "  {}: {} asked to cover {} (cover request {})",
+                        c.rotation,
+                        c.with,
+                        span(s.start, s.end),
+                        c.id
                     );
                 }
                 for u in &o.uncovered {
-                    println!("  {}: {} to {} is not covered: {}", u.rotation, u.start, u.end, u.why);
+                    println!("  {}: {} is not covered: {}", u.rotation, span(u.start, u.end), u.why);
                 }
             })
         }
         LeaveCommand::Cancel { person: who, id, actor, output } => {
             let (who, actor) = (person("PERSON", &who)?, person("--as", &actor)?);
             let cancelled = db.baton().await?.cancel_leave(&actor, &who, &id).await?;
-            print(output, &cancelled, |l| table(&LEAVE_HEADER, &[leave_row(l)]))
+            print(output, &cancelled, |l| table(&LEAVE_HEADER, &[leave_row(l, tz)]))
         }
         LeaveCommand::List { person: who, output } => {
             let who = who.map(|p| person("PERSON", &p)).transpose()?;
             let list = db.baton().await?.leave(who.as_ref()).await?;
-            print(output, &list, |list| table(&LEAVE_HEADER, &list.iter().map(leave_row).collect::<Vec<_>>()))
+            print(output, &list, |list| {
+                table(&LEAVE_HEADER, &list.iter().map(|l| leave_row(l, tz)).collect::<Vec<_>>())
+            })
         }
     }
 }

@@ -12,7 +12,12 @@ struct Run {
 }
 
 fn baton(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_baton")).args(args).env("BATON_LOG", "warn").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(args)
+        .env("BATON_LOG", "warn")
+        .env_remove("BATON_TZ")
+        .output()
+        .unwrap();
     Run {
         ok: out.status.success(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -287,4 +292,77 @@ fn output_json_answers_as_the_api_does_across_the_groups() {
     assert!(feed["url"].as_str().is_some_and(|u| u.starts_with("http://127.0.0.1:8080/feeds/")), "{feed}");
     let revoked = json(&["oncall", "feed", "revoke", feed["id"].as_str().unwrap(), "--as", "cian.moreau"]);
     assert!(revoked["revoked"].is_object(), "{revoked}");
+}
+
+/// Times at the terminal are read in a zone, named: the rotation's own for the on-call
+/// commands, the one `--tz` (or `BATON_TZ`) names when given; JSON stays RFC 3339 UTC, and a
+/// time copied from the output reads back as the same instant.
+#[test]
+fn oncall_times_are_shown_in_the_rotations_zone_or_the_one_named_by_tz() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/baton.db", dir.path().display());
+    assert!(baton(&["apply", examples_dir().to_str().unwrap(), "--db", &db]).ok);
+    let run = |args: &[&str]| {
+        let run = baton(&[args, &["--db", &db]].concat());
+        assert!(run.ok, "baton {args:?}: {}", run.stderr);
+        run.stdout
+    };
+    // addon-sre hands over at 09:00 Dublin: 09:00Z in December, 06:00 in São Paulo.
+    let sao_paulo = run(&["oncall", "who", "addon-sre", "--at", "2026-12-08", "--tz", "America/Sao_Paulo"]);
+    assert!(
+        sao_paulo.contains("shift:   2026-12-08 06:00 to 2026-12-09 06:00 America/Sao_Paulo"),
+        "the shift in São Paulo time, named: {sao_paulo}"
+    );
+    let own = run(&["oncall", "who", "addon-sre", "--at", "2026-12-08"]);
+    assert!(own.contains("shift:   2026-12-08 09:00 to 2026-12-09 09:00 Europe/Dublin"), "the rotation's: {own}");
+    let json = run(&["oncall", "who", "addon-sre", "--at", "2026-12-08", "--tz", "Asia/Kolkata", "--output", "json"]);
+    let body: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        (body["start"].as_str(), body["end"].as_str()),
+        (Some("2026-12-08T09:00:00Z"), Some("2026-12-09T09:00:00Z"))
+    );
+
+    // In summer Dublin is UTC+1: the schedule still reads 09:00 in its own zone.
+    let schedule = run(&["oncall", "schedule", "addon-sre", "--from", "2026-06-03", "--days", "1"]);
+    let wednesday = "2026-06-03 09:00 Europe/Dublin  2026-06-04 09:00 Europe/Dublin";
+    assert!(schedule.lines().any(|l| l.starts_with(wednesday)), "{schedule}");
+    let utc = run(&["oncall", "schedule", "addon-sre", "--from", "2026-06-03", "--days", "1", "--tz", "UTC"]);
+    assert!(utc.lines().any(|l| l.starts_with("2026-06-03 08:00 UTC  2026-06-04 08:00 UTC")), "{utc}");
+
+    // BATON_TZ does what --tz does; the flag wins over it.
+    let with_env = |args: &[&str], tz: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+            .args(args)
+            .args(["--db", &db])
+            .env("BATON_LOG", "warn")
+            .env("BATON_TZ", tz)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = with_env(&["oncall", "who", "addon-sre", "--at", "2026-12-08"], "Asia/Kolkata");
+    assert!(ok && out.contains("2026-12-08 14:30 to 2026-12-09 14:30 Asia/Kolkata"), "{out}{err}");
+    let (ok, out, _) = with_env(&["oncall", "who", "addon-sre", "--at", "2026-12-08", "--tz", "UTC"], "Asia/Kolkata");
+    assert!(ok && out.contains("2026-12-08 09:00 to 2026-12-09 09:00 UTC"), "{out}");
+
+    // A time as shown is taken back where an instant is asked for.
+    let copied = run(&["oncall", "who", "addon-sre", "--at", "2026-12-08 12:00 America/Sao_Paulo", "--output", "json"]);
+    let body: serde_json::Value = serde_json::from_str(&copied).unwrap();
+    assert_eq!(body["at"], "2026-12-08T15:00:00Z", "{body}");
+
+    // An unknown zone is refused, naming the flag and what would do.
+    let refused = baton(&["oncall", "who", "addon-sre", "--tz", "Mars/Olympus_Mons", "--db", &db]);
+    assert!(!refused.ok);
+    assert!(
+        refused.stderr.contains("--tz") && refused.stderr.contains("`Mars/Olympus_Mons` is not a time zone"),
+        "{}",
+        refused.stderr
+    );
+    assert!(refused.stderr.contains("Europe/Dublin"), "what would be accepted: {}", refused.stderr);
+    let (ok, _, err) = with_env(&["oncall", "who", "addon-sre"], "Nowhere");
+    assert!(!ok && err.contains("--tz") && err.contains("`Nowhere`"), "{err}");
 }

@@ -150,7 +150,7 @@ async fn baton_oncall_who_answers_at_the_terminal() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("Ananya Kowalski (ananya.kowalski)"), "{stdout}");
-    assert!(stdout.contains("2026-03-06T09:00:00Z to 2026-03-09T09:00:00Z"), "{stdout}");
+    assert!(stdout.contains("shift:   2026-03-06 09:00 to 2026-03-09 09:00 Europe/Dublin"), "{stdout}");
     assert!(stdout.contains("Friday 2026-03-06"), "why: {stdout}");
 
     let out = app.baton_cli(&["oncall", "who", "addon-sre", "--at", "2026-03-17T12:00:00Z", "--output", "json"]);

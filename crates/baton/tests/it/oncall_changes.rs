@@ -235,6 +235,48 @@ async fn a_swap_needs_the_other_persons_consent_and_then_moves_the_pager() {
     assert_eq!(app.post(&half, Some(&cian), json!({})).await.0, 409);
 }
 
+/// Notices about a rotation tell its times in its zone, named (Dublin moves to summer time
+/// on 29 March); what programs read keeps RFC 3339 UTC.
+#[tokio::test]
+async fn swap_and_override_notices_tell_the_rotations_times_in_its_zone_named() {
+    use crate::oncall_log::{notice, notifications, with_team_channel};
+    let app = spawn_app().await;
+    with_team_channel(&app).await;
+    let (cian, thiago) = (app.token("cian.moreau").await, app.token("thiago.lindgren").await);
+    let (status, asked) = swap(
+        &app,
+        &cian,
+        json!({"with": "thiago.lindgren", "my_shift_start": "2026-03-03T09:00:00Z",
+               "their_shift_start": "2026-03-05T09:00:00Z"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{asked}");
+    let sent = notifications(&app, "swap/addon-sre/").await;
+    let n = notice(sent.first().expect("the other person is told"));
+    assert_eq!(n["to"], json!(["thiago.lindgren"]));
+    assert!(
+        n["text"].as_str().unwrap().contains(
+            "Cian Moreau's shift from 2026-03-03 09:00 to 2026-03-04 09:00 Europe/Dublin \
+             for Thiago Lindgren's from 2026-03-05 09:00 to 2026-03-06 09:00 Europe/Dublin"
+        ),
+        "{n}"
+    );
+    assert_eq!(asked["requester_shift"]["start"], "2026-03-03T09:00:00Z", "the API keeps RFC 3339: {asked}");
+    let _ = thiago;
+
+    let cover = json!({"covering": "cian.moreau", "start": "2026-03-30T08:00:00Z", "end": "2026-03-30T14:00:00Z", "reason": "training"});
+    let (status, made) = app.post(&format!("{ADDON}/overrides"), Some(&cian), cover).await;
+    assert_eq!(status, 201, "{made}");
+    let sent = notifications(&app, "override/addon-sre/").await;
+    let n = notice(sent.first().expect("the people concerned are told"));
+    let text = n["text"].as_str().unwrap();
+    assert!(
+        text.contains("from 2026-03-30 09:00 to 2026-03-30 15:00 Europe/Dublin: training"),
+        "Irish summer time: {n}"
+    );
+    assert_eq!(made["start"], "2026-03-30T08:00:00Z");
+}
+
 #[tokio::test]
 async fn a_swap_of_a_past_shift_or_of_a_shift_that_is_not_theirs_is_refused_and_nothing_is_stored() {
     let app = spawn_app().await;
@@ -322,12 +364,16 @@ const READ_ICS: &str = r#"
 import json, sys, icalendar
 cal = icalendar.Calendar.from_ical(open(sys.argv[1], "rb").read())
 events = [{"uid": str(e["UID"]), "start": e.decoded("DTSTART").isoformat(), "end": e.decoded("DTEND").isoformat(),
-           "summary": str(e["SUMMARY"])} for e in cal.walk("VEVENT")]
-print(json.dumps({"name": str(cal.get("X-WR-CALNAME")), "events": events}))
+           "summary": str(e["SUMMARY"]), "description": str(e["DESCRIPTION"])} for e in cal.walk("VEVENT")]
+print(json.dumps({"name": str(cal.get("X-WR-CALNAME")), "zone": str(cal.get("X-WR-TIMEZONE")), "events": events}))
 "#;
 
-/// Fetches `url` and parses it with a real iCalendar parser: (calendar name, events).
-async fn parsed_feed(app: &TestApp, url: &str) -> (String, Vec<(jiff::Timestamp, jiff::Timestamp, String)>) {
+/// A feed as a real iCalendar parser reads it: its name, its zone (`X-WR-TIMEZONE`), its
+/// events (start, end, person) and their descriptions.
+type ParsedFeed = (String, String, Vec<(jiff::Timestamp, jiff::Timestamp, String)>, Vec<String>);
+
+/// Fetches `url` and parses it with a real iCalendar parser.
+async fn parsed_feed(app: &TestApp, url: &str) -> ParsedFeed {
     let resp = app.client.get(url).send().await.unwrap();
     assert_eq!(resp.status(), 200);
     assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/calendar"));
@@ -357,7 +403,9 @@ async fn parsed_feed(app: &TestApp, url: &str) -> (String, Vec<(jiff::Timestamp,
             )
         })
         .collect();
-    (parsed["name"].as_str().unwrap().to_owned(), events)
+    let descriptions =
+        parsed["events"].as_array().unwrap().iter().map(|e| e["description"].as_str().unwrap().to_owned()).collect();
+    (parsed["name"].as_str().unwrap().to_owned(), parsed["zone"].as_str().unwrap().to_owned(), events, descriptions)
 }
 
 /// The schedule over the range a feed served now covers.
@@ -388,22 +436,42 @@ async fn a_calendar_feed_parses_with_a_real_icalendar_parser_and_matches_the_sch
     let path = feed["url"].as_str().unwrap().to_owned();
     assert!(path.starts_with("/feeds/feed_") && path.ends_with(".ics"), "{path}");
     let url = format!("{}{path}", app.url);
-    let (name, events) = parsed_feed(&app, &url).await;
+    let (name, zone, events, descriptions) = parsed_feed(&app, &url).await;
     assert_eq!(name, "On call: Addon SRE primary");
+    assert_eq!(zone, "Europe/Dublin", "a rotation's feed names the rotation's zone");
     let expected = schedule(&app).await;
     assert!(expected.len() > 50, "three months of working days: {}", expected.len());
     assert_eq!(events, expected, "the feed's events are the schedule's shifts, override included");
     // Across the change to summer time (29 March) the shift change stays 09:00 in Dublin.
     assert!(events.iter().any(|(s, _, p)| s.to_string() == "2026-03-30T09:00:00Z" && p == "cian.moreau"));
     assert!(events.iter().any(|(s, _, _)| s.to_string() == "2026-03-31T08:00:00Z"), "09:00 IST is 08:00Z");
+    let cover = events.iter().position(|(s, _, p)| s.to_string() == "2026-03-30T09:00:00Z" && p == "cian.moreau");
+    assert!(
+        descriptions[cover.unwrap()].starts_with("2026-03-30 10:00 to 2026-03-30 16:00 Europe/Dublin\n"),
+        "each event tells its shift in the feed's zone, named: {:?}",
+        descriptions[cover.unwrap()]
+    );
 
     let (status, mine) = app.post("/api/v1/feeds", Some(&cian), json!({"person": "cian.moreau"})).await;
     assert_eq!(status, 201, "{mine}");
-    let (name, events) = parsed_feed(&app, &format!("{}{}", app.url, mine["url"].as_str().unwrap())).await;
+    let (name, zone, events, _) = parsed_feed(&app, &format!("{}{}", app.url, mine["url"].as_str().unwrap())).await;
     assert_eq!(name, "On call: Cian Moreau");
+    assert_eq!(zone, "Europe/Dublin", "a person's feed names their zone (Cian's, as in teams/)");
     let cians: Vec<_> = expected.into_iter().filter(|(_, _, p)| p == "cian.moreau").collect();
     assert!(!cians.is_empty());
     assert_eq!(events, cians, "a person's feed holds their shifts only");
+
+    // Beatriz works from São Paulo: her feed is in her zone, not the rotation's.
+    let (status, hers) = app.post("/api/v1/feeds", Some(&cian), json!({"person": "beatriz.nakamura"})).await;
+    assert_eq!(status, 201, "{hers}");
+    let (_, zone, events, descriptions) =
+        parsed_feed(&app, &format!("{}{}", app.url, hers["url"].as_str().unwrap())).await;
+    assert_eq!(zone, "America/Sao_Paulo");
+    let (start, end, _) = &events[0];
+    let tz = jiff::tz::TimeZone::get("America/Sao_Paulo").unwrap();
+    let span = baton_core::local_time::local_span(*start, *end, &tz);
+    assert!(descriptions[0].starts_with(&format!("{span}\n")), "{span}: {descriptions:?}");
+    assert!(span.ends_with(" America/Sao_Paulo"), "{span}");
 
     // Revoked (by its maker only), the URL answers 404, as an unknown secret does.
     let revoke = format!("/api/v1/feeds/{}/revoke", feed["id"].as_str().unwrap());

@@ -24,7 +24,7 @@ fn t(s: &str) -> Timestamp {
 
 /// Makes sure addon-sre has a channel for its notices: the example organisation's own
 /// escalation policy if it defines one, else a webhook added here.
-async fn with_team_channel(app: &TestApp) {
+pub(crate) async fn with_team_channel(app: &TestApp) {
     let team = TeamId::parse("addon-sre").unwrap();
     if !baton_app::outbox::team_channels(&app.org, &team).is_empty() {
         return;
@@ -49,12 +49,12 @@ async fn with_team_channel(app: &TestApp) {
     app.baton.apply(&org, "test").await.unwrap();
 }
 
-async fn notifications(app: &TestApp, prefix: &str) -> Vec<Notification> {
+pub(crate) async fn notifications(app: &TestApp, prefix: &str) -> Vec<Notification> {
     let q = NotificationQuery { subject_prefix: Some(prefix.into()), limit: 100, ..Default::default() };
     app.baton.store().notifications(&q).await.unwrap()
 }
 
-fn notice(n: &Notification) -> Value {
+pub(crate) fn notice(n: &Notification) -> Value {
     serde_json::from_str(&n.payload).unwrap()
 }
 
@@ -251,6 +251,9 @@ async fn an_unacknowledged_handover_is_reminded_once_after_the_delay_and_not_bef
     assert_eq!(n["kind"], "reminder");
     assert_eq!(n["to"], json!([CIAN]), "the incoming engineer is reminded");
     assert!(n["text"].as_str().unwrap().contains("broker 3 flaps"), "{n}");
+    let text = n["text"].as_str().unwrap();
+    assert!(text.contains("over at 2026-03-03 09:00 Europe/Dublin and"), "the rotation's time, named: {text}");
+    assert_eq!(n["subject"], "handover/addon-sre/2026-03-02T09:00:00Z", "the subject keeps the instant");
 
     app.clock.set(t("2026-03-03T12:00:00Z"));
     app.baton.engine_step().await.unwrap();

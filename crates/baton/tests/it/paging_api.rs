@@ -275,3 +275,37 @@ async fn metrics_show_requests_the_engine_cycle_the_outbox_depth_and_slo_evaluat
         assert!(text.contains(name), "/metrics has no {name}:\n{text}");
     }
 }
+
+/// `baton alert list|show` for people: times in UTC, named, or in the zone `--tz` names;
+/// `alert show`'s JSON (its default) keeps RFC 3339 UTC.
+#[tokio::test]
+async fn alerts_at_the_terminal_show_their_times_named_in_utc_or_in_the_zone_asked_for() {
+    let app = spawn_app().await;
+    let noor = app.token("noor.castellano").await;
+    let (_, url) = integration(&app, &noor, "generic", "ci").await;
+    let event =
+        json!({"dedup_key": "nightly-e2e", "status": "firing", "summary": "nightly e2e failed", "severity": "warning"});
+    let (status, answer) = app.post(&url, None, event).await;
+    assert_eq!(status, 200, "{answer}");
+    let cli = |args: &[&str]| {
+        let out = app.baton_cli(args);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "baton {args:?}: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+        stdout
+    };
+
+    let list = cli(&["alert", "list"]);
+    let row = list.lines().find(|l| l.starts_with("streamhub/nightly-e2e")).unwrap_or_else(|| panic!("{list}"));
+    assert!(row.contains("2026-03-02 09:00 UTC"), "opened, in UTC named: {list}");
+    let list = cli(&["alert", "list", "--tz", "America/Sao_Paulo"]);
+    assert!(list.contains("2026-03-02 06:00 America/Sao_Paulo"), "{list}");
+
+    let shown = cli(&["alert", "show", "streamhub", "nightly-e2e", "--output", "table", "--tz", "Asia/Kolkata"]);
+    assert!(shown.contains("opened 2026-03-02 14:30 Asia/Kolkata"), "{shown}");
+    assert!(shown.lines().any(|l| l.trim_start().starts_with("2026-03-02 14:30 Asia/Kolkata")), "history: {shown}");
+    assert!(!shown.contains("2026-03-02T09:00:00Z"), "no raw instants for people: {shown}");
+
+    let json: Value =
+        serde_json::from_str(&cli(&["alert", "show", "streamhub", "nightly-e2e", "--tz", "Asia/Kolkata"])).unwrap();
+    assert_eq!(json["opened_at"], "2026-03-02T09:00:00Z", "JSON stays RFC 3339 UTC: {json}");
+}

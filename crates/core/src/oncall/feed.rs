@@ -5,6 +5,7 @@
 
 use crate::pipeline::Signed;
 use crate::{Org, PersonId, Timestamp};
+use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
 use super::changes::ChangeError;
@@ -76,6 +77,14 @@ impl CalendarFeed {
             (None, Some(r)) => format!("On call: {r}"),
             (None, None) => "On call".into(),
         }
+    }
+
+    /// The zone the feed shows its times in: its person's, when the definitions give one;
+    /// else its rotation's; else UTC.
+    pub fn time_zone(&self, org: &Org) -> TimeZone {
+        let person = self.person.as_ref().and_then(|p| org.people.get(p)).and_then(|p| p.time_zone());
+        let rotation = || self.rotation.as_ref().and_then(|r| org.rotations.get(r)).map(|d| d.time_zone());
+        person.or_else(rotation).unwrap_or(TimeZone::UTC)
     }
 
     /// Only the person who made it may revoke it; revoking twice is refused.

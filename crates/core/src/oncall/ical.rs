@@ -2,17 +2,26 @@
 //! times in UTC (`Z`) so no VTIMEZONE is needed, content lines folded at 75 octets
 //! (never inside a UTF-8 character) with CRLF line endings, TEXT values escaped (§3.3.11:
 //! backslash, semicolon, comma, newline).
+//!
+//! Calendar apps show the UTC times in their user's zone. The feed also names the zone of
+//! whoever it is for (`X-WR-TIMEZONE`, the de facto calendar property Apple and Google
+//! read) and each event's DESCRIPTION starts with the shift in that zone, named, as Baton
+//! shows times everywhere else ([`crate::local_time`]).
 
+use crate::local_time::local_span;
+use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use std::fmt::Write;
 
 use super::rotation::RotationId;
 use super::schedule::{Layer, Reason, Shift};
 
-/// The feed named `name` of `events` (each shift with its rotation). `stamp` is the
-/// DTSTAMP of every event: the instant the feed was generated, a parameter like all time.
+/// The feed named `name` of `events` (each shift with its rotation), for a reader in `tz`.
+/// `stamp` is the DTSTAMP of every event: the instant the feed was generated, a parameter
+/// like all time.
 pub fn to_ical<'a>(
     name: &str,
+    tz: &TimeZone,
     events: impl IntoIterator<Item = (&'a RotationId, &'a Shift)>,
     stamp: Timestamp,
 ) -> String {
@@ -26,6 +35,7 @@ pub fn to_ical<'a>(
     line("CALSCALE:GREGORIAN".into());
     line("METHOD:PUBLISH".into());
     line(format!("X-WR-CALNAME:{}", escape_text(name)));
+    line(format!("X-WR-TIMEZONE:{}", escape_text(tz.iana_name().unwrap_or("UTC"))));
     for (rotation, shift) in events {
         line("BEGIN:VEVENT".into());
         line(format!("UID:{}", uid(rotation, shift)));
@@ -33,7 +43,8 @@ pub fn to_ical<'a>(
         line(format!("DTSTART:{}", utc(shift.start)));
         line(format!("DTEND:{}", utc(shift.end)));
         line(format!("SUMMARY:{}", escape_text(&format!("On call: {} ({})", shift.person, rotation))));
-        line(format!("DESCRIPTION:{}", escape_text(&describe(shift))));
+        let description = format!("{}\n{}", local_span(shift.start, shift.end, tz), describe(shift));
+        line(format!("DESCRIPTION:{}", escape_text(&description)));
         line("TRANSP:TRANSPARENT".into());
         line("END:VEVENT".into());
     }
@@ -52,12 +63,10 @@ fn uid(rotation: &RotationId, shift: &Shift) -> String {
 }
 
 fn describe(shift: &Shift) -> String {
-    match &shift.reason {
-        Reason::Turn { era, cycle, position } => {
-            format!("Turn {} of cycle {} (membership {}), {} layer", position + 1, cycle, era, layer_name(shift.layer))
-        }
-        Reason::Override { covered, kind } => format!("{kind:?} for {covered}"),
-        other => format!("{other}, {} layer", layer_name(shift.layer)),
+    // The same words as the pages and the CLI (`Reason`'s Display).
+    match shift.layer {
+        Layer::Override => shift.reason.to_string(),
+        layer => format!("{}, {} layer", shift.reason, layer_name(layer)),
     }
 }
 
@@ -140,7 +149,8 @@ mod tests {
             reason: Reason::Turn { era: 0, cycle: 1, position: 2 },
         };
         let stamp: Timestamp = "2024-03-01T00:00:00Z".parse().unwrap();
-        let feed = to_ical("Addon SRE, primary", [(&rotation, &shift)], stamp);
+        let dublin = TimeZone::get("Europe/Dublin").unwrap();
+        let feed = to_ical("Addon SRE, primary", &dublin, [(&rotation, &shift)], stamp);
         assert!(feed.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"));
         assert!(feed.ends_with("END:VCALENDAR\r\n"));
         assert!(feed.contains("\r\nDTSTART:20240311T080000Z\r\n"));
@@ -148,6 +158,12 @@ mod tests {
         assert!(feed.contains("\r\nDTSTAMP:20240301T000000Z\r\n"));
         assert!(feed.contains("\r\nUID:addon-sre-primary-20240311T080000Z-ana@baton\r\n"));
         assert!(feed.contains("X-WR-CALNAME:Addon SRE\\, primary"));
+        assert!(feed.contains("\r\nX-WR-TIMEZONE:Europe/Dublin\r\n"), "{feed}");
+        let unfolded = feed.replace("\r\n ", "");
+        assert!(
+            unfolded.contains("\r\nDESCRIPTION:2024-03-11 08:00 to 2024-03-12 08:00 Europe/Dublin\\nturn 3 of cycle 1"),
+            "the shift in the reader's zone, named: {unfolded}"
+        );
         assert_eq!(feed.matches("BEGIN:VEVENT").count(), 1);
         assert!(!feed.replace("\r\n", "").contains('\n'), "only CRLF line endings");
     }

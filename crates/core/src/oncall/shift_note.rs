@@ -5,6 +5,7 @@
 
 use super::work::{check_incoming, text, WorkError};
 use super::RotationId;
+use crate::local_time::local;
 use crate::notice::{Notice, NoticeKind};
 use crate::org::RotationDef;
 use crate::pipeline::Signed;
@@ -157,13 +158,15 @@ impl ShiftNote {
         Ok(true)
     }
 
-    /// What reminds the incoming engineer, for the outbox.
+    /// What reminds the incoming engineer, for the outbox. The shift change is told in the
+    /// rotation's time zone, named (the subject keeps the shift's start as RFC 3339).
     pub fn reminder(&self, org: &Org, rotation_name: &str) -> Notice {
         let who = |p: &PersonId| org.people.get(p).map_or_else(|| p.to_string(), |x| x.name.clone());
+        let tz = org.rotation_time_zone(&self.rotation);
         let mut text = format!(
             "{} handed {rotation_name} over at {} and {} has not acknowledged it yet.\n\nNote: {}",
             who(&self.outgoing),
-            self.shift_end,
+            local(self.shift_end, &tz),
             who(&self.incoming),
             self.note
         );
@@ -268,9 +271,41 @@ mod tests {
             ongoing_incidents: vec!["INC-42 consumer lag".into()],
             ..Default::default()
         };
-        let n = handover(new, "2026-03-03T08:50:00Z").unwrap().reminder(&Org::default(), "Addon SRE primary");
+        let h = handover(new, "2026-03-03T08:50:00Z").unwrap();
+        let n = h.reminder(&Org::default(), "Addon SRE primary");
         assert_eq!((n.kind, n.to), (NoticeKind::Reminder, vec![p("cian.moreau")]));
         assert_eq!(n.subject, "handover/addon-sre/2026-03-02T09:00:00Z");
         assert!(n.text.contains("kafka broker 3 flaps") && n.text.contains("- INC-42 consumer lag"), "{}", n.text);
+        assert!(n.text.contains("over at 2026-03-03 09:00 UTC and"), "a rotation not defined: UTC, named: {}", n.text);
+    }
+
+    #[test]
+    fn the_reminder_tells_the_shift_change_in_the_rotations_time_zone_named() {
+        use crate::oncall::{Cadence, NonWorkingDay, Roster, RotationSpec, WorkingCalendar};
+        let spec = RotationSpec {
+            id: RotationId::parse("addon-sre").unwrap(),
+            time_zone: "America/Sao_Paulo".into(),
+            handoff: jiff::civil::time(9, 0, 0, 0),
+            cadence: Cadence::Daily,
+            calendar: WorkingCalendar::default(),
+            non_working: NonWorkingDay::Extend,
+            start: jiff::civil::date(2026, 3, 2),
+            roster: Roster::new(vec![p("aoife.delacroix"), p("cian.moreau")]),
+            seed: 0,
+            overrides: Vec::new(),
+        };
+        let def = RotationDef {
+            spec,
+            name: "Addon SRE primary".into(),
+            team: crate::TeamId::parse("addon-sre").unwrap(),
+            calendars: vec![],
+            duties: vec![],
+            handover_reminder_after: None,
+        };
+        let org = Org { rotations: [(def.id().clone(), def)].into(), ..Org::default() };
+        let new = NewShiftNote { note: "quiet".into(), ..Default::default() };
+        let n = handover(new, "2026-03-03T08:50:00Z").unwrap().reminder(&org, "Addon SRE primary");
+        assert!(n.text.contains("over at 2026-03-03 06:00 America/Sao_Paulo and"), "{}", n.text);
+        assert_eq!(n.subject, "handover/addon-sre/2026-03-02T09:00:00Z", "the subject keeps the instant");
     }
 }

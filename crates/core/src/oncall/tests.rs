@@ -323,9 +323,9 @@ fn a_feed_per_rotation_and_per_person() {
     let r = Rotation::new(dublin_march()).unwrap();
     let shifts = r.shifts(ts("2024-03-11T09:00:00Z"), ts("2024-03-25T09:00:00Z"));
     let stamp = ts("2024-03-01T00:00:00Z");
-    let all = to_ical("addon-sre on call", shifts.iter().map(|s| (r.id(), s)), stamp);
+    let all = to_ical("addon-sre on call", r.time_zone(), shifts.iter().map(|s| (r.id(), s)), stamp);
     assert_eq!(all.matches("BEGIN:VEVENT").count(), shifts.len());
-    let ana = to_ical("ana", shifts.iter().filter(|s| s.person == p("ana")).map(|s| (r.id(), s)), stamp);
+    let ana = to_ical("ana", r.time_zone(), shifts.iter().filter(|s| s.person == p("ana")).map(|s| (r.id(), s)), stamp);
     assert_eq!(ana.matches("BEGIN:VEVENT").count(), shifts.iter().filter(|s| s.person == p("ana")).count());
     assert!(ana.contains("DTSTART:20240311T090000Z\r\n"));
 }

@@ -10,6 +10,7 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use baton_app::Principal;
+use baton_core::local_time::local;
 use baton_core::Timestamp;
 use jiff::tz::TimeZone;
 
@@ -17,13 +18,10 @@ tokio::task_local! {
     static ZONE: TimeZone;
 }
 
-/// `t` in the reader's zone, the zone named.
+/// `t` in the reader's zone, the zone named (`baton_core::local_time::local`, as the CLI,
+/// notifications and calendar feeds spell it).
 pub fn when(t: Timestamp) -> String {
-    ZONE.try_with(|tz| match tz.iana_name() {
-        Some(name) if name != "UTC" => format!("{} {name}", t.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M")),
-        _ => t.strftime("%Y-%m-%d %H:%M UTC").to_string(),
-    })
-    .unwrap_or_else(|_| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+    ZONE.try_with(|tz| local(t, tz)).unwrap_or_else(|_| local(t, &TimeZone::UTC))
 }
 
 /// The reader's zone, if they are signed in and their definition gives one.

@@ -172,7 +172,7 @@ impl Baton {
             events.extend(rotation.shifts(from, to).into_iter().filter(|s| feed.lists(id, s)).map(|s| (id.clone(), s)));
         }
         events.sort_by(|a, b| (a.1.start, &a.0).cmp(&(b.1.start, &b.0)));
-        Ok(to_ical(&feed.title(&org), events.iter().map(|(r, s)| (r, s)), now))
+        Ok(to_ical(&feed.title(&org), &feed.time_zone(&org), events.iter().map(|(r, s)| (r, s)), now))
     }
 }
 

@@ -4,6 +4,7 @@ use super::{change, override_write, OVERRIDE_KIND};
 use crate::decision::{audit, Subject};
 use crate::outbox::{messages, team_channels};
 use crate::{random_key, AppError, Baton};
+use baton_core::local_time::local_span;
 use baton_core::notice::{Notice, NoticeKind};
 use baton_core::oncall::{check_override, NewOverride, OverrideRecord, RotationId};
 use baton_core::{Org, PersonId};
@@ -23,11 +24,12 @@ fn notice(org: &Org, o: &OverrideRecord, cancelled: bool) -> Notice {
     } else {
         (format!("Override on {}", o.rotation), "covers")
     };
+    let span = local_span(o.start, o.end, &org.rotation_time_zone(&o.rotation));
     Notice {
         kind: NoticeKind::Info,
         subject: format!("override/{}/{}", o.rotation, o.id),
         title,
-        text: format!("{} {verb} {whom} from {} to {}: {}", name(org, &o.covering), o.start, o.end, o.reason),
+        text: format!("{} {verb} {whom} from {span}: {}", name(org, &o.covering), o.reason),
         to: std::iter::once(o.covering.clone()).chain(o.covered.clone()).collect(),
         severity: None,
         links: Vec::new(),

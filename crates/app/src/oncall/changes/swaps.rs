@@ -7,6 +7,7 @@ use super::{change, override_write};
 use crate::decision::{audit, record_write, Subject};
 use crate::outbox::{messages, team_channels};
 use crate::{random_key, AppError, Baton};
+use baton_core::local_time::local_span;
 use baton_core::notice::{Notice, NoticeKind};
 use baton_core::oncall::{NewSwap, RotationId, Swap, SwapState};
 use baton_core::{Org, PersonId, Timestamp};
@@ -27,14 +28,13 @@ fn name(org: &Org, person: &PersonId) -> String {
 
 /// What the other person is told at each step.
 fn notice(org: &Org, swap: &Swap) -> Notice {
-    let mine = format!(
-        "{}'s shift from {} to {}",
-        name(org, &swap.requester),
-        swap.requester_shift.start,
-        swap.requester_shift.end
-    );
+    let tz = org.rotation_time_zone(&swap.rotation);
+    let own = &swap.requester_shift;
+    let mine = format!("{}'s shift from {}", name(org, &swap.requester), local_span(own.start, own.end, &tz));
     let shifts = match &swap.with_shift {
-        Some(theirs) => format!("{mine} for {}'s from {} to {}", name(org, &swap.with), theirs.start, theirs.end),
+        Some(theirs) => {
+            format!("{mine} for {}'s from {}", name(org, &swap.with), local_span(theirs.start, theirs.end, &tz))
+        }
         None => format!(
             "{} to cover {mine}{}",
             name(org, &swap.with),

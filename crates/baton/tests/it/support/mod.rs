@@ -147,6 +147,7 @@ impl TestApp {
             .args(args)
             .arg("--db")
             .arg(&self.db_url)
+            .env_remove("BATON_TZ")
             .output()
             .unwrap()
     }
