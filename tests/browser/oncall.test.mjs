@@ -56,17 +56,18 @@ test('a rotation page shows how evenly the last twelve months were shared', asyn
 });
 
 test('a member records leave on the rotation page; a published shift gets a cover request the asked person accepts', async () => {
-  // Rohan's next shift, whenever it falls: leave over it is within two weeks of now, so
-  // it asks someone to cover rather than moving the turn.
+  // Beatriz's next shift, whenever it falls: leave over it is within two weeks of now,
+  // so it asks someone to cover rather than moving the turn.
   const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-  await signIn(page, 'rohan.abernathy');
+  await signIn(page, 'beatriz.nakamura');
   const to = new Date(Date.now() + 14 * 864e5).toISOString();
   const schedule = await (await page.request.get(`${base}/api/v1/rotations/addon-sre/schedule?to=${to}`)).json();
-  const shift = schedule.find((s) => s.person.id === 'rohan.abernathy' && Date.parse(s.start) > Date.now() + 3600e3);
-  assert.ok(shift, 'rohan has a shift in the next two weeks');
+  const shift = schedule.find((s) => s.person.id === 'beatriz.nakamura' && Date.parse(s.start) > Date.now() + 86400e3);
+  assert.ok(shift, 'beatriz has a shift in the next two weeks');
   await page.goto(`${base}/oncall/addon-sre`);
   const form = page.locator('form', { hasText: 'Record your leave' });
-  // The form takes days in his zone; the shift starts at 09:00 Dublin, the same date.
+  // The form takes days in her zone (São Paulo, UTC−3): the shift starts at 09:00
+  // Dublin, 06:00 there, the same date.
   const day = new Date(shift.start).toISOString().slice(0, 10);
   await form.getByLabel('First day').fill(day);
   await form.getByLabel('Last day').fill(day);
@@ -77,13 +78,19 @@ test('a member records leave on the rotation page; a published shift gets a cove
   assert.equal(await waiting.count(), 1);
   const asked = (await waiting.innerText()).match(/asks (.+?) \(([a-z.]+)\) to cover/);
   assert.ok(asked, await waiting.innerText());
-  assert.equal(await waiting.locator('button').count(), 0, 'rohan cannot answer his own request');
+  assert.equal(await waiting.locator('button').count(), 0, 'she cannot answer her own request');
   await page.locator('h2', { hasText: 'Leave and cover' }).scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(shots, 'oncall-leave.png'), fullPage: false });
   await page.close();
 
+  // The person asked signs in with a token the admin makes for them.
   const other = await browser.newPage({ viewport: { width: 390, height: 844 } });
-  await signIn(other, asked[2]);
+  const made = await other.request.post(`${base}/api/v1/tokens`, {
+    headers: { authorization: `Bearer ${tokens.admin}` },
+    data: { person: asked[2], name: 'browser test' },
+  });
+  assert.equal(made.status(), 201);
+  await signInAs(other, base, (await made.json()).secret, asked[2]);
   await other.goto(`${base}/oncall/addon-sre`);
   await other.locator('ul.waiting li', { hasText: 'to cover' }).getByRole('button', { name: 'Accept' }).click();
   assert.match(await other.locator('.banner.ok').innerText(), /accepted and applied/);

@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use std::fmt::Write;
 
 use super::rotation::RotationId;
-use super::schedule::{Layer, Reason, Shift};
+use super::schedule::{Layer, Shift};
 
 /// The feed named `name` of `events` (each shift with its rotation), for a reader in `tz`.
 /// `stamp` is the DTSTAMP of every event: the instant the feed was generated, a parameter
@@ -119,6 +119,7 @@ pub fn fold_into(out: &mut String, line: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::oncall::Reason;
     use crate::PersonId;
 
     #[test]
