@@ -33,7 +33,7 @@ test('the on-call overview names who is on call for every rotation, and why', as
   await page.click('header >> text=On call');
   assert.match(await page.locator('h1').innerText(), /On call/);
   const rows = page.locator('table.rotations tr', { hasText: 'SRE' });
-  assert.equal(await rows.count(), 3, 'one row per example rotation');
+  assert.equal(await rows.count(), 4, 'one row per example rotation');
   const addon = page.locator('table.rotations tr', { hasText: 'Addon SRE primary' });
   assert.match(await addon.innerText(), /turn \d+ of cycle \d+|extends|on leave|repays/);
   assert.match(await addon.innerText(), /1 waiting/);

@@ -136,8 +136,9 @@ pub(crate) struct RotationDoc {
     pub name: String,
     pub team: S,
     pub time_zone: S,
-    /// Local time of the shift change, `HH:MM`.
-    pub handoff: S,
+    /// Local time of the shift change, `HH:MM` (a follow-the-sun rotation's regions give
+    /// their own).
+    pub handoff: Option<S>,
     pub cadence: Spanned<CadenceDoc>,
     /// Weekdays that hand over (`mon`..`sun`); Monday to Friday if left out.
     pub working_days: Option<Spanned<Vec<S>>>,
@@ -155,6 +156,20 @@ pub(crate) struct RotationDoc {
     #[serde(default)]
     pub duties: Vec<String>,
     pub handover_reminder_after: Option<S>,
+    /// Regions sharing each day, each with its zone, hours and members.
+    pub follow_the_sun: Option<Spanned<Vec<RegionDoc>>>,
+}
+
+/// A follow-the-sun region: `{region: kolkata, time_zone: Asia/Kolkata, hours: "08:00-17:00",
+/// members: [...]}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RegionDoc {
+    pub region: S,
+    pub time_zone: S,
+    /// Local working hours, `HH:MM-HH:MM`: the region's part of each day starts at the first.
+    pub hours: S,
+    pub members: Spanned<Vec<S>>,
 }
 
 /// `daily`, `weekly`, or `every: 12h`.

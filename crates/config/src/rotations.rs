@@ -11,8 +11,8 @@ use crate::docs::{CadenceDoc, CalendarDoc, HolidayDoc, RotationDoc, S};
 use crate::document::Document;
 use crate::validate::known;
 use baton_core::oncall::{
-    Cadence, MembershipChange, NonWorkingDay, Roster, Rotation, RotationError, RotationId, RotationSpec, Weekdays,
-    WorkingCalendar,
+    Cadence, MembershipChange, NonWorkingDay, RegionSpec, Roster, Rotation, RotationError, RotationId, RotationSpec,
+    Weekdays, WorkingCalendar,
 };
 use baton_core::org::{Holiday, HolidayCalendarDef, RotationDef};
 use baton_core::{Org, Period, PersonId, TeamId, Timestamp};
@@ -160,7 +160,19 @@ fn rotation(
     let before = diags.len();
     let team = rotation_team(doc, r, org, diags);
     let tz = time_zone(doc, r, diags);
-    let handoff = parse_handoff(&r.handoff).map_err(|m| diags.push(doc.at(&r.handoff).error(m))).ok();
+    let regions = regions(doc, r, team.as_ref(), org, diags);
+    let handoff = match (&r.handoff, regions.first()) {
+        (Some(h), _) => parse_handoff(h).map_err(|m| diags.push(doc.at(h).error(m))).ok(),
+        (None, Some(first)) => Some(first.from),
+        (None, None) => {
+            // With regions that did not parse, their own errors say why.
+            if r.follow_the_sun.is_none() {
+                let msg = "missing key `handoff`: the local time of the shift change, like \"09:00\"";
+                diags.push(doc.at(&r.id).error(msg.to_owned()));
+            }
+            None
+        }
+    };
     let cadence = cadence(doc, r, diags);
     let weekdays = working_days(doc, r, diags);
     let named = named_calendars(doc, r, calendars, diags);
@@ -193,6 +205,7 @@ fn rotation(
         roster: Roster { members, changes },
         seed: r.seed.unwrap_or_else(|| default_seed(r.id.as_str())),
         overrides: Vec::new(),
+        regions,
     };
     if let Err(errors) = Rotation::new(spec.clone()) {
         for e in errors {
@@ -305,6 +318,46 @@ fn named_calendars(
     named
 }
 
+/// The follow-the-sun regions that parsed, each member checked to be on the rotation's team.
+fn regions(
+    doc: &Document,
+    r: &RotationDoc,
+    team: Option<&TeamId>,
+    org: &Org,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<RegionSpec> {
+    let Some(list) = &r.follow_the_sun else { return Vec::new() };
+    let mut out = Vec::new();
+    for region in list.iter() {
+        let hours = region.hours.as_str().split_once('-').and_then(|(a, b)| {
+            let at = |t: &str| parse_handoff(&Spanned::new(*region.hours.span(), t.trim().to_owned())).ok();
+            Some((at(a)?, at(b)?))
+        });
+        if hours.is_none() {
+            diags.push(doc.at(&region.hours).error(format!(
+                "hours `{}` are not a range of times of day: write HH:MM-HH:MM on the 24-hour clock, like \"08:00-17:00\"",
+                region.hours.as_str()
+            )));
+        }
+        let zone = TimeZone::get(region.time_zone.as_str()).map_err(|_| {
+            diags.push(doc.at(&region.time_zone).error(format!(
+                "time zone `{}` is not an IANA time zone name: use a name like Asia/Kolkata",
+                region.time_zone.as_str()
+            )))
+        });
+        let members = members(doc, &region.members, team, org, diags);
+        let (Some((from, to)), Ok(_), Some(members)) = (hours, zone, members) else { continue };
+        out.push(RegionSpec {
+            name: region.region.as_str().to_owned(),
+            time_zone: region.time_zone.as_str().to_owned(),
+            from,
+            to,
+            members,
+        });
+    }
+    out
+}
+
 /// Who covers non-working days: the shift extends over them, or a weekend layer of its own members.
 fn non_working_day(
     doc: &Document,
@@ -390,6 +443,15 @@ fn rotation_error_place(doc: &Document, r: &RotationDoc, e: &RotationError) -> P
             Some(w) => doc.at(w),
             None => doc.at(&r.start),
         },
+        RotationError::Regions { region, .. } => {
+            let regions = r.follow_the_sun.as_ref();
+            let named = regions.and_then(|f| f.iter().find(|d| Some(d.region.as_str()) == region.as_deref()));
+            match (named, regions) {
+                (Some(d), _) => doc.at(&d.region),
+                (None, Some(f)) => doc.at(f),
+                (None, None) => doc.at(&r.id),
+            }
+        }
         RotationError::WeekendLayerNeedsDaily { .. } => match &r.non_working_day {
             Some(n) => doc.at(n),
             None => doc.at(&r.cadence),

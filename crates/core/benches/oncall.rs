@@ -79,6 +79,7 @@ fn rotation(i: usize) -> Rotation {
         roster: Roster::new(members("p", n)),
         seed: i as u64,
         overrides: Vec::new(),
+        regions: Vec::new(),
     };
     match i % 4 {
         2 => spec.non_working = NonWorkingDay::WeekendLayer(Roster::new(members("w", 2 + i % 3))),

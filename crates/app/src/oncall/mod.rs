@@ -65,8 +65,12 @@ pub struct OnCallView {
     pub start: Timestamp,
     pub end: Timestamp,
     pub layer: Layer,
+    /// The follow-the-sun region whose hours these are, if the rotation has regions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub region: Option<String>,
     /// The rule that put them there: `turn`, `extended` (a non-working day covered by the
-    /// last working day's shift), `weekend-layer` or `override`.
+    /// last working day's shift), `weekend-layer`, `override`, `covers-leave` or `repays`.
     pub why: Why,
     /// The same, in a sentence.
     pub because: String,
@@ -85,6 +89,10 @@ pub struct ShiftView {
     pub end: Timestamp,
     pub layer: Layer,
     pub reason: Reason,
+    /// The follow-the-sun region whose hours these are, if the rotation has regions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub region: Option<String>,
 }
 
 /// A rotation as defined, with who is on call now.
@@ -208,7 +216,11 @@ impl Baton {
             start: now.shift.start,
             end: now.shift.end,
             layer: now.shift.layer,
-            because: because(org, &now.why, holiday.as_ref()),
+            because: match &now.shift.region {
+                Some(region) => format!("{region}'s hours: {}", because(org, &now.why, holiday.as_ref())),
+                None => because(org, &now.why, holiday.as_ref()),
+            },
+            region: now.shift.region.clone(),
             why: now.why,
             holiday,
         })
@@ -410,5 +422,12 @@ impl Baton {
 }
 
 fn shift_view(org: &Org, s: Shift) -> ShiftView {
-    ShiftView { person: person(org, &s.person), start: s.start, end: s.end, layer: s.layer, reason: s.reason }
+    ShiftView {
+        person: person(org, &s.person),
+        start: s.start,
+        end: s.end,
+        layer: s.layer,
+        reason: s.reason,
+        region: s.region,
+    }
 }

@@ -47,7 +47,11 @@ fn row(s: &ShiftView, tz: &TimeZone) -> Vec<String> {
         local(s.end, tz),
         s.person.name.clone(),
         s.person.id.to_string(),
-        layer(s.layer).into(),
+        // A follow-the-sun rotation's turns are its regions'.
+        match (&s.region, s.layer) {
+            (Some(region), Layer::Primary | Layer::Weekend) => region.clone(),
+            _ => layer(s.layer).into(),
+        },
         Reason::to_string(&s.reason),
     ]
 }

@@ -108,7 +108,7 @@ async fn next_schedule_weekend_layer_list_and_errors() {
     let (status, list) = app.get("/api/v1/rotations").await;
     assert_eq!(status, 200);
     let ids: Vec<_> = list.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["addon-sre", "platform-sre", "platform-sre-daytime"]);
+    assert_eq!(ids, ["addon-sre", "addon-sre-sun", "platform-sre", "platform-sre-daytime"]);
     assert_eq!(list[0]["on_call"]["id"], "aoife.delacroix");
     assert_eq!(list[0]["calendars"][0], "ireland");
 
@@ -172,4 +172,31 @@ async fn baton_oncall_who_answers_at_the_terminal() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The example `addon-sre-sun`: Kolkata, Dublin and São Paulo share each day, in their
+/// own working hours, and who is on call stays one answer naming the region.
+#[tokio::test]
+async fn the_follow_the_sun_example_hands_over_through_the_day_in_local_hours() {
+    let app = spawn_app().await;
+    let at = |t: &str| format!("/api/v1/rotations/addon-sre-sun/oncall?at={t}");
+    // Wednesday 4 March: Kolkata from 08:00 IST (02:30Z), Dublin from 10:00 (10:00Z),
+    // São Paulo from 15:00 (18:00Z) until Kolkata's next morning.
+    for (t, region, start, end) in [
+        ("2026-03-04T05:00:00Z", "kolkata", "2026-03-04T02:30:00Z", "2026-03-04T10:00:00Z"),
+        ("2026-03-04T12:00:00Z", "dublin", "2026-03-04T10:00:00Z", "2026-03-04T18:00:00Z"),
+        ("2026-03-04T23:00:00Z", "sao-paulo", "2026-03-04T18:00:00Z", "2026-03-05T02:30:00Z"),
+        // After Dublin's clocks go forward (29 March) its day starts at 09:00Z.
+        ("2026-04-01T09:30:00Z", "dublin", "2026-04-01T09:00:00Z", "2026-04-01T18:00:00Z"),
+    ] {
+        let (status, body) = app.get(&at(t)).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["region"], region, "{body}");
+        assert_eq!((body["start"].as_str(), body["end"].as_str()), (Some(start), Some(end)), "{body}");
+        assert!(body["because"].as_str().unwrap().starts_with(&format!("{region}'s hours: ")), "{body}");
+    }
+    let (_, day) =
+        app.get("/api/v1/rotations/addon-sre-sun/schedule?from=2026-03-04T02:30:00Z&to=2026-03-05T02:30:00Z").await;
+    let regions: Vec<&str> = day.as_array().unwrap().iter().map(|s| s["region"].as_str().unwrap()).collect();
+    assert_eq!(regions, ["kolkata", "dublin", "sao-paulo"], "{day}");
 }

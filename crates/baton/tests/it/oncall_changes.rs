@@ -452,10 +452,12 @@ async fn a_calendar_feed_parses_with_a_real_icalendar_parser_and_matches_the_sch
         descriptions[cover.unwrap()]
     );
 
-    let (status, mine) = app.post("/api/v1/feeds", Some(&cian), json!({"person": "cian.moreau"})).await;
+    // His shifts on addon-sre (he is on the follow-the-sun rotation too).
+    let (status, mine) =
+        app.post("/api/v1/feeds", Some(&cian), json!({"person": "cian.moreau", "rotation": "addon-sre"})).await;
     assert_eq!(status, 201, "{mine}");
     let (name, zone, events, _) = parsed_feed(&app, &format!("{}{}", app.url, mine["url"].as_str().unwrap())).await;
-    assert_eq!(name, "On call: Cian Moreau");
+    assert!(name.starts_with("On call: Cian Moreau"), "{name}");
     assert_eq!(zone, "Europe/Dublin", "a person's feed names their zone (Cian's, as in teams/)");
     let cians: Vec<_> = expected.into_iter().filter(|(_, _, p)| p == "cian.moreau").collect();
     assert!(!cians.is_empty());

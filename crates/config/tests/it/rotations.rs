@@ -188,3 +188,54 @@ fn rotations_and_calendars_are_no_longer_later() {
     let warnings: Vec<_> = load(dir.path()).diagnostics.iter().map(|d| d.to_string()).collect();
     assert!(!warnings.iter().any(|w| w.contains("does not read yet")), "{warnings:#?}");
 }
+
+/// Follow-the-sun: regions with their zones, hours and members; mistakes at their place.
+#[test]
+fn follow_the_sun_regions_load_and_their_mistakes_are_placed() {
+    let sun = "id: primary
+name: Primary
+team: sre
+time_zone: Europe/Dublin
+cadence: weekly
+working_days: [mon, tue, wed, thu, fri, sat, sun]
+start: 2026-03-02
+members: [ana, bo, cy]
+follow_the_sun:
+  - { region: sydney, time_zone: Australia/Sydney, hours: \"08:00-19:00\", members: [ana] }
+  - { region: dublin, time_zone: Europe/Dublin, hours: \"08:00-15:00\", members: [bo] }
+  - { region: new-york, time_zone: America/New_York, hours: \"08:00-18:00\", members: [cy] }
+";
+    let dir = with(sun);
+    let loaded = load(dir.path());
+    assert_eq!(errors(dir.path()), Vec::<String>::new());
+    let def = &loaded.org.unwrap().rotations[&"primary".parse().unwrap()];
+    let rotation = Rotation::new(def.spec.clone()).unwrap();
+    assert_eq!(rotation.region_names(), ["sydney", "dublin", "new-york"]);
+    let now = rotation.on_call_at("2026-06-10T10:00:00Z".parse().unwrap()).unwrap();
+    assert_eq!((now.person.as_str(), now.shift.region.as_deref()), ("bo", Some("dublin")));
+
+    // Dublin's hours too short for New York's start; hours that are not a range; a zone
+    // that does not exist; a member from another team.
+    let short = sun.replace("hours: \"08:00-15:00\"", "hours: \"08:00-12:00\"");
+    let text = errors(with(&short).path()).join("\n");
+    assert!(
+        text.contains("rotations/primary.yaml:11:15: rotation primary: region `dublin`'s hours"),
+        "at the region: {text}"
+    );
+    assert!(text.contains("region `dublin`'s hours end at 12:00, but on 2026-03-02 `new-york` takes over only at 2026-03-02 13:00 Europe/Dublin"), "{text}");
+    let bad = sun
+        .replace("hours: \"08:00-19:00\"", "hours: \"8am to 7pm\"")
+        .replace("America/New_York", "America/Gotham")
+        .replace("members: [cy]", "members: [dee]");
+    let text = errors(with(&bad).path()).join("\n");
+    assert!(
+        text.contains("rotations/primary.yaml:10:")
+            && text.contains("hours `8am to 7pm` are not a range of times of day"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rotations/primary.yaml:12:") && text.contains("`America/Gotham` is not an IANA time zone name"),
+        "{text}"
+    );
+    assert!(text.contains("`dee` is not a member of team `sre`"), "{text}");
+}

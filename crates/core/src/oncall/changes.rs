@@ -724,6 +724,7 @@ mod tests {
             roster: Roster::new(members.iter().map(|m| p(m)).collect()),
             seed: 7,
             overrides: Vec::new(),
+            regions: Vec::new(),
         };
         let def = RotationDef {
             spec: spec.clone(),

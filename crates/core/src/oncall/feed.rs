@@ -124,6 +124,7 @@ mod tests {
             end: now,
             layer: Layer::Primary,
             reason: Reason::Turn { era: 0, cycle: 0, position: 0 },
+            region: None,
         };
         let platform = RotationId::parse("platform-sre").unwrap();
         assert!(feed.lists(&platform, &shift(&marta)));

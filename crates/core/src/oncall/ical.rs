@@ -148,6 +148,7 @@ mod tests {
             end: "2024-03-12T08:00:00Z".parse().unwrap(),
             layer: Layer::Primary,
             reason: Reason::Turn { era: 0, cycle: 1, position: 2 },
+            region: None,
         };
         let stamp: Timestamp = "2024-03-01T00:00:00Z".parse().unwrap();
         let dublin = TimeZone::get("Europe/Dublin").unwrap();

@@ -30,6 +30,7 @@ mod feed;
 mod ical;
 mod leave;
 mod overrides;
+mod regions;
 mod rotation;
 mod schedule;
 pub mod shift_change;
@@ -51,6 +52,7 @@ pub use leave::{
     suggest_cover, Leave, LeaveRecord, NewLeave, PlannedLeave, UncoveredShift, LEAVE_NOTICE_DAYS, MAX_LEAVE_DAYS,
 };
 pub use overrides::{validate_overrides, Override, OverrideError, OverrideKind};
+pub use regions::{RegionSpec, CHECKED_DAYS};
 pub use rotation::{
     Cadence, MembershipChange, NonWorkingDay, Roster, Rotation, RotationError, RotationId, RotationSpec,
 };

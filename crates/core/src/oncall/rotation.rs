@@ -14,6 +14,7 @@ use std::fmt;
 use super::calendar::WorkingCalendar;
 use super::leave::LeavePlan;
 use super::overrides::{validate_overrides, Override, OverrideError};
+use super::regions::{self, Region, RegionSpec};
 use super::schedule::{Grid, Layer, Orders};
 use std::sync::Arc;
 
@@ -124,6 +125,9 @@ pub struct RotationSpec {
     pub seed: u64,
     #[serde(default)]
     pub overrides: Vec<Override>,
+    /// Follow-the-sun: regional layers sharing each day (see `regions`); empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<RegionSpec>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -142,6 +146,9 @@ pub enum RotationError {
     WeekendLayerNeedsDaily { rotation: RotationId },
     #[error("rotation {rotation}: {source}")]
     Override { rotation: RotationId, source: OverrideError },
+    #[error("rotation {rotation}: {message}")]
+    /// About the follow-the-sun regions; `region` names the one at fault, if one is.
+    Regions { rotation: RotationId, region: Option<String>, message: String },
 }
 
 /// Layer salts for the shuffle, so the weekend list shuffles independently of the main one.
@@ -177,6 +184,8 @@ pub struct Rotation {
     pub(crate) orders: Orders,
     /// Leave and the turns it moved (see `leave`).
     pub(crate) leave: Arc<LeavePlan>,
+    /// Follow-the-sun regions, each with its own rotation; empty otherwise.
+    pub(crate) regions: Vec<Region>,
 }
 
 impl Rotation {
@@ -211,6 +220,7 @@ impl Rotation {
                 Vec::new()
             }
         };
+        let regions = regions::build(&spec, &mut errors);
         let Some(tz) = tz.filter(|_| errors.is_empty()) else {
             return Err(errors);
         };
@@ -220,7 +230,16 @@ impl Rotation {
             NonWorkingDay::WeekendLayer(r) => Some(layer_roster(&grid, Layer::Weekend, WEEKEND_SALT, r)),
             NonWorkingDay::Extend => None,
         };
-        Ok(Rotation { spec, grid, primary, weekend, overrides, orders: Orders::default(), leave: Arc::default() })
+        Ok(Rotation {
+            spec,
+            grid,
+            primary,
+            weekend,
+            overrides,
+            orders: Orders::default(),
+            leave: Arc::default(),
+            regions,
+        })
     }
 
     pub fn spec(&self) -> &RotationSpec {

@@ -91,6 +91,9 @@ pub struct Shift {
     pub end: Timestamp,
     pub layer: Layer,
     pub reason: Reason,
+    /// The follow-the-sun region whose hours these are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
 }
 
 impl Shift {
@@ -496,7 +499,7 @@ impl Rotation {
                 },
             ),
         };
-        Shift { person, start: slot.start, end: slot.end, layer: slot.layer, reason }
+        Shift { person, start: slot.start, end: slot.end, layer: slot.layer, reason, region: None }
     }
 
     /// Cuts the overrides that apply out of `base`, pushing the pieces in time order.
@@ -520,6 +523,7 @@ impl Rotation {
                 end: e,
                 layer: Layer::Override,
                 reason: Reason::Override { covered: base.person.clone(), kind: o.kind },
+                region: base.region.clone(),
             });
             cursor = e;
         }
@@ -530,7 +534,11 @@ impl Rotation {
 
     /// The first shift change of the rotation: nobody is on call before it.
     pub fn first_shift_change(&self) -> Timestamp {
-        self.grid.first_slot().start
+        if self.regions.is_empty() {
+            self.grid.first_slot().start
+        } else {
+            self.regions_start()
+        }
     }
 
     /// Every shift overlapping `[from, to)`, in order, after overrides. They tile time: each
@@ -539,6 +547,17 @@ impl Rotation {
     pub fn shifts(&self, from: Timestamp, to: Timestamp) -> Vec<Shift> {
         let mut out = Vec::new();
         if to <= from {
+            return out;
+        }
+        if !self.regions.is_empty() {
+            let mut t = from.max(self.first_shift_change());
+            let mut pieces = Vec::new();
+            while t < to {
+                let Some((base, _)) = self.region_shift(t) else { break };
+                t = base.end;
+                self.split(base, &mut pieces);
+                out.extend(pieces.drain(..).filter(|p| p.end > from && p.start < to));
+            }
             return out;
         }
         let mut slot = match self.grid.slot_at(from) {
@@ -561,6 +580,20 @@ impl Rotation {
 
     /// Who is on call at `t`, the stretch they hold, and why; `None` before the first shift change.
     pub fn on_call_at(&self, t: Timestamp) -> Option<OnCall> {
+        if !self.regions.is_empty() {
+            if t < self.first_shift_change() {
+                return None;
+            }
+            let (base, inner) = self.region_shift(t)?;
+            let mut pieces = Vec::with_capacity(1);
+            self.split(base, &mut pieces);
+            let shift = pieces.into_iter().find(|p| p.contains(t))?;
+            let why = match &shift.reason {
+                Reason::Override { covered, kind } => Why::Override { covered: covered.clone(), kind: *kind },
+                _ => inner.why,
+            };
+            return Some(OnCall { person: shift.person.clone(), shift, why });
+        }
         let (slot, day) = self.grid.slot_at(t)?;
         let mut cache = OrderCache::default();
         let base = self.base_shift(&slot, &mut cache);
@@ -660,9 +693,14 @@ impl Rotation {
         let mut leaves: Vec<Leave> = leaves.into_iter().filter(|l| l.start < l.end).collect();
         leaves.sort_by(|a, b| (a.start, &a.person, a.end).cmp(&(b.start, &b.person, b.end)));
         let mut with = self.clone();
+        for region in &mut with.regions {
+            region.inner = region.inner.with_leave(leaves.iter().cloned());
+        }
         with.leave = Arc::new(LeavePlan { leaves, subs: Vec::new() });
         let mut subs = Vec::new();
-        for roster in std::iter::once(&with.primary).chain(with.weekend.as_ref()) {
+        // A follow-the-sun rotation's turns are its regions' (planned above).
+        let rosters = std::iter::once(&with.primary).chain(with.weekend.as_ref()).filter(|_| with.regions.is_empty());
+        for roster in rosters {
             subs.extend(with.plan_leave(roster));
         }
         subs.sort_by_key(|s| s.start);
@@ -778,6 +816,9 @@ impl Rotation {
     /// each once: who could take a turn then.
     pub fn members_at(&self, t: Timestamp) -> Vec<PersonId> {
         let mut out: Vec<PersonId> = Vec::new();
+        for region in &self.regions {
+            out.extend(region.inner.members_at(t).into_iter().filter(|p| !out.contains(p)).collect::<Vec<_>>());
+        }
         for roster in std::iter::once(&self.primary).chain(self.weekend.as_ref()) {
             let era = roster.eras.partition_point(|e| e.from <= t).saturating_sub(1);
             for p in &roster.eras[era].members {

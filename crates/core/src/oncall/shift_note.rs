@@ -293,6 +293,7 @@ mod tests {
             roster: Roster::new(vec![p("aoife.delacroix"), p("cian.moreau")]),
             seed: 0,
             overrides: Vec::new(),
+            regions: Vec::new(),
         };
         let def = RotationDef {
             spec,

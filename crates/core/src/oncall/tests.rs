@@ -28,6 +28,7 @@ fn spec(zone: &str, handoff: Time, start: Date, members: &[&str]) -> RotationSpe
         roster: Roster::new(people(members)),
         seed: 42,
         overrides: Vec::new(),
+        regions: Vec::new(),
     }
 }
 
@@ -700,4 +701,120 @@ proptest! {
         }
         prop_assert!(open.is_empty(), "turns never repaid: {open:?}");
     }
+}
+
+/// Sydney, Dublin and New York: three zones whose DST changes fall on six different
+/// dates of 2026, in both directions.
+fn follow_the_sun(dublin_to: Time) -> RotationSpec {
+    let mut s = spec("UTC", time(0, 0, 0, 0), date(2026, 1, 5), &["ana", "bo", "cy", "dee", "eli", "fay"]);
+    s.calendar = WorkingCalendar::new(Weekdays::ALL, []);
+    let region = |name: &str, zone: &str, to: Time, members: &[&str]| RegionSpec {
+        name: name.to_owned(),
+        time_zone: zone.to_owned(),
+        from: time(8, 0, 0, 0),
+        to,
+        members: people(members),
+    };
+    s.regions = vec![
+        region("sydney", "Australia/Sydney", time(19, 0, 0, 0), &["ana", "bo"]),
+        region("dublin", "Europe/Dublin", dublin_to, &["cy", "dee"]),
+        region("new-york", "America/New_York", time(18, 0, 0, 0), &["eli", "fay"]),
+    ];
+    s
+}
+
+#[test]
+fn follow_the_sun_across_the_dst_changes_of_three_zones_has_no_gap_no_double_and_no_night() {
+    let r = Rotation::new(follow_the_sun(time(15, 0, 0, 0))).unwrap();
+    let zone = |name: &str| jiff::tz::TimeZone::get(name).unwrap();
+    let zones = [
+        ("sydney", zone("Australia/Sydney")),
+        ("dublin", zone("Europe/Dublin")),
+        ("new-york", zone("America/New_York")),
+    ];
+    let (from, to) = (r.first_shift_change(), ts("2027-01-05T00:00:00Z"));
+    let shifts = r.shifts(from, to);
+    assert_eq!(shifts[0].start, from);
+    for w in shifts.windows(2) {
+        assert_eq!(w[0].end, w[1].start, "no gap, no overlap: {:?} then {:?}", w[0], w[1]);
+    }
+    let mut per_region = std::collections::BTreeMap::new();
+    for s in &shifts {
+        let region = s.region.as_deref().expect("every shift is a region's");
+        *per_region.entry(region).or_insert(0) += 1;
+        let tz = &zones.iter().find(|(n, _)| *n == region).unwrap().1;
+        let (start, end) = (s.start.to_zoned(tz.clone()), s.end.to_zoned(tz.clone()));
+        let to = match region {
+            "sydney" => time(19, 0, 0, 0),
+            "dublin" => time(15, 0, 0, 0),
+            _ => time(18, 0, 0, 0),
+        };
+        assert_eq!(start.time(), time(8, 0, 0, 0), "{region} starts at 08:00 local: {s:?}");
+        assert!(end.date() == start.date() && end.time() <= to, "{region} ends within its hours: {start} to {end}");
+        // Who is on call at any instant of it is this one answer, of its region's list.
+        for t in [s.start, s.end.checked_sub(SignedDuration::from_secs(1)).unwrap()] {
+            assert_eq!(r.on_call_at(t).unwrap().shift, *s);
+        }
+        let members = match region {
+            "sydney" => ["ana", "bo"],
+            "dublin" => ["cy", "dee"],
+            _ => ["eli", "fay"],
+        };
+        assert!(members.contains(&s.person.as_str()), "{s:?}");
+    }
+    // One span per region per day: 365 days of 2026 from 5 January, and the next four.
+    let days = per_region["dublin"];
+    assert!((364..=366).contains(&days), "{per_region:?}");
+    assert!(per_region.values().all(|n| (*n as i64 - days as i64).abs() <= 1), "{per_region:?}");
+    // Around each DST change (Sydney 5 April and 4 October, New York 8 March and 1
+    // November, Dublin 29 March and 25 October), every minute has exactly one holder.
+    for change in [
+        "2026-03-08T07:00:00Z",
+        "2026-03-29T01:00:00Z",
+        "2026-04-04T16:00:00Z",
+        "2026-10-03T16:00:00Z",
+        "2026-10-25T01:00:00Z",
+        "2026-11-01T06:00:00Z",
+    ] {
+        let c = ts(change);
+        for m in (-36 * 60..36 * 60).step_by(7) {
+            let t = c.checked_add(SignedDuration::from_mins(m)).unwrap();
+            let holding: Vec<_> = shifts.iter().filter(|s| s.contains(t)).collect();
+            assert_eq!(holding.len(), 1, "at {t}");
+        }
+    }
+}
+
+#[test]
+fn follow_the_sun_hours_that_leave_a_region_on_call_after_hours_are_refused() {
+    // Dublin until 12:00 only: New York takes over at 13:00 Dublin time in winter.
+    let errors = Rotation::new(follow_the_sun(time(12, 0, 0, 0))).unwrap_err();
+    let text = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
+    assert!(
+        text.contains("region `dublin`'s hours end at 12:00, but on 2026-01-05 `new-york` takes over only at 2026-01-05 13:00 Europe/Dublin"),
+        "{text}"
+    );
+    let mut one = follow_the_sun(time(15, 0, 0, 0));
+    one.regions.truncate(1);
+    assert!(Rotation::new(one).unwrap_err()[0].to_string().contains("two regions at least"));
+}
+
+#[test]
+fn leave_in_a_region_passes_the_turn_within_the_region() {
+    let r = Rotation::new(follow_the_sun(time(15, 0, 0, 0))).unwrap();
+    // Sydney's span starting 2026-02-02 08:00 AEDT is 2026-02-01T21:00Z.
+    let t = ts("2026-02-01T23:00:00Z");
+    let holder = r.on_call_at(t).unwrap().person;
+    let other = if holder == p("ana") { p("bo") } else { p("ana") };
+    let away = Leave {
+        person: holder.clone(),
+        start: ts("2026-02-01T00:00:00Z"),
+        end: ts("2026-02-03T00:00:00Z"),
+        recorded: None,
+    };
+    let with = r.with_leave([away]);
+    let now = with.on_call_at(t).unwrap();
+    assert_eq!(now.person, other);
+    assert_eq!(now.shift.region.as_deref(), Some("sydney"));
+    assert!(matches!(now.why, Why::CoversLeave { ref away, .. } if *away == holder));
 }

@@ -114,7 +114,7 @@ fn week(shifts: &[ShiftView]) -> Markup {
             div.scroll { table.week {
                 tr { th { "From" } th { "Until" } th { "Who" } th { "Why" } }
                 @for sh in shifts {
-                    tr { td { (when(sh.start)) } td { (when(sh.end)) } td { (sh.person.name) } td.meta { (Reason::to_string(&sh.reason)) } }
+                    tr { td { (when(sh.start)) } td { (when(sh.end)) } td { (sh.person.name) } td.meta { @if let Some(r) = &sh.region { (r) ": " } (Reason::to_string(&sh.reason)) } }
                 }
             } }
         }
