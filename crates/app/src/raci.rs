@@ -192,7 +192,7 @@ impl Baton {
                     SLO_WATCH_KIND,
                     slo.id.to_string(),
                     0,
-                    &SloWatch { objective: slo.objective, state: None, told_left: None },
+                    &SloWatch { objective: slo.objective, state: None, told_left: None, changed: None },
                     Some(now),
                 )?),
                 Some(r) if changed.contains(&slo.id) => records.push(RecordWrite {
@@ -240,6 +240,7 @@ impl Baton {
         };
         let left = report.budget.value().map(|b| (b.remaining * 100.0).floor() as i64);
         let (after, events) = watch_events(&before, slo.objective, state, left);
+        let after = after.stamped(&before, now);
         let next = now.checked_add(WATCH_EVERY).ok();
         let mut commit = Commit { records: vec![write(to_json(&after)?, next)], ..Commit::default() };
         // Telling people is the decision worth an audit record; a state that changed

@@ -15,8 +15,9 @@ use baton_core::oncall::{
 };
 use baton_core::paging::Alert;
 use baton_core::pipeline::ItemState;
+use baton_core::raci::{BudgetChange, SloWatch};
 use baton_core::slo::Recurrence;
-use baton_core::{Org, PersonId, ServiceId, TeamId, Timestamp};
+use baton_core::{Org, PersonId, ServiceId, SloId, TeamId, Timestamp};
 use baton_store::{from_json, AlertListQuery, Commit, StoreError, StoredRecord};
 use jiff::SignedDuration;
 
@@ -189,6 +190,7 @@ impl Baton {
         let log = self.oncall_log(rotation, None, Some(DIGEST_LOG_ENTRIES)).await?.entries;
         let todos = self.runbook_todos(rotation, true).await?;
         let ending = self.ending_for_team(&org, &def.team).await?;
+        let budgets = self.budget_changes_for_team(&org, &def.team).await?;
         Ok(digest(DigestInputs {
             rotation,
             shift: (current.start, current.end),
@@ -198,7 +200,25 @@ impl Baton {
             log: &log,
             todos: &todos,
             ending,
+            budgets,
         }))
+    }
+
+    /// The last change of state of the error budget of every SLO of the services `team`
+    /// owns or holds the pager for, as the engine's watch saw it.
+    async fn budget_changes_for_team(&self, org: &Org, team: &TeamId) -> Result<Vec<(SloId, BudgetChange)>, AppError> {
+        let records = self.store.service_records().await?;
+        let mut out = Vec::new();
+        for watch in self.store.records(crate::raci::SLO_WATCH_KIND, "").await? {
+            let Some(slo) = SloId::parse(&watch.id).ok().and_then(|id| org.slos.get(&id)) else { continue };
+            let record = records.iter().find(|(id, _)| id == &slo.service).map(|(_, r)| &r.value);
+            if !team_serves(org, &slo.service, record, team) {
+                continue;
+            }
+            let seen: SloWatch = from_json(&format!("{} {}", crate::raci::SLO_WATCH_KIND, watch.id), &watch.body)?;
+            out.extend(seen.changed.map(|c| (slo.id.clone(), c)));
+        }
+        Ok(out)
     }
 
     /// SLO corrections and checklist waivers of the services `team` owns or holds the

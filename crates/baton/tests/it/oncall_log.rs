@@ -436,8 +436,26 @@ async fn the_handover_draft_is_what_happened_during_the_shift() {
     let (status, body) = app.post("/api/v1/slos/streamhub-availability/corrections", Some(&owner), correction).await;
     assert_eq!(status, 201, "{body}");
 
+    // Half of a thousand publishes fail (just before the shift and its correction): the
+    // engine finds streamhub-availability's budget exhausted during the shift. The other
+    // SLO, without data, is not news.
+    let at: Timestamp =
+        shift_start.parse::<Timestamp>().unwrap().checked_sub(jiff::SignedDuration::from_mins(10)).unwrap();
+    let batch = [baton_app::SampleIn { at, good: 500, total: 1000 }];
+    let slo = baton_core::SloId::parse("streamhub-availability").unwrap();
+    let owner_id = baton_core::PersonId::parse("noor.castellano").unwrap();
+    assert!(app.baton.ingest_samples(&slo, &owner_id, &batch).await.unwrap().rejected.is_empty());
+    let step = app.baton.engine_step().await.unwrap();
+    assert!(step.failed.is_empty(), "{step:?}");
+
     let (status, draft) = app.get(&format!("{ROT}/handovers/draft")).await;
     assert_eq!(status, 200, "{draft}");
+    let budgets = draft["budget_changes"].as_array().unwrap();
+    assert_eq!(budgets.len(), 1, "{draft}");
+    assert_eq!(
+        (budgets[0]["slo"].as_str(), budgets[0]["to"].as_str()),
+        (Some("streamhub-availability"), Some("exhausted"))
+    );
     let keys = |field: &str| -> Vec<String> {
         let mut k: Vec<String> =
             draft[field].as_array().unwrap().iter().map(|a| a["dedup_key"].as_str().unwrap().to_owned()).collect();
@@ -454,6 +472,15 @@ async fn the_handover_draft_is_what_happened_during_the_shift() {
             .as_str()
             .unwrap()
             .starts_with("During this shift: 2 alerts opened, 1 acknowledged, 2 still open; 1 incident"),
+        "{draft}"
+    );
+    assert!(draft["note"].as_str().unwrap().ends_with("; 1 error budget changed state."), "{draft}");
+    assert!(
+        draft["open_items"].as_array().unwrap().iter().any(|i| i
+            .as_str()
+            .unwrap()
+            .starts_with("SLO streamhub-availability error budget: ")
+            && i.as_str().unwrap().contains("→ exhausted")),
         "{draft}"
     );
     let items: Vec<&str> = draft["open_items"].as_array().unwrap().iter().map(|i| i.as_str().unwrap()).collect();

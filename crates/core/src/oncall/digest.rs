@@ -1,7 +1,7 @@
 //! The handover digest: what happened during a shift, gathered for the shift note to start
 //! from — alerts that paged this rotation (opened, acknowledged, still open), incidents
-//! from the on-call log, runbooks still to write, and corrections and waivers that end
-//! during the incoming shift. The outgoing engineer edits the prefilled note and sends it;
+//! from the on-call log, runbooks still to write, corrections and waivers that end
+//! during the incoming shift, and error budgets that changed state. The outgoing engineer edits the prefilled note and sends it;
 //! nothing here is written anywhere.
 
 use jiff::Timestamp;
@@ -14,7 +14,9 @@ use super::shift_note::{MAX_HANDOVER_ITEM, MAX_HANDOVER_ITEMS};
 use super::RotationId;
 use crate::paging::{Alert, EscalationPolicy, PolicyId, Status, Target};
 use crate::pipeline::ServiceRecord;
-use crate::{Org, ServiceId, TeamId};
+use crate::raci::BudgetChange;
+use crate::slo::BudgetState;
+use crate::{Org, ServiceId, SloId, TeamId};
 
 /// Something that stops holding during the incoming shift (an SLO correction, a checklist
 /// waiver), as it should read in the note.
@@ -38,6 +40,22 @@ pub struct DigestInputs<'a> {
     pub log: &'a [LogEntry],
     pub todos: &'a [RunbookTodo],
     pub ending: Vec<Ending>,
+    /// The last change of state of the error budget of each SLO of the services the
+    /// rotation's team serves: those during the shift count.
+    pub budgets: Vec<(SloId, BudgetChange)>,
+}
+
+/// An SLO's error budget that changed state during the shift.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DigestBudget {
+    pub slo: SloId,
+    /// `healthy`, `at-risk`, `exhausted` or `no-data`; absent at the first evaluation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub from: Option<BudgetState>,
+    pub to: BudgetState,
+    pub at: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -78,6 +96,8 @@ pub struct ShiftDigest {
     pub runbooks_to_write: Vec<String>,
     /// Corrections and waivers that end during the incoming shift.
     pub ending_next_shift: Vec<Ending>,
+    /// Error budgets that changed state during the shift.
+    pub budget_changes: Vec<DigestBudget>,
     /// The note, prefilled: what the outgoing engineer starts from.
     pub note: String,
     pub open_items: Vec<String>,
@@ -138,9 +158,22 @@ pub fn digest(inputs: DigestInputs<'_>) -> ShiftDigest {
     let ending_next_shift: Vec<Ending> =
         inputs.ending.into_iter().filter(|e| end <= e.ends && e.ends < inputs.next_end).collect();
 
+    let mut budget_changes: Vec<DigestBudget> = inputs
+        .budgets
+        .into_iter()
+        .filter(|(_, c)| during(c.at))
+        .map(|(slo, c)| DigestBudget { slo, from: c.from, to: c.to, at: c.at })
+        .collect();
+    budget_changes.sort_by(|a, b| (a.at, &a.slo).cmp(&(b.at, &b.slo)));
+
     let open_incidents = incidents.iter().filter(|i| !i.closed).count();
+    let budgets = match budget_changes.len() {
+        0 => String::new(),
+        1 => "; 1 error budget changed state".to_owned(),
+        n => format!("; {n} error budgets changed state"),
+    };
     let note = format!(
-        "During this shift: {} alert{} opened, {} acknowledged, {} still open; {} incident{} logged or ongoing ({} still open).",
+        "During this shift: {} alert{} opened, {} acknowledged, {} still open; {} incident{} logged or ongoing ({} still open){budgets}.",
         opened.len(),
         if opened.len() == 1 { "" } else { "s" },
         acknowledged.len(),
@@ -149,9 +182,14 @@ pub fn digest(inputs: DigestInputs<'_>) -> ShiftDigest {
         if incidents.len() == 1 { "" } else { "s" },
         open_incidents,
     );
+    let budget_lines = budget_changes.iter().map(|b| {
+        let from = b.from.map_or_else(|| "first evaluated".to_owned(), |f| f.to_string());
+        format!("SLO {} error budget: {from} → {} at {}", b.slo, b.to, b.at)
+    });
     let open_items: Vec<String> = still_open
         .iter()
         .map(|a| format!("alert {}/{} ({}): {}", a.service, a.dedup_key, a.status, a.summary))
+        .chain(budget_lines)
         .chain(runbooks_to_write.iter().map(|w| format!("runbook to write: {w}")))
         .chain(ending_next_shift.iter().map(|e| format!("{} ends {}", e.what, e.ends)))
         .map(item)
@@ -173,6 +211,7 @@ pub fn digest(inputs: DigestInputs<'_>) -> ShiftDigest {
         incidents,
         runbooks_to_write,
         ending_next_shift,
+        budget_changes,
         note,
         open_items,
         ongoing_incidents,

@@ -44,7 +44,7 @@ pub use changes::{
     check_may_change, check_override, ChangeError, NewOverride, NewSwap, OverrideRecord, Swap, SwapShift, SwapState,
     MAX_CHANGE_REASON, MAX_LEAD_OVERRIDE_DAYS, MAX_OVERRIDE_DAYS,
 };
-pub use digest::{digest, team_serves, DigestAlert, DigestIncident, DigestInputs, Ending, ShiftDigest};
+pub use digest::{digest, team_serves, DigestAlert, DigestBudget, DigestIncident, DigestInputs, Ending, ShiftDigest};
 pub use fairness::{ledger, FairnessWeights, Ledger, Tally};
 pub use feed::{CalendarFeed, FEED_FUTURE_DAYS, FEED_PAST_DAYS};
 pub use ical::{escape_text, to_ical};

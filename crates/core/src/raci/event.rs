@@ -10,6 +10,7 @@ use crate::notice::{Notice, NoticeKind};
 use crate::org::Org;
 use crate::slo::{BudgetState, Objective};
 use crate::{PersonId, PersonaId, TeamId};
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -82,6 +83,38 @@ pub struct SloWatch {
     /// told of an at-risk or exhausted budget: the mark a further fall is measured from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub told_left: Option<i64>,
+    /// The last change of `state`, and when the engine saw it (the handover digest lists
+    /// the ones during a shift).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed: Option<BudgetChange>,
+}
+
+/// An error budget's state changing, as the engine saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BudgetChange {
+    /// `None`: the first evaluation.
+    pub from: Option<BudgetState>,
+    pub to: BudgetState,
+    pub at: Timestamp,
+}
+
+impl SloWatch {
+    /// This watch (the one to keep after `before`) with the change of state stamped at
+    /// `now` when there was one, else the last one kept. A first evaluation is a change
+    /// only when it finds the budget at risk or exhausted: "healthy" or "no data" on the
+    /// first look is not news.
+    pub fn stamped(mut self, before: &SloWatch, now: Timestamp) -> SloWatch {
+        let news =
+            |to: BudgetState| before.state.is_some() || matches!(to, BudgetState::AtRisk | BudgetState::Exhausted);
+        self.changed = match self.state {
+            Some(to) if self.state != before.state && news(to) => {
+                Some(BudgetChange { from: before.state, to, at: now })
+            }
+            _ => before.changed.clone(),
+        };
+        self
+    }
 }
 
 /// How far an at-risk budget must fall again, in points of the budget, before people are
@@ -131,7 +164,7 @@ pub fn watch_events(
             told_left = if is == 0 { None } else { left };
         }
     }
-    (SloWatch { objective, state: state.or(before.state), told_left }, events)
+    (SloWatch { objective, state: state.or(before.state), told_left, changed: before.changed.clone() }, events)
 }
 
 /// One notice to queue: for `team`'s channels, of `kind`, naming `to` (empty: the team as

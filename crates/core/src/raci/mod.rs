@@ -19,7 +19,9 @@ pub use chart::{
     ChartIssue, Letters, LettersError, RaciChart, RaciStep, AGREE, AGREE_ROADMAP, EXECUTE_ROADMAP, EXISTENCE,
     HANDLE_ERROR_BUDGET, MEASURE_AND_TRACK, PROPOSE, PROPOSE_ROADMAP, RECALIBRATE,
 };
-pub use event::{delivery_key, notice, route, watch_events, Delivery, Routing, SloEvent, SloEventKind, SloWatch};
+pub use event::{
+    delivery_key, notice, route, watch_events, BudgetChange, Delivery, Routing, SloEvent, SloEventKind, SloWatch,
+};
 pub use persona::{
     Assignee, Persona, PersonaRule, Personas, ENGINEERING_LEAD, ENGINEERING_MANAGER, EXECUTIVE, PRODUCT_OWNER,
     SERVICE_OWNER, SOFTWARE_ENGINEER, SRE_IC,

@@ -228,7 +228,8 @@ fn sample_slo() -> crate::slo::SloDef {
 #[test]
 fn budget_events_fire_on_getting_worse_and_objective_events_on_a_change() {
     let o = |s: &str| Objective::parse(s).unwrap();
-    let w = |obj: &str, state: Option<BudgetState>| SloWatch { objective: o(obj), state, told_left: None };
+    let w =
+        |obj: &str, state: Option<BudgetState>| SloWatch { objective: o(obj), state, told_left: None, changed: None };
     let events = |before: &SloWatch, obj: &str, state| watch_events(before, o(obj), state, Some(50)).1;
     use BudgetState::*;
     assert_eq!(events(&w("0.999", None), "0.999", Some(Healthy)), []);
@@ -250,7 +251,7 @@ fn budget_events_fire_on_getting_worse_and_objective_events_on_a_change() {
 fn every_worsening_within_a_state_is_told_and_a_steady_state_once() {
     let o = Objective::parse("0.999").unwrap();
     use BudgetState::*;
-    let mut watch = SloWatch { objective: o, state: Some(Healthy), told_left: None };
+    let mut watch = SloWatch { objective: o, state: Some(Healthy), told_left: None, changed: None };
     let mut told = Vec::new();
     for (state, left) in [
         (AtRisk, 45),
@@ -280,7 +281,7 @@ fn every_worsening_within_a_state_is_told_and_a_steady_state_once() {
     // after healthy a new at-risk is news.
     assert_eq!(told, [45, 35, 20, -2, -12, -24, -48, 45]);
     // A watch stored before the mark existed takes one without telling.
-    let old = SloWatch { objective: o, state: Some(AtRisk), told_left: None };
+    let old = SloWatch { objective: o, state: Some(AtRisk), told_left: None, changed: None };
     let (next, events) = watch_events(&old, o, Some(AtRisk), Some(30));
     assert_eq!((events, next.told_left), (vec![], Some(30)));
 }
@@ -316,4 +317,23 @@ fn the_roadmap_is_proposed_and_agreed_by_whom_the_chart_names() {
     assert_eq!(agreed.agreed.as_ref().map(|s| s.by.as_str()), Some("farah.lindholm"));
     assert_eq!(agree(&raci, &agreed, &pid("rosa.kimathi"), now), Ok(None), "agreeing again changes nothing");
     assert_eq!(agreed.agreed_event().unwrap().key, "roadmap/streamhub/1/agreed");
+}
+
+#[test]
+fn a_watch_keeps_when_its_budget_last_changed_state() {
+    use crate::slo::BudgetState::*;
+    let o = Objective::parse("0.999").unwrap();
+    let t = |s: &str| -> jiff::Timestamp { s.parse().unwrap() };
+    let first = SloWatch { objective: o, state: None, told_left: None, changed: None };
+    // A first look that finds nothing wrong is not news; one that finds the budget spent is.
+    let healthy = SloWatch { state: Some(Healthy), ..first.clone() }.stamped(&first, t("2026-03-02T09:00:00Z"));
+    assert_eq!(healthy.changed, None);
+    let spent = SloWatch { state: Some(Exhausted), ..first.clone() }.stamped(&first, t("2026-03-02T09:00:00Z"));
+    assert_eq!(spent.changed.as_ref().map(|c| (c.from, c.to)), Some((None, Exhausted)));
+    // From healthy to at risk: stamped; the same state again keeps the earlier stamp.
+    let risk = SloWatch { state: Some(AtRisk), ..healthy.clone() }.stamped(&healthy, t("2026-03-03T10:00:00Z"));
+    let change = risk.changed.clone().unwrap();
+    assert_eq!((change.from, change.to, change.at), (Some(Healthy), AtRisk, t("2026-03-03T10:00:00Z")));
+    let again = risk.clone().stamped(&risk, t("2026-03-03T10:05:00Z"));
+    assert_eq!(again.changed, Some(change));
 }
