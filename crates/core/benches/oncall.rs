@@ -7,8 +7,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use baton_core::oncall::{
-    on_call_at, shifts, Cadence, MembershipChange, NonWorkingDay, Override, OverrideKind, Roster, Rotation, RotationId,
-    RotationSpec, Weekdays, WorkingCalendar,
+    on_call_at, shifts, Cadence, Leave, MembershipChange, NonWorkingDay, Override, OverrideKind, RegionSpec, Roster,
+    Rotation, RotationId, RotationSpec, Weekdays, WorkingCalendar,
 };
 use baton_core::{PersonId, Timestamp};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
@@ -110,7 +110,50 @@ fn rotation(i: usize) -> Rotation {
             })
             .collect();
     }
-    Rotation::new(spec).unwrap()
+    let rotation = Rotation::new(spec).unwrap();
+    if i % 10 != 7 {
+        return rotation;
+    }
+    // Every tenth: three people take two weeks' leave in the year (turns passed and repaid).
+    let leave = [(0, "2025-03-03"), (1, "2025-07-14"), (2, "2025-10-20")].map(|(m, d)| {
+        let start: Timestamp = format!("{d}T00:00:00Z").parse().unwrap();
+        Leave {
+            person: person(&format!("p{m}")),
+            start,
+            end: start.checked_add(SignedDuration::from_hours(24 * 14)).unwrap(),
+            recorded: None,
+        }
+    });
+    rotation.with_leave(leave)
+}
+
+/// A follow-the-sun rotation: Kolkata, Dublin and São Paulo, two people each, weekly.
+fn follow_the_sun() -> Rotation {
+    let region = |name: &str, zone: &str, from: (i8, i8), to: (i8, i8), prefix: &str| RegionSpec {
+        name: name.to_owned(),
+        time_zone: zone.to_owned(),
+        from: time(from.0, from.1, 0, 0),
+        to: time(to.0, to.1, 0, 0),
+        members: members(prefix, 2),
+    };
+    Rotation::new(RotationSpec {
+        id: RotationId::parse("sun").unwrap(),
+        time_zone: "Europe/Dublin".into(),
+        handoff: time(8, 0, 0, 0),
+        cadence: Cadence::Weekly,
+        calendar: WorkingCalendar::new(Weekdays::ALL, []),
+        non_working: NonWorkingDay::Extend,
+        start: date(2024, 1, 1),
+        roster: Roster::new([members("k", 2), members("d", 2), members("s", 2)].concat()),
+        seed: 7,
+        overrides: Vec::new(),
+        regions: vec![
+            region("kolkata", "Asia/Kolkata", (8, 0), (17, 0), "k"),
+            region("dublin", "Europe/Dublin", (10, 0), (19, 30), "d"),
+            region("sao-paulo", "America/Sao_Paulo", (15, 0), (23, 30), "s"),
+        ],
+    })
+    .unwrap()
 }
 
 /// SplitMix64: reproducible "random" queries without a dependency.
@@ -164,10 +207,14 @@ fn year_of_shifts(c: &mut Criterion) {
 
     // One rotation of each kind, to see which costs what.
     let mut group = c.benchmark_group("oncall/year/one");
-    for (name, i) in [("daily, extend", 0), ("daily, weekend layer", 2), ("weekly", 3), ("daily, overrides", 5)] {
+    for (name, i) in
+        [("daily, extend", 0), ("daily, weekend layer", 2), ("weekly", 3), ("daily, overrides", 5), ("daily, leave", 7)]
+    {
         let r = &rotations[i];
         group.bench_function(name, |b| b.iter(|| shifts(r, black_box(from), black_box(to))));
     }
+    let sun = follow_the_sun();
+    group.bench_function("follow-the-sun, three regions", |b| b.iter(|| shifts(&sun, black_box(from), black_box(to))));
     group.finish();
 
     // Checking the specs: not a target, but what a reload of 1,000 rotations costs.
