@@ -101,6 +101,19 @@ test('a member records leave on the rotation page; a published shift gets a cove
   await other.close();
 });
 
+test('a follow-the-sun rotation names its regions and whose hours it is', async () => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await page.goto(`${base}/oncall/addon-sre-sun`);
+  assert.match(await page.locator('p.meta').first().innerText(), /Follow-the-sun, weekly within each region: kolkata 08:00–17:00 Asia\/Kolkata · dublin/);
+  assert.match(await page.locator('p.oncall').innerText(), /(kolkata|dublin|sao-paulo)'s hours: /);
+  const regions = await page.locator('table.week td.meta').allInnerTexts();
+  assert.ok(regions.some((r) => r.startsWith('kolkata: ')) && regions.some((r) => r.startsWith('sao-paulo: ')), regions.join('\n'));
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `no sideways scrolling on a phone: ${width}px`);
+  await page.screenshot({ path: join(shots, 'oncall-follow-the-sun-phone.png'), fullPage: false });
+  await page.close();
+});
+
 test('someone else sees the handover waiting, without a button to acknowledge it', async () => {
   const page = await browser.newPage();
   await signIn(page, 'leila.fontaine');

@@ -116,6 +116,10 @@ pub struct RotationView {
     pub weekend_members: Vec<PersonId>,
     /// Ids of the holiday calendars it follows.
     pub calendars: Vec<String>,
+    /// Follow-the-sun: each region's part of the day, `kolkata 08:00–17:00 Asia/Kolkata`;
+    /// empty for a rotation without regions.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<String>,
     pub duties: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(nullable = false))]
@@ -251,6 +255,13 @@ impl Baton {
                 members: spec.roster.members.clone(),
                 weekend_members,
                 calendars: def.calendars.iter().map(|c| c.id.clone()).collect(),
+                regions: spec
+                    .regions
+                    .iter()
+                    .map(|r| {
+                        format!("{} {}–{} {}", r.name, r.from.strftime("%H:%M"), r.to.strftime("%H:%M"), r.time_zone)
+                    })
+                    .collect(),
                 duties: def.duties.clone(),
                 handover_reminder_after: def.handover_reminder_after,
                 on_call: rotation.on_call_at(now).map(|o| person(&org, &o.person)),

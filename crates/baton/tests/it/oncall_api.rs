@@ -199,4 +199,7 @@ async fn the_follow_the_sun_example_hands_over_through_the_day_in_local_hours() 
         app.get("/api/v1/rotations/addon-sre-sun/schedule?from=2026-03-04T02:30:00Z&to=2026-03-05T02:30:00Z").await;
     let regions: Vec<&str> = day.as_array().unwrap().iter().map(|s| s["region"].as_str().unwrap()).collect();
     assert_eq!(regions, ["kolkata", "dublin", "sao-paulo"], "{day}");
+    let (_, list) = app.get("/api/v1/rotations").await;
+    let sun = list.as_array().unwrap().iter().find(|r| r["id"] == "addon-sre-sun").unwrap();
+    assert_eq!(sun["regions"][0], "kolkata 08:00–17:00 Asia/Kolkata", "{sun}");
 }

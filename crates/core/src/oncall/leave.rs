@@ -163,10 +163,6 @@ impl LeaveRecord {
         })
     }
 
-    pub fn is_active(&self) -> bool {
-        self.cancelled.is_none()
-    }
-
     /// The leave the schedule applies.
     pub fn as_leave(&self) -> Leave {
         Leave { person: self.person.clone(), start: self.start, end: self.end, recorded: Some(self.created.at) }

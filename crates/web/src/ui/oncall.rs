@@ -330,7 +330,11 @@ fn heading(
         h1 { (rotation.name) " " span.pill { (rotation.team) } }
         @if let Some(d) = done { div.banner.ok role="status" { "Recorded: " (d) "." } }
         @if let Some(e) = failed { div.banner.bad role="alert" { strong { "Not done: " } (e.message) } }
-        p.meta { (rotation.cadence) " shift change at " (rotation.handoff) " " (rotation.time_zone) " · times below are " (super::zone::reader_zone_name().unwrap_or_else(|| "UTC".into())) }
+        @if rotation.regions.is_empty() {
+            p.meta { (rotation.cadence) " shift change at " (rotation.handoff) " " (rotation.time_zone) " · times below are " (super::zone::reader_zone_name().unwrap_or_else(|| "UTC".into())) }
+        } @else {
+            p.meta { "Follow-the-sun, " (rotation.cadence) " within each region: " (rotation.regions.join(" · ")) " · times below are " (super::zone::reader_zone_name().unwrap_or_else(|| "UTC".into())) }
+        }
         @if st.me.is_none() { p.meta { a href={ "/login?next=/oncall/" (id) } { "Sign in" } " to log work, acknowledge a handover or ask for help." } }
     }
 }
