@@ -293,3 +293,33 @@ async fn eight_working_days_with_leave_a_cover_request_and_the_handover_digest()
     let verify = app.get("/api/v1/audit/verify").await;
     assert_eq!(verify.0, 200, "{}", verify.1);
 }
+
+/// One leave record that cannot be read (the store edited by hand) does not stop who is
+/// on call from being answered, nor other leave from applying.
+#[tokio::test]
+async fn an_unreadable_leave_record_is_left_out_not_fatal() {
+    let app = spawn_app().await;
+    let ahead = schedule(&app, "2026-03-20", "2026-04-03").await;
+    let (_, start, end, _) = ahead.iter().find(|s| s.0 == "rohan.abernathy").unwrap().clone();
+    let rohan = app.token("rohan.abernathy").await;
+    let body = json!({"start": start, "end": end, "reason": "family wedding"});
+    assert_eq!(app.post("/api/v1/people/rohan.abernathy/leave", Some(&rohan), body).await.0, 201);
+    let garbage = baton_store::RecordWrite {
+        kind: baton_app::LEAVE_KIND.into(),
+        id: "cian.moreau/broken".into(),
+        expected_version: 0,
+        body: "{not json".into(),
+        due_at: None,
+    };
+    let commit = baton_store::Commit { records: vec![garbage], ..Default::default() };
+    app.baton.store().commit(&commit, app.now()).await.unwrap();
+    // A new guard version: the cached schedule is read again, with the broken record.
+    let cian = app.token("cian.moreau").await;
+    let other = json!({"start": "2026-05-04T00:00:00Z", "end": "2026-05-05T00:00:00Z", "reason": "dentist"});
+    assert_eq!(app.post("/api/v1/people/cian.moreau/leave", Some(&cian), other).await.0, 201);
+    let then = on_call(&app, &start).await;
+    assert_ne!(person(&then), "rohan.abernathy", "his leave still applies: {then}");
+    assert_eq!(then["why"]["rule"], "covers-leave");
+    let (status, listed) = app.get("/api/v1/people/cian.moreau/leave").await;
+    assert_eq!((status, listed.as_array().unwrap().len()), (200, 1), "{listed}");
+}
