@@ -189,3 +189,31 @@ test('a service page shows its SLOs: budget burn-down, firing tiers, and sources
   await page.screenshot({ path: join(shots, 'service-slos.png'), fullPage: true });
   await page.close();
 });
+
+test('the SLO overview lists every SLO and sorts the least budget first', async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await page.goto(base);
+  await page.click('header >> text=SLOs');
+  assert.match(await page.locator('h1').innerText(), /SLOs/);
+  const rows = page.locator('table.slos tr');
+  assert.equal(await rows.count(), 1 + 6, 'a header and the six example SLOs');
+  await page.selectOption('select[name=sort]', 'budget');
+  await page.click('form.filters button');
+  assert.match(page.url(), /sort=budget/);
+  // The "Budget left" column, top to bottom: ascending, "no data" last.
+  const left = (await page.locator('table.slos tr td:nth-child(5)').allInnerTexts()).map((t) => (t === 'no data' ? Infinity : parseFloat(t)));
+  assert.equal(left.length, 6);
+  assert.deepEqual(left, [...left].sort((a, b) => a - b), `least budget first: ${left}`);
+  await page.screenshot({ path: join(shots, 'slos-overview.png'), fullPage: true });
+  await page.selectOption('select[name=service]', 'streamhub');
+  await page.click('form.filters button');
+  assert.equal(await rows.count(), 1 + 2, "streamhub's two SLOs");
+  await page.close();
+
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await phone.goto(`${base}/slos`);
+  const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `the page does not scroll sideways on a phone (the table scrolls in its box): ${width}px`);
+  await phone.screenshot({ path: join(shots, 'slos-overview-phone.png'), fullPage: false });
+  await phone.close();
+});

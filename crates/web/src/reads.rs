@@ -23,8 +23,8 @@ use std::str::FromStr;
 pub struct OpenReads {
     /// The pipeline board (`GET /`): services, stages and what blocks them.
     pub board: bool,
-    /// SLO reports (`GET /api/v1/slos`, `.../{id}/report`, `.../{id}/compliance`),
-    /// without the corrections' list (which names who declared each).
+    /// SLO reports (`GET /api/v1/slos`, `.../{id}/report`, `.../{id}/compliance`, and the
+    /// `/slos` page), without the corrections' list (which names who declared each).
     pub slos: bool,
     /// Every read, personal data included: only for a closed network or the demo's
     /// fictional organisation.
@@ -43,7 +43,7 @@ impl OpenReads {
         let board = path == "/";
         let slos = matches!(
             parts.as_slice(),
-            ["", "api", "v1", "slos"] | ["", "api", "v1", "slos", _, "report" | "compliance"]
+            ["", "api", "v1", "slos"] | ["", "api", "v1", "slos", _, "report" | "compliance"] | ["", "slos"]
         );
         (self.board && board) || (self.slos && slos)
     }
@@ -145,6 +145,7 @@ mod tests {
         let api = |rest: &str| format!("/{}/{rest}", "api/v1");
         let open: OpenReads = "board, slos".parse().unwrap();
         assert!(open.opens("/") && open.opens(&api("slos")) && open.opens(&api("slos/ledger-availability/report")));
+        assert!(open.opens("/slos"));
         assert!(open.opens(&api("slos/ledger-availability/compliance")));
         for closed in [api("slos/x/corrections"), api("services"), api("audit"), "/oncall".into(), "/services/x".into()]
         {

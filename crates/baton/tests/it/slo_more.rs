@@ -325,3 +325,38 @@ async fn corrections_are_declared_and_cancelled_from_the_cli_as_a_person() {
     let actions: Vec<&str> = audit.as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap()).collect();
     assert!(actions.ends_with(&["slo.correct", "slo.correction.cancel"]), "{actions:?}");
 }
+
+/// Issue #20: `/slos` was 404. Every SLO at a glance, filtered and sorted by the query
+/// string (so it works without JavaScript): the spent budget first when asked.
+#[tokio::test]
+async fn the_slo_overview_lists_every_slo_and_puts_the_worst_first_when_asked() {
+    let app = crate::support::spawn_app().await;
+    let at = app.now().checked_sub(jiff::SignedDuration::from_mins(10)).unwrap();
+    let slo = baton_core::SloId::parse("streamhub-availability").unwrap();
+    let noor = baton_core::PersonId::parse("noor.castellano").unwrap();
+    let batch = [baton_app::SampleIn { at, good: 500, total: 1000 }];
+    assert!(app.baton.ingest_samples(&slo, &noor, &batch).await.unwrap().rejected.is_empty());
+    let page = |q: &'static str| {
+        let (client, url) = (app.client.clone(), format!("{}/slos{q}", app.url));
+        async move {
+            let resp = client.get(url).send().await.unwrap();
+            assert_eq!(resp.status(), 200);
+            resp.text().await.unwrap()
+        }
+    };
+    // The SLO links in a page, in order.
+    let listed = |html: &str| -> Vec<String> {
+        html.split("#slo-").skip(1).map(|rest| rest.split('"').next().unwrap().to_owned()).collect()
+    };
+    let all = listed(&page("").await);
+    let defined: Vec<String> = app.org.slos.keys().map(ToString::to_string).collect();
+    assert_eq!(all.len(), defined.len(), "{all:?}");
+    assert!(defined.iter().all(|d| all.contains(d)), "{all:?}");
+    assert_eq!(listed(&page("?sort=budget").await)[0], "streamhub-availability");
+    assert_eq!(listed(&page("?sort=burn").await)[0], "streamhub-availability");
+    assert_eq!(listed(&page("?state=exhausted").await), ["streamhub-availability"]);
+    assert_eq!(listed(&page("?service=keyring").await), ["keyring-secret-reads"]);
+    let spent = page("?state=exhausted").await;
+    assert!(spent.contains("page 6h/30m"), "the firing page tier is named: {spent}");
+    assert!(!spent.contains("class=\"num\" class="), "one class attribute per cell");
+}

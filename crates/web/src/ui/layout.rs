@@ -63,6 +63,7 @@ pub fn page(title: &str, viewer: Option<&SignedIn>, body: Markup) -> Markup {
                 header {
                     a.brand href="/" { "Baton" }
                     a href="/" { "Pipeline" }
+                    a href="/slos" { "SLOs" }
                     a href="/oncall" { "On call" }
                     a href="/alerts" { "Alerts" }
                     span.who {

@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/oncall/{id}", get(oncall::page))
         .route("/oncall/{id}/do/{action}", post(oncall::act))
         .route("/oncall/{id}/do/{action}/{arg}", post(oncall::act_on))
+        .route("/slos", get(slos::overview))
         .route("/alerts", get(alerts::list))
         .route("/alerts/{service}/{key}", get(alerts::show))
         .route("/alerts/{service}/{key}/{action}", post(alerts::respond))

@@ -1,6 +1,8 @@
-//! A service's SLOs on its page: where each stands, the error-budget burn-down over its
-//! window, each alert tier with the burn rates behind it, and "would it have paged?" over
-//! the last 28 days (the alerting engine replayed).
+//! Every SLO at a glance (`/slos`: service, objective, attainment, budget left, the
+//! fastest burn, firing tiers and the budget's state; filtered and sorted by query, so it
+//! works without JavaScript), and a service's SLOs on its page: where each stands, the
+//! error-budget burn-down over its window, each alert tier with the burn rates behind it,
+//! and "would it have paged?" over the last 28 days (the alerting engine replayed).
 
 use super::chart::{burn_down, Line};
 use super::layout::when;
@@ -147,4 +149,113 @@ pub fn section(reports: &[SloReport], backtests: &[Result<SloBacktest, String>])
         }
         @for (i, r) in reports.iter().enumerate() { (one(r, backtests.get(i))) }
     }
+}
+
+/// The overview's filters and order, from the query string.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct OverviewQuery {
+    /// Only this service's SLOs.
+    service: Option<String>,
+    /// Only SLOs whose budget is in this state (`healthy`, `at-risk`, `exhausted`, `no-data`).
+    state: Option<String>,
+    /// `budget` (least left first), `burn` (fastest first), `attainment` (lowest first);
+    /// by service and id otherwise.
+    sort: Option<String>,
+}
+
+const STATES: [BudgetState; 4] =
+    [BudgetState::Exhausted, BudgetState::AtRisk, BudgetState::Healthy, BudgetState::NoData];
+const SORTS: [(&str, &str); 4] = [
+    ("", "service"),
+    ("budget", "budget left, least first"),
+    ("burn", "burn, fastest first"),
+    ("attainment", "attainment, lowest first"),
+];
+
+/// The fastest long-window burn among the tiers, and that tier's window.
+fn fastest(r: &SloReport) -> Option<(f64, String)> {
+    r.tiers
+        .iter()
+        .filter_map(|t| t.long.rate.value().map(|v| (v, t.tier.long_window.to_string())))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+}
+
+fn state_class(s: BudgetState) -> &'static str {
+    match s {
+        BudgetState::Healthy => "ok",
+        BudgetState::AtRisk => "warn",
+        BudgetState::Exhausted => "bad",
+        BudgetState::NoData => "meta",
+    }
+}
+
+/// `/slos`: every SLO, worst first when asked.
+pub async fn overview(
+    axum::extract::State(s): axum::extract::State<crate::AppState>,
+    axum::extract::Query(q): axum::extract::Query<OverviewQuery>,
+    viewer: super::session::Viewer,
+) -> Result<Markup, super::PageError> {
+    let mut reports = s.baton.slo_reports(None, None).await?;
+    let services: std::collections::BTreeSet<String> = reports.iter().map(|r| r.slo.service.to_string()).collect();
+    let service = q.service.as_deref().filter(|v| !v.is_empty());
+    let state = q.state.as_deref().filter(|v| !v.is_empty());
+    reports.retain(|r| service.is_none_or(|v| r.slo.service.as_str() == v));
+    reports.retain(|r| state.is_none_or(|v| r.policy.state.to_string() == v));
+    // Unknown values leave nothing out of place: no data sorts last whatever the order.
+    let last = |v: Option<f64>, worst_first_is_low: bool| match v {
+        Some(v) if worst_first_is_low => v,
+        Some(v) => -v,
+        None => f64::INFINITY,
+    };
+    match q.sort.as_deref() {
+        Some("budget") => reports.sort_by(|a, b| {
+            last(a.budget.map(|x| x.remaining).value(), true)
+                .total_cmp(&last(b.budget.map(|x| x.remaining).value(), true))
+        }),
+        Some("burn") => reports
+            .sort_by(|a, b| last(fastest(a).map(|f| f.0), false).total_cmp(&last(fastest(b).map(|f| f.0), false))),
+        Some("attainment") => {
+            reports.sort_by(|a, b| last(a.attainment.value(), true).total_cmp(&last(b.attainment.value(), true)))
+        }
+        _ => reports.sort_by(|a, b| (&a.slo.service, &a.slo.id).cmp(&(&b.slo.service, &b.slo.id))),
+    }
+    let selected = |a: Option<&str>, b: &str| a.unwrap_or("") == b;
+    let body = html! {
+        h1 { "SLOs" }
+        form.filters method="get" action="/slos" {
+            label { "Service " select name="service" {
+                option value="" { "every service" }
+                @for sv in &services { option value=(sv) selected[selected(service, sv)] { (sv) } }
+            } }
+            label { "Budget " select name="state" {
+                option value="" { "any state" }
+                @for st in STATES { option value=(st.to_string()) selected[selected(state, &st.to_string())] { (st.to_string()) } }
+            } }
+            label { "Order " select name="sort" {
+                @for (value, label) in SORTS { option value=(value) selected[selected(q.sort.as_deref(), value)] { (label) } }
+            } }
+            button type="submit" { "Show" }
+        }
+        @if reports.is_empty() { p.empty { "No SLO matches." } }
+        @else {
+            div.scroll { table.slos {
+                tr { th { "Service" } th { "SLO" } th.num { "Objective" } th.num { "Attainment" } th.num { "Budget left" } th.num { "Fastest burn" } th { "Firing" } th { "Budget" } }
+                @for r in &reports {
+                    @let firing: Vec<String> = r.tiers.iter().filter(|t| t.fires()).map(|t| format!("{} {}/{}", match t.tier.severity { Severity::Page => "page", Severity::Ticket => "ticket" }, t.tier.long_window, t.tier.short_window)).collect();
+                    tr {
+                        td { a href={ "/services/" (r.slo.service) } { (r.slo.service) } }
+                        td { a href={ "/services/" (r.slo.service) "#slo-" (r.slo.id) } { (r.slo.display_name.as_deref().unwrap_or(r.slo.id.as_str())) } }
+                        td.num { (r.slo.objective.percent()) }
+                        td class=(if r.met.value() == Some(false) { "num bad" } else { "num" }) { (pct(r.attainment)) }
+                        td.num { (pct(r.budget.map(|b| b.remaining))) }
+                        td.num { @match fastest(r) { Some((v, w)) => { (format!("×{v:.2}")) span.meta { " over " (w) } }, None => "no data" } }
+                        td { @if firing.is_empty() { span.meta { "none" } } @else { span.bad { (firing.join(", ")) } } }
+                        td { span class=(state_class(r.policy.state)) { (r.policy.state) } }
+                    }
+                }
+            } }
+            p.meta { "Budget left is the share of the window's error budget not spent; burn is the long window's rate of the fastest tier (×1 spends the budget exactly over the window)." }
+        }
+    };
+    Ok(super::layout::page("SLOs", viewer.session.as_ref(), body))
 }
