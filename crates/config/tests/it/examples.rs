@@ -35,7 +35,10 @@ fn the_example_organisation_loads_without_problems() {
     assert!(org.slos.values().any(|s| matches!(s.window, SloWindow::Calendar { .. })), "a calendar SLO");
     assert!(org.slos.values().any(|s| s.indicator == Indicator::BuiltIn && s.method == BudgetingMethod::Occurrences));
     let ids: Vec<_> = org.rotations.keys().map(|r| r.as_str()).collect();
-    assert_eq!(ids, ["addon-sre", "platform-sre", "platform-sre-daytime"]);
+    assert_eq!(ids, ["addon-sre", "addon-sre-sun", "platform-sre", "platform-sre-daytime"]);
+    let sun = &org.rotations[&"addon-sre-sun".parse().unwrap()];
+    let regions: Vec<&str> = sun.spec.regions.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(regions, ["kolkata", "dublin", "sao-paulo"], "the follow-the-sun example");
     let addon = &org.rotations.values().next().unwrap();
     assert_eq!(addon.spec.roster.members.len(), 6);
     let patrick = addon.holiday_on("2026-03-17".parse().unwrap()).expect("Saint Patrick's Day");
