@@ -168,8 +168,9 @@ test('a service page says who is on call for it, and why', async () => {
   const page = await browser.newPage();
   await page.goto(`${base}/services/streamhub`);
   const oncall = page.locator('li.oncall');
-  assert.equal(await oncall.count(), 1, 'addon-sre has one rotation');
-  assert.match(await oncall.innerText(), /Addon SRE primary/);
+  assert.equal(await oncall.count(), 2, 'addon-sre has two rotations: the primary and the follow-the-sun');
+  assert.match(await oncall.first().innerText(), /Addon SRE primary/);
+  assert.match(await oncall.nth(1).innerText(), /Addon SRE follow-the-sun/);
   await page.goto(`${base}/services/keyring`);
   assert.match(await page.locator('body').innerText(), /No SRE team is assigned yet/);
   await page.close();
