@@ -812,13 +812,19 @@ impl Rotation {
 }
 
 impl Rotation {
+    /// Who could cover `shift`: a follow-the-sun region's own members (a region's hours
+    /// are nobody else's working hours), else everyone on the lists when it starts.
+    pub fn cover_candidates(&self, shift: &Shift) -> Vec<PersonId> {
+        match self.regions.iter().find(|r| shift.region.as_deref() == Some(r.name.as_str())) {
+            Some(region) => region.inner.members_at(shift.start),
+            None => self.members_at(shift.start),
+        }
+    }
+
     /// The people on the rotation's lists at `t` (the main list, then the weekend list),
     /// each once: who could take a turn then.
     pub fn members_at(&self, t: Timestamp) -> Vec<PersonId> {
         let mut out: Vec<PersonId> = Vec::new();
-        for region in &self.regions {
-            out.extend(region.inner.members_at(t).into_iter().filter(|p| !out.contains(p)).collect::<Vec<_>>());
-        }
         for roster in std::iter::once(&self.primary).chain(self.weekend.as_ref()) {
             let era = roster.eras.partition_point(|e| e.from <= t).saturating_sub(1);
             for p in &roster.eras[era].members {

@@ -818,3 +818,11 @@ fn leave_in_a_region_passes_the_turn_within_the_region() {
     assert_eq!(now.shift.region.as_deref(), Some("sydney"));
     assert!(matches!(now.why, Why::CoversLeave { ref away, .. } if *away == holder));
 }
+
+#[test]
+fn cover_for_a_follow_the_sun_shift_comes_from_its_own_region() {
+    let r = Rotation::new(follow_the_sun(time(15, 0, 0, 0))).unwrap();
+    let sydney = r.on_call_at(ts("2026-02-01T23:00:00Z")).unwrap().shift;
+    assert_eq!(sydney.region.as_deref(), Some("sydney"));
+    assert_eq!(r.cover_candidates(&sydney), people(&["ana", "bo"]));
+}

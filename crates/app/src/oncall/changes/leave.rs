@@ -244,7 +244,7 @@ impl Baton {
         let neighbours: Vec<&PersonId> = before.iter().chain(after.iter()).collect();
         let year_ago = now.checked_sub(SignedDuration::from_hours(24 * 365)).unwrap_or(now);
         let ledger = rotation.fairness(year_ago, now, &FairnessWeights::default());
-        let members = rotation.members_at(start);
+        let members = rotation.cover_candidates(&shift);
         let Some(with) = suggest_cover(&shift, &members, rotation.leave(), &neighbours, &ledger) else {
             return Err("every other member is away or holds the shift before or after it: \
                         the team's lead can make an override"
