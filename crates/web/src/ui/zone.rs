@@ -40,13 +40,9 @@ pub async fn local_times(State(state): State<AppState>, request: Request, next: 
         },
     };
     let zone = match signed_in {
-        Some(Principal::Person(person)) => state
-            .baton
-            .org()
-            .await
-            .ok()
-            .and_then(|org| org.people.get(&person).and_then(|p| p.timezone.clone()))
-            .and_then(|name| TimeZone::get(&name).ok()),
+        Some(Principal::Person(person)) => {
+            state.baton.org().await.ok().and_then(|org| org.people.get(&person).and_then(|p| p.time_zone()))
+        }
         _ => None,
     };
     ZONE.scope(zone.unwrap_or(TimeZone::UTC), next.run(request)).await

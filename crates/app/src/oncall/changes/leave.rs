@@ -81,7 +81,7 @@ pub(crate) fn rotation_leave<'a>(
     let mut out = Vec::new();
     for person in members {
         let Some(p) = org.people.get(person) else { continue };
-        let tz = p.timezone.as_deref().and_then(|z| TimeZone::get(z).ok()).unwrap_or_else(|| rotation_tz.clone());
+        let tz = p.time_zone().unwrap_or_else(|| rotation_tz.clone());
         out.extend(p.leave.iter().map(|l| l.leave(person, &tz)));
     }
     out.extend(recorded.into_iter().filter(|r| r.applies() && members.contains(&r.person)).map(LeaveRecord::as_leave));
@@ -141,7 +141,7 @@ impl Baton {
     ) -> Result<(Timestamp, Timestamp), AppError> {
         let org = self.org().await?;
         let p = org.people.get(person).ok_or_else(|| AppError::NotFound(format!("no person `{person}` is defined")))?;
-        let tz = p.timezone.as_deref().and_then(|z| TimeZone::get(z).ok()).unwrap_or(TimeZone::UTC);
+        let tz = p.time_zone().unwrap_or(TimeZone::UTC);
         let bound = |field: &str, text: &str, inclusive_end: bool| -> Result<Timestamp, AppError> {
             if let Ok(t) = text.parse::<Timestamp>() {
                 return Ok(t);
