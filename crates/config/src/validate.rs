@@ -293,6 +293,7 @@ impl Checker {
             timezone: m.timezone.as_ref().map(|t| t.as_str().to_owned()),
             chat: m.chat.clone(),
             leave: Vec::new(),
+            contact: Default::default(),
         };
         match people.get(&pid) {
             Some((existing, _)) if *existing == person => {}

@@ -189,6 +189,7 @@ mod tests {
             timezone: None,
             chat: None,
             leave: Vec::new(),
+            contact: Default::default(),
         })
     }
 

@@ -70,6 +70,7 @@ id_type!(PolicyId, "escalation policy");
 id_type!(GateId, "gate");
 id_type!(PersonaId, "persona");
 id_type!(StepId, "RACI step");
+id_type!(MethodId, "contact method");
 
 /// Ids are strings on the wire: their OpenAPI schema says so, with the rule `parse` applies.
 #[cfg(feature = "openapi")]

@@ -8,6 +8,7 @@
 pub mod access;
 pub mod audit;
 pub mod clock;
+pub mod contact;
 pub mod definition;
 pub mod due;
 pub mod gate;

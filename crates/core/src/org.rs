@@ -20,6 +20,9 @@ pub struct Person {
     /// Leave planned in the definitions (`leave/<person>.yaml`), whole days in their zone.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub leave: Vec<crate::oncall::PlannedLeave>,
+    /// Contact methods and rules the definitions give (`contacts/<person>.yaml`).
+    #[serde(default, skip_serializing_if = "crate::contact::ContactDefaults::is_empty")]
+    pub contact: crate::contact::ContactDefaults,
 }
 
 impl Person {

@@ -78,6 +78,7 @@ fn person(id: &str, name: &str) -> Definition {
         timezone: None,
         chat: None,
         leave: Vec::new(),
+        contact: Default::default(),
     })
 }
 

@@ -85,6 +85,8 @@ pub enum EventKind {
     Stranded,
     Acknowledged,
     Resolved,
+    /// Someone answered before people's later notifications (by their own rules) were due.
+    FollowUpsDropped,
 }
 
 /// One line of an alert's history, shown to people.
@@ -129,6 +131,25 @@ pub struct Alert {
     /// Why no policy can take the alert, while that is so (see [`Alert::strand`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stranded: Option<String>,
+    /// Later notifications of the people paged, by their own rules (an email at once, a
+    /// push after 5 minutes): due while the alert is triggered, dropped when anyone
+    /// acknowledges or resolves it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub follow_ups: Vec<FollowUp>,
+}
+
+/// One later notification of a paged person by one of their methods.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FollowUp {
+    pub person: PersonId,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub method: crate::id::MethodId,
+    pub at: Timestamp,
+    /// The page it follows (its step, round and key).
+    pub step: usize,
+    pub round: u32,
+    pub page_key: String,
 }
 
 /// What a repeated trigger did.
@@ -187,11 +208,49 @@ impl Alert {
             group_key: incoming.group_key,
             history: vec![AlertEvent { at: now, kind: EventKind::Opened, what, by: None }],
             stranded: None,
+            follow_ups: Vec::new(),
         })
     }
 
     pub fn is_open(&self) -> bool {
         self.status != Status::Resolved
+    }
+
+    /// When the engine must look at it next: its next step, or a person's later
+    /// notification, whichever comes first; `None` once nothing is waiting.
+    pub fn due_at(&self) -> Option<Timestamp> {
+        let follow_up = self.follow_ups.iter().map(|f| f.at).min().filter(|_| self.status == Status::Triggered);
+        match (self.escalation.next_at, follow_up) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Takes the later notifications due at `now` (none unless the alert is triggered).
+    pub fn take_due_follow_ups(&mut self, now: Timestamp) -> Vec<FollowUp> {
+        if self.status != Status::Triggered {
+            return Vec::new();
+        }
+        let (due, later) = std::mem::take(&mut self.follow_ups).into_iter().partition(|f| f.at <= now);
+        self.follow_ups = later;
+        due
+    }
+
+    /// Someone answered: the later notifications of everyone paged are dropped, and the
+    /// history says which.
+    fn drop_follow_ups(&mut self, now: Timestamp, because: &str) {
+        if self.follow_ups.is_empty() {
+            return;
+        }
+        let dropped = std::mem::take(&mut self.follow_ups);
+        let which: Vec<String> = dropped.iter().map(|f| format!("{} by {}", f.person, f.method)).collect();
+        let what = format!(
+            "{because}: {} later notification{} not sent ({})",
+            dropped.len(),
+            if dropped.len() == 1 { "" } else { "s" },
+            which.join(", ")
+        );
+        self.history.push(AlertEvent { at: now, kind: EventKind::FollowUpsDropped, what, by: None });
     }
 
     /// Open, and its policy is not in `org` (removed or renamed) or nothing could take it
@@ -281,6 +340,7 @@ impl Alert {
         self.acknowledged = Some(Stamp { by: by.clone(), at: now });
         let what = format!("acknowledged by {by}");
         self.history.push(AlertEvent { at: now, kind: EventKind::Acknowledged, what, by: Some(by) });
+        self.drop_follow_ups(now, "acknowledged");
         Ok(())
     }
 
@@ -294,6 +354,7 @@ impl Alert {
         self.resolved = Some(Stamp { by: by.clone(), at: now });
         let what = format!("resolved by {by}");
         self.history.push(AlertEvent { at: now, kind: EventKind::Resolved, what, by: Some(by) });
+        self.drop_follow_ups(now, "resolved");
         Ok(())
     }
 }

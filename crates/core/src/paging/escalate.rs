@@ -10,6 +10,8 @@
 //! spinning through the remaining rounds in one instant.
 
 use super::alert::{Alert, AlertError, AlertEvent, EventKind, Status};
+#[cfg(test)]
+use super::alert::FollowUp;
 use super::policy::{EscalationPolicy, Target};
 use crate::{Period, PersonId};
 use jiff::Timestamp;
@@ -50,13 +52,17 @@ pub struct Escalation {
 impl Alert {
     /// Runs the step that is due at `now` under `policy` (the alert's own policy).
     /// `resolve_target` names the people a target means at `now`: a rotation's current
-    /// on-call, a person, every member of a team. Nothing happens unless the alert is
-    /// triggered (not acknowledged or resolved) and its next step is due.
+    /// on-call, a person, every member of a team. `reachable` says whether a person can be
+    /// reached at all (the policy's channels, or a method of their own): a step whose
+    /// people nobody can reach moves on at once rather than waiting out its delay.
+    /// Nothing happens unless the alert is triggered (not acknowledged or resolved) and its
+    /// next step is due.
     pub fn escalate(
         &mut self,
         policy: &EscalationPolicy,
         now: Timestamp,
         resolve_target: impl Fn(&Target) -> Vec<PersonId>,
+        reachable: impl Fn(&PersonId) -> bool,
     ) -> Result<Escalation, AlertError> {
         if policy.id != self.policy {
             return Err(AlertError::WrongPolicy { expected: self.policy.clone(), given: policy.id.clone() });
@@ -107,17 +113,27 @@ impl Alert {
                 }
             }
             self.escalation.step += 1;
+            let (people, unreachable): (Vec<PersonId>, Vec<PersonId>) = people.into_iter().partition(|p| reachable(p));
+            let unreachable_names = unreachable.iter().map(PersonId::as_str).collect::<Vec<_>>().join(", ");
             if people.is_empty() {
                 let targets = step.targets.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
-                let who =
-                    if targets.is_empty() { "no targets".to_owned() } else { format!("nobody on call for {targets}") };
+                let who = if !unreachable.is_empty() {
+                    format!("nobody reachable ({unreachable_names}: no channel and no notification method on)")
+                } else if targets.is_empty() {
+                    "no targets".to_owned()
+                } else {
+                    format!("nobody on call for {targets}")
+                };
                 let message = format!("{}: {who}; moved on", step_name(index, round));
                 self.record(now, EventKind::EmptyStep, message.clone());
                 out.empty_steps.push(EmptyStep { step: index, round, message });
                 continue;
             }
             let names = people.iter().map(PersonId::as_str).collect::<Vec<_>>().join(", ");
-            let what = format!("{}: paged {names}; next in {}", step_name(index, round), step.delay);
+            let mut what = format!("{}: paged {names}; next in {}", step_name(index, round), step.delay);
+            if !unreachable.is_empty() {
+                what.push_str(&format!(" ({unreachable_names} not reachable: no channel and no notification method on)"));
+            }
             self.record(now, EventKind::Paged, what);
             for person in people {
                 let idempotency_key = self.page_key(index, round, &person);
@@ -241,14 +257,14 @@ mod tests {
         let policy = policy("p", "platform-sre", Purpose::Page, &[&["marta.oyelaran"], &["jonas.achterberg"]], 1);
         let mut alert = alert_for(&policy);
         let r = resolver();
-        assert_eq!(paged(&alert.escalate(&policy, t(0), &r).unwrap()), ["marta.oyelaran"]);
-        assert!(alert.escalate(&policy, t(599), &r).unwrap().pages.is_empty(), "not due yet");
-        assert_eq!(paged(&alert.escalate(&policy, t(600), &r).unwrap()), ["jonas.achterberg"]);
-        let second_round = alert.escalate(&policy, t(1200), &r).unwrap();
+        assert_eq!(paged(&alert.escalate(&policy, t(0), &r, |_| true).unwrap()), ["marta.oyelaran"]);
+        assert!(alert.escalate(&policy, t(599), &r, |_| true).unwrap().pages.is_empty(), "not due yet");
+        assert_eq!(paged(&alert.escalate(&policy, t(600), &r, |_| true).unwrap()), ["jonas.achterberg"]);
+        let second_round = alert.escalate(&policy, t(1200), &r, |_| true).unwrap();
         assert_eq!(paged(&second_round), ["marta.oyelaran"]);
         assert_eq!(second_round.pages[0].round, 1);
-        assert_eq!(paged(&alert.escalate(&policy, t(1800), &r).unwrap()), ["jonas.achterberg"]);
-        let last = alert.escalate(&policy, t(2400), &r).unwrap();
+        assert_eq!(paged(&alert.escalate(&policy, t(1800), &r, |_| true).unwrap()), ["jonas.achterberg"]);
+        let last = alert.escalate(&policy, t(2400), &r, |_| true).unwrap();
         assert!(last.exhausted && last.pages.is_empty());
         assert_eq!(alert.escalation.next_at, None);
         assert_eq!(
@@ -261,7 +277,7 @@ mod tests {
     fn an_empty_step_falls_through_at_once_and_is_reported() {
         let policy = policy("p", "platform-sre", Purpose::Page, &[&["nobody-team"], &["marta.oyelaran"]], 0);
         let mut alert = alert_for(&policy);
-        let e = alert.escalate(&policy, t(0), resolver()).unwrap();
+        let e = alert.escalate(&policy, t(0), resolver(), |_| true).unwrap();
         assert_eq!(paged(&e), ["marta.oyelaran"], "no waiting out the empty step's delay");
         assert_eq!(e.pages[0].step, 1);
         assert_eq!(e.empty_steps[0].message, "step 1: nobody on call for team nobody-team; moved on");
@@ -270,14 +286,53 @@ mod tests {
     }
 
     #[test]
+    fn a_step_whose_people_nobody_can_reach_moves_on_at_once() {
+        let policy = policy("p", "platform-sre", Purpose::Page, &[&["marta.oyelaran"], &["platform-sre"]], 0);
+        let mut alert = alert_for(&policy);
+        let reachable = |p: &PersonId| p.as_str() != "marta.oyelaran";
+        let e = alert.escalate(&policy, t(0), resolver(), reachable).unwrap();
+        assert_eq!(paged(&e), ["jonas.achterberg", "dmitri.osei"], "step 2 at once, marta left out");
+        assert_eq!(
+            e.empty_steps[0].message,
+            "step 1: nobody reachable (marta.oyelaran: no channel and no notification method on); moved on"
+        );
+        assert_eq!(alert.escalation.next_at, Some(t(600)), "step 2 waits its delay");
+    }
+
+    #[test]
+    fn later_notifications_fall_due_with_the_alert_and_stop_when_anyone_answers() {
+        let policy = policy("p", "platform-sre", Purpose::Page, &[&["marta.oyelaran"]], 0);
+        let mut alert = alert_for(&policy);
+        let e = alert.escalate(&policy, t(0), resolver(), |_| true).unwrap();
+        let follow = |at| FollowUp {
+            person: e.pages[0].person.clone(),
+            method: crate::id::MethodId::parse("phone").unwrap(),
+            at: t(at),
+            step: 0,
+            round: 0,
+            page_key: e.pages[0].idempotency_key.clone(),
+        };
+        alert.follow_ups = vec![follow(300), follow(900)];
+        assert_eq!(alert.due_at(), Some(t(300)), "before the next step (600)");
+        assert!(alert.take_due_follow_ups(t(299)).is_empty());
+        assert_eq!(alert.take_due_follow_ups(t(300)), [follow(300)]);
+        assert_eq!(alert.due_at(), Some(t(600)));
+        alert.acknowledge(Actor::Person(e.pages[0].person.clone()), t(400)).unwrap();
+        assert!(alert.follow_ups.is_empty() && alert.due_at().is_none());
+        let last = alert.history.last().unwrap();
+        assert_eq!(last.kind, EventKind::FollowUpsDropped);
+        assert_eq!(last.what, "acknowledged: 1 later notification not sent (marta.oyelaran by phone)");
+    }
+
+    #[test]
     fn a_round_with_nobody_at_all_waits_before_trying_again() {
         let policy = policy("p", "platform-sre", Purpose::Page, &[&["nobody-team"], &["nobody-team"]], 1);
         let mut alert = alert_for(&policy);
-        let e = alert.escalate(&policy, t(0), resolver()).unwrap();
+        let e = alert.escalate(&policy, t(0), resolver(), |_| true).unwrap();
         assert_eq!((e.pages.len(), e.empty_steps.len(), e.exhausted), (0, 2, false));
         assert_eq!(alert.escalation.next_at, Some(t(1200)));
         assert_eq!(alert.history.last().unwrap().what, "nobody to page in any step: round 2 starts in 20m");
-        let e = alert.escalate(&policy, t(1200), resolver()).unwrap();
+        let e = alert.escalate(&policy, t(1200), resolver(), |_| true).unwrap();
         assert!(e.exhausted);
     }
 
@@ -286,8 +341,8 @@ mod tests {
         let policy = policy("p", "platform-sre", Purpose::Page, &[&["marta.oyelaran", "platform-sre"]], 0);
         let mut first = alert_for(&policy);
         let mut retry = first.clone();
-        let a = first.escalate(&policy, t(0), resolver()).unwrap();
-        let b = retry.escalate(&policy, t(5), resolver()).unwrap();
+        let a = first.escalate(&policy, t(0), resolver(), |_| true).unwrap();
+        let b = retry.escalate(&policy, t(5), resolver(), |_| true).unwrap();
         assert_eq!(a.pages, b.pages, "a retried decision makes the same pages and keys");
         let people = paged(&a);
         assert_eq!(people, ["marta.oyelaran", "jonas.achterberg", "dmitri.osei"], "marta once, though twice a target");
@@ -296,7 +351,7 @@ mod tests {
         assert_eq!(keys.len(), 3);
         let mut later = alert_for(&policy);
         later.opened_at = t(3600);
-        let c = later.escalate(&policy, t(3600), resolver()).unwrap();
+        let c = later.escalate(&policy, t(3600), resolver(), |_| true).unwrap();
         assert_ne!(c.pages[0].idempotency_key, a.pages[0].idempotency_key, "a new incarnation pages anew");
         assert!(c.pages[0].idempotency_key > a.pages[0].idempotency_key, "keys of later alerts sort after");
     }
@@ -306,9 +361,9 @@ mod tests {
         let policy = policy("p", "platform-sre", Purpose::Page, &[&["marta.oyelaran"]], 3);
         let mut alert = alert_for(&policy);
         alert.acknowledge(Actor::Source, t(0)).unwrap();
-        assert_eq!(alert.escalate(&policy, t(0), resolver()).unwrap(), Escalation::default());
+        assert_eq!(alert.escalate(&policy, t(0), resolver(), |_| true).unwrap(), Escalation::default());
         let other = crate::paging::tests::policy("q", "platform-sre", Purpose::Page, &[&["marta.oyelaran"]], 0);
-        assert!(matches!(alert.escalate(&other, t(0), resolver()), Err(AlertError::WrongPolicy { .. })));
+        assert!(matches!(alert.escalate(&other, t(0), resolver(), |_| true), Err(AlertError::WrongPolicy { .. })));
     }
 
     #[test]
@@ -321,7 +376,7 @@ mod tests {
             t(0),
         )
         .unwrap();
-        let first = alert.escalate(&p, t(0), resolver()).unwrap();
+        let first = alert.escalate(&p, t(0), resolver(), |_| true).unwrap();
         assert_eq!(alert.last_step(), Some((0, 0)));
         assert!(first.pages[0].idempotency_key.starts_with(&alert.step_key_prefix(0, 0)));
         assert!(alert.step_key_prefix(0, 0).starts_with(&alert.key_prefix()));
@@ -336,7 +391,7 @@ mod tests {
         assert!(alert.step_undelivered("503 Service Unavailable", t(30)));
         assert_eq!(alert.escalation.next_at, Some(t(30)), "due now, not at 10 minutes");
         assert_eq!(alert.history.last().unwrap().kind, EventKind::Undelivered);
-        let second = alert.escalate(&p, t(30), resolver()).unwrap();
+        let second = alert.escalate(&p, t(30), resolver(), |_| true).unwrap();
         assert_eq!(second.pages[0].person.as_str(), "jonas.achterberg");
         alert.acknowledge(Actor::Source, t(40)).unwrap();
         assert!(!alert.step_undelivered("503", t(50)), "an acknowledged alert does not move");

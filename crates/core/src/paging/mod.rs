@@ -3,6 +3,7 @@
 //! its escalation ([`escalate`]). Storing alerts, the engine that calls `escalate` on
 //! schedule and the delivery of [`Page`]s to a policy's [`Channel`]s live elsewhere.
 
+pub mod ack_link;
 pub mod alert;
 pub mod escalate;
 pub mod intake;
@@ -17,7 +18,8 @@ pub mod severity;
 #[cfg(test)]
 pub(crate) mod tests;
 
-pub use alert::{Actor, Alert, AlertError, AlertEvent, Dedup, EscalationState, EventKind, Stamp, Status};
+pub use ack_link::{AckLink, LinkError, ACK_LINK_LIFETIME};
+pub use alert::{Actor, Alert, AlertError, AlertEvent, Dedup, EscalationState, EventKind, FollowUp, Stamp, Status};
 pub use escalate::{undelivered, DeliveryState, EmptyStep, Escalation, Page};
 pub use intake::{Action, FieldError, Incoming, IntakeError};
 pub use integration::{Format, Integration};

@@ -87,6 +87,10 @@ pub enum Channel {
         url: Secret<Link>,
         #[serde(default, skip_serializing_if = "Delivery::is_default")]
         delivery: Delivery,
+        /// A Slack member id (`U024BE7LH`) to mention: a person's own Slack method,
+        /// delivered through their team's Slack webhook. Never written in `escalations/`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mention: Option<String>,
     },
     /// PagerDuty Events API v2 as the last mile: Baton chose the policy, PagerDuty's
     /// service behind `routing_key` notifies.
@@ -95,6 +99,13 @@ pub enum Channel {
         #[serde(default = "pagerduty_url")]
         url: Secret<Link>,
         routing_key: Secret<String>,
+        #[serde(default, skip_serializing_if = "Delivery::is_default")]
+        delivery: Delivery,
+    },
+    /// An email to one address, through the SMTP server `serve` is given (a person's
+    /// email method; policies do not write it).
+    Email {
+        to: String,
         #[serde(default, skip_serializing_if = "Delivery::is_default")]
         delivery: Delivery,
     },
@@ -171,14 +182,15 @@ impl Channel {
             Channel::Webhook { url, delivery } => {
                 Channel::Webhook { url: url.redacted(Link::redacted), delivery: *delivery }
             }
-            Channel::Slack { url, delivery } => {
-                Channel::Slack { url: url.redacted(Link::redacted), delivery: *delivery }
+            Channel::Slack { url, delivery, mention } => {
+                Channel::Slack { url: url.redacted(Link::redacted), delivery: *delivery, mention: mention.clone() }
             }
             Channel::PagerDuty { url, delivery, routing_key } => Channel::PagerDuty {
                 url: url.redacted(Link::redacted),
                 routing_key: routing_key.redacted(|_| "redacted".into()),
                 delivery: *delivery,
             },
+            Channel::Email { .. } => self.clone(),
         }
     }
 
@@ -188,10 +200,11 @@ impl Channel {
         &self,
         read: impl Fn(&SecretName) -> Result<Option<String>, String>,
     ) -> Result<Destination, SecretError> {
-        let url = self.url().resolve(&read)?;
+        let Some(url) = self.url() else { return Err(SecretError::NotHttp) };
+        let url = url.resolve(&read)?;
         let routing_key = match self {
             Channel::PagerDuty { routing_key, .. } => Some(routing_key.resolve(&read)?),
-            Channel::Webhook { .. } | Channel::Slack { .. } => None,
+            Channel::Webhook { .. } | Channel::Slack { .. } | Channel::Email { .. } => None,
         };
         Ok(Destination { url, routing_key })
     }
@@ -214,9 +227,11 @@ impl Channel {
         found
     }
 
-    pub fn url(&self) -> &Secret<Link> {
+    /// The URL an HTTP channel posts to; `None` for email.
+    pub fn url(&self) -> Option<&Secret<Link>> {
         match self {
-            Channel::Webhook { url, .. } | Channel::Slack { url, .. } | Channel::PagerDuty { url, .. } => url,
+            Channel::Webhook { url, .. } | Channel::Slack { url, .. } | Channel::PagerDuty { url, .. } => Some(url),
+            Channel::Email { .. } => None,
         }
     }
 
@@ -225,7 +240,8 @@ impl Channel {
         match self {
             Channel::Webhook { delivery, .. }
             | Channel::Slack { delivery, .. }
-            | Channel::PagerDuty { delivery, .. } => delivery,
+            | Channel::PagerDuty { delivery, .. }
+            | Channel::Email { delivery, .. } => delivery,
         }
     }
 
@@ -245,7 +261,9 @@ impl Channel {
     pub fn rate_per_minute(&self) -> Option<u32> {
         match self {
             Channel::PagerDuty { delivery, .. } => Some(delivery.rate_per_minute.unwrap_or(PAGERDUTY_RATE_PER_MINUTE)),
-            Channel::Webhook { delivery, .. } | Channel::Slack { delivery, .. } => delivery.rate_per_minute,
+            Channel::Webhook { delivery, .. } | Channel::Slack { delivery, .. } | Channel::Email { delivery, .. } => {
+                delivery.rate_per_minute
+            }
         }
         .filter(|r| *r > 0)
     }
@@ -306,7 +324,7 @@ mod tests {
         assert_eq!(serde_json::from_str::<EscalationPolicy>(&json).unwrap(), policy);
         let no_url = r#"{"type":"pagerduty","routing_key":"R0UTING"}"#;
         let channel: Channel = serde_json::from_str(no_url).unwrap();
-        assert_eq!(channel.url().inline().map(Link::as_str), Some(PAGERDUTY_EVENTS_URL));
+        assert_eq!(channel.url().unwrap().inline().map(Link::as_str), Some(PAGERDUTY_EVENTS_URL));
     }
 
     #[test]

@@ -96,6 +96,9 @@ pub enum SecretError {
     Malformed(SecretName, &'static str),
     #[error("{1}")]
     BadName(SecretName, String),
+    /// An email channel has no URL: the sender delivers it over SMTP instead.
+    #[error("an email channel is delivered over SMTP, not posted to a URL")]
+    NotHttp,
 }
 
 /// What a secret's text must be to serve as `Self`.

@@ -177,13 +177,13 @@ proptest! {
                 alert.acknowledge(Actor::Source, ack).unwrap();
                 break;
             }
-            let e = alert.escalate(&p, due, resolver()).unwrap();
+            let e = alert.escalate(&p, due, resolver(), |_| true).unwrap();
             pages.extend(e.pages.iter().map(|pg| (due, pg.round, pg.step)));
         }
         // After an acknowledgement, nothing is due and nothing pages, whenever asked.
         for later in [0, 1, 60, 86_400] {
             let at = t(1_000_000 + 30_000 + later);
-            prop_assert!(alert.escalate(&p, at, resolver()).unwrap().pages.is_empty());
+            prop_assert!(alert.escalate(&p, at, resolver(), |_| true).unwrap().pages.is_empty());
         }
         let (expected, end) = expected_pages(&p, start);
         let any_person = !expected.is_empty();

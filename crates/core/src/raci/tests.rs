@@ -47,6 +47,7 @@ fn org() -> Org {
                     timezone: None,
                     chat: None,
                     leave: Vec::new(),
+                    contact: Default::default(),
                 },
             );
         }
