@@ -22,6 +22,7 @@
 
 mod auth;
 mod clock;
+mod contact;
 mod decision;
 pub mod engine;
 mod error;
@@ -39,6 +40,7 @@ mod viability;
 
 pub use auth::{hash_secret, CreatedToken, IssuedToken, Principal, TokenView, ADMIN};
 pub use clock::{ManualClock, SystemClock};
+pub use contact::{ContactView, NewMethod, CONTACT_KIND};
 pub use error::AppError;
 pub use oncall::changes::{
     feed_window, FairnessReport, FairnessRow, FeedView, IssuedFeed, LeaveOutcome, MovedTurn, UncoveredTurn, FEED_KIND,
@@ -94,6 +96,10 @@ struct PagingState {
     wake: Arc<tokio::sync::Notify>,
     sender_queue: std::sync::OnceLock<Arc<baton_store::SenderQueue>>,
     public_url: std::sync::OnceLock<String>,
+    /// Whether the sender has a mail server: without one, email methods are not used.
+    mail: std::sync::OnceLock<()>,
+    /// The key acknowledge links are signed with (see `contact::link_key`).
+    link_key: tokio::sync::OnceCell<std::sync::Arc<[u8]>>,
     /// How often the SLO alerting engine judges every SLO (a minute unless set).
     slo_alerting_every: std::sync::OnceLock<std::time::Duration>,
     /// The SLO alerting engine's running sums.

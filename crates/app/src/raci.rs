@@ -10,14 +10,16 @@
 //! saw the change, so each change is told once even when two replicas race. `apply` creates
 //! the watches of new SLOs and makes those of changed SLOs due at once.
 
+use crate::contact::personal_messages;
 use crate::decision::record_write;
+use baton_core::contact::Urgency;
 use crate::{AppError, Baton};
 use baton_core::audit::AuditEntry;
 use baton_core::notice::NoticeLink;
 use baton_core::org::ServiceDef;
 use baton_core::raci::{
-    budget_event, chart, delivery_key, notice, objective_event, resolve, route, watch_events, NewRoadmapItem,
-    ResolvedRaci, RoadmapError, RoadmapItem, SloEvent, SloEventKind, SloWatch,
+    budget_event, chart, delivery_key, notice, objective_event, personal_notice, resolve, route, watch_events,
+    NewRoadmapItem, ResolvedRaci, RoadmapError, RoadmapItem, SloEvent, SloEventKind, SloWatch,
 };
 use baton_core::slo::{BudgetState, SloDef};
 use baton_core::{Org, PersonId, ServiceId, SloId, TeamId, Timestamp};
@@ -95,7 +97,7 @@ impl Baton {
                     reason: Some(proposed.change.clone()),
                     details: to_json(&proposed)?,
                 }],
-                notifications: self.raci_notices(&org, def, &raci, &event, &[], now)?,
+                notifications: self.raci_notices(&org, def, &raci, &event, &[], now).await?,
             };
             match self.store.commit(&commit, now).await {
                 Ok(_) => {
@@ -141,7 +143,7 @@ impl Baton {
                 reason: None,
                 details: to_json(&agreed)?,
             }],
-            notifications: self.raci_notices(&org, def, &raci, &event, &[], now)?,
+            notifications: self.raci_notices(&org, def, &raci, &event, &[], now).await?,
         };
         self.store.commit(&commit, now).await?;
         self.outbox_wake().notify_one();
@@ -149,8 +151,10 @@ impl Baton {
     }
 
     /// The outbox messages that tell `event` to the people the chart names for it (and
-    /// `also_inform`), one per team channel; none when no step routes the event.
-    pub(crate) fn raci_notices(
+    /// `also_inform`): each person named by their own rules when they have a method for
+    /// it, teams on their channels (a team without one member by member); none when no
+    /// step routes the event.
+    pub(crate) async fn raci_notices(
         &self,
         org: &Org,
         service: &ServiceDef,
@@ -162,20 +166,30 @@ impl Baton {
         let chart = chart(org);
         let Some(step) = chart.step_for(event.kind) else { return Ok(vec![]) };
         let reachable = |t: &TeamId| !crate::outbox::team_channels(org, t).is_empty();
-        let routing = route(org, raci, &service.owner_team, step, also_inform, &reachable);
+        let everyone: Vec<PersonId> = org.people.keys().cloned().collect();
+        let reaches = self.reaches(org, &everyone).await?;
+        let person_reachable = |p: &PersonId| reaches.get(p).is_some_and(|r| r.reachable(Urgency::Info));
+        let routing = route(org, raci, &service.owner_team, step, also_inform, &reachable, &person_reachable);
         if !routing.unreachable.is_empty() {
             let who: Vec<String> = routing.unreachable.iter().map(|a| a.to_string()).collect();
-            tracing::warn!(event = %event.key, unreachable = %who.join(", "), "SLO event: no channel reaches them");
+            tracing::warn!(event = %event.key, unreachable = %who.join(", "), "SLO event: no channel or method of theirs reaches them");
         }
+        let link = self
+            .public_url()
+            .map(|base| NoticeLink { label: "Open in Baton".into(), url: format!("{base}/services/{}", service.id) });
         let mut out = Vec::new();
         for delivery in &routing.deliveries {
             let mut n = notice(event, step, delivery);
-            if let Some(base) = self.public_url() {
-                n.links
-                    .push(NoticeLink { label: "Open in Baton".into(), url: format!("{base}/services/{}", service.id) });
-            }
+            n.links.extend(link.clone());
             let channels = crate::outbox::team_channels(org, &delivery.team);
             out.extend(crate::outbox::messages(&n, &channels, &delivery_key(event, delivery), now)?);
+        }
+        for delivery in &routing.people {
+            let mut n = personal_notice(event, step, delivery);
+            n.links.extend(link.clone());
+            let reach = &reaches[&delivery.person];
+            let key = format!("{}/person/{}", event.key, delivery.person);
+            out.extend(personal_messages(org, &delivery.person, reach, &n, Urgency::Info, &key, now)?);
         }
         Ok(out)
     }
@@ -261,7 +275,7 @@ impl Baton {
                 };
                 // The teams the error-budget policy names for the state are told too.
                 let also: &[TeamId] = if *kind == SloEventKind::ObjectiveChanged { &[] } else { &report.policy.notify };
-                commit.notifications.extend(self.raci_notices(&org, &service, &raci, &event, also, now)?);
+                commit.notifications.extend(self.raci_notices(&org, &service, &raci, &event, also, now).await?);
                 told.push(event.title);
             }
             commit.audit.push(AuditEntry {

@@ -172,6 +172,9 @@ pub enum Command {
     /// API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// How Baton reaches a person: their contact methods and notification rules.
+    #[command(subcommand)]
+    Contact(ContactCommand),
     /// A service's SLO RACI chart: for each step, who is responsible, accountable,
     /// consulted and informed, resolved from personas to people and teams.
     Raci {
@@ -394,6 +397,102 @@ pub enum OncallChangeCommand {
     /// Time off: turns pass to others and are owed back; published shifts get cover requests.
     #[command(subcommand)]
     Leave(LeaveCommand),
+}
+
+#[derive(Subcommand)]
+pub enum ContactCommand {
+    /// PERSON's methods, rules, and what keeps them from being reached.
+    Show {
+        person: String,
+        /// Who asks: PERSON, or the lead of one of their teams.
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+    },
+    /// Add a method of PERSON's own, named ID; a code is sent to it (see `verify`).
+    Add {
+        person: String,
+        id: String,
+        #[arg(long, group = "address")]
+        email: Option<String>,
+        #[arg(long, group = "address")]
+        webhook: Option<String>,
+        /// A Slack member id (U024BE7LH), mentioned through their team's Slack webhook.
+        #[arg(long, group = "address")]
+        slack: Option<String>,
+        /// A PagerDuty Events v2 routing key of their own.
+        #[arg(long, group = "address")]
+        pagerduty: Option<String>,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+    },
+    /// Verify METHOD with the CODE sent to it.
+    Verify {
+        person: String,
+        method: String,
+        code: String,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+    },
+    /// Send a new code to METHOD.
+    Resend {
+        person: String,
+        method: String,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+    },
+    /// Turn METHOD on.
+    On {
+        person: String,
+        method: String,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+    },
+    /// Turn METHOD off.
+    Off {
+        person: String,
+        method: String,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+    },
+    /// Remove a method of PERSON's own.
+    Remove {
+        person: String,
+        method: String,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+    },
+    /// Replace PERSON's rules: each `--page`, `--ticket`, `--info` is METHOD or
+    /// METHOD:DELAY (`phone:5m`), repeatable.
+    Rules {
+        person: String,
+        #[arg(long)]
+        page: Vec<String>,
+        #[arg(long)]
+        ticket: Vec<String>,
+        #[arg(long)]
+        info: Vec<String>,
+        /// HH:MM-HH:MM in PERSON's time zone: information waits until they end.
+        #[arg(long)]
+        quiet_hours: Option<String>,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+    },
 }
 
 #[derive(Subcommand)]

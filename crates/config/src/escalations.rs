@@ -269,7 +269,7 @@ pub(crate) fn channel(doc: &Document, c: &Spanned<ChannelDoc>, diags: &mut Vec<D
             if kind == "webhook" {
                 Channel::Webhook { url: url?, delivery }
             } else {
-                Channel::Slack { url: url?, delivery }
+                Channel::Slack { url: url?, delivery, mention: None }
             }
         }
         "pagerduty" => {

@@ -128,7 +128,8 @@ impl Baton {
     }
 
     /// The engine's arm for a due `handover`: still unacknowledged, the incoming engineer
-    /// is reminded through the team's channels, once; either way it is no longer due.
+    /// is reminded through the team's channels and by their own rules, once; either way it
+    /// is no longer due.
     pub(crate) async fn remind_shift_note(&self, record: &StoredRecord, now: Timestamp) -> Result<(), AppError> {
         let mut handover: ShiftNote = from_json("handover", &record.body)?;
         let mut commit = Commit::default();
@@ -142,11 +143,14 @@ impl Baton {
             let channels = team_channels(&org, &def.team);
             let key = format!("handover-reminder/{}/{}", handover.rotation, handover.id());
             commit.notifications = messages(&notice, &channels, &key, now)?;
+            let personal = self.to_people(&org, &notice.to, &notice, &key, now).await?;
             let details = serde_json::json!({
                 "handover": handover.id(),
                 "incoming": handover.incoming,
                 "channels": channels.len(),
+                "personal": personal.len(),
             });
+            commit.notifications.extend(personal);
             commit.audit.push(audit(
                 "system:engine",
                 "oncall.handover-reminded",

@@ -4,11 +4,12 @@
 
 use super::intake::{alert_id, alert_write, Batch};
 use super::INTEGRATION;
+use crate::retry::on_conflict;
 use crate::{AppError, Baton};
 use baton_core::audit::AuditEntry;
 use baton_core::paging::{
-    may_resend_any, may_respond, responders, route_or_fallback, undelivered, Actor, Alert, AlertError, DeliveryState,
-    Integration,
+    may_resend_any, may_respond, responders, route_or_fallback, undelivered, AckLink, Actor, Alert, AlertError,
+    DeliveryState, Integration, LinkError,
 };
 use baton_core::{PersonId, ServiceId, Timestamp};
 use baton_store::{
@@ -61,6 +62,16 @@ pub struct AlertView {
 
 fn is_zero(n: &i64) -> bool {
     *n == 0
+}
+
+/// A link refused: not Baton's or expired (403), for an earlier incarnation (422), or the
+/// alert answered already (409).
+fn link_refused(e: LinkError) -> AppError {
+    match e {
+        LinkError::Forged | LinkError::Expired(_) => AppError::Forbidden(e.to_string()),
+        LinkError::Earlier => AppError::Invalid { field: "link".into(), message: e.to_string() },
+        LinkError::Answered(_) => AppError::Store(baton_store::StoreError::Conflict(e.to_string())),
+    }
 }
 
 fn view(stored: &StoredAlert) -> Result<AlertView, AppError> {
@@ -266,6 +277,49 @@ impl Baton {
         self.store.commit(&commit, now).await?;
         self.paging.wake.notify_one();
         Ok(AlertView { id, alert, engine_failures: 0, engine_error: None })
+    }
+
+    /// The alert an acknowledge link (`/a/<token>`) names, if Baton signed the link and it
+    /// has not expired: what the page that asks for the one press shows.
+    pub async fn ack_link(&self, token: &str) -> Result<(AckLink, AlertView), AppError> {
+        let (link, stored) = self.linked_alert(token).await?;
+        Ok((link, view(&stored)?))
+    }
+
+    async fn linked_alert(&self, token: &str) -> Result<(AckLink, StoredAlert), AppError> {
+        let link = AckLink::verify(token, &self.link_key().await?, self.now()).map_err(link_refused)?;
+        let stored =
+            self.store.alert(&link.alert).await?.ok_or_else(|| AppError::NotFound(format!("no alert `{}`", link.alert)))?;
+        Ok((link, stored))
+    }
+
+    /// Acknowledges the alert an acknowledge link names, as the person it was sent to:
+    /// once (a used link, or one for an alert answered since, is refused and changes
+    /// nothing), audited like an acknowledgement in the API.
+    pub async fn acknowledge_by_link(&self, token: &str) -> Result<AlertView, AppError> {
+        on_conflict!({
+            let (link, stored) = self.linked_alert(token).await?;
+            let mut alert: Alert = from_json("alert", &stored.body)?;
+            let now = self.now();
+            link.acknowledge(&mut alert, now).map_err(link_refused)?;
+            let version = stored.version;
+            let mut batch = Batch::new(self).await?;
+            batch.queue_update(&alert)?;
+            batch.audit(AuditEntry {
+                actor: link.person.to_string(),
+                action: "alert.acknowledge".into(),
+                subject: format!("alert/{}", link.alert),
+                reason: None,
+                details: to_json(&serde_json::json!({
+                    "opened_at": alert.opened_at, "summary": alert.summary, "via": "acknowledge link",
+                }))?,
+            });
+            let mut commit = batch.into_commit()?;
+            commit.alerts.push(alert_write(link.alert.clone(), version, &alert)?);
+            self.store.commit(&commit, now).await?;
+            self.paging.wake.notify_one();
+            Ok(AlertView { id: link.alert.clone(), alert, engine_failures: 0, engine_error: None })
+        })
     }
 
     /// The engine's step for a due alert: run its escalation step. An alert due before

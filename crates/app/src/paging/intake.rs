@@ -27,8 +27,13 @@ use crate::decision::record_write;
 use crate::outbox::messages;
 use crate::{AppError, Baton};
 use baton_core::oncall::RunbookTodo;
+use crate::contact::method_channel;
+use baton_core::contact::{Reach, Urgency};
+use baton_core::id::MethodId;
+use baton_core::notice::NoticeLink;
 use baton_core::paging::{
-    receive, route, route_or_fallback, Action, Alert, EscalationPolicy, Incoming, Integration, Outcome, Status, Target,
+    receive, route, route_or_fallback, AckLink, Action, Alert, EscalationPolicy, FollowUp, Incoming, Integration,
+    Outcome, Page, Status, Target,
 };
 use baton_core::pipeline::ServiceRecord;
 use baton_core::slo::{RaisedBy, BURN_ALERT};
@@ -38,6 +43,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Weak};
+use jiff::tz::TimeZone;
 use tokio::sync::{mpsc, oneshot};
 
 /// The largest intake body accepted (Alertmanager sends whole groups; PagerDuty's own
@@ -81,7 +87,7 @@ pub(crate) fn alert_write(id: String, expected_version: i64, alert: &Alert) -> R
         open: alert.is_open(),
         sort_at: alert.last_triggered_at,
         body: to_json(alert)?,
-        due_at: alert.escalation.next_at,
+        due_at: alert.due_at(),
     })
 }
 
@@ -387,6 +393,8 @@ pub(crate) struct Batch<'a> {
     /// Who each escalation target means at `now`: the same for every alert of the batch,
     /// and a rotation's answer is a store read.
     people: HashMap<Target, Vec<PersonId>>,
+    /// How each person paged in the batch is reached (their methods and rules).
+    reaches: HashMap<PersonId, Reach>,
     commit: Commit,
 }
 
@@ -400,6 +408,7 @@ impl<'a> Batch<'a> {
             integrations: BTreeMap::new(),
             services: HashMap::new(),
             people: HashMap::new(),
+            reaches: HashMap::new(),
             commit: Commit::default(),
         })
     }
@@ -630,21 +639,34 @@ impl<'a> Batch<'a> {
         Ok(IntakeReply { dedup_key, outcome: received.outcome.as_str().into(), alert: id })
     }
 
-    /// Runs the alert's escalation step if it is due, queueing its pages. An alert whose
-    /// policy is no longer defined (removed or renamed) is routed again first, by today's
-    /// rules or their fallback, or stranded, flagged, when nothing can take it.
+    /// Runs the alert's escalation step if it is due, queueing its pages: on the policy's
+    /// channels, and to each person paged by their own rules (what is due now queued now,
+    /// the rest kept on the alert as its follow-ups). An alert whose policy is no longer
+    /// defined (removed or renamed) is routed again first, by today's rules or their
+    /// fallback, or stranded, flagged, when nothing can take it. Follow-ups that are due
+    /// are queued first.
     pub(crate) async fn escalate(&mut self, alert: &mut Alert) -> Result<(), AppError> {
         if alert.needs_route(&self.org) {
             self.route_again(alert).await?;
         }
+        self.follow_up(alert).await?;
         let due = alert.status == Status::Triggered && alert.escalation.next_at.is_some_and(|at| at <= self.now);
         if !due {
             return Ok(());
         }
         let policy = self.org.escalations.get(&alert.policy).cloned().expect("routed to a defined policy");
         let people = self.resolve_targets(&policy).await;
+        let everyone: Vec<PersonId> = people.values().flatten().cloned().collect();
+        self.load_reaches(&everyone).await?;
+        let urgency = Urgency::from(policy.purpose);
+        let (has_channels, reaches) = (!policy.channels.is_empty(), &self.reaches);
         let escalation = alert
-            .escalate(&policy, self.now, |t| people.get(t).cloned().unwrap_or_default())
+            .escalate(
+                &policy,
+                self.now,
+                |t| people.get(t).cloned().unwrap_or_default(),
+                |p| has_channels || reaches.get(p).is_some_and(|r| r.reachable(urgency)),
+            )
             .map_err(|e| AppError::Invalid { field: "policy".into(), message: e.to_string() })?;
         for empty in &escalation.empty_steps {
             tracing::warn!(alert = %alert_id(&alert.service, &alert.dedup_key), "{}", empty.message);
@@ -653,6 +675,77 @@ impl<'a> Batch<'a> {
             let notice = page_notice(&self.org, alert, page, self.baton.public_url());
             let messages = messages(&notice, &policy.channels, &page.idempotency_key, self.now)?;
             self.commit.notifications.extend(messages);
+            let Some(reach) = self.reaches.get(&page.person).cloned() else { continue };
+            let zone = self.org.people.get(&page.person).and_then(|p| p.time_zone()).unwrap_or(TimeZone::UTC);
+            for planned in reach.plan(urgency, self.now, &zone) {
+                if planned.at <= self.now {
+                    self.page_personally(alert, page, &reach, &planned.method).await?;
+                } else {
+                    alert.follow_ups.push(FollowUp {
+                        person: page.person.clone(),
+                        method: planned.method,
+                        at: planned.at,
+                        step: page.step,
+                        round: page.round,
+                        page_key: page.idempotency_key.clone(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Queues the alert's follow-ups that are due: each by its method, if that is still
+    /// verified and on; one that no longer is, is said in the alert's history.
+    async fn follow_up(&mut self, alert: &mut Alert) -> Result<(), AppError> {
+        let due = alert.take_due_follow_ups(self.now);
+        if due.is_empty() {
+            return Ok(());
+        }
+        let people: Vec<PersonId> = due.iter().map(|f| f.person.clone()).collect();
+        self.load_reaches(&people).await?;
+        for f in due {
+            let page = Page { person: f.person.clone(), step: f.step, round: f.round, idempotency_key: f.page_key.clone() };
+            let reach = self.reaches.get(&f.person).cloned();
+            match reach.filter(|r| method_channel(&self.org, &f.person, r, &f.method).is_some()) {
+                Some(reach) => self.page_personally(alert, &page, &reach, &f.method).await?,
+                None => alert.follow_up_skipped(&f, "the method is off, unverified or gone", self.now),
+            }
+        }
+        Ok(())
+    }
+
+    /// Queues `page` to its person by `method` (usable: checked by the caller), with a
+    /// one-click acknowledge link when Baton knows its own address.
+    async fn page_personally(
+        &mut self,
+        alert: &Alert,
+        page: &Page,
+        reach: &Reach,
+        method: &MethodId,
+    ) -> Result<(), AppError> {
+        let Some(channel) = method_channel(&self.org, &page.person, reach, method) else { return Ok(()) };
+        let base = self.baton.public_url();
+        let mut notice = page_notice(&self.org, alert, page, base);
+        if let Some(base) = base {
+            let key = self.baton.link_key().await?;
+            let id = alert_id(&alert.service, &alert.dedup_key);
+            let token = AckLink::for_page(id, alert, page.person.clone(), self.now).sign(&key);
+            notice.links.insert(0, NoticeLink { label: "Acknowledge".into(), url: format!("{base}/a/{token}") });
+        }
+        let key = format!("{}~{method}", page.idempotency_key);
+        self.commit.notifications.extend(messages(&notice, &[channel], &key, self.now)?);
+        Ok(())
+    }
+
+    /// Reads how each of `people` not read yet in this batch is reached.
+    async fn load_reaches(&mut self, people: &[PersonId]) -> Result<(), AppError> {
+        let mut missing: Vec<PersonId> = people.iter().filter(|p| !self.reaches.contains_key(*p)).cloned().collect();
+        missing.sort();
+        missing.dedup();
+        if !missing.is_empty() {
+            let read = self.baton.reaches(&self.org, &missing).await?;
+            self.reaches.extend(read);
         }
         Ok(())
     }

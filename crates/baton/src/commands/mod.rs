@@ -1,6 +1,7 @@
 //! One module per group of commands; each only moves data between the CLI and `baton_app`.
 
 mod audit;
+mod contact;
 pub mod definitions;
 pub mod gates;
 mod oncall;
@@ -45,6 +46,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Integration(c) => paging::integrations(c, db, times).await,
         Command::Audit(c) => audit::run(c, db).await,
         Command::Token(c) => token::run(c, db).await,
+        Command::Contact(c) => contact::run(c, db).await,
         Command::Raci { service, output } => raci::run(&service, output, db).await,
     }
 }

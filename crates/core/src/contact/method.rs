@@ -122,12 +122,16 @@ pub struct ContactMethod {
     /// only turned off, not removed, by the person.
     #[serde(default)]
     pub from_definitions: bool,
+    /// Why Baton cannot use it at the moment, whatever the person chose (email, while the
+    /// server has no mail server to send through).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
 }
 
 impl ContactMethod {
-    /// Verified and on.
+    /// Verified, on, and deliverable.
     pub fn usable(&self) -> bool {
-        self.verified && self.enabled
+        self.verified && self.enabled && self.unavailable.is_none()
     }
 
     pub fn redacted(&self) -> ContactMethod {

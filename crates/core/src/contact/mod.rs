@@ -13,9 +13,10 @@ mod rules;
 pub use method::{is_email, Address, ContactMethod};
 pub use rules::{NotificationRule, QuietHours, RuleSet, Urgency, MAX_RULES, MAX_RULE_DELAY};
 
+use crate::access::Forbidden;
 use crate::id::MethodId;
 use crate::org::Person;
-use crate::Period;
+use crate::{Org, Period, PersonId};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -117,7 +118,8 @@ impl Contacts {
         if self.methods.len() >= MAX_OWN_METHODS {
             return Err(invalid("id", format!("at most {MAX_OWN_METHODS} methods of your own: remove one first")));
         }
-        let method = ContactMethod { id, address, verified: false, enabled: true, from_definitions: false };
+        let method =
+            ContactMethod { id, address, verified: false, enabled: true, from_definitions: false, unavailable: None };
         self.methods.push(method.clone());
         self.new_code(&method.id, code, now);
         Ok(method)
@@ -199,6 +201,26 @@ impl Contacts {
     }
 }
 
+/// Only the person manages their own methods and rules: a code goes to the method, and
+/// whoever adds it must be the one who reads it.
+pub fn may_manage(by: &PersonId, person: &PersonId) -> Result<(), Forbidden> {
+    if by == person {
+        return Ok(());
+    }
+    Err(Forbidden(format!("only {person} manages their contact methods and notification rules; {by} may not")))
+}
+
+/// The person, or the lead of a team they are in (who needs to know whether their people
+/// can be paged), reads them.
+pub fn may_read(org: &Org, by: &PersonId, person: &PersonId) -> Result<(), Forbidden> {
+    if by == person || org.teams_of(person).any(|t| t.lead.as_ref() == Some(by)) {
+        return Ok(());
+    }
+    Err(Forbidden(format!(
+        "only {person} or the lead of one of their teams reads their contact methods; {by} is neither"
+    )))
+}
+
 /// When to use one method for one notification.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Planned {
@@ -228,6 +250,7 @@ impl Reach {
             address,
             verified: true,
             from_definitions: true,
+            unavailable: None,
         };
         let email = MethodId::parse(EMAIL_METHOD).expect("a valid id");
         let mut methods: Vec<ContactMethod> = Vec::new();
@@ -250,6 +273,14 @@ impl Reach {
             (None, None) => (RuleSet::at_once_by(&email), true),
         };
         Reach { methods, rules, default_rules }
+    }
+
+    /// The same, with every email method unavailable for `why` (the server sends no mail).
+    pub fn without_email(mut self, why: &str) -> Reach {
+        for m in self.methods.iter_mut().filter(|m| matches!(m.address, Address::Email { .. })) {
+            m.unavailable = Some(why.to_owned());
+        }
+        self
     }
 
     pub fn method(&self, id: &MethodId) -> Option<&ContactMethod> {
@@ -295,6 +326,9 @@ impl Reach {
                     out.push(format!("a {} rule names `{}`, which is not verified yet", rule.urgency, m.id))
                 }
                 Some(m) if !m.enabled => out.push(format!("a {} rule names `{}`, which is off", rule.urgency, m.id)),
+                Some(ContactMethod { id, unavailable: Some(why), .. }) => {
+                    out.push(format!("a {} rule names `{id}`, which cannot be used: {why}", rule.urgency))
+                }
                 Some(_) => {}
             }
         }
@@ -311,7 +345,6 @@ impl Reach {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::PersonId;
 
     fn t(s: &str) -> Timestamp {
         s.parse().unwrap()
@@ -396,6 +429,8 @@ mod tests {
             stored.remove(&off, &id("email")).unwrap_err().to_string(),
             "method: `email` comes from the definitions: turn it off instead"
         );
+        let no_mail = Reach::of(&person, &stored).without_email("no mail server is configured");
+        assert!(no_mail.problems().iter().any(|p| p.ends_with("cannot be used: no mail server is configured")));
         stored.remove(&off, &id("phone")).unwrap();
         assert!(!Reach::of(&person, &stored).reachable(Urgency::Page), "every method off or gone");
     }

@@ -44,6 +44,16 @@ impl Urgency {
     }
 }
 
+impl From<crate::paging::Purpose> for Urgency {
+    /// A page policy pages; a ticket queue's alerts are tickets.
+    fn from(purpose: crate::paging::Purpose) -> Urgency {
+        match purpose {
+            crate::paging::Purpose::Page => Urgency::Page,
+            crate::paging::Purpose::Ticket => Urgency::Ticket,
+        }
+    }
+}
+
 impl fmt::Display for Urgency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -64,9 +74,7 @@ pub struct NotificationRule {
 
 /// A daily span of local time (it may wrap midnight: `22:00-07:00`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "String", into = "String")]
-#[cfg_attr(feature = "openapi", schema(value_type = String, example = "22:00-07:00"))]
 pub struct QuietHours {
     pub from: Time,
     pub to: Time,
@@ -134,7 +142,9 @@ impl From<QuietHours> for String {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RuleSet {
     pub rules: Vec<NotificationRule>,
+    /// `HH:MM-HH:MM` in the person's time zone (`22:00-07:00`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "22:00-07:00"))]
     pub quiet_hours: Option<QuietHours>,
 }
 

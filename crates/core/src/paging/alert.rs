@@ -236,6 +236,13 @@ impl Alert {
         due
     }
 
+    /// A follow-up that fell due could not be sent (`why`: its method was turned off or
+    /// removed since): said in the history, so it is not lost silently.
+    pub fn follow_up_skipped(&mut self, follow_up: &FollowUp, why: &str, now: Timestamp) {
+        let what = format!("{} by {} not sent: {why}", follow_up.person, follow_up.method);
+        self.history.push(AlertEvent { at: now, kind: EventKind::FollowUpsDropped, what, by: None });
+    }
+
     /// Someone answered: the later notifications of everyone paged are dropped, and the
     /// history says which.
     fn drop_follow_ups(&mut self, now: Timestamp, because: &str) {

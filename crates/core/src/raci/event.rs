@@ -177,10 +177,20 @@ pub struct Delivery {
     pub personas: Vec<PersonaId>,
 }
 
-/// Who an event reaches, and who it cannot (their teams have no channel).
+/// One person told by their own notification rules, of `kind`, because of `personas`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PersonalDelivery {
+    pub person: PersonId,
+    pub kind: NoticeKind,
+    pub personas: Vec<PersonaId>,
+}
+
+/// Who an event reaches (team channels, and people by their own rules), and who it cannot
+/// (no channel and no method of their own).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Routing {
     pub deliveries: Vec<Delivery>,
+    pub people: Vec<PersonalDelivery>,
     pub unreachable: Vec<Assignee>,
 }
 
@@ -193,9 +203,11 @@ struct Pending {
 
 /// Routes an event through `step` of `raci`: Responsible and Accountable get a reminder,
 /// Informed (and the teams in `also_inform`, like those the error-budget policy names) get
-/// information, nobody gets both. `reachable` says whether a team has a channel; a person
-/// is reached through the service's owner team, its SRE team, or else the first team of
-/// theirs (by id) that has one.
+/// information, nobody gets both. `reachable` says whether a team has a channel;
+/// `person_reachable` whether a person has a notification method of their own for it.
+/// A person named is told by their own rules, or else through the service's owner team,
+/// its SRE team, or the first team of theirs (by id) with a channel; a team named is told
+/// on its channel, or else each of its members by their own rules.
 pub fn route(
     org: &Org,
     raci: &ResolvedRaci,
@@ -203,19 +215,38 @@ pub fn route(
     step: &RaciStep,
     also_inform: &[TeamId],
     reachable: &dyn Fn(&TeamId) -> bool,
+    person_reachable: &dyn Fn(&PersonId) -> bool,
 ) -> Routing {
     let mut routing = Routing::default();
     // Keyed by (informed only, team): reminders sort first.
     let mut plan: BTreeMap<(bool, TeamId), Pending> = BTreeMap::new();
+    let mut personal: BTreeMap<PersonId, (NoticeKind, Vec<PersonaId>)> = BTreeMap::new();
     let home = |person: &PersonId| home_team(org, raci, owner_team, reachable, person);
     let mut add = |kind: NoticeKind, assignee: &Assignee, persona: Option<&PersonaId>, routing: &mut Routing| {
+        let mut tell = |person: &PersonId| {
+            let entry = personal.entry(person.clone()).or_insert((kind, Vec::new()));
+            if kind == NoticeKind::Reminder {
+                entry.0 = kind;
+            }
+            if let Some(persona) = persona.filter(|p| !entry.1.contains(p)) {
+                entry.1.push(persona.clone());
+            }
+        };
         let (team, person) = match assignee {
             Assignee::Team(t) if reachable(t) => (t.clone(), None),
+            Assignee::Person(p) if person_reachable(p) => return tell(p),
             Assignee::Person(p) => match home(p) {
                 Some(t) => (t, Some(p.clone())),
                 None => return routing.unreachable.push(assignee.clone()),
             },
-            Assignee::Team(_) => return routing.unreachable.push(assignee.clone()),
+            Assignee::Team(t) => {
+                let members = org.teams.get(t).map(|t| t.members.as_slice()).unwrap_or_default();
+                let reached: Vec<&PersonId> = members.iter().filter(|p| person_reachable(p)).collect();
+                if reached.is_empty() {
+                    return routing.unreachable.push(assignee.clone());
+                }
+                return reached.into_iter().for_each(tell);
+            }
         };
         let entry = plan.entry((kind == NoticeKind::Info, team)).or_default();
         match person {
@@ -243,6 +274,10 @@ pub fn route(
         add(NoticeKind::Info, &Assignee::Team(team.clone()), None, &mut routing);
     }
     routing.deliveries = deliveries(org, plan);
+    routing.people = personal
+        .into_iter()
+        .map(|(person, (kind, personas))| PersonalDelivery { person, kind, personas })
+        .collect();
     routing.unreachable.sort();
     routing.unreachable.dedup();
     routing
@@ -306,8 +341,17 @@ fn deliveries(org: &Org, plan: BTreeMap<(bool, TeamId), Pending>) -> Vec<Deliver
 
 /// The notice one delivery carries.
 pub fn notice(event: &SloEvent, step: &RaciStep, delivery: &Delivery) -> Notice {
-    let personas: Vec<&str> = delivery.personas.iter().map(PersonaId::as_str).collect();
-    let why = match (delivery.kind, personas.is_empty()) {
+    notice_to(event, step, delivery.kind, &delivery.to, &delivery.personas)
+}
+
+/// The notice that tells one person `event` by their own rules.
+pub fn personal_notice(event: &SloEvent, step: &RaciStep, delivery: &PersonalDelivery) -> Notice {
+    notice_to(event, step, delivery.kind, std::slice::from_ref(&delivery.person), &delivery.personas)
+}
+
+fn notice_to(event: &SloEvent, step: &RaciStep, kind: NoticeKind, to: &[PersonId], personas: &[PersonaId]) -> Notice {
+    let personas: Vec<&str> = personas.iter().map(PersonaId::as_str).collect();
+    let why = match (kind, personas.is_empty()) {
         (NoticeKind::Reminder, _) => {
             format!("You are asked to act: {} Responsible or Accountable for \"{}\".", personas.join(", "), step.name)
         }
@@ -315,11 +359,11 @@ pub fn notice(event: &SloEvent, step: &RaciStep, delivery: &Delivery) -> Notice 
         (_, true) => format!("For your information (\"{}\").", step.name),
     };
     Notice {
-        kind: delivery.kind,
+        kind,
         subject: event.subject.clone(),
         title: event.title.clone(),
         text: format!("{}\n\n{why}", event.text),
-        to: delivery.to.clone(),
+        to: to.to_vec(),
         severity: None,
         links: vec![],
         alert: None,

@@ -20,7 +20,8 @@ pub use chart::{
     HANDLE_ERROR_BUDGET, MEASURE_AND_TRACK, PROPOSE, PROPOSE_ROADMAP, RECALIBRATE,
 };
 pub use event::{
-    delivery_key, notice, route, watch_events, BudgetChange, Delivery, Routing, SloEvent, SloEventKind, SloWatch,
+    delivery_key, notice, personal_notice, route, watch_events, BudgetChange, Delivery, PersonalDelivery, Routing,
+    SloEvent, SloEventKind, SloWatch,
 };
 pub use persona::{
     Assignee, Persona, PersonaRule, Personas, ENGINEERING_LEAD, ENGINEERING_MANAGER, EXECUTIVE, PRODUCT_OWNER,

@@ -170,7 +170,7 @@ fn an_event_reminds_r_and_a_informs_i_and_skips_c() {
     let step = chart.step_for(SloEventKind::BudgetAtRisk).unwrap();
     // Everyone but leadership has a channel.
     let reachable = |t: &TeamId| t.as_str() != "leadership";
-    let routing = route(&org, &raci, &tid("streamhub-dev"), step, &[], &reachable);
+    let routing = route(&org, &raci, &tid("streamhub-dev"), step, &[], &reachable, &|_| false);
     let summary: Vec<(String, NoticeKind, Vec<String>)> = routing
         .deliveries
         .iter()
@@ -207,6 +207,43 @@ fn an_event_reminds_r_and_a_informs_i_and_skips_c() {
         delivery_key(&event, &routing.deliveries[1]),
         "slo/streamhub-availability/budget/at-risk/3/streamhub-dev/act"
     );
+}
+
+#[test]
+fn people_with_methods_of_their_own_are_told_by_them_and_a_team_without_a_channel_member_by_member() {
+    let org = org();
+    let raci = resolve(&org, streamhub(&org), Some(&tid("addon-sre")));
+    let chart = RaciChart::seed();
+    let step = chart.step_for(SloEventKind::BudgetAtRisk).unwrap();
+    let reachable = |t: &TeamId| t.as_str() != "leadership";
+    // Everyone but noor has an email of their own.
+    let person_reachable = |p: &PersonId| p.as_str() != "noor.castellano";
+    let routing = route(&org, &raci, &tid("streamhub-dev"), step, &[], &reachable, &person_reachable);
+    let people: Vec<(&str, NoticeKind)> = routing.people.iter().map(|d| (d.person.as_str(), d.kind)).collect();
+    assert_eq!(people, [("rosa.kimathi", NoticeKind::Reminder)], "rosa, unreachable before, is told by her rules");
+    assert!(routing.unreachable.is_empty());
+    let teams: Vec<(&str, Vec<&str>)> =
+        routing.deliveries.iter().map(|d| (d.team.as_str(), d.to.iter().map(PersonId::as_str).collect())).collect();
+    assert!(teams.contains(&("streamhub-dev", vec!["noor.castellano"])), "noor, with no method, through her team: {teams:?}");
+    let event = budget_event(
+        &crate::slo::SloDef { lifecycle: Default::default(), ..sample_slo() },
+        BudgetState::AtRisk,
+        crate::slo::Measured::NoData,
+        None,
+        3,
+    );
+    let n = personal_notice(&event, step, &routing.people[0]);
+    assert_eq!(n.to, [pid("rosa.kimathi")]);
+    assert!(n.text.ends_with("Responsible or Accountable for \"Handle Error Budget\"."), "{}", n.text);
+
+    // A team with no channel: each member with a method is told.
+    let nobody_has_channels = |_: &TeamId| false;
+    let routing = route(&org, &raci, &tid("streamhub-dev"), step, &[tid("addon-sre")], &nobody_has_channels, &|_| true);
+    assert!(routing.deliveries.is_empty() && routing.unreachable.is_empty());
+    let addon_sre: Vec<&PersonId> = org.teams[&tid("addon-sre")].members.iter().collect();
+    for member in addon_sre {
+        assert!(routing.people.iter().any(|d| &d.person == member), "{member} told");
+    }
 }
 
 fn sample_slo() -> crate::slo::SloDef {

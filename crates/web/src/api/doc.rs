@@ -276,6 +276,30 @@ error_responses!(
 );
 
 error_responses!(
+    /// Changing a person's contact methods or notification rules.
+    ContactErrors {
+        400 => error(BAD_JSON),
+        401 => error(UNAUTHENTICATED),
+        403 => error("`forbidden`: only the person manages their own methods and rules. Or the token is the admin's."),
+        404 => error("`not_found`: no such person, or no such method of theirs."),
+        409 => error("`conflict`: their contacts changed while the request was decided; retry."),
+        413 => error(TOO_LARGE),
+        422 => error("`invalid`: `field` names what is wrong: `address`, `url`, `member` or `routing_key` not one, an `id` taken, a wrong or expired `code` (tries left in the message), a rule naming a method they do not have (`rules[i].method`), `quiet_hours` not HH:MM-HH:MM, an email with no mail server configured (`type`)."),
+        503 => error(UNAVAILABLE),
+    }
+);
+
+error_responses!(
+    /// Reading a person's contact methods and rules.
+    ContactReadErrors {
+        401 => error(UNAUTHENTICATED),
+        403 => error("`forbidden`: the caller is neither the person nor the lead of one of their teams."),
+        404 => error("`not_found`: no such person is defined."),
+        503 => error(UNAVAILABLE),
+    }
+);
+
+error_responses!(
     /// Reading a person's leave.
     LeaveReadErrors {
         404 => error("`not_found`: no such person is defined."),

@@ -9,6 +9,7 @@
 mod audit;
 mod doc;
 mod gates;
+mod contact;
 mod leave;
 mod oncall;
 mod oncall_changes;
@@ -53,6 +54,7 @@ use utoipa_axum::routes;
         (name = "slos", description = "SLO reports and built-in SLI samples"),
         (name = "teams", description = "The organisation as applied"),
         (name = "oncall", description = "On-call rotations: who is on call now, at any instant and next, and why"),
+        (name = "people", description = "Reaching people: contact methods, verified by code, and notification rules"),
         (name = "paging", description = "Alert intake, integrations, alerts and the notification outbox"),
         (name = "audit", description = "The hash-chained audit log"),
         (name = "tokens", description = "API tokens"),
@@ -73,6 +75,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(oncall_log::routes())
         .merge(oncall_changes::routes())
         .merge(leave::routes())
+        .merge(contact::routes())
         .merge(paging::routes())
         .merge(audit::routes())
         .merge(tokens::routes())

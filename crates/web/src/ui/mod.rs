@@ -2,6 +2,7 @@
 //! maud escapes every interpolated value, so names and reasons from users cannot inject
 //! markup.
 
+mod ack_link;
 mod actions;
 pub(crate) mod alerts;
 mod board;
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/alerts/{service}/{key}", get(alerts::show))
         .route("/alerts/{service}/{key}/{action}", post(alerts::respond))
         .route("/notifications/{id}/resend", post(alerts::resend))
+        .route("/a/{token}", get(ack_link::show).post(ack_link::acknowledge))
         .route("/login", get(session::login_page).post(session::login))
         .route("/logout", post(session::logout))
 }

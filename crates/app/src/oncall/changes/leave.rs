@@ -210,7 +210,7 @@ impl Baton {
                 match self.ask_cover(&org, def, &after, &stored, &pending, &record, shift.start, now) {
                     Ok(swap) => {
                         commit.records.push(swap_write(&swap, 0)?);
-                        let step = Self::swap_step(&org, &swap, 0, actor.as_str(), "oncall.swap.request", now)?;
+                        let step = self.swap_step(&org, &swap, 0, actor.as_str(), "oncall.swap.request", now).await?;
                         commit.audit.extend(step.audit);
                         commit.notifications.extend(step.notifications);
                         outcome.cover_requests.push(swap);
@@ -281,7 +281,7 @@ impl Baton {
             commit.records.push(self.stored_overrides(rotation).await?.guard_write(rotation)?);
             for (mut swap, version) in self.stored_swaps(rotation).await? {
                 if swap.leave.as_deref() == Some(id) && swap.withdraw_with_leave(actor, now) {
-                    let step = Self::swap_step(&org, &swap, version, actor.as_str(), "oncall.swap.cancel", now)?;
+                    let step = self.swap_step(&org, &swap, version, actor.as_str(), "oncall.swap.cancel", now).await?;
                     commit.records.extend(step.records);
                     commit.audit.extend(step.audit);
                     commit.notifications.extend(step.notifications);

@@ -98,8 +98,9 @@ impl Baton {
     }
 
     /// The commit of one step of `swap` (from `version`), audited as `action` by `actor`,
-    /// telling the other person.
-    pub(super) fn swap_step(
+    /// telling the other person: on the team's channels, and by their own rules.
+    pub(super) async fn swap_step(
+        &self,
         org: &Org,
         swap: &Swap,
         version: i64,
@@ -109,11 +110,14 @@ impl Baton {
     ) -> Result<Commit, AppError> {
         let team = &org.rotations[&swap.rotation].team;
         let key = format!("swap/{}/{}/{}", swap.rotation, swap.id, state_name(swap.state));
+        let notice = notice(org, swap);
+        let mut notifications = messages(&notice, &team_channels(org, team), &key, now)?;
+        notifications.extend(self.to_people(org, &notice.to, &notice, &key, now).await?);
         Ok(Commit {
             alerts: Vec::new(),
             records: vec![swap_write(swap, version)?],
             audit: vec![audit(actor, action, Subject::Rotation(&swap.rotation), swap)?],
-            notifications: messages(&notice(org, swap), &team_channels(org, team), &key, now)?,
+            notifications,
         })
     }
 
@@ -128,7 +132,7 @@ impl Baton {
         let id = random_key()[..12].to_owned();
         let swap =
             Swap::request(&org, def, &effective, &stored.active(), &pending, id, actor, new, now).map_err(change)?;
-        let commit = Self::swap_step(&org, &swap, 0, actor.as_str(), "oncall.swap.request", now)?;
+        let commit = self.swap_step(&org, &swap, 0, actor.as_str(), "oncall.swap.request", now).await?;
         self.store.commit(&commit, now).await?;
         Ok(swap)
     }
@@ -143,7 +147,7 @@ impl Baton {
         let effective = stored.layered(&self.rotation_with_leave(&org, &rotations[rotation]).await?)?;
         let now = self.now();
         let overrides = swap.accept(&org, &effective, &stored.active(), actor, now).map_err(change)?;
-        let mut commit = Self::swap_step(&org, &swap, version, actor.as_str(), "oncall.swap.accept", now)?;
+        let mut commit = self.swap_step(&org, &swap, version, actor.as_str(), "oncall.swap.accept", now).await?;
         for o in &overrides {
             commit.records.push(override_write(o, 0)?);
         }
@@ -160,7 +164,7 @@ impl Baton {
         let now = self.now();
         swap.decline(&org, actor, now).map_err(change)?;
         self.store
-            .commit(&Self::swap_step(&org, &swap, version, actor.as_str(), "oncall.swap.decline", now)?, now)
+            .commit(&self.swap_step(&org, &swap, version, actor.as_str(), "oncall.swap.decline", now).await?, now)
             .await?;
         Ok(swap)
     }
@@ -172,7 +176,7 @@ impl Baton {
         let now = self.now();
         swap.cancel(&org, actor, now).map_err(change)?;
         self.store
-            .commit(&Self::swap_step(&org, &swap, version, actor.as_str(), "oncall.swap.cancel", now)?, now)
+            .commit(&self.swap_step(&org, &swap, version, actor.as_str(), "oncall.swap.cancel", now).await?, now)
             .await?;
         Ok(swap)
     }
@@ -217,7 +221,7 @@ impl Baton {
             self.store.commit(&commit, now).await?;
             return Ok(());
         }
-        let commit = Self::swap_step(&org, &swap, record.version, EXPIRY_ACTOR, "oncall.swap.expire", now)?;
+        let commit = self.swap_step(&org, &swap, record.version, EXPIRY_ACTOR, "oncall.swap.expire", now).await?;
         self.store.commit(&commit, now).await?;
         Ok(())
     }
