@@ -38,9 +38,13 @@ impl Limits {
 /// Who a channel's requests go to, for its limits: the URL without query or fragment
 /// (a Slack webhook's secret is its path, so two channels to one URL are one receiver),
 /// or PagerDuty's routing key; a named secret by its name (two channels naming one
-/// secret are one receiver).
+/// secret are one receiver); an email by its recipient's domain (`smtp:example.com`), as
+/// that domain's mail servers are the receivers that throttle.
 pub(crate) fn destination(channel: &Channel) -> String {
     match channel {
+        Channel::Email { to, .. } => {
+            format!("smtp:{}", crate::email::recipient_domain(to).unwrap_or_else(|| "-".into()))
+        }
         Channel::PagerDuty { routing_key, .. } => format!("pagerduty:{}", routing_key.identity()),
         Channel::Webhook { url, .. } | Channel::Slack { url, .. } => {
             let url = url.identity();
@@ -174,7 +178,7 @@ mod tests {
 
     #[test]
     fn a_destination_is_the_url_without_its_query_or_the_routing_key() {
-        let slack = |url: &str| Channel::Slack { url: link(url).into(), delivery: Delivery::default() };
+        let slack = |url: &str| Channel::Slack { url: link(url).into(), delivery: Delivery::default(), mention: None };
         assert_eq!(
             destination(&slack("https://hooks.slack.example/T/B/secret?x=1#top")),
             "https://hooks.slack.example/T/B/secret"
@@ -197,6 +201,14 @@ mod tests {
             destination(&pd("https://events.pagerduty.com/v2/enqueue", "R1")),
             destination(&pd("https://events.pagerduty.com/v2/enqueue", "R2"))
         );
+    }
+
+    #[test]
+    fn an_emails_destination_is_its_recipients_domain() {
+        let email = |to: &str| Channel::Email { to: to.into(), delivery: Delivery::default() };
+        assert_eq!(destination(&email("marta@Example.com")), "smtp:example.com");
+        assert_eq!(destination(&email("marta@example.com")), destination(&email("tomas@example.com")));
+        assert_ne!(destination(&email("marta@example.com")), destination(&email("marta@example.org")));
     }
 
     #[test]

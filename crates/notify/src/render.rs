@@ -1,5 +1,9 @@
-//! What goes on the wire for one notice on one channel. Pure: no IO, so each format is
-//! tested as the receiver would see it.
+//! What goes on the wire for one notice on one HTTP channel. Pure: no IO, so each format
+//! is tested as the receiver would see it. (An email channel is not a request: see
+//! [`email`](crate::email).)
+//!
+//! A Slack channel with a `mention` (a person's own Slack method) starts its message with
+//! `<@U024BE7LH> `, so Slack notifies that person.
 //!
 //! Every request is a `POST` with a JSON body and these headers:
 //! - `Idempotency-Key: <key>`: the outbox message's key, the same on every attempt, so a
@@ -55,8 +59,10 @@ pub struct Request {
 pub fn render(notice: &Notice, channel: &Channel, to: &Destination, key: &str) -> Request {
     let body = match channel {
         Channel::Webhook { .. } => webhook(notice, key),
-        Channel::Slack { .. } => slack(notice),
+        Channel::Slack { mention, .. } => slack(notice, mention.as_deref()),
         Channel::PagerDuty { .. } => pagerduty(notice, to.routing_key.as_deref().unwrap_or_default(), key),
+        // Email goes over SMTP (`email`), never as a request: it has no URL to resolve.
+        Channel::Email { .. } => webhook(notice, key),
     };
     Request {
         url: to.url.clone(),
@@ -106,13 +112,20 @@ fn webhook(notice: &Notice, key: &str) -> Value {
 const SLACK_SECTION_MAX: usize = 3000;
 
 /// A Slack incoming webhook message: `text` (the notification and fallback line) and one
-/// mrkdwn section with the title, the text, who it is for and the links.
-fn slack(notice: &Notice) -> Value {
+/// mrkdwn section with the title, the text, who it is for and the links. With `mention` (a
+/// Slack member id, a person's own Slack method), both start with `<@U024BE7LH> `, so
+/// Slack notifies that person; an id that is not letters and digits is left out, as it
+/// could carry markup.
+fn slack(notice: &Notice, mention: Option<&str>) -> Value {
     let headline = match headline_word(notice) {
         Some(word) => format!("{word} {}", notice.title),
         None => notice.title.clone(),
     };
-    let head = format!("*{}*", slack_escape(&headline));
+    let mention = match mention {
+        Some(id) if !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric()) => format!("<@{id}> "),
+        _ => String::new(),
+    };
+    let head = format!("{mention}*{}*", slack_escape(&headline));
     let mut tail = String::new();
     if !notice.to.is_empty() {
         let to = notice.to.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", ");
@@ -137,7 +150,7 @@ fn slack(notice: &Notice) -> Value {
     }
     section.push_str(&tail);
     json!({
-        "text": truncate_escaped(&slack_escape(&headline), SLACK_SECTION_MAX),
+        "text": truncate_escaped(&format!("{mention}{}", slack_escape(&headline)), SLACK_SECTION_MAX),
         "blocks": [{
             "type": "section",
             "text": {"type": "mrkdwn", "text": truncate_escaped(&section, SLACK_SECTION_MAX)},
@@ -148,7 +161,7 @@ fn slack(notice: &Notice) -> Value {
 /// The one word a Slack line starts with: what happened to the alert when paging stops
 /// (`RESOLVED`, `ACKNOWLEDGED`), else the severity (`CRITICAL`). One word only: a line
 /// reading "[CRITICAL] [RESOLVED]" left people unsure whether to get up.
-fn headline_word(notice: &Notice) -> Option<String> {
+pub(crate) fn headline_word(notice: &Notice) -> Option<String> {
     match &notice.alert {
         Some((_, AlertAction::Resolve)) => Some("RESOLVED".into()),
         Some((_, AlertAction::Acknowledge)) => Some("ACKNOWLEDGED".into()),
@@ -236,7 +249,7 @@ fn pd_dedup_key(key: &str) -> String {
 }
 
 /// `key` as a header value: visible ASCII stays, everything else (and `%`) is `%XX`.
-fn header_safe(key: &str) -> String {
+pub(crate) fn header_safe(key: &str) -> String {
     let mut out = String::with_capacity(key.len());
     for b in key.bytes() {
         if (0x21..=0x7e).contains(&b) && b != b'%' {
@@ -321,7 +334,11 @@ mod tests {
         let notice = Notice { text: "p99 > 2s <!channel> & rising".into(), ..page() };
         let body = rendered(
             &notice,
-            &Channel::Slack { url: link("https://hooks.slack.example/T/B/x").into(), delivery: Delivery::default() },
+            &Channel::Slack {
+                url: link("https://hooks.slack.example/T/B/x").into(),
+                delivery: Delivery::default(),
+                mention: None,
+            },
             "k",
         )
         .body;
@@ -337,7 +354,11 @@ mod tests {
 
     #[test]
     fn a_slack_line_starts_with_one_word_the_severity_or_what_happened() {
-        let slack = Channel::Slack { url: link("https://hooks.slack.example/x").into(), delivery: Delivery::default() };
+        let slack = Channel::Slack {
+            url: link("https://hooks.slack.example/x").into(),
+            delivery: Delivery::default(),
+            mention: None,
+        };
         let text = |notice: &Notice| rendered(notice, &slack, "k").body["text"].as_str().unwrap().to_owned();
         assert_eq!(text(&page()), "CRITICAL streamhub: HighErrorRate");
         let resolved =
@@ -350,11 +371,31 @@ mod tests {
     }
 
     #[test]
+    fn a_slack_message_for_one_person_mentions_them_first() {
+        let slack = |mention: Option<&str>| Channel::Slack {
+            url: link("https://hooks.slack.example/x").into(),
+            delivery: Delivery::default(),
+            mention: mention.map(str::to_owned),
+        };
+        let body = rendered(&page(), &slack(Some("U024BE7LH")), "k").body;
+        assert_eq!(body["text"], "<@U024BE7LH> CRITICAL streamhub: HighErrorRate");
+        let section = body["blocks"][0]["text"]["text"].as_str().unwrap();
+        assert!(section.starts_with("<@U024BE7LH> *CRITICAL streamhub: HighErrorRate*\n"), "{section}");
+        let body = rendered(&page(), &slack(Some("U0> <!channel")), "k").body;
+        assert_eq!(body["text"], "CRITICAL streamhub: HighErrorRate", "an id that could carry markup is left out");
+        assert_eq!(rendered(&page(), &slack(None), "k").body["text"], "CRITICAL streamhub: HighErrorRate");
+    }
+
+    #[test]
     fn a_long_slack_text_is_cut_but_keeps_its_links() {
         let notice = Notice { text: "&".repeat(5000), ..page() };
         let body = rendered(
             &notice,
-            &Channel::Slack { url: link("https://hooks.slack.example/x").into(), delivery: Delivery::default() },
+            &Channel::Slack {
+                url: link("https://hooks.slack.example/x").into(),
+                delivery: Delivery::default(),
+                mention: None,
+            },
             "k",
         )
         .body;

@@ -9,6 +9,9 @@
 //! - Any other answer (other 4xx, and 3xx: redirects are not followed, since the body
 //!   may carry a secret routing key to wherever the redirect points): dead at once, as
 //!   repeating the same request cannot change the answer.
+//! - Email ([`Attempt::Deferred`], [`Attempt::Rejected`]): a mail server's 4xx (a
+//!   transient failure) is tried again after the backoff; its 5xx (550 mailbox
+//!   unavailable) is dead at once, as RFC 5321 means it.
 //! - A next try that would fall past the retry window (counted from
 //!   [`Notification::retrying_since`](baton_store::Notification::retrying_since)): dead,
 //!   with that attempt's error. Not a count of attempts: a receiver down for two minutes
@@ -90,6 +93,12 @@ pub enum Attempt {
     /// Not sent: the destination is one the sender may not reach (see `outbound`). A
     /// setting must change, so it is not retried.
     Refused { reason: String },
+    /// The receiver refused the message for good: a mail server's permanent (5xx) reply,
+    /// or an email that cannot be made (no valid recipient). Not retried.
+    Rejected { reason: String },
+    /// The receiver answered that it cannot take the message now: a mail server's
+    /// transient (4xx) reply. Retried with the backoff.
+    Deferred { reason: String },
 }
 
 /// Which try of which message an attempt was.
@@ -125,10 +134,10 @@ pub fn settle(policy: &RetryPolicy, tried: Tried, outcome: &Attempt, now: Timest
             );
             (error, delay)
         }
-        Attempt::NoAnswer { reason } | Attempt::Unsent { reason } => {
+        Attempt::NoAnswer { reason } | Attempt::Unsent { reason } | Attempt::Deferred { reason } => {
             (reason.clone(), policy.backoff(tried.id, tried.attempt))
         }
-        Attempt::Refused { reason } => return Settle::Dead { error: reason.clone() },
+        Attempt::Refused { reason } | Attempt::Rejected { reason } => return Settle::Dead { error: reason.clone() },
     };
     let at = later(now, delay);
     if at > later(tried.since, policy.give_up_after) {
@@ -278,6 +287,34 @@ mod tests {
             let reason = reqwest::StatusCode::from_u16(status).unwrap().canonical_reason().unwrap();
             assert_eq!(error, format!("{status} {reason}"));
         }
+    }
+
+    #[test]
+    fn a_mail_servers_5xx_is_dead_at_once_and_its_4xx_retried() {
+        let p = RetryPolicy::default();
+        let rejected = Attempt::Rejected { reason: "the mail server refused it: 550 5.1.1 mailbox unavailable".into() };
+        assert_eq!(
+            settle(&p, first(4), &rejected, t(NOW)),
+            Settle::Dead { error: "the mail server refused it: 550 5.1.1 mailbox unavailable".into() },
+            "not retried, however early in its window"
+        );
+        let deferred = Attempt::Deferred { reason: "the mail server answered 451 4.3.0 try later".into() };
+        assert_eq!(
+            settle(&p, Tried { attempt: 2, ..first(4) }, &deferred, t(NOW)),
+            Settle::Retry {
+                at: later(t(NOW), p.backoff(4, 2)),
+                error: "the mail server answered 451 4.3.0 try later".into()
+            }
+        );
+        let short = RetryPolicy { give_up_after: Duration::from_secs(60), ..p };
+        let late = Tried { since: t("2026-03-02T08:59:30Z"), attempt: 8, ..first(4) };
+        assert_eq!(
+            settle(&short, late, &deferred, t(NOW)),
+            Settle::Dead {
+                error: "gave up after attempt 8 (1m of retries): the mail server answered 451 4.3.0 try later".into()
+            },
+            "within its channel's window only"
+        );
     }
 
     #[test]

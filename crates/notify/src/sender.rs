@@ -6,16 +6,28 @@
 //! Each destination is kept within its channel's limits (`limits`): a message over them
 //! waits for its turn while its lease allows, or is postponed (`Settle::Postpone`), which
 //! is no attempt.
+//!
+//! An email channel is sent over SMTP, through the one mail server the sender is given
+//! ([`SmtpConfig`]), as the message `email` renders (its `Message-ID` derived from the
+//! idempotency key, so every attempt sends the same message). A 5xx reply is a dead letter
+//! at once (`550` mailbox unavailable will not change), a 4xx or no connection is retried
+//! like a webhook's 503; errors and logs name the mail server's `host:port` and the
+//! recipient's domain at most, never the password (a secret, read at each send).
 
+use crate::email::email;
 use crate::limits::{destination, Busy, Gates, Limits};
 use crate::outbound::{refusal, GuardedResolver, Outbound, Refused};
 use crate::render::{render, Request};
 use crate::retry::{settle, Attempt, RetryPolicy, Tried};
 use crate::secrets::Secrets;
 use baton_core::notice::Notice;
-use baton_core::paging::Channel;
+use baton_core::paging::{Channel, SecretError, SecretName};
 use baton_core::{Clock, Timestamp};
 use baton_store::{Notification, SenderQueue, Settle, Store, StoreError};
+use lettre::message::Mailbox;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::AsyncSmtpTransportBuilder;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::future::Future;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
@@ -50,6 +62,22 @@ pub struct SenderConfig {
     pub outbound: Outbound,
     /// Where the secrets channels name are read.
     pub secrets: Secrets,
+    /// The mail server email channels go through; without one, emails are retried (and
+    /// end as dead letters) saying none is configured.
+    pub smtp: Option<SmtpConfig>,
+}
+
+/// The mail server emails are sent through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpConfig {
+    /// `smtp://host:port` (plain, for loopback), `smtp://host:587?tls=required`
+    /// (STARTTLS) or `smtps://host:465` (TLS), with the login's user if any
+    /// (`smtp://baton@host:587?tls=required`), never its password.
+    pub url: String,
+    /// The sender: `Baton <baton@example.org>`.
+    pub from: String,
+    /// The login's password, read through [`SenderConfig::secrets`] at each send.
+    pub password: Option<SecretName>,
 }
 
 impl Default for SenderConfig {
@@ -64,6 +92,7 @@ impl Default for SenderConfig {
             retry: RetryPolicy::default(),
             outbound: Outbound::default(),
             secrets: Secrets::default(),
+            smtp: None,
         }
     }
 }
@@ -89,6 +118,9 @@ pub enum SenderError {
     LeaseTooShort { lease: Duration, timeout: Duration },
     #[error("could not set up the HTTP client: {0}")]
     Client(#[source] reqwest::Error),
+    /// The mail server's settings, what is wrong with them (never the password).
+    #[error("the mail server (SMTP) settings: {0}")]
+    Smtp(String),
 }
 
 /// What one [`Sender::step`] did.
@@ -127,6 +159,81 @@ struct Inner {
     claimed_at: Mutex<Option<Instant>>,
     gates: Gates,
     on_failed: Mutex<Option<OnFailed>>,
+    smtp: Option<Smtp>,
+}
+
+/// The mail server, ready to send through.
+struct Smtp {
+    /// The transport, built with the login for each send (the password is read then).
+    transport: AsyncSmtpTransportBuilder,
+    /// `host:port`: what errors and logs name.
+    server: String,
+    /// The login's user, from the URL.
+    user: Option<String>,
+    password: Option<SecretName>,
+    from: Mailbox,
+}
+
+impl Smtp {
+    fn new(config: &SmtpConfig, timeout: Duration) -> Result<Smtp, SenderError> {
+        let bad = |what: String| SenderError::Smtp(what);
+        // The URL's own error never holds the URL, which could hold a password.
+        let url = reqwest::Url::parse(&config.url).map_err(|e| bad(format!("the URL does not parse: {e}")))?;
+        if url.password().is_some() {
+            return Err(bad("the URL holds a password: write the password as a secret: --smtp-password-secret".into()));
+        }
+        let host = url.host_str().filter(|h| !h.is_empty()).ok_or_else(|| bad("the URL names no host".into()))?;
+        let tls = url.query_pairs().find(|(k, _)| k == "tls").map(|(_, v)| v.into_owned());
+        let port = url.port().unwrap_or(match (url.scheme(), tls.as_deref()) {
+            ("smtps", _) => 465,
+            ("smtp", Some(_)) => 587,
+            _ => 25,
+        });
+        let server = format!("{host}:{port}");
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&config.url)
+            .map_err(|e| bad(format!("{e} (smtp://host:port, smtp://host:port?tls=required or smtps://host:port)")))?
+            .timeout(Some(timeout));
+        let user = Some(percent_decoded(url.username())).filter(|u| !u.is_empty());
+        if config.password.is_some() && user.is_none() {
+            return Err(bad("a password needs the login's user in the URL (smtp://user@host:port)".into()));
+        }
+        let from = config.from.parse::<Mailbox>().map_err(|_| {
+            bad(format!("the sender {:?} is not an email address (Baton <baton@example.org>)", config.from))
+        })?;
+        Ok(Smtp { transport, server, user, password: config.password.clone(), from })
+    }
+
+    /// The login, its password read now; the error says why it could not be.
+    fn credentials(&self, secrets: &Secrets) -> Result<Option<Credentials>, String> {
+        let (Some(user), Some(name)) = (&self.user, &self.password) else { return Ok(None) };
+        let password = match secrets.read(name) {
+            Ok(Some(p)) => p.trim_end_matches(['\r', '\n']).to_owned(),
+            Ok(None) => return Err(format!("the mail server's password: {}", SecretError::Missing(name.clone()))),
+            Err(e) => return Err(format!("the mail server's password: {}", SecretError::Unreadable(name.clone(), e))),
+        };
+        Ok(Some(Credentials::new(user.clone(), password)))
+    }
+}
+
+/// `%XX` sequences decoded (a URL's user part); anything that is not UTF-8 after is kept as is.
+fn percent_decoded(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_owned())
 }
 
 impl Sender {
@@ -142,12 +249,15 @@ impl Sender {
             .dns_resolver(Arc::new(GuardedResolver(config.outbound)))
             .build()
             .map_err(SenderError::Client)?;
+        let smtp = config.smtp.as_ref().map(|smtp| Smtp::new(smtp, config.timeout)).transpose()?;
         let config =
             SenderConfig { batch: config.batch.max(1), in_flight: config.in_flight.clamp(1, MAX_IN_FLIGHT), ..config };
         let queue = Arc::new(SenderQueue::new(config.worker.clone(), config.lease));
         let claimed_at = Mutex::new(None);
         let (gates, on_failed) = (Gates::default(), Mutex::new(None));
-        Ok(Sender { inner: Arc::new(Inner { store, client, clock, config, queue, claimed_at, gates, on_failed }) })
+        Ok(Sender {
+            inner: Arc::new(Inner { store, client, clock, config, queue, claimed_at, gates, on_failed, smtp }),
+        })
     }
 
     /// Has `callback` told of every failed attempt once its settlement is recorded (see
@@ -405,16 +515,23 @@ impl Inner {
         let attempt = u32::try_from(message.attempts).unwrap_or(u32::MAX - 1).saturating_add(1);
         let (outcome, host) = match parse(&message) {
             Err(error) => (Settle::Dead { error }, String::from("-")),
-            Ok((channel, notice)) => match channel.resolve(|name| self.config.secrets.read(name)) {
-                Ok(to) => {
-                    let request = render(&notice, &channel, &to, &message.key);
-                    let host = host(&request);
-                    (self.deliver(&message, attempt, until, &channel, &request, &host).await, host)
+            Ok((channel, notice)) => match &channel {
+                Channel::Email { to, .. } => {
+                    // The recipient's domain, not the address.
+                    let host = destination(&channel);
+                    (self.email(&message, attempt, until, &channel, to, &notice).await, host)
                 }
-                Err(e) => {
-                    let got = Attempt::Unsent { reason: format!("the channel's secret: {e}") };
-                    (self.settle_one(&message, attempt, &channel, &got), String::from("-"))
-                }
+                _ => match channel.resolve(|name| self.config.secrets.read(name)) {
+                    Ok(to) => {
+                        let request = render(&notice, &channel, &to, &message.key);
+                        let host = host(&request);
+                        (self.deliver(&message, attempt, until, &channel, self.post(&request, &host)).await, host)
+                    }
+                    Err(e) => {
+                        let got = Attempt::Unsent { reason: format!("the channel's secret: {e}") };
+                        (self.settle_one(&message, attempt, &channel, &got), String::from("-"))
+                    }
+                },
             },
         };
         let key = message.key.as_str();
@@ -427,16 +544,70 @@ impl Inner {
         Attempted { message, outcome }
     }
 
+    /// Renders `notice` as an email to the channel's address and sends it through the mail
+    /// server, within the destination's limits as [`deliver`](Inner::deliver) does.
+    async fn email(
+        &self,
+        message: &Notification,
+        attempt: u32,
+        until: Timestamp,
+        channel: &Channel,
+        to: &str,
+        notice: &Notice,
+    ) -> Settle {
+        let Some(smtp) = &self.smtp else {
+            let got = Attempt::Unsent { reason: "no mail server is configured (serve --smtp-url)".into() };
+            return self.settle_one(message, attempt, channel, &got);
+        };
+        let email = match email(notice, &smtp.from, to, &message.key) {
+            Ok(email) => email,
+            Err(e) => return self.settle_one(message, attempt, channel, &Attempt::Rejected { reason: e.to_string() }),
+        };
+        let credentials = match smtp.credentials(&self.config.secrets) {
+            Ok(credentials) => credentials,
+            Err(reason) => return self.settle_one(message, attempt, channel, &Attempt::Unsent { reason }),
+        };
+        self.deliver(message, attempt, until, channel, self.send_email(smtp, email, to, credentials)).await
+    }
+
+    /// Sends `email` through the mail server, within the timeout; what it got, naming the
+    /// server's `host:port` and at most the code and first line of its reply.
+    async fn send_email(
+        &self,
+        smtp: &Smtp,
+        email: lettre::Message,
+        to: &str,
+        credentials: Option<Credentials>,
+    ) -> Attempt {
+        let mut transport = smtp.transport.clone();
+        if let Some(credentials) = credentials {
+            transport = transport.credentials(credentials);
+        }
+        let transport: AsyncSmtpTransport<Tokio1Executor> = transport.build();
+        let server = &smtp.server;
+        let e = match tokio::time::timeout(self.config.timeout, transport.send(email)).await {
+            // 250: SMTP's positive completion, a 2xx as HTTP's.
+            Ok(Ok(_)) => return Attempt::Answered { status: 250, retry_after: None },
+            Ok(Err(e)) => e,
+            Err(_) => {
+                return Attempt::NoAnswer {
+                    reason: format!("no answer from the mail server {server} within {:?}", self.config.timeout),
+                }
+            }
+        };
+        smtp_failure(&e, server, to, self.config.timeout)
+    }
+
     /// Waits for the destination's limits to let the request go (as long as the lease
-    /// leaves room for it to end), makes it, and decides how the attempt ends.
+    /// leaves room for it to end), makes it (`send`, which starts only then), and decides
+    /// how the attempt ends.
     async fn deliver(
         &self,
         message: &Notification,
         attempt: u32,
         until: Timestamp,
         channel: &Channel,
-        request: &Request,
-        host: &str,
+        send: impl Future<Output = Attempt>,
     ) -> Settle {
         let now = self.clock.now();
         let room = now.duration_until(until).try_into().unwrap_or(Duration::ZERO);
@@ -450,7 +621,7 @@ impl Inner {
                 return Settle::Postpone { at: self.clock.now().saturating_add(retry_in).unwrap_or(Timestamp::MAX) };
             }
         };
-        let got = self.post(request, host).await;
+        let got = send.await;
         drop(slot);
         self.settle_one(message, attempt, channel, &got)
     }
@@ -520,6 +691,78 @@ impl Inner {
     }
 }
 
+/// What a mail server's refusal or a failed connection means for the message. A reply's
+/// code and the first line of its text are kept (at most [`SMTP_TEXT_MAX`] characters,
+/// the recipient's address in it reduced to its domain); another error, its IO error's
+/// kind only (its text may hold more than the host).
+fn smtp_failure(e: &lettre::transport::smtp::Error, server: &str, to: &str, timeout: Duration) -> Attempt {
+    use std::error::Error as _;
+    if let Some(code) = e.status() {
+        let text: String = e
+            .source()
+            .map(|s| s.to_string())
+            .unwrap_or_default()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(SMTP_TEXT_MAX)
+            .collect();
+        let reply = format!("{code} {}", without_address(&text, to)).trim_end().to_owned();
+        let code = code.to_string();
+        // A refused login (530, 534, 535, 538: RFC 4954) is the mail server's setting or
+        // the password secret, not this message: retried, so fixing it lets the page through.
+        if ["530", "534", "535", "538"].contains(&code.as_str()) {
+            return Attempt::Deferred { reason: format!("the mail server {server} refused the login: {reply}") };
+        }
+        return if e.is_permanent() {
+            Attempt::Rejected { reason: format!("the mail server refused it: {reply}") }
+        } else {
+            Attempt::Deferred { reason: format!("the mail server answered {reply}") }
+        };
+    }
+    let what = if e.is_timeout() {
+        format!("no answer from the mail server {server} within {timeout:?}")
+    } else if e.is_tls() {
+        format!("TLS with the mail server {server} failed")
+    } else if e.is_response() {
+        format!("the mail server {server} answered what could not be read")
+    } else {
+        format!("could not connect to the mail server {server}")
+    };
+    let mut cause: Option<&dyn std::error::Error> = Some(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            return Attempt::NoAnswer { reason: format!("{what}: {}", io.kind()) };
+        }
+        cause = c.source();
+    }
+    Attempt::NoAnswer { reason: what }
+}
+
+/// `text` with the address `to` (in any case) written `…@domain`: errors and logs name the
+/// recipient's domain at most.
+fn without_address(text: &str, to: &str) -> String {
+    let Some((_, domain)) = to.rsplit_once('@') else { return text.to_owned() };
+    if to.is_empty() {
+        return text.to_owned();
+    }
+    let (lower, needle) = (text.to_ascii_lowercase(), to.to_ascii_lowercase());
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    while let Some(found) = lower[at..].find(&needle) {
+        out.push_str(&text[at..at + found]);
+        out.push_str(&format!("…@{}", domain.to_ascii_lowercase()));
+        at += found + needle.len();
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// The most characters of a mail server's reply text kept in an error.
+const SMTP_TEXT_MAX: usize = 200;
+
 fn parse(message: &Notification) -> Result<(Channel, Notice), String> {
     let channel = serde_json::from_str(&message.channel).map_err(|e| format!("the channel does not parse: {e}"))?;
     let notice = serde_json::from_str(&message.payload).map_err(|e| format!("the payload does not parse: {e}"))?;
@@ -535,5 +778,26 @@ fn host(request: &Request) -> String {
             (None, _) => "-".into(),
         },
         Err(_) => "-".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mail_servers_reply_names_the_recipients_domain_only() {
+        assert_eq!(
+            without_address("5.1.1 <Marta@Example.com>: Recipient address rejected", "marta@example.com"),
+            "5.1.1 <…@example.com>: Recipient address rejected"
+        );
+        assert_eq!(without_address("5.1.1 mailbox unavailable", "marta@example.com"), "5.1.1 mailbox unavailable");
+    }
+
+    #[test]
+    fn the_smtp_urls_user_is_percent_decoded() {
+        assert_eq!(percent_decoded("baton%40example.org"), "baton@example.org");
+        assert_eq!(percent_decoded("a%2"), "a%2");
+        assert_eq!(percent_decoded("plain"), "plain");
     }
 }

@@ -44,7 +44,12 @@ impl Address {
                     && member.starts_with(['U', 'W'])
                     && member.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())) =>
             {
-                bad("member", format!("`{member}` is not a Slack member id: expected U or W and capitals or digits, like U024BE7LH"))
+                bad(
+                    "member",
+                    format!(
+                        "`{member}` is not a Slack member id: expected U or W and capitals or digits, like U024BE7LH"
+                    ),
+                )
             }
             Address::PagerDuty { routing_key }
                 if routing_key.is_empty()
@@ -146,7 +151,9 @@ mod tests {
     #[test]
     fn addresses_are_checked_and_name_their_field() {
         assert!(is_email("beatriz.nakamura@example.com"));
-        for bad in ["beatriz", "a@b", "a b@example.com", "a@example.com>\r\nBcc: x@y.z", "@example.com", "a@@example.com"] {
+        for bad in
+            ["beatriz", "a@b", "a b@example.com", "a@example.com>\r\nBcc: x@y.z", "@example.com", "a@@example.com"]
+        {
             assert!(!is_email(bad), "{bad}");
         }
         let err = Address::Email { address: "nope".into() }.checked().unwrap_err();

@@ -418,7 +418,10 @@ mod tests {
         // 03:00 in São Paulo: a page goes at once, information waits until 07:00 there.
         let night = t("2026-12-07T06:00:00Z");
         assert_eq!(reach.plan(Urgency::Page, night, &tz)[0].at, night);
-        assert_eq!(reach.plan(Urgency::Info, night, &tz), [Planned { method: id("email"), at: t("2026-12-07T10:00:00Z") }]);
+        assert_eq!(
+            reach.plan(Urgency::Info, night, &tz),
+            [Planned { method: id("email"), at: t("2026-12-07T10:00:00Z") }]
+        );
         assert!(reach.plan(Urgency::Ticket, now, &tz).is_empty(), "no ticket rule");
 
         stored.set_enabled(&reach, &id("email"), false).unwrap();

@@ -85,7 +85,9 @@ impl QuietHours {
     pub fn parse(s: &str) -> Result<QuietHours, ContactError> {
         let bad = || ContactError::Invalid {
             field: "quiet_hours".into(),
-            message: format!("`{s}` is not a span of the day: write HH:MM-HH:MM on the 24-hour clock, like 22:00-07:00"),
+            message: format!(
+                "`{s}` is not a span of the day: write HH:MM-HH:MM on the 24-hour clock, like 22:00-07:00"
+            ),
         };
         let (from, to) = s.split_once('-').ok_or_else(bad)?;
         let time = |t: &str| -> Option<Time> {
@@ -104,11 +106,8 @@ impl QuietHours {
     pub fn end_after(&self, t: Timestamp, tz: &TimeZone) -> Option<Timestamp> {
         let local = t.to_zoned(tz.clone());
         let now = local.time();
-        let inside = if self.from < self.to {
-            now >= self.from && now < self.to
-        } else {
-            now >= self.from || now < self.to
-        };
+        let inside =
+            if self.from < self.to { now >= self.from && now < self.to } else { now >= self.from || now < self.to };
         if !inside {
             return None;
         }
@@ -157,8 +156,10 @@ impl RuleSet {
     /// Each urgency by `method` at once: what a person has until they (or the definitions)
     /// say otherwise.
     pub fn at_once_by(method: &MethodId) -> RuleSet {
-        let rules =
-            Urgency::ALL.iter().map(|u| NotificationRule { urgency: *u, method: method.clone(), after: None }).collect();
+        let rules = Urgency::ALL
+            .iter()
+            .map(|u| NotificationRule { urgency: *u, method: method.clone(), after: None })
+            .collect();
         RuleSet { rules, quiet_hours: None }
     }
 

@@ -695,8 +695,15 @@ mod tests {
         let mut org = Org::default();
         let members = ["jonas.achterberg", "dmitri.osei", "lucia.hartmann"];
         for id in members.iter().chain(&["marta.oyelaran", "noor.castellano"]) {
-            let person =
-                Person { id: p(id), name: id.to_string(), email: None, timezone: None, chat: None, leave: Vec::new(), contact: Default::default() };
+            let person = Person {
+                id: p(id),
+                name: id.to_string(),
+                email: None,
+                timezone: None,
+                chat: None,
+                leave: Vec::new(),
+                contact: Default::default(),
+            };
             org.people.insert(p(id), person);
         }
         let team = TeamId::parse("platform-sre").unwrap();

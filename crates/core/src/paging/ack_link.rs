@@ -46,19 +46,14 @@ impl AckLink {
     }
 
     fn payload(&self) -> String {
-        format!(
-            "{}\n{}\n{}\n{}",
-            self.opened_at.as_microsecond(),
-            self.expires.as_second(),
-            self.person,
-            self.alert
-        )
+        format!("{}\n{}\n{}\n{}", self.opened_at.as_microsecond(), self.expires.as_second(), self.person, self.alert)
     }
 
     /// The link a token stands for, if `key` signed it and it has not expired at `now`.
     pub fn verify(token: &str, key: &[u8], now: Timestamp) -> Result<AckLink, LinkError> {
         let (payload, tag) = token.split_once('.').ok_or(LinkError::Forged)?;
-        let (payload, tag) = (hex::decode(payload).map_err(|_| LinkError::Forged)?, hex::decode(tag).map_err(|_| LinkError::Forged)?);
+        let (payload, tag) =
+            (hex::decode(payload).map_err(|_| LinkError::Forged)?, hex::decode(tag).map_err(|_| LinkError::Forged)?);
         if tag.len() != 16 {
             return Err(LinkError::Forged);
         }
@@ -135,7 +130,10 @@ mod tests {
 
         link.acknowledge(&mut a, t(60)).unwrap();
         assert_eq!(a.acknowledged.as_ref().unwrap().by, Actor::Person(marta));
-        assert!(a.history.iter().any(|e| e.kind == EventKind::Acknowledged && e.what.ends_with("(from the link in their page)")));
+        assert!(a
+            .history
+            .iter()
+            .any(|e| e.kind == EventKind::Acknowledged && e.what.ends_with("(from the link in their page)")));
         let reused = link.acknowledge(&mut a, t(70)).unwrap_err();
         assert!(reused.to_string().starts_with("this link was used"), "{reused}");
 

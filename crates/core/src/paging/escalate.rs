@@ -9,9 +9,9 @@
 //! which every step is empty waits the round's delays before trying again, rather than
 //! spinning through the remaining rounds in one instant.
 
-use super::alert::{Alert, AlertError, AlertEvent, EventKind, Status};
 #[cfg(test)]
 use super::alert::FollowUp;
+use super::alert::{Alert, AlertError, AlertEvent, EventKind, Status};
 use super::policy::{EscalationPolicy, Target};
 use crate::{Period, PersonId};
 use jiff::Timestamp;
@@ -132,7 +132,9 @@ impl Alert {
             let names = people.iter().map(PersonId::as_str).collect::<Vec<_>>().join(", ");
             let mut what = format!("{}: paged {names}; next in {}", step_name(index, round), step.delay);
             if !unreachable.is_empty() {
-                what.push_str(&format!(" ({unreachable_names} not reachable: no channel and no notification method on)"));
+                what.push_str(&format!(
+                    " ({unreachable_names} not reachable: no channel and no notification method on)"
+                ));
             }
             self.record(now, EventKind::Paged, what);
             for person in people {

@@ -119,7 +119,11 @@ async fn a_refusal_is_a_dead_letter_at_once() {
         &*store,
         "k-400",
         &page(),
-        &Channel::Slack { url: receiver.url("/services/T0/B0/secret").into(), delivery: Delivery::default() },
+        &Channel::Slack {
+            url: receiver.url("/services/T0/B0/secret").into(),
+            delivery: Delivery::default(),
+            mention: None,
+        },
         clock.now(),
     )
     .await;
@@ -217,7 +221,11 @@ async fn slack_and_pagerduty_get_their_own_formats() {
     let (store, _dir) = sqlite().await;
     let clock = TestClock::at(T0);
     let notice = page();
-    let slack = Channel::Slack { url: receiver.url("/services/T0/B0/secret").into(), delivery: Delivery::default() };
+    let slack = Channel::Slack {
+        url: receiver.url("/services/T0/B0/secret").into(),
+        delivery: Delivery::default(),
+        mention: None,
+    };
     let pd = Channel::PagerDuty {
         url: receiver.url("/v2/enqueue").into(),
         routing_key: Secret::Inline("R0UT1NGKEY".into()),
@@ -541,7 +549,7 @@ async fn a_rate_limit_queues_messages_rather_than_dropping_them() {
         &*store,
         "k-rate",
         8,
-        &Channel::Slack { url: receiver.url("/services/T/B/x").into(), delivery: ten_a_second },
+        &Channel::Slack { url: receiver.url("/services/T/B/x").into(), delivery: ten_a_second, mention: None },
     )
     .await;
     let (halt, running) = run(quick_sender(
@@ -660,6 +668,7 @@ async fn named_secrets_are_read_at_send_time_and_never_stored() {
     let slack = Channel::Slack {
         url: Secret::Named(SecretName::File("slack/platform-sre".into())),
         delivery: Delivery::default(),
+        mention: None,
     };
     let pd = |var: &str| Channel::PagerDuty {
         url: receiver.url("/v2/enqueue").into(),

@@ -4,4 +4,5 @@
 mod common;
 
 mod delivery;
+mod email;
 mod postgres;
