@@ -11,13 +11,13 @@ use crate::decision::{audit, record_write, Subject};
 use crate::retry::on_conflict;
 use crate::{AppError, Baton};
 use baton_core::contact::{
-    may_manage, may_read, Address, ContactError, ContactMethod, Contacts, NotificationRule, QuietHours, Reach,
-    RuleSet, Urgency, CODE_LIFETIME,
+    may_manage, may_read, Address, ContactError, ContactMethod, Contacts, NotificationRule, QuietHours, Reach, RuleSet,
+    Urgency, CODE_LIFETIME,
 };
 use baton_core::id::MethodId;
 use baton_core::notice::{Notice, NoticeKind};
-use baton_core::paging::{Channel, Secret};
 use baton_core::org::Person;
+use baton_core::paging::{Channel, Secret};
 use baton_core::{Link, Org, PersonId, Timestamp};
 use baton_store::{from_json, Commit, NewNotification, RecordWrite};
 use jiff::tz::TimeZone;
@@ -185,7 +185,9 @@ impl Baton {
                     Ok(c) => {
                         stored.insert(r.id, c);
                     }
-                    Err(e) => tracing::error!(person = %r.id, error = %e, "a person's contact record cannot be read: only the definitions' methods reach them"),
+                    Err(e) => {
+                        tracing::error!(person = %r.id, error = %e, "a person's contact record cannot be read: only the definitions' methods reach them")
+                    }
                 }
             }
         }
@@ -272,7 +274,8 @@ impl Baton {
                 if let Some(why) = reach.method(method).and_then(|m| m.unavailable.as_deref()) {
                     return Err(AppError::Invalid { field: "type".into(), message: format!("cannot be used: {why}") });
                 }
-                let Some(channel) = reach.method(method).and_then(|m| m.address.channel(team_slack(&org, person).as_ref()))
+                let Some(channel) =
+                    reach.method(method).and_then(|m| m.address.channel(team_slack(&org, person).as_ref()))
                 else {
                     return Err(AppError::Invalid {
                         field: "type".into(),
@@ -280,7 +283,8 @@ impl Baton {
                     });
                 };
                 let key = format!("contact-code/{person}/{method}/{}", crate::random_key());
-                commit.notifications = crate::outbox::messages(&code_notice(person, method, code), &[channel], &key, now)?;
+                commit.notifications =
+                    crate::outbox::messages(&code_notice(person, method, code), &[channel], &key, now)?;
             }
             self.store.commit(&commit, now).await?;
             if !commit.notifications.is_empty() {

@@ -12,9 +12,9 @@
 
 use crate::contact::personal_messages;
 use crate::decision::record_write;
-use baton_core::contact::Urgency;
 use crate::{AppError, Baton};
 use baton_core::audit::AuditEntry;
+use baton_core::contact::Urgency;
 use baton_core::notice::NoticeLink;
 use baton_core::org::ServiceDef;
 use baton_core::raci::{
@@ -255,7 +255,13 @@ impl Baton {
         let left = report.budget.value().map(|b| (b.remaining * 100.0).floor() as i64);
         let (after, events) = watch_events(&before, slo.objective, state, left);
         let after = after.stamped(&before, now);
-        let next = now.checked_add(WATCH_EVERY).ok();
+        // Every WATCH_EVERY, or as often as the SLO alerting engine when that is set faster
+        // (drills and tests: BATON_SLO_ALERTING_EVERY_MS).
+        let every = self
+            .slo_alerting_every()
+            .and_then(|e| jiff::SignedDuration::try_from(e).ok())
+            .map_or(WATCH_EVERY, |e| e.min(WATCH_EVERY));
+        let next = now.checked_add(every).ok();
         let mut commit = Commit { records: vec![write(to_json(&after)?, next)], ..Commit::default() };
         // Telling people is the decision worth an audit record; a state that changed
         // without news (recovering, no data yet) only updates the watch.

@@ -125,6 +125,8 @@ pub enum Command {
         /// network only). By default every read needs a token or a browser session.
         #[arg(long, env = "BATON_OPEN_READS", default_value = "none")]
         open_reads: baton_web::OpenReads,
+        #[command(flatten)]
+        reaching: Reaching,
     },
     /// Run the example organisation on a fresh SQLite store (or on `--db`, its history
     /// seeded only if it has none) and serve its dashboard.
@@ -397,6 +399,28 @@ pub enum OncallChangeCommand {
     /// Time off: turns pass to others and are owed back; published shifts get cover requests.
     #[command(subcommand)]
     Leave(LeaveCommand),
+}
+
+/// How `serve` reaches people: email, and the key of the acknowledge links in pages.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct Reaching {
+    /// The mail server email goes through: smtp://host:port (plain: loopback only),
+    /// smtp://host:587?tls=required (STARTTLS) or smtps://host:465 (TLS), with the login's
+    /// user if any (smtp://baton@host:587?tls=required). Without it, email methods are
+    /// not used and notices go to team channels as before.
+    #[arg(long, env = "BATON_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// Who Baton's email is from.
+    #[arg(long, env = "BATON_SMTP_FROM", default_value = "Baton <baton@localhost>")]
+    pub smtp_from: String,
+    /// The mail server login's password, by name: BATON_SECRET_... (an environment
+    /// variable) or a file name in --secrets-dir. Read at each send.
+    #[arg(long, env = "BATON_SMTP_PASSWORD_SECRET")]
+    pub smtp_password_secret: Option<String>,
+    /// A file whose bytes sign the acknowledge links in pages (32 bytes or more). Without
+    /// it, a key is made once and kept in the store.
+    #[arg(long, env = "BATON_LINK_KEY_FILE")]
+    pub link_key_file: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]

@@ -288,8 +288,11 @@ impl Baton {
 
     async fn linked_alert(&self, token: &str) -> Result<(AckLink, StoredAlert), AppError> {
         let link = AckLink::verify(token, &self.link_key().await?, self.now()).map_err(link_refused)?;
-        let stored =
-            self.store.alert(&link.alert).await?.ok_or_else(|| AppError::NotFound(format!("no alert `{}`", link.alert)))?;
+        let stored = self
+            .store
+            .alert(&link.alert)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("no alert `{}`", link.alert)))?;
         Ok((link, stored))
     }
 

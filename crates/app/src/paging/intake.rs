@@ -23,14 +23,14 @@
 use super::notices::{page_notice, target_notice, update_notice};
 use super::INTEGRATION;
 use crate::auth::hash_secret;
+use crate::contact::method_channel;
 use crate::decision::record_write;
 use crate::outbox::messages;
 use crate::{AppError, Baton};
-use baton_core::oncall::RunbookTodo;
-use crate::contact::method_channel;
 use baton_core::contact::{Reach, Urgency};
 use baton_core::id::MethodId;
 use baton_core::notice::NoticeLink;
+use baton_core::oncall::RunbookTodo;
 use baton_core::paging::{
     receive, route, route_or_fallback, AckLink, Action, Alert, EscalationPolicy, FollowUp, Incoming, Integration,
     Outcome, Page, Status, Target,
@@ -39,11 +39,11 @@ use baton_core::pipeline::ServiceRecord;
 use baton_core::slo::{RaisedBy, BURN_ALERT};
 use baton_core::{Org, PersonId, ServiceId, SloId, Timestamp};
 use baton_store::{from_json, to_json, AlertWrite, Commit, StoreError, StoredAlert};
+use jiff::tz::TimeZone;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Weak};
-use jiff::tz::TimeZone;
 use tokio::sync::{mpsc, oneshot};
 
 /// The largest intake body accepted (Alertmanager sends whole groups; PagerDuty's own
@@ -705,7 +705,8 @@ impl<'a> Batch<'a> {
         let people: Vec<PersonId> = due.iter().map(|f| f.person.clone()).collect();
         self.load_reaches(&people).await?;
         for f in due {
-            let page = Page { person: f.person.clone(), step: f.step, round: f.round, idempotency_key: f.page_key.clone() };
+            let page =
+                Page { person: f.person.clone(), step: f.step, round: f.round, idempotency_key: f.page_key.clone() };
             let reach = self.reaches.get(&f.person).cloned();
             match reach.filter(|r| method_channel(&self.org, &f.person, r, &f.method).is_some()) {
                 Some(reach) => self.page_personally(alert, &page, &reach, &f.method).await?,

@@ -25,7 +25,11 @@ fn rule(urgency: Urgency, text: &str) -> Result<NotificationRule> {
         Some((m, d)) => (m, Some(Period::parse(d.trim()).map_err(|e| anyhow!("{flag} {text}: {e}"))?)),
         None => (text, None),
     };
-    Ok(NotificationRule { urgency, method: MethodId::parse(m.trim()).map_err(|e| anyhow!("{flag} {text}: {e}"))?, after })
+    Ok(NotificationRule {
+        urgency,
+        method: MethodId::parse(m.trim()).map_err(|e| anyhow!("{flag} {text}: {e}"))?,
+        after,
+    })
 }
 
 fn show(view: &ContactView) {
@@ -73,19 +77,27 @@ pub async fn run(c: ContactCommand, db: &Db) -> Result<ExitCode> {
         ContactCommand::Add { person: p, id, email, webhook, slack, pagerduty, actor, output } => {
             let address = match (email, webhook, slack, pagerduty) {
                 (Some(address), ..) => Address::Email { address },
-                (_, Some(url), ..) => Address::Webhook { url: Link::parse(&url).map_err(|e| anyhow!("--webhook: {e}"))? },
+                (_, Some(url), ..) => {
+                    Address::Webhook { url: Link::parse(&url).map_err(|e| anyhow!("--webhook: {e}"))? }
+                }
                 (_, _, Some(member), _) => Address::Slack { member },
                 (.., Some(routing_key)) => Address::PagerDuty { routing_key },
                 _ => bail!("give the address: --email, --webhook, --slack or --pagerduty"),
             };
             let new = NewMethod { id: method(&id)?, address };
-            let view = db.baton().await?.add_contact_method(&person("--as", &actor)?, &person("PERSON", &p)?, new).await?;
+            let view =
+                db.baton().await?.add_contact_method(&person("--as", &actor)?, &person("PERSON", &p)?, new).await?;
             eprintln!("a code is on its way to `{id}`: `baton contact verify {p} {id} CODE --as {actor}`");
             (output, view)
         }
         ContactCommand::Verify { person: p, method: m, code, actor, output } => {
             let baton = db.baton().await?;
-            (output, baton.verify_contact_method(&person("--as", &actor)?, &person("PERSON", &p)?, &method(&m)?, &code).await?)
+            (
+                output,
+                baton
+                    .verify_contact_method(&person("--as", &actor)?, &person("PERSON", &p)?, &method(&m)?, &code)
+                    .await?,
+            )
         }
         ContactCommand::Resend { person: p, method: m, actor, output } => {
             let baton = db.baton().await?;
@@ -93,11 +105,21 @@ pub async fn run(c: ContactCommand, db: &Db) -> Result<ExitCode> {
         }
         ContactCommand::On { person: p, method: m, actor, output } => {
             let baton = db.baton().await?;
-            (output, baton.switch_contact_method(&person("--as", &actor)?, &person("PERSON", &p)?, &method(&m)?, true).await?)
+            (
+                output,
+                baton
+                    .switch_contact_method(&person("--as", &actor)?, &person("PERSON", &p)?, &method(&m)?, true)
+                    .await?,
+            )
         }
         ContactCommand::Off { person: p, method: m, actor, output } => {
             let baton = db.baton().await?;
-            (output, baton.switch_contact_method(&person("--as", &actor)?, &person("PERSON", &p)?, &method(&m)?, false).await?)
+            (
+                output,
+                baton
+                    .switch_contact_method(&person("--as", &actor)?, &person("PERSON", &p)?, &method(&m)?, false)
+                    .await?,
+            )
         }
         ContactCommand::Remove { person: p, method: m, actor, output } => {
             let baton = db.baton().await?;

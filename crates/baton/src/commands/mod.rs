@@ -23,9 +23,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate { dir } => Ok(definitions::validate(&dir)),
         Command::Apply { dir, dry_run, actor } => definitions::apply(&dir, dry_run, actor, db).await,
-        Command::Serve { config, listen, public_url, allow_outbound, secrets_dir, rate_limit, open_reads } => {
-            let sending =
-                serve::Sending { outbound: allow_outbound, secrets: baton_notify::Secrets { dir: secrets_dir } };
+        Command::Serve {
+            config,
+            listen,
+            public_url,
+            allow_outbound,
+            secrets_dir,
+            rate_limit,
+            open_reads,
+            reaching,
+        } => {
+            let sending = serve::Sending {
+                outbound: allow_outbound,
+                secrets: baton_notify::Secrets { dir: secrets_dir },
+                smtp: serve::smtp(&reaching)?,
+                link_key: serve::link_key(&reaching)?,
+            };
             let web = baton_web::WebConfig {
                 secure_cookies: public_url.as_deref().is_some_and(|u| u.starts_with("https://")),
                 rate_limit: rate_limit.0,

@@ -42,11 +42,48 @@ pub async fn print_first_start_token(baton: &Baton) -> Result<()> {
     Ok(())
 }
 
-/// What the sender may reach, and where it reads the secrets channels name.
+/// What the sender may reach, where it reads the secrets channels name, the mail server,
+/// and the key acknowledge links are signed with.
 #[derive(Debug, Clone, Default)]
 pub struct Sending {
     pub outbound: baton_notify::Outbound,
     pub secrets: baton_notify::Secrets,
+    pub smtp: Option<baton_notify::SmtpConfig>,
+    pub link_key: Option<Vec<u8>>,
+}
+
+/// The mail server `--smtp-url` names, with its password by name.
+pub fn smtp(reaching: &crate::cli::Reaching) -> Result<Option<baton_notify::SmtpConfig>> {
+    let Some(url) = reaching.smtp_url.clone() else {
+        if reaching.smtp_password_secret.is_some() {
+            bail!("--smtp-password-secret needs --smtp-url");
+        }
+        return Ok(None);
+    };
+    let password = reaching
+        .smtp_password_secret
+        .as_deref()
+        .map(|name| {
+            let name = name.trim();
+            let parsed = if name.starts_with(baton_core::paging::SECRET_ENV_PREFIX) {
+                baton_core::paging::SecretName::env(name)
+            } else {
+                baton_core::paging::SecretName::file(name)
+            };
+            parsed.map_err(|e| anyhow::anyhow!("--smtp-password-secret: {e}"))
+        })
+        .transpose()?;
+    Ok(Some(baton_notify::SmtpConfig { url, from: reaching.smtp_from.clone(), password }))
+}
+
+/// The bytes of `--link-key-file`, at least 32 of them.
+pub fn link_key(reaching: &crate::cli::Reaching) -> Result<Option<Vec<u8>>> {
+    let Some(path) = &reaching.link_key_file else { return Ok(None) };
+    let key = std::fs::read(path).with_context(|| format!("--link-key-file {}", path.display()))?;
+    if key.len() < 32 {
+        bail!("--link-key-file {}: {} bytes; a signing key needs 32 or more", path.display(), key.len());
+    }
+    Ok(Some(key))
 }
 
 /// Binds, says where, and serves until Ctrl-C or SIGTERM; in-flight requests finish.
@@ -81,6 +118,12 @@ pub async fn run_server(
             let _ = rx.changed().await;
         }
     };
+    if sending.smtp.is_some() {
+        baton.set_mail_configured();
+    }
+    if let Some(key) = &sending.link_key {
+        baton.set_link_key(key);
+    }
     let engine = tokio::spawn(baton.clone().run_engine(until_stopped()));
     let sender =
         baton_notify::Sender::new(baton.store().clone(), Arc::new(baton_app::SystemClock), sender_config(sending)?)?;
@@ -108,8 +151,8 @@ pub async fn run_server(
 /// tests: the same code path, faster). How long a message is retried is each channel's
 /// `retry_for`.
 fn sender_config(sending: Sending) -> Result<baton_notify::SenderConfig> {
-    let Sending { outbound, secrets } = sending;
-    let mut config = baton_notify::SenderConfig { outbound, secrets, ..Default::default() };
+    let Sending { outbound, secrets, smtp, link_key: _ } = sending;
+    let mut config = baton_notify::SenderConfig { outbound, secrets, smtp, ..Default::default() };
     let millis = |name: &str| -> Result<Option<std::time::Duration>> {
         match std::env::var(name) {
             Err(_) => Ok(None),

@@ -20,6 +20,7 @@ mod paging_e2e;
 mod paging_faults;
 mod paging_replicas;
 mod pipeline_api;
+mod reach_people;
 mod roles;
 pub mod security;
 mod slo_alerting;

@@ -673,6 +673,7 @@ async fn the_audit_log_shows_no_channel_secrets() {
     policy.channels.push(Channel::Slack {
         url: Link::parse("https://bot:hunter2@hooks.slack.com/services/T0001/B0001/SLACKSECRET").unwrap().into(),
         delivery: Delivery::default(),
+        mention: None,
     });
     policy.channels.push(Channel::PagerDuty {
         url: Link::parse("https://events.pagerduty.com/v2/enqueue").unwrap().into(),

@@ -274,10 +274,8 @@ pub fn route(
         add(NoticeKind::Info, &Assignee::Team(team.clone()), None, &mut routing);
     }
     routing.deliveries = deliveries(org, plan);
-    routing.people = personal
-        .into_iter()
-        .map(|(person, (kind, personas))| PersonalDelivery { person, kind, personas })
-        .collect();
+    routing.people =
+        personal.into_iter().map(|(person, (kind, personas))| PersonalDelivery { person, kind, personas }).collect();
     routing.unreachable.sort();
     routing.unreachable.dedup();
     routing

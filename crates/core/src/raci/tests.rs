@@ -224,7 +224,10 @@ fn people_with_methods_of_their_own_are_told_by_them_and_a_team_without_a_channe
     assert!(routing.unreachable.is_empty());
     let teams: Vec<(&str, Vec<&str>)> =
         routing.deliveries.iter().map(|d| (d.team.as_str(), d.to.iter().map(PersonId::as_str).collect())).collect();
-    assert!(teams.contains(&("streamhub-dev", vec!["noor.castellano"])), "noor, with no method, through her team: {teams:?}");
+    assert!(
+        teams.contains(&("streamhub-dev", vec!["noor.castellano"])),
+        "noor, with no method, through her team: {teams:?}"
+    );
     let event = budget_event(
         &crate::slo::SloDef { lifecycle: Default::default(), ..sample_slo() },
         BudgetState::AtRisk,

@@ -7,9 +7,9 @@
 //! operation's description starts with `Role: <role>.`, the role `core` checks.
 
 mod audit;
+mod contact;
 mod doc;
 mod gates;
-mod contact;
 mod leave;
 mod oncall;
 mod oncall_changes;
