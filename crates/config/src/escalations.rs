@@ -123,6 +123,65 @@ pub(crate) fn check(
     if !docs.policies.is_empty() {
         warn_uncovered(org, &defined, &covered, diags);
     }
+    warn_unreached(docs, teams, org, diags);
+}
+
+/// People a policy pages who have no way to be reached of their own (no email in teams/,
+/// no method in contacts/): warned once, at their first listing in teams/. And steps of a
+/// policy without channels whose people all are such: the step would be passed over.
+fn warn_unreached(docs: &EscalationDocs, teams: &[(Document, TeamDoc)], org: &Org, diags: &mut Vec<Diagnostic>) {
+    let reachable =
+        |p: &PersonId| org.people.get(p).is_some_and(|p| p.email.is_some() || !p.contact.methods.is_empty());
+    let mut paged: BTreeSet<&PersonId> = BTreeSet::new();
+    for (doc, p) in &docs.policies {
+        let Some(policy) = PolicyId::parse(p.id.as_str()).ok().and_then(|id| org.escalations.get(&id)) else {
+            continue;
+        };
+        for (i, (step, step_doc)) in policy.steps.iter().zip(p.steps.iter()).enumerate() {
+            let people: Vec<&PersonId> = step
+                .targets
+                .iter()
+                .flat_map(|t| match t {
+                    Target::Person(p) => vec![p],
+                    Target::Team(t) => org.teams.get(t).map(|t| t.members.iter().collect()).unwrap_or_default(),
+                    Target::Rotation(r) => org
+                        .rotations
+                        .get(r)
+                        .and_then(|r| org.teams.get(&r.team))
+                        .map(|t| t.members.iter().collect())
+                        .unwrap_or_default(),
+                })
+                .collect();
+            paged.extend(people.iter().copied());
+            if !policy.channels.is_empty() || people.iter().any(|p| reachable(p)) {
+                continue;
+            }
+            let who = if people.is_empty() {
+                "it names nobody".to_owned()
+            } else {
+                let names: Vec<&str> = people.iter().map(|p| p.as_str()).collect();
+                format!("none of {} has an email in teams/ or a method in contacts/", names.join(", "))
+            };
+            diags.push(doc.at(step_doc).warning(format!(
+                "step {} of `{}` would reach nobody: the policy has no channels and {who}; it would be passed over at once",
+                i + 1,
+                policy.id
+            )));
+        }
+    }
+    let mut warned: BTreeSet<&PersonId> = BTreeSet::new();
+    for (doc, team) in teams {
+        for member in &team.members {
+            let Some(id) = paged.iter().copied().find(|p| p.as_str() == member.id.as_str()) else { continue };
+            if reachable(id) || !warned.insert(id) {
+                continue;
+            }
+            diags.push(doc.at(&member.id).warning(format!(
+                "{id} is paged but has no way to be reached of their own (no `email` here, no method in \
+                 contacts/): only their policies' channels reach them"
+            )));
+        }
+    }
 }
 
 fn policy(

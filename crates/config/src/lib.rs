@@ -5,6 +5,7 @@
 //! [`baton_core::Org`]. Nothing here touches the store.
 #![forbid(unsafe_code)]
 
+mod contacts;
 mod diagnostic;
 mod docs;
 mod document;

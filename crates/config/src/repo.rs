@@ -93,7 +93,7 @@ pub fn load(root: &Path) -> Loaded {
         return Loaded { org: None, diagnostics, files };
     }
     let canonical_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
-    for dir in ["teams", "services", "policies", "slos", "rotations", "calendars", "escalations", "leave"] {
+    for dir in ["teams", "services", "policies", "slos", "rotations", "calendars", "escalations", "leave", "contacts"] {
         let paths = match yaml_files(&root.join(dir)) {
             Ok(p) => p,
             Err(e) => {
@@ -126,6 +126,7 @@ pub fn load(root: &Path) -> Loaded {
                     "calendars" => builder.calendar(doc),
                     "escalations" => builder.escalation(doc),
                     "leave" => builder.leave(doc),
+                    "contacts" => builder.contacts(doc),
                     _ => builder.policy(doc),
                 }
             }

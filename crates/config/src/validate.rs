@@ -25,6 +25,8 @@ pub(crate) struct Builder {
     raci: crate::raci::RaciDocs,
     /// The planned leave of `leave/`, one document per person.
     leave: Vec<(Document, crate::leave::LeaveDoc)>,
+    /// Contact defaults of `contacts/`, one document per person.
+    contacts: Vec<(Document, crate::contacts::ContactsDoc)>,
 }
 
 impl Builder {
@@ -63,6 +65,12 @@ impl Builder {
     pub fn leave(&mut self, doc: Document) {
         if let Some(l) = self.parse_into(&doc) {
             self.leave.push((doc, l));
+        }
+    }
+
+    pub fn contacts(&mut self, doc: Document) {
+        if let Some(c) = self.parse_into(&doc) {
+            self.contacts.push((doc, c));
         }
     }
 
@@ -111,6 +119,7 @@ impl Builder {
         let people = c.teams(&mut org, &self.teams);
         org.people = people;
         crate::leave::check(&self.leave, &mut org, &mut c.diags);
+        crate::contacts::check(&self.contacts, &mut org, &mut c.diags);
         c.services(&mut org, &self.services);
         let service_docs: Vec<&Document> = self.services.iter().map(|(d, _)| d).collect();
         crate::raci::check(&self.raci, &service_docs, &mut org, &mut c.diags);

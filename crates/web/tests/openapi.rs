@@ -35,6 +35,8 @@ const ROLES: &[&str] = &[
     "any-person",
     // Leave: the person, or the lead of one of their teams.
     "self-or-lead",
+    // Contact methods and notification rules: the person alone (a code goes to the method).
+    "self",
     "feed-owner",
     // Production gates: a member of a team the gate asks approval from, the voter, the SRE team or the architects.
     "gate-team",
@@ -334,6 +336,12 @@ async fn every_mutating_operation_states_its_role_and_needs_a_bearer_token() {
         ("create_feed", "any-person"),
         ("record_leave", "self-or-lead"),
         ("cancel_leave", "self-or-lead"),
+        ("add_contact_method", "self"),
+        ("remove_contact_method", "self"),
+        ("verify_contact_method", "self"),
+        ("resend_contact_code", "self"),
+        ("switch_contact_method", "self"),
+        ("set_notification_rules", "self"),
         ("revoke_feed", "feed-owner"),
         ("vote_on_gate", "gate-team"),
         ("withdraw_vote", "voter"),

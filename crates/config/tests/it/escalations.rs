@@ -10,8 +10,8 @@ use baton_core::pipeline::{Assignment, ServiceRecord, Signed, Stage};
 use baton_core::{PersonId, ServiceId, TeamId, Timestamp};
 use std::path::Path;
 
-const SRE: &str = "id: platform-sre\nname: Platform SRE\nkind: sre\nlead: marta.oyelaran\nmembers:\n  - id: marta.oyelaran\n    name: Marta Oyelaran\n  - id: jonas.achterberg\n    name: Jonas Achterberg\n";
-const OWNERS: &str = "id: streamhub-dev\nname: StreamHub developers\nkind: service-owner\nlead: noor.castellano\nmembers:\n  - id: noor.castellano\n    name: Noor Castellano\n";
+const SRE: &str = "id: platform-sre\nname: Platform SRE\nkind: sre\nlead: marta.oyelaran\nmembers:\n  - id: marta.oyelaran\n    name: Marta Oyelaran\n    email: marta.oyelaran@example.com\n  - id: jonas.achterberg\n    name: Jonas Achterberg\n    email: jonas.achterberg@example.com\n";
+const OWNERS: &str = "id: streamhub-dev\nname: StreamHub developers\nkind: service-owner\nlead: noor.castellano\nmembers:\n  - id: noor.castellano\n    name: Noor Castellano\n    email: noor.castellano@example.com\n";
 const ARCH: &str = "id: sre-architects\nname: SRE Architects\nkind: architects\nmembers:\n  - id: helga.marchetti\n    name: Helga Marchetti\n";
 const PIPELINE: &str = "kind: PipelinePolicy\narchitects_team: sre-architects\n";
 const SERVICE: &str = "id: streamhub\nname: StreamHub\nowner_team: streamhub-dev\n";
@@ -231,7 +231,7 @@ fn secrets_written_inline_are_warned_about_and_named_ones_checked() {
     let page = replacing(20, "    url_file: slack/platform-sre");
     let org = load(with(&page).path()).org.unwrap();
     let slack = &org.escalations[&"platform-sre-24x7".parse().unwrap()].channels[1];
-    assert_eq!(slack.url(), &Secret::Named(SecretName::File("slack/platform-sre".into())));
+    assert_eq!(slack.url(), Some(&Secret::Named(SecretName::File("slack/platform-sre".into()))));
 }
 
 #[test]

@@ -4,6 +4,7 @@
 mod support;
 
 mod budget_policy;
+mod contacts;
 mod escalations;
 mod examples;
 mod gates;

@@ -69,6 +69,9 @@ pub fn page(title: &str, viewer: Option<&SignedIn>, body: Markup) -> Markup {
                     span.who {
                         @if let Some(v) = viewer {
                             span { "Signed in as " strong { (v.principal.actor()) } }
+                            @if matches!(v.principal, baton_app::Principal::Person(_)) {
+                                a href="/me/notifications" { "Notifications" }
+                            }
                             form.inline method="post" action="/logout" {
                                 input type="hidden" name="csrf" value=(v.csrf);
                                 button.quiet type="submit" { "Sign out" }

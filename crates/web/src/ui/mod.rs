@@ -7,6 +7,7 @@ mod actions;
 pub(crate) mod alerts;
 mod board;
 mod chart;
+mod contact;
 mod gates;
 mod layout;
 pub(crate) use layout::style_text;
@@ -41,6 +42,9 @@ pub fn routes() -> Router<AppState> {
         .route("/alerts/{service}/{key}/{action}", post(alerts::respond))
         .route("/notifications/{id}/resend", post(alerts::resend))
         .route("/a/{token}", get(ack_link::show).post(ack_link::acknowledge))
+        .route("/me/notifications", get(contact::page))
+        .route("/me/notifications/do/{action}", post(contact::act))
+        .route("/me/notifications/do/{action}/{method}", post(contact::act_on))
         .route("/login", get(session::login_page).post(session::login))
         .route("/logout", post(session::logout))
 }
