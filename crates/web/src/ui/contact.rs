@@ -79,40 +79,38 @@ fn body(view: &ContactView, csrf: &str, done: Option<&str>, failed: Option<&ApiE
         h1 { "How Baton reaches you" }
         @if let Some(done) = done { p.banner.ok role="status" { (done) } }
         @if let Some(e) = failed { p.banner.bad role="alert" { (e.message) } }
-        @for p in &view.problems { p.banner.bad { "Warning: " (p) } }
+        @if !view.problems.is_empty() {
+            div.banner.bad.problems {
+                strong { "What keeps Baton from reaching you:" }
+                ul { @for p in &view.problems { li { (p) } } }
+            }
+        }
         h2 { "Contact methods" }
-        div.scroll { table {
-            tr { th { "Method" } th { "Type" } th { "Address" } th { "State" } th { "Actions" } }
-            @for m in &view.methods {
-                tr {
-                    td { (m.id) }
-                    td { (m.address.kind()) }
-                    td { (address(&m.address)) }
-                    td {
-                        @if let Some(why) = &m.unavailable { span.warn { "cannot be used: " (why) } }
-                        @else if !m.verified { span.warn { "waiting for its code" } }
-                        @else if m.enabled { span.ok { "on" } }
-                        @else { "off" }
-                        @if m.from_definitions { span.meta { " · from the definitions" } }
-                    }
-                    td {
-                        @if !m.verified {
-                            (form(&format!("verify/{}", m.id), csrf, "inline", html! {
-                                label { "Code" input type="text" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="12" required; }
-                            }, "Verify"))
-                            " " (form(&format!("resend/{}", m.id), csrf, "inline", html! {}, "Send a new code"))
-                        } @else if m.enabled {
-                            (form(&format!("off/{}", m.id), csrf, "inline", html! {}, "Turn off"))
-                        } @else {
-                            (form(&format!("on/{}", m.id), csrf, "inline", html! {}, "Turn on"))
-                        }
-                        @if !m.from_definitions {
-                            " " (form(&format!("remove/{}", m.id), csrf, "inline", html! {}, "Remove"))
-                        }
-                    }
+        @for m in &view.methods {
+            div.card.method {
+                strong { (m.id) } span.meta { " · " (m.address.kind()) @if m.from_definitions { " · from the definitions" } }
+                p.address { (address(&m.address)) }
+                p {
+                    @if let Some(why) = &m.unavailable { span.warn { "Cannot be used: " (why) } }
+                    @else if !m.verified { span.warn { "Waiting for its code" } }
+                    @else if m.enabled { span.ok { "On" } }
+                    @else { "Off" }
+                }
+                @if !m.verified {
+                    (form(&format!("verify/{}", m.id), csrf, "inline", html! {
+                        label { "Code" input type="text" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="12" required; }
+                    }, "Verify"))
+                    " " (form(&format!("resend/{}", m.id), csrf, "inline", html! {}, "Send a new code"))
+                } @else if m.enabled {
+                    (form(&format!("off/{}", m.id), csrf, "inline", html! {}, "Turn off"))
+                } @else {
+                    (form(&format!("on/{}", m.id), csrf, "inline", html! {}, "Turn on"))
+                }
+                @if !m.from_definitions {
+                    " " (form(&format!("remove/{}", m.id), csrf, "inline", html! {}, "Remove"))
                 }
             }
-        } }
+        }
         div.actions { (form("add", csrf, "", html! {
             h3 { "Add a method" }
             p.meta { "A code is sent to it at once; it is used once you type the code here." }
