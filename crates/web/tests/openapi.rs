@@ -347,6 +347,7 @@ async fn every_mutating_operation_states_its_role_and_needs_a_bearer_token() {
         ("withdraw_vote", "voter"),
         ("waive_gate_requirement", "sre-or-architect"),
         ("pass_gate", "owner"),
+        ("ask_for_votes", "owner"),
         ("post_check", "sre-or-owner"),
         ("propose_capacity", "owner"),
         ("approve_capacity", "sre"),

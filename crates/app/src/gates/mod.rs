@@ -2,7 +2,8 @@
 //! the store and the organisation, judged by `core::gate::evaluate`), and the acts that
 //! change it, each recorded with its audit entry in one commit: votes and their
 //! withdrawal, check results (JSON or a JUnit report), waivers, capacity and velocity
-//! numbers proposed and agreed, installs, and passing a gate.
+//! numbers proposed and agreed, installs, passing a gate, and asking the people whose
+//! approval it still needs for their votes (`ask`).
 //!
 //! Who may do what (ARCHITECTURE.md, Decisions): a vote is given for a team the gate asks
 //! approval from, by a member of it; only its voter withdraws it. Waivers are approved by
@@ -19,10 +20,13 @@
 //! `enter-production` step reads it there.
 
 mod acts;
+mod ask;
 mod capacity;
 mod checks;
 mod read;
 mod waivers;
+
+pub use ask::VotesAsked;
 
 use baton_core::gate::{Approval, Assurance, CapacityAgreement, GateVerdict, Vote, Waiver};
 use baton_core::pipeline::GatePass;

@@ -80,6 +80,19 @@ pub enum GateCommand {
         #[arg(long, value_enum, default_value_t)]
         output: Output,
     },
+    /// Ask, as the owner team, the people whose approval the gate still needs for their
+    /// votes (each by their own notification rules, and their teams' channels).
+    Ask {
+        service: String,
+        gate: String,
+        /// A word for the people asked.
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long = "as", value_name = "PERSON")]
+        actor: String,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+    },
 }
 
 #[derive(clap::Args)]
@@ -197,6 +210,15 @@ pub async fn run(cmd: GateCommand, db: &Db) -> Result<ExitCode> {
             let (id, gate) = ids(&service, &gate)?;
             let g = db.baton().await?.pass_gate(&person(&actor)?, &id, &gate).await?;
             print(output, &g, print_gate)?;
+        }
+        GateCommand::Ask { service, gate, note, actor, output } => {
+            let (id, gate) = ids(&service, &gate)?;
+            let asked = db.baton().await?.ask_for_votes(&person(&actor)?, &id, &gate, note).await?;
+            print(output, &asked, |a| {
+                for r in &a.asked {
+                    println!("asked {} (for {}): {}", r.person, r.on_behalf_of.join(", "), r.requirements.join("; "));
+                }
+            })?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -310,3 +310,35 @@ async fn baton_app_integration(app: &crate::support::TestApp) -> String {
     assert_eq!(status, 201, "{body}");
     body["key"].as_str().unwrap().to_owned()
 }
+
+#[tokio::test]
+async fn the_owner_asks_for_the_votes_a_gate_needs_and_each_person_asked_gets_an_email() {
+    let sink = SmtpSink::start();
+    let app = spawn_app().await;
+    app.baton.set_mail_configured();
+    let sender = mail_sender(&app, &sink);
+    crate::support::drive(&app, baton_core::pipeline::Stage::Onboarding).await;
+    let path = "/api/v1/services/streamhub/gates/promote-to-prod/ask";
+    let outsider = app.token("leila.fontaine").await;
+    let (status, body) = app.post(path, Some(&outsider), json!({})).await;
+    assert_eq!(status, 403, "only the owner team asks: {body}");
+
+    let noor = app.token("noor.castellano").await;
+    let (status, asked) = app.post(path, Some(&noor), json!({"note": "release on Thursday"})).await;
+    assert_eq!(status, 200, "{asked}");
+    let people: Vec<&str> = asked["asked"].as_array().unwrap().iter().map(|r| r["person"].as_str().unwrap()).collect();
+    // promote-to-prod waits on tenants-sre, platform-sre and the owner team's sign-off.
+    for who in ["marta.oyelaran", "noor.castellano"] {
+        assert!(people.contains(&who), "{who} asked: {people:?}");
+    }
+    assert!(!people.contains(&"leila.fontaine"), "{people:?}");
+    sender.step().await.unwrap();
+    let mail = sink.wait_for_mail_to("marta.oyelaran@example.com", Duration::from_secs(5)).await;
+    let email = parse(&mail[0]);
+    assert_eq!(email.subject(), Some("Your vote is asked on gate promote-to-prod of streamhub"));
+    let text = email.body_text(0).unwrap();
+    assert!(text.contains("Noor Castellano asks for your vote") && text.contains("release on Thursday"), "{text}");
+    assert!(text.contains("approval from"), "names the requirement: {text}");
+    let (_, audit) = app.get("/api/v1/audit?subject=service/streamhub").await;
+    assert!(audit.to_string().contains("gate.ask-votes"), "audited");
+}

@@ -300,6 +300,12 @@ fn case(app: &TestApp, template: &str) -> Option<Case> {
             body: json!({"requirement": "check:e2e", "reason": "the suite is being rewritten", "expires_at": later(10)}),
             allowed: &[SRE_LEAD, SRE, ARCHITECT],
         },
+        "/api/v1/services/{id}/gates/{gate}/ask" => Case {
+            stage: Stage::Onboarding,
+            path: s("gates/promote-to-prod/ask"),
+            body: json!({"note": "release on Thursday"}),
+            allowed: &[OWNER],
+        },
         "/api/v1/services/{id}/gates/{gate}/pass" => {
             Case { stage: Stage::Onboarding, path: s("gates/promote-to-prod/pass"), body: json!({}), allowed: &[OWNER] }
         }

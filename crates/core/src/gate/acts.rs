@@ -3,7 +3,8 @@
 //! them up front with the reason, instead of storing something that will never count.
 //!
 //! One function per act: [`voting_team`] (and [`check_vote`]), [`waiving_team`] (and
-//! [`check_waiver`]), [`may_withdraw_vote`], [`may_pass_gate`], [`may_propose_capacity`]
+//! [`check_waiver`]), [`may_withdraw_vote`], [`may_pass_gate`], [`may_ask_for_votes`] (and
+//! [`vote_requests`]: whom), [`may_propose_capacity`]
 //! and [`may_agree_capacity`]. The app reads what they need and calls them; it decides
 //! no permission itself.
 
@@ -150,6 +151,62 @@ pub fn waiving_team(
 /// The owner team passes a gate for its service (when the verdict passes).
 pub fn may_pass_gate(org: &Org, gate: &GateId, service: &ServiceDef, person: &PersonId) -> Result<(), GateActError> {
     owners_only(org, service, person, &format!("pass gate {gate}"))
+}
+
+/// The owner team asks for the votes its gate still needs.
+pub fn may_ask_for_votes(
+    org: &Org,
+    gate: &GateId,
+    service: &ServiceDef,
+    person: &PersonId,
+) -> Result<(), GateActError> {
+    owners_only(org, service, person, &format!("ask for votes on gate {gate}"))
+}
+
+/// One person asked for their vote, and on which requirements (their labels).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VoteRequest {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub person: PersonId,
+    /// The teams (or the person themselves) they are asked for.
+    pub on_behalf_of: Vec<String>,
+    pub requirements: Vec<String>,
+}
+
+/// Whom a request for votes on `verdict` goes to: every member of each team (and each
+/// person) that can meet an unmet approval requirement, once, with what they are asked
+/// for. Empty when the gate passes, does not apply, or waits on no approval.
+pub fn vote_requests(org: &Org, verdict: &super::GateVerdict) -> Vec<VoteRequest> {
+    let mut out: Vec<VoteRequest> = Vec::new();
+    if verdict.passes || verdict.not_applicable.is_some() {
+        return out;
+    }
+    for r in verdict.unmet().filter(|r| r.id.starts_with("approval")) {
+        for who in &r.who_can_act {
+            let people: Vec<PersonId> = match TeamId::parse(who).ok().and_then(|t| org.teams.get(&t)) {
+                Some(team) => team.members.clone(),
+                None => PersonId::parse(who).ok().filter(|p| org.people.contains_key(p)).into_iter().collect(),
+            };
+            for person in people {
+                let index = match out.iter().position(|q| q.person == person) {
+                    Some(i) => i,
+                    None => {
+                        out.push(VoteRequest { person, on_behalf_of: Vec::new(), requirements: Vec::new() });
+                        out.len() - 1
+                    }
+                };
+                let request = &mut out[index];
+                if !request.on_behalf_of.contains(who) {
+                    request.on_behalf_of.push(who.clone());
+                }
+                if !request.requirements.contains(&r.label) {
+                    request.requirements.push(r.label.clone());
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The owner team proposes its service's capacity and velocity.

@@ -25,8 +25,8 @@ mod votes;
 mod tests;
 
 pub use acts::{
-    approval_teams, check_vote, check_waiver, may_agree_capacity, may_pass_gate, may_propose_capacity,
-    may_withdraw_vote, voting_team, waiving_team, GateActError,
+    approval_teams, check_vote, check_waiver, may_agree_capacity, may_ask_for_votes, may_pass_gate,
+    may_propose_capacity, may_withdraw_vote, vote_requests, voting_team, waiving_team, GateActError, VoteRequest,
 };
 pub use capacity::{may_install, InstallLimit, InstallRefused};
 pub use definition::{AppliesTo, Gate, Requirement, ServiceRole};

@@ -12,7 +12,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use baton_app::gates::{
     Capacity, CapacityIn, CheckIn, CheckReport, GateView, GateVote, GateWaiver, Install, InstallIn, ServiceGates,
-    VoteIn, WaiverIn,
+    VoteIn, VotesAsked, WaiverIn,
 };
 use baton_app::AppError;
 use baton_core::gate::CheckResult;
@@ -33,6 +33,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(withdraw_vote))
         .routes(routes!(waive))
         .routes(routes!(pass))
+        .routes(routes!(ask_for_votes))
         .routes(routes!(propose_capacity))
         .routes(routes!(approve_capacity))
         .routes(routes!(record_install))
@@ -173,6 +174,43 @@ async fn pass(
     actor: Actor,
 ) -> Result<Json<GateView>, ApiError> {
     Ok(Json(s.baton.pass_gate(&actor.0, &service_id(&id)?, &gate_id(&gate)?).await?))
+}
+
+/// What the owner team adds to its request for votes.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct AskBody {
+    /// A word for the people asked (at most 2,000 characters).
+    #[schema(example = "The release is planned for Thursday; the runbook is linked in the MR.")]
+    note: Option<String>,
+}
+
+/// Ask for the votes a gate still needs.
+///
+/// Role: owner.
+///
+/// Members of the service's owner team. Each member of every team (and each person) that can
+/// meet an unmet approval requirement is told, by their own notification rules, and each such
+/// team on its channels, with the requirements they are asked for and a link to vote. Refused
+/// with 409 when the gate waits on no approval (it passes, does not apply, or only
+/// requirements that need no vote are unmet).
+#[utoipa::path(
+    post,
+    path = "/api/v1/services/{id}/gates/{gate}/ask",
+    operation_id = "ask_for_votes",
+    tag = "gates",
+    params(GatePath),
+    request_body = AskBody,
+    responses((status = 200, description = "Who was asked, for what", body = VotesAsked), GateActErrors),
+    security(("bearer" = []))
+)]
+async fn ask_for_votes(
+    State(s): State<AppState>,
+    Path((id, gate)): Path<(String, String)>,
+    actor: Actor,
+    JsonBody(b): JsonBody<AskBody>,
+) -> Result<Json<VotesAsked>, ApiError> {
+    Ok(Json(s.baton.ask_for_votes(&actor.0, &service_id(&id)?, &gate_id(&gate)?, b.note).await?))
 }
 
 #[derive(Deserialize, IntoParams)]

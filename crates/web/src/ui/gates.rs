@@ -51,6 +51,24 @@ fn vote_form(g: &GateView, service: &ServiceId, person: &PersonId, org: &Org, cs
     }
 }
 
+/// "Ask for votes", for the owner team while an approval is awaited (both from core's rules).
+fn ask_form(g: &GateView, service: &ServiceId, person: &PersonId, org: &Org, csrf: &str) -> Markup {
+    let may = org
+        .services
+        .get(service)
+        .is_some_and(|def| baton_core::gate::may_ask_for_votes(org, &g.gate, def, person).is_ok());
+    let asked = baton_core::gate::vote_requests(org, &g.verdict);
+    html! {
+        @if may && !asked.is_empty() {
+            form.inline method="post" action={ "/services/" (service) "/gates/" (g.gate) "/ask" } {
+                input type="hidden" name="csrf" value=(csrf);
+                span.meta { (asked.len()) " people can give the approvals still needed. " }
+                button type="submit" { "Ask them for their votes" }
+            }
+        }
+    }
+}
+
 fn gate(g: &GateView, service: &ServiceId, viewer: &Viewer, org: &Org) -> Markup {
     let v = &g.verdict;
     let person = viewer.session.as_ref().and_then(|s| match &s.principal {
@@ -104,6 +122,7 @@ fn gate(g: &GateView, service: &ServiceId, viewer: &Viewer, org: &Org) -> Markup
                     }
                 }
                 (vote_form(g, service, p, org, csrf))
+                (ask_form(g, service, p, org, csrf))
             }
         }
     }
@@ -165,6 +184,7 @@ async fn run(s: AppState, id: String, viewer: Viewer, fields: Fields, act: Act) 
             return service::render(&s, &service, &viewer, None, Some(e)).await;
         }
     };
+    let act_name = if matches!(act, Act::Ask(_)) { "ask" } else { "vote" };
     let outcome = match act {
         Act::Vote(gate) => match (GateId::parse(&gate), parse_json::<VoteIn>(&body(&fields))) {
             (Err(_), _) => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no gate `{gate}`"))),
@@ -173,6 +193,10 @@ async fn run(s: AppState, id: String, viewer: Viewer, fields: Fields, act: Act) 
                 s.baton.vote(&person, &service, &gate, vote).await.map(|_| ()).map_err(ApiError::from)
             }
         },
+        Act::Ask(gate) => match GateId::parse(&gate) {
+            Err(_) => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no gate `{gate}`"))),
+            Ok(gate) => s.baton.ask_for_votes(&person, &service, &gate, None).await.map(|_| ()).map_err(ApiError::from),
+        },
         Act::Withdraw(gate, vote) => match GateId::parse(&gate) {
             Err(_) => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no gate `{gate}`"))),
             Ok(gate) => {
@@ -180,9 +204,10 @@ async fn run(s: AppState, id: String, viewer: Viewer, fields: Fields, act: Act) 
             }
         },
     };
+    let done = if act_name == "ask" { "votes+asked+for" } else { "vote" };
     match outcome {
         // Post/redirect/get, back to the gates: reloading does not vote twice.
-        Ok(()) => Redirect::to(&format!("/services/{id}?done=vote#gates")).into_response(),
+        Ok(()) => Redirect::to(&format!("/services/{id}?done={done}#gates")).into_response(),
         Err(e) => service::render(&s, &service, &viewer, None, Some(e)).await,
     }
 }
@@ -190,6 +215,16 @@ async fn run(s: AppState, id: String, viewer: Viewer, fields: Fields, act: Act) 
 enum Act {
     Vote(String),
     Withdraw(String, String),
+    Ask(String),
+}
+
+pub async fn ask(
+    State(s): State<AppState>,
+    Path((id, gate)): Path<(String, String)>,
+    viewer: Viewer,
+    Form(f): Form<Fields>,
+) -> Response {
+    run(s, id, viewer, f, Act::Ask(gate)).await
 }
 
 pub async fn vote(
