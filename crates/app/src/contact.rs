@@ -72,7 +72,7 @@ impl From<ContactError> for AppError {
 }
 
 /// The zone times are shown to `person` in (quiet hours are in it); UTC when unknown.
-fn zone_of(org: &Org, person: &PersonId) -> TimeZone {
+pub(crate) fn zone_of(org: &Org, person: &PersonId) -> TimeZone {
     org.people.get(person).and_then(|p| p.time_zone()).unwrap_or(TimeZone::UTC)
 }
 

@@ -667,16 +667,21 @@ impl Inner {
         } else {
             format!("the request to {host} failed")
         };
-        // Only an IO error's kind, from the whole chain: other causes' text may hold the URL.
-        let mut cause: Option<&dyn std::error::Error> = Some(e);
-        while let Some(c) = cause {
-            if let Some(io) = c.downcast_ref::<std::io::Error>() {
-                return Attempt::NoAnswer { reason: format!("{what}: {}", io.kind()) };
-            }
-            cause = c.source();
-        }
-        Attempt::NoAnswer { reason: what }
+        no_answer_because(what, e)
     }
+}
+
+/// No answer, `what` happened, with the kind of the first IO error in `e`'s chain: only
+/// its kind, as other causes' text may hold a URL or more than the host.
+fn no_answer_because(what: String, e: &(dyn std::error::Error + 'static)) -> Attempt {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            return Attempt::NoAnswer { reason: format!("{what}: {}", io.kind()) };
+        }
+        cause = c.source();
+    }
+    Attempt::NoAnswer { reason: what }
 }
 
 impl Inner {
@@ -731,14 +736,7 @@ fn smtp_failure(e: &lettre::transport::smtp::Error, server: &str, to: &str, time
     } else {
         format!("could not connect to the mail server {server}")
     };
-    let mut cause: Option<&dyn std::error::Error> = Some(e);
-    while let Some(c) = cause {
-        if let Some(io) = c.downcast_ref::<std::io::Error>() {
-            return Attempt::NoAnswer { reason: format!("{what}: {}", io.kind()) };
-        }
-        cause = c.source();
-    }
-    Attempt::NoAnswer { reason: what }
+    no_answer_because(what, e)
 }
 
 /// `text` with the address `to` (in any case) written `…@domain`: errors and logs name the

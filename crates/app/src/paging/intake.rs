@@ -23,7 +23,7 @@
 use super::notices::{page_notice, target_notice, update_notice};
 use super::INTEGRATION;
 use crate::auth::hash_secret;
-use crate::contact::method_channel;
+use crate::contact::{method_channel, zone_of};
 use crate::decision::record_write;
 use crate::outbox::messages;
 use crate::{AppError, Baton};
@@ -39,7 +39,6 @@ use baton_core::pipeline::ServiceRecord;
 use baton_core::slo::{RaisedBy, BURN_ALERT};
 use baton_core::{Org, PersonId, ServiceId, SloId, Timestamp};
 use baton_store::{from_json, to_json, AlertWrite, Commit, StoreError, StoredAlert};
-use jiff::tz::TimeZone;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -676,7 +675,7 @@ impl<'a> Batch<'a> {
             let messages = messages(&notice, &policy.channels, &page.idempotency_key, self.now)?;
             self.commit.notifications.extend(messages);
             let Some(reach) = self.reaches.get(&page.person).cloned() else { continue };
-            let zone = self.org.people.get(&page.person).and_then(|p| p.time_zone()).unwrap_or(TimeZone::UTC);
+            let zone = zone_of(&self.org, &page.person);
             for planned in reach.plan(urgency, self.now, &zone) {
                 if planned.at <= self.now {
                     self.page_personally(alert, page, &reach, &planned.method).await?;

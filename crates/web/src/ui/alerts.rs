@@ -183,6 +183,10 @@ async fn render(s: &AppState, viewer: &Viewer, service: &ServiceId, key: &str, e
         }
         h2 { "Deliveries" }
         (deliveries_table(&deliveries, csrf, &href(&alert)))
+        @if !a.follow_ups.is_empty() {
+            p { strong { "Still to come" } " (by the people's own rules, unless someone acknowledges first):" }
+            ul { @for f in &a.follow_ups { li { (f.person) " by " (f.method) " at " (when(f.at)) } } }
+        }
         h2 { "History" }
         table {
             thead { tr { th { "When" } th { "What" } } }
