@@ -195,26 +195,28 @@ impl Baton {
             .iter()
             .filter_map(|p| {
                 let person = org.people.get(p)?;
-                Some((p.clone(), self.reach_of(person, stored.get(p.as_str()).unwrap_or(&Contacts::default()))))
+                Some((p.clone(), self.reach_of(person, stored.get(p.as_str()).unwrap_or(&Contacts::default()), true)))
             })
             .collect())
     }
 
     /// What is in force for `person`: [`Reach::of`], with email unavailable while no mail
     /// server is configured (so a server without one keeps using team channels rather
-    /// than queueing mail it cannot send).
-    fn reach_of(&self, person: &Person, stored: &Contacts) -> Reach {
+    /// than queueing mail it cannot send). Where that is unknown (the CLI, which sends
+    /// nothing itself), a view shows email as it is and a delivery does not count on it.
+    fn reach_of(&self, person: &Person, stored: &Contacts, delivering: bool) -> Reach {
         let reach = Reach::of(person, stored);
-        if self.paging.mail.get().is_some() {
-            reach
-        } else {
-            reach.without_email(NO_MAIL)
+        match self.paging.mail.get() {
+            Some(true) => reach,
+            None if !delivering => reach,
+            Some(false) | None => reach.without_email(NO_MAIL),
         }
     }
 
-    /// The sender has a mail server (`serve --smtp-url`): email methods are used.
-    pub fn set_mail_configured(&self) {
-        let _ = self.paging.mail.set(());
+    /// Whether this process's sender has a mail server (`serve --smtp-url`): email methods
+    /// are used only if it has.
+    pub fn set_mail_configured(&self, configured: bool) {
+        let _ = self.paging.mail.set(configured);
     }
 
     /// The messages that tell each of `people` `notice` by their own rules for its kind
@@ -243,7 +245,7 @@ impl Baton {
         let known = org.people.get(person).ok_or_else(|| AppError::NotFound(format!("no person `{person}`")))?;
         may_read(&org, actor, person)?;
         let (stored, _) = self.stored_contacts(person).await?;
-        Ok(view(person, self.reach_of(known, &stored), &stored))
+        Ok(view(person, self.reach_of(known, &stored, false), &stored))
     }
 
     /// One change to `person`'s contacts by `actor` (only the person themselves), stored
@@ -262,9 +264,9 @@ impl Baton {
             may_manage(actor, person)?;
             let (mut stored, version) = self.stored_contacts(person).await?;
             let now = self.now();
-            let before = self.reach_of(known, &stored);
+            let before = self.reach_of(known, &stored, false);
             let after = change(&mut stored, &before, now)?;
-            let reach = self.reach_of(known, &stored);
+            let reach = self.reach_of(known, &stored, false);
             let mut commit = Commit {
                 records: vec![record_write(CONTACT_KIND, person.to_string(), version, &stored, None)?],
                 audit: vec![audit(actor, action, Subject::Person(person), &details)?],

@@ -96,8 +96,9 @@ struct PagingState {
     wake: Arc<tokio::sync::Notify>,
     sender_queue: std::sync::OnceLock<Arc<baton_store::SenderQueue>>,
     public_url: std::sync::OnceLock<String>,
-    /// Whether the sender has a mail server: without one, email methods are not used.
-    mail: std::sync::OnceLock<()>,
+    /// Whether this process's sender has a mail server (`serve` says; unknown to the CLI):
+    /// without one, email methods are not used.
+    mail: std::sync::OnceLock<bool>,
     /// The key acknowledge links are signed with (see `contact::link_key`).
     link_key: tokio::sync::OnceCell<std::sync::Arc<[u8]>>,
     /// How often the SLO alerting engine judges every SLO (a minute unless set).

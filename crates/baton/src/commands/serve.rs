@@ -118,9 +118,7 @@ pub async fn run_server(
             let _ = rx.changed().await;
         }
     };
-    if sending.smtp.is_some() {
-        baton.set_mail_configured();
-    }
+    baton.set_mail_configured(sending.smtp.is_some());
     if let Some(key) = &sending.link_key {
         baton.set_link_key(key);
     }

@@ -225,7 +225,7 @@ fn mail_sender(app: &crate::support::TestApp, sink: &SmtpSink) -> Sender {
 async fn a_swap_request_and_a_handover_reminder_reach_the_person_they_are_for_by_email() {
     let sink = SmtpSink::start();
     let app = spawn_app().await;
-    app.baton.set_mail_configured();
+    app.baton.set_mail_configured(true);
     let sender = mail_sender(&app, &sink);
     const ROT: &str = "/api/v1/rotations/addon-sre";
 
@@ -276,7 +276,7 @@ async fn a_swap_request_and_a_handover_reminder_reach_the_person_they_are_for_by
 #[tokio::test]
 async fn a_step_whose_person_has_every_method_off_moves_on_at_once() {
     let app = spawn_app().await;
-    app.baton.set_mail_configured();
+    app.baton.set_mail_configured(true);
     // streamhub-dev's pager with no channel: only people's own methods reach anyone.
     let mut org = (*app.baton.org().await.unwrap()).clone();
     let policy = org.escalations.get_mut(&"streamhub-dev-page".parse().unwrap()).unwrap();
@@ -315,7 +315,7 @@ async fn baton_app_integration(app: &crate::support::TestApp) -> String {
 async fn the_owner_asks_for_the_votes_a_gate_needs_and_each_person_asked_gets_an_email() {
     let sink = SmtpSink::start();
     let app = spawn_app().await;
-    app.baton.set_mail_configured();
+    app.baton.set_mail_configured(true);
     let sender = mail_sender(&app, &sink);
     crate::support::drive(&app, baton_core::pipeline::Stage::Onboarding).await;
     let path = "/api/v1/services/streamhub/gates/promote-to-prod/ask";
@@ -341,4 +341,34 @@ async fn the_owner_asks_for_the_votes_a_gate_needs_and_each_person_asked_gets_an
     assert!(text.contains("approval from"), "names the requirement: {text}");
     let (_, audit) = app.get("/api/v1/audit?subject=service/streamhub").await;
     assert!(audit.to_string().contains("gate.ask-votes"), "audited");
+}
+
+#[tokio::test]
+async fn the_cli_adds_a_method_sets_rules_and_says_what_keeps_a_person_from_being_reached() {
+    let app = spawn_app().await;
+    let cli = |args: &[&str]| {
+        let out = app.baton_cli(args);
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let who = ["--as", "beatriz.nakamura"];
+    let add = ["contact", "add", "beatriz.nakamura", "phone", "--webhook", "https://push.example.com/beatriz"];
+    let (ok, out) = cli(&[&add[..], &who[..]].concat());
+    assert!(ok, "{out}");
+    assert!(out.contains("a code is on its way to `phone`"), "{out}");
+    let (ok, out) = cli(&["contact", "verify", "beatriz.nakamura", "phone", "123", "--as", "beatriz.nakamura"]);
+    assert!(!ok && out.contains("that is not the code sent to `phone` (4 tries left)"), "{out}");
+    let (ok, out) = cli(&["contact", "show", "beatriz.nakamura", "--as", "leila.fontaine"]);
+    assert!(!ok && out.contains("only beatriz.nakamura or the lead of one of their teams"), "{out}");
+    let rules = ["contact", "rules", "beatriz.nakamura", "--page", "email", "--page", "phone:5m", "--info", "email"];
+    let (ok, out) = cli(&[&rules[..], &["--quiet-hours", "22:00-07:00"], &who[..]].concat());
+    assert!(ok, "{out}");
+    for line in ["phone   webhook", "waiting for its code", "page    phone after 5m", "quiet hours: 22:00-07:00"] {
+        assert!(out.contains(line), "{line:?} in:\n{out}");
+    }
+    assert!(out.contains("warning: a page rule names `phone`, which is not verified yet"), "{out}");
+    let (ok, out) = cli(&["contact", "rules", "beatriz.nakamura", "--page", "pager", "--as", "beatriz.nakamura"]);
+    assert!(!ok && out.contains("rules[0].method: no contact method `pager`"), "{out}");
 }
