@@ -107,3 +107,66 @@ test('an acknowledge link that is not Baton\'s is refused on a page that says so
   await page.screenshot({ path: join(shots, 'ack-link-refused-phone.png'), fullPage: true });
   await page.close();
 });
+
+test('a page reaches the on-call engineer\'s phone with a link that acknowledges the alert after one press', async () => {
+  // streamhub is SRE-owned in the demo: a critical alert pages addon-sre's on-call first.
+  const oncall = await (await fetch(`${base}/api/v1/rotations/addon-sre/oncall`)).json();
+  const who = oncall.person.id;
+  if (!tokens[who]) {
+    const made = await fetch(`${base}/api/v1/tokens`, { method: 'POST',
+      headers: { Authorization: `Bearer ${tokens.admin}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ person: who, name: 'browser' }) });
+    assert.equal(made.status, 201, await made.clone().text());
+    tokens[who] = (await made.json()).secret;
+  }
+  const auth = { Authorization: `Bearer ${tokens[who]}` };
+  const call = async (method, path, body) => {
+    const r = await fetch(`${base}${path}`, { method, headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    assert.ok(r.ok, `${method} ${path}: ${r.status} ${await r.clone().text()}`);
+    return r.json();
+  };
+  const me = `/api/v1/people/${who}`;
+  await call('POST', `${me}/contact-methods`, { id: 'phone', type: 'webhook', url: `${receiverUrl}/push/${who}` });
+  let code;
+  for (let i = 0; i < 50 && !code; i++) {
+    code = received.find((r) => r.path === `/push/${who}`)?.body?.text?.match(/^(\d{6})/)?.[1];
+    if (!code) await new Promise((r) => setTimeout(r, 100));
+  }
+  await call('POST', `${me}/contact-methods/phone/verify`, { code });
+  await call('PUT', `${me}/notification-rules`, { rules: [
+    { urgency: 'page', method: 'phone' }, { urgency: 'page', method: 'phone', after: '5m' }] });
+
+  const owner = { Authorization: `Bearer ${tokens['noor.castellano']}`, 'Content-Type': 'application/json' };
+  const made = await fetch(`${base}/api/v1/integrations`, { method: 'POST', headers: owner,
+    body: JSON.stringify({ service: 'streamhub', name: 'browser', format: 'generic' }) });
+  assert.equal(made.status, 201);
+  const { key } = await made.json();
+  const sent = await fetch(`${base}/api/v1/intake/${key}/generic`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ dedup_key: 'phone-page', status: 'firing', summary: 'publish errors above 5%', severity: 'critical' }),
+  });
+  assert.equal(sent.status, 200);
+  let page;
+  for (let i = 0; i < 100 && !page; i++) {
+    page = received.find((r) => r.path === `/push/${who}` && r.body?.kind === 'page' && r.body?.alert?.dedup_key === 'phone-page');
+    if (!page) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(page, `the page reached ${who}'s phone`);
+  const ack = page.body.links.find((l) => l.label === 'Acknowledge');
+  assert.ok(ack && ack.url.startsWith(`${base}/a/`), JSON.stringify(page.body.links));
+
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await phone.goto(ack.url);
+  assert.match(await phone.locator('h1').innerText(), /Acknowledge this alert\?/);
+  assert.match(await phone.locator('main').innerText(), /publish errors above 5%/);
+  await noSidewaysScroll(phone);
+  await phone.screenshot({ path: join(shots, 'ack-link-confirm-phone.png'), fullPage: true });
+  await phone.getByRole('button', { name: 'Acknowledge' }).click();
+  assert.match(await phone.locator('[role=status]').innerText(), new RegExp(`Acknowledged by ${who.replace('.', '\\.')}`));
+  await phone.screenshot({ path: join(shots, 'ack-link-done-phone.png'), fullPage: true });
+  const alert = await (await fetch(`${base}/api/v1/alerts/streamhub/phone-page`, { headers: auth })).json();
+  assert.equal(alert.status, 'acknowledged');
+  assert.ok(alert.history.some((e) => new RegExp(`not sent \\(${who}.* by phone`).test(e.what)),
+    'the 5-minute follow-up was dropped: ' + alert.history.map((e) => e.what).join(' | '));
+  await phone.close();
+});
