@@ -432,7 +432,7 @@ mod tests {
             stored.remove(&off, &id("email")).unwrap_err().to_string(),
             "method: `email` comes from the definitions: turn it off instead"
         );
-        let no_mail = Reach::of(&person, &stored).without_email("no mail server is configured");
+        let no_mail = Reach::of(&person, &Contacts::default()).without_email("no mail server is configured");
         assert!(no_mail.problems().iter().any(|p| p.ends_with("cannot be used: no mail server is configured")));
         stored.remove(&off, &id("phone")).unwrap();
         assert!(!Reach::of(&person, &stored).reachable(Urgency::Page), "every method off or gone");
