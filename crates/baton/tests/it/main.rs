@@ -4,6 +4,8 @@
 //! process-wide state (environment, current directory, fixed ports or names).
 
 mod paging_support;
+#[path = "../../../notify/tests/smtp_sink.rs"]
+mod smtp_sink;
 mod support;
 
 mod cli;

@@ -4,9 +4,8 @@
 //! stops the rest; a RACI "budget exhausted" notice reaches engineering leadership by
 //! email; a swap request and a handover reminder reach the person they are for.
 
-use crate::paging_support::{
-    baton_cli, baton_serve_with, generic_alert, generic_integration, org_copy, Receiver, SmtpSink,
-};
+use crate::paging_support::{baton_cli, baton_serve_with, generic_alert, generic_integration, org_copy, Receiver};
+use crate::smtp_sink::SmtpSink;
 use crate::support::spawn_app;
 use baton_notify::{Sender, SenderConfig, SmtpConfig};
 use mail_parser::{Message, MessageParser};
@@ -46,7 +45,7 @@ fn link_in(text: &str, label: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_goes_by_email_at_once_and_the_emails_link_acknowledges_it_before_the_webhook_is_due() {
-    let sink = SmtpSink::start();
+    let sink = SmtpSink::start(None);
     let receiver = Receiver::start().await;
     let org = org_copy(&receiver.base, &[]);
     let dir = tempfile::tempdir().unwrap();
@@ -223,7 +222,7 @@ fn mail_sender(app: &crate::support::TestApp, sink: &SmtpSink) -> Sender {
 
 #[tokio::test]
 async fn a_swap_request_and_a_handover_reminder_reach_the_person_they_are_for_by_email() {
-    let sink = SmtpSink::start();
+    let sink = SmtpSink::start(None);
     let app = spawn_app().await;
     app.baton.set_mail_configured(true);
     let sender = mail_sender(&app, &sink);
@@ -313,7 +312,7 @@ async fn baton_app_integration(app: &crate::support::TestApp) -> String {
 
 #[tokio::test]
 async fn the_owner_asks_for_the_votes_a_gate_needs_and_each_person_asked_gets_an_email() {
-    let sink = SmtpSink::start();
+    let sink = SmtpSink::start(None);
     let app = spawn_app().await;
     app.baton.set_mail_configured(true);
     let sender = mail_sender(&app, &sink);

@@ -2,15 +2,13 @@
 //! Python's aiosmtpd), from a real SQLite store, stepping a hand-moved clock through retries.
 
 use crate::common::*;
+use crate::smtp_sink::SmtpSink;
 use baton_core::notice::{Notice, NoticeLink};
 use baton_core::paging::{Channel, Delivery, SecretName};
 use baton_core::Clock;
 use baton_notify::{SendReport, Sender, SenderConfig, SenderError, SmtpConfig};
 use baton_store::DeliveryStatus;
 use mail_parser::{MessageParser, MimeHeaders};
-use std::io::BufRead;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,64 +17,6 @@ const FROM: &str = "Baton <baton@example.org>";
 
 fn report(claimed: usize, delivered: usize, retried: usize, dead: usize) -> SendReport {
     SendReport { claimed, delivered, retried, dead, lost: 0, postponed: 0 }
-}
-
-/// The SMTP sink, stopped when dropped.
-struct SmtpSink {
-    child: Child,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl SmtpSink {
-    /// Starts the sink; with `password`, it requires the login `baton` with it.
-    fn start(password: Option<&str>) -> SmtpSink {
-        let dir = tempfile::tempdir().unwrap();
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
-        let mut command = Command::new("python3");
-        command.arg(&script).arg(dir.path()).args(password).stdout(Stdio::piped()).stderr(Stdio::inherit());
-        let mut child = command.spawn().expect("python3 runs the SMTP sink");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let port = line.trim().parse().unwrap_or_else(|_| {
-            let _ = child.kill();
-            panic!("the SMTP sink did not start (is aiosmtpd installed? pip install aiosmtpd): {line:?}")
-        });
-        SmtpSink { child, port, dir }
-    }
-
-    fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
-    }
-
-    /// Every message received, in order.
-    fn received(&self) -> Vec<Vec<u8>> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "eml"))
-            .collect();
-        files.sort();
-        files.iter().map(|f| std::fs::read(f).unwrap()).collect()
-    }
-
-    /// Waits (up to 5 s) until `n` messages have arrived.
-    async fn wait_for(&self, n: usize) {
-        for _ in 0..500 {
-            if self.received().len() >= n {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        panic!("the sink got {} messages, not {n}", self.received().len());
-    }
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn smtp(url: String) -> Option<SmtpConfig> {

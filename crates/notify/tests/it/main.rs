@@ -2,6 +2,8 @@
 //! of its own. `cargo test -p baton-notify --test it delivery::` runs one.
 
 mod common;
+#[path = "../smtp_sink.rs"]
+mod smtp_sink;
 
 mod delivery;
 mod email;
