@@ -371,3 +371,30 @@ async fn the_cli_adds_a_method_sets_rules_and_says_what_keeps_a_person_from_bein
     let (ok, out) = cli(&["contact", "rules", "beatriz.nakamura", "--page", "pager", "--as", "beatriz.nakamura"]);
     assert!(!ok && out.contains("rules[0].method: no contact method `pager`"), "{out}");
 }
+
+#[tokio::test]
+async fn an_unreadable_contact_record_leaves_the_definitions_email_in_force() {
+    let sink = SmtpSink::start(None);
+    let app = spawn_app().await;
+    app.baton.set_mail_configured(true);
+    let sender = mail_sender(&app, &sink);
+    // Thiago's stored contacts do not parse (written by hand, or by a newer replica).
+    let garbage = baton_store::RecordWrite {
+        kind: baton_app::CONTACT_KIND.into(),
+        id: "thiago.lindgren".into(),
+        expected_version: 0,
+        body: "{not json".into(),
+        due_at: None,
+    };
+    let commit = baton_store::Commit { records: vec![garbage], ..Default::default() };
+    app.baton.store().commit(&commit, app.now()).await.unwrap();
+
+    let cian = app.token("cian.moreau").await;
+    let body = json!({"with": "thiago.lindgren", "my_shift_start": "2026-03-03T09:00:00Z",
+                      "their_shift_start": "2026-03-05T09:00:00Z"});
+    let (status, asked) = app.post("/api/v1/rotations/addon-sre/swaps", Some(&cian), body).await;
+    assert_eq!(status, 201, "the request is not held up: {asked}");
+    sender.step().await.unwrap();
+    let mail = sink.wait_for_mail_to("thiago.lindgren@example.com", Duration::from_secs(5)).await;
+    assert_eq!(parse(&mail[0]).subject(), Some("Cian Moreau asks to swap shifts with you"));
+}
