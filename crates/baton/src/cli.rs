@@ -184,6 +184,54 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         output: Output,
     },
+    /// Make a definition repo's files from another tool's: OpenSLO SLOs for slos/, and
+    /// services/ and teams/ stubs where the source names them. Says what it could not
+    /// carry over; writes every file whole or none.
+    Import {
+        #[arg(value_enum)]
+        from: ImportFrom,
+        /// The files to import (directories: every .yaml and .yml file in them).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The definition repo to write into.
+        #[arg(long, default_value = ".")]
+        into: PathBuf,
+        /// The team owning the services stubs are made for, when the source does not say.
+        #[arg(long)]
+        owner: Option<String>,
+        /// The Prometheus server imported SLIs are read from.
+        #[arg(long, default_value = "http://localhost:9090")]
+        prometheus_url: String,
+        /// Replace files that already exist with different contents.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Write the applied definitions in another tool's format.
+    Export {
+        #[arg(value_enum)]
+        to: ExportTo,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum ImportFrom {
+    /// Sloth prometheus/v1 specs, and Sloth's OpenSLO v1alpha files.
+    Sloth,
+    /// Pyrra ServiceLevelObjectives.
+    Pyrra,
+    /// A Backstage catalog: Groups become teams, Components services.
+    Backstage,
+    /// OpenSLO v1 files from another tool (services/ stubs for the services they name).
+    Openslo,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum ExportTo {
+    /// The applied SLOs as plain OpenSLO v1, Baton's annotations kept.
+    Openslo,
 }
 
 #[derive(Subcommand)]

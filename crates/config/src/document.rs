@@ -152,12 +152,42 @@ fn friendly(msg: &str) -> String {
 /// Parses every document of a file. Problems come back as diagnostics, one per broken
 /// document, so one bad document does not hide the others.
 pub(crate) fn read(file: &Path, text: &str) -> (Vec<Document>, Vec<Diagnostic>) {
+    read_as(file, text, false)
+}
+
+/// As [`read`], but a document that is a list is a list of documents, each read as if
+/// written on its own: OpenSLO allows it (the Go SDK writes files that way), so `slos/`
+/// and the importers read files like this.
+pub(crate) fn read_lists(file: &Path, text: &str) -> (Vec<Document>, Vec<Diagnostic>) {
+    read_as(file, text, true)
+}
+
+fn read_as(file: &Path, text: &str, lists: bool) -> (Vec<Document>, Vec<Diagnostic>) {
     let mut docs = Vec::new();
     let mut problems = Vec::new();
     for (offset, body) in split(text) {
         let options = LoaderOptions::default().error_on_duplicate_keys(true);
-        match marked_yaml::parse_yaml_with_options(0, &body, options) {
-            Ok(node) => docs.push(Document { file: file.to_owned(), line_offset: offset, node }),
+        let parsed = match marked_yaml::parse_yaml_with_options(0, &body, options) {
+            Err(LoadError::TopLevelMustBeMapping(_)) if lists => {
+                let options = LoaderOptions::default().error_on_duplicate_keys(true).toplevel_sequence();
+                marked_yaml::parse_yaml_with_options(0, &body, options).map(|list| match list {
+                    Node::Sequence(items) => items.iter().cloned().collect(),
+                    other => vec![other],
+                })
+            }
+            other => other.map(|node| vec![node]),
+        };
+        match parsed {
+            Ok(nodes) => {
+                for node in nodes {
+                    if node.as_mapping().is_none() {
+                        let place = Document { file: file.to_owned(), line_offset: offset, node }.start();
+                        problems.push(place.error("a list of documents holds mappings of keys to values, one per document"));
+                        continue;
+                    }
+                    docs.push(Document { file: file.to_owned(), line_offset: offset, node });
+                }
+            }
             Err(e) => {
                 let (marker, message) = load_error(&e);
                 let (line, column) = marker.map_or((1, 1), |m| (m.line(), m.column()));

@@ -10,7 +10,9 @@ mod diagnostic;
 mod docs;
 mod document;
 mod escalations;
+pub mod export;
 mod gates;
+pub mod import;
 mod leave;
 mod openslo;
 mod promql;
@@ -19,6 +21,7 @@ mod repo;
 mod rotations;
 mod slos;
 mod validate;
+mod yaml_out;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use repo::{load, Loaded};

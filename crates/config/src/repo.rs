@@ -51,7 +51,7 @@ fn refused(root: &Path, path: &Path) -> Option<String> {
     }
 }
 
-fn yaml_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+pub(crate) fn yaml_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     if !dir.is_dir() {
         return Ok(files);

@@ -4,6 +4,7 @@ mod audit;
 mod contact;
 pub mod definitions;
 pub mod gates;
+mod import;
 mod oncall;
 mod oncall_changes;
 mod oncall_work;
@@ -61,6 +62,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(c) => token::run(c, db).await,
         Command::Contact(c) => contact::run(c, db).await,
         Command::Raci { service, output } => raci::run(&service, output, db).await,
+        Command::Import { from, files, into, owner, prometheus_url, force } => {
+            import::import(from, &files, &into, owner, prometheus_url, force)
+        }
+        Command::Export { to, out } => import::export(to, out.as_deref(), db).await,
     }
 }
 
