@@ -44,6 +44,9 @@ pub(crate) struct ServiceDoc {
     pub links: Option<LinksDoc>,
     pub internal_only: Option<bool>,
     pub transition_window: Option<S>,
+    /// The system it is part of and its lifecycle, as a service catalog records them.
+    pub system: Option<String>,
+    pub lifecycle: Option<String>,
     /// Who plays each SLO persona on this service; read by walking the tree (`raci`).
     #[allow(dead_code)]
     pub personas: Option<serde::de::IgnoredAny>,

@@ -110,6 +110,28 @@ impl Document {
         key_place.unwrap_or_else(|| self.place_of(node))
     }
 
+    /// The node at `path` of nested mapping keys, if there is one.
+    pub fn node_at(&self, path: &[&str]) -> Option<&Node> {
+        let mut node = &self.node;
+        for key in path {
+            node = node.as_mapping()?.iter().find(|(k, _)| k.as_str() == *key)?.1;
+        }
+        Some(node)
+    }
+
+    /// A DataSource's `spec.connectionDetails.url`, written as a mapping or as a list of
+    /// one-key mappings.
+    pub fn connection_url(&self) -> Option<Spanned<String>> {
+        let details = self.node_at(&["spec", "connectionDetails"])?;
+        let url = |n: &Node| {
+            n.as_mapping().and_then(|m| m.get_scalar("url")).map(|u| Spanned::new(*u.span(), u.as_str().to_owned()))
+        };
+        match details.as_sequence() {
+            Some(items) => items.iter().find_map(url),
+            None => url(details),
+        }
+    }
+
     /// The `kind:` of a document, for directories that hold several kinds.
     pub fn kind(&self) -> Option<Spanned<String>> {
         self.scalar("kind")
@@ -182,7 +204,9 @@ fn read_as(file: &Path, text: &str, lists: bool) -> (Vec<Document>, Vec<Diagnost
                 for node in nodes {
                     if node.as_mapping().is_none() {
                         let place = Document { file: file.to_owned(), line_offset: offset, node }.start();
-                        problems.push(place.error("a list of documents holds mappings of keys to values, one per document"));
+                        problems.push(
+                            place.error("a list of documents holds mappings of keys to values, one per document"),
+                        );
                         continue;
                     }
                     docs.push(Document { file: file.to_owned(), line_offset: offset, node });

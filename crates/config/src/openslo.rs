@@ -13,12 +13,16 @@ use std::collections::BTreeMap;
 pub(crate) const API_VERSION: &str = "openslo/v1";
 
 /// The kinds a document in `slos/` may be.
-pub(crate) const KINDS: [&str; 6] =
-    ["SLO", "SLI", "DataSource", "AlertPolicy", "AlertCondition", "AlertNotificationTarget"];
+pub(crate) const KINDS: [&str; 7] =
+    ["SLO", "SLI", "DataSource", "AlertPolicy", "AlertCondition", "AlertNotificationTarget", "Service"];
 
 /// A whole document: `apiVersion`, `kind`, `metadata` and the kind's `spec`.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "an OpenSLO document: apiVersion, kind, metadata and spec"
+)]
 pub(crate) struct TopDoc<T> {
     /// Checked before the document is parsed (`Document::scalar`).
     #[allow(dead_code)]
@@ -32,7 +36,7 @@ pub(crate) struct TopDoc<T> {
 /// An object written inline in another (an SLO's `indicator`, a policy's condition):
 /// `apiVersion` and `kind` may be left out, and are checked when given.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "an object written inline: its metadata and spec")]
 pub(crate) struct InlineDoc<T> {
     pub api_version: Option<S>,
     pub kind: Option<S>,
@@ -43,7 +47,11 @@ pub(crate) struct InlineDoc<T> {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "metadata: a name, and optionally displayName, labels and annotations"
+)]
 pub(crate) struct MetadataDoc {
     pub name: S,
     pub display_name: Option<String>,
@@ -64,7 +72,7 @@ pub(crate) enum LabelValue {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "an SLO's spec")]
 pub(crate) struct SloSpecDoc {
     pub description: Option<String>,
     pub service: S,
@@ -76,8 +84,21 @@ pub(crate) struct SloSpecDoc {
     pub alert_policies: Option<Vec<Spanned<AlertPolicyItemDoc>>>,
 }
 
+/// An OpenSLO `Service`: declares a service by name. Baton's services are defined in
+/// `services/`; a Service document names one of them, or, with the `baton.dev/owner`
+/// annotation, defines it.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a Service's spec: an optional description")]
+pub(crate) struct ServiceSpecDoc {
+    pub description: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "a time window: duration, and isRolling or calendar"
+)]
 pub(crate) struct TimeWindowDoc {
     pub duration: S,
     pub is_rolling: Option<Spanned<bool>>,
@@ -94,9 +115,12 @@ pub(crate) struct CalendarDoc {
 /// Numbers are read as their text, so `0.999` is exactly 0.999 and not the float
 /// nearest to it.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "an objective: target or targetPercent, and what the budgeting method needs"
+)]
 pub(crate) struct ObjectiveDoc {
-    #[allow(dead_code)]
     pub display_name: Option<String>,
     pub op: Option<S>,
     pub value: Option<Spanned<f64>>,
@@ -104,10 +128,14 @@ pub(crate) struct ObjectiveDoc {
     pub target_percent: Option<S>,
     pub time_slice_target: Option<S>,
     pub time_slice_window: Option<S>,
+    /// A composite SLO's objectives each have their own indicator, and a weight.
+    pub indicator: Option<Spanned<InlineDoc<SliSpecDoc>>>,
+    pub indicator_ref: Option<S>,
+    pub composite_weight: Option<S>,
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "an SLI's spec: ratioMetric or thresholdMetric")]
 pub(crate) struct SliSpecDoc {
     #[allow(dead_code)]
     pub description: Option<String>,
@@ -116,7 +144,7 @@ pub(crate) struct SliSpecDoc {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a ratioMetric: good (or bad) and total, or raw")]
 pub(crate) struct RatioDoc {
     pub counter: Option<Spanned<bool>>,
     pub good: Option<Spanned<MetricDoc>>,
@@ -128,13 +156,17 @@ pub(crate) struct RatioDoc {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a metric: its metricSource")]
 pub(crate) struct MetricDoc {
     pub metric_source: Spanned<MetricSourceDoc>,
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "a metricSource: metricSourceRef and/or type, and its spec"
+)]
 pub(crate) struct MetricSourceDoc {
     pub metric_source_ref: Option<S>,
     #[serde(rename = "type")]
@@ -142,31 +174,35 @@ pub(crate) struct MetricSourceDoc {
     pub spec: Option<Spanned<QueryDoc>>,
 }
 
+/// A metric source's `spec`: the spec lets each source type choose its keys, so only
+/// `query` is read (for Prometheus) and the rest is accepted as written.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(expecting = "a metric source's spec: a mapping, like `query: ...` for Prometheus")]
 pub(crate) struct QueryDoc {
     pub query: Option<S>,
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a DataSource's spec: type and connectionDetails")]
 pub(crate) struct DataSourceSpecDoc {
     #[allow(dead_code)]
     pub description: Option<String>,
     #[serde(rename = "type")]
     pub kind: S,
-    pub connection_details: Option<Spanned<ConnectionDoc>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ConnectionDoc {
-    pub url: Option<S>,
+    /// A mapping, or a list of one-key mappings (the spec's examples write both), with
+    /// keys of the source type's choosing: Baton reads Prometheus's `url` by walking the
+    /// document (`Document::connection_url`), so any shape is accepted here.
+    #[allow(dead_code)]
+    pub connection_details: Option<serde::de::IgnoredAny>,
 }
 
 /// One entry of an SLO's `alertPolicies`: a reference by name, or a policy inline.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "an alert policy: `alertPolicyRef: NAME`, or a policy inline with `kind: AlertPolicy`, `metadata` and `spec`"
+)]
 pub(crate) struct AlertPolicyItemDoc {
     pub alert_policy_ref: Option<S>,
     pub api_version: Option<S>,
@@ -178,7 +214,11 @@ pub(crate) struct AlertPolicyItemDoc {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "an AlertPolicy's spec: conditions and notificationTargets"
+)]
 pub(crate) struct AlertPolicySpecDoc {
     #[allow(dead_code)]
     pub description: Option<String>,
@@ -190,7 +230,11 @@ pub(crate) struct AlertPolicySpecDoc {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "a condition: `conditionRef: NAME`, or a condition inline with `kind: AlertCondition`, `metadata` and `spec`"
+)]
 pub(crate) struct ConditionItemDoc {
     pub condition_ref: Option<S>,
     pub api_version: Option<S>,
@@ -202,7 +246,7 @@ pub(crate) struct ConditionItemDoc {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "an AlertCondition's spec: severity and condition")]
 pub(crate) struct AlertConditionSpecDoc {
     #[allow(dead_code)]
     pub description: Option<String>,
@@ -211,17 +255,26 @@ pub(crate) struct AlertConditionSpecDoc {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "a condition: kind, op, threshold, lookbackWindow and alertAfter"
+)]
 pub(crate) struct ConditionDoc {
     pub kind: Option<S>,
-    pub op: S,
+    /// The spec's examples leave it out; a burn-rate condition compares with `gt`.
+    pub op: Option<S>,
     pub threshold: S,
     pub lookback_window: S,
     pub alert_after: Option<S>,
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "a notification target: `targetRef: NAME`, or a target inline with `kind: AlertNotificationTarget`, `metadata` and `spec`"
+)]
 pub(crate) struct TargetItemDoc {
     pub target_ref: Option<S>,
     pub api_version: Option<S>,
@@ -233,7 +286,7 @@ pub(crate) struct TargetItemDoc {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "an AlertNotificationTarget's spec: target and an optional description")]
 pub(crate) struct TargetSpecDoc {
     /// The channel type: `webhook`, `slack` or `pagerduty` for Baton to deliver.
     pub target: S,

@@ -115,7 +115,9 @@ pub fn load(root: &Path) -> Loaded {
                     continue;
                 }
             };
-            let (docs, problems) = document::read(&rel, &text);
+            // OpenSLO files may be lists of documents; Baton's own definitions are not.
+            let (docs, problems) =
+                if dir == "slos" { document::read_lists(&rel, &text) } else { document::read(&rel, &text) };
             diagnostics.extend(problems);
             for doc in docs {
                 match dir {

@@ -14,13 +14,14 @@ use crate::escalations::{self, ChannelDoc};
 use crate::openslo::*;
 use crate::promql::{problem, QueryUse};
 use crate::validate::known;
+use baton_core::org::ServiceDef;
 use baton_core::paging::Channel;
 use baton_core::slo::{
-    default_tier_specs, tier_warnings, AlertTier, BudgetShare, BudgetingMethod, CalendarUnit, Indicator, Lifecycle,
-    Objective, ObjectiveChange, Phase, PromSource, RaisedBy, Severity, SliceThreshold, SloAlerting, SloDef, SloTarget,
-    SloWindow, ThresholdOp, TierError, TierSpec,
+    composite_objective, default_tier_specs, tier_warnings, AlertTier, BudgetShare, BudgetingMethod, CalendarUnit,
+    CompositePart, Indicator, Lifecycle, Objective, ObjectiveChange, Phase, PromSource, RaisedBy, Severity,
+    SliceThreshold, SloAlerting, SloDef, SloTarget, SloWindow, ThresholdOp, TierError, TierSpec,
 };
-use baton_core::{Link, Org, Period, ServiceId, SloId};
+use baton_core::{Link, Org, Period, ServiceId, SloId, TeamId};
 use marked_yaml::Spanned;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
@@ -36,6 +37,8 @@ pub(crate) const OBJECTIVE_HISTORY: &str = "baton.dev/objective-history";
 /// Who raises the SLO's alerts: `engine` (Baton's SLO alerting engine, the default) or
 /// `rules` (the generated Prometheus rules, through Alertmanager).
 pub(crate) const ALERTS: &str = "baton.dev/alerts";
+/// On an OpenSLO `Service`: the team that owns the service it defines.
+pub(crate) const OWNER: &str = "baton.dev/owner";
 const ANNOTATIONS: [&str; 5] = [MIN_EVENTS, PHASE, ASPIRATIONAL, OBJECTIVE_HISTORY, ALERTS];
 /// A notification target's address and delivery settings, as its annotations (OpenSLO
 /// leaves a target's details to the tool): the same keys as an escalation policy's
@@ -74,12 +77,29 @@ pub(crate) struct SloDocs {
     policies: Vec<(Document, TopDoc<AlertPolicySpecDoc>)>,
     conditions: Vec<(Document, TopDoc<AlertConditionSpecDoc>)>,
     targets: Vec<(Document, TopDoc<TargetSpecDoc>)>,
+    services: Vec<(Document, TopDoc<ServiceSpecDoc>)>,
+    /// The kind, name and place of documents that did not parse: references to them are
+    /// not reported again (their own error says what is wrong).
+    failed: Vec<(String, String, Place)>,
 }
 
-fn keep<T: DeserializeOwned>(doc: Document, diags: &mut Vec<Diagnostic>, into: &mut Vec<(Document, TopDoc<T>)>) {
-    match doc.parse::<TopDoc<T>>() {
-        Ok(t) => into.push((doc, t)),
-        Err(d) => diags.push(d),
+impl SloDocs {
+    fn keep<T: DeserializeOwned>(
+        doc: Document,
+        kind: &str,
+        diags: &mut Vec<Diagnostic>,
+        failed: &mut Vec<(String, String, Place)>,
+        into: &mut Vec<(Document, TopDoc<T>)>,
+    ) {
+        match doc.parse::<TopDoc<T>>() {
+            Ok(t) => into.push((doc, t)),
+            Err(d) => {
+                diags.push(d);
+                if let Some(name) = doc.node_at(&["metadata", "name"]).and_then(|n| n.as_scalar()) {
+                    failed.push((kind.to_owned(), name.as_str().to_owned(), doc.place(name.span())));
+                }
+            }
+        }
     }
 }
 
@@ -104,16 +124,15 @@ impl SloDocs {
             }
             Some(_) => {}
         }
+        let failed = &mut self.failed;
         match kind.as_str() {
-            "SLO" => keep(doc, diags, &mut self.slos),
-            "SLI" => keep(doc, diags, &mut self.slis),
-            "DataSource" => keep(doc, diags, &mut self.sources),
-            "AlertPolicy" => keep(doc, diags, &mut self.policies),
-            "AlertCondition" => keep(doc, diags, &mut self.conditions),
-            "AlertNotificationTarget" => keep(doc, diags, &mut self.targets),
-            "Service" => diags.push(doc.at(&kind).error(
-                "OpenSLO Service documents are not read: services are defined in services/, and an SLO's `spec.service` names one of them",
-            )),
+            k @ "SLO" => Self::keep(doc, k, diags, failed, &mut self.slos),
+            k @ "SLI" => Self::keep(doc, k, diags, failed, &mut self.slis),
+            k @ "DataSource" => Self::keep(doc, k, diags, failed, &mut self.sources),
+            k @ "AlertPolicy" => Self::keep(doc, k, diags, failed, &mut self.policies),
+            k @ "AlertCondition" => Self::keep(doc, k, diags, failed, &mut self.conditions),
+            k @ "AlertNotificationTarget" => Self::keep(doc, k, diags, failed, &mut self.targets),
+            k @ "Service" => Self::keep(doc, k, diags, failed, &mut self.services),
             other => {
                 let msg = format!("unknown kind `{other}`; slos/ holds OpenSLO {}", KINDS.join(", "));
                 diags.push(doc.at(&kind).error(msg));
@@ -138,13 +157,26 @@ fn names<T>(reg: &Registry<T>) -> String {
 #[derive(Clone)]
 enum Sli {
     Ratio(Indicator),
-    Threshold { source: PromSource, query: String },
+    Threshold {
+        source: PromSource,
+        query: String,
+    },
+    /// Accepted, but Baton reads nothing for it (warned where it is written).
+    Unread(String),
 }
 
 /// Where a metric comes from; a query with the place it is written, for its problems.
 enum Src {
     Baton,
     Prom { source: PromSource, query: String, at: Place },
+    Unread(String),
+}
+
+/// A checked DataSource: a Prometheus server, or another source Baton does not read.
+#[derive(Clone)]
+enum Source {
+    Prom(PromSource),
+    Unread(String),
 }
 
 /// A checked alert policy: its condition and what it asks beyond it.
@@ -190,9 +222,25 @@ impl Checker<'_> {
     /// Checks the names of `docs` are unique, then checks each with `check`.
     fn register<D, T>(
         &mut self,
-        docs: &[(Document, TopDoc<D>)],
+        docs: &SloDocs,
+        of: impl Fn(&SloDocs) -> &[(Document, TopDoc<D>)],
         what: &str,
         mut check: impl FnMut(&mut Self, &Document, &TopDoc<D>) -> Option<T>,
+    ) -> Registry<T> {
+        let mut reg = self.register_checked(of(docs), what, &mut check);
+        for (kind, name, place) in &docs.failed {
+            if kind == what {
+                reg.entry(name.clone()).or_insert(Named { value: None, place: place.clone() });
+            }
+        }
+        reg
+    }
+
+    fn register_checked<D, T>(
+        &mut self,
+        docs: &[(Document, TopDoc<D>)],
+        what: &str,
+        check: &mut impl FnMut(&mut Self, &Document, &TopDoc<D>) -> Option<T>,
     ) -> Registry<T> {
         let mut reg: Registry<T> = BTreeMap::new();
         for (doc, d) in docs {
@@ -220,35 +268,36 @@ impl Checker<'_> {
         }
     }
 
-    fn data_source(&mut self, doc: &Document, d: &TopDoc<DataSourceSpecDoc>) -> Option<PromSource> {
+    /// A DataSource: a Prometheus server Baton reads, or (with a warning) a source it
+    /// does not, whose SLIs then report no data saying so.
+    fn data_source(&mut self, doc: &Document, d: &TopDoc<DataSourceSpecDoc>) -> Option<Source> {
         let spec = &d.spec;
+        let name = d.metadata.name.as_str();
         if !spec.kind.eq_ignore_ascii_case("prometheus") {
             let msg = format!(
-                "DataSource type `{}` is not supported: Baton reads Prometheus (`type: Prometheus`); for samples posted to Baton itself, give the metric source `type: Baton` and no DataSource",
+                "Baton does not read {} DataSources: the SLIs of `{name}` report no data until they read Prometheus (a DataSource of `type: Prometheus`) or samples posted to Baton (`type: Baton`)",
                 spec.kind.as_str()
             );
-            self.error(doc.at(&spec.kind), msg);
-            return None;
+            self.warning(doc.at(&spec.kind), msg);
+            return Some(Source::Unread(format!("Baton does not read {}", spec.kind.as_str())));
         }
-        let url = spec.connection_details.as_ref().and_then(|c| c.url.as_ref());
-        let Some(url) = url else {
-            let place = spec.connection_details.as_ref().map_or_else(|| doc.at(&spec.kind), |c| doc.at(c));
+        let Some(url) = doc.connection_url() else {
             self.error(
-                place,
+                doc.at(&spec.kind),
                 "a Prometheus DataSource needs `connectionDetails.url`: its base URL, like http://127.0.0.1:9090",
             );
             return None;
         };
         match Link::parse(url.as_str()) {
-            Ok(url) => Some(PromSource { name: d.metadata.name.as_str().to_owned(), url }),
+            Ok(url) => Some(Source::Prom(PromSource { name: name.to_owned(), url })),
             Err(e) => {
-                self.error(doc.at(url), e.to_string());
+                self.error(doc.at(&url), e.to_string());
                 None
             }
         }
     }
 
-    fn metric_source(&mut self, doc: &Document, m: &MetricDoc, sources: &Registry<PromSource>) -> Option<Src> {
+    fn metric_source(&mut self, doc: &Document, m: &MetricDoc, sources: &Registry<Source>) -> Option<Src> {
         let ms = &m.metric_source;
         let kind = ms.kind.as_ref();
         let query = ms.spec.as_ref().and_then(|s| s.query.as_ref());
@@ -267,18 +316,25 @@ impl Checker<'_> {
             return Some(Src::Baton);
         }
         let Some(r) = &ms.metric_source_ref else {
-            let msg = match kind {
-                Some(k) if k.eq_ignore_ascii_case("prometheus") => {
-                    "a Prometheus metric source names its server with `metricSourceRef`: the name of a DataSource of type Prometheus in slos/".to_owned()
-                }
-                Some(k) => format!(
-                    "metric source type `{}` is not supported: use `type: Baton` for samples posted to Baton, or `metricSourceRef` naming a DataSource of type Prometheus",
-                    k.as_str()
+            // The spec lets a metric source name its type and leave the server to the
+            // tool; Baton cannot guess which server, so the SLI reports no data, saying why.
+            let (reason, hint) = match kind {
+                Some(k) if k.eq_ignore_ascii_case("prometheus") => (
+                    "no Prometheus server is named".to_owned(),
+                    "give it `metricSourceRef`: the name of a DataSource of type Prometheus in slos/",
                 ),
-                None => "a metric source needs `type: Baton` (samples posted to Baton) or `metricSourceRef` (the name of a DataSource of type Prometheus)".to_owned(),
+                Some(k) => (
+                    format!("Baton does not read {}", k.as_str()),
+                    "use `type: Baton` for samples posted to Baton, or `metricSourceRef` naming a DataSource of type Prometheus",
+                ),
+                None => {
+                    self.error(doc.at(ms), "a metric source needs `type: Baton` (samples posted to Baton) or `metricSourceRef` (the name of a DataSource of type Prometheus)");
+                    return None;
+                }
             };
-            self.error(kind.map_or_else(|| doc.at(ms), |k| doc.at(k)), msg);
-            return None;
+            let at = kind.map_or_else(|| doc.at(ms), |k| doc.at(k));
+            self.warning(at, format!("{reason}: its SLO reports no data; {hint}"));
+            return Some(Src::Unread(reason));
         };
         let Some(named) = sources.get(r.as_str()) else {
             let msg =
@@ -286,7 +342,10 @@ impl Checker<'_> {
             self.error(doc.at(r), msg);
             return None;
         };
-        let source = named.value.clone()?;
+        let source = match named.value.clone()? {
+            Source::Prom(p) => p,
+            Source::Unread(reason) => return Some(Src::Unread(reason)),
+        };
         if let Some(k) = kind.filter(|k| !k.eq_ignore_ascii_case("prometheus")) {
             let msg = format!(
                 "type `{}` does not match DataSource `{}`, which is of type Prometheus",
@@ -317,7 +376,7 @@ impl Checker<'_> {
         }
     }
 
-    fn sli(&mut self, doc: &Document, spec: &SliSpecDoc, at: Place, sources: &Registry<PromSource>) -> Option<Sli> {
+    fn sli(&mut self, doc: &Document, spec: &SliSpecDoc, at: Place, sources: &Registry<Source>) -> Option<Sli> {
         match (&spec.ratio_metric, &spec.threshold_metric) {
             (Some(_), Some(t)) => {
                 self.error(doc.at(t), "an SLI has `ratioMetric` or `thresholdMetric`, not both");
@@ -328,6 +387,7 @@ impl Checker<'_> {
                 None
             }
             (None, Some(t)) => match self.metric_source(doc, t, sources)? {
+                Src::Unread(reason) => Some(Sli::Unread(reason)),
                 Src::Baton => {
                     self.error(doc.at(&t.metric_source), "a thresholdMetric is a Prometheus query: SLIs of type Baton are ratioMetrics, posted as good and total events per minute");
                     None
@@ -341,16 +401,14 @@ impl Checker<'_> {
         }
     }
 
-    fn ratio(&mut self, doc: &Document, r: &Spanned<RatioDoc>, sources: &Registry<PromSource>) -> Option<Sli> {
+    fn ratio(&mut self, doc: &Document, r: &Spanned<RatioDoc>, sources: &Registry<Source>) -> Option<Sli> {
         if let Some(raw) = &r.raw {
-            self.error(doc.at(raw), "precomputed ratios (`raw`) are not supported: Baton adds up events per minute, and ratios do not add up; give `good` (or `bad`) and `total` counters");
-            return None;
+            let reason = "Baton does not read precomputed ratios (`raw`)";
+            self.warning(doc.at(raw), format!("{reason}: its SLO reports no data, because Baton adds up events per minute and ratios do not add up; give `good` (or `bad`) and `total` counters"));
+            return Some(Sli::Unread(reason.to_owned()));
         }
         if let Some(t) = &r.raw_type {
-            self.error(
-                doc.at(t),
-                "`rawType` goes with `raw`, which Baton does not support: give `good` (or `bad`) and `total`",
-            );
+            self.error(doc.at(t), "`rawType` goes with `raw`: give `raw` too, or `good` (or `bad`) and `total`");
             return None;
         }
         let (numerator, counts_bad) = match (&r.good, &r.bad) {
@@ -372,6 +430,7 @@ impl Checker<'_> {
         let num = self.metric_source(doc, numerator, sources);
         let all = self.metric_source(doc, total, sources);
         match (num?, all?) {
+            (Src::Unread(reason), _) | (_, Src::Unread(reason)) => Some(Sli::Unread(reason)),
             (Src::Baton, Src::Baton) if counts_bad => {
                 self.error(
                     doc.at(numerator),
@@ -400,33 +459,38 @@ impl Checker<'_> {
         }
     }
 
-    fn condition(&mut self, doc: &Document, spec: &AlertConditionSpecDoc) -> Option<Condition> {
+    /// An alert condition. What the spec allows but Baton cannot act on (another kind of
+    /// condition, alerting when the burn rate is *below* a threshold) is accepted with a
+    /// warning, and the condition raises nothing: `Some(None)`.
+    fn condition(&mut self, doc: &Document, spec: &AlertConditionSpecDoc) -> Option<Option<Condition>> {
         let before = self.errors;
         let severity = match spec.severity.as_str() {
-            "page" => Some(Severity::Page),
-            "ticket" => Some(Severity::Ticket),
+            "page" => Severity::Page,
+            "ticket" => Severity::Ticket,
             other => {
-                let msg = format!(
-                    "severity `{other}` is not one of Baton's: use page (wake someone) or ticket (working hours)"
-                );
-                self.error(doc.at(&spec.severity), msg);
-                None
+                let msg = format!("severity `{other}` is not one of Baton's, page (wake someone) and ticket (working hours): it is treated as ticket");
+                self.warning(doc.at(&spec.severity), msg);
+                Severity::Ticket
             }
         };
         let c = &spec.condition;
+        let mut raises = true;
         if let Some(k) = c.kind.as_ref().filter(|k| k.as_str() != "burnrate") {
-            let msg = format!(
-                "condition kind `{}` is not supported: Baton's alert tiers are burn-rate conditions (`kind: burnrate`)",
-                k.as_str()
-            );
-            self.error(doc.at(k), msg);
+            let msg = format!("condition kind `{}` is not read: Baton's alert tiers are burn-rate conditions (`kind: burnrate`), so this condition raises nothing", k.as_str());
+            self.warning(doc.at(k), msg);
+            raises = false;
         }
-        if c.op.as_str() != "gt" {
-            let msg = format!(
-                "op `{}` is not supported: a tier fires when the burn rate is above its threshold, so write `op: gt`",
-                c.op.as_str()
-            );
-            self.error(doc.at(&c.op), msg);
+        match c.op.as_ref().map(|op| op.as_str()) {
+            None | Some("gt" | "gte") => {}
+            Some(op @ ("lt" | "lte")) => {
+                let msg = format!("op `{op}` alerts while the budget burns slowly: Baton's tiers fire when the burn rate is above the threshold, so this condition raises nothing (write `op: gt`)");
+                self.warning(doc.at(c.op.as_ref().expect("matched")), msg);
+                raises = false;
+            }
+            Some(other) => {
+                let msg = format!("op `{other}` is not one of lt, lte, gt, gte");
+                self.error(doc.at(c.op.as_ref().expect("matched")), msg);
+            }
         }
         let threshold = decimal(c.threshold.as_str());
         if threshold.is_none() {
@@ -441,41 +505,39 @@ impl Checker<'_> {
             .ok();
         if let (Some(after), Some(lookback)) = (&c.alert_after, lookback) {
             let short_minutes = lookback.as_seconds() / 12 / 60;
-            let fits = Period::parse(after.as_str()).is_ok_and(|a| a.as_seconds() == short_minutes * 60);
+            let fits = Period::parse(after.as_str())
+                .is_ok_and(|a| a.as_seconds() == short_minutes * 60 || a.as_seconds() == 0);
             if !fits {
-                let hint = if short_minutes > 0 {
-                    format!("write `alertAfter: {short_minutes}m` or leave it out")
-                } else {
-                    "leave it out".to_owned()
-                };
                 let msg = format!(
-                    "alertAfter `{}` is not supported: instead of waiting, Baton checks that a short window of a twelfth of the lookback window burns as fast too; {hint}",
+                    "alertAfter `{}` is not waited for: instead, Baton checks that a short window of a twelfth of the lookback window ({short_minutes}m) burns as fast too, so the alert comes soon and stops soon",
                     after.as_str()
                 );
-                self.error(doc.at(after), msg);
+                self.warning(doc.at(after), msg);
             }
         }
         if self.errors > before {
             return None;
         }
-        Some(Condition {
-            severity: severity?,
+        Some(raises.then_some(Condition {
+            severity,
             threshold: threshold?,
             threshold_text: c.threshold.as_str().to_owned(),
             lookback: lookback?,
-        })
+        }))
     }
 
     fn policy(
         &mut self,
         doc: &Document,
         spec: &AlertPolicySpecDoc,
-        conditions: &Registry<Condition>,
+        conditions: &Registry<Option<Condition>>,
         targets: &Registry<TargetChannel>,
-    ) -> Option<Policy> {
+    ) -> Option<Option<Policy>> {
         let before = self.errors;
+        let mut raises = true;
         if let Some(b) = spec.alert_when_breaching.as_ref().filter(|b| !***b) {
-            self.error(doc.at(b), "a policy with `alertWhenBreaching: false` never alerts: Baton's tiers alert when breaching; remove the policy, or the key");
+            self.warning(doc.at(b), "a policy with `alertWhenBreaching: false` raises nothing in Baton, whose tiers alert when breaching: it is not used");
+            raises = false;
         }
         let delivered = self.policy_targets(doc, spec, targets);
         let list = &spec.conditions;
@@ -493,12 +555,13 @@ impl Checker<'_> {
         if self.errors > before {
             return None;
         }
-        Some(Policy {
-            condition: condition?,
+        let Some(condition) = condition?.filter(|_| raises) else { return Some(None) };
+        Some(Some(Policy {
+            condition,
             no_data: spec.alert_when_no_data.as_ref().is_some_and(|f| **f),
             when_resolved: spec.alert_when_resolved.as_ref().is_some_and(|f| **f),
             targets: delivered,
-        })
+        }))
     }
 
     /// The policy's notification targets Baton delivers to, named, by reference or inline.
@@ -554,8 +617,8 @@ impl Checker<'_> {
         &mut self,
         doc: &Document,
         item: &Spanned<ConditionItemDoc>,
-        conditions: &Registry<Condition>,
-    ) -> Option<Condition> {
+        conditions: &Registry<Option<Condition>>,
+    ) -> Option<Option<Condition>> {
         match (&item.condition_ref, &item.spec) {
             (Some(r), None) => match conditions.get(r.as_str()) {
                 Some(named) => named.value.clone(),
@@ -680,11 +743,15 @@ fn share_text(ppb: u128) -> String {
 /// known already).
 pub(crate) fn check(docs: &SloDocs, org: &mut Org, diags: &mut Vec<Diagnostic>) {
     let mut c = Checker { diags, errors: 0 };
-    let sources = c.register(&docs.sources, "DataSource", |c, doc, d| c.data_source(doc, d));
-    let slis = c.register(&docs.slis, "SLI", |c, doc, d| c.sli(doc, &d.spec, doc.at(&d.metadata.name), &sources));
-    let targets = c.register(&docs.targets, "AlertNotificationTarget", |c, doc, d| c.target(doc, &d.metadata, &d.spec));
-    let conditions = c.register(&docs.conditions, "AlertCondition", |c, doc, d| c.condition(doc, &d.spec));
-    let policies = c.register(&docs.policies, "AlertPolicy", |c, doc, d| c.policy(doc, &d.spec, &conditions, &targets));
+    c.services(docs, org);
+    let sources = c.register(docs, |d| &d.sources, "DataSource", |c, doc, d| c.data_source(doc, d));
+    let slis =
+        c.register(docs, |d| &d.slis, "SLI", |c, doc, d| c.sli(doc, &d.spec, doc.at(&d.metadata.name), &sources));
+    let targets =
+        c.register(docs, |d| &d.targets, "AlertNotificationTarget", |c, doc, d| c.target(doc, &d.metadata, &d.spec));
+    let conditions = c.register(docs, |d| &d.conditions, "AlertCondition", |c, doc, d| c.condition(doc, &d.spec));
+    let policies =
+        c.register(docs, |d| &d.policies, "AlertPolicy", |c, doc, d| c.policy(doc, &d.spec, &conditions, &targets));
     let refs = Refs { sources: &sources, slis: &slis, policies: &policies, conditions: &conditions, targets: &targets };
     let mut places: BTreeMap<SloId, Place> = BTreeMap::new();
     for (doc, d) in &docs.slos {
@@ -702,10 +769,10 @@ pub(crate) fn check(docs: &SloDocs, org: &mut Org, diags: &mut Vec<Diagnostic>) 
 }
 
 struct Refs<'a> {
-    sources: &'a Registry<PromSource>,
+    sources: &'a Registry<Source>,
     slis: &'a Registry<Sli>,
-    policies: &'a Registry<Policy>,
-    conditions: &'a Registry<Condition>,
+    policies: &'a Registry<Option<Policy>>,
+    conditions: &'a Registry<Option<Condition>>,
     targets: &'a Registry<TargetChannel>,
 }
 
@@ -715,22 +782,36 @@ impl Checker<'_> {
         let spec = &d.spec;
         let service = self.service(org, doc, &spec.service);
         let annotations = self.annotations(doc, &d.metadata);
-        let sli = self.slo_sli(doc, spec, refs);
-        let window = self.window(doc, &spec.time_window);
         let objectives = &spec.objectives;
-        if objectives.len() > 1 {
-            self.error(doc.at(&objectives[1]), "one objective per SLO document: split it into several SLOs");
-        }
         let Some(o) = objectives.first() else {
-            self.error(doc.at(objectives), "an SLO needs one objective, with `target` or `targetPercent`");
+            self.error(doc.at(objectives), "an SLO needs an objective, with `target` or `targetPercent`");
             return None;
         };
-        let objective = self.objective(doc, o);
+        let composite = objectives.iter().any(|o| o.indicator.is_some() || o.indicator_ref.is_some());
+        let (objective, sli, indicator) = if composite {
+            match self.composite(doc, spec, refs) {
+                Some((objective, indicator)) => (Some(objective), None, Some(indicator)),
+                None => (None, None, None),
+            }
+        } else {
+            let sli = self.slo_sli(doc, spec, refs);
+            self.more_objectives(doc, objectives, sli.as_ref());
+            let objective = self.objective(doc, o);
+            let indicator = self.indicator(doc, o, sli.clone());
+            (objective, sli, indicator)
+        };
         if let Some(objective) = objective {
             self.history_agrees(objective, &annotations);
         }
+        let window = self.window(doc, &spec.time_window);
         let method = self.method(doc, &spec.budgeting_method, o, sli.as_ref());
-        let indicator = self.indicator(doc, o, sli);
+        // A window Baton cannot evaluate leaves the SLO unread, saying why (warned where
+        // the window is written).
+        let indicator = match &window {
+            Some((_, _, Some(reason))) => Some(Indicator::Unread { reason: reason.clone() }),
+            _ => indicator,
+        };
+        let window = window.map(|(w, place, _)| (w, place));
         let tiers = match (&window, objective) {
             (Some((window, window_place)), Some(objective)) => {
                 self.tiers(doc, spec, window, window_place.clone(), objective, o, refs)
@@ -771,15 +852,67 @@ impl Checker<'_> {
                 self.inline_header(doc, &i.api_version, &i.kind, "SLI");
                 self.sli(doc, &i.spec, doc.at(i), refs.sources)
             }
-            (None, Some(r)) => match refs.slis.get(r.as_str()) {
-                Some(named) => named.value.clone(),
-                None => {
-                    let msg =
-                        format!("indicatorRef `{}` is not an SLI defined in slos/ ({})", r.as_str(), names(refs.slis));
-                    self.error(doc.at(r), msg);
-                    None
+            (None, Some(r)) => self.sli_ref(doc, r, refs),
+        }
+    }
+
+    fn sli_ref(&mut self, doc: &Document, r: &S, refs: &Refs) -> Option<Sli> {
+        match refs.slis.get(r.as_str()) {
+            Some(named) => named.value.clone(),
+            None => {
+                let msg =
+                    format!("indicatorRef `{}` is not an SLI defined in slos/ ({})", r.as_str(), names(refs.slis));
+                self.error(doc.at(r), msg);
+                None
+            }
+        }
+    }
+
+    /// The OpenSLO `Service` documents: each names a service of `services/`, or, with
+    /// `baton.dev/owner`, defines one owned by that team (a file from another tool then
+    /// needs no services/ file written by hand).
+    fn services(&mut self, docs: &SloDocs, org: &mut Org) {
+        for (doc, d) in &docs.services {
+            let name = &d.metadata.name;
+            let Ok(id) = ServiceId::parse(name.as_str()).map_err(|e| self.error(doc.at(name), e.to_string())) else {
+                continue;
+            };
+            let owner = d.metadata.annotations.as_ref().and_then(|a| a.get(OWNER));
+            if org.services.contains_key(&id) {
+                if let Some(o) = owner.filter(|o| org.services[&id].owner_team.as_str() != o.as_str()) {
+                    let msg = format!("service `{id}` is owned by `{}` (services/): `{OWNER}` says `{}`; remove the annotation or make them agree", org.services[&id].owner_team, o.as_str());
+                    self.error(doc.at(o), msg);
                 }
-            },
+                continue;
+            }
+            let Some(owner) = owner else {
+                let msg = format!("service `{id}` is not defined in services/, and this Service does not say which team owns it: annotate it `{OWNER}: TEAM`, or add services/{id}.yaml (`baton import openslo --owner TEAM` writes one)");
+                self.error(doc.at(name), msg);
+                continue;
+            };
+            let Ok(team) = TeamId::parse(owner.as_str()) else {
+                self.error(doc.at(owner), format!("`{}` is not a team id", owner.as_str()));
+                continue;
+            };
+            if !org.teams.contains_key(&team) {
+                let msg =
+                    format!("team `{team}` is not a defined team ({})", known(org.teams.keys().map(TeamId::as_str)));
+                self.error(doc.at(owner), msg);
+                continue;
+            }
+            let def = ServiceDef {
+                id: id.clone(),
+                name: d.metadata.display_name.clone().unwrap_or_else(|| id.to_string()),
+                description: d.spec.description.clone(),
+                owner_team: team,
+                links: Default::default(),
+                internal_only: false,
+                transition_window: None,
+                personas: Default::default(),
+                system: None,
+                lifecycle: None,
+            };
+            org.services.insert(id, def);
         }
     }
 
@@ -805,7 +938,7 @@ impl Checker<'_> {
                     [("op", o.op.as_ref().map(|v| doc.at(v))), ("value", o.value.as_ref().map(|v| doc.at(v)))]
                 {
                     if let Some(place) = place {
-                        self.error(place, format!("`{key}` compares a thresholdMetric's value: this SLO's SLI is a ratioMetric, so remove it"));
+                        self.warning(place, format!("`{key}` compares a thresholdMetric's value: this SLO's SLI is a ratioMetric, so it is not used"));
                     }
                 }
                 Some(indicator)
@@ -813,8 +946,110 @@ impl Checker<'_> {
             Some(Sli::Threshold { source, query }) => {
                 self.bound(doc, o).map(|(op, value)| Indicator::PrometheusThreshold { source, query, op, value })
             }
+            Some(Sli::Unread(reason)) => Some(Indicator::Unread { reason }),
             None => None,
         }
+    }
+
+    /// Objectives after the first of an SLO that is not a composite: the spec allows
+    /// several thresholds over one ratio SLI, Baton tracks one per SLO.
+    fn more_objectives(&mut self, doc: &Document, objectives: &[Spanned<ObjectiveDoc>], sli: Option<&Sli>) {
+        for (i, o) in objectives.iter().enumerate().skip(1) {
+            if matches!(sli, Some(Sli::Threshold { .. })) {
+                self.error(
+                    doc.at(o),
+                    "an SLO of a thresholdMetric SLI has one objective (OpenSLO v1): split it into several SLOs",
+                );
+                return;
+            }
+            let name = o.display_name.clone().unwrap_or_else(|| format!("objective {}", i + 1));
+            let msg = format!("Baton tracks the first objective of an SLO: `{name}` is not tracked; write it as an SLO of its own to track it too");
+            self.warning(doc.at(o), msg);
+        }
+    }
+
+    /// A composite SLO: every objective has its own indicator and an optional
+    /// `compositeWeight`; the SLO's objective is their weighted mean (see
+    /// `baton_core::slo::composite`).
+    fn composite(&mut self, doc: &Document, spec: &SloSpecDoc, refs: &Refs) -> Option<(Objective, Indicator)> {
+        let before = self.errors;
+        if let Some(r) = &spec.indicator_ref {
+            self.error(
+                doc.at(r),
+                "a composite SLO's objectives each name their indicator: remove the SLO's own `indicatorRef`",
+            );
+        }
+        if let Some(i) = &spec.indicator {
+            self.error(
+                doc.at(i),
+                "a composite SLO's objectives each name their indicator: remove the SLO's own `indicator`",
+            );
+        }
+        let mut parts = Vec::new();
+        let mut unread = None;
+        for (i, o) in spec.objectives.iter().enumerate() {
+            let name = o.display_name.clone().unwrap_or_else(|| format!("objective {}", i + 1));
+            let weight = match &o.composite_weight {
+                None => Some(1.0),
+                Some(w) => match w.as_str().parse::<f64>() {
+                    Ok(v) if v.is_finite() && v > 0.0 => Some(v),
+                    _ => {
+                        let msg = format!("compositeWeight `{}` is not a number above 0", w.as_str());
+                        self.error(doc.at(w), msg);
+                        None
+                    }
+                },
+            };
+            let sli = match (&o.indicator, &o.indicator_ref) {
+                (Some(_), Some(r)) => {
+                    self.error(doc.at(r), "give `indicator` or `indicatorRef`, not both");
+                    None
+                }
+                (None, None) => {
+                    self.error(
+                        doc.at(o),
+                        "in a composite SLO every objective has its own `indicator` or `indicatorRef`",
+                    );
+                    None
+                }
+                (Some(ind), None) => {
+                    self.inline_header(doc, &ind.api_version, &ind.kind, "SLI");
+                    self.sli(doc, &ind.spec, doc.at(ind), refs.sources)
+                }
+                (None, Some(r)) => self.sli_ref(doc, r, refs),
+            };
+            if let Some(Sli::Ratio(Indicator::BuiltIn)) = &sli {
+                self.error(doc.at(o), "an objective of a composite SLO reads Prometheus: samples posted to Baton belong to one SLO, so make this objective an SLO of its own");
+                continue;
+            }
+            let objective = self.objective(doc, o);
+            let indicator = match sli {
+                Some(Sli::Unread(reason)) => {
+                    unread.get_or_insert(format!("objective `{name}`: {reason}"));
+                    None
+                }
+                other => self.indicator(doc, o, other),
+            };
+            if let (Some(weight), Some(objective), Some(indicator)) = (weight, objective, indicator) {
+                parts.push(CompositePart { name, weight, objective, indicator });
+            }
+        }
+        if self.errors > before {
+            return None;
+        }
+        let weighted: Vec<(f64, Objective)> = parts.iter().map(|p| (p.weight, p.objective)).collect();
+        let objective = match composite_objective(&weighted) {
+            Ok(o) => o,
+            Err(e) => {
+                self.error(doc.at(&spec.objectives), e.to_string());
+                return None;
+            }
+        };
+        let indicator = match unread {
+            Some(reason) => Indicator::Unread { reason },
+            None => Indicator::Composite { parts },
+        };
+        Some((objective, indicator))
     }
 
     fn service(&mut self, org: &Org, doc: &Document, s: &S) -> Option<ServiceId> {
@@ -934,9 +1169,9 @@ impl Checker<'_> {
         &mut self,
         doc: &Document,
         tw: &Option<Spanned<Vec<Spanned<TimeWindowDoc>>>>,
-    ) -> Option<(SloWindow, Place)> {
+    ) -> Option<(SloWindow, Place, Option<String>)> {
         let Some(list) = tw else {
-            return Some((SloWindow::Rolling { length: DEFAULT_WINDOW }, doc.start()));
+            return Some((SloWindow::Rolling { length: DEFAULT_WINDOW }, doc.start(), None));
         };
         if list.len() != 1 {
             self.error(doc.at(list), "`timeWindow` holds exactly one window (OpenSLO v1)");
@@ -966,19 +1201,22 @@ impl Checker<'_> {
                     return None;
                 }
             };
-            return Some((SloWindow::Rolling { length }, place));
+            return Some((SloWindow::Rolling { length }, place, None));
         };
         if let Some(r) = w.is_rolling.as_ref().filter(|_| rolling == Some(true)) {
             self.error(doc.at(r), "a window with `calendar` is calendar-aligned: write `isRolling: false`, or drop `calendar` for a rolling window");
             return None;
         }
         let unit = match w.duration.as_str() {
-            "1w" => Some(CalendarUnit::Week),
-            "1M" => Some(CalendarUnit::Month),
-            "1Q" => Some(CalendarUnit::Quarter),
+            "1w" => CalendarUnit::Week,
+            "1M" => CalendarUnit::Month,
+            "1Q" => CalendarUnit::Quarter,
             other => {
-                self.error(place.clone(), format!("calendar window `{other}` is not supported: use 1w (a week from Monday), 1M (a month) or 1Q (a quarter from January, April, July or October)"));
-                None
+                // Valid OpenSLO, but not a window Baton evaluates: the SLO loads and
+                // reports no data, saying why, rather than being judged over another window.
+                let reason = format!("Baton does not evaluate calendar windows of {other}, only 1w, 1M and 1Q");
+                self.warning(place.clone(), format!("{reason}: this SLO reports no data; use 1w (a week from Monday), 1M (a month) or 1Q (a quarter from January, April, July or October)"));
+                return Some((SloWindow::Rolling { length: DEFAULT_WINDOW }, place, Some(reason)));
             }
         };
         let zone = match &cal.time_zone {
@@ -1001,10 +1239,10 @@ impl Checker<'_> {
                 }
             },
         };
-        if let (Some(start), Some(unit)) = (&cal.start_time, unit) {
+        if let Some(start) = &cal.start_time {
             self.start_time(doc, start, unit);
         }
-        Some((SloWindow::Calendar { unit: unit?, time_zone: zone? }, place))
+        Some((SloWindow::Calendar { unit, time_zone: zone? }, place, None))
     }
 
     /// Baton's calendar windows start where the calendar does; a `startTime` may say so,
@@ -1026,10 +1264,10 @@ impl Checker<'_> {
         };
         if !aligned || t.time() != Time::midnight() {
             let msg = format!(
-                "startTime `{}` is not where a calendar window starts: Baton's {what} at 00:00 in the time zone; give such an instant, or leave startTime out",
+                "startTime `{}` is not where Baton's windows start: Baton's {what} at 00:00 in the time zone, so the windows are those and this startTime is not used",
                 start.as_str()
             );
-            self.error(doc.at(start), msg);
+            self.warning(doc.at(start), msg);
         }
     }
 
@@ -1160,7 +1398,7 @@ impl Checker<'_> {
         let mut targets = Vec::new();
         for item in items {
             let place = doc.at(item);
-            let Some(p) = self.alert_policy(doc, item, refs) else { continue };
+            let Some(Some(p)) = self.alert_policy(doc, item, refs) else { continue };
             let Some(t) = self.policy_tier(&p, w, &place) else { continue };
             let c = p.condition;
             for (name, channel) in p.targets {
@@ -1208,7 +1446,12 @@ impl Checker<'_> {
     }
 
     /// One of the SLO's alert policies, by reference or inline.
-    fn alert_policy(&mut self, doc: &Document, item: &Spanned<AlertPolicyItemDoc>, refs: &Refs) -> Option<Policy> {
+    fn alert_policy(
+        &mut self,
+        doc: &Document,
+        item: &Spanned<AlertPolicyItemDoc>,
+        refs: &Refs,
+    ) -> Option<Option<Policy>> {
         match (&item.alert_policy_ref, &item.spec) {
             (Some(r), None) => match refs.policies.get(r.as_str()) {
                 Some(named) => named.value.clone(),

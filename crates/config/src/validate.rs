@@ -358,6 +358,8 @@ impl Checker {
                         internal_only: s.internal_only.unwrap_or(false),
                         transition_window,
                         personas: Default::default(),
+                        system: s.system.clone(),
+                        lifecycle: s.lifecycle.clone(),
                     },
                 );
             }

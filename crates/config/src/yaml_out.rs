@@ -125,16 +125,16 @@ fn plain_is_safe(s: &str) -> bool {
         "true", "false", "yes", "no", "on", "off", "null", "~", "y", "n", "True", "False", "Yes", "No", "NULL", "Null",
     ];
     let Some(first) = s.chars().next() else { return false };
-    if WORDS.contains(&s) || !(first.is_ascii_alphabetic() || first == '/' || first == '_') {
+    if WORDS.contains(&s) || s.ends_with(' ') || s.ends_with(':') || s.contains(": ") || s.contains(" #") {
         return false;
     }
-    if s.ends_with(' ') || s.ends_with(':') || s.contains(": ") || s.contains(" #") {
-        return false;
-    }
-    s.chars().all(|c| c.is_ascii_alphanumeric() || " -_./:@()+,=".contains(c))
-        // `a,b` and `(x)` read back fine in block context, but look like flow syntax to
-        // people: quote them.
-        && !s.contains(',')
+    // Durations like `28d` and `1m` start with a digit but no YAML number ends in letters.
+    let duration = {
+        let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+        !digits.is_empty() && digits.len() < s.len() && digits.bytes().all(|b| b.is_ascii_digit())
+    };
+    (first.is_ascii_alphabetic() || first == '/' || first == '_' || duration)
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || " -_./:@()+,=%'".contains(c))
 }
 
 fn quoted(s: &str) -> String {
@@ -169,6 +169,9 @@ mod tests {
             ("#chan", "\"#chan\""),
             ("sum(x{a=\"b\"})", "\"sum(x{a=\\\"b\\\"})\""),
             ("", "\"\""),
+            ("28d", "28d"),
+            ("1e3", "\"1e3\""),
+            ("Reads succeed 99.9% of the time, over 28 days.", "Reads succeed 99.9% of the time, over 28 days."),
             ("Publish requests", "Publish requests"),
         ] {
             assert_eq!(scalar(s), want, "{s}");
@@ -182,7 +185,10 @@ mod tests {
             ("skipped", None),
             (
                 "objectives",
-                Some(Yaml::List(vec![Yaml::map([("target", Some(Yaml::raw("0.99"))), ("displayName", Some(Yaml::str("ok")))])])),
+                Some(Yaml::List(vec![Yaml::map([
+                    ("target", Some(Yaml::raw("0.99"))),
+                    ("displayName", Some(Yaml::str("ok"))),
+                ])])),
             ),
             ("empty", Some(Yaml::List(vec![]))),
         ]);

@@ -183,6 +183,8 @@ fn services(org: &Org) -> Vec<Service> {
                 internal_only: s % 10 == 0,
                 transition_window: None,
                 personas: Default::default(),
+                system: None,
+                lifecycle: None,
             };
             Service { def, approvals, checks, waivers, sli_days }
         })

@@ -104,6 +104,12 @@ pub struct ServiceDef {
     /// default rule (`raci::resolve`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub personas: BTreeMap<crate::PersonaId, Vec<crate::raci::Assignee>>,
+    /// The system it is part of and its lifecycle (`production`, `experimental`), as a
+    /// service catalog such as Backstage records them: shown, not acted on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<String>,
 }
 
 /// How the onboarding pipeline runs in this organisation (`policies/`, kind `PipelinePolicy`).

@@ -92,6 +92,8 @@ fn service(id: &str) -> Definition {
         internal_only: false,
         transition_window: None,
         personas: Default::default(),
+        system: None,
+        lifecycle: None,
     })
 }
 

@@ -139,7 +139,7 @@ impl Baton {
     /// The SLOs that get a full report this minute. Built-in SLIs are judged from the
     /// running sums, and only an SLO whose alerts would change (or repeat) gets the report
     /// its alert texts quote; SLIs read from Prometheus get the report every minute; SLOs
-    /// left to the rules get nothing.
+    /// left to the rules, or unread, get nothing.
     async fn slos_to_report<'o>(
         &self,
         org: &'o Org,
@@ -147,7 +147,10 @@ impl Baton {
         corrections: &HashMap<SloId, Vec<StoredCorrection>>,
         now: Timestamp,
     ) -> Vec<&'o SloDef> {
-        let engine_raised = org.slos.values().filter(|s| s.alerting.raised_by == RaisedBy::Engine);
+        // An SLI Baton does not read has no data to page on, ever: said on its report, and
+        // by `validate` where it is written, never paged as "no data" every few minutes.
+        let engine_raised =
+            org.slos.values().filter(|s| s.alerting.raised_by == RaisedBy::Engine && s.indicator.unread().is_none());
         let (live, mut judged): (Vec<&SloDef>, Vec<&SloDef>) =
             engine_raised.partition(|s| s.indicator == Indicator::BuiltIn);
         let live_corrections: HashMap<SloId, Vec<Correction>> = live

@@ -361,6 +361,28 @@ impl Baton {
     pub(crate) async fn read_sli(&self, slo: &SloDef, window: Window) -> Result<Vec<Bucket>, String> {
         match &slo.indicator {
             Indicator::BuiltIn => self.store.buckets(&slo.id, window).await.map_err(|e| e.to_string()),
+            Indicator::Composite { parts } => {
+                // Each part is read as an SLO of its own would be; one part that cannot be
+                // read makes the composite unreadable, never judged on the others alone.
+                let mut read = Vec::with_capacity(parts.len());
+                for part in parts {
+                    let buckets = Box::pin(self.read_indicator(&part.indicator, window))
+                        .await
+                        .map_err(|e| format!("objective `{}`: {e}", part.name))?;
+                    read.push((part.weight, buckets));
+                }
+                baton_core::slo::combine(&read).map_err(|e| e.to_string())
+            }
+            other => self.read_indicator(other, window).await,
+        }
+    }
+
+    /// The minutes of an indicator read from outside Baton's store.
+    async fn read_indicator(&self, indicator: &Indicator, window: Window) -> Result<Vec<Bucket>, String> {
+        match indicator {
+            Indicator::BuiltIn => Err("samples posted to Baton belong to an SLO of their own".to_owned()),
+            Indicator::Unread { reason } => Err(reason.clone()),
+            Indicator::Composite { .. } => Err("a composite SLO cannot be part of another".to_owned()),
             Indicator::PrometheusRatio { source, good, total, .. } => {
                 let client = prometheus(&source.url)?;
                 let raw = PrometheusRatio::new(good.clone(), total.clone())
@@ -368,7 +390,7 @@ impl Baton {
                     .await
                     .map_err(|e| format!("Prometheus `{}`: {e}", source.name))?;
                 raw.into_iter()
-                    .map(|b| Bucket::new(b.minute(), slo.indicator.good_count(b.good(), b.total()), b.total()))
+                    .map(|b| Bucket::new(b.minute(), indicator.good_count(b.good(), b.total()), b.total()))
                     .collect::<Result<_, _>>()
                     .map_err(|e| e.to_string())
             }

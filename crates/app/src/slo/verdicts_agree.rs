@@ -46,6 +46,8 @@ fn service() -> ServiceDef {
         internal_only: false,
         transition_window: None,
         personas: Default::default(),
+        system: None,
+        lifecycle: None,
     }
 }
 

@@ -185,6 +185,8 @@ mod tests {
             internal_only,
             transition_window: None,
             personas: Default::default(),
+            system: None,
+            lifecycle: None,
         }
     }
 

@@ -82,6 +82,8 @@ fn streamhub() -> ServiceDef {
         internal_only: false,
         transition_window: None,
         personas: Default::default(),
+        system: None,
+        lifecycle: None,
     }
 }
 

@@ -91,6 +91,8 @@ pub fn example_org() -> Org {
         internal_only: false,
         transition_window: None,
         personas: Default::default(),
+        system: None,
+        lifecycle: None,
     };
     org.services.insert(service.id.clone(), service);
     for p in [

@@ -62,6 +62,8 @@ fn org() -> Org {
         internal_only: false,
         transition_window: None,
         personas: Default::default(),
+        system: None,
+        lifecycle: None,
     };
     service.personas.insert(persona(PRODUCT_OWNER), vec![Assignee::Team(tid("addon-pm"))]);
     service.personas.insert(persona(ENGINEERING_MANAGER), vec![Assignee::Person(pid("rosa.kimathi"))]);

@@ -113,14 +113,44 @@ pub enum Indicator {
     /// meets the bound (`value op bound`), so it is only judged with `Timeslices`
     /// budgeting. OpenSLO: a `thresholdMetric`, with `op` and `value` on the objective.
     PrometheusThreshold { source: PromSource, query: String, op: ThresholdOp, value: f64 },
+    /// A composite SLO (OpenSLO objectives that each have their own indicator and a
+    /// `compositeWeight`): its minutes are its parts' minutes combined (see
+    /// [`super::composite`]).
+    Composite { parts: Vec<CompositePart> },
+    /// A source Baton does not read: an OpenSLO metric source of another type (Datadog,
+    /// CloudWatch, `Any`), a DataSource not defined in `slos/`, a precomputed ratio, a
+    /// window Baton cannot evaluate. Accepted, so files written for other tools load, and
+    /// reported as no data for `reason`: never as met, never paging.
+    Unread { reason: String },
+}
+
+/// One objective of a composite SLO: what it reads, its weight and its own objective.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CompositePart {
+    /// The objective's `displayName`, or its place (`objective 2`).
+    pub name: String,
+    /// `compositeWeight`: above 0, 1 when not given.
+    pub weight: f64,
+    pub objective: Objective,
+    pub indicator: Indicator,
 }
 
 impl Indicator {
     /// The Prometheus data source the indicator reads, if any.
     pub fn prometheus(&self) -> Option<&PromSource> {
         match self {
-            Indicator::BuiltIn => None,
+            Indicator::BuiltIn | Indicator::Unread { .. } => None,
             Indicator::PrometheusRatio { source, .. } | Indicator::PrometheusThreshold { source, .. } => Some(source),
+            Indicator::Composite { parts } => parts.iter().find_map(|p| p.indicator.prometheus()),
+        }
+    }
+
+    /// Why Baton reads nothing for this indicator, if it does not.
+    pub fn unread(&self) -> Option<&str> {
+        match self {
+            Indicator::Unread { reason } => Some(reason),
+            _ => None,
         }
     }
 

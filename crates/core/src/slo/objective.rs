@@ -42,6 +42,11 @@ impl Objective {
         ratio::exact_div(SCALE.into(), self.budget_ppb().into())
     }
 
+    /// The objective as a ratio, exactly, as OpenSLO's `target` writes it: `0.999`.
+    pub fn ratio_text(self) -> String {
+        ratio::format_ppb(self.ppb.into())
+    }
+
     /// The objective as people write it in documents: `99.9%`.
     pub fn percent(self) -> String {
         ratio::percent_ppb(self.ppb.into())

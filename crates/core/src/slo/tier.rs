@@ -43,6 +43,10 @@ impl BudgetShare {
     pub fn as_f64(self) -> f64 {
         ratio::exact_div(self.ppb.into(), SCALE.into())
     }
+    /// The share in parts per billion, exactly.
+    pub fn as_ppb(self) -> u32 {
+        self.ppb
+    }
 }
 impl fmt::Display for BudgetShare {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

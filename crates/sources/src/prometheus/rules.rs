@@ -326,6 +326,12 @@ pub enum NoRules {
     /// Samples posted to Baton: Prometheus has none of them.
     #[error("its SLI is built in (samples posted to Baton), so Baton evaluates it itself and Prometheus has no data to alert on")]
     BuiltIn,
+    /// A composite: Baton combines its parts' minutes itself.
+    #[error("it is a composite SLO: Baton combines its objectives' minutes itself, which a recording rule cannot")]
+    Composite,
+    /// A source Baton does not read.
+    #[error("Baton does not read its SLI: {0}")]
+    Unread(String),
     #[error("its alert tiers do not fit its window: {0}")]
     Tiers(#[from] TierError),
 }
@@ -335,6 +341,8 @@ pub fn rules_for_slo(slo: &SloDef) -> Result<RuleGroup, NoRules> {
     let (ratio, threshold);
     let sli = match &slo.indicator {
         Indicator::BuiltIn => return Err(NoRules::BuiltIn),
+        Indicator::Composite { .. } => return Err(NoRules::Composite),
+        Indicator::Unread { reason } => return Err(NoRules::Unread(reason.clone())),
         Indicator::PrometheusRatio { good, total, counts_bad, .. } => {
             ratio = PrometheusRatio::new(good.clone(), total.clone());
             RuleSli::Ratio { sli: &ratio, counts_bad: *counts_bad }

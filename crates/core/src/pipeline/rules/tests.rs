@@ -67,6 +67,8 @@ fn service() -> ServiceDef {
         internal_only: false,
         transition_window: None,
         personas: Default::default(),
+        system: None,
+        lifecycle: None,
     }
 }
 
