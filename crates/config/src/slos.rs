@@ -337,10 +337,12 @@ impl Checker<'_> {
             return Some(Src::Unread(reason));
         };
         let Some(named) = sources.get(r.as_str()) else {
-            let msg =
-                format!("metricSourceRef `{}` is not a DataSource defined in slos/ ({})", r.as_str(), names(sources));
-            self.error(doc.at(r), msg);
-            return None;
+            // A DataSource is connection settings, which files from other tools often keep
+            // elsewhere: the SLO loads and reports no data, saying which is missing.
+            let reason = format!("DataSource `{}` is not defined in slos/", r.as_str());
+            let msg = format!("{reason} ({}): its SLO reports no data until it is", names(sources));
+            self.warning(doc.at(r), msg);
+            return Some(Src::Unread(reason));
         };
         let source = match named.value.clone()? {
             Source::Prom(p) => p,

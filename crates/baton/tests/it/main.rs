@@ -16,6 +16,7 @@ mod oncall_changes;
 mod oncall_leave;
 mod oncall_log;
 mod oncall_week;
+mod openslo_import;
 mod paging_api;
 mod paging_crash;
 mod paging_e2e;

@@ -386,7 +386,7 @@ fn every_mistake_is_reported_at_its_place() {
     assert_reported(&msgs, "slos/unknown-sli.yaml:7:17: indicatorRef `ledger-requests` is not an SLI defined in slos/ (defined: elsewhere)");
     assert_reported(
         &msgs,
-        "slos/unknown-source.yaml:10:26: metricSourceRef `thanos` is not a DataSource defined in slos/ (defined: prom)",
+        "slos/unknown-source.yaml:10:26: warning: DataSource `thanos` is not defined in slos/ (defined: prom): its SLO reports no data until it is",
     );
     assert_reported(
         &msgs,
