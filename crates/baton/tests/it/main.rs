@@ -11,6 +11,7 @@ mod support;
 mod cli;
 mod gates_api;
 mod governance;
+mod import_tools;
 mod oncall_api;
 mod oncall_changes;
 mod oncall_leave;

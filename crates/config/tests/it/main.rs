@@ -8,6 +8,7 @@ mod contacts;
 mod escalations;
 mod examples;
 mod gates;
+mod import;
 mod load;
 mod raci;
 mod rotations;
