@@ -4,11 +4,15 @@
 //! process-wide state (environment, current directory, fixed ports or names).
 
 mod paging_support;
+#[path = "../../../sources/tests/support/mod.rs"]
+#[allow(dead_code)]
+mod prom_support;
 #[path = "../../../notify/tests/smtp_sink.rs"]
 mod smtp_sink;
 mod support;
 
 mod cli;
+mod composite_slo;
 mod gates_api;
 mod governance;
 mod import_tools;

@@ -10,6 +10,7 @@ mod examples;
 mod gates;
 mod import;
 mod load;
+mod openslo_as_written;
 mod raci;
 mod rotations;
 mod slos;
