@@ -126,6 +126,8 @@ fn facts(v: &ServiceView) -> Markup {
     html! {
         dl {
             dt { "Owner team" } dd { (d.owner_team) }
+            @if let Some(system) = &d.system { dt { "System" } dd { (system) } }
+            @if let Some(lifecycle) = &d.lifecycle { dt { "Lifecycle" } dd { (lifecycle) } }
             dt { "SRE team" } dd { @if let Some(t) = r.sre_team() { (t) } @else { span.meta { "not assigned" } } }
             dt { "Priority" } dd { @if let Some(p) = r.priority() { (p) } @else { span.meta { "not set" } } }
             @if let Some(a) = &r.assignment { dt { "Scope" } dd { (a.scope) } }
