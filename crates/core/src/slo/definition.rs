@@ -133,6 +133,9 @@ pub struct CompositePart {
     /// `compositeWeight`: above 0, 1 when not given.
     pub weight: f64,
     pub objective: Objective,
+    /// Never itself a composite; `no_recursion` keeps the OpenAPI schema from walking the
+    /// type's own definition forever.
+    #[cfg_attr(feature = "openapi", schema(no_recursion))]
     pub indicator: Indicator,
 }
 
