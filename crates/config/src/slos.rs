@@ -708,7 +708,7 @@ fn decimal(s: &str) -> Option<(u128, u128)> {
 }
 
 /// `99.95` → `0.9995`: a percentage strictly below 100 as the ratio text objectives parse.
-fn percent_to_ratio(s: &str) -> Option<String> {
+pub(crate) fn percent_to_ratio(s: &str) -> Option<String> {
     let (int, frac) = match s.split_once('.') {
         Some((int, frac)) if !frac.is_empty() => (int, frac),
         Some(_) => return None,

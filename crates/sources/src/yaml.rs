@@ -1,6 +1,7 @@
 //! Writing YAML scalars by hand. The rule files Baton writes are small and fixed in
 //! shape, so a template plus one quoting function is enough, and keeps a deprecated YAML
-//! serializer out of the build (`core` and `config` must not write YAML at all).
+//! serializer out of the build (`core` writes no YAML; `config` writes definition files
+//! for `baton import`/`export` with its own small writer, `yaml_out`, quoting as here).
 
 use std::fmt::Write;
 

@@ -3,29 +3,10 @@
 //! rules` pass `promtool check rules`, and whose burn-rate alerts have the windows and
 //! factors Sloth (its own generated rules, `_gen/`) and Pyrra (its documented windows) use.
 
-use crate::support::{copy_dir, examples_dir};
+use crate::support::{baton, copy_dir, corpus, examples_dir, Run};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-
-fn corpus(dir: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus").join(dir)
-}
-
-struct Run {
-    ok: bool,
-    stdout: String,
-    stderr: String,
-}
-
-fn baton(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_baton")).args(args).env("BATON_LOG", "warn").output().unwrap();
-    Run {
-        ok: out.status.success(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 /// `5m`, `1h`, `90m`, `3d` in seconds.
 fn seconds(d: &str) -> u64 {

@@ -4,28 +4,8 @@
 //! with `baton export openslo` and back in, and an SLO Baton cannot read reported as no
 //! data. All through the real binary, as a person types it.
 
-use crate::support::{copy_dir, examples_dir};
+use crate::support::{baton, copy_dir, corpus, examples_dir};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-struct Run {
-    ok: bool,
-    stdout: String,
-    stderr: String,
-}
-
-fn baton(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_baton")).args(args).env("BATON_LOG", "warn").output().unwrap();
-    Run {
-        ok: out.status.success(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn corpus(kind: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus").join(kind)
-}
 
 fn example_copy(dir: &Path) -> PathBuf {
     let org = dir.join("org");

@@ -485,20 +485,10 @@ impl<'a> Writer<'a> {
 // ---------------------------------------------------------------------------------------
 // Numbers and durations, as exact text.
 
-/// `99.9` → `0.999`: a percentage strictly between 0 and 100 as ratio text.
+/// `99.9` → `0.999`: a percentage strictly between 0 and 100 as ratio text, trailing
+/// zeros trimmed, and only if it is an objective.
 pub(super) fn percent_to_ratio(s: &str) -> Option<String> {
-    let s = s.trim();
-    let (int, frac) = match s.split_once('.') {
-        Some((int, frac)) if !frac.is_empty() => (int, frac),
-        Some(_) => return None,
-        None => (s, ""),
-    };
-    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
-    if int.is_empty() || !digits(int) || !digits(frac) {
-        return None;
-    }
-    let whole: u32 = int.parse().ok().filter(|w| *w < 100)?;
-    let ratio = format!("0.{whole:02}{frac}");
+    let ratio = crate::slos::percent_to_ratio(s.trim())?;
     let ratio = ratio.trim_end_matches('0').trim_end_matches('.').to_owned();
     Objective::parse(&ratio).ok().map(|_| ratio)
 }

@@ -248,3 +248,26 @@ pub async fn pass_promote_to_prod(app: &TestApp, service: &str) {
     }
     app.baton.pass_gate(&owner, &id, &gate).await.unwrap();
 }
+
+/// What `baton` printed and whether it succeeded.
+pub struct Run {
+    pub ok: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// The real `baton` binary with `args`, as a person types it (only warnings logged).
+pub fn baton(args: &[&str]) -> Run {
+    let out =
+        std::process::Command::new(env!("CARGO_BIN_EXE_baton")).args(args).env("BATON_LOG", "warn").output().unwrap();
+    Run {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A folder of the shared corpus of other tools' real files (`../shared/corpus`).
+pub fn corpus(kind: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus").join(kind)
+}
