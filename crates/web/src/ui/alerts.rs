@@ -43,7 +43,7 @@ fn href(a: &AlertView) -> String {
 /// A table of alerts; shared with the service page.
 pub fn table(alerts: &[AlertView]) -> Markup {
     html! {
-        div.scroll { table {
+        div.scroll tabindex="0" { table {
             thead { tr { th { "Alert" } th { "Status" } th { "Severity" } th { "Service" } th { "Policy" } th { "Opened" } } }
             tbody {
                 @for a in alerts {
@@ -108,7 +108,7 @@ pub async fn list(
         @if dead.is_empty() {
             p.empty { "None: every notification was delivered or is still being tried." }
         } @else {
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 thead { tr { th { "About" } th { "Attempts" } th { "Last error" } th { "Given up" } th { "" } } }
                 tbody { @for n in &dead { tr {
                     td { (n.subject) }
@@ -203,7 +203,7 @@ fn deliveries_table(deliveries: &[Delivery], csrf: Option<&str>, back: &str) -> 
         @if deliveries.is_empty() {
             p.empty { "Nothing sent yet." }
         } @else {
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 thead { tr { th { "To" } th { "Channel" } th { "Status" } th { "Attempts" } th { "Last error" } th { "Queued" } th { "" } } }
                 tbody { @for d in deliveries { tr {
                     td { @if d.to.is_empty() { span.meta { (d.kind) } } @else { (d.to.join(", ")) } }

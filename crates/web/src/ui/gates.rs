@@ -88,7 +88,7 @@ fn gate(g: &GateView, service: &ServiceId, viewer: &Viewer, org: &Org) -> Markup
             }
             @if let Some(na) = &v.not_applicable { p.meta { "Not applicable: " (na) } }
             @if let Some(t) = v.passes_on_its_own_at { p.warn { "Passes on its own on " (when(t)) " if nothing else changes." } }
-            div.scroll { table.gate {
+            div.scroll tabindex="0" { table.gate {
                 tr { th { "Requirement" } th { "Status" } th { "Why" } th { "Who can act" } }
                 @for r in &v.requirements {
                     tr data-requirement=(r.id) {

@@ -3,7 +3,7 @@ use maud::{html, Markup, DOCTYPE};
 
 const STYLE: &str = r#"
 :root { --fg:#1d2329; --muted:#5b6670; --line:#d9dee3; --bg:#f6f7f9; --card:#fff; --accent:#1f5fbf;
-        --ok:#1e7b45; --warn:#9a6200; --bad:#b3261e; }
+        --ok:#1e7b45; --warn:#7a4d00; --bad:#b3261e; }
 * { box-sizing: border-box; }
 body { margin:0; font:15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color:var(--fg); background:var(--bg); }
 header { background:#14202e; color:#fff; padding:.6rem 1rem; display:flex; gap:1.2rem; align-items:center; flex-wrap:wrap; }
@@ -26,7 +26,7 @@ th, td { text-align:left; padding:.4rem .5rem; border-bottom:1px solid var(--lin
 th { font-size:.85rem; color:var(--muted); font-weight:600; } th.num, td.num { text-align:right; font-variant-numeric:tabular-nums; }
 .ok { color:var(--ok); } .bad { color:var(--bad); } .warn { color:var(--warn); }
 dl { display:grid; grid-template-columns:max-content 1fr; gap:.2rem 1rem; } dt { color:var(--muted); } dd { margin:0; }
-.scroll { overflow-x:auto; }
+.scroll { overflow-x:auto; } .scroll:focus-visible { outline:2px solid var(--accent); outline-offset:2px; }
 form.card { max-width:640px; } form.inline { display:inline; }
 label { display:block; font-size:.85rem; color:var(--muted); margin:.4rem 0 .15rem; }
 input, select, textarea { font:inherit; padding:.35rem .45rem; border:1px solid var(--line); border-radius:4px; width:100%; max-width:100%; }

@@ -57,7 +57,7 @@ pub async fn list(State(s): State<AppState>, viewer: Viewer) -> Result<Markup, P
         h1 { "On call" }
         @if rows.is_empty() { p.empty { "No rotation is defined: add one under rotations/ in the definition repo." } }
         @else {
-            div.scroll { table.rotations {
+            div.scroll tabindex="0" { table.rotations {
                 tr { th { "Rotation" } th { "On call now" } th { "Next" } th { "Handovers to acknowledge" } }
                 @for (r, now, next, open) in &rows {
                     tr {
@@ -111,7 +111,7 @@ fn week(shifts: &[ShiftView]) -> Markup {
     html! {
         @if shifts.is_empty() { p.empty { "No shifts in the coming week." } }
         @else {
-            div.scroll { table.week {
+            div.scroll tabindex="0" { table.week {
                 tr { th { "From" } th { "Until" } th { "Who" } th { "Why" } }
                 @for sh in shifts {
                     tr { td { (when(sh.start)) } td { (when(sh.end)) } td { (sh.person.name) } td.meta { @if let Some(r) = &sh.region { (r) ": " } (Reason::to_string(&sh.reason)) } }
@@ -287,7 +287,7 @@ fn fairness_section(f: &FairnessReport) -> Markup {
             @if let Some(spread) = f.spread {
                 p.meta { "The most loaded carried " strong { (format!("{spread:.2}×")) } " the weighted hours of the least loaded (weekend hours count 1.5, holiday hours 2). The reshuffle gives each cycle's heaviest shifts to whoever has carried the least." }
             }
-            div.scroll { table.fairness {
+            div.scroll tabindex="0" { table.fairness {
                 tr { th { "Who" } th.num { "Shifts" } th.num { "Hours" } th.num { "Weekend hours" } th.num { "Holiday hours" } th.num { "Weighted" } th.num { "Turns owed for leave" } }
                 @for p in &worked {
                     tr {
@@ -452,7 +452,7 @@ fn log_section(log: &LogPage, id: &RotationId, st: &Standing) -> Markup {
         }
         @if log.entries.is_empty() { p.empty { "Nothing logged yet." } }
         @else {
-            div.scroll { table.log {
+            div.scroll tabindex="0" { table.log {
                 tr { th { "#" } th { "When" } th { "Who" } th { "Kind" } th { "What" } }
                 @for e in &log.entries {
                     tr {

@@ -9,7 +9,7 @@ pub fn section(raci: &ResolvedRaci, roadmap: &[RoadmapItem]) -> Markup {
     html! {
         h2 { "SLO responsibilities (RACI)" }
         p.meta { "R: responsible · A: accountable · C: consulted · I: informed. R and A are asked to act on SLO events, I are told." }
-        div.scroll { table.raci {
+        div.scroll tabindex="0" { table.raci {
             thead { tr {
                 th { "Step" }
                 @for p in &raci.personas { th title=(p.persona) { (p.name) } }
@@ -51,7 +51,7 @@ pub fn section(raci: &ResolvedRaci, roadmap: &[RoadmapItem]) -> Markup {
         @if roadmap.is_empty() {
             p.empty { "No planned SLO changes." }
         } @else {
-            div.scroll { table.roadmap {
+            div.scroll tabindex="0" { table.roadmap {
                 thead { tr { th { "#" } th { "Change" } th { "SLO" } th { "Owner" } th { "Due" } th { "Status" } } }
                 tbody {
                     @for item in roadmap {

@@ -202,7 +202,7 @@ fn checklist(v: &ServiceView) -> Markup {
         h2 { "Acceptance checklist and additional requirements" }
         @if v.checklist.is_empty() { p.empty { "The organisation defines no checklist." } }
         @else {
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 tr { th { "Item" } th { "Required by" } th { "Status" } }
                 @for line in &v.checklist {
                     tr {
@@ -247,7 +247,7 @@ fn stage_history(r: &ServiceRecord) -> Markup {
         h2 { "Stage history" }
         @if r.history.is_empty() { p.empty { "Not yet proposed." } }
         @else {
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 tr { th { "When" } th { "Move" } th { "Who" } th { "Why" } }
                 @for h in r.history.iter().rev() {
                     tr { td { (when(h.signed.at)) } td { (h.from) " → " (h.to) } td { (h.signed.by) } td { (h.reason.as_deref().unwrap_or("")) } }
@@ -261,7 +261,7 @@ fn stage_history(r: &ServiceRecord) -> Markup {
 fn audit_trail(history: &[AuditRecord]) -> Markup {
     html! {
         h2 { "Audit trail" }
-        div.scroll { table {
+        div.scroll tabindex="0" { table {
             tr { th { "#" } th { "When" } th { "Who" } th { "Action" } th { "Reason" } }
             @for a in history {
                 tr { td { (a.seq) } td { (when(a.at)) } td { (a.entry.actor) } td { (a.entry.action) } td { (a.entry.reason.as_deref().unwrap_or("")) } }

@@ -74,7 +74,7 @@ fn one(r: &SloReport, backtest: Option<&Result<SloBacktest, String>>) -> Markup 
                         ": " (c.reason) " — " (c.author) }
                 } }
             }
-            div.scroll { table.tiers {
+            div.scroll tabindex="0" { table.tiers {
                 tr { th { "Alert tier" } th { "Long window" } th { "Short window" } th { "Threshold" } th { "State" } }
                 @for t in &r.tiers {
                     tr class=(if t.fires() { "firing" } else { "" }) {
@@ -119,7 +119,7 @@ fn would_it_have_paged(b: &Result<SloBacktest, String>) -> Markup {
                     "Last 28 days (" (when(t.from)) " → " (when(t.to)) "): " (b.summary) "."
                 }
                 @if !t.alerts.is_empty() {
-                    div.scroll { table.backtest {
+                    div.scroll tabindex="0" { table.backtest {
                         tr { th { "Alert" } th { "Tier" } th { "Opened" } th { "Resolved" } th { "Detected after" } th { "Budget spent by then" } }
                         @for a in &t.alerts {
                             tr {
@@ -238,7 +238,7 @@ pub async fn overview(
         }
         @if reports.is_empty() { p.empty { "No SLO matches." } }
         @else {
-            div.scroll { table.slos {
+            div.scroll tabindex="0" { table.slos {
                 tr { th { "Service" } th { "SLO" } th.num { "Objective" } th.num { "Attainment" } th.num { "Budget left" } th.num { "Fastest burn" } th { "Firing" } th { "Budget" } }
                 @for r in &reports {
                     @let firing: Vec<String> = r.tiers.iter().filter(|t| t.fires()).map(|t| format!("{} {}/{}", match t.tier.severity { Severity::Page => "page", Severity::Ticket => "ticket" }, t.tier.long_window, t.tier.short_window)).collect();
