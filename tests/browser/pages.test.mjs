@@ -94,6 +94,8 @@ test('every page is accessible and fits a phone, signed out and signed in', asyn
   failures.push(...await check('/services/tenant-insights', 'service-tenant-insights-architect', 'helga.marchetti'));
   failures.push(...await check('/oncall/addon-sre', 'rotation-addon-sre-member', 'beatriz.nakamura'));
   failures.push(...await check('/me/notifications', 'notifications', 'noor.castellano'));
+  failures.push(...await check('/me', 'my-work', 'noor.castellano'));
+  failures.push(...await check('/me', 'my-work-architect', 'helga.marchetti'));
   // One alert's page, from the list.
   const context = await browser.newContext();
   const page = await context.newPage();

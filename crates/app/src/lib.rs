@@ -37,6 +37,7 @@ mod retry;
 mod session;
 mod slo;
 mod viability;
+mod work;
 
 pub use auth::{hash_secret, CreatedToken, IssuedToken, Principal, TokenView, ADMIN};
 pub use clock::{ManualClock, SystemClock};
@@ -58,6 +59,7 @@ pub use slo::{
     SloCorrection, SloReport, SloViability, MAX_COMPLIANCE_MONTHS, MAX_SAMPLES,
 };
 pub use viability::{ReviewAttestation, ViabilitySource};
+pub use work::{GateVote, MyWork, ServiceSteps};
 
 use baton_core::Clock;
 use baton_store::Store;

@@ -7,7 +7,9 @@
 mod command;
 mod record;
 mod rules;
+mod work;
 
 pub use command::*;
 pub use record::*;
 pub use rules::{blockers, decide, may_work_on_service, Context, Outcome, PipelineError, ServiceWork, Unmet};
+pub use work::{waiting_on, Waiting};

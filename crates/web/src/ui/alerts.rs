@@ -35,7 +35,7 @@ fn status(s: Status) -> Markup {
     }
 }
 
-fn href(a: &AlertView) -> String {
+pub(crate) fn href(a: &AlertView) -> String {
     let key = a.alert.dedup_key.replace('%', "%25").replace('/', "%2F").replace('#', "%23").replace('?', "%3F");
     format!("/alerts/{}/{key}", a.alert.service)
 }

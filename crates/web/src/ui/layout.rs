@@ -7,7 +7,7 @@ const STYLE: &str = r#"
 * { box-sizing: border-box; }
 body { margin:0; font:15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color:var(--fg); background:var(--bg); }
 header { background:#14202e; color:#fff; padding:.6rem 1rem; display:flex; gap:1.2rem; align-items:center; flex-wrap:wrap; }
-header a { color:#fff; text-decoration:none; } header .brand { font-weight:700; letter-spacing:.02em; }
+header a { color:#fff; text-decoration:none; white-space:nowrap; } header .brand { font-weight:700; letter-spacing:.02em; }
 main { padding:1rem; max-width:1400px; margin:0 auto; }
 a { color:var(--accent); }
 h1 { font-size:1.4rem; margin:.2rem 0 1rem; } h2 { font-size:1.1rem; margin:1.4rem 0 .5rem; }
@@ -71,6 +71,7 @@ pub fn page(title: &str, viewer: Option<&SignedIn>, body: Markup) -> Markup {
                         @if let Some(v) = viewer {
                             span { "Signed in as " strong { (v.principal.actor()) } }
                             @if matches!(v.principal, baton_app::Principal::Person(_)) {
+                                a href="/me" { "My work" }
                                 a href="/me/notifications" { "Notifications" }
                             }
                             form.inline method="post" action="/logout" {

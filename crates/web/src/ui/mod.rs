@@ -16,6 +16,7 @@ mod raci;
 mod service;
 pub(crate) mod session;
 mod slos;
+mod work;
 pub(crate) mod zone;
 
 use crate::AppState;
@@ -43,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .route("/alerts/{service}/{key}/{action}", post(alerts::respond))
         .route("/notifications/{id}/resend", post(alerts::resend))
         .route("/a/{token}", get(ack_link::show).post(ack_link::acknowledge))
+        .route("/me", get(work::page))
         .route("/me/notifications", get(contact::page))
         .route("/me/notifications/do/{action}", post(contact::act))
         .route("/me/notifications/do/{action}/{method}", post(contact::act_on))

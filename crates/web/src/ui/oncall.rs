@@ -235,7 +235,7 @@ fn leave_section(
         .filter(|(_, l)| l.to >= now.to_zoned(jiff::tz::TimeZone::UTC).date())
         .collect();
     html! {
-        h2 { "Leave and cover" }
+        h2 #swaps { "Leave and cover" }
         @if leave.is_empty() && planned.is_empty() { p.empty { "Nobody on the team has leave ahead." } }
         @else {
             p.meta { "Turns during leave recorded two weeks or more ahead pass to the next free person and are owed back; sooner, someone is asked to cover." }

@@ -166,7 +166,7 @@ fn take_a_step(v: &ServiceView, org: &Org, viewer: &Viewer, id: &ServiceId) -> M
     html! {
         @if let Some(session) = &viewer.session {
             @if matches!(session.principal, Principal::Person(_)) {
-                h2 { "Take a step" }
+                h2 #actions { "Take a step" }
                 (super::actions::forms(v, org, &session.csrf))
             }
         } @else {

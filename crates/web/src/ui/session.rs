@@ -178,7 +178,10 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, Form(f): F
         return login_response(&state, StatusCode::FORBIDDEN, &next, Some(why));
     }
     match state.baton.sign_in(f.token.trim()).await {
-        Ok((cookie, _)) => {
+        Ok((cookie, signed_in)) => {
+            // A person signing in without a page to go back to lands on what waits on them.
+            let person = matches!(signed_in.principal, baton_app::Principal::Person(_));
+            let next = if next == "/" && person { "/me".to_owned() } else { next };
             let mut resp = Redirect::to(&next).into_response();
             let value = set_cookie(&state, &cookie, SESSION_LENGTH.as_seconds());
             resp.headers_mut().insert(header::SET_COOKIE, value.parse().expect("a valid header"));

@@ -394,3 +394,28 @@ fn a_soak_recorded_before_verdicts_keeps_its_recorded_result() {
     let soak: SoakTest = serde_json::from_str(json).unwrap();
     assert_eq!((soak.result, soak.verdict), (SoakResult::Passed, None));
 }
+
+/// What waits on whom, stage by stage: exactly the steps `decide` would take for them.
+#[test]
+fn what_waits_on_each_person_is_what_decide_would_let_them_do() {
+    let mut w = World::new();
+    let waiting = |w: &World, who: &str| -> Vec<String> {
+        let ctx = Context { org: &w.org, service: &w.service, now: w.now, viability: &w.viability, soak: None };
+        crate::pipeline::waiting_on(&ctx, &w.record, &id(who)).into_iter().map(|x| x.what).collect()
+    };
+    assert_eq!(waiting(&w, "olu"), ["propose it"], "the owner team proposes");
+    assert!(waiting(&w, "ada").is_empty(), "not the architects' to propose");
+    w.act("olu", propose_with_links());
+    assert_eq!(waiting(&w, "ada"), ["accept or reject it"]);
+    assert!(waiting(&w, "olu").is_empty());
+    w.act("ada", Command::Accept(Accept { priority: "p2".into(), reason: "in scope".into() }));
+    assert_eq!(waiting(&w, "lena"), ["assign an SRE team and record the scope"], "the SRE lead");
+    assert!(waiting(&w, "sam").is_empty(), "a member, not the lead");
+    w.act("lena", Command::Assign(Assign { sre_team: id("addon-sre"), scope: "all of it".into() }));
+    // Each item is attested by whoever its rules name: the SRE team, or the team requiring it.
+    assert_eq!(waiting(&w, "sam"), ["attest `runbooks`"]);
+    assert_eq!(waiting(&w, "cee"), ["attest `docs`"]);
+    assert!(waiting(&w, "olu").is_empty());
+    w.act("sam", Command::CompleteItem { item: id("runbooks"), body: CompleteItem { evidence: link("RB") } });
+    assert!(waiting(&w, "sam").is_empty(), "done items wait on nobody");
+}

@@ -1,0 +1,105 @@
+//! `/me`: "My work", where a person lands when they sign in: what waits on them across
+//! Baton (`baton_app::Baton::my_work`), most urgent first, each with its action: the
+//! buttons that need no more than a click here, a link to the form for the others.
+
+use super::layout::{self, when};
+use super::session::Viewer;
+use crate::{ApiError, AppState};
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use baton_app::{MyWork, Principal};
+use maud::{html, Markup};
+
+pub async fn page(State(s): State<AppState>, viewer: Viewer) -> Response {
+    let Some(session) = viewer.session.as_ref() else {
+        let body = html! {
+            h1 { "My work" }
+            p { a href="/login?next=/me" { "Sign in" } " to see what waits on you." }
+        };
+        return layout::page("My work", None, body).into_response();
+    };
+    let Principal::Person(person) = &session.principal else {
+        let body = html! { h1 { "My work" } p { "The admin takes no pipeline step: sign in with a person's token." } };
+        return layout::page("My work", Some(session), body).into_response();
+    };
+    match s.baton.my_work(person).await {
+        Ok(work) => layout::page("My work", Some(session), body(&work, &session.csrf)).into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+fn body(w: &MyWork, csrf: &str) -> Markup {
+    html! {
+        h1 { "My work" }
+        @if w.is_empty() {
+            p.empty { "Nothing waits on you right now." }
+        }
+        @if !w.alerts.is_empty() {
+            section.work aria-labelledby="work-alerts" {
+                h2 #work-alerts { "Alerts you answer for (" (w.alerts.len()) ")" }
+                @for a in &w.alerts {
+                    div.card {
+                        a.name href=(super::alerts::href(a)) { (a.alert.summary) }
+                        div.meta { (a.alert.service) " · " (a.alert.severity) " · opened " (when(a.alert.opened_at)) }
+                        form.inline method="post" action={ (super::alerts::href(a)) "/ack" } {
+                            input type="hidden" name="csrf" value=(csrf);
+                            button type="submit" { "Acknowledge" }
+                        }
+                    }
+                }
+            }
+        }
+        @if !w.handovers.is_empty() {
+            section.work aria-labelledby="work-handovers" {
+                h2 #work-handovers { "Handovers to acknowledge (" (w.handovers.len()) ")" }
+                @for h in &w.handovers {
+                    div.card {
+                        a.name href={ "/oncall/" (h.rotation) } { "From " (h.outgoing) ", shift of " (when(h.shift_start)) }
+                        p { (h.note) }
+                        form.inline method="post" action={ "/oncall/" (h.rotation) "/do/ack/" (h.id()) } {
+                            input type="hidden" name="csrf" value=(csrf);
+                            button type="submit" { "Acknowledge" }
+                        }
+                    }
+                }
+            }
+        }
+        @if !w.swaps.is_empty() {
+            section.work aria-labelledby="work-swaps" {
+                h2 #work-swaps { "Swaps asked of you (" (w.swaps.len()) ")" }
+                @for sw in &w.swaps {
+                    div.card {
+                        a.name href={ "/oncall/" (sw.rotation) "#swaps" } { (sw.requester) " asks you to take their shift of " (when(sw.requester_shift.start)) }
+                        @if let Some(r) = &sw.reason { p.meta { (r) } }
+                        div.meta { "Answer on the rotation's page." }
+                    }
+                }
+            }
+        }
+        @if !w.votes.is_empty() {
+            section.work aria-labelledby="work-votes" {
+                h2 #work-votes { "Gate votes you can give (" (w.votes.len()) ")" }
+                @for v in &w.votes {
+                    div.card {
+                        a.name href={ "/services/" (v.service) "#gate-" (v.gate) } { (v.gate) " of " (v.service) }
+                        div.meta { "for " (v.request.on_behalf_of.join(", ")) ": " (v.request.requirements.join("; ")) }
+                    }
+                }
+            }
+        }
+        @if !w.services.is_empty() {
+            section.work aria-labelledby="work-pipeline" {
+                h2 #work-pipeline { "Pipeline steps that are yours (" (w.services.iter().map(|s| s.steps.len()).sum::<usize>()) ")" }
+                @for s in &w.services {
+                    div.card {
+                        a.name href={ "/services/" (s.service) "#actions" } { (s.name) }
+                        span.meta { " · " (s.stage.as_str()) }
+                        ul {
+                            @for step in &s.steps { li { (step.what) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
