@@ -55,6 +55,22 @@ test('the board is usable on a phone', async () => {
   await page.close();
 });
 
+test('rejecting is final: the form asks for a confirmation, and the server insists on it', async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await signIn(page, 'helga.marchetti');
+  await page.goto(`${base}/services/inkwell-notebooks`);
+  const reject = page.locator('form[action$="/do/reject"]');
+  assert.match(await reject.innerText(), /I understand this cannot be undone/);
+  await reject.locator('input[name=reason]').fill('not in scope this quarter');
+  // A browser that does not enforce `required`: the server refuses and nothing changes.
+  await reject.locator('input[name=confirm]').evaluate((box) => box.removeAttribute('required'));
+  await reject.locator('button').click();
+  await page.locator('.banner.bad').waitFor();
+  assert.match(await page.locator('.banner.bad').innerText(), /to reject is final: tick "I understand this cannot be undone" to confirm/);
+  assert.match(await page.locator('h1').innerText(), /proposed/, 'still proposed: the next test accepts it');
+  await page.close();
+});
+
 test('an architect signs in and accepts a proposal; what they typed is shown, escaped', async () => {
   const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
   await signIn(page, 'helga.marchetti');
@@ -89,15 +105,25 @@ test('a refused step lists every unmet condition', async () => {
   await page.close();
 });
 
-test('someone outside the team is told who may act', async () => {
+test('an SRE is offered the checklist items that are theirs, not another team\'s', async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await signIn(page, 'jonas.achterberg');
+  await page.goto(`${base}/services/lumen-metrics`);
+  const done = page.locator('form[action*="/do/complete/"]');
+  assert.ok(await done.count() > 0, 'the acceptance checklist is the SRE team\'s to attest');
+  // customer-support's own requirements, on its checklist, are attested by customer-support only.
+  assert.match(await page.locator('main').innerText(), /Support documentation published/);
+  assert.equal(await page.locator('form[action$="/do/complete/support-docs-published"]').count(), 0);
+  assert.equal(await page.locator('form[action$="/do/complete/sop-access-for-support"]').count(), 0);
+  await page.close();
+});
+
+test('someone outside the team gets no form, and is told whose step it is', async () => {
   const page = await browser.newPage();
   await signIn(page, 'leila.fontaine');
   await page.goto(`${base}/services/keyring`);
-  const assign = page.locator('form[action$="/do/assign"]');
-  await assign.locator('input[name=scope]').fill('everything');
-  await assign.locator('button').click();
-  await page.locator('.banner.bad').waitFor();
-  assert.match(await page.locator('.banner.bad').innerText(), /only the lead of an SRE team may/);
+  assert.equal(await page.locator('form[action$="/do/assign"]').count(), 0, 'no form she would be refused');
+  assert.match(await page.locator('main').innerText(), /No step of this service is yours to take now\. An SRE lead assigns it\./);
   await page.close();
 });
 

@@ -115,3 +115,15 @@ impl Baton {
         Ok(MyWork { person: person.clone(), alerts, handovers, swaps, votes, services })
     }
 }
+
+impl Baton {
+    /// The pipeline steps of `view`'s service that are `person`'s to take (ready or not):
+    /// the forms the service page shows them (`core::pipeline::offered`).
+    pub async fn offered_steps(&self, view: &crate::ServiceView, person: &PersonId) -> Result<Vec<Waiting>, AppError> {
+        let org = self.org().await?;
+        let unknown = Viability::Unknown { reason: "not judged for the forms".into() };
+        let viability = view.viability.as_ref().unwrap_or(&unknown);
+        let ctx = Context { org: &org, service: &view.definition, now: self.now(), viability, soak: None };
+        Ok(baton_core::pipeline::offered(&ctx, &view.record, person))
+    }
+}

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use baton_app::{Principal, ServiceView};
 use baton_core::org::{Org, TeamKind};
-use baton_core::pipeline::{Command, Stage, SELF_SERVICE_ENVIRONMENTS};
+use baton_core::pipeline::{Command, Stage, Waiting, SELF_SERVICE_ENVIRONMENTS};
 use baton_core::ServiceId;
 use maud::{html, Markup};
 use serde_json::{Map, Value};
@@ -63,8 +63,14 @@ async fn run(s: AppState, id: String, action: String, arg: Option<String>, viewe
 
 /// Turns form fields into the JSON body of the same API call, then into its command.
 fn command(action: &str, arg: Option<String>, fields: &Fields) -> Result<Command, ApiError> {
+    // Final acts are confirmed in the form itself (a required box), and checked here for a
+    // browser that does not enforce `required`.
+    if FINAL.contains(&action) && !fields.iter().any(|(k, v)| k == "confirm" && v == "yes") {
+        let msg = format!("to {action} is final: tick \"{}\" to confirm", CONFIRM);
+        return Err(ApiError::invalid("confirm", msg));
+    }
     let mut body = Map::new();
-    for (k, v) in fields.iter().filter(|(k, v)| k != "csrf" && !v.trim().is_empty()) {
+    for (k, v) in fields.iter().filter(|(k, v)| k != "csrf" && k != "confirm" && !v.trim().is_empty()) {
         let value = match k.as_str() {
             "slos_met" => Value::Bool(v == "on" || v == "true"),
             // <input type=datetime-local> sends no zone; the form says times are UTC.
@@ -117,6 +123,14 @@ fn command(action: &str, arg: Option<String>, fields: &Fields) -> Result<Command
     })
 }
 
+/// Steps that cannot be undone: their forms ask for a confirmation.
+const FINAL: [&str; 2] = ["reject", "retire"];
+const CONFIRM: &str = "I understand this cannot be undone";
+
+fn confirm() -> Markup {
+    html! { label { input type="checkbox" name="confirm" value="yes" required; " " (CONFIRM) } }
+}
+
 fn form(id: &str, action: &str, title: &str, csrf: &str, fields: Markup, button: &str) -> Markup {
     html! {
         form method="post" action={ "/services/" (id) "/do/" (action) } {
@@ -140,25 +154,34 @@ fn when(name: &str, label: &str) -> Markup {
     html! { label { (label) " (UTC)" input type="datetime-local" name=(name) required; } }
 }
 
-/// The steps that could come next for this service; `core` still decides who may.
-pub fn forms(v: &ServiceView, org: &Org, csrf: &str) -> Markup {
+/// The forms of the steps `offered` to the person (`core::pipeline::offered`): one they
+/// may not take has no form; one whose conditions are not met says what is missing.
+pub fn forms(v: &ServiceView, org: &Org, csrf: &str, offered: &[Waiting]) -> Markup {
     let id = v.definition.id.as_str();
     let priorities = org.pipeline_policy().priorities;
+    let step = |action: &str, on: Option<&str>| {
+        offered.iter().find(|w| w.action.strip_prefix("service.") == Some(action) && w.on.as_deref() == on)
+    };
+    let has = |action: &str, on: Option<&str>| step(action, on).is_some();
     html! {
         div.actions {
             @match v.stage {
-                Stage::Draft => (form(id, "propose", "Propose for SRE onboarding", csrf, html! {
+                Stage::Draft if has("propose", None) => (form(id, "propose", "Propose for SRE onboarding", csrf, html! {
                     p.meta { "Links left empty are taken from the service's definition." }
                     (url("epic", "Epic", false)) (url("questionnaire", "Onboarding questionnaire", false)) (url("service_definition", "Service definition", false))
                 }, "Propose")),
-                Stage::Proposed => {
+                Stage::Proposed if has("accept", None) => {
                     (form(id, "accept", "Accept", csrf, html! {
-                        label { "Priority" select name="priority" { @for p in &priorities { option value=(p) { (p) } } } }
+                        // No priority is chosen for the architect: a default would be a decision.
+                        label { "Priority" select name="priority" required {
+                            option value="" { "choose…" }
+                            @for p in &priorities { option value=(p) { (p) } }
+                        } }
                         (text("reason", "Why", true))
                     }, "Accept"))
-                    (form(id, "reject", "Reject", csrf, text("reason", "Why", true), "Reject"))
+                    (form(id, "reject", "Reject (final)", csrf, html! { (text("reason", "Why", true)) (confirm()) }, "Reject"))
                 }
-                Stage::Accepted => (form(id, "assign", "Assign an SRE team", csrf, html! {
+                Stage::Accepted if has("assign", None) => (form(id, "assign", "Assign an SRE team", csrf, html! {
                     label { "SRE team" select name="sre_team" {
                         @for t in org.teams.values().filter(|t| t.kind == TeamKind::Sre) { option value=(t.id) { (t.name) } }
                     } }
@@ -166,12 +189,16 @@ pub fn forms(v: &ServiceView, org: &Org, csrf: &str) -> Markup {
                 }, "Assign")),
                 Stage::Onboarding => {
                     @for line in v.checklist.iter().filter(|l| !l.satisfied) {
-                        (form(id, &format!("complete/{}", line.item.id), &line.item.title, csrf, url("evidence", "Evidence", true), "Mark done"))
-                        (form(id, &format!("waive/{}", line.item.id), &format!("Waive: {}", line.item.title), csrf, html! {
-                            (text("reason", "Why", true)) (when("expires_at", "Waiver expires"))
-                        }, "Waive"))
+                        @if has("complete-item", Some(line.item.id.as_str())) {
+                            (form(id, &format!("complete/{}", line.item.id), &line.item.title, csrf, url("evidence", "Evidence", true), "Mark done"))
+                        }
+                        @if has("waive-item", Some(line.item.id.as_str())) {
+                            (form(id, &format!("waive/{}", line.item.id), &format!("Waive: {}", line.item.title), csrf, html! {
+                                (text("reason", "Why", true)) (when("expires_at", "Waiver expires"))
+                            }, "Waive"))
+                        }
                     }
-                    (form(id, "soak", "Record the soak test", csrf, html! {
+                    @if has("record-soak", None) { (form(id, "soak", "Record the soak test", csrf, html! {
                         p.meta { "Baton judges the service's SLOs over the window: met, not met or no data." }
                         (when("started_at", "Started")) (when("ended_at", "Ended"))
                         (url("link", "Report", true))
@@ -180,23 +207,36 @@ pub fn forms(v: &ServiceView, org: &Org, csrf: &str) -> Markup {
                             option value="passed" { "passed" } option value="failed" { "failed" }
                         } }
                         (text("override_reason", "Why override (recorded in the audit log)", false))
-                    }, "Record"))
-                    (form(id, "production", "Enter production", csrf, url("link", "Deployment", false), "Enter production"))
+                    }, "Record")) }
+                    @if has("enter-production", None) {
+                        (form(id, "production", "Enter production", csrf, html! {
+                            @if let Some(w) = step("enter-production", None).filter(|w| !w.ready()) {
+                                p.meta { "Not yet: " (w.unmet.iter().map(|u| u.message.as_str()).collect::<Vec<_>>().join("; ")) }
+                            }
+                            (url("link", "Deployment", false))
+                        }, "Enter production"))
+                    }
                 }
                 Stage::Transition => {
-                    (form(id, "review", "Review the SLOs and SOPs", csrf, html! {
-                        label { input type="checkbox" name="slos_met"; " The SLOs were met over the window" }
-                        (url("evidence", "Evidence", true)) (text("notes", "Notes", false))
-                    }, "Record review"))
-                    (form(id, "handover", "Hand over the pager", csrf, text("reason", "Why", true), "Hand over"))
+                    @if has("record-review", None) {
+                        (form(id, "review", "Review the SLOs and SOPs", csrf, html! {
+                            label { input type="checkbox" name="slos_met"; " The SLOs were met over the window" }
+                            (url("evidence", "Evidence", true)) (text("notes", "Notes", false))
+                        }, "Record review"))
+                    }
+                    @if has("hand-over", None) {
+                        (form(id, "handover", "Hand over the pager", csrf, text("reason", "Why", true), "Hand over"))
+                    }
                 }
                 _ => {}
             }
-            @if !v.stage.is_terminal() {
-                @for env in SELF_SERVICE_ENVIRONMENTS {
+            @for env in SELF_SERVICE_ENVIRONMENTS {
+                @if has("deploy", Some(env)) {
                     (form(id, &format!("deploy/{env}"), &format!("Deployed to {env}"), csrf, text("version", "Version", false), "Record"))
                 }
-                (form(id, "retire", "Retire", csrf, text("reason", "Why", true), "Retire"))
+            }
+            @if has("retire", None) {
+                (form(id, "retire", "Retire (final)", csrf, html! { (text("reason", "Why", true)) (confirm()) }, "Retire"))
             }
         }
     }

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use baton_app::{AppError, Principal, ServiceOnCall, ServiceView};
 use baton_core::audit::AuditRecord;
 use baton_core::org::Org;
-use baton_core::pipeline::{ItemState, ServiceRecord};
+use baton_core::pipeline::{ItemState, ServiceRecord, Stage, Waiting};
 use baton_core::{ServiceId, Viability};
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -77,13 +77,18 @@ async fn render_page(
         })
         .await?
         .alerts;
+    // The forms shown are the steps core's own rules leave to the person signed in.
+    let offered = match viewer.session.as_ref().map(|v| &v.principal) {
+        Some(Principal::Person(p)) => s.baton.offered_steps(&v, p).await?,
+        _ => Vec::new(),
+    };
     let status = failed.as_ref().map_or(axum::http::StatusCode::OK, |e| e.status);
     let body = html! {
         (heading(&v, done.as_deref(), failed.as_ref()))
         (facts(&v))
         (needs_next(&v))
         (super::gates::section(&gates, viewer, &org))
-        (take_a_step(&v, &org, viewer, id))
+        (take_a_step(&v, &org, viewer, id, &offered))
         (on_call_section(&on_call))
         h2 { "Open alerts" }
         @if alerts.is_empty() { p.empty { "No open alerts." } } @else { (super::alerts::table(&alerts)) }
@@ -162,16 +167,36 @@ fn needs_next(v: &ServiceView) -> Markup {
 }
 
 /// The forms of the steps a signed-in person may take, or an invitation to sign in.
-fn take_a_step(v: &ServiceView, org: &Org, viewer: &Viewer, id: &ServiceId) -> Markup {
+fn take_a_step(v: &ServiceView, org: &Org, viewer: &Viewer, id: &ServiceId, offered: &[Waiting]) -> Markup {
     html! {
         @if let Some(session) = &viewer.session {
             @if matches!(session.principal, Principal::Person(_)) {
                 h2 #actions { "Take a step" }
-                (super::actions::forms(v, org, &session.csrf))
+                @if offered.is_empty() {
+                    p.empty { "No step of this service is yours to take now. " (who_acts(v, org)) }
+                } @else {
+                    (super::actions::forms(v, org, &session.csrf, offered))
+                }
             }
         } @else {
             p.meta { a href={ "/login?next=/services/" (id) } { "Sign in" } " to take a step." }
         }
+    }
+}
+
+/// Whose steps they are, for someone with none of them.
+fn who_acts(v: &ServiceView, org: &Org) -> String {
+    match v.stage {
+        Stage::Draft => format!("Its owner team, `{}`, proposes it.", v.definition.owner_team),
+        Stage::Proposed => format!("The architects, `{}`, decide.", org.pipeline_policy().architects_team),
+        Stage::Accepted => "An SRE lead assigns it.".to_owned(),
+        Stage::Onboarding | Stage::Transition => match v.record.sre_team() {
+            Some(t) => {
+                format!("Its owner team, `{}`, and its SRE team, `{t}`, take its steps.", v.definition.owner_team)
+            }
+            None => format!("Its owner team, `{}`, takes its steps.", v.definition.owner_team),
+        },
+        _ => String::new(),
     }
 }
 

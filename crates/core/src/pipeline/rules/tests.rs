@@ -416,6 +416,21 @@ fn what_waits_on_each_person_is_what_decide_would_let_them_do() {
     assert_eq!(waiting(&w, "sam"), ["attest `runbooks`"]);
     assert_eq!(waiting(&w, "cee"), ["attest `docs`"]);
     assert!(waiting(&w, "olu").is_empty());
+    // The forms offered: the owner may try to enter production (refused, saying why), but
+    // attests nothing; nobody outside the service is offered anything.
+    let ctx = Context { org: &w.org, service: &w.service, now: w.now, viability: &w.viability, soak: None };
+    let offered = crate::pipeline::offered(&ctx, &w.record, &id("olu"));
+    let production = offered.iter().find(|o| o.action == "service.enter-production").expect("offered to the owner");
+    assert!(!production.ready() && production.unmet.iter().any(|u| u.code == "checklist"), "{production:?}");
+    assert!(!offered.iter().any(|o| o.action == "service.complete-item"), "{offered:?}");
+    let ada: Vec<&str> = crate::pipeline::offered(&ctx, &w.record, &id("ada")).iter().map(|o| o.action).collect();
+    assert_eq!(ada, ["service.retire"], "an architect may only retire it now");
+    assert!(
+        crate::pipeline::offered(&ctx, &w.record, &id("cee"))
+            .iter()
+            .all(|o| o.action == "service.complete-item" || o.action == "service.waive-item"),
+        "support attests its own item"
+    );
     w.act("sam", Command::CompleteItem { item: id("runbooks"), body: CompleteItem { evidence: link("RB") } });
     assert!(waiting(&w, "sam").is_empty(), "done items wait on nobody");
 }
