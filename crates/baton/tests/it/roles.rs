@@ -657,7 +657,8 @@ async fn an_expired_token_is_refused() {
 
 /// Signing in goes back to the page that asked, on this site only: `next` values that a
 /// browser would read as another host (a tab or line break dropped, a backslash as a
-/// slash) or that cannot be a header go to the board, and none of them answers 500.
+/// slash) or that cannot be a header go to the person's own work (`/me`) instead, and none
+/// of them answers 500.
 #[tokio::test]
 async fn signing_in_sends_people_back_to_this_site_only() {
     let app = spawn_app().await;
@@ -665,13 +666,15 @@ async fn signing_in_sends_people_back_to_this_site_only() {
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let cases = [
         ("/services/streamhub", "/services/streamhub"),
-        ("/\t/evil.example", "/"),
-        ("/\n/evil.example", "/"),
-        ("//evil.example", "/"),
-        ("/\\evil.example", "/"),
-        ("https://evil.example/", "/"),
-        ("/alerts\u{1}", "/"),
-        ("/alerts /x", "/"),
+        // A person with no page of this site to go back to lands on their own work.
+        ("/", "/me"),
+        ("/\t/evil.example", "/me"),
+        ("/\n/evil.example", "/me"),
+        ("//evil.example", "/me"),
+        ("/\\evil.example", "/me"),
+        ("https://evil.example/", "/me"),
+        ("/alerts\u{1}", "/me"),
+        ("/alerts /x", "/me"),
     ];
     for (next, expected) in cases {
         let (cookie, csrf) = crate::security::login_form(&client, &app.url).await;

@@ -69,8 +69,17 @@ fn ask_form(g: &GateView, service: &ServiceId, person: &PersonId, org: &Org, csr
     }
 }
 
-fn gate(g: &GateView, service: &ServiceId, viewer: &Viewer, org: &Org) -> Markup {
+fn gate(g: &GateView, service: &ServiceId, viewer: &Viewer, org: &Org, done: Option<&str>) -> Markup {
     let v = &g.verdict;
+    // A gate that does not apply is one line: its requirements are not this service's.
+    if let Some(na) = &v.not_applicable {
+        return html! {
+            section.gate.na id={ "gate-" (g.gate) } {
+                p { strong { (g.name) } " " span.meta { "(" (g.gate) ")" } " " span.pill { "not applicable" } " " span.meta { (na) } }
+            }
+        };
+    }
+    let just_done = done.filter(|d| d.rsplit_once(" on ").is_some_and(|(_, gate)| gate == g.gate.as_str()));
     let person = viewer.session.as_ref().and_then(|s| match &s.principal {
         Principal::Person(p) => Some((p, s.csrf.as_str())),
         Principal::Admin => None,
@@ -81,12 +90,12 @@ fn gate(g: &GateView, service: &ServiceId, viewer: &Viewer, org: &Org) -> Markup
                 (g.name) " " span.meta { "(" (g.gate) ")" } " "
                 @if v.passes { span.pill.stage-sre-owned { "passes" } } @else { span.pill { "does not pass" } }
             }
+            @if let Some(d) = just_done { div.banner.ok role="status" { "Recorded: " (d) "." } }
             @if let Some(d) = &g.description { p.meta { (d) } }
             @if let Some(p) = &g.passed {
                 p.ok { "Passed by " (p.signed.by) " on " (when(p.signed.at))
                     @if let Some(ver) = &p.version { " at version " (ver) } "." }
             }
-            @if let Some(na) = &v.not_applicable { p.meta { "Not applicable: " (na) } }
             @if let Some(t) = v.passes_on_its_own_at { p.warn { "Passes on its own on " (when(t)) " if nothing else changes." } }
             div.scroll tabindex="0" { table.gate {
                 tr { th { "Requirement" } th { "Status" } th { "Why" } th { "Who can act" } }
@@ -129,7 +138,9 @@ fn gate(g: &GateView, service: &ServiceId, viewer: &Viewer, org: &Org) -> Markup
 }
 
 /// The section, for the service page.
-pub fn section(gates: &ServiceGates, viewer: &Viewer, org: &Org) -> Markup {
+/// `done` is the act just recorded (`vote on GATE`), confirmed in that gate's own section,
+/// where the redirect lands, rather than at the top of the page.
+pub fn section(gates: &ServiceGates, viewer: &Viewer, org: &Org, done: Option<&str>) -> Markup {
     html! {
         h2 id="gates" { "Production gates" }
         @match &gates.assurance {
@@ -147,7 +158,7 @@ pub fn section(gates: &ServiceGates, viewer: &Viewer, org: &Org) -> Markup {
             }
         }
         @if gates.gates.is_empty() { p.empty { "The organisation defines no gates (policies/, kind: Gate)." } }
-        @for g in &gates.gates { (gate(g, &gates.service, viewer, org)) }
+        @for g in &gates.gates { (gate(g, &gates.service, viewer, org, done)) }
         @if viewer.session.is_none() && !gates.gates.is_empty() {
             p.meta { a href={ "/login?next=/services/" (gates.service) } { "Sign in" } " to vote." }
         }
@@ -184,7 +195,11 @@ async fn run(s: AppState, id: String, viewer: Viewer, fields: Fields, act: Act) 
             return service::render(&s, &service, &viewer, None, Some(e)).await;
         }
     };
-    let act_name = if matches!(act, Act::Ask(_)) { "ask" } else { "vote" };
+    let (act_name, gate_id) = match &act {
+        Act::Ask(g) => ("ask", g.clone()),
+        Act::Vote(g) => ("vote", g.clone()),
+        Act::Withdraw(g, _) => ("withdraw", g.clone()),
+    };
     let outcome = match act {
         Act::Vote(gate) => match (GateId::parse(&gate), parse_json::<VoteIn>(&body(&fields))) {
             (Err(_), _) => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no gate `{gate}`"))),
@@ -204,10 +219,15 @@ async fn run(s: AppState, id: String, viewer: Viewer, fields: Fields, act: Act) 
             }
         },
     };
-    let done = if act_name == "ask" { "votes+asked+for" } else { "vote" };
+    let done = match act_name {
+        "ask" => "votes+asked+for",
+        "withdraw" => "vote+withdrawn",
+        _ => "vote",
+    };
     match outcome {
-        // Post/redirect/get, back to the gates: reloading does not vote twice.
-        Ok(()) => Redirect::to(&format!("/services/{id}?done={done}#gates")).into_response(),
+        // Post/redirect/get, back to the gate acted on, which confirms it: reloading does
+        // not vote twice.
+        Ok(()) => Redirect::to(&format!("/services/{id}?done={done}+on+{gate_id}#gate-{gate_id}")).into_response(),
         Err(e) => service::render(&s, &service, &viewer, None, Some(e)).await,
     }
 }

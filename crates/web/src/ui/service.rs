@@ -87,8 +87,13 @@ async fn render_page(
         (heading(&v, done.as_deref(), failed.as_ref()))
         (facts(&v))
         (needs_next(&v))
-        (super::gates::section(&gates, viewer, &org))
-        (take_a_step(&v, &org, viewer, id, &offered))
+        @if v.stage.is_terminal() {
+            h2 #gates { "Production gates" }
+            p.meta { "Gates and steps do not apply to a service that is " (v.stage) "." }
+        } @else {
+            (super::gates::section(&gates, viewer, &org, done.as_deref()))
+            (take_a_step(&v, &org, viewer, id, &offered))
+        }
         (on_call_section(&on_call))
         h2 { "Open alerts" }
         @if alerts.is_empty() { p.empty { "No open alerts." } } @else { (super::alerts::table(&alerts)) }
@@ -110,6 +115,16 @@ fn heading(v: &ServiceView, done: Option<&str>, failed: Option<&ApiError>) -> Ma
         h1 { (d.name) " " span class={ "pill stage-" (v.stage) } { (v.stage) }
             @if v.assurance.is_reduced() { " " span.pill.warn { "reduced assurance" } } }
         @if let Some(step) = done { div.banner.ok role="status" { "Recorded: " (step) "." } }
+        // A service at an end says at once why, and by whom.
+        @match (v.stage, &v.record.decision, &v.record.retirement) {
+            (Stage::Rejected, Some(d), _) => div.banner.bad role="note" {
+                strong { "Rejected" } " by " (d.signed.by) " on " (when(d.signed.at)) ": " (d.reason)
+            },
+            (Stage::Retired, _, Some(r)) => div.banner.bad role="note" {
+                strong { "Retired" } " by " (r.signed.by) " on " (when(r.signed.at)) ": " (r.reason)
+            },
+            _ => {},
+        }
         @if let Some(e) = failed {
             div.banner.bad role="alert" {
                 @if e.unmet.is_empty() {

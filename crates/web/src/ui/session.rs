@@ -103,8 +103,9 @@ pub struct NextQuery {
 /// Only paths on this site: an open redirect would let a link sign someone in and send
 /// them elsewhere. Browsers drop tabs and line breaks from a `Location` and read `\` as
 /// `/`, so `/\t/evil.example` is `//evil.example`, another host: a path with any control
-/// character, space or backslash, or starting `//`, goes to the board instead (and a
-/// control character could not be put in the header at all).
+/// character, space or backslash, or starting `//`, goes to `/` instead (where a person
+/// is sent on to their own work, `/me`; and a control character could not be put in the
+/// header at all).
 fn local(next: Option<&str>) -> &str {
     match next {
         Some(n)
