@@ -64,3 +64,20 @@ test('an SLO that burns its budget pages like any alert', async () => {
   assert.match(alert, /fires \(/, 'it names the tier that fires and its burn rates');
   await page.screenshot({ path: join(shots, 'alert-slo.png'), fullPage: true });
 });
+
+test('an owner adds a note to an alert from its page; the open list refreshes itself', async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await signIn(page, 'noor.castellano');
+  await page.goto(`${base}/alerts`);
+  assert.equal(await page.locator('meta[http-equiv=refresh]').getAttribute('content'), '30', 'the open list reloads itself, without a script');
+  await page.click('text=The S3 sink connector restarted 6 times in an hour');
+  await page.fill('textarea[name=text]', 'Restarts follow each S3 throttling burst; raising the backoff.');
+  await page.click('form[action$="/note"] button');
+  await page.waitForSelector('text=note by noor.castellano: Restarts follow each S3 throttling burst; raising the backoff.');
+  // The demo's channels fail at once, so its escalations run out within seconds: "Escalate
+  // now" is offered only while a step is left (tested with a held clock in paging_api.rs).
+  const history = await page.locator('main').innerText();
+  assert.equal(await page.locator('form[action$="/escalate"]').count() > 0, !/escalation exhausted/.test(history));
+  await page.screenshot({ path: join(shots, 'alert-noted.png'), fullPage: true });
+  await page.close();
+});

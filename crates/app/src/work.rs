@@ -26,7 +26,7 @@ pub struct ServiceSteps {
 /// A gate that needs the person's vote.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct GateVote {
+pub struct VoteAsked {
     pub service: ServiceId,
     pub gate: GateId,
     #[serde(flatten)]
@@ -44,7 +44,7 @@ pub struct MyWork {
     pub handovers: Vec<ShiftNote>,
     /// Swaps and covers asked of them, unanswered.
     pub swaps: Vec<Swap>,
-    pub votes: Vec<GateVote>,
+    pub votes: Vec<VoteAsked>,
     pub services: Vec<ServiceSteps>,
 }
 
@@ -86,7 +86,7 @@ impl Baton {
             }
             for verdict in self.gate_verdicts(&def.id).await? {
                 for request in vote_requests(&org, &verdict).into_iter().filter(|r| &r.person == person) {
-                    votes.push(GateVote { service: def.id.clone(), gate: verdict.gate.clone(), request });
+                    votes.push(VoteAsked { service: def.id.clone(), gate: verdict.gate.clone(), request });
                 }
             }
         }

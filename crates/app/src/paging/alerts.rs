@@ -263,18 +263,77 @@ impl Baton {
             Err(AlertError::AlreadyResolved(_)) => return view(&stored),
             Err(e) => return Err(AppError::Invalid { field: "alert".into(), message: e.to_string() }),
         }
+        let action = if resolve { "alert.resolve" } else { "alert.acknowledge" };
+        self.commit_alert_change(actor, id, &stored, alert, action, None).await
+    }
+
+    /// A responder's note on an alert (`Alert::add_note`), kept in its history and audited.
+    pub async fn note_alert(
+        &self,
+        actor: &PersonId,
+        service: &ServiceId,
+        dedup_key: &str,
+        text: &str,
+    ) -> Result<AlertView, AppError> {
+        let (id, stored, mut alert) = self.alert_to_change(actor, service, dedup_key).await?;
+        alert
+            .add_note(actor.clone(), text, self.now())
+            .map_err(|e| AppError::Invalid { field: "text".into(), message: e.to_string() })?;
+        self.commit_alert_change(actor, id, &stored, alert, "alert.note", Some(text.trim().to_owned())).await
+    }
+
+    /// Runs the alert's next escalation step now (`Alert::escalate_now`): the engine takes
+    /// it at once, as it would at its time.
+    pub async fn escalate_alert_now(
+        &self,
+        actor: &PersonId,
+        service: &ServiceId,
+        dedup_key: &str,
+    ) -> Result<AlertView, AppError> {
+        let (id, stored, mut alert) = self.alert_to_change(actor, service, dedup_key).await?;
+        alert
+            .escalate_now(actor.clone(), self.now())
+            .map_err(|e| AppError::Invalid { field: "alert".into(), message: e.to_string() })?;
+        self.commit_alert_change(actor, id, &stored, alert, "alert.escalate", None).await
+    }
+
+    /// The alert `actor` means to change, if they may respond to it.
+    async fn alert_to_change(
+        &self,
+        actor: &PersonId,
+        service: &ServiceId,
+        dedup_key: &str,
+    ) -> Result<(String, StoredAlert, Alert), AppError> {
+        let id = alert_id(service, dedup_key);
+        let stored = self.store.alert(&id).await?.ok_or_else(|| AppError::NotFound(format!("no alert `{id}`")))?;
+        let alert: Alert = from_json("alert", &stored.body)?;
+        self.may_respond(actor, &alert).await?;
+        Ok((id, stored, alert))
+    }
+
+    /// Stores a person's change to an alert with its audit record, in one commit, and wakes
+    /// the engine (a changed alert may be due now).
+    async fn commit_alert_change(
+        &self,
+        actor: &PersonId,
+        id: String,
+        stored: &StoredAlert,
+        alert: Alert,
+        action: &str,
+        reason: Option<String>,
+    ) -> Result<AlertView, AppError> {
         let mut batch = Batch::new(self).await?;
         batch.queue_update(&alert)?;
         batch.audit(AuditEntry {
             actor: actor.to_string(),
-            action: if resolve { "alert.resolve" } else { "alert.acknowledge" }.into(),
+            action: action.into(),
             subject: format!("alert/{id}"),
-            reason: None,
+            reason,
             details: to_json(&serde_json::json!({ "opened_at": alert.opened_at, "summary": alert.summary }))?,
         });
         let mut commit = batch.into_commit()?;
         commit.alerts.push(alert_write(id.clone(), stored.version, &alert)?);
-        self.store.commit(&commit, now).await?;
+        self.store.commit(&commit, self.now()).await?;
         self.paging.wake.notify_one();
         Ok(AlertView { id, alert, engine_failures: 0, engine_error: None })
     }

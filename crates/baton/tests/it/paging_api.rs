@@ -129,6 +129,65 @@ async fn alertmanager_alerts_page_the_owner_team_escalate_and_stop_when_acknowle
     );
 }
 
+/// "Escalate now" runs the next step at once instead of after its delay, and a note joins
+/// the alert's history; both only for those who answer for the alert, both audited.
+#[tokio::test]
+async fn a_responder_escalates_now_and_notes_what_they_found() {
+    let app = spawn_app().await;
+    let noor = app.token("noor.castellano").await;
+    let (_, url) = integration(&app, &noor, "alertmanager", "alertmanager").await;
+    app.post(&url, None, am_payload(json!([am_alert("cc03", "firing", "critical")]))).await;
+    assert_eq!(paged(&queued(&app, "alert/streamhub/cc03").await), ["noor.castellano"], "step 1 at once");
+    let service = baton_core::ServiceId::parse("streamhub").unwrap();
+    let person = |p: &str| baton_core::PersonId::parse(p).unwrap();
+
+    // Someone who does not answer for streamhub may not hurry it.
+    let refused = app.baton.escalate_alert_now(&person("leila.fontaine"), &service, "cc03").await.unwrap_err();
+    assert!(matches!(refused, baton_app::AppError::Forbidden(_)), "{refused:?}");
+
+    // Noor has looked and wants the whole team now, not in 15 minutes.
+    app.clock.advance(jiff::SignedDuration::from_mins(2));
+    let view = app.baton.escalate_alert_now(&person("noor.castellano"), &service, "cc03").await.unwrap();
+    assert_eq!(view.alert.escalation.next_at, Some(app.now()));
+    app.baton.engine_step().await.unwrap();
+    assert_eq!(
+        paged(&queued(&app, "alert/streamhub/cc03").await),
+        ["felix.adeyemi", "noor.castellano", "noor.castellano", "yuki.brandvold"],
+        "step 2 ran 13 minutes early"
+    );
+    let noted =
+        app.baton.note_alert(&person("noor.castellano"), &service, "cc03", "broker-2 disk at 91%").await.unwrap();
+    assert_eq!(noted.alert.history.last().unwrap().what, "note by noor.castellano: broker-2 disk at 91%");
+    let empty = app.baton.note_alert(&person("noor.castellano"), &service, "cc03", "  ").await.unwrap_err();
+    assert!(matches!(&empty, baton_app::AppError::Invalid { field, .. } if field == "text"), "{empty:?}");
+
+    // Acknowledged: nothing is left to hurry.
+    app.baton.respond_to_alert(&person("felix.adeyemi"), &service, "cc03", false).await.unwrap();
+    let late = app.baton.escalate_alert_now(&person("noor.castellano"), &service, "cc03").await.unwrap_err();
+    assert!(late.to_string().contains("already acknowledged by felix.adeyemi"), "{late}");
+
+    let records = app
+        .baton
+        .store()
+        .audit(&baton_store::AuditQuery {
+            subject: Some("alert/streamhub/cc03".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let acts: Vec<(&str, &str)> = records.iter().map(|r| (r.entry.actor.as_str(), r.entry.action.as_str())).collect();
+    assert_eq!(
+        acts,
+        [
+            ("noor.castellano", "alert.escalate"),
+            ("noor.castellano", "alert.note"),
+            ("felix.adeyemi", "alert.acknowledge")
+        ]
+    );
+    assert_eq!(records[1].entry.reason.as_deref(), Some("broker-2 disk at 91%"));
+}
+
 #[tokio::test]
 async fn pagerduty_and_generic_events_are_accepted_like_pagerduty_does() {
     let app = spawn_app().await;

@@ -87,6 +87,10 @@ pub enum EventKind {
     Resolved,
     /// Someone answered before people's later notifications (by their own rules) were due.
     FollowUpsDropped,
+    /// A responder's note: what they found, tried or decided.
+    Note,
+    /// A responder ran the next step now rather than wait for its delay.
+    EscalatedByHand,
 }
 
 /// One line of an alert's history, shown to people.
@@ -174,7 +178,14 @@ pub enum AlertError {
     AlreadyResolved(Stamp),
     #[error("the alert escalates by policy `{expected}`, not `{given}`")]
     WrongPolicy { expected: PolicyId, given: PolicyId },
+    #[error("a note needs text, at most {MAX_NOTE} characters")]
+    BadNote,
+    #[error("nothing is left to escalate: {0}")]
+    NothingToEscalate(String),
 }
+
+/// The longest note on an alert, in characters.
+pub const MAX_NOTE: usize = 2000;
 
 impl Alert {
     /// A new alert from a trigger, routed to `route`'s policy; step 0 is due at once.
@@ -351,6 +362,40 @@ impl Alert {
         Ok(())
     }
 
+    /// A responder's note, kept in the alert's history (on any alert, resolved ones too:
+    /// what was learnt belongs with it).
+    pub fn add_note(&mut self, by: PersonId, text: &str, now: Timestamp) -> Result<(), AlertError> {
+        let text = text.trim();
+        if text.is_empty() || text.chars().count() > MAX_NOTE {
+            return Err(AlertError::BadNote);
+        }
+        let by = Actor::Person(by);
+        let what = format!("note by {by}: {text}");
+        self.history.push(AlertEvent { at: now, kind: EventKind::Note, what, by: Some(by) });
+        Ok(())
+    }
+
+    /// Runs the next step of the escalation now instead of after its delay: for a
+    /// triggered alert whose escalation is still going.
+    pub fn escalate_now(&mut self, by: PersonId, now: Timestamp) -> Result<(), AlertError> {
+        match self.status {
+            Status::Resolved => return Err(AlertError::AlreadyResolved(self.resolved.clone().expect("set"))),
+            Status::Acknowledged => {
+                return Err(AlertError::AlreadyAcknowledged(self.acknowledged.clone().expect("set")))
+            }
+            Status::Triggered => {}
+        }
+        if self.escalation.next_at.is_none() {
+            let why = self.stranded.clone().unwrap_or_else(|| "every step has run".to_owned());
+            return Err(AlertError::NothingToEscalate(why));
+        }
+        self.escalation.next_at = Some(now);
+        let by = Actor::Person(by);
+        let what = format!("escalated by {by}: the next step runs now");
+        self.history.push(AlertEvent { at: now, kind: EventKind::EscalatedByHand, what, by: Some(by) });
+        Ok(())
+    }
+
     /// Over: escalation stops, and a later trigger for the key opens a new alert.
     pub fn resolve(&mut self, by: Actor, now: Timestamp) -> Result<(), AlertError> {
         if self.status == Status::Resolved {
@@ -415,6 +460,33 @@ mod tests {
         alert.resolve(Actor::Source, t(180)).unwrap();
         assert_eq!(alert.trigger_again(incoming("lag", Severity::Critical), t(240)).unwrap(), Dedup::Reopen);
         assert_eq!(alert.repeats, 2, "a reopening trigger belongs to the new alert");
+    }
+
+    #[test]
+    fn a_note_is_history_and_escalating_now_makes_the_next_step_due_at_once() {
+        let marta = PersonId::parse("marta.oyelaran").unwrap();
+        let mut alert = opened();
+        alert.escalation.next_at = Some(t(900));
+        alert.escalate_now(marta.clone(), t(60)).unwrap();
+        assert_eq!(alert.escalation.next_at, Some(t(60)), "due now, not at 15 minutes");
+        assert_eq!(alert.history.last().unwrap().what, "escalated by marta.oyelaran: the next step runs now");
+        alert.add_note(marta.clone(), "  broker-2 disk at 91%; compaction started  ", t(70)).unwrap();
+        let note = alert.history.last().unwrap();
+        assert_eq!(
+            (note.kind, note.what.as_str()),
+            (EventKind::Note, "note by marta.oyelaran: broker-2 disk at 91%; compaction started")
+        );
+        assert_eq!(alert.add_note(marta.clone(), "   ", t(71)), Err(AlertError::BadNote));
+        assert_eq!(alert.add_note(marta.clone(), &"x".repeat(MAX_NOTE + 1), t(71)), Err(AlertError::BadNote));
+        // Nothing left to run: every step has, or someone has it.
+        alert.escalation.next_at = None;
+        assert!(matches!(alert.escalate_now(marta.clone(), t(80)), Err(AlertError::NothingToEscalate(_))));
+        alert.escalation.next_at = Some(t(900));
+        alert.acknowledge(Actor::Person(marta.clone()), t(90)).unwrap();
+        assert!(matches!(alert.escalate_now(marta.clone(), t(95)), Err(AlertError::AlreadyAcknowledged(_))));
+        // A resolved alert still takes notes: what was learnt belongs with it.
+        alert.resolve(Actor::Source, t(100)).unwrap();
+        alert.add_note(marta, "root cause: retention set to 30d by mistake", t(200)).unwrap();
     }
 
     #[test]

@@ -94,6 +94,7 @@ pub async fn list(
     });
     let body = html! {
         h1 { @if all { "All alerts" } @else { "Open alerts" } }
+        @if !all && q.after.is_none() { p.meta { "This list refreshes itself every 30 seconds." } }
         p.meta {
             @if all { a href="/alerts" { "Only open ones" } } @else { a href="/alerts?all=1" { "Resolved ones too" } }
             @if q.after.is_some() { " · " a href=(if all { "/alerts?all=1" } else { "/alerts" }) { "Newest" } }
@@ -120,7 +121,10 @@ pub async fn list(
             } }
         }
     };
-    Ok(page("Alerts", viewer.session.as_ref(), body).into_response())
+    // The first page of open alerts keeps itself current (every 30 s, without a script); a
+    // later page or the whole history is read, not watched.
+    let refresh = (!all && q.after.is_none()).then_some(30);
+    Ok(super::layout::page_refreshing("Alerts", viewer.session.as_ref(), body, refresh).into_response())
 }
 
 async fn render(s: &AppState, viewer: &Viewer, service: &ServiceId, key: &str, error: Option<String>) -> Response {
@@ -171,6 +175,13 @@ async fn render(s: &AppState, viewer: &Viewer, service: &ServiceId, key: &str, e
                             button type="submit" { "Acknowledge" }
                         }
                     }
+                    @if a.status == Status::Triggered && a.escalation.next_at.is_some() {
+                        form method="post" action={ (href(&alert)) "/escalate" } {
+                            input type="hidden" name="csrf" value=(v.csrf);
+                            h3 { "Escalate now" } p.meta { "The next step of " (a.policy) " runs now, not at its time." }
+                            button type="submit" { "Escalate now" }
+                        }
+                    }
                     form method="post" action={ (href(&alert)) "/resolve" } {
                         input type="hidden" name="csrf" value=(v.csrf);
                         h3 { "Resolve" } p.meta { "It is over. A new trigger opens a new alert." }
@@ -179,6 +190,14 @@ async fn render(s: &AppState, viewer: &Viewer, service: &ServiceId, key: &str, e
                 }
             } @else {
                 p.meta { a href="/login" { "Sign in" } " to acknowledge or resolve." }
+            }
+        }
+        @if let Some(v) = &viewer.session {
+            form.card method="post" action={ (href(&alert)) "/note" } {
+                input type="hidden" name="csrf" value=(v.csrf);
+                label for="note" { "Add a note to its history: what you found, tried or decided" }
+                textarea #note name="text" rows="3" maxlength="2000" required {}
+                button type="submit" { "Add note" }
             }
         }
         h2 { "Deliveries" }
@@ -278,6 +297,8 @@ pub async fn show(State(s): State<AppState>, viewer: Viewer, Path((service, key)
 #[derive(Deserialize)]
 pub struct CsrfForm {
     csrf: Option<String>,
+    /// A note's text.
+    text: Option<String>,
 }
 
 pub async fn respond(
@@ -291,16 +312,19 @@ pub async fn respond(
         Err(refused) => return refused.into_response(),
     };
     let Ok(service) = ServiceId::parse(&service) else { return super::not_found_page(&format!("/alerts/{service}")) };
-    let resolve = match action.as_str() {
-        "ack" => false,
-        "resolve" => true,
-        _ => return super::not_found_page(&format!("/alerts/{service}/{key}/{action}")),
-    };
+    if !["ack", "resolve", "escalate", "note"].contains(&action.as_str()) {
+        return super::not_found_page(&format!("/alerts/{service}/{key}/{action}"));
+    }
     let Principal::Person(person) = &session.principal else {
         let msg = "the admin responds to no alert: sign in with a person's token".to_owned();
         return render(&s, &viewer, &service, &key, Some(msg)).await;
     };
-    match s.baton.respond_to_alert(person, &service, &key, resolve).await {
+    let done = match action.as_str() {
+        "escalate" => s.baton.escalate_alert_now(person, &service, &key).await,
+        "note" => s.baton.note_alert(person, &service, &key, f.text.as_deref().unwrap_or("")).await,
+        other => s.baton.respond_to_alert(person, &service, &key, other == "resolve").await,
+    };
+    match done {
         Ok(view) => Redirect::to(&href(&view)).into_response(),
         Err(e) => render(&s, &viewer, &service, &key, Some(crate::ApiError::from(e).message)).await,
     }

@@ -51,12 +51,20 @@ pub(crate) fn style_text() -> String {
 }
 
 pub fn page(title: &str, viewer: Option<&SignedIn>, body: Markup) -> Markup {
+    page_refreshing(title, viewer, body, None)
+}
+
+/// A page that reloads itself every `seconds` (lists that change under the reader, like
+/// the open alerts): a `<meta http-equiv="refresh">`, so it needs no script and the strict
+/// Content-Security-Policy stays as it is.
+pub fn page_refreshing(title: &str, viewer: Option<&SignedIn>, body: Markup, seconds: Option<u32>) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
+                @if let Some(s) = seconds { meta http-equiv="refresh" content=(s); }
                 title { (title) " · Baton" }
                 style { (maud::PreEscaped(STYLE)) (super::chart::STYLE) }
             }
