@@ -1,6 +1,7 @@
-//! Security headers on every answer. The dashboard runs no script and loads nothing from
-//! elsewhere, so its policy can be strict: nothing but its own one `<style>` element
-//! (allowed by its SHA-256), its own forms, and no framing (clickjacking).
+//! Security headers on every answer. The dashboard loads nothing from elsewhere, so its
+//! policy can be strict: nothing but its own one `<style>` and one `<script>` element (each
+//! allowed by its SHA-256), requests to itself, its own forms, and no framing
+//! (clickjacking).
 
 use axum::extract::Request;
 use axum::http::header::{HeaderName, HeaderValue};
@@ -11,9 +12,10 @@ use std::sync::LazyLock;
 
 static POLICY: LazyLock<HeaderValue> = LazyLock::new(|| {
     let style = base64(&Sha256::digest(crate::ui::style_text().as_bytes()));
+    let script = base64(&Sha256::digest(crate::ui::script_text().as_bytes()));
     let policy = format!(
-        "default-src 'none'; style-src 'sha256-{style}'; img-src 'self' data:; form-action 'self'; \
-         frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; style-src 'sha256-{style}'; script-src 'sha256-{script}'; connect-src 'self'; \
+         img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     );
     HeaderValue::from_str(&policy).expect("ASCII")
 });

@@ -94,15 +94,19 @@ pub async fn list(
     });
     let body = html! {
         h1 { @if all { "All alerts" } @else { "Open alerts" } }
-        @if !all && q.after.is_none() { p.meta { "This list refreshes itself every 30 seconds." } }
         p.meta {
             @if all { a href="/alerts" { "Only open ones" } } @else { a href="/alerts?all=1" { "Resolved ones too" } }
             @if q.after.is_some() { " · " a href=(if all { "/alerts?all=1" } else { "/alerts" }) { "Newest" } }
         }
-        @if alerts.alerts.is_empty() {
-            p.empty { @if all { "No alert has come in yet." } @else { "No open alerts: nobody is being paged." } }
-        } @else {
-            (table(&alerts.alerts))
+        // The first page of open alerts keeps itself current; a later page or the whole
+        // history is read, not watched.
+        @if !all && q.after.is_none() { (super::layout::live_toggle(30)) }
+        div data-refresh=[(!all && q.after.is_none()).then_some(30)] {
+            @if alerts.alerts.is_empty() {
+                p.empty { @if all { "No alert has come in yet." } @else { "No open alerts: nobody is being paged." } }
+            } @else {
+                (table(&alerts.alerts))
+            }
         }
         @if let Some(next) = &next { p { a href=(next) { "Older alerts →" } } }
         h2 { "Notifications that could not be delivered" }
@@ -121,10 +125,7 @@ pub async fn list(
             } }
         }
     };
-    // The first page of open alerts keeps itself current (every 30 s, without a script); a
-    // later page or the whole history is read, not watched.
-    let refresh = (!all && q.after.is_none()).then_some(30);
-    Ok(super::layout::page_refreshing("Alerts", viewer.session.as_ref(), body, refresh).into_response())
+    Ok(page("Alerts", viewer.session.as_ref(), body).into_response())
 }
 
 async fn render(s: &AppState, viewer: &Viewer, service: &ServiceId, key: &str, error: Option<String>) -> Response {

@@ -10,7 +10,7 @@ mod chart;
 mod contact;
 mod gates;
 mod layout;
-pub(crate) use layout::style_text;
+pub(crate) use layout::{script_text, style_text};
 mod oncall;
 mod raci;
 mod service;
