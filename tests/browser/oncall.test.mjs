@@ -147,3 +147,26 @@ test('the incoming engineer acknowledges the handover and it is gone', async () 
   assert.deepEqual(open, [], 'the API agrees');
   await page.close();
 });
+
+test('a member gets a calendar feed of their own shifts from the rotation page, and it serves them', async () => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+  await signInAs(page, base, tokens['beatriz.nakamura'], 'beatriz.nakamura');
+  await page.goto(`${base}/oncall/addon-sre`);
+  await page.click('text=Get a feed of my shifts');
+  const banner = page.locator('#subscribe ~ .banner.ok, .banner.ok').filter({ hasText: 'Your calendar feed' });
+  const url = (await banner.locator('code.address').innerText()).trim();
+  assert.match(url, /\/feeds\/feed_[0-9a-f]+_[0-9a-f]+\.ics$/);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `the long address wraps on a phone (scrolls by ${overflow}px)`);
+  await page.screenshot({ path: join(shots, 'rotation-subscribe-phone.png'), fullPage: true });
+  const feed = await fetch(url.startsWith('/') ? `${base}${url}` : url);
+  assert.equal(feed.status, 200);
+  assert.match(feed.headers.get('content-type'), /text\/calendar/);
+  const ics = await feed.text();
+  assert.match(ics, /BEGIN:VCALENDAR/);
+  assert.match(ics, /Beatriz Nakamura|beatriz\.nakamura/);
+  // Reloading the page does not show the address again: it was shown once.
+  await page.goto(`${base}/oncall/addon-sre`);
+  assert.doesNotMatch(await page.locator('main').innerText(), /feed_[0-9a-f]+_/);
+  await page.close();
+});

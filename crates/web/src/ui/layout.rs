@@ -40,7 +40,7 @@ button.quiet { background:transparent; color:#fff; border:1px solid #fff6; margi
 .banner.ok { background:#e3f4ea; } .banner.bad { background:#fbe7e6; }
 table.tiers tr.firing td { background:#fbe7e6; } section.slo { border-top:1px solid var(--line); padding-top:.4rem; }
 header .who { margin-left:auto; display:flex; gap:.6rem; align-items:center; }
-.method .address { overflow-wrap:anywhere; margin:.2rem 0; }
+.method .address { margin:.2rem 0; } .address { overflow-wrap:anywhere; }
 @media (max-width:600px) { main { padding:.6rem; } th, td { padding:.3rem; } }
 "#;
 

@@ -101,7 +101,20 @@ async fn render(
     done: Option<String>,
     failed: Option<ApiError>,
 ) -> Response {
-    match render_page(s, id, viewer, done, failed).await {
+    render_with_feed(s, id, viewer, done, failed, None).await
+}
+
+/// The page, with the address of a calendar feed just made when there is one: shown in
+/// this answer only (it is the feed's only credential), never put in a redirect.
+async fn render_with_feed(
+    s: &AppState,
+    id: &RotationId,
+    viewer: &Viewer,
+    done: Option<String>,
+    failed: Option<ApiError>,
+    feed: Option<String>,
+) -> Response {
+    match render_page(s, id, viewer, done, failed, feed).await {
         Ok(resp) => resp,
         Err(e) => e.into_response(),
     }
@@ -160,6 +173,7 @@ async fn render_page(
     viewer: &Viewer,
     done: Option<String>,
     failed: Option<ApiError>,
+    feed: Option<String>,
 ) -> Result<Response, PageError> {
     let rotation = s
         .baton
@@ -207,6 +221,7 @@ async fn render_page(
 
         h2 { "The week ahead" }
         (week(&week_ahead))
+        (subscribe_section(id, feed.as_deref(), &st))
         (leave_section(&leave, &waiting, &org, &members, clock, id, &st))
         (fairness_section(&fairness))
 
@@ -214,6 +229,34 @@ async fn render_page(
         (log_section(&log, id, &st))
     };
     Ok((status, super::layout::page(&rotation.name, viewer.session.as_ref(), body)).into_response())
+}
+
+/// Calendar feeds (RFC 5545) to subscribe to: this rotation's shifts, or the reader's own
+/// across every rotation; the address is shown once, right after it is made.
+fn subscribe_section(id: &RotationId, feed: Option<&str>, st: &Standing) -> Markup {
+    html! {
+        h2 #subscribe { "Subscribe in your calendar" }
+        @if let Some(url) = feed {
+            div.banner.ok role="status" {
+                p { "Your calendar feed (shown this once: anyone with the address can read the shifts):" }
+                p { code.address { (url) } }
+                p.meta { "Add it to your calendar app as a subscription by URL" @if url.starts_with('/') { ", after this site's address" } ". Shifts from 7 days back to 90 days ahead, overrides and swaps included." }
+            }
+        }
+        @match st.csrf {
+            Some(csrf) => div.actions {
+                (form(id, "subscribe", csrf, "", html! {
+                    input type="hidden" name="what" value="rotation";
+                    h3 { "This rotation" } p.meta { "Everyone's shifts on it." }
+                }, "Get a feed of this rotation"))
+                (form(id, "subscribe", csrf, "", html! {
+                    input type="hidden" name="what" value="mine";
+                    h3 { "My shifts" } p.meta { "Yours, on every rotation." }
+                }, "Get a feed of my shifts"))
+            },
+            None => p.meta { a href={ "/login?next=/oncall/" (id) "%23subscribe" } { "Sign in" } " to get a calendar feed." },
+        }
+    }
 }
 
 /// Leave ahead (recorded, and planned in the definitions), the swaps and cover requests
@@ -521,6 +564,19 @@ async fn run(s: AppState, id: String, action: String, arg: Option<String>, viewe
         );
         return render(&s, &rotation, &viewer, None, Some(e)).await;
     };
+    if action == "subscribe" {
+        let (rot, person) = match field(&fields, "what") {
+            Some("mine") => (None, Some(by.clone())),
+            _ => (Some(rotation.clone()), None),
+        };
+        return match s.baton.create_feed(by, rot, person).await {
+            Ok(issued) => {
+                let url = issued.url.clone().unwrap_or_else(|| issued.path());
+                render_with_feed(&s, &rotation, &viewer, Some("calendar feed made".into()), None, Some(url)).await
+            }
+            Err(e) => render(&s, &rotation, &viewer, None, Some(ApiError::from(e))).await,
+        };
+    }
     match work(&s, &rotation, &action, arg, by, &fields).await {
         // Post/redirect/get: reloading the page does not repeat the work.
         Ok(done) => Redirect::to(&format!("/oncall/{rotation}?done={done}")).into_response(),
