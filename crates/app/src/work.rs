@@ -8,7 +8,7 @@ use crate::paging::AlertView;
 use crate::{AppError, Baton};
 use baton_core::gate::{vote_requests, VoteRequest};
 use baton_core::oncall::{ShiftNote, Swap, SwapState};
-use baton_core::paging::{may_respond, responders, Status};
+use baton_core::paging::{may_respond, Status};
 use baton_core::pipeline::{waiting_on, Context, Stage, Waiting};
 use baton_core::{GateId, PersonId, ServiceId, Viability};
 use serde::Serialize;
@@ -102,12 +102,7 @@ impl Baton {
         let mut alerts = Vec::new();
         let open = self.alerts(&crate::paging::AlertQuery { open: Some(true), ..Default::default() }).await?;
         for a in open.alerts.into_iter().filter(|a| a.alert.status == Status::Triggered) {
-            let record = self.store.service_record(&a.alert.service).await?.map(|v| v.value).unwrap_or_default();
-            let teams = responders(
-                org.services.get(&a.alert.service).map(|s| &s.owner_team),
-                record.sre_team(),
-                org.escalations.get(&a.alert.policy).map(|p| &p.team),
-            );
+            let teams = self.responder_teams(&org, &a.alert).await?;
             if may_respond(&org, &a.alert.service, &teams, person).is_ok() {
                 alerts.push(a);
             }

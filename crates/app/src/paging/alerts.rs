@@ -11,7 +11,7 @@ use baton_core::paging::{
     may_resend_any, may_respond, responders, route_or_fallback, undelivered, AckLink, Actor, Alert, AlertError,
     DeliveryState, Integration, LinkError,
 };
-use baton_core::{PersonId, ServiceId, Timestamp};
+use baton_core::{Org, PersonId, ServiceId, TeamId, Timestamp};
 use baton_store::{
     from_json, to_json, AlertCursor, AlertListQuery, DeliveryStatus, Notification, NotificationQuery, StoredAlert,
     StoredRecord,
@@ -231,13 +231,19 @@ impl Baton {
     /// pages for the alert may acknowledge and resolve it (`core::paging::responders`).
     async fn may_respond(&self, actor: &PersonId, alert: &Alert) -> Result<(), AppError> {
         let org = self.org().await?;
+        let teams = self.responder_teams(&org, alert).await?;
+        Ok(may_respond(&org, &alert.service, &teams, actor)?)
+    }
+
+    /// The teams that answer for `alert`: its service's owner and SRE teams and the team
+    /// of the policy that pages for it (`core::paging::responders`).
+    pub(crate) async fn responder_teams(&self, org: &Org, alert: &Alert) -> Result<Vec<TeamId>, AppError> {
         let record = self.store.service_record(&alert.service).await?.map(|v| v.value).unwrap_or_default();
-        let teams = responders(
+        Ok(responders(
             org.services.get(&alert.service).map(|s| &s.owner_team),
             record.sre_team(),
             org.escalations.get(&alert.policy).map(|p| &p.team),
-        );
-        Ok(may_respond(&org, &alert.service, &teams, actor)?)
+        ))
     }
 
     /// Acknowledges (`resolve == false`) or resolves an alert as `actor`: escalation stops,

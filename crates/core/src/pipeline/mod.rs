@@ -12,4 +12,4 @@ mod work;
 pub use command::*;
 pub use record::*;
 pub use rules::{blockers, decide, may_work_on_service, Context, Outcome, PipelineError, ServiceWork, Unmet};
-pub use work::{offered, on_item, waiting_on, Waiting};
+pub use work::{offered, waiting_on, Waiting};

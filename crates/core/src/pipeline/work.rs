@@ -9,7 +9,7 @@
 use super::command::*;
 use super::record::{ItemState, ServiceRecord, Stage};
 use super::rules::{decide, Context, PipelineError, Unmet};
-use crate::{ItemId, Link, PersonId};
+use crate::{Link, PersonId};
 
 /// One step offered to the person.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -126,9 +126,4 @@ fn candidates(ctx: &Context, record: &ServiceRecord) -> Vec<(Command, Option<Str
         out.push((Command::Retire(reason()), None, "retire it".into()));
     }
     out
-}
-
-/// `item` as the id of a step's subject, for callers matching forms to steps.
-pub fn on_item(w: &Waiting, item: &ItemId) -> bool {
-    w.on.as_deref() == Some(item.as_str())
 }

@@ -28,78 +28,78 @@ pub async fn page(State(s): State<AppState>, viewer: Viewer) -> Response {
     }
 }
 
+/// One kind of work: its heading with how many, then a card each; nothing when none.
+fn section(id: &str, title: &str, count: usize, cards: Markup) -> Markup {
+    html! {
+        @if count > 0 {
+            section.work aria-labelledby=(id) {
+                h2 id=(id) { (title) " (" (count) ")" }
+                (cards)
+            }
+        }
+    }
+}
+
+/// A one-button form posting to `action`.
+fn button(action: &str, csrf: &str, label: &str) -> Markup {
+    html! {
+        form.inline method="post" action=(action) {
+            input type="hidden" name="csrf" value=(csrf);
+            button type="submit" { (label) }
+        }
+    }
+}
+
 fn body(w: &MyWork, csrf: &str) -> Markup {
+    let steps = w.services.iter().map(|s| s.steps.len()).sum();
     html! {
         h1 { "My work" }
         @if w.is_empty() {
             p.empty { "Nothing waits on you right now." }
         }
-        @if !w.alerts.is_empty() {
-            section.work aria-labelledby="work-alerts" {
-                h2 #work-alerts { "Alerts you answer for (" (w.alerts.len()) ")" }
-                @for a in &w.alerts {
-                    div.card {
-                        a.name href=(super::alerts::href(a)) { (a.alert.summary) }
-                        div.meta { (a.alert.service) " · " (a.alert.severity) " · opened " (when(a.alert.opened_at)) }
-                        form.inline method="post" action={ (super::alerts::href(a)) "/ack" } {
-                            input type="hidden" name="csrf" value=(csrf);
-                            button type="submit" { "Acknowledge" }
-                        }
-                    }
+        (section("work-alerts", "Alerts you answer for", w.alerts.len(), html! {
+            @for a in &w.alerts {
+                div.card {
+                    a.name href=(super::alerts::href(a)) { (a.alert.summary) }
+                    div.meta { (a.alert.service) " · " (a.alert.severity) " · opened " (when(a.alert.opened_at)) }
+                    (button(&format!("{}/ack", super::alerts::href(a)), csrf, "Acknowledge"))
                 }
             }
-        }
-        @if !w.handovers.is_empty() {
-            section.work aria-labelledby="work-handovers" {
-                h2 #work-handovers { "Handovers to acknowledge (" (w.handovers.len()) ")" }
-                @for h in &w.handovers {
-                    div.card {
-                        a.name href={ "/oncall/" (h.rotation) } { "From " (h.outgoing) ", shift of " (when(h.shift_start)) }
-                        p { (h.note) }
-                        form.inline method="post" action={ "/oncall/" (h.rotation) "/do/ack/" (h.id()) } {
-                            input type="hidden" name="csrf" value=(csrf);
-                            button type="submit" { "Acknowledge" }
-                        }
-                    }
+        }))
+        (section("work-handovers", "Handovers to acknowledge", w.handovers.len(), html! {
+            @for h in &w.handovers {
+                div.card {
+                    a.name href={ "/oncall/" (h.rotation) } { "From " (h.outgoing) ", shift of " (when(h.shift_start)) }
+                    p { (h.note) }
+                    (button(&format!("/oncall/{}/do/ack/{}", h.rotation, h.id()), csrf, "Acknowledge"))
                 }
             }
-        }
-        @if !w.swaps.is_empty() {
-            section.work aria-labelledby="work-swaps" {
-                h2 #work-swaps { "Swaps asked of you (" (w.swaps.len()) ")" }
-                @for sw in &w.swaps {
-                    div.card {
-                        a.name href={ "/oncall/" (sw.rotation) "#swaps" } { (sw.requester) " asks you to take their shift of " (when(sw.requester_shift.start)) }
-                        @if let Some(r) = &sw.reason { p.meta { (r) } }
-                        div.meta { "Answer on the rotation's page." }
-                    }
+        }))
+        (section("work-swaps", "Swaps asked of you", w.swaps.len(), html! {
+            @for sw in &w.swaps {
+                div.card {
+                    a.name href={ "/oncall/" (sw.rotation) "#swaps" } { (sw.requester) " asks you to take their shift of " (when(sw.requester_shift.start)) }
+                    @if let Some(r) = &sw.reason { p.meta { (r) } }
+                    div.meta { "Answer on the rotation's page." }
                 }
             }
-        }
-        @if !w.votes.is_empty() {
-            section.work aria-labelledby="work-votes" {
-                h2 #work-votes { "Gate votes you can give (" (w.votes.len()) ")" }
-                @for v in &w.votes {
-                    div.card {
-                        a.name href={ "/services/" (v.service) "#gate-" (v.gate) } { (v.gate) " of " (v.service) }
-                        div.meta { "for " (v.request.on_behalf_of.join(", ")) ": " (v.request.requirements.join("; ")) }
-                    }
+        }))
+        (section("work-votes", "Gate votes you can give", w.votes.len(), html! {
+            @for v in &w.votes {
+                div.card {
+                    a.name href={ "/services/" (v.service) "#gate-" (v.gate) } { (v.gate) " of " (v.service) }
+                    div.meta { "for " (v.request.on_behalf_of.join(", ")) ": " (v.request.requirements.join("; ")) }
                 }
             }
-        }
-        @if !w.services.is_empty() {
-            section.work aria-labelledby="work-pipeline" {
-                h2 #work-pipeline { "Pipeline steps that are yours (" (w.services.iter().map(|s| s.steps.len()).sum::<usize>()) ")" }
-                @for s in &w.services {
-                    div.card {
-                        a.name href={ "/services/" (s.service) "#actions" } { (s.name) }
-                        span.meta { " · " (s.stage.as_str()) }
-                        ul {
-                            @for step in &s.steps { li { (step.what) } }
-                        }
-                    }
+        }))
+        (section("work-pipeline", "Pipeline steps that are yours", steps, html! {
+            @for s in &w.services {
+                div.card {
+                    a.name href={ "/services/" (s.service) "#actions" } { (s.name) }
+                    span.meta { " · " (s.stage.as_str()) }
+                    ul { @for step in &s.steps { li { (step.what) } } }
                 }
             }
-        }
+        }))
     }
 }
