@@ -207,7 +207,7 @@ test('a service page shows its SLOs: budget burn-down, firing tiers, and sources
   await page.goto(`${base}/services/lumen-metrics`);
   const availability = page.locator('#slo-lumen-metrics-availability');
   assert.match(await availability.innerText(), /Error budget left/);
-  assert.equal(await availability.locator('svg path.budget').count(), 1, 'a burn-down chart');
+  assert.equal(await availability.locator('svg.wide path.budget').count(), 1, 'a burn-down chart');
   assert.ok(await availability.locator('tr.firing').count() >= 1, 'the fast-burn page tier fires');
   assert.match(await availability.innerText(), /Error-budget policy\s+at-risk/, 'a firing page tier puts the budget at risk');
   const latency = page.locator('#slo-lumen-metrics-query-latency');
@@ -215,6 +215,41 @@ test('a service page shows its SLOs: budget burn-down, firing tiers, and sources
   await availability.screenshot({ path: join(shots, 'slo-burning.png') });
   await page.screenshot({ path: join(shots, 'service-slos.png'), fullPage: true });
   await page.close();
+});
+
+test('an SLO page: budget burn-down and the SLI day by day with axes and values, tiers and its alerts', async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await page.goto(`${base}/slos?service=lumen-metrics`);
+  await page.locator('table.slos a', { hasText: /availability/i }).first().click();
+  assert.match(page.url(), /\/slos\/lumen-metrics-availability$/);
+  const report = await (await page.request.get(`${base}/api/v1/slos/lumen-metrics-availability/report`)).json();
+  const charts = page.locator('figure.chart');
+  assert.equal(await charts.count(), 2, 'the burn-down and the SLI over time');
+  const sli = charts.nth(1).locator('svg.wide');
+  assert.match(await sli.innerHTML(), /good \(%\)/, 'the y axis says what it measures, with its unit');
+  assert.ok((await sli.locator('text.axis').allTextContents()).some((t) => /^\d+ [A-Z][a-z]{2}$/.test(t)), 'the x axis has dates');
+  // Every day with data is a point whose tooltip is its value, the same figure the API gives.
+  const days = report.burn_down.filter((p) => p.sli.status === 'value');
+  const titles = await sli.locator('circle.point title').allTextContents();
+  assert.ok(titles.length >= 2 && titles.length === days.length, `${titles.length} points for ${days.length} days with data`);
+  const last = days[days.length - 1];
+  const v = last.sli.value;
+  assert.ok(titles.some((t) => t.endsWith(`: ${(v * 100).toFixed(3)}%`)), `the last day's value ${v} is on a point: ${titles.slice(-2)}`);
+  await sli.locator('circle.point').last().hover();
+  assert.match(await page.locator('main').innerText(), /Alert tier/);
+  assert.ok(await page.locator('#alerts').count());
+  await page.screenshot({ path: join(shots, 'slo-page.png'), fullPage: true });
+  await page.close();
+
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await phone.goto(`${base}/slos/lumen-metrics-availability`);
+  assert.ok(await phone.locator('figure.chart svg.narrow').first().isVisible(), 'a phone gets the narrow drawing');
+  assert.equal(await phone.locator('figure.chart svg.wide').first().isVisible(), false);
+  const box = await phone.locator('figure.chart svg.narrow').first().boundingBox();
+  assert.ok(box.width >= 300, `the chart fills the phone's width: ${box.width}`);
+  assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'nothing scrolls sideways');
+  await phone.screenshot({ path: join(shots, 'slo-page-phone.png'), fullPage: true });
+  await phone.close();
 });
 
 test('the SLO overview lists every SLO and sorts the least budget first', async () => {

@@ -78,6 +78,8 @@ test('every page is accessible and fits a phone, signed out and signed in', asyn
     ['/', 'board'],
     ['/login', 'login'],
     ['/slos', 'slos'],
+    ['/slos/lumen-metrics-availability', 'slo-lumen-metrics-availability'],
+    ['/slos/streamhub-availability', 'slo-streamhub-availability'],
     ['/oncall', 'oncall'],
     ['/oncall/addon-sre', 'rotation-addon-sre'],
     ['/oncall/addon-sre-sun', 'rotation-addon-sre-sun'],
@@ -95,6 +97,7 @@ test('every page is accessible and fits a phone, signed out and signed in', asyn
   failures.push(...await check('/oncall/addon-sre', 'rotation-addon-sre-member', 'beatriz.nakamura'));
   failures.push(...await check('/me/notifications', 'notifications', 'noor.castellano'));
   failures.push(...await check('/me', 'my-work', 'noor.castellano'));
+  failures.push(...await check('/me/shifts', 'my-shifts', 'rohan.abernathy'));
   failures.push(...await check('/me', 'my-work-architect', 'helga.marchetti'));
   // One alert's page, from the list.
   const context = await browser.newContext();

@@ -76,6 +76,9 @@ struct Judged {
 pub struct BudgetPoint {
     pub at: Timestamp,
     pub remaining: Measured<f64>,
+    /// The SLI over the day ending at `at` alone (its good share of events, or of minutes
+    /// for timeslices): the SLI-over-time chart's point.
+    pub sli: Measured<f64>,
 }
 
 fn public_slo<S: serde::Serializer>(slo: &SloDef, s: S) -> Result<S::Ok, S::Error> {
@@ -810,7 +813,11 @@ fn report_windows(window: Window, tiers: &[AlertTier], end: Timestamp, detail: D
     }
     windows.extend(Window::ending_at(end, EXHAUSTION_OVER).ok());
     if detail == Detail::Full {
-        windows.extend(burn_down_ends(window).into_iter().filter_map(|t| Window::new(window.start(), t).ok()));
+        for t in burn_down_ends(window) {
+            windows.extend(Window::new(window.start(), t).ok());
+            let day_start = t.checked_sub(DAY).ok().map(|d| d.max(window.start()));
+            windows.extend(day_start.and_then(|d| Window::new(d, t).ok()));
+        }
     }
     windows
 }
@@ -892,18 +899,20 @@ fn burn_down(slo: &SloDef, sli: &Sli<'_>, window: Window, corrections: &[Correct
             let w = Window::new(window.start(), t).ok()?;
             let (objective, _) = slo.objective_over(w, |part| sli.tally(slo.method, part, corrections));
             let remaining = sli.tally(slo.method, w, corrections).error_budget(objective).map(|b| b.remaining);
-            Some(BudgetPoint { at: t, remaining })
+            let day = Window::new(t.checked_sub(DAY).ok()?.max(window.start()), t).ok()?;
+            Some(BudgetPoint { at: t, remaining, sli: sli.tally(slo.method, day, corrections).attainment() })
         })
         .collect()
 }
 
+const DAY: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+
 /// Where the burn-down's points are: each day boundary of the window, and its end.
 fn burn_down_ends(window: Window) -> Vec<Timestamp> {
-    let day = jiff::SignedDuration::from_hours(24);
     let mut ends = Vec::new();
     let mut t = window.start();
     loop {
-        t = t.checked_add(day).unwrap_or(window.end()).min(window.end());
+        t = t.checked_add(DAY).unwrap_or(window.end()).min(window.end());
         ends.push(t);
         if t >= window.end() {
             return ends;

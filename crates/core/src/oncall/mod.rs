@@ -29,6 +29,7 @@ mod fairness;
 mod feed;
 mod ical;
 mod leave;
+pub mod month;
 mod overrides;
 mod regions;
 mod rotation;

@@ -39,7 +39,7 @@ button.quiet { background:transparent; color:#fff; border:1px solid #fff6; margi
 .banner { padding:.6rem .8rem; border-radius:6px; margin:.5rem 0 1rem; }
 .banner.ok { background:#e3f4ea; } .banner.bad { background:#fbe7e6; }
 table.tiers tr.firing td { background:#fbe7e6; } section.slo { border-top:1px solid var(--line); padding-top:.4rem; }
-header .who { margin-left:auto; display:flex; gap:.6rem; align-items:center; }
+header .who { margin-left:auto; display:flex; flex-wrap:wrap; gap:.6rem; align-items:center; }
 .method .address { margin:.2rem 0; } .address { overflow-wrap:anywhere; }
 @media (max-width:600px) { main { padding:.6rem; } th, td { padding:.3rem; } }
 "#;
@@ -47,7 +47,7 @@ header .who { margin-left:auto; display:flex; gap:.6rem; align-items:center; }
 /// The text of every page's one `<style>` element, which the Content-Security-Policy
 /// allows by its hash (see `crate::headers`).
 pub(crate) fn style_text() -> String {
-    format!("{STYLE}{}", super::chart::STYLE.0)
+    format!("{STYLE}{}{}", super::chart::STYLE.0, super::schedule::STYLE.0)
 }
 
 /// The dashboard's one script, allowed by its hash like the style: a region marked
@@ -85,7 +85,7 @@ pub fn page(title: &str, viewer: Option<&SignedIn>, body: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · Baton" }
-                style { (maud::PreEscaped(STYLE)) (super::chart::STYLE) }
+                style { (maud::PreEscaped(style_text())) }
             }
             body {
                 header {

@@ -1,4 +1,5 @@
-//! The dashboard: server-rendered HTML, no JavaScript, every page bookmarkable.
+//! The dashboard: server-rendered HTML that works without JavaScript (one small hashed
+//! script keeps lists current where asked), every page bookmarkable.
 //! maud escapes every interpolated value, so names and reasons from users cannot inject
 //! markup.
 
@@ -13,6 +14,7 @@ mod layout;
 pub(crate) use layout::{script_text, style_text};
 mod oncall;
 mod raci;
+mod schedule;
 mod service;
 pub(crate) mod session;
 mod slos;
@@ -39,12 +41,14 @@ pub fn routes() -> Router<AppState> {
         .route("/oncall/{id}/do/{action}", post(oncall::act))
         .route("/oncall/{id}/do/{action}/{arg}", post(oncall::act_on))
         .route("/slos", get(slos::overview))
+        .route("/slos/{id}", get(slos::page))
         .route("/alerts", get(alerts::list))
         .route("/alerts/{service}/{key}", get(alerts::show))
         .route("/alerts/{service}/{key}/{action}", post(alerts::respond))
         .route("/notifications/{id}/resend", post(alerts::resend))
         .route("/a/{token}", get(ack_link::show).post(ack_link::acknowledge))
         .route("/me", get(work::page))
+        .route("/me/shifts", get(schedule::mine))
         .route("/me/notifications", get(contact::page))
         .route("/me/notifications/do/{action}", post(contact::act))
         .route("/me/notifications/do/{action}/{method}", post(contact::act_on))

@@ -4,6 +4,7 @@
 //! the work of a shift, each the same `baton_app` call as the API's.
 
 use super::layout::when;
+use super::schedule;
 use super::session::Viewer;
 use super::PageError;
 use crate::{ApiError, AppState};
@@ -13,10 +14,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use baton_app::{AppError, CurrentShift, FairnessReport, LogPage, OnCallView, Principal, RotationView, ShiftView};
 use baton_core::oncall::{
-    LeaveRecord, LogKind, NewLeave, NewLogEntry, NewShiftNote, Reason, RotationId, RunbookTodo, ShiftDigest, ShiftNote,
-    Swap, SwapState,
+    LeaveRecord, LogKind, NewLeave, NewLogEntry, NewOverride, NewShiftNote, NewSwap, Reason, RotationId, RunbookTodo,
+    ShiftDigest, ShiftNote, Swap, SwapState,
 };
 use baton_core::{Link, Org, PersonId};
+use jiff::SignedDuration;
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -80,6 +82,8 @@ pub async fn list(State(s): State<AppState>, viewer: Viewer) -> Result<Markup, P
 pub struct PageQuery {
     /// What was just done, to confirm it (post/redirect/get).
     done: Option<String>,
+    /// The calendar's month, `YYYY-MM` (the reader's current one by default).
+    month: Option<String>,
 }
 
 pub async fn page(
@@ -89,7 +93,10 @@ pub async fn page(
     viewer: Viewer,
 ) -> Response {
     match rotation_id(&id) {
-        Ok(id) => render(&s, &id, &viewer, q.done, None).await,
+        Ok(id) => match render_page(&s, &id, &viewer, q.done, None, None, q.month.as_deref()).await {
+            Ok(resp) => resp,
+            Err(e) => e.into_response(),
+        },
         Err(e) => e.into_response(),
     }
 }
@@ -114,7 +121,7 @@ async fn render_with_feed(
     failed: Option<ApiError>,
     feed: Option<String>,
 ) -> Response {
-    match render_page(s, id, viewer, done, failed, feed).await {
+    match render_page(s, id, viewer, done, failed, feed, None).await {
         Ok(resp) => resp,
         Err(e) => e.into_response(),
     }
@@ -174,6 +181,7 @@ async fn render_page(
     done: Option<String>,
     failed: Option<ApiError>,
     feed: Option<String>,
+    month: Option<&str>,
 ) -> Result<Response, PageError> {
     let rotation = s
         .baton
@@ -212,6 +220,15 @@ async fn render_page(
         .filter(|l| l.applies() && l.end > clock && members.contains(&l.person))
         .collect();
     let waiting: Vec<Swap> = s.baton.swaps(id).await?.into_iter().filter(|w| w.state == SwapState::Requested).collect();
+    let (month, bad_month) = schedule::month_asked(month, clock);
+    let (days, span) = schedule::grid(month);
+    // A month the schedule cannot answer for (beyond its horizon) is said in its section.
+    let month_shifts = match span {
+        Some((from, to)) => s.baton.schedule(id, from, to).await.map_err(|e| e.to_string()),
+        None => Ok(Vec::new()),
+    };
+    let weeks = clock.saturating_add(SignedDuration::from_hours(24 * CHANGE_DAYS)).unwrap_or(clock);
+    let ahead = if st.in_team && weeks > clock { s.baton.schedule(id, clock, weeks).await? } else { Vec::new() };
     let status = failed.as_ref().map_or(StatusCode::OK, |e| e.status);
     let body = html! {
         (heading(&rotation, id, done.as_deref(), failed.as_ref(), &st))
@@ -221,6 +238,18 @@ async fn render_page(
 
         h2 { "The week ahead" }
         (week(&week_ahead))
+        section aria-labelledby="calendar" {
+            h2 #calendar { "Calendar" }
+            @if let Some(e) = bad_month { div.banner.bad role="alert" { p { (e) } } }
+            @match &month_shifts {
+                Ok(shifts) => {
+                    @let entries: Vec<schedule::Entry> = shifts.iter().map(|sh| schedule::Entry::of(sh, sh.person.name.clone(), me)).collect();
+                    (schedule::calendar(month, &days, &entries, clock, &format!("/oncall/{id}"), "calendar"))
+                }
+                Err(e) => div.banner.bad role="alert" { p { (e) } p { a href={ "/oncall/" (id) "#calendar" } { "Back to this month" } } },
+            }
+        }
+        (changes_section(&ahead, &org, &members, clock, id, &st))
         (subscribe_section(id, feed.as_deref(), &st))
         (leave_section(&leave, &waiting, &org, &members, clock, id, &st))
         (fairness_section(&fairness))
@@ -319,6 +348,74 @@ fn leave_section(
     }
 }
 
+/// How far ahead the swap form offers shifts.
+const CHANGE_DAYS: i64 = 28;
+
+/// The forms for a member to change who holds a shift: ask someone to swap one of theirs
+/// or to cover one of mine (they accept or decline), or take over some time myself (an
+/// override, applied at once). Core checks each (`Swap::request`, `check_override`).
+fn changes_section(
+    ahead: &[ShiftView],
+    org: &Org,
+    members: &[PersonId],
+    now: baton_core::Timestamp,
+    id: &RotationId,
+    st: &Standing,
+) -> Markup {
+    let (Some(me), Some(csrf), true) = (st.me, st.csrf, st.in_team) else { return html! {} };
+    let future: Vec<&ShiftView> = ahead.iter().filter(|sh| sh.start > now).collect();
+    let mine: Vec<&&ShiftView> = future.iter().filter(|sh| &sh.person.id == me).collect();
+    let others: Vec<&PersonId> = members.iter().filter(|m| *m != me).collect();
+    let zone = super::zone::reader_zone_label();
+    html! {
+        h2 #changes { "Swap, cover or override" }
+        div.actions {
+            @if mine.is_empty() { div.card { h3 { "Swap or find cover" } p.empty { "You hold no shift in the next four weeks." } } }
+            @else {
+                (form(id, "swap", csrf, "", html! {
+                    h3 { "Swap or find cover" }
+                    p.meta { "The person asked accepts or declines; nothing changes until they accept." }
+                    label { "My shift" select name="mine" required {
+                        @for sh in &mine { option value=(sh.start) { (when(sh.start)) " – " (when(sh.end)) } }
+                    } }
+                    label { "Ask" select name="with" required {
+                        optgroup label="to cover it" {
+                            @for p in &others { option value={ "cover:" (p) } { (named(org, p)) " to cover it" } }
+                        }
+                        optgroup label="to swap it for one of theirs" {
+                            @for sh in future.iter().filter(|sh| &sh.person.id != me) {
+                                option value={ "swap:" (sh.person.id) ":" (sh.start) } { (sh.person.name) "'s " (when(sh.start)) " – " (when(sh.end)) }
+                            }
+                        }
+                    } }
+                    label { "Why (optional)" input type="text" name="reason" maxlength="500"; }
+                }, "Ask"))
+            }
+            (form(id, "override", csrf, "", html! {
+                h3 { "Take over some time" }
+                p.meta { "An override: you hold the rotation from the first time to the second, in " (zone) ". It applies at once and tells the person whose time it was." }
+                label { "Whose time" select name="covered" {
+                    option value="" { "whoever is on call then" }
+                    @for p in &others { option value=(p) { (named(org, p)) } }
+                } }
+                label { "From" input type="datetime-local" name="from" required; }
+                label { "Until" input type="datetime-local" name="until" required; }
+                label { "Why" input type="text" name="reason" required maxlength="500"; }
+            }, "Take over"))
+        }
+    }
+}
+
+/// A `datetime-local` field, read in the reader's zone (the one the form names).
+fn local_instant(fields: &Fields, name: &str) -> Result<baton_core::Timestamp, ApiError> {
+    let raw = field(fields, name).unwrap_or_default();
+    raw.parse::<jiff::civil::DateTime>()
+        .ok()
+        .and_then(|dt| dt.to_zoned(super::zone::reader_zone()).ok())
+        .map(|z| z.timestamp())
+        .ok_or_else(|| ApiError::invalid(name, format!("`{raw}` is not a date and time (YYYY-MM-DDTHH:MM)")))
+}
+
 /// The last twelve months of the ledger: who carried how much, weekends and holidays
 /// weighing more, and how even it is.
 fn fairness_section(f: &FairnessReport) -> Markup {
@@ -372,11 +469,11 @@ fn heading(
     html! {
         h1 { (rotation.name) " " span.pill { (rotation.team) } }
         @if let Some(d) = done { div.banner.ok role="status" { "Recorded: " (d) "." } }
-        @if let Some(e) = failed { div.banner.bad role="alert" { strong { "Not done: " } (e.message) } }
+        @if let Some(e) = failed { div.banner.bad role="alert" { strong { "Not done: " } (e.message) @if let Some(f) = &e.field { span.meta { " (field `" (f) "`)" } } } }
         @if rotation.regions.is_empty() {
-            p.meta { (rotation.cadence) " shift change at " (rotation.handoff) " " (rotation.time_zone) " · times below are " (super::zone::reader_zone_name().unwrap_or_else(|| "UTC".into())) }
+            p.meta { (rotation.cadence) " shift change at " (rotation.handoff) " " (rotation.time_zone) " · times below are " (super::zone::reader_zone_label()) }
         } @else {
-            p.meta { "Follow-the-sun, " (rotation.cadence) " within each region: " (rotation.regions.join(" · ")) " · times below are " (super::zone::reader_zone_name().unwrap_or_else(|| "UTC".into())) }
+            p.meta { "Follow-the-sun, " (rotation.cadence) " within each region: " (rotation.regions.join(" · ")) " · times below are " (super::zone::reader_zone_label()) }
         }
         @if st.me.is_none() { p.meta { a href={ "/login?next=/oncall/" (id) } { "Sign in" } " to log work, acknowledge a handover or ask for help." } }
     }
@@ -633,6 +730,49 @@ async fn work(
             } else {
                 "leave recorded; your published shifts during it need cover, asked for below"
             }
+        }
+        "swap" => {
+            let mine = field(fields, "mine").unwrap_or_default();
+            let mine =
+                mine.parse().map_err(|_| ApiError::invalid("mine", format!("`{mine}` is not a shift's start")))?;
+            let asked = field(fields, "with").unwrap_or_default();
+            let (with, theirs) = match asked.split_once(':') {
+                Some(("cover", p)) => (p, None),
+                Some(("swap", rest)) => match rest.split_once(':') {
+                    Some((p, t)) => (
+                        p,
+                        Some(
+                            t.parse()
+                                .map_err(|_| ApiError::invalid("with", format!("`{t}` is not a shift's start")))?,
+                        ),
+                    ),
+                    None => return Err(ApiError::invalid("with", format!("`{asked}` names no shift"))),
+                },
+                _ => return Err(ApiError::invalid("with", format!("`{asked}` is neither a cover nor a swap"))),
+            };
+            let with =
+                PersonId::parse(with).map_err(|_| ApiError::invalid("with", format!("`{with}` is not a person")))?;
+            let reason = field(fields, "reason").filter(|r| !r.trim().is_empty()).map(str::to_owned);
+            let new = NewSwap { with, my_shift_start: mine, their_shift_start: theirs, reason, leave: None };
+            b.request_swap(rotation, by, new).await?;
+            "asked: it applies when they accept"
+        }
+        "override" => {
+            let covered = match field(fields, "covered").filter(|c| !c.is_empty()) {
+                Some(c) => Some(
+                    PersonId::parse(c).map_err(|_| ApiError::invalid("covered", format!("`{c}` is not a person")))?,
+                ),
+                None => None,
+            };
+            let new = NewOverride {
+                covering: by.clone(),
+                covered,
+                start: local_instant(fields, "from")?,
+                end: local_instant(fields, "until")?,
+                reason: field(fields, "reason").unwrap_or_default().to_owned(),
+            };
+            b.create_override(rotation, by, new).await?;
+            "override applied"
         }
         "accept" => {
             b.accept_swap(rotation, &arg()?, by).await?;

@@ -4,10 +4,12 @@
 //! error-budget burn-down over its window, each alert tier with the burn rates behind it,
 //! and "would it have paged?" over the last 28 days (the alerting engine replayed).
 
-use super::chart::{burn_down, Line};
+use super::chart::{time_series, Series};
 use super::layout::when;
-use baton_app::{DataStatus, SloBacktest, SloReport};
+use baton_app::paging::{AlertQuery, AlertView};
+use baton_app::{AppError, DataStatus, SloBacktest, SloReport};
 use baton_core::slo::{BudgetState, Exhaustion, Measured, Severity, TierState};
+use baton_core::{SloId, Timestamp};
 use maud::{html, Markup};
 
 fn pct(m: Measured<f64>) -> String {
@@ -18,18 +20,57 @@ fn rate(m: Measured<f64>) -> String {
     m.map(|v| format!("×{v:.2}")).value().unwrap_or_else(|| "no data".into())
 }
 
+fn name(r: &SloReport) -> &str {
+    r.slo.display_name.as_deref().unwrap_or(r.slo.id.as_str())
+}
+
+/// The error budget left over the window, day by day.
+fn budget_chart(r: &SloReport) -> Markup {
+    let points: Vec<(Timestamp, f64)> =
+        r.burn_down.iter().filter_map(|p| p.remaining.value().map(|v| (p.at, v))).collect();
+    let title = format!("{}: error budget left over the window", name(r));
+    html! {
+        @if points.len() > 1 {
+            (time_series(&Series {
+                title: &title,
+                y_label: "budget left (%)",
+                points: &points,
+                from: r.window.start(),
+                to: r.window.end(),
+                reference: Some((0.0, "budget spent")),
+                full_scale: true,
+                class: "budget",
+            }))
+        }
+    }
+}
+
+/// The SLI day by day, against the objective.
+fn sli_chart(r: &SloReport) -> Markup {
+    let points: Vec<(Timestamp, f64)> = r.burn_down.iter().filter_map(|p| p.sli.value().map(|v| (p.at, v))).collect();
+    let title = format!("{}: the SLI each day", name(r));
+    let objective = r.slo.objective.as_f64();
+    html! {
+        @if points.is_empty() { p.empty { "No day of the window had data." } }
+        @else {
+            (time_series(&Series {
+                title: &title,
+                y_label: "good (%)",
+                points: &points,
+                from: r.window.start(),
+                to: r.window.end(),
+                reference: Some((objective, "objective")),
+                full_scale: false,
+                class: "sli",
+            }))
+        }
+    }
+}
+
 fn one(r: &SloReport, backtest: Option<&Result<SloBacktest, String>>) -> Markup {
-    let points: Vec<(f64, f64)> = r
-        .burn_down
-        .iter()
-        .filter_map(|p| p.remaining.value().map(|v| (p.at.duration_since(r.window.start()).as_secs_f64(), v)))
-        .collect();
-    let span = r.window.duration().as_secs_f64();
-    let title =
-        format!("{}: error budget left over the window", r.slo.display_name.as_deref().unwrap_or(r.slo.id.as_str()));
     html! {
         section.slo id={ "slo-" (r.slo.id) } {
-            h3 { (r.slo.display_name.as_deref().unwrap_or(r.slo.id.as_str())) " " span.meta { (r.slo.id) } }
+            h3 { a href={ "/slos/" (r.slo.id) } { (name(r)) } " " span.meta { (r.slo.id) } }
             @if r.slo.is_aspirational() || r.slo.lifecycle.phase.is_some() {
                 p.meta {
                     @if let Some(phase) = r.slo.lifecycle.phase { "Lifecycle phase: " (phase) ". " }
@@ -63,9 +104,7 @@ fn one(r: &SloReport, backtest: Option<&Result<SloBacktest, String>>) -> Markup 
                     }
                 }
             }
-            @if points.len() > 1 {
-                (burn_down(&title, span, &[Line { points: &points, class: "budget" }], &when(r.window.start()), &when(r.window.end())))
-            }
+            (budget_chart(r))
             @if !r.corrections.is_empty() {
                 p.meta { "Corrections in this window (their minutes are not counted; alerts are muted while they last):" }
                 ul { @for c in &r.corrections {
@@ -244,7 +283,7 @@ pub async fn overview(
                     @let firing: Vec<String> = r.tiers.iter().filter(|t| t.fires()).map(|t| format!("{} {}/{}", match t.tier.severity { Severity::Page => "page", Severity::Ticket => "ticket" }, t.tier.long_window, t.tier.short_window)).collect();
                     tr {
                         td { a href={ "/services/" (r.slo.service) } { (r.slo.service) } }
-                        td { a href={ "/services/" (r.slo.service) "#slo-" (r.slo.id) } { (r.slo.display_name.as_deref().unwrap_or(r.slo.id.as_str())) } }
+                        td { a href={ "/slos/" (r.slo.id) } { (name(r)) } }
                         td.num { (r.slo.objective.percent()) }
                         td class=(if r.met.value() == Some(false) { "num bad" } else { "num" }) { (pct(r.attainment)) }
                         td.num { (pct(r.budget.map(|b| b.remaining))) }
@@ -258,4 +297,33 @@ pub async fn overview(
         }
     };
     Ok(super::layout::page("SLOs", viewer.session.as_ref(), body))
+}
+
+/// `/slos/{id}`: one SLO whole — where it stands, its budget burning down and its SLI day
+/// by day (axes with units, each value on hover and in a table), its tiers, corrections,
+/// "would it have paged?" and the alerts it raised.
+pub async fn page(
+    axum::extract::State(s): axum::extract::State<crate::AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    viewer: super::session::Viewer,
+) -> Result<Markup, super::PageError> {
+    let id = SloId::parse(&id).map_err(|_| AppError::NotFound(format!("no SLO `{id}` is defined")))?;
+    let r = s.baton.slo_report(&id, None).await?;
+    let backtest = s.baton.backtest_slo(&id, None, None).await.map_err(|e| e.to_string());
+    let query = AlertQuery { service: Some(r.slo.service.clone()), open: Some(false), limit: Some(200), after: None };
+    let prefix = format!("slo/{id}/");
+    let alerts: Vec<AlertView> =
+        s.baton.alerts(&query).await?.alerts.into_iter().filter(|a| a.alert.dedup_key.starts_with(&prefix)).collect();
+    let body = html! {
+        p.meta { a href="/slos" { "All SLOs" } " · service " a href={ "/services/" (r.slo.service) } { (r.slo.service) } }
+        h1 { (name(&r)) }
+        @if let Some(d) = &r.slo.description { p { (d) } }
+        (one(&r, Some(&backtest)))
+        h2 { "The SLI over time" }
+        (sli_chart(&r))
+        h2 #alerts { "Its alerts" }
+        @if alerts.is_empty() { p.empty { "This SLO has raised no alert that is still kept." } }
+        @else { (super::alerts::table(&alerts)) }
+    };
+    Ok(super::layout::page(name(&r), viewer.session.as_ref(), body))
 }

@@ -24,9 +24,14 @@ pub fn when(t: Timestamp) -> String {
     ZONE.try_with(|tz| local(t, tz)).unwrap_or_else(|_| local(t, &TimeZone::UTC))
 }
 
-/// The reader's zone, if they are signed in and their definition gives one.
-pub fn reader_zone_name() -> Option<String> {
-    ZONE.try_with(|tz| tz.iana_name().filter(|n| *n != "UTC").map(str::to_owned)).ok().flatten()
+/// The reader's zone (UTC unless they are signed in and their definition gives one).
+pub fn reader_zone() -> TimeZone {
+    ZONE.try_with(TimeZone::clone).unwrap_or(TimeZone::UTC)
+}
+
+/// The reader's zone by name, as pages say which zone their times are in.
+pub fn reader_zone_label() -> String {
+    reader_zone().iana_name().unwrap_or("UTC").to_owned()
 }
 
 /// The middleware: finds the reader's zone and renders the page within it.
