@@ -41,11 +41,18 @@ test('the alert list shows open alerts and an owner acknowledges one from its pa
   assert.match(details, /Acknowledged\s+noor\.castellano/);
   // Each page and the update that stopped them, with how its delivery stands: the demo's
   // channels point at a closed loopback port, so they are still being tried.
-  const deliveries = await page.locator('main').innerText();
-  assert.match(deliveries, /Deliveries/);
-  assert.match(deliveries, /webhook/);
-  assert.match(deliveries, /pending/);
-  assert.match(deliveries, /could not connect to 127\.0\.0\.1:9/);
+  // One timeline, newest first: the acknowledgement above the pages it stopped, each
+  // message with how its delivery stands.
+  const rows = await page.locator('table.timeline tbody tr').allInnerTexts();
+  const events = await page.locator('table.timeline tbody tr.event').allInnerTexts();
+  assert.match(events[0], /acknowledged by noor\.castellano/, 'newest first');
+  assert.match(rows.slice(0, 4).join('\n'), /Update by/, 'with the update that tells the channels, at the top too');
+  const opened = rows.findIndex((r) => /opened \(/.test(r));
+  const sent = rows.findIndex((r) => /^.*Page to \S+ by webhook/m.test(r));
+  assert.ok(opened > 0 && sent >= 0 && sent < opened, `a page sent after the alert opened is above it: ${rows.join(' | ')}`);
+  const timeline = rows.join('\n');
+  assert.match(timeline, /pending|not delivered/);
+  assert.match(timeline, /could not connect to 127\.0\.0\.1:9/);
   await page.screenshot({ path: join(shots, 'alert-acknowledged.png'), fullPage: true });
 });
 
@@ -108,5 +115,37 @@ test('the open alert list keeps itself current while the box is ticked, and not 
   await page.waitForTimeout(3000);
   assert.doesNotMatch(await page.locator('main').innerText(), /partition 7 has no leader/);
   assert.deepEqual(violations, [], 'the script and its requests are allowed by the policy');
+  await page.close();
+});
+
+test('a responder reassigns an alert: the person is paged now and it is theirs to acknowledge', async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await signIn(page, 'noor.castellano');
+  await page.goto(`${base}/alerts`);
+  await page.click('text=broker-2 data disk 85% full');
+  const form = page.locator('form[action$="/reassign"]');
+  assert.equal(await form.count(), 1, 'a responder is offered Reassign');
+  const options = await form.locator('select[name=to] option').allInnerTexts();
+  assert.ok(!options.some((o) => /noor\.castellano/.test(o)), 'not to herself');
+  const to = await form.locator('select[name=to] option').first().getAttribute('value');
+  await form.locator('select[name=to]').selectOption(to);
+  await form.locator('button').click();
+  await page.waitForSelector(`text=reassigned to ${to} by noor.castellano: paged now`);
+  assert.match(await page.locator('dl').innerText(), /Status\s+triggered/, 'triggered again: theirs to acknowledge');
+  const first = await page.locator('table.timeline tbody tr').allInnerTexts();
+  assert.ok(first.slice(0, 6).some((r) => new RegExp(`Page to ${to.replace('.', '\\.')} by`).test(r)), `the page to ${to} is in the timeline: ${first.slice(0, 6).join(' | ')}`);
+  await page.screenshot({ path: join(shots, 'alert-reassigned.png'), fullPage: true });
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await signIn(phone, 'noor.castellano');
+  await phone.goto(page.url());
+  assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'nothing scrolls sideways');
+  await phone.screenshot({ path: join(shots, 'alert-reassigned-phone.png'), fullPage: true });
+  await phone.close();
+  // Someone who does not answer for the service is not offered it.
+  const other = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await signIn(other, 'leila.fontaine');
+  await other.goto(page.url());
+  assert.equal(await other.locator('form[action$="/reassign"]').count(), 0);
+  await other.close();
   await page.close();
 });

@@ -235,6 +235,31 @@ impl Baton {
         Ok(may_respond(&org, &alert.service, &teams, actor)?)
     }
 
+    /// Whether `actor` may respond to `alert` (acknowledge, escalate, reassign, resolve),
+    /// and if not, why: core's rule, for pages to offer only what would be accepted.
+    pub async fn responds_to(&self, actor: &PersonId, alert: &Alert) -> Result<Result<(), String>, AppError> {
+        match self.may_respond(actor, alert).await {
+            Ok(()) => Ok(Ok(())),
+            Err(AppError::Forbidden(why)) => Ok(Err(why)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whom `alert` can be handed to ([`Baton::reassign_alert`]): the members of the teams
+    /// that answer for it, each once, in team order.
+    pub async fn reassign_candidates(&self, alert: &Alert) -> Result<Vec<PersonId>, AppError> {
+        let org = self.org().await?;
+        let mut out: Vec<PersonId> = Vec::new();
+        for team in self.responder_teams(&org, alert).await? {
+            for m in org.teams.get(&team).map(|t| t.members.as_slice()).unwrap_or_default() {
+                if !out.contains(m) {
+                    out.push(m.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The teams that answer for `alert`: its service's owner and SRE teams and the team
     /// of the policy that pages for it (`core::paging::responders`).
     pub(crate) async fn responder_teams(&self, org: &Org, alert: &Alert) -> Result<Vec<TeamId>, AppError> {
@@ -328,8 +353,43 @@ impl Baton {
         action: &str,
         reason: Option<String>,
     ) -> Result<AlertView, AppError> {
+        let batch = Batch::new(self).await?;
+        self.commit_with(batch, actor, id, stored, alert, action, reason).await
+    }
+
+    /// Hands the alert to `to` and pages them now (`Alert::reassign`), in one commit with
+    /// its audit record; only a responder may (as for acknowledging).
+    pub async fn reassign_alert(
+        &self,
+        actor: &PersonId,
+        service: &ServiceId,
+        dedup_key: &str,
+        to: &PersonId,
+    ) -> Result<AlertView, AppError> {
+        let (id, stored, mut alert) = self.alert_to_change(actor, service, dedup_key).await?;
         let mut batch = Batch::new(self).await?;
-        batch.queue_update(&alert)?;
+        batch.reassign(&mut alert, to, actor).await?;
+        self.commit_with(batch, actor, id, &stored, alert, "alert.reassign", Some(format!("to {to}"))).await
+    }
+
+    /// [`Baton::commit_alert_change`] with `batch` holding what the change queued.
+    #[allow(clippy::too_many_arguments)]
+    async fn commit_with(
+        &self,
+        mut batch: Batch<'_>,
+        actor: &PersonId,
+        id: String,
+        stored: &StoredAlert,
+        alert: Alert,
+        action: &str,
+        reason: Option<String>,
+    ) -> Result<AlertView, AppError> {
+        // Only an acknowledgement or resolution tells the policy's channels (a note, an
+        // escalation or a reassignment is not one, and the update's key is sent once).
+        let before: Alert = from_json("alert", &stored.body)?;
+        if before.status != alert.status && alert.status != baton_core::paging::Status::Triggered {
+            batch.queue_update(&alert)?;
+        }
         batch.audit(AuditEntry {
             actor: actor.to_string(),
             action: action.into(),

@@ -671,27 +671,63 @@ impl<'a> Batch<'a> {
             tracing::warn!(alert = %alert_id(&alert.service, &alert.dedup_key), "{}", empty.message);
         }
         for page in &escalation.pages {
-            let notice = page_notice(&self.org, alert, page, self.baton.public_url());
-            let messages = messages(&notice, &policy.channels, &page.idempotency_key, self.now)?;
-            self.commit.notifications.extend(messages);
-            let Some(reach) = self.reaches.get(&page.person).cloned() else { continue };
-            let zone = zone_of(&self.org, &page.person);
-            for planned in reach.plan(urgency, self.now, &zone) {
-                if planned.at <= self.now {
-                    self.page_personally(alert, page, &reach, &planned.method).await?;
-                } else {
-                    alert.follow_ups.push(FollowUp {
-                        person: page.person.clone(),
-                        method: planned.method,
-                        at: planned.at,
-                        step: page.step,
-                        round: page.round,
-                        page_key: page.idempotency_key.clone(),
-                    });
-                }
+            self.send_page(alert, page, &policy).await?;
+        }
+        Ok(())
+    }
+
+    /// Queues `page` on `policy`'s channels and to its person by their own rules (what is
+    /// due now queued now, the rest kept on the alert as its follow-ups). Their reach must
+    /// have been loaded.
+    async fn send_page(&mut self, alert: &mut Alert, page: &Page, policy: &EscalationPolicy) -> Result<(), AppError> {
+        let notice = page_notice(&self.org, alert, page, self.baton.public_url());
+        let messages = messages(&notice, &policy.channels, &page.idempotency_key, self.now)?;
+        self.commit.notifications.extend(messages);
+        let Some(reach) = self.reaches.get(&page.person).cloned() else { return Ok(()) };
+        let zone = zone_of(&self.org, &page.person);
+        for planned in reach.plan(Urgency::from(policy.purpose), self.now, &zone) {
+            if planned.at <= self.now {
+                self.page_personally(alert, page, &reach, &planned.method).await?;
+            } else {
+                alert.follow_ups.push(FollowUp {
+                    person: page.person.clone(),
+                    method: planned.method,
+                    at: planned.at,
+                    step: page.step,
+                    round: page.round,
+                    page_key: page.idempotency_key.clone(),
+                });
             }
         }
         Ok(())
+    }
+
+    /// Hands `alert` to `to` by `by` (`Alert::reassign`) and pages them in this batch:
+    /// refused, changing nothing, when nothing can reach them (the policy has no channels
+    /// and they no usable method of their own) or the alert's policy is gone.
+    pub(crate) async fn reassign(&mut self, alert: &mut Alert, to: &PersonId, by: &PersonId) -> Result<(), AppError> {
+        let invalid = |message: String| AppError::Invalid { field: "to".into(), message };
+        if !self.org.people.contains_key(to) {
+            return Err(invalid(format!("no person `{to}` is defined")));
+        }
+        let Some(policy) = self.org.escalations.get(&alert.policy).cloned() else {
+            return Err(AppError::Unavailable(format!(
+                "the alert's policy `{}` is no longer defined: it is being routed again; try once it has been",
+                alert.policy
+            )));
+        };
+        self.load_reaches(std::slice::from_ref(to)).await?;
+        let reachable = self.reaches.get(to).is_some_and(|r| r.reachable(Urgency::from(policy.purpose)));
+        if policy.channels.is_empty() && !reachable {
+            return Err(invalid(format!(
+                "{to} cannot be reached: policy `{}` has no channels and they have no verified contact method for it",
+                policy.id
+            )));
+        }
+        let page = alert
+            .reassign(&policy, to.clone(), by.clone(), self.now)
+            .map_err(|e| AppError::Invalid { field: "to".into(), message: e.to_string() })?;
+        self.send_page(alert, &page, &policy).await
     }
 
     /// Queues the alert's follow-ups that are due: each by its method, if that is still

@@ -161,8 +161,21 @@ async fn a_responder_escalates_now_and_notes_what_they_found() {
     let empty = app.baton.note_alert(&person("noor.castellano"), &service, "cc03", "  ").await.unwrap_err();
     assert!(matches!(&empty, baton_app::AppError::Invalid { field, .. } if field == "text"), "{empty:?}");
 
+    // Neither hurrying nor a note is an acknowledgement: the channels hear of none yet.
+    let updates = |notes: &[baton_store::Notification]| -> Vec<String> {
+        notes
+            .iter()
+            .map(|n| serde_json::from_str::<Value>(&n.payload).unwrap())
+            .filter(|p| p["kind"] == "page-update")
+            .map(|p| p["text"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(updates(&queued(&app, "alert/streamhub/cc03").await), Vec::<String>::new());
+
     // Acknowledged: nothing is left to hurry.
     app.baton.respond_to_alert(&person("felix.adeyemi"), &service, "cc03", false).await.unwrap();
+    let told = updates(&queued(&app, "alert/streamhub/cc03").await);
+    assert!(!told.is_empty() && told.iter().all(|t| t.contains("acknowledged by felix.adeyemi")), "{told:?}");
     let late = app.baton.escalate_alert_now(&person("noor.castellano"), &service, "cc03").await.unwrap_err();
     assert!(late.to_string().contains("already acknowledged by felix.adeyemi"), "{late}");
 
@@ -186,6 +199,71 @@ async fn a_responder_escalates_now_and_notes_what_they_found() {
         ]
     );
     assert_eq!(records[1].entry.reason.as_deref(), Some("broker-2 disk at 91%"));
+}
+
+/// Reassigning hands the alert to someone, who is paged at once; an acknowledged alert
+/// becomes theirs to acknowledge, and the escalation resumes if they do not.
+#[tokio::test]
+async fn a_responder_reassigns_an_alert_and_the_person_is_paged_at_once() {
+    let app = spawn_app().await;
+    let noor = app.token("noor.castellano").await;
+    let (_, url) = integration(&app, &noor, "alertmanager", "alertmanager").await;
+    app.post(&url, None, am_payload(json!([am_alert("rr01", "firing", "critical")]))).await;
+    let service = baton_core::ServiceId::parse("streamhub").unwrap();
+    let person = |p: &str| baton_core::PersonId::parse(p).unwrap();
+    app.baton.respond_to_alert(&person("noor.castellano"), &service, "rr01", false).await.unwrap();
+    let before = queued(&app, "alert/streamhub/rr01").await.len();
+
+    let refused =
+        app.baton.reassign_alert(&person("leila.fontaine"), &service, "rr01", &person("yuki.brandvold")).await;
+    assert!(matches!(refused, Err(baton_app::AppError::Forbidden(_))), "{refused:?}");
+    let nobody = app.baton.reassign_alert(&person("noor.castellano"), &service, "rr01", &person("no.one")).await;
+    assert!(matches!(&nobody, Err(baton_app::AppError::Invalid { field, .. }) if field == "to"), "{nobody:?}");
+    assert_eq!(queued(&app, "alert/streamhub/rr01").await.len(), before, "nothing refused was queued");
+
+    app.clock.advance(jiff::SignedDuration::from_mins(3));
+    let view = app
+        .baton
+        .reassign_alert(&person("noor.castellano"), &service, "rr01", &person("yuki.brandvold"))
+        .await
+        .unwrap();
+    assert_eq!(view.alert.status, baton_core::paging::Status::Triggered, "yuki's to acknowledge now");
+    assert!(view.alert.escalation.next_at.is_some_and(|at| at > app.now()), "and the escalation resumes later");
+    let notes = queued(&app, "alert/streamhub/rr01").await;
+    let yuki: Vec<&baton_store::Notification> = notes
+        .iter()
+        .filter(|n| {
+            n.key.contains("reassign")
+                && serde_json::from_str::<Value>(&n.payload).unwrap()["to"][0] == "yuki.brandvold"
+        })
+        .collect();
+    assert!(
+        !yuki.is_empty(),
+        "yuki is paged in the same commit: {:?}",
+        notes.iter().map(|n| &n.key).collect::<Vec<_>>()
+    );
+    assert!(view
+        .alert
+        .history
+        .last()
+        .unwrap()
+        .what
+        .starts_with("reassigned to yuki.brandvold by noor.castellano: paged now"));
+    let records = app
+        .baton
+        .store()
+        .audit(&baton_store::AuditQuery {
+            subject: Some("alert/streamhub/rr01".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let reassigned = records.iter().find(|r| r.entry.action == "alert.reassign").expect("audited");
+    assert_eq!(
+        (reassigned.entry.actor.as_str(), reassigned.entry.reason.as_deref()),
+        ("noor.castellano", Some("to yuki.brandvold"))
+    );
 }
 
 #[tokio::test]

@@ -11,13 +11,15 @@
 //! - acknowledge or resolve: [`Alert::acknowledge`] / [`Alert::resolve`] by
 //!   [`Actor::Source`]; with no open alert the event is dropped, as PagerDuty does.
 
+use super::escalate::Page;
 use super::intake::{Action, Incoming};
-use super::policy::PolicyId;
+use super::policy::{EscalationPolicy, PolicyId};
 use super::route::Route;
 use super::severity::Severity;
 use crate::{Link, PersonId, ServiceId};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,6 +93,8 @@ pub enum EventKind {
     Note,
     /// A responder ran the next step now rather than wait for its delay.
     EscalatedByHand,
+    /// A responder handed the alert to someone, who was paged at once.
+    Reassigned,
 }
 
 /// One line of an alert's history, shown to people.
@@ -182,6 +186,8 @@ pub enum AlertError {
     BadNote,
     #[error("nothing is left to escalate: {0}")]
     NothingToEscalate(String),
+    #[error("{0} would be handing the alert to themselves")]
+    ReassignToSelf(PersonId),
 }
 
 /// The longest note on an alert, in characters.
@@ -396,6 +402,53 @@ impl Alert {
         Ok(())
     }
 
+    /// Hands the alert to `to` by `by`: the returned page is sent at once, as a step's
+    /// would be (the policy's channels and `to`'s own rules), under its own key. An
+    /// acknowledged alert is triggered again, since it is now `to`'s to acknowledge, and
+    /// `policy`'s escalation resumes if nobody does: after the delay of the step that paged
+    /// last (the first step's before any has). A triggered alert keeps escalating as it was.
+    pub fn reassign(
+        &mut self,
+        policy: &EscalationPolicy,
+        to: PersonId,
+        by: PersonId,
+        now: Timestamp,
+    ) -> Result<Page, AlertError> {
+        if policy.id != self.policy {
+            return Err(AlertError::WrongPolicy { expected: self.policy.clone(), given: policy.id.clone() });
+        }
+        if self.status == Status::Resolved {
+            return Err(AlertError::AlreadyResolved(self.resolved.clone().expect("set")));
+        }
+        if to == by {
+            return Err(AlertError::ReassignToSelf(by));
+        }
+        let mut what = format!("reassigned to {to} by {by}: paged now");
+        if self.status == Status::Acknowledged {
+            self.status = Status::Triggered;
+            self.acknowledged = None;
+            let last = self.escalation.step.saturating_sub(1);
+            what.push_str("; triggered again until they acknowledge");
+            self.escalation.next_at = match (&self.stranded, policy.steps.get(last)) {
+                (None, Some(step)) => {
+                    what.push_str(&format!("; the escalation resumes in {} if nobody does", step.delay));
+                    Some(step.delay.after(now))
+                }
+                _ => None,
+            };
+        }
+        let micros = now.as_microsecond().to_string();
+        let mut h = Sha256::new();
+        for field in [micros.as_str(), to.as_str(), by.as_str()] {
+            h.update((field.len() as u64).to_be_bytes());
+            h.update(field.as_bytes());
+        }
+        let key = format!("{}reassign-{}", self.key_prefix(), hex::encode(&h.finalize()[..16]));
+        let (step, round) = (self.escalation.step, self.escalation.round);
+        self.history.push(AlertEvent { at: now, kind: EventKind::Reassigned, what, by: Some(Actor::Person(by)) });
+        Ok(Page { person: to, step, round, idempotency_key: key })
+    }
+
     /// Over: escalation stops, and a later trigger for the key opens a new alert.
     pub fn resolve(&mut self, by: Actor, now: Timestamp) -> Result<(), AlertError> {
         if self.status == Status::Resolved {
@@ -487,6 +540,51 @@ mod tests {
         // A resolved alert still takes notes: what was learnt belongs with it.
         alert.resolve(Actor::Source, t(100)).unwrap();
         alert.add_note(marta, "root cause: retention set to 30d by mistake", t(200)).unwrap();
+    }
+
+    #[test]
+    fn reassigning_pages_the_person_at_once_and_an_acknowledged_alert_is_theirs_to_acknowledge() {
+        use crate::paging::policy::Purpose;
+        use crate::paging::tests::policy;
+        let (marta, jonas) = (PersonId::parse("marta.oyelaran").unwrap(), PersonId::parse("jonas.achterberg").unwrap());
+        let p = policy("p", "platform-sre", Purpose::Page, &[&["marta.oyelaran"], &["platform-sre"]], 0);
+        let mut alert = opened();
+        alert.escalate(&p, t(0), |_| vec![marta.clone()], |_| true).unwrap();
+        assert_eq!(alert.escalation.next_at, Some(t(600)));
+        // Triggered: the page goes now, and the escalation keeps its time.
+        let page = alert.reassign(&p, jonas.clone(), marta.clone(), t(60)).unwrap();
+        assert_eq!((page.person.as_str(), page.step, page.round), ("jonas.achterberg", 1, 0));
+        assert!(page.idempotency_key.starts_with(&alert.key_prefix()), "the incarnation's deliveries include it");
+        assert!(!page.idempotency_key.starts_with(&alert.step_key_prefix(0, 0)), "not a step's page");
+        assert_eq!(alert.escalation.next_at, Some(t(600)));
+        let event = alert.history.last().unwrap();
+        assert_eq!(
+            (event.kind, event.what.as_str()),
+            (EventKind::Reassigned, "reassigned to jonas.achterberg by marta.oyelaran: paged now")
+        );
+        // Acknowledged: triggered again, escalation back after the last step's delay.
+        alert.acknowledge(Actor::Person(jonas.clone()), t(120)).unwrap();
+        let again = alert.reassign(&p, marta.clone(), jonas.clone(), t(300)).unwrap();
+        assert_ne!(again.idempotency_key, page.idempotency_key);
+        assert_eq!((alert.status, alert.acknowledged.as_ref()), (Status::Triggered, None));
+        assert_eq!(alert.escalation.next_at, Some(t(900)), "10 minutes, the delay of the step that paged");
+        assert_eq!(
+            alert.history.last().unwrap().what,
+            "reassigned to marta.oyelaran by jonas.achterberg: paged now; triggered again until they acknowledge; \
+             the escalation resumes in 10m if nobody does"
+        );
+        // Refused: to oneself, under another policy, once resolved.
+        assert_eq!(
+            alert.reassign(&p, marta.clone(), marta.clone(), t(310)),
+            Err(AlertError::ReassignToSelf(marta.clone()))
+        );
+        let other = policy("q", "platform-sre", Purpose::Page, &[&["marta.oyelaran"]], 0);
+        assert!(matches!(
+            alert.reassign(&other, jonas.clone(), marta.clone(), t(310)),
+            Err(AlertError::WrongPolicy { .. })
+        ));
+        alert.resolve(Actor::Source, t(400)).unwrap();
+        assert!(matches!(alert.reassign(&p, jonas, marta, t(410)), Err(AlertError::AlreadyResolved(_))));
     }
 
     #[test]

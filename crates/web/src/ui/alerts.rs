@@ -1,6 +1,8 @@
-//! The alert list (a page at a time), one alert's page with its history, its deliveries
-//! and the Acknowledge and Resolve buttons, and the outbox's dead letters (what could not
-//! be delivered, and why) with a button to send each again.
+//! The alert list (a page at a time, kept current), one alert's page — its timeline (every
+//! event and every message sent, with how its delivery stands and "Send again" for one
+//! given up on), and what a responder does: acknowledge, escalate now, reassign, add a
+//! note, resolve — and the outbox's dead letters (what could not be delivered, and why)
+//! with a button to send each again.
 
 use super::layout::{page, when};
 use super::session::Viewer;
@@ -12,8 +14,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use baton_app::paging::{AlertQuery, AlertView, Delivery};
 use baton_app::Principal;
-use baton_core::paging::Status;
-use baton_core::ServiceId;
+use baton_core::paging::{AlertEvent, Status};
+use baton_core::{PersonId, ServiceId};
 use baton_store::{DeliveryStatus, NotificationQuery};
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -139,6 +141,30 @@ async fn render(s: &AppState, viewer: &Viewer, service: &ServiceId, key: &str, e
     };
     let a = &alert.alert;
     let csrf = viewer.session.as_ref().map(|v| v.csrf.as_str());
+    let me = viewer.session.as_ref().and_then(|v| match &v.principal {
+        Principal::Person(p) => Some(p.clone()),
+        Principal::Admin => None,
+    });
+    // Forms only for those core lets respond; others are told why.
+    let may = match &me {
+        Some(p) => match s.baton.responds_to(p, a).await {
+            Ok(may) => Some(may),
+            Err(e) => return PageError::from(e).into_response(),
+        },
+        None => None,
+    };
+    let candidates = match (&may, a.status) {
+        (Some(Ok(())), Status::Triggered | Status::Acknowledged) => match s.baton.reassign_candidates(a).await {
+            Ok(c) => c,
+            Err(e) => return PageError::from(e).into_response(),
+        },
+        _ => Vec::new(),
+    };
+    let org = match s.baton.org().await {
+        Ok(o) => o,
+        Err(e) => return PageError::from(e).into_response(),
+    };
+    let named = |p: &PersonId| org.people.get(p).map_or_else(|| p.to_string(), |x| format!("{} ({p})", x.name));
     let body = html! {
         p.meta { a href="/alerts" { "Alerts" } " › " (service) }
         h1 { (a.summary) }
@@ -167,7 +193,9 @@ async fn render(s: &AppState, viewer: &Viewer, service: &ServiceId, key: &str, e
             dt { "Dedup key" } dd { code { (a.dedup_key) } }
         }
         @if a.status != Status::Resolved {
-            @if let Some(v) = &viewer.session {
+            @if let Some(Err(why)) = &may {
+                p.meta { "You do not answer for this alert: " (why) "." }
+            } @else if let Some(v) = &viewer.session {
                 div.actions {
                     @if a.status == Status::Triggered {
                         form method="post" action={ (href(&alert)) "/ack" } {
@@ -183,6 +211,18 @@ async fn render(s: &AppState, viewer: &Viewer, service: &ServiceId, key: &str, e
                             button type="submit" { "Escalate now" }
                         }
                     }
+                    @let others: Vec<&PersonId> = candidates.iter().filter(|p| Some(*p) != me.as_ref()).collect();
+                    @if !others.is_empty() {
+                        form method="post" action={ (href(&alert)) "/reassign" } {
+                            input type="hidden" name="csrf" value=(v.csrf);
+                            h3 { "Reassign" }
+                            p.meta { "Hand it to someone: they are paged now, and it is theirs to acknowledge." }
+                            label { "To" select name="to" required {
+                                @for p in &others { option value=(p) { (named(p)) } }
+                            } }
+                            button type="submit" { "Reassign" }
+                        }
+                    }
                     form method="post" action={ (href(&alert)) "/resolve" } {
                         input type="hidden" name="csrf" value=(v.csrf);
                         h3 { "Resolve" } p.meta { "It is over. A new trigger opens a new alert." }
@@ -193,7 +233,7 @@ async fn render(s: &AppState, viewer: &Viewer, service: &ServiceId, key: &str, e
                 p.meta { a href="/login" { "Sign in" } " to acknowledge or resolve." }
             }
         }
-        @if let Some(v) = &viewer.session {
+        @if let (Some(v), Some(Ok(()))) = (&viewer.session, &may) {
             form.card method="post" action={ (href(&alert)) "/note" } {
                 input type="hidden" name="csrf" value=(v.csrf);
                 label for="note" { "Add a note to its history: what you found, tried or decided" }
@@ -201,48 +241,68 @@ async fn render(s: &AppState, viewer: &Viewer, service: &ServiceId, key: &str, e
                 button type="submit" { "Add note" }
             }
         }
-        h2 { "Deliveries" }
-        (deliveries_table(&deliveries, csrf, &href(&alert)))
         @if !a.follow_ups.is_empty() {
             p { strong { "Still to come" } " (by the people's own rules, unless someone acknowledges first):" }
             ul { @for f in &a.follow_ups { li { (f.person) " by " (f.method) " at " (when(f.at)) } } }
         }
-        h2 { "History" }
-        table {
-            thead { tr { th { "When" } th { "What" } } }
-            tbody { @for e in a.history.iter().rev() { tr { td { (when(e.at)) } td { (e.what) } } } }
-        }
+        h2 #timeline { "Timeline" }
+        (timeline(&a.history, &deliveries, csrf, &href(&alert)))
     };
     let code = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     (code, page(&a.summary, viewer.session.as_ref(), body)).into_response()
 }
 
-/// Each message of the alert: to whom, on which channel, and how it stands.
-fn deliveries_table(deliveries: &[Delivery], csrf: Option<&str>, back: &str) -> Markup {
+/// One line of an alert's timeline.
+enum Moment<'a> {
+    Event(&'a AlertEvent),
+    Sent(&'a Delivery),
+}
+
+impl Moment<'_> {
+    fn at(&self) -> baton_core::Timestamp {
+        match self {
+            Moment::Event(e) => e.at,
+            Moment::Sent(d) => d.queued_at,
+        }
+    }
+}
+
+/// Everything that happened to the alert, newest first: each event of its history and
+/// each message sent about it — to whom, on which channel, and how its delivery stands,
+/// with "Send again" for one given up on. At one instant the events come first, the later
+/// above the earlier, then the messages they queued.
+fn timeline(history: &[AlertEvent], deliveries: &[Delivery], csrf: Option<&str>, back: &str) -> Markup {
+    // (rank, then the later of two events at one instant first)
+    let mut moments: Vec<((u8, std::cmp::Reverse<usize>), Moment)> =
+        history.iter().enumerate().map(|(i, e)| ((0, std::cmp::Reverse(i)), Moment::Event(e))).collect();
+    moments.extend(deliveries.iter().map(|d| ((1, std::cmp::Reverse(0)), Moment::Sent(d))));
+    moments.sort_by(|(a_rank, a), (b_rank, b)| b.at().cmp(&a.at()).then(a_rank.cmp(b_rank)));
     html! {
-        @if deliveries.is_empty() {
-            p.empty { "Nothing sent yet." }
-        } @else {
-            div.scroll tabindex="0" { table {
-                thead { tr { th { "To" } th { "Channel" } th { "Status" } th { "Attempts" } th { "Last error" } th { "Queued" } th { "" } } }
-                tbody { @for d in deliveries { tr {
-                    td { @if d.to.is_empty() { span.meta { (d.kind) } } @else { (d.to.join(", ")) } }
-                    td { (d.channel) " " span.meta { (d.destination) } }
+        div.scroll tabindex="0" { table.timeline {
+            thead { tr { th { "When" } th { "What" } th { "Delivery" } } }
+            tbody { @for (_, m) in &moments { @match m {
+                Moment::Event(e) => tr.event { td { (when(e.at)) } td { (e.what) } td {} },
+                Moment::Sent(d) => tr.sent {
+                    td { (when(d.queued_at)) }
+                    td {
+                        @if d.kind == "page-update" { "Update" } @else { "Page" }
+                        @if !d.to.is_empty() { " to " (d.to.join(", ")) }
+                        " by " (d.channel) " " span.meta { (d.destination) }
+                    }
                     td {
                         @match d.status.as_str() {
                             "delivered" => span.ok { "delivered" },
                             "dead" => span.bad { "not delivered (given up)" },
                             _ => span.warn { "pending" },
                         }
+                        span.meta { " · " (d.attempts) " attempt" @if d.attempts != 1 { "s" } }
                         @if let Some(next) = d.next_attempt_at { br; span.meta { "next try " (when(next)) } }
+                        @if let Some(e) = &d.last_error { br; span.meta { (e) } }
+                        @if d.status == "dead" { (resend_form(csrf, d.id, back)) }
                     }
-                    td { (d.attempts) }
-                    td { (d.last_error.clone().unwrap_or_default()) }
-                    td { (when(d.queued_at)) }
-                    td { @if d.status == "dead" { (resend_form(csrf, d.id, back)) } }
-                } } }
-            } }
-        }
+                },
+            } } }
+        } }
     }
 }
 
@@ -300,6 +360,8 @@ pub struct CsrfForm {
     csrf: Option<String>,
     /// A note's text.
     text: Option<String>,
+    /// Whom to reassign the alert to.
+    to: Option<String>,
 }
 
 pub async fn respond(
@@ -313,7 +375,7 @@ pub async fn respond(
         Err(refused) => return refused.into_response(),
     };
     let Ok(service) = ServiceId::parse(&service) else { return super::not_found_page(&format!("/alerts/{service}")) };
-    if !["ack", "resolve", "escalate", "note"].contains(&action.as_str()) {
+    if !["ack", "resolve", "escalate", "note", "reassign"].contains(&action.as_str()) {
         return super::not_found_page(&format!("/alerts/{service}/{key}/{action}"));
     }
     let Principal::Person(person) = &session.principal else {
@@ -323,6 +385,12 @@ pub async fn respond(
     let done = match action.as_str() {
         "escalate" => s.baton.escalate_alert_now(person, &service, &key).await,
         "note" => s.baton.note_alert(person, &service, &key, f.text.as_deref().unwrap_or("")).await,
+        "reassign" => match PersonId::parse(f.to.as_deref().unwrap_or("")) {
+            Ok(to) => s.baton.reassign_alert(person, &service, &key, &to).await,
+            Err(_) => {
+                Err(baton_app::AppError::Invalid { field: "to".into(), message: "choose whom to hand it to".into() })
+            }
+        },
         other => s.baton.respond_to_alert(person, &service, &key, other == "resolve").await,
     };
     match done {

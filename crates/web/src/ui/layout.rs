@@ -99,6 +99,7 @@ pub fn page(title: &str, viewer: Option<&SignedIn>, body: Markup) -> Markup {
                             span { "Signed in as " strong { (v.principal.actor()) } }
                             @if matches!(v.principal, baton_app::Principal::Person(_)) {
                                 a href="/me" { "My work" }
+                                a href="/me/shifts" { "My shifts" }
                                 a href="/me/notifications" { "Notifications" }
                             }
                             form.inline method="post" action="/logout" {
