@@ -259,6 +259,25 @@ async fn a_responder_reassigns_an_alert_and_the_person_is_paged_at_once() {
         })
         .await
         .unwrap();
+    // The same through the API, as a script would: a token and the responder's role.
+    let leila = app.token("leila.fontaine").await;
+    let (status, body) =
+        app.post("/api/v1/alerts/streamhub/rr01/reassign", Some(&leila), json!({"to": "noor.castellano"})).await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) =
+        app.post("/api/v1/alerts/streamhub/rr01/reassign", None, json!({"to": "noor.castellano"})).await;
+    assert_eq!(status, 401, "{body}");
+    let (status, body) =
+        app.post("/api/v1/alerts/streamhub/rr01/reassign", Some(&noor), json!({"to": "Not A Person"})).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("to")), "{body}");
+    let (status, body) = app
+        .post("/api/v1/alerts/streamhub/rr01/notes", Some(&noor), json!({"text": "yuki has the runbook open"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["history"].as_array().unwrap().last().unwrap()["what"],
+        "note by noor.castellano: yuki has the runbook open"
+    );
     let reassigned = records.iter().find(|r| r.entry.action == "alert.reassign").expect("audited");
     assert_eq!(
         (reassigned.entry.actor.as_str(), reassigned.entry.reason.as_deref()),

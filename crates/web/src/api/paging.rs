@@ -1,5 +1,6 @@
 //! Paging: alert intake (Alertmanager, PagerDuty Events v2, a generic webhook), the
-//! integrations whose keys admit it, alerts with acknowledge and resolve, and the outbox.
+//! integrations whose keys admit it, alerts with acknowledge, resolve, escalate now,
+//! reassign and notes, and the outbox.
 //!
 //! Intake is authenticated by the integration's key (in the path, or PagerDuty's
 //! `routing_key`), not by a person's token: sources are machines. An unknown or revoked
@@ -37,6 +38,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_alert))
         .routes(routes!(acknowledge))
         .routes(routes!(resolve))
+        .routes(routes!(escalate_now))
+        .routes(routes!(reassign))
+        .routes(routes!(add_note))
         .routes(routes!(list_notifications))
         .routes(routes!(resend_notification))
         .merge(intake)
@@ -399,6 +403,97 @@ async fn resolve(
     actor: Actor,
 ) -> Result<Json<AlertView>, ApiError> {
     Ok(Json(s.baton.respond_to_alert(&actor.0, &p.service, &p.key, true).await?))
+}
+
+/// Run an alert's next escalation step now rather than after its delay.
+///
+/// Role: responder.
+///
+/// For a triggered alert whose escalation still has a step to run; the engine takes it
+/// at once. Audited.
+#[utoipa::path(
+    post,
+    path = "/api/v1/alerts/{service}/{key}/escalate",
+    operation_id = "escalate_alert",
+    tag = "paging",
+    params(AlertPath),
+    responses((status = 200, description = "The next step is due now", body = AlertView), StepErrors),
+    security(("bearer" = []))
+)]
+async fn escalate_now(
+    State(s): State<AppState>,
+    Path(p): Path<AlertPath>,
+    actor: Actor,
+) -> Result<Json<AlertView>, ApiError> {
+    Ok(Json(s.baton.escalate_alert_now(&actor.0, &p.service, &p.key).await?))
+}
+
+/// Whom to hand an alert to.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct ReassignIn {
+    /// A person's id.
+    #[schema(value_type = String)]
+    to: baton_core::PersonId,
+}
+
+/// Hand an alert to someone: they are paged at once.
+///
+/// Role: responder.
+///
+/// By the policy's channels and their own notification rules, under the alert's key. An
+/// acknowledged alert is triggered again (theirs to acknowledge) and its escalation
+/// resumes after the delay of the step that paged last. Refused (422, field `to`) for
+/// someone not defined, oneself, or someone nothing can reach. Audited.
+#[utoipa::path(
+    post,
+    path = "/api/v1/alerts/{service}/{key}/reassign",
+    operation_id = "reassign_alert",
+    tag = "paging",
+    params(AlertPath),
+    request_body = ReassignIn,
+    responses((status = 200, description = "Reassigned; the page is queued", body = AlertView), StepErrors),
+    security(("bearer" = []))
+)]
+async fn reassign(
+    State(s): State<AppState>,
+    Path(p): Path<AlertPath>,
+    actor: Actor,
+    JsonBody(b): JsonBody<ReassignIn>,
+) -> Result<Json<AlertView>, ApiError> {
+    Ok(Json(s.baton.reassign_alert(&actor.0, &p.service, &p.key, &b.to).await?))
+}
+
+/// A note for an alert's history.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct NoteIn {
+    /// What was found, tried or decided (at most 2000 characters).
+    text: String,
+}
+
+/// Add a note to an alert's history.
+///
+/// Role: responder.
+///
+/// Also on a resolved alert: what was learnt belongs with it. Audited.
+#[utoipa::path(
+    post,
+    path = "/api/v1/alerts/{service}/{key}/notes",
+    operation_id = "add_alert_note",
+    tag = "paging",
+    params(AlertPath),
+    request_body = NoteIn,
+    responses((status = 200, description = "Noted", body = AlertView), StepErrors),
+    security(("bearer" = []))
+)]
+async fn add_note(
+    State(s): State<AppState>,
+    Path(p): Path<AlertPath>,
+    actor: Actor,
+    JsonBody(b): JsonBody<NoteIn>,
+) -> Result<Json<AlertView>, ApiError> {
+    Ok(Json(s.baton.note_alert(&actor.0, &p.service, &p.key, &b.text).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
