@@ -72,3 +72,36 @@ test('on a phone the work list fits, and a vote asked of someone leads to its ga
   assert.ok(await page.locator('#gate-promote-to-prod').count(), 'the gate is on the page it leads to');
   await page.close();
 });
+
+test('a roadmap item proposed is on the work list of whoever may agree it; agreed, it reminds its owner near its date', async () => {
+  const noor = { Authorization: `Bearer ${tokens['noor.castellano']}`, 'Content-Type': 'application/json' };
+  const due = new Date(Date.now() + 9 * 86400_000).toISOString().slice(0, 10);
+  const made = await fetch(`${base}/api/v1/services/streamhub/roadmap`, { method: 'POST', headers: noor,
+    body: JSON.stringify({ change: 'raise publish availability to 99.95%', owner: 'rohan.abernathy', due }) });
+  const answer = await made.text();
+  assert.equal(made.status, 201, answer);
+  const { number } = JSON.parse(answer);
+
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await signIn(page, 'noor.castellano');
+  const roadmap = page.locator('section.work', { hasText: 'SLO roadmap' });
+  const card = roadmap.locator('div.card', { hasText: 'raise publish availability to 99.95%' });
+  assert.equal(await card.count(), 1, await page.locator('main').innerText());
+  assert.match(await card.innerText(), new RegExp(`owner rohan\\.abernathy · due ${due}`));
+  await card.locator('button', { hasText: 'Agree' }).click();
+  assert.match(page.url(), /\/services\/streamhub\?done=roadmap\+item\+\d+\+agreed#roadmap$/);
+  assert.match(await page.locator('table.roadmap').innerText(), new RegExp(`${number}\\s+raise publish availability.*agreed by noor\\.castellano`, 's'));
+  await page.goto(`${base}/me`);
+  assert.doesNotMatch(await page.locator('main').innerText(), /raise publish availability/, 'agreed: no longer waiting on her');
+  await page.close();
+
+  // Its owner is reminded: due in nine days. Someone the chart does not name sees nothing.
+  const owner = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await signIn(owner, 'rohan.abernathy');
+  assert.match(await owner.locator('section.work', { hasText: 'SLO roadmap' }).innerText(), new RegExp(`raise publish availability to 99\\.95%[\\s\\S]*yours, due ${due}`));
+  await owner.close();
+  const other = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await signIn(other, 'helga.marchetti');
+  assert.doesNotMatch(await other.locator('main').innerText(), /raise publish availability/);
+  await other.close();
+});

@@ -59,7 +59,7 @@ pub use slo::{
     SloCorrection, SloReport, SloViability, MAX_COMPLIANCE_MONTHS, MAX_SAMPLES,
 };
 pub use viability::{ReviewAttestation, ViabilitySource};
-pub use work::{MyWork, ServiceSteps, VoteAsked};
+pub use work::{MyWork, RoadmapAsked, ServiceSteps, VoteAsked};
 
 use baton_core::Clock;
 use baton_store::Store;

@@ -43,7 +43,7 @@ impl From<RoadmapError> for AppError {
 }
 
 impl Baton {
-    async fn resolved(&self, org: &Org, service: &ServiceDef) -> Result<ResolvedRaci, AppError> {
+    pub(crate) async fn resolved(&self, org: &Org, service: &ServiceDef) -> Result<ResolvedRaci, AppError> {
         let record = self.store.service_record(&service.id).await?.map(|v| v.value).unwrap_or_default();
         Ok(resolve(org, service, record.sre_team()))
     }

@@ -1,8 +1,9 @@
 //! "My work": what waits on one person across Baton, for the page people land on when they
 //! sign in. Each part is decided where its rules live: pipeline steps by
 //! `core::pipeline::waiting_on` (which asks `decide`), gate votes by
-//! `core::gate::vote_requests`, who answers an alert by `core::paging::responders`;
-//! handovers and swaps are those addressed to the person.
+//! `core::gate::vote_requests`, who answers an alert by `core::paging::responders`,
+//! roadmap items by `core::raci::waiting_on`; handovers and swaps are those addressed to
+//! the person.
 
 use crate::paging::AlertView;
 use crate::{AppError, Baton};
@@ -10,6 +11,7 @@ use baton_core::gate::{vote_requests, VoteRequest};
 use baton_core::oncall::{ShiftNote, Swap, SwapState};
 use baton_core::paging::{may_respond, Status};
 use baton_core::pipeline::{waiting_on, Context, Stage, Waiting};
+use baton_core::raci::{waiting_on as raci_waiting_on, RoadmapWaits};
 use baton_core::{GateId, PersonId, ServiceId, Viability};
 use serde::Serialize;
 
@@ -33,6 +35,21 @@ pub struct VoteAsked {
     pub request: VoteRequest,
 }
 
+/// A roadmap item waiting on the person, and why.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoadmapAsked {
+    pub service: ServiceId,
+    pub number: u32,
+    pub change: String,
+    pub owner: PersonId,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub due: jiff::civil::Date,
+    /// Who proposed it.
+    pub proposed_by: PersonId,
+    pub why: RoadmapWaits,
+}
+
 /// Everything waiting on one person, each list in the order it should be done.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -46,6 +63,8 @@ pub struct MyWork {
     pub swaps: Vec<Swap>,
     pub votes: Vec<VoteAsked>,
     pub services: Vec<ServiceSteps>,
+    /// SLO roadmap items to agree, and their own coming due.
+    pub roadmap: Vec<RoadmapAsked>,
 }
 
 impl MyWork {
@@ -55,6 +74,7 @@ impl MyWork {
             && self.swaps.is_empty()
             && self.votes.is_empty()
             && self.services.is_empty()
+            && self.roadmap.is_empty()
     }
 }
 
@@ -66,6 +86,7 @@ impl Baton {
         let unknown = Viability::Unknown { reason: "not judged for the work list".into() };
         let mut services = Vec::new();
         let mut votes = Vec::new();
+        let mut roadmap = Vec::new();
         for view in self.services().await? {
             let def = &view.definition;
             // Handing over consults the SLO verdict of the transition window, which
@@ -80,6 +101,22 @@ impl Baton {
                     stage: view.stage,
                     steps,
                 });
+            }
+            let items = self.roadmap(&def.id).await?;
+            if !items.is_empty() {
+                let raci = self.resolved(&org, def).await?;
+                let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+                roadmap.extend(raci_waiting_on(&raci, &items, person, today).into_iter().map(|(i, why)| {
+                    RoadmapAsked {
+                        service: i.service.clone(),
+                        number: i.number,
+                        change: i.change.clone(),
+                        owner: i.owner.clone(),
+                        due: i.due,
+                        proposed_by: i.proposed.by.clone(),
+                        why,
+                    }
+                }));
             }
             if view.stage.is_terminal() || org.gates.is_empty() {
                 continue;
@@ -107,7 +144,7 @@ impl Baton {
                 alerts.push(a);
             }
         }
-        Ok(MyWork { person: person.clone(), alerts, handovers, swaps, votes, services })
+        Ok(MyWork { person: person.clone(), alerts, handovers, swaps, votes, services, roadmap })
     }
 }
 

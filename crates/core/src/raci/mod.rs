@@ -30,7 +30,9 @@ pub use persona::{
 pub use resolve::{
     chart, people_of, personas, resolve, unmapped, ResolvedCell, ResolvedPersona, ResolvedRaci, ResolvedStep, Source,
 };
-pub use roadmap::{agree, propose, NewRoadmapItem, RoadmapError, RoadmapItem};
+pub use roadmap::{
+    agree, propose, waiting_on, NewRoadmapItem, RoadmapError, RoadmapItem, RoadmapWaits, ROADMAP_DUE_SOON_DAYS,
+};
 
 use crate::slo::{BudgetState, ErrorBudget, Measured, SloDef};
 

@@ -140,6 +140,41 @@ pub fn agree(
     Ok(Some(RoadmapItem { agreed: Some(Signed { by: actor.clone(), at: now }), ..item.clone() }))
 }
 
+/// How many days ahead an agreed item's owner is reminded of it.
+pub const ROADMAP_DUE_SOON_DAYS: i64 = 14;
+
+/// Why a roadmap item waits on someone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum RoadmapWaits {
+    /// Proposed, and the chart lets them agree it.
+    ToAgree,
+    /// Agreed, theirs, and due within [`ROADMAP_DUE_SOON_DAYS`].
+    DueSoon,
+}
+
+/// The items of one service's roadmap that wait on `person` on `today` (UTC): proposals
+/// the RACI chart lets them agree, then agreed items they own that fall due within
+/// [`ROADMAP_DUE_SOON_DAYS`], soonest first. An item past its date is not listed: the
+/// roadmap has no "done", so it would stay forever.
+pub fn waiting_on<'a>(
+    raci: &ResolvedRaci,
+    items: &'a [RoadmapItem],
+    person: &PersonId,
+    today: Date,
+) -> Vec<(&'a RoadmapItem, RoadmapWaits)> {
+    let may_agree = raci.acts_in(AGREE_ROADMAP, person);
+    let mut out: Vec<(&RoadmapItem, RoadmapWaits)> =
+        items.iter().filter(|i| may_agree && i.agreed.is_none()).map(|i| (i, RoadmapWaits::ToAgree)).collect();
+    let soon = today.checked_add(jiff::Span::new().days(ROADMAP_DUE_SOON_DAYS)).unwrap_or(today);
+    let mut due: Vec<&RoadmapItem> =
+        items.iter().filter(|i| i.agreed.is_some() && &i.owner == person && i.due >= today && i.due <= soon).collect();
+    due.sort_by_key(|i| i.due);
+    out.extend(due.into_iter().map(|i| (i, RoadmapWaits::DueSoon)));
+    out
+}
+
 impl RoadmapItem {
     /// `streamhub/3`: the record id, and what the API calls it under the service.
     pub fn key(&self) -> String {

@@ -360,6 +360,19 @@ fn the_roadmap_is_proposed_and_agreed_by_whom_the_chart_names() {
     assert_eq!(agreed.agreed.as_ref().map(|s| s.by.as_str()), Some("farah.lindholm"));
     assert_eq!(agree(&raci, &agreed, &pid("rosa.kimathi"), now), Ok(None), "agreeing again changes nothing");
     assert_eq!(agreed.agreed_event().unwrap().key, "roadmap/streamhub/1/agreed");
+
+    // What waits on whom: the proposal on those who may agree it, the agreed item on its
+    // owner in the two weeks before it is due (not before, not after).
+    let items = [proposed.clone(), agreed.clone()];
+    let day = |d: &str| -> jiff::civil::Date { d.parse().unwrap() };
+    let waits = |p: &str, today: &str| -> Vec<(u32, RoadmapWaits)> {
+        waiting_on(&raci, &items, &pid(p), day(today)).into_iter().map(|(i, w)| (i.number, w)).collect()
+    };
+    assert_eq!(waits("farah.lindholm", "2026-03-02"), [(1, RoadmapWaits::ToAgree)]);
+    assert_eq!(waits("beatriz.nakamura", "2026-03-02"), []);
+    assert_eq!(waits("felix.adeyemi", "2026-03-02"), [], "the owner is reminded only when it is near");
+    assert_eq!(waits("felix.adeyemi", "2026-06-16"), [(1, RoadmapWaits::DueSoon)]);
+    assert_eq!(waits("felix.adeyemi", "2026-07-01"), [], "past its date");
 }
 
 #[test]

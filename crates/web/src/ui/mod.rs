@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/services/{id}/do/{action}", post(actions::act))
         .route("/services/{id}/do/{action}/{arg}", post(actions::act_on))
         .route("/services/{id}/gates/{gate}/vote", post(gates::vote))
+        .route("/services/{id}/roadmap/{number}/agree", post(raci::agree))
         .route("/services/{id}/gates/{gate}/ask", post(gates::ask))
         .route("/services/{id}/gates/{gate}/votes/{vote}/withdraw", post(gates::withdraw))
         .route("/oncall", get(oncall::list))

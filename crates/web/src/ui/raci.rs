@@ -1,11 +1,26 @@
 //! A service's SLO governance on its page: the RACI chart with each persona resolved to
-//! the people who play it here, and the SLO roadmap.
+//! the people who play it here, and the SLO roadmap with Agree for those the chart lets.
 
 use super::layout::when;
-use baton_core::raci::{ResolvedRaci, RoadmapItem, Source};
+use super::session::Viewer;
+use super::{service, PageError};
+use crate::{ApiError, AppState};
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use baton_app::Principal;
+use baton_core::raci::{ResolvedRaci, RoadmapItem, Source, AGREE_ROADMAP};
+use baton_core::{PersonId, ServiceId};
 use maud::{html, Markup};
 
-pub fn section(raci: &ResolvedRaci, roadmap: &[RoadmapItem]) -> Markup {
+/// The reader, when they are a person with a session: who may act, and the form token.
+pub struct Reader<'a> {
+    pub person: &'a PersonId,
+    pub csrf: &'a str,
+}
+
+pub fn section(raci: &ResolvedRaci, roadmap: &[RoadmapItem], reader: Option<Reader>) -> Markup {
+    let agrees = reader.as_ref().filter(|r| raci.acts_in(AGREE_ROADMAP, r.person));
     html! {
         h2 { "SLO responsibilities (RACI)" }
         p.meta { "R: responsible · A: accountable · C: consulted · I: informed. R and A are asked to act on SLO events, I are told." }
@@ -47,7 +62,7 @@ pub fn section(raci: &ResolvedRaci, roadmap: &[RoadmapItem]) -> Markup {
                 }
             }
         }
-        h3 { "SLO roadmap" }
+        h3 #roadmap { "SLO roadmap" }
         @if roadmap.is_empty() {
             p.empty { "No planned SLO changes." }
         } @else {
@@ -64,7 +79,15 @@ pub fn section(raci: &ResolvedRaci, roadmap: &[RoadmapItem]) -> Markup {
                             td {
                                 @match &item.agreed {
                                     Some(a) => span.ok { "agreed by " (a.by) " on " (when(a.at)) },
-                                    None => span.warn { "proposed by " (item.proposed.by) " on " (when(item.proposed.at)) },
+                                    None => {
+                                        span.warn { "proposed by " (item.proposed.by) " on " (when(item.proposed.at)) }
+                                        @if let Some(r) = agrees {
+                                            form.inline method="post" action={ "/services/" (item.service) "/roadmap/" (item.number) "/agree" } {
+                                                input type="hidden" name="csrf" value=(r.csrf);
+                                                " " button type="submit" aria-label={ "Agree roadmap item " (item.number) } { "Agree" }
+                                            }
+                                        }
+                                    },
                                 }
                             }
                         }
@@ -72,5 +95,29 @@ pub fn section(raci: &ResolvedRaci, roadmap: &[RoadmapItem]) -> Markup {
                 }
             } }
         }
+    }
+}
+
+/// Agrees roadmap item `number` of the service as the signed-in person (the chart decides
+/// whether they may), then back to the roadmap.
+pub async fn agree(
+    State(s): State<AppState>,
+    Path((id, number)): Path<(String, u32)>,
+    viewer: Viewer,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Response {
+    let csrf = f.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str());
+    let session = match viewer.check_csrf(csrf) {
+        Ok(session) => session.clone(),
+        Err(refused) => return refused.into_response(),
+    };
+    let Ok(service_id) = ServiceId::parse(&id) else { return super::not_found_page(&format!("/services/{id}")) };
+    let Principal::Person(person) = &session.principal else {
+        let e = baton_app::AppError::Forbidden("the admin agrees no roadmap: sign in with a person's token".into());
+        return PageError::from(e).into_response();
+    };
+    match s.baton.agree_roadmap(&service_id, number, person).await {
+        Ok(_) => Redirect::to(&format!("/services/{id}?done=roadmap+item+{number}+agreed#roadmap")).into_response(),
+        Err(e) => service::render(&s, &service_id, &viewer, None, Some(ApiError::from(e))).await,
     }
 }

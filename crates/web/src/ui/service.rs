@@ -78,6 +78,10 @@ async fn render_page(
         .await?
         .alerts;
     // The forms shown are the steps core's own rules leave to the person signed in.
+    let reader = viewer.session.as_ref().and_then(|v| match &v.principal {
+        Principal::Person(person) => Some(super::raci::Reader { person, csrf: &v.csrf }),
+        Principal::Admin => None,
+    });
     let offered = match viewer.session.as_ref().map(|v| &v.principal) {
         Some(Principal::Person(p)) => s.baton.offered_steps(&v, p).await?,
         _ => Vec::new(),
@@ -98,7 +102,7 @@ async fn render_page(
         h2 { "Open alerts" }
         @if alerts.is_empty() { p.empty { "No open alerts." } } @else { (super::alerts::table(&alerts)) }
         (super::slos::section(&slos, &backtests))
-        (super::raci::section(&raci, &roadmap))
+        (super::raci::section(&raci, &roadmap, reader))
         (checklist(&v))
         (soak_test(&v.record))
         (stage_history(&v.record))

@@ -8,6 +8,7 @@ use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use baton_app::{MyWork, Principal};
+use baton_core::raci::RoadmapWaits;
 use maud::{html, Markup};
 
 pub async fn page(State(s): State<AppState>, viewer: Viewer) -> Response {
@@ -89,6 +90,20 @@ fn body(w: &MyWork, csrf: &str) -> Markup {
                 div.card {
                     a.name href={ "/services/" (v.service) "#gate-" (v.gate) } { (v.gate) " of " (v.service) }
                     div.meta { "for " (v.request.on_behalf_of.join(", ")) ": " (v.request.requirements.join("; ")) }
+                }
+            }
+        }))
+        (section("work-roadmap", "SLO roadmap", w.roadmap.len(), html! {
+            @for r in &w.roadmap {
+                div.card {
+                    a.name href={ "/services/" (r.service) "#roadmap" } { (r.service) " #" (r.number) ": " (r.change) }
+                    @match r.why {
+                        RoadmapWaits::ToAgree => {
+                            div.meta { "proposed by " (r.proposed_by) " · owner " (r.owner) " · due " (r.due) }
+                            (button(&format!("/services/{}/roadmap/{}/agree", r.service, r.number), csrf, "Agree"))
+                        }
+                        RoadmapWaits::DueSoon => div.meta { "yours, due " (r.due) },
+                    }
                 }
             }
         }))
