@@ -103,6 +103,13 @@ test('a member takes over an afternoon with an override, in their own time zone'
   await form.locator('input[name=reason]').fill('covering a dentist visit');
   await form.locator('button').click();
   await page.waitForSelector('text=override applied');
+  // Times read in her zone, the UTC instant on hover.
+  const t = page.locator('main time').first();
+  const [shown, utc, iso] = [await t.innerText(), await t.getAttribute('title'), await t.getAttribute('datetime')];
+  assert.match(shown, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2} America\/Sao_Paulo$/);
+  assert.equal(utc, `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`);
+  const local = new Date(Date.parse(iso) - 3 * 3600_000).toISOString();
+  assert.equal(shown.slice(0, 16), `${local.slice(0, 10)} ${local.slice(11, 16)}`, 'three hours behind UTC');
   const who = await (await page.request.get(`${base}/api/v1/rotations/addon-sre/oncall?at=${day}T17:30:00Z`)).json();
   assert.equal(who.person.id, 'beatriz.nakamura', '14:30 São Paulo is 17:30 UTC: she holds it');
   const before = await (await page.request.get(`${base}/api/v1/rotations/addon-sre/oncall?at=${day}T15:30:00Z`)).json();

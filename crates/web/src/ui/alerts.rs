@@ -4,7 +4,7 @@
 //! note, resolve — and the outbox's dead letters (what could not be delivered, and why)
 //! with a button to send each again.
 
-use super::layout::{page, when};
+use super::layout::{at, page, when};
 use super::session::Viewer;
 use super::PageError;
 use crate::AppState;
@@ -61,7 +61,7 @@ pub fn table(alerts: &[AlertView]) -> Markup {
                         td { (a.alert.severity.as_str()) }
                         td { a href={ "/services/" (a.alert.service) } { (a.alert.service) } }
                         td { (a.alert.policy) }
-                        td { (when(a.alert.opened_at)) }
+                        td { (at(a.alert.opened_at)) }
                     }
                 }
             }
@@ -182,9 +182,9 @@ async fn render(s: &AppState, viewer: &Viewer, service: &ServiceId, key: &str, e
             dt { "Severity" } dd { (a.severity.as_str()) }
             dt { "Service" } dd { a href={ "/services/" (a.service) } { (a.service) } }
             dt { "Policy" } dd { (a.policy) " — " (a.route_reason) }
-            dt { "Opened" } dd { (when(a.opened_at)) }
-            @if let Some(ack) = &a.acknowledged { dt { "Acknowledged" } dd { (ack.by) ", " (when(ack.at)) } }
-            @if let Some(r) = &a.resolved { dt { "Resolved" } dd { (r.by) ", " (when(r.at)) } }
+            dt { "Opened" } dd { (at(a.opened_at)) }
+            @if let Some(ack) = &a.acknowledged { dt { "Acknowledged" } dd { (ack.by) ", " (at(ack.at)) } }
+            @if let Some(r) = &a.resolved { dt { "Resolved" } dd { (r.by) ", " (at(r.at)) } }
             dt { "Runbook" } dd {
                 @if let Some(r) = &a.runbook_url { a href=(r.to_string()) { (r.to_string()) } }
                 @else { span.warn { "none came with the alert: a runbook to write" } }
@@ -243,7 +243,7 @@ async fn render(s: &AppState, viewer: &Viewer, service: &ServiceId, key: &str, e
         }
         @if !a.follow_ups.is_empty() {
             p { strong { "Still to come" } " (by the people's own rules, unless someone acknowledges first):" }
-            ul { @for f in &a.follow_ups { li { (f.person) " by " (f.method) " at " (when(f.at)) } } }
+            ul { @for f in &a.follow_ups { li { (f.person) " by " (f.method) " at " (at(f.at)) } } }
         }
         h2 #timeline { "Timeline" }
         (timeline(&a.history, &deliveries, csrf, &href(&alert)))
@@ -281,9 +281,9 @@ fn timeline(history: &[AlertEvent], deliveries: &[Delivery], csrf: Option<&str>,
         div.scroll tabindex="0" { table.timeline {
             thead { tr { th { "When" } th { "What" } th { "Delivery" } } }
             tbody { @for (_, m) in &moments { @match m {
-                Moment::Event(e) => tr.event { td { (when(e.at)) } td { (e.what) } td {} },
+                Moment::Event(e) => tr.event { td { (at(e.at)) } td { (e.what) } td {} },
                 Moment::Sent(d) => tr.sent {
-                    td { (when(d.queued_at)) }
+                    td { (at(d.queued_at)) }
                     td {
                         @if d.kind == "page-update" { "Update" } @else { "Page" }
                         @if !d.to.is_empty() { " to " (d.to.join(", ")) }
@@ -296,7 +296,7 @@ fn timeline(history: &[AlertEvent], deliveries: &[Delivery], csrf: Option<&str>,
                             _ => span.warn { "pending" },
                         }
                         span.meta { " · " (d.attempts) " attempt" @if d.attempts != 1 { "s" } }
-                        @if let Some(next) = d.next_attempt_at { br; span.meta { "next try " (when(next)) } }
+                        @if let Some(next) = d.next_attempt_at { br; span.meta { "next try " (at(next)) } }
                         @if let Some(e) = &d.last_error { br; span.meta { (e) } }
                         @if d.status == "dead" { (resend_form(csrf, d.id, back)) }
                     }

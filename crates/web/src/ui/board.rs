@@ -1,6 +1,6 @@
 //! The pipeline board: every service by stage, with what blocks it.
 
-use super::layout::when;
+use super::layout::at;
 use super::PageError;
 use crate::AppState;
 use axum::extract::State;
@@ -32,7 +32,7 @@ fn card(v: &ServiceView) -> Markup {
             @if let Some(b) = v.blockers.first() {
                 div.blocker { (b.message) @if v.blockers.len() > 1 { " (+" (v.blockers.len() - 1) " more)" } }
             }
-            @if let Some(h) = v.record.history.last() { div.meta { "since " (when(h.signed.at)) } }
+            @if let Some(h) = v.record.history.last() { div.meta { "since " (at(h.signed.at)) } }
         }
     }
 }

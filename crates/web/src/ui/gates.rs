@@ -3,7 +3,7 @@
 //! assurance the service runs under, and a vote form for the teams of the viewer that a
 //! gate asks. Votes go through the same use case as the API.
 
-use super::layout::when;
+use super::layout::at;
 use super::service;
 use super::session::Viewer;
 use crate::body::parse_json;
@@ -26,7 +26,7 @@ fn status(s: &Status) -> Markup {
         Status::Met => html! { span.ok { "met" } },
         Status::Unmet => html! { span.bad { "unmet" } },
         Status::Waived { until, reason, by, team } => html! {
-            span.warn { "waived until " (when(*until)) } br;
+            span.warn { "waived until " (at(*until)) } br;
             span.meta { "by " (by) " (" (team) "): " (reason) }
         },
     }
@@ -93,10 +93,10 @@ fn gate(g: &GateView, service: &ServiceId, viewer: &Viewer, org: &Org, done: Opt
             @if let Some(d) = just_done { div.banner.ok role="status" { "Recorded: " (d) "." } }
             @if let Some(d) = &g.description { p.meta { (d) } }
             @if let Some(p) = &g.passed {
-                p.ok { "Passed by " (p.signed.by) " on " (when(p.signed.at))
+                p.ok { "Passed by " (p.signed.by) " on " (at(p.signed.at))
                     @if let Some(ver) = &p.version { " at version " (ver) } "." }
             }
-            @if let Some(t) = v.passes_on_its_own_at { p.warn { "Passes on its own on " (when(t)) " if nothing else changes." } }
+            @if let Some(t) = v.passes_on_its_own_at { p.warn { "Passes on its own on " (at(t)) " if nothing else changes." } }
             div.scroll tabindex="0" { table.gate {
                 tr { th { "Requirement" } th { "Status" } th { "Why" } th { "Who can act" } }
                 @for r in &v.requirements {
@@ -105,8 +105,8 @@ fn gate(g: &GateView, service: &ServiceId, viewer: &Viewer, org: &Org, done: Opt
                         td.status { (status(&r.status)) }
                         td {
                             (r.reason)
-                            @if let Some(t) = r.passes_on_its_own_at { br; span.meta { "passes on its own on " (when(t)) } }
-                            @if let (Status::Met, Some(t)) = (&r.status, r.expires_at) { br; span.meta { "holds until " (when(t)) } }
+                            @if let Some(t) = r.passes_on_its_own_at { br; span.meta { "passes on its own on " (at(t)) } }
+                            @if let (Status::Met, Some(t)) = (&r.status, r.expires_at) { br; span.meta { "holds until " (at(t)) } }
                         }
                         td { @if r.who_can_act.is_empty() { span.meta { "—" } } @else { (r.who_can_act.join(", ")) } }
                     }
@@ -117,7 +117,7 @@ fn gate(g: &GateView, service: &ServiceId, viewer: &Viewer, org: &Org, done: Opt
                 ul { @for w in &g.waivers {
                     li class=(if w.active { "warn" } else { "meta" }) {
                         (w.waiver.requirement) " waived by " (w.waiver.approved_by) " (" (w.waiver.approver_team) ") "
-                        @if w.active { "until " } @else { "— expired " } (when(w.waiver.expires_at)) ": " (w.waiver.reason)
+                        @if w.active { "until " } @else { "— expired " } (at(w.waiver.expires_at)) ": " (w.waiver.reason)
                     }
                 } }
             }
@@ -126,7 +126,7 @@ fn gate(g: &GateView, service: &ServiceId, viewer: &Viewer, org: &Org, done: Opt
                 @for x in own {
                     form.inline method="post" action={ "/services/" (service) "/gates/" (g.gate) "/votes/" (x.id) "/withdraw" } {
                         input type="hidden" name="csrf" value=(csrf);
-                        span.meta { "Your " @if x.approval.vote == baton_core::gate::Vote::Plus { "+1" } @else { "−1" } " for " (x.approval.team) " (" (when(x.approval.at)) ") " }
+                        span.meta { "Your " @if x.approval.vote == baton_core::gate::Vote::Plus { "+1" } @else { "−1" } " for " (x.approval.team) " (" (at(x.approval.at)) ") " }
                         button type="submit" { "Withdraw" }
                     }
                 }
@@ -151,7 +151,7 @@ pub fn section(gates: &ServiceGates, viewer: &Viewer, org: &Org, done: Option<&s
         @if let Some(c) = &gates.capacity {
             p { "Capacity: at most " (c.agreement.max_installs) " installs, " (c.agreement.max_installs_per_week) " new a week — "
                 @match &c.agreement.approved_by {
-                    Some(by) => span.ok { "agreed by " (by) " on " (when(c.agreement.at)) },
+                    Some(by) => span.ok { "agreed by " (by) " on " (at(c.agreement.at)) },
                     None => span.warn { "proposed by " (c.proposed_by) ", not agreed yet" },
                 }
                 ". Customers' installs: " (gates.installs.external) " (" (gates.installs.external_last_week) " in the last 7 days); internal: " (gates.installs.internal) "."

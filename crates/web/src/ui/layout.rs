@@ -118,4 +118,4 @@ pub fn page(title: &str, viewer: Option<&SignedIn>, body: Markup) -> Markup {
     }
 }
 
-pub use super::zone::when;
+pub use super::zone::{at, when};

@@ -3,7 +3,7 @@
 //! for their acknowledgement, the on-call log and the runbooks to write — with forms for
 //! the work of a shift, each the same `baton_app` call as the API's.
 
-use super::layout::when;
+use super::layout::at;
 use super::schedule;
 use super::session::Viewer;
 use super::PageError;
@@ -65,10 +65,10 @@ pub async fn list(State(s): State<AppState>, viewer: Viewer) -> Result<Markup, P
                     tr {
                         td { a href={ "/oncall/" (r.id) } { (r.name) } br; span.meta { (r.team) " · " (r.cadence) " · " (r.time_zone) } }
                         td { @match now {
-                            Some(v) => { strong { (v.person.name) } " until " (when(v.end)) br; span.meta { (v.because) } },
-                            None => span.empty { "nobody yet: the first shift change is " (when(r.first_shift_change)) },
+                            Some(v) => { strong { (v.person.name) } " until " (at(v.end)) br; span.meta { (v.because) } },
+                            None => span.empty { "nobody yet: the first shift change is " (at(r.first_shift_change)) },
                         } }
-                        td { @if let Some(v) = next { (v.person.name) " from " (when(v.start)) br; span.meta { (v.because) } } }
+                        td { @if let Some(v) = next { (v.person.name) " from " (at(v.start)) br; span.meta { (v.because) } } }
                         td { @if *open == 0 { span.meta { "none" } } @else { span.warn { (open) " waiting" } } }
                     }
                 }
@@ -134,7 +134,7 @@ fn week(shifts: &[ShiftView]) -> Markup {
             div.scroll tabindex="0" { table.week {
                 tr { th { "From" } th { "Until" } th { "Who" } th { "Why" } }
                 @for sh in shifts {
-                    tr { td { (when(sh.start)) } td { (when(sh.end)) } td { (sh.person.name) } td.meta { @if let Some(r) = &sh.region { (r) ": " } (Reason::to_string(&sh.reason)) } }
+                    tr { td { (at(sh.start)) } td { (at(sh.end)) } td { (sh.person.name) } td.meta { @if let Some(r) = &sh.region { (r) ": " } (Reason::to_string(&sh.reason)) } }
                 }
             } }
         }
@@ -159,11 +159,11 @@ fn named(org: &Org, p: &PersonId) -> String {
 fn shift_note_card(h: &ShiftNote, org: &Org, id: &RotationId, me: Option<&PersonId>, csrf: Option<&str>) -> Markup {
     html! {
         div.card.handover {
-            strong { (named(org, &h.outgoing)) " → " (named(org, &h.incoming)) } span.meta { " · shift change " (when(h.shift_end)) " · written " (when(h.written_at)) }
+            strong { (named(org, &h.outgoing)) " → " (named(org, &h.incoming)) } span.meta { " · shift change " (at(h.shift_end)) " · written " (at(h.written_at)) }
             p { (h.note) }
             @if !h.open_items.is_empty() { p.meta { "Open items:" } ul { @for i in &h.open_items { li { (i) } } } }
             @if !h.ongoing_incidents.is_empty() { p.meta { "Ongoing incidents:" } ul { @for i in &h.ongoing_incidents { li.warn { (i) } } } }
-            @if let Some(at) = h.reminded_at { p.meta { "Reminded " (when(at)) "." } }
+            @if let Some(t) = h.reminded_at { p.meta { "Reminded " (at(t)) "." } }
             @match (me, csrf) {
                 (Some(me), Some(csrf)) if *me == h.incoming => {
                     (form(id, &format!("ack/{}", h.id()), csrf, "inline", html! {}, "Acknowledge"))
@@ -312,7 +312,7 @@ fn leave_section(
         @else {
             p.meta { "Turns during leave recorded two weeks or more ahead pass to the next free person and are owed back; sooner, someone is asked to cover." }
             ul.leave {
-                @for l in leave { li { strong { (named(org, &l.person)) } " away " (when(l.start)) " – " (when(l.end)) span.meta { " · " (l.reason) } } }
+                @for l in leave { li { strong { (named(org, &l.person)) } " away " (at(l.start)) " – " (at(l.end)) span.meta { " · " (l.reason) } } }
                 @for (m, l) in &planned { li { strong { (named(org, m)) } " away " (l.from) " – " (l.to) span.meta { " · planned in the definitions" @if let Some(r) = &l.reason { ": " (r) } } } }
             }
         }
@@ -322,8 +322,8 @@ fn leave_section(
                 @for w in waiting {
                     li {
                         @match &w.with_shift {
-                            None => { (named(org, &w.requester)) " asks " strong { (named(org, &w.with)) } " to cover " (when(w.requester_shift.start)) " – " (when(w.requester_shift.end)) },
-                            Some(t) => { (named(org, &w.requester)) " asks " strong { (named(org, &w.with)) } " to swap " (when(w.requester_shift.start)) " for " (when(t.start)) },
+                            None => { (named(org, &w.requester)) " asks " strong { (named(org, &w.with)) } " to cover " (at(w.requester_shift.start)) " – " (at(w.requester_shift.end)) },
+                            Some(t) => { (named(org, &w.requester)) " asks " strong { (named(org, &w.with)) } " to swap " (at(w.requester_shift.start)) " for " (at(t.start)) },
                         }
                         @if let Some(r) = &w.reason { span.meta { " · " (r) } }
                         @if let (Some(me), Some(csrf)) = (st.me, st.csrf) {
@@ -376,7 +376,7 @@ fn changes_section(
                     h3 { "Swap or find cover" }
                     p.meta { "The person asked accepts or declines; nothing changes until they accept." }
                     label { "My shift" select name="mine" required {
-                        @for sh in &mine { option value=(sh.start) { (when(sh.start)) " – " (when(sh.end)) } }
+                        @for sh in &mine { option value=(sh.start) { (at(sh.start)) " – " (at(sh.end)) } }
                     } }
                     label { "Ask" select name="with" required {
                         optgroup label="to cover it" {
@@ -384,7 +384,7 @@ fn changes_section(
                         }
                         optgroup label="to swap it for one of theirs" {
                             @for sh in future.iter().filter(|sh| &sh.person.id != me) {
-                                option value={ "swap:" (sh.person.id) ":" (sh.start) } { (sh.person.name) "'s " (when(sh.start)) " – " (when(sh.end)) }
+                                option value={ "swap:" (sh.person.id) ":" (sh.start) } { (sh.person.name) "'s " (at(sh.start)) " – " (at(sh.end)) }
                             }
                         }
                     } }
@@ -485,14 +485,14 @@ fn on_call_now(rotation: &RotationView, now: Option<&OnCallView>, next: Option<&
         h2 { "On call now" }
         @match now {
             Some(v) => p.oncall {
-                strong { (v.person.name) } " (" (v.person.id) ") until " (when(v.end))
+                strong { (v.person.name) } " (" (v.person.id) ") until " (at(v.end))
                 @if let Some(chat) = &v.person.chat { " · " (chat) }
                 br; span.meta { "Why: " (v.because) }
             },
-            None => p.empty { "Nobody yet: the first shift change is " (when(rotation.first_shift_change)) "." },
+            None => p.empty { "Nobody yet: the first shift change is " (at(rotation.first_shift_change)) "." },
         }
         @if let Some(v) = next {
-            p { "Next: " strong { (v.person.name) } " from " (when(v.start)) br; span.meta { "Why: " (v.because) } }
+            p { "Next: " strong { (v.person.name) } " from " (at(v.start)) br; span.meta { "Why: " (v.because) } }
         }
     }
 }
@@ -506,7 +506,7 @@ fn duties(shift: Option<&CurrentShift>, id: &RotationId, st: &Standing) -> Marku
                 @for d in &sh.duties {
                     li {
                         @match &d.done {
-                            Some(x) => { span.ok { "☑ " } (d.duty) span.meta { " · done by " (x.by) " " (when(x.at)) } },
+                            Some(x) => { span.ok { "☑ " } (d.duty) span.meta { " · done by " (x.by) " " (at(x.at)) } },
                             None => {
                                 span { "☐ " } (d.duty)
                                 @if let (true, Some(csrf)) = (st.on_call_me, st.csrf) {
@@ -558,7 +558,7 @@ fn runbooks_to_write(todos: &[RunbookTodo], id: &RotationId, st: &Standing) -> M
         @if todos.is_empty() { p.empty { "None: every closed incident has its runbook." } }
         @for t in todos {
             div.card.todo {
-                strong { (t.what) } span.meta { " · " (t.id) " · opened by " (t.opened_by) " " (when(t.opened_at)) }
+                strong { (t.what) } span.meta { " · " (t.id) " · opened by " (t.opened_by) " " (at(t.opened_at)) }
                 @for l in &t.links { br; a href=(l) { (l) } }
                 @if let (true, Some(csrf)) = (st.in_team, st.csrf) {
                     (form(id, &format!("resolve/{}", t.id), csrf, "", html! {
@@ -596,7 +596,7 @@ fn log_section(log: &LogPage, id: &RotationId, st: &Standing) -> Markup {
                 tr { th { "#" } th { "When" } th { "Who" } th { "Kind" } th { "What" } }
                 @for e in &log.entries {
                     tr {
-                        td { (e.seq) } td { (when(e.at)) } td { (e.by) }
+                        td { (e.seq) } td { (at(e.at)) } td { (e.by) }
                         td { span class=(if e.kind == LogKind::Help { "pill warn" } else { "pill" }) { (e.kind) } @if e.incident_closed { " " span.meta { "closed" } } }
                         td { (e.text)
                             @for l in &e.links { br; a href=(l) { (l) } }

@@ -1,7 +1,7 @@
 //! A service's SLO governance on its page: the RACI chart with each persona resolved to
 //! the people who play it here, and the SLO roadmap with Agree for those the chart lets.
 
-use super::layout::when;
+use super::layout::at;
 use super::session::Viewer;
 use super::{service, PageError};
 use crate::{ApiError, AppState};
@@ -78,9 +78,9 @@ pub fn section(raci: &ResolvedRaci, roadmap: &[RoadmapItem], reader: Option<Read
                             td { (item.due) }
                             td {
                                 @match &item.agreed {
-                                    Some(a) => span.ok { "agreed by " (a.by) " on " (when(a.at)) },
+                                    Some(a) => span.ok { "agreed by " (a.by) " on " (at(a.at)) },
                                     None => {
-                                        span.warn { "proposed by " (item.proposed.by) " on " (when(item.proposed.at)) }
+                                        span.warn { "proposed by " (item.proposed.by) " on " (at(item.proposed.at)) }
                                         @if let Some(r) = agrees {
                                             form.inline method="post" action={ "/services/" (item.service) "/roadmap/" (item.number) "/agree" } {
                                                 input type="hidden" name="csrf" value=(r.csrf);

@@ -3,7 +3,7 @@
 //! time zone; each shift is shown on every day it touches, with the hour it starts or ends
 //! there and why it is that person's on hover. On a phone the weeks become a list of days.
 
-use super::layout::{self, when};
+use super::layout::{self, at, when};
 use super::session::Viewer;
 use super::zone::reader_zone;
 use crate::{ApiError, AppState};
@@ -170,7 +170,7 @@ pub async fn mine(State(s): State<AppState>, Query(q): Query<MonthQuery>, viewer
             ul.shifts {
                 @for (id, name, sh) in &ahead {
                     li {
-                        strong { (name) } " " (when(sh.start)) " – " (when(sh.end))
+                        strong { (name) } " " (at(sh.start)) " – " (at(sh.end))
                         span.meta { " · " (sh.reason) }
                         " " a href={ "/oncall/" (id) "#changes" } { "Swap or find cover" }
                     }

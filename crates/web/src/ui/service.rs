@@ -1,6 +1,6 @@
 //! One service: where it stands, what blocks it, its checklist and its history.
 
-use super::layout::when;
+use super::layout::at;
 use super::session::Viewer;
 use super::PageError;
 use crate::{ApiError, AppState};
@@ -122,10 +122,10 @@ fn heading(v: &ServiceView, done: Option<&str>, failed: Option<&ApiError>) -> Ma
         // A service at an end says at once why, and by whom.
         @match (v.stage, &v.record.decision, &v.record.retirement) {
             (Stage::Rejected, Some(d), _) => div.banner.bad role="note" {
-                strong { "Rejected" } " by " (d.signed.by) " on " (when(d.signed.at)) ": " (d.reason)
+                strong { "Rejected" } " by " (d.signed.by) " on " (at(d.signed.at)) ": " (d.reason)
             },
             (Stage::Retired, _, Some(r)) => div.banner.bad role="note" {
-                strong { "Retired" } " by " (r.signed.by) " on " (when(r.signed.at)) ": " (r.reason)
+                strong { "Retired" } " by " (r.signed.by) " on " (at(r.signed.at)) ": " (r.reason)
             },
             _ => {},
         }
@@ -160,8 +160,8 @@ fn facts(v: &ServiceView) -> Markup {
                 dt { "Questionnaire" } dd { a href=(p.questionnaire) { (p.questionnaire) } }
                 dt { "Service definition" } dd { a href=(p.service_definition) { (p.service_definition) } }
             }
-            @if let Some(p) = &r.production { dt { "In production since" } dd { (when(p.since)) } }
-            @if let Some(h) = &r.handover { dt { "Pager handed over" } dd { (when(h.at)) " by " (h.by) } }
+            @if let Some(p) = &r.production { dt { "In production since" } dd { (at(p.since)) } }
+            @if let Some(h) = &r.handover { dt { "Pager handed over" } dd { (at(h.at)) " by " (h.by) } }
             @if d.internal_only { dt { "Internal only" } dd { "yes" } }
         }
     }
@@ -230,7 +230,7 @@ fn on_call_section(on_call: &ServiceOnCall) -> Markup {
                 @for o in &on_call.on_call {
                     li.oncall {
                         strong { (o.person.name) } " (" (o.person.id) ") · " (o.rotation_name)
-                        " · until " (when(o.end))
+                        " · until " (at(o.end))
                         @if let Some(chat) = &o.person.chat { " · " (chat) }
                         br; span.meta { (o.because) }
                     }
@@ -257,7 +257,7 @@ fn checklist(v: &ServiceView) -> Markup {
                                 Some(ItemState::Done { evidence, signed }) => span.ok { "done by " (signed.by) " · " a href=(evidence) { "evidence" } },
                                 Some(ItemState::Waived { reason, expires_at, signed }) => {
                                     span class=(if line.satisfied { "warn" } else { "bad" }) {
-                                        "waived by " (signed.by) " until " (when(*expires_at)) ": " (reason)
+                                        "waived by " (signed.by) " until " (at(*expires_at)) ": " (reason)
                                     }
                                 }
                                 None => span.meta { "open" },
@@ -275,7 +275,7 @@ fn soak_test(r: &ServiceRecord) -> Markup {
     html! {
         @if let Some(soak) = &r.soak {
             h2 { "Soak test" }
-            p { (when(soak.started_at)) " → " (when(soak.ended_at)) ": "
+            p { (at(soak.started_at)) " → " (at(soak.ended_at)) ": "
                 span class=(if soak.result == baton_core::pipeline::SoakResult::Passed { "ok" } else { "bad" }) { (soak.result.as_str()) }
                 @if soak.overridden.is_some() { " (overridden)" }
                 " · " a href=(soak.link) { "report" } }
@@ -294,7 +294,7 @@ fn stage_history(r: &ServiceRecord) -> Markup {
             div.scroll tabindex="0" { table {
                 tr { th { "When" } th { "Move" } th { "Who" } th { "Why" } }
                 @for h in r.history.iter().rev() {
-                    tr { td { (when(h.signed.at)) } td { (h.from) " → " (h.to) } td { (h.signed.by) } td { (h.reason.as_deref().unwrap_or("")) } }
+                    tr { td { (at(h.signed.at)) } td { (h.from) " → " (h.to) } td { (h.signed.by) } td { (h.reason.as_deref().unwrap_or("")) } }
                 }
             } }
         }
@@ -308,7 +308,7 @@ fn audit_trail(history: &[AuditRecord]) -> Markup {
         div.scroll tabindex="0" { table {
             tr { th { "#" } th { "When" } th { "Who" } th { "Action" } th { "Reason" } }
             @for a in history {
-                tr { td { (a.seq) } td { (when(a.at)) } td { (a.entry.actor) } td { (a.entry.action) } td { (a.entry.reason.as_deref().unwrap_or("")) } }
+                tr { td { (a.seq) } td { (at(a.at)) } td { (a.entry.actor) } td { (a.entry.action) } td { (a.entry.reason.as_deref().unwrap_or("")) } }
             }
         } }
     }

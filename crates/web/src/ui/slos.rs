@@ -5,7 +5,7 @@
 //! and "would it have paged?" over the last 28 days (the alerting engine replayed).
 
 use super::chart::{time_series, Series};
-use super::layout::when;
+use super::layout::at;
 use baton_app::paging::{AlertQuery, AlertView};
 use baton_app::{AppError, DataStatus, SloBacktest, SloReport};
 use baton_core::slo::{BudgetState, Exhaustion, Measured, Severity, TierState};
@@ -96,9 +96,9 @@ fn one(r: &SloReport, backtest: Option<&Result<SloBacktest, String>>) -> Markup 
                 }
                 dt { "At this burn" } dd {
                     @match &r.exhaustion {
-                        Exhaustion::At { at, .. } => span.warn { "runs out " (when(*at)) },
+                        Exhaustion::At { at: t, .. } => span.warn { "runs out " (at(*t)) },
                         Exhaustion::NotBurning { .. } => "not burning",
-                        Exhaustion::OutlastsWindow { window_end, .. } => span.ok { "lasts until the window ends on " (when(*window_end)) },
+                        Exhaustion::OutlastsWindow { window_end, .. } => span.ok { "lasts until the window ends on " (at(*window_end)) },
                         Exhaustion::AlreadyExhausted => span.bad { "exhausted" },
                         Exhaustion::NoData { .. } => "no data",
                     }
@@ -108,7 +108,7 @@ fn one(r: &SloReport, backtest: Option<&Result<SloBacktest, String>>) -> Markup 
             @if !r.corrections.is_empty() {
                 p.meta { "Corrections in this window (their minutes are not counted; alerts are muted while they last):" }
                 ul { @for c in &r.corrections {
-                    li { (when(c.start)) " → " (when(c.end))
+                    li { (at(c.start)) " → " (at(c.end))
                         @if !matches!(c.recurrence, baton_core::slo::Recurrence::Once) { " (" (format!("{:?}", c.recurrence).to_lowercase()) ")" }
                         ": " (c.reason) " — " (c.author) }
                 } }
@@ -155,7 +155,7 @@ fn would_it_have_paged(b: &Result<SloBacktest, String>) -> Markup {
             Ok(b) => {
                 @let t = &b.backtest;
                 p class=(if t.has_data() { "meta backtest" } else { "bad backtest" }) {
-                    "Last 28 days (" (when(t.from)) " → " (when(t.to)) "): " (b.summary) "."
+                    "Last 28 days (" (at(t.from)) " → " (at(t.to)) "): " (b.summary) "."
                 }
                 @if !t.alerts.is_empty() {
                     div.scroll tabindex="0" { table.backtest {
@@ -164,8 +164,8 @@ fn would_it_have_paged(b: &Result<SloBacktest, String>) -> Markup {
                             tr {
                                 td { (a.severity) }
                                 td { (a.tier) }
-                                td { (when(a.opened)) @if a.firing_at_start { " (firing at start)" } }
-                                td { @match a.resolved { Some(r) => (when(r)), None => "still open" } }
+                                td { (at(a.opened)) @if a.firing_at_start { " (firing at start)" } }
+                                td { @match a.resolved { Some(r) => (at(r)), None => "still open" } }
                                 td { @match a.detection_minutes { Some(m) => (minutes(m)), None => "-" } }
                                 td { @match a.budget_spent { Some(s) => (format!("{:.2}%", s * 100.0)), None => "-" } }
                             }

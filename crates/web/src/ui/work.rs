@@ -2,7 +2,7 @@
 //! Baton (`baton_app::Baton::my_work`), most urgent first, each with its action: the
 //! buttons that need no more than a click here, a link to the form for the others.
 
-use super::layout::{self, when};
+use super::layout::{self, at};
 use super::session::Viewer;
 use crate::{ApiError, AppState};
 use axum::extract::State;
@@ -62,7 +62,7 @@ fn body(w: &MyWork, csrf: &str) -> Markup {
             @for a in &w.alerts {
                 div.card {
                     a.name href=(super::alerts::href(a)) { (a.alert.summary) }
-                    div.meta { (a.alert.service) " · " (a.alert.severity) " · opened " (when(a.alert.opened_at)) }
+                    div.meta { (a.alert.service) " · " (a.alert.severity) " · opened " (at(a.alert.opened_at)) }
                     (button(&format!("{}/ack", super::alerts::href(a)), csrf, "Acknowledge"))
                 }
             }
@@ -70,7 +70,7 @@ fn body(w: &MyWork, csrf: &str) -> Markup {
         (section("work-handovers", "Handovers to acknowledge", w.handovers.len(), html! {
             @for h in &w.handovers {
                 div.card {
-                    a.name href={ "/oncall/" (h.rotation) } { "From " (h.outgoing) ", shift of " (when(h.shift_start)) }
+                    a.name href={ "/oncall/" (h.rotation) } { "From " (h.outgoing) ", shift of " (at(h.shift_start)) }
                     p { (h.note) }
                     (button(&format!("/oncall/{}/do/ack/{}", h.rotation, h.id()), csrf, "Acknowledge"))
                 }
@@ -79,7 +79,7 @@ fn body(w: &MyWork, csrf: &str) -> Markup {
         (section("work-swaps", "Swaps asked of you", w.swaps.len(), html! {
             @for sw in &w.swaps {
                 div.card {
-                    a.name href={ "/oncall/" (sw.rotation) "#swaps" } { (sw.requester) " asks you to take their shift of " (when(sw.requester_shift.start)) }
+                    a.name href={ "/oncall/" (sw.rotation) "#swaps" } { (sw.requester) " asks you to take their shift of " (at(sw.requester_shift.start)) }
                     @if let Some(r) = &sw.reason { p.meta { (r) } }
                     div.meta { "Answer on the rotation's page." }
                 }

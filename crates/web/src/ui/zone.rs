@@ -1,7 +1,8 @@
 //! Times on pages are shown in the reader's own time zone, named (`2026-12-07 09:00
 //! America/Sao_Paulo`): the zone of the signed-in person as the definitions give it, else
-//! UTC. The zone is set for the request by [`local_times`] and read by [`when`]; forms still
-//! take UTC, and say so.
+//! UTC, with the UTC instant on hover ([`at`]). The zone is set for the request by
+//! [`local_times`] and read by [`when`]; forms that take a time take it in the zone they
+//! name.
 
 use crate::reads::Reader;
 use crate::ui::session;
@@ -22,6 +23,14 @@ tokio::task_local! {
 /// notifications and calendar feeds spell it).
 pub fn when(t: Timestamp) -> String {
     ZONE.try_with(|tz| local(t, tz)).unwrap_or_else(|_| local(t, &TimeZone::UTC))
+}
+
+/// `t` as a `<time>` element: in the reader's zone, its UTC instant on hover (to the
+/// second) and in `datetime`.
+pub fn at(t: Timestamp) -> maud::Markup {
+    maud::html! {
+        time datetime=(t.strftime("%Y-%m-%dT%H:%M:%SZ")) title=(format!("{} UTC", t.strftime("%Y-%m-%d %H:%M:%S"))) { (when(t)) }
+    }
 }
 
 /// The reader's zone (UTC unless they are signed in and their definition gives one).
