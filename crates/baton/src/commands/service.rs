@@ -73,7 +73,12 @@ fn print_service(v: &ServiceView) {
         println!("  in production since {}", when(p.since));
     }
     if let Some(via) = &v.viability {
-        println!("  SLO verdict: {}", serde_json::to_string(via).unwrap_or_default());
+        let verdict = match via {
+            baton_core::Viability::Met { evidence } => format!("met: {evidence}"),
+            baton_core::Viability::NotMet { reason } => format!("NOT MET: {reason}"),
+            baton_core::Viability::Unknown { reason } => format!("not known yet: {reason}"),
+        };
+        println!("  SLO verdict: {verdict}");
     }
     if let Some(soak) = &v.record.soak {
         print_soak(soak);
