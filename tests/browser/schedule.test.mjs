@@ -165,3 +165,23 @@ test('on a phone the rotation calendar is a list of days, and nothing scrolls si
   await page.screenshot({ path: join(shots, 'rotation-calendar-phone.png'), fullPage: true });
   await page.close();
 });
+
+test('leave recorded on the rotation page shows on the calendar as away, and nobody away holds a turn', async () => {
+  const page = await signedIn('rohan.abernathy');
+  const from = new Date(Date.now() + 20 * 86400_000).toISOString().slice(0, 10);
+  const to = new Date(Date.now() + 21 * 86400_000).toISOString().slice(0, 10);
+  await page.goto(`${base}/oncall/addon-sre#swaps`);
+  const form = page.locator('form[action$="/do/leave"]');
+  await form.locator('input[name=from]').fill(from);
+  await form.locator('input[name=to]').fill(to);
+  await form.locator('input[name=reason]').fill('family wedding');
+  await form.locator('button').click();
+  await page.waitForSelector('text=leave recorded');
+  await page.goto(`${base}/oncall/addon-sre?month=${from.slice(0, 7)}#calendar`);
+  const day = page.locator('ol.calendar li.day', { has: page.locator('.date', { hasText: new RegExp(`^(\\w{3} )?${Number(from.slice(8, 10))}$`) }) }).filter({ hasNot: page.locator('.date', { hasText: /[A-Z][a-z]{2}$/ }) });
+  const text = await day.first().innerText();
+  assert.match(text, /away: Rohan Abernathy/, text);
+  assert.doesNotMatch(text.replace(/away: Rohan Abernathy/, ''), /Rohan Abernathy/, 'no turn of his on a day he is away');
+  await page.screenshot({ path: join(shots, 'rotation-calendar-leave.png'), fullPage: true });
+  await page.close();
+});

@@ -212,14 +212,11 @@ async fn render_page(
     let draft = if on_call_me { Some(s.baton.shift_digest(id).await?) } else { None };
     let members = org.teams.get(&rotation.team).map(|t| t.members.clone()).unwrap_or_default();
     let clock = s.baton.now();
-    let leave: Vec<LeaveRecord> = s
-        .baton
-        .leave(None)
-        .await?
-        .into_iter()
-        .filter(|l| l.applies() && l.end > clock && members.contains(&l.person))
-        .collect();
+    let all_leave = s.baton.leave(None).await?;
+    let leave: Vec<LeaveRecord> =
+        all_leave.iter().filter(|l| l.applies() && l.end > clock && members.contains(&l.person)).cloned().collect();
     let waiting: Vec<Swap> = s.baton.swaps(id).await?.into_iter().filter(|w| w.state == SwapState::Requested).collect();
+    let away = schedule::away(&org, &members, &all_leave);
     let (month, bad_month) = schedule::month_asked(month, clock);
     let (days, span) = schedule::grid(month);
     // A month the schedule cannot answer for (beyond its horizon) is said in its section.
@@ -244,7 +241,7 @@ async fn render_page(
             @match &month_shifts {
                 Ok(shifts) => {
                     @let entries: Vec<schedule::Entry> = shifts.iter().map(|sh| schedule::Entry::of(sh, sh.person.name.clone(), me)).collect();
-                    (schedule::calendar(month, &days, &entries, clock, &format!("/oncall/{id}"), "calendar"))
+                    (schedule::calendar(month, &days, &entries, &away, clock, &format!("/oncall/{id}"), "calendar"))
                 }
                 Err(e) => div.banner.bad role="alert" { p { (e) } p { a href={ "/oncall/" (id) "#calendar" } { "Back to this month" } } },
             }

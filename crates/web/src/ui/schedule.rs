@@ -48,6 +48,35 @@ impl Entry {
     }
 }
 
+/// Someone away (on leave) from `start` to `end`, shown on the days it touches.
+pub struct Away {
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub who: String,
+}
+
+/// The leave of `people` (recorded and still applying, or planned in the definitions), as
+/// the calendar shows it.
+pub fn away(org: &baton_core::Org, people: &[PersonId], recorded: &[baton_core::oncall::LeaveRecord]) -> Vec<Away> {
+    let name = |p: &PersonId| org.people.get(p).map_or_else(|| p.to_string(), |x| x.name.clone());
+    let mut out: Vec<Away> = recorded
+        .iter()
+        .filter(|l| l.applies() && people.contains(&l.person))
+        .map(|l| l.as_leave())
+        .map(|l| Away { start: l.start, end: l.end, who: name(&l.person) })
+        .collect();
+    for p in people {
+        let Some(person) = org.people.get(p) else { continue };
+        let tz = person.time_zone().unwrap_or(jiff::tz::TimeZone::UTC);
+        out.extend(person.leave.iter().map(|l| l.leave(p, &tz)).map(|l| Away {
+            start: l.start,
+            end: l.end,
+            who: name(p),
+        }));
+    }
+    out
+}
+
 /// The month asked for (`?month=YYYY-MM`), else the reader's current one; a bad value is
 /// said and the current month shown.
 pub fn month_asked(asked: Option<&str>, now: Timestamp) -> (Date, Option<String>) {
@@ -70,12 +99,13 @@ fn hour(t: Timestamp) -> String {
     t.to_zoned(reader_zone()).strftime("%H:%M").to_string()
 }
 
-/// The calendar of `month` with `entries`, the months around it linked as `base?month=…`
-/// (to the section `anchor`).
+/// The calendar of `month` with `entries` and who is `away`, the months around it linked as
+/// `base?month=…` (to the section `anchor`).
 pub fn calendar(
     month: Date,
     days: &[CalendarDay],
     entries: &[Entry],
+    away: &[Away],
     now: Timestamp,
     base: &str,
     anchor: &str,
@@ -89,21 +119,29 @@ pub fn calendar(
             strong { (month.strftime("%B %Y")) }
             @if let Some(n) = next { a href=(link(n)) rel="next" { (n.strftime("%B")) " →" } }
         }
-        p.meta { "Days and hours in " (zone) ". A highlighted name is a change to the turns: hover or focus it for why." }
+        p.meta { "Days and hours in " (zone) ". A highlighted name is a change to the turns (an override, a swap, cover for leave): hover or focus it for why. Leave shows as “away”." }
         div.weekdays aria-hidden="true" { @for d in ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] { span { (d) } } }
         ol.calendar {
             @for day in days {
                 @let here = on_day(day, entries, |e| (e.start, e.end));
+                @let empty = here.is_empty() && on_day(day, away, |a| (a.start, a.end)).is_empty();
                 @let today = day.start <= now && now < day.end;
-                li.day.out[!day.in_month].empty[here.is_empty()] aria-current=[today.then_some("date")] {
+                li.day.out[!day.in_month].empty[empty] aria-current=[today.then_some("date")] {
                     span.date { span.dow { (day.date.strftime("%a")) " " } (day.date.day()) @if !day.in_month { " " (day.date.strftime("%b")) } }
                     @for e in &here {
                         span.shift.changed[e.changed].mine[e.mine] title=(format!("{} to {}: {}", when(e.start), when(e.end), e.why)) tabindex="0" {
                             (e.label)
-                            @if e.start > day.start { span.meta { " from " (hour(e.start)) } }
-                            @else if e.end < day.end { span.meta { " until " (hour(e.end)) } }
+                            @match (e.start > day.start, e.end < day.end) {
+                                (true, true) => span.meta { " " (hour(e.start)) "–" (hour(e.end)) },
+                                (true, false) => span.meta { " from " (hour(e.start)) },
+                                (false, true) => span.meta { " until " (hour(e.end)) },
+                                (false, false) => {},
+                            }
                             span.visually-hidden { " (" (e.why) ")" }
                         }
+                    }
+                    @for a in on_day(day, away, |a| (a.start, a.end)) {
+                        span.away title=(format!("{} to {}", when(a.start), when(a.end))) { "away: " (a.who) }
                     }
                 }
             }
@@ -131,6 +169,8 @@ pub async fn mine(State(s): State<AppState>, Query(q): Query<MonthQuery>, viewer
     let now = s.baton.now();
     let (month, bad) = month_asked(q.month.as_deref(), now);
     let (days, span) = grid(month);
+    let month_days: Vec<&CalendarDay> = days.iter().filter(|d| d.in_month).collect();
+    let in_month = month_days.first().zip(month_days.last()).map(|(a, b)| (a.start, b.end));
     let mut entries = Vec::new();
     let mut ahead: Vec<(RotationId, String, ShiftView)> = Vec::new();
     let mut unread = Vec::new();
@@ -144,7 +184,7 @@ pub async fn mine(State(s): State<AppState>, Query(q): Query<MonthQuery>, viewer
             Ok(shifts) => {
                 for sh in shifts.into_iter().filter(|sh| &sh.person.id == me) {
                     entries.push(Entry::of(&sh, r.name.clone(), Some(me)));
-                    if sh.end > now {
+                    if sh.end > now && in_month.is_some_and(|(a, b)| sh.start < b && sh.end > a) {
                         ahead.push((r.id.clone(), r.name.clone(), sh));
                     }
                 }
@@ -155,6 +195,10 @@ pub async fn mine(State(s): State<AppState>, Query(q): Query<MonthQuery>, viewer
         }
     }
     entries.sort_by_key(|e| e.start);
+    let mine_away = match (s.baton.org().await, s.baton.leave(Some(me)).await) {
+        (Ok(org), Ok(recorded)) => away(&org, std::slice::from_ref(me), &recorded),
+        (Err(e), _) | (_, Err(e)) => return ApiError::from(e).into_response(),
+    };
     ahead.sort_by_key(|(_, _, sh)| sh.start);
     let body = html! {
         h1 { "My shifts" }
@@ -162,7 +206,7 @@ pub async fn mine(State(s): State<AppState>, Query(q): Query<MonthQuery>, viewer
         @for e in &unread { div.banner.bad role="alert" { p { (e) } } }
         section aria-labelledby="calendar" {
             h2 #calendar { "Calendar" }
-            (calendar(month, &days, &entries, now, "/me/shifts", "calendar"))
+            (calendar(month, &days, &entries, &mine_away, now, "/me/shifts", "calendar"))
         }
         h2 { "Ahead this month" }
         @if ahead.is_empty() { p.empty { "No shift of yours ahead in " (month.strftime("%B %Y")) "." } }
@@ -196,6 +240,7 @@ li.day .dow{display:none}\
 .shift{display:block;border-radius:3px;padding:0 .2rem;margin-top:.1rem}\
 .shift.changed{background:#fff0c2}\
 .shift.mine{font-weight:700}\
+.away{display:block;font-size:.8rem;color:#7a4d00;font-style:italic}\
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}\
 @media (max-width:640px){.weekdays{display:none}ol.calendar{grid-template-columns:1fr}\
 li.day{min-height:0}li.day.empty{display:none}li.day .dow{display:inline}}",
