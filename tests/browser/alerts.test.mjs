@@ -2,23 +2,15 @@
 // alerts through the real intake and whose SLO engine pages for the SLOs that burn: the
 // alert list, one alert's page with its history, who was paged and each delivery, and
 // acknowledging it from the browser.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { launchChromium, shots, signInAs, startDemo } from './demo.mjs';
+import { shots, signInAs, useDemo } from './demo.mjs';
 
-let server, base, browser;
-const tokens = {};
-
-before(async () => {
-  ({ child: server, url: base } = await startDemo(tokens));
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-});
+const demo = useDemo();
+const { tokens } = demo;
+let base, browser;
+before(() => ({ base, browser } = demo));
 
 const signIn = (page, person) => signInAs(page, base, tokens[person], person);
 

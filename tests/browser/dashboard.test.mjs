@@ -1,23 +1,15 @@
 // The dashboard as a person uses it, in headless Chromium against the real server running
 // the example organisation (`baton demo` on a fresh SQLite file). Screenshots are kept in
 // artifacts/screenshots/ for people to look at.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { launchChromium, shots, signInAs, startDemo } from './demo.mjs';
+import { shots, signInAs, startDemo, useDemo } from './demo.mjs';
 
-let server, base, browser;
-const tokens = {};
-
-before(async () => {
-  ({ child: server, url: base } = await startDemo(tokens));
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-});
+const demo = useDemo();
+const { tokens } = demo;
+let base, browser;
+before(() => ({ base, browser } = demo));
 
 const signIn = (page, person) => signInAs(page, base, tokens[person], person);
 

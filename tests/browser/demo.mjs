@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
+import { after, before } from 'node:test';
 
 const root = resolve(import.meta.dirname, '../..');
 export const shots = join(root, 'artifacts/screenshots');
@@ -49,4 +50,19 @@ export async function signInAs(page, base, token, person) {
   await page.fill('input[name=token]', token);
   await page.click('button[type=submit]');
   await page.waitForSelector(`text=Signed in as ${person}`);
+}
+
+// One `baton demo` and one Chromium for a test file, started before its tests and stopped
+// after them: `base`, `browser` and `tokens` are set on the returned object by then.
+export function useDemo(extraArgs = []) {
+  const demo = { tokens: {} };
+  before(async () => {
+    ({ child: demo.server, url: demo.base } = await startDemo(demo.tokens, extraArgs));
+    demo.browser = await launchChromium();
+  });
+  after(async () => {
+    await demo.browser?.close();
+    demo.server?.kill('SIGTERM');
+  });
+  return demo;
 }

@@ -2,29 +2,21 @@
 // desktop width and on a phone: axe-core finds no serious or critical accessibility
 // violation, nothing scrolls sideways on a phone, and a screenshot of each is kept in
 // artifacts/screenshots/pages/ for people to look at.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { launchChromium, shots, signInAs, startDemo } from './demo.mjs';
+import { shots, signInAs, useDemo } from './demo.mjs';
 
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const dir = join(shots, 'pages');
 mkdirSync(dir, { recursive: true });
 
-let server, base, browser;
-const tokens = {};
-
-before(async () => {
-  ({ child: server, url: base } = await startDemo(tokens));
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-});
+const demo = useDemo();
+const { tokens } = demo;
+let base, browser;
+before(() => ({ base, browser } = demo));
 
 const widths = [{ name: 'desktop', width: 1366, height: 900 }, { name: 'phone', width: 390, height: 844 }];
 

@@ -1,23 +1,15 @@
 // The schedule as people use it, in headless Chromium against `baton demo`: a rotation's
 // month calendar, asking for a swap that the other person accepts, taking over some time
 // with an override, and "My shifts" across rotations — at desk and phone widths.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { launchChromium, shots, signInAs, startDemo } from './demo.mjs';
+import { shots, signInAs, useDemo } from './demo.mjs';
 
-let server, base, browser;
-const tokens = {};
-
-before(async () => {
-  ({ child: server, url: base } = await startDemo(tokens));
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-});
+const demo = useDemo();
+const { tokens } = demo;
+let base, browser;
+before(() => ({ base, browser } = demo));
 
 async function signedIn(person, width = 1366) {
   const page = await browser.newPage({ viewport: { width, height: width > 600 ? 900 : 844 } });

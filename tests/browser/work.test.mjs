@@ -1,22 +1,14 @@
 // "My work": where a person lands when they sign in, in headless Chromium against
 // `baton demo`: what waits on them across Baton, each with its action.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { launchChromium, shots, startDemo } from './demo.mjs';
+import { shots, useDemo } from './demo.mjs';
 
-let server, base, browser;
-const tokens = {};
-
-before(async () => {
-  ({ child: server, url: base } = await startDemo(tokens));
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-});
+const demo = useDemo();
+const { tokens } = demo;
+let base, browser;
+before(() => ({ base, browser } = demo));
 
 // Signs in from the sign-in page as a person would, with no page to go back to.
 async function signIn(page, person) {

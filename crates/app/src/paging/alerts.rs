@@ -295,7 +295,7 @@ impl Baton {
             Err(e) => return Err(AppError::Invalid { field: "alert".into(), message: e.to_string() }),
         }
         let action = if resolve { "alert.resolve" } else { "alert.acknowledge" };
-        self.commit_alert_change(actor, id, &stored, alert, action, None).await
+        self.commit_alert_change(Batch::new(self).await?, actor, id, &stored, alert, action, None).await
     }
 
     /// A responder's note on an alert (`Alert::add_note`), kept in its history and audited.
@@ -310,7 +310,16 @@ impl Baton {
         alert
             .add_note(actor.clone(), text, self.now())
             .map_err(|e| AppError::Invalid { field: "text".into(), message: e.to_string() })?;
-        self.commit_alert_change(actor, id, &stored, alert, "alert.note", Some(text.trim().to_owned())).await
+        self.commit_alert_change(
+            Batch::new(self).await?,
+            actor,
+            id,
+            &stored,
+            alert,
+            "alert.note",
+            Some(text.trim().to_owned()),
+        )
+        .await
     }
 
     /// Runs the alert's next escalation step now (`Alert::escalate_now`): the engine takes
@@ -325,7 +334,7 @@ impl Baton {
         alert
             .escalate_now(actor.clone(), self.now())
             .map_err(|e| AppError::Invalid { field: "alert".into(), message: e.to_string() })?;
-        self.commit_alert_change(actor, id, &stored, alert, "alert.escalate", None).await
+        self.commit_alert_change(Batch::new(self).await?, actor, id, &stored, alert, "alert.escalate", None).await
     }
 
     /// The alert `actor` means to change, if they may respond to it.
@@ -342,21 +351,6 @@ impl Baton {
         Ok((id, stored, alert))
     }
 
-    /// Stores a person's change to an alert with its audit record, in one commit, and wakes
-    /// the engine (a changed alert may be due now).
-    async fn commit_alert_change(
-        &self,
-        actor: &PersonId,
-        id: String,
-        stored: &StoredAlert,
-        alert: Alert,
-        action: &str,
-        reason: Option<String>,
-    ) -> Result<AlertView, AppError> {
-        let batch = Batch::new(self).await?;
-        self.commit_with(batch, actor, id, stored, alert, action, reason).await
-    }
-
     /// Hands the alert to `to` and pages them now (`Alert::reassign`), in one commit with
     /// its audit record; only a responder may (as for acknowledging).
     pub async fn reassign_alert(
@@ -369,12 +363,13 @@ impl Baton {
         let (id, stored, mut alert) = self.alert_to_change(actor, service, dedup_key).await?;
         let mut batch = Batch::new(self).await?;
         batch.reassign(&mut alert, to, actor).await?;
-        self.commit_with(batch, actor, id, &stored, alert, "alert.reassign", Some(format!("to {to}"))).await
+        self.commit_alert_change(batch, actor, id, &stored, alert, "alert.reassign", Some(format!("to {to}"))).await
     }
 
-    /// [`Baton::commit_alert_change`] with `batch` holding what the change queued.
+    /// Stores a person's change to an alert with what `batch` queued for it and its audit
+    /// record, in one commit, and wakes the engine (a changed alert may be due now).
     #[allow(clippy::too_many_arguments)]
-    async fn commit_with(
+    async fn commit_alert_change(
         &self,
         mut batch: Batch<'_>,
         actor: &PersonId,

@@ -513,7 +513,7 @@ async fn pages_show_times_in_the_readers_zone() {
         async move { req.send().await.unwrap().text().await.unwrap() }
     };
     let anonymous = page(None).await;
-    assert!(anonymous.contains("times below are UTC") && anonymous.contains(" UTC</td>"), "{anonymous}");
+    assert!(anonymous.contains("times below are UTC") && anonymous.contains(" UTC</time></td>"), "{anonymous}");
 
     let thiago = app.token("thiago.lindgren").await; // America/Sao_Paulo
     let (form_cookie, csrf) = crate::security::login_form(&client, &app.url).await;
@@ -529,5 +529,7 @@ async fn pages_show_times_in_the_readers_zone() {
     assert!(local.contains("times below are America/Sao_Paulo"), "{local}");
     // Monday 2026-03-02 09:00 Dublin (UTC in winter) is 06:00 in São Paulo.
     assert!(local.contains("2026-03-02 06:00 America/Sao_Paulo"), "{local}");
-    assert!(!local.contains(" UTC</td>"), "no UTC left in the table: {local}");
+    assert!(!local.contains(" UTC</time></td>"), "no UTC left in the table: {local}");
+    // The UTC instant is on hover.
+    assert!(local.contains(r#"<time datetime="2026-03-02T09:00:00Z" title="2026-03-02 09:00:00 UTC">2026-03-02 06:00 America/Sao_Paulo</time>"#), "{local}");
 }

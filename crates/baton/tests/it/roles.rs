@@ -173,6 +173,24 @@ fn case(app: &TestApp, template: &str) -> Option<Case> {
             body: json!({}),
             allowed: &[OWNER],
         },
+        "/api/v1/alerts/{service}/{key}/escalate" => Case {
+            stage: Stage::Draft,
+            path: "/api/v1/alerts/streamhub/lag/escalate".into(),
+            body: json!({}),
+            allowed: &[OWNER],
+        },
+        "/api/v1/alerts/{service}/{key}/reassign" => Case {
+            stage: Stage::Draft,
+            path: "/api/v1/alerts/streamhub/lag/reassign".into(),
+            body: json!({"to": "yuki.brandvold"}),
+            allowed: &[OWNER],
+        },
+        "/api/v1/alerts/{service}/{key}/notes" => Case {
+            stage: Stage::Draft,
+            path: "/api/v1/alerts/streamhub/lag/notes".into(),
+            body: json!({"text": "looking at the consumer group"}),
+            allowed: &[OWNER],
+        },
         // A dead page of streamhub's alert: whoever may respond to the alert re-sends it.
         "/api/v1/notifications/{id}/resend" => Case {
             stage: Stage::Draft,
@@ -436,7 +454,10 @@ async fn prepare(app: &TestApp, template: &str) {
         }
         "/api/v1/integrations/{id}/revoke"
         | "/api/v1/alerts/{service}/{key}/ack"
-        | "/api/v1/alerts/{service}/{key}/resolve" => streamhub_alert(app).await,
+        | "/api/v1/alerts/{service}/{key}/resolve"
+        | "/api/v1/alerts/{service}/{key}/escalate"
+        | "/api/v1/alerts/{service}/{key}/reassign"
+        | "/api/v1/alerts/{service}/{key}/notes" => streamhub_alert(app).await,
         "/api/v1/notifications/{id}/resend" => {
             streamhub_alert(app).await;
             let store = app.baton.store();

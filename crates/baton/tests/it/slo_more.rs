@@ -346,7 +346,7 @@ async fn the_slo_overview_lists_every_slo_and_puts_the_worst_first_when_asked() 
     };
     // The SLO links in a page, in order.
     let listed = |html: &str| -> Vec<String> {
-        html.split("#slo-").skip(1).map(|rest| rest.split('"').next().unwrap().to_owned()).collect()
+        html.split("href=\"/slos/").skip(1).map(|rest| rest.split('"').next().unwrap().to_owned()).collect()
     };
     let all = listed(&page("").await);
     let defined: Vec<String> = app.org.slos.keys().map(ToString::to_string).collect();
