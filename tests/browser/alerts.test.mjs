@@ -2,15 +2,14 @@
 // alerts through the real intake and whose SLO engine pages for the SLOs that burn: the
 // alert list, one alert's page with its history, who was paged and each delivery, and
 // acknowledging it from the browser.
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { shots, signInAs, useDemo } from './demo.mjs';
+import { openDemo, shots, signInAs } from './demo.mjs';
 
-const demo = useDemo();
-const { tokens } = demo;
-let base, browser;
-before(() => ({ base, browser } = demo));
+let demo, base, browser, tokens;
+before(async () => ({ base, browser, tokens } = demo = await openDemo()));
+after(() => demo?.close());
 
 const signIn = (page, person) => signInAs(page, base, tokens[person], person);
 

@@ -1,15 +1,14 @@
 // The dashboard as a person uses it, in headless Chromium against the real server running
 // the example organisation (`baton demo` on a fresh SQLite file). Screenshots are kept in
 // artifacts/screenshots/ for people to look at.
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { shots, signInAs, startDemo, useDemo } from './demo.mjs';
+import { openDemo, shots, signInAs, startDemo } from './demo.mjs';
 
-const demo = useDemo();
-const { tokens } = demo;
-let base, browser;
-before(() => ({ base, browser } = demo));
+let demo, base, browser, tokens;
+before(async () => ({ base, browser, tokens } = demo = await openDemo()));
+after(() => demo?.close());
 
 const signIn = (page, person) => signInAs(page, base, tokens[person], person);
 

@@ -6,7 +6,6 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
-import { after, before } from 'node:test';
 
 const root = resolve(import.meta.dirname, '../..');
 export const shots = join(root, 'artifacts/screenshots');
@@ -52,17 +51,20 @@ export async function signInAs(page, base, token, person) {
   await page.waitForSelector(`text=Signed in as ${person}`);
 }
 
-// One `baton demo` and one Chromium for a test file, started before its tests and stopped
-// after them: `base`, `browser` and `tokens` are set on the returned object by then.
-export function useDemo(extraArgs = []) {
-  const demo = { tokens: {} };
-  before(async () => {
-    ({ child: demo.server, url: demo.base } = await startDemo(demo.tokens, extraArgs));
-    demo.browser = await launchChromium();
-  });
-  after(async () => {
-    await demo.browser?.close();
-    demo.server?.kill('SIGTERM');
-  });
-  return demo;
+// One `baton demo` and one Chromium for a test file: open it in the file's `before`, close
+// it in its `after` (node:test runs a file's top-level hooks concurrently, so one hook
+// does both the start and the assignments that depend on it).
+export async function openDemo(extraArgs = []) {
+  const tokens = {};
+  const { child, url } = await startDemo(tokens, extraArgs);
+  const browser = await launchChromium();
+  return {
+    base: url,
+    browser,
+    tokens,
+    async close() {
+      await browser.close();
+      child.kill('SIGTERM');
+    },
+  };
 }

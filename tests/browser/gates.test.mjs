@@ -2,15 +2,14 @@
 // seeds some of lumen-metrics' promote-to-prod sign-offs and streamhub on its way to
 // customers. A platform-sre engineer approves lumen-metrics' gate and sees that
 // requirement turn met; streamhub shows its reduced assurance.
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { shots, signInAs, useDemo } from './demo.mjs';
+import { openDemo, shots, signInAs } from './demo.mjs';
 
-const demo = useDemo();
-const { tokens } = demo;
-let base, browser;
-before(() => ({ base, browser } = demo));
+let demo, base, browser, tokens;
+before(async () => ({ base, browser, tokens } = demo = await openDemo()));
+after(() => demo?.close());
 
 const signIn = (page, person) => signInAs(page, base, tokens[person], person);
 

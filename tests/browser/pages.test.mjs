@@ -2,21 +2,20 @@
 // desktop width and on a phone: axe-core finds no serious or critical accessibility
 // violation, nothing scrolls sideways on a phone, and a screenshot of each is kept in
 // artifacts/screenshots/pages/ for people to look at.
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { shots, signInAs, useDemo } from './demo.mjs';
+import { openDemo, shots, signInAs } from './demo.mjs';
 
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const dir = join(shots, 'pages');
 mkdirSync(dir, { recursive: true });
 
-const demo = useDemo();
-const { tokens } = demo;
-let base, browser;
-before(() => ({ base, browser } = demo));
+let demo, base, browser, tokens;
+before(async () => ({ base, browser, tokens } = demo = await openDemo()));
+after(() => demo?.close());
 
 const widths = [{ name: 'desktop', width: 1366, height: 900 }, { name: 'phone', width: 390, height: 844 }];
 

@@ -1,15 +1,14 @@
 // The schedule as people use it, in headless Chromium against `baton demo`: a rotation's
 // month calendar, asking for a swap that the other person accepts, taking over some time
 // with an override, and "My shifts" across rotations — at desk and phone widths.
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { shots, signInAs, useDemo } from './demo.mjs';
+import { openDemo, shots, signInAs } from './demo.mjs';
 
-const demo = useDemo();
-const { tokens } = demo;
-let base, browser;
-before(() => ({ base, browser } = demo));
+let demo, base, browser, tokens;
+before(async () => ({ base, browser, tokens } = demo = await openDemo()));
+after(() => demo?.close());
 
 async function signedIn(person, width = 1366) {
   const page = await browser.newPage({ viewport: { width, height: width > 600 ? 900 : 844 } });

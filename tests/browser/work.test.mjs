@@ -1,14 +1,13 @@
 // "My work": where a person lands when they sign in, in headless Chromium against
 // `baton demo`: what waits on them across Baton, each with its action.
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { shots, useDemo } from './demo.mjs';
+import { openDemo, shots } from './demo.mjs';
 
-const demo = useDemo();
-const { tokens } = demo;
-let base, browser;
-before(() => ({ base, browser } = demo));
+let demo, base, browser, tokens;
+before(async () => ({ base, browser, tokens } = demo = await openDemo()));
+after(() => demo?.close());
 
 // Signs in from the sign-in page as a person would, with no page to go back to.
 async function signIn(page, person) {
