@@ -807,12 +807,15 @@ impl Checker<'_> {
         }
         let window = self.window(doc, &spec.time_window);
         let method = self.method(doc, &spec.budgeting_method, o, sli.as_ref());
-        // A window Baton cannot evaluate leaves the SLO unread, saying why (warned where
-        // the window is written).
-        let indicator = match &window {
-            Some((_, _, Some(reason))) => Some(Indicator::Unread { reason: reason.clone() }),
+        // A window or time slice Baton cannot evaluate leaves the SLO unread, saying why
+        // (warned where it is written).
+        let indicator = match (&window, &method) {
+            (Some((_, _, Some(reason))), _) | (_, Some((_, Some(reason)))) => {
+                Some(Indicator::Unread { reason: reason.clone() })
+            }
             _ => indicator,
         };
+        let method = method.map(|(m, _)| m);
         let window = window.map(|(w, place, _)| (w, place));
         let tiers = match (&window, objective) {
             (Some((window, window_place)), Some(objective)) => {
@@ -1304,7 +1307,7 @@ impl Checker<'_> {
         name: &S,
         o: &Spanned<ObjectiveDoc>,
         sli: Option<&Sli>,
-    ) -> Option<BudgetingMethod> {
+    ) -> Option<(BudgetingMethod, Option<String>)> {
         #[derive(PartialEq)]
         enum M {
             Occurrences,
@@ -1322,6 +1325,7 @@ impl Checker<'_> {
             }
         };
         let before = self.errors;
+        let mut unread = None;
         let threshold_sli = matches!(sli, Some(Sli::Threshold { .. }));
         if threshold_sli && m != M::Timeslices {
             self.error(doc.at(name), "a thresholdMetric SLI is judged minute by minute: use `budgetingMethod: Timeslices` (a minute is good when the query's value meets the objective's `op` and `value`)");
@@ -1330,8 +1334,13 @@ impl Checker<'_> {
             if m == M::Occurrences {
                 self.error(doc.at(w), "`timeSliceWindow` goes with Timeslices and RatioTimeslices budgeting; Occurrences counts events, not minutes: remove it");
             } else if !matches!(w.as_str(), "1m" | "1") {
-                let msg = format!("timeSliceWindow `{}` is not supported: Baton's time slices are its one-minute SLI buckets, so write `timeSliceWindow: 1m`", w.as_str());
-                self.error(doc.at(w), msg);
+                // Valid OpenSLO that Baton cannot evaluate: read as written, reported as no
+                // data (like a source it does not read), never judged on other slices.
+                let reason =
+                    format!("Baton's time slices are its one-minute SLI buckets, not timeSliceWindow `{}`", w.as_str());
+                let msg = format!("{reason}: the SLO reports no data and never pages (write `timeSliceWindow: 1m` to have it evaluated)");
+                self.warning(doc.at(w), msg);
+                unread = Some(reason);
             }
         }
         let slice = match (&o.time_slice_target, &m) {
@@ -1354,11 +1363,12 @@ impl Checker<'_> {
         if self.errors > before {
             return None;
         }
-        match m {
-            M::Occurrences => Some(BudgetingMethod::Occurrences),
-            M::Timeslices => Some(BudgetingMethod::Timeslices { threshold: slice? }),
-            M::RatioTimeslices => Some(BudgetingMethod::RatioTimeslices),
-        }
+        let method = match m {
+            M::Occurrences => BudgetingMethod::Occurrences,
+            M::Timeslices => BudgetingMethod::Timeslices { threshold: slice? },
+            M::RatioTimeslices => BudgetingMethod::RatioTimeslices,
+        };
+        Some((method, unread))
     }
 
     /// The objective's `op` and `value`, which a threshold SLI is compared with.

@@ -233,3 +233,53 @@ spec:
     // The window is the reason given: the SLI would not be read either way.
     assert_eq!(slo.indicator.unread(), Some("Baton does not evaluate calendar windows of 1d, only 1w, 1M and 1Q"));
 }
+
+/// Valid OpenSLO with time slices other than Baton's minute: read as written, with a
+/// warning at its place, and reported as no data rather than judged on other slices.
+#[test]
+fn a_time_slice_window_other_than_a_minute_loads_unread() {
+    let file = r#"apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: ledger-latency
+spec:
+  service: ledger
+  indicator:
+    metadata: {name: ledger-requests}
+    spec:
+      ratioMetric:
+        counter: true
+        good: {metricSource: {type: Prometheus, metricSourceRef: prom, spec: {query: good}}}
+        total: {metricSource: {type: Prometheus, metricSourceRef: prom, spec: {query: total}}}
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  budgetingMethod: Timeslices
+  objectives:
+    - target: 0.99
+      timeSliceTarget: 0.95
+      timeSliceWindow: 5m
+---
+apiVersion: openslo/v1
+kind: DataSource
+metadata:
+  name: prom
+spec:
+  type: Prometheus
+  connectionDetails: {url: "http://127.0.0.1:9090"}
+"#;
+    let service = "id: ledger\nname: Ledger\nowner_team: ledger-dev\n";
+    let dir = repo(&base(&[("services/ledger.yaml", service), ("slos/ledger.yaml", file)]));
+    let loaded = load(dir.path());
+    let msgs: Vec<String> = loaded.diagnostics.iter().map(|d| d.to_string()).collect();
+    let org = loaded.org.unwrap_or_else(|| panic!("{msgs:#?}"));
+    assert!(
+        msgs.iter().any(|m| m.starts_with("slos/ledger.yaml:21:24: warning: Baton's time slices are its one-minute SLI buckets, not timeSliceWindow `5m`")),
+        "{msgs:#?}"
+    );
+    let slo = &org.slos[&SloId::parse("ledger-latency").unwrap()];
+    assert_eq!(
+        slo.indicator.unread(),
+        Some("Baton's time slices are its one-minute SLI buckets, not timeSliceWindow `5m`")
+    );
+}

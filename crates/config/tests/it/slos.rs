@@ -377,7 +377,7 @@ fn every_mistake_is_reported_at_its_place() {
         "slos/objective.yaml:17:15: `1.5` is not an objective: write a ratio strictly between 0 and 1",
     );
     assert_reported(&msgs, "slos/two-objectives.yaml:18:7: warning: Baton tracks the first objective of an SLO: `objective 2` is not tracked");
-    assert_reported(&msgs, "slos/slice-window.yaml:19:24: timeSliceWindow `5m` is not supported: Baton's time slices are its one-minute SLI buckets");
+    assert_reported(&msgs, "slos/slice-window.yaml:19:24: warning: Baton's time slices are its one-minute SLI buckets, not timeSliceWindow `5m`: the SLO reports no data and never pages");
     assert_reported(&msgs, "slos/threshold-occurrences.yaml:14:20: a thresholdMetric SLI is judged minute by minute: use `budgetingMethod: Timeslices`");
     assert_reported(
         &msgs,
