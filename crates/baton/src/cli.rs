@@ -177,6 +177,14 @@ pub enum Command {
     /// How Baton reaches a person: their contact methods and notification rules.
     #[command(subcommand)]
     Contact(ContactCommand),
+    /// What waits on a person across Baton, most urgent first: alerts they answer for,
+    /// handovers and swaps addressed to them, gate votes, roadmap items, pipeline steps.
+    Work {
+        #[arg(long = "as", value_name = "PERSON")]
+        person: String,
+        #[arg(long, value_enum, default_value_t)]
+        output: Output,
+    },
     /// A service's SLO RACI chart: for each step, who is responsible, accountable,
     /// consulted and informed, resolved from personas to people and teams.
     Raci {

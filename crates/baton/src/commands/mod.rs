@@ -15,6 +15,7 @@ mod service;
 mod slo;
 mod slo_backtest;
 mod token;
+mod work;
 
 use crate::cli::{Cli, Command};
 use std::process::ExitCode;
@@ -62,6 +63,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(c) => token::run(c, db).await,
         Command::Contact(c) => contact::run(c, db).await,
         Command::Raci { service, output } => raci::run(&service, output, db).await,
+        Command::Work { person, output } => work::run(&person, output, db, times).await,
         Command::Import { from, files, into, owner, prometheus_url, force } => {
             import::import(from, &files, &into, owner, prometheus_url, force)
         }

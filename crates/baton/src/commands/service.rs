@@ -8,8 +8,9 @@ use baton_core::pipeline::{ItemState, SoakTest, Stage};
 use baton_core::ServiceId;
 use std::process::ExitCode;
 
+/// In UTC, named, as the other commands spell times (`2026-03-02 09:00 UTC`).
 fn when(t: baton_core::Timestamp) -> String {
-    t.strftime("%Y-%m-%d %H:%M").to_string()
+    baton_core::local_time::local(t, &jiff::tz::TimeZone::UTC)
 }
 
 pub async fn run(cmd: ServiceCommand, db: &Db) -> Result<ExitCode> {

@@ -465,3 +465,46 @@ async fn alerts_at_the_terminal_show_their_times_named_in_utc_or_in_the_zone_ask
         serde_json::from_str(&cli(&["alert", "show", "streamhub", "nightly-e2e", "--tz", "Asia/Kolkata"])).unwrap();
     assert_eq!(json["opened_at"], "2026-03-02T09:00:00Z", "JSON stays RFC 3339 UTC: {json}");
 }
+
+/// "My work" for scripts and terminals: `GET /api/v1/me/work` and `baton work --as`, the
+/// same list the dashboard shows; an acknowledged alert leaves it.
+#[tokio::test]
+async fn the_work_list_is_in_the_api_and_at_the_terminal() {
+    let app = spawn_app().await;
+    let noor = app.token("noor.castellano").await;
+    let (_, url) = integration(&app, &noor, "alertmanager", "alertmanager").await;
+    app.post(&url, None, am_payload(json!([am_alert("mw01", "firing", "critical")]))).await;
+    let get = |token: Option<String>| {
+        let mut req = app.client.get(format!("{}/api/v1/me/work", app.url));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        async move {
+            let resp = req.send().await.unwrap();
+            (resp.status().as_u16(), resp.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (status, work) = get(Some(noor.clone())).await;
+    assert_eq!(status, 200, "{work}");
+    assert_eq!(work["person"], "noor.castellano");
+    let keys: Vec<&str> = work["alerts"].as_array().unwrap().iter().map(|a| a["dedup_key"].as_str().unwrap()).collect();
+    assert!(keys.contains(&"mw01"), "{work}");
+    assert_eq!(get(None).await.0, 401);
+    let (status, body) = get(Some(app.token("admin").await)).await;
+    assert_eq!(status, 403, "{body}");
+
+    let out = app.baton_cli(&["work", "--as", "noor.castellano"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.starts_with("What waits on Noor Castellano (noor.castellano)"), "{text}");
+    assert!(text.contains("baton alert ack streamhub mw01 --as noor.castellano"), "{text}");
+    let unknown = app.baton_cli(&["work", "--as", "no.one"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("--as: no person `no.one` is defined"));
+
+    let service = baton_core::ServiceId::parse("streamhub").unwrap();
+    let noor_id = baton_core::PersonId::parse("noor.castellano").unwrap();
+    app.baton.respond_to_alert(&noor_id, &service, "mw01", false).await.unwrap();
+    let (_, work) = get(Some(noor)).await;
+    assert!(!work["alerts"].as_array().unwrap().iter().any(|a| a["dedup_key"] == "mw01"), "acknowledged: {work}");
+}

@@ -300,6 +300,15 @@ error_responses!(
 );
 
 error_responses!(
+    /// Reading the caller's own work list.
+    MyWorkErrors {
+        401 => error(UNAUTHENTICATED),
+        403 => error("`forbidden`: the admin has no work list; call with a person's token."),
+        503 => error(UNAVAILABLE),
+    }
+);
+
+error_responses!(
     /// Reading a person's leave.
     LeaveReadErrors {
         404 => error("`not_found`: no such person is defined."),

@@ -21,6 +21,7 @@ mod raci;
 mod services;
 mod slos;
 mod tokens;
+mod work;
 
 use crate::AppState;
 use axum::response::IntoResponse;
@@ -76,6 +77,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(oncall_changes::routes())
         .merge(leave::routes())
         .merge(contact::routes())
+        .merge(work::routes())
         .merge(paging::routes())
         .merge(audit::routes())
         .merge(tokens::routes())
