@@ -195,6 +195,8 @@ async fn render(s: &AppState, viewer: &Viewer, service: &ServiceId, key: &str, e
         @if a.status != Status::Resolved {
             @if let Some(Err(why)) = &may {
                 p.meta { "You do not answer for this alert: " (why) "." }
+            } @else if viewer.session.is_some() && may.is_none() {
+                p.meta { "The admin responds to no alert: sign in with a person's token." }
             } @else if let Some(v) = &viewer.session {
                 div.actions {
                     @if a.status == Status::Triggered {
