@@ -280,10 +280,7 @@ impl Baton {
         dedup_key: &str,
         resolve: bool,
     ) -> Result<AlertView, AppError> {
-        let id = alert_id(service, dedup_key);
-        let stored = self.store.alert(&id).await?.ok_or_else(|| AppError::NotFound(format!("no alert `{id}`")))?;
-        let mut alert: Alert = from_json("alert", &stored.body)?;
-        self.may_respond(actor, &alert).await?;
+        let (id, stored, mut alert) = self.alert_to_change(actor, service, dedup_key).await?;
         let now = self.now();
         let by = Actor::Person(actor.clone());
         let done = if resolve { alert.resolve(by, now) } else { alert.acknowledge(by, now) };
@@ -295,7 +292,11 @@ impl Baton {
             Err(e) => return Err(AppError::Invalid { field: "alert".into(), message: e.to_string() }),
         }
         let action = if resolve { "alert.resolve" } else { "alert.acknowledge" };
-        self.commit_alert_change(Batch::new(self).await?, actor, id, &stored, alert, action, None).await
+        // The policy's channels hear of acknowledgements and resolutions only (a note, an
+        // escalation or a reassignment is not one, and the update's key is sent once).
+        let mut batch = Batch::new(self).await?;
+        batch.queue_update(&alert)?;
+        self.commit_alert_change(batch, actor, id, &stored, alert, action, None).await
     }
 
     /// A responder's note on an alert (`Alert::add_note`), kept in its history and audited.
@@ -379,12 +380,6 @@ impl Baton {
         action: &str,
         reason: Option<String>,
     ) -> Result<AlertView, AppError> {
-        // Only an acknowledgement or resolution tells the policy's channels (a note, an
-        // escalation or a reassignment is not one, and the update's key is sent once).
-        let before: Alert = from_json("alert", &stored.body)?;
-        if before.status != alert.status && alert.status != baton_core::paging::Status::Triggered {
-            batch.queue_update(&alert)?;
-        }
         batch.audit(AuditEntry {
             actor: actor.to_string(),
             action: action.into(),

@@ -23,6 +23,17 @@ fn base<'a>(more: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     files
 }
 
+/// `files` on top of [`base`], loaded: the organisation (a panic listing the diagnostics if
+/// there is none) and every diagnostic, written out.
+fn accepted(files: &[(&str, &str)]) -> (baton_core::Org, Vec<String>) {
+    let dir = repo(&base(files));
+    let loaded = load(dir.path());
+    let msgs: Vec<String> = loaded.diagnostics.iter().map(|d| d.to_string()).collect();
+    (loaded.org.unwrap_or_else(|| panic!("{msgs:#?}")), msgs)
+}
+
+const LEDGER: &str = "id: ledger\nname: Ledger\nowner_team: ledger-dev\n";
+
 const PROM: &str = "apiVersion: openslo/v1\nkind: DataSource\nmetadata:\n  name: prom\nspec:\n  type: Prometheus\n  connectionDetails:\n    - url: http://127.0.0.1:9090\n";
 
 #[test]
@@ -57,10 +68,7 @@ fn a_list_of_documents_with_a_service_that_says_its_owner_loads_whole() {
         op: gt
         target: 0.999
 "#;
-    let dir = repo(&base(&[("slos/ledger.yaml", file), ("slos/prom.yaml", PROM)]));
-    let loaded = load(dir.path());
-    let msgs: Vec<String> = loaded.diagnostics.iter().map(|d| d.to_string()).collect();
-    let org = loaded.org.unwrap_or_else(|| panic!("{msgs:#?}"));
+    let (org, msgs) = accepted(&[("slos/ledger.yaml", file), ("slos/prom.yaml", PROM)]);
     let ledger = &org.services[&ServiceId::parse("ledger").unwrap()];
     assert_eq!((ledger.name.as_str(), ledger.owner_team.as_str()), ("Ledger", "ledger-dev"));
     assert_eq!(ledger.description.as_deref(), Some("Double-entry bookkeeping."));
@@ -104,7 +112,7 @@ spec:
   alertPolicies:
     - fast-burn
 "#;
-    let service = "id: ledger\nname: Ledger\nowner_team: ledger-dev\n";
+    let service = LEDGER;
     let msgs = messages(repo(&base(&[("services/ledger.yaml", service), ("slos/ledger.yaml", file)])).path());
     assert_eq!(msgs.len(), 2, "{msgs:#?}");
     assert!(
@@ -151,7 +159,7 @@ spec:
       value: 0.3
       indicatorRef: ledger-latency
 "#;
-    let service = "id: ledger\nname: Ledger\nowner_team: ledger-dev\n";
+    let service = LEDGER;
     let dir = repo(&base(&[("services/ledger.yaml", service), ("slos/ledger.yaml", file), ("slos/prom.yaml", PROM)]));
     let loaded = load(dir.path());
     let org = loaded.org.unwrap_or_else(|| panic!("{:#?}", loaded.diagnostics));
@@ -215,11 +223,7 @@ spec:
   budgetingMethod: Occurrences
   objectives: [{target: 0.99}]
 "#;
-    let service = "id: ledger\nname: Ledger\nowner_team: ledger-dev\n";
-    let dir = repo(&base(&[("services/ledger.yaml", service), ("slos/ledger.yaml", file)]));
-    let loaded = load(dir.path());
-    let msgs: Vec<String> = loaded.diagnostics.iter().map(|d| d.to_string()).collect();
-    let org = loaded.org.unwrap_or_else(|| panic!("{msgs:#?}"));
+    let (org, msgs) = accepted(&[("services/ledger.yaml", LEDGER), ("slos/ledger.yaml", file)]);
     assert!(
         msgs.iter().any(|m| m.starts_with("slos/ledger.yaml:6:9: warning: Baton does not read CloudWatch DataSources")),
         "{msgs:#?}"
@@ -268,11 +272,7 @@ spec:
   type: Prometheus
   connectionDetails: {url: "http://127.0.0.1:9090"}
 "#;
-    let service = "id: ledger\nname: Ledger\nowner_team: ledger-dev\n";
-    let dir = repo(&base(&[("services/ledger.yaml", service), ("slos/ledger.yaml", file)]));
-    let loaded = load(dir.path());
-    let msgs: Vec<String> = loaded.diagnostics.iter().map(|d| d.to_string()).collect();
-    let org = loaded.org.unwrap_or_else(|| panic!("{msgs:#?}"));
+    let (org, msgs) = accepted(&[("services/ledger.yaml", LEDGER), ("slos/ledger.yaml", file)]);
     assert!(
         msgs.iter().any(|m| m.starts_with("slos/ledger.yaml:21:24: warning: Baton's time slices are its one-minute SLI buckets, not timeSliceWindow `5m`")),
         "{msgs:#?}"

@@ -93,35 +93,30 @@ pub async fn page(
     viewer: Viewer,
 ) -> Response {
     match rotation_id(&id) {
-        Ok(id) => match render_page(&s, &id, &viewer, q.done, None, None, q.month.as_deref()).await {
-            Ok(resp) => resp,
-            Err(e) => e.into_response(),
-        },
+        Ok(id) => render(&s, &id, &viewer, Shown { done: q.done, month: q.month.as_deref(), ..Shown::default() }).await,
         Err(e) => e.into_response(),
     }
 }
 
-async fn render(
-    s: &AppState,
-    id: &RotationId,
-    viewer: &Viewer,
-    done: Option<String>,
-    failed: Option<ApiError>,
-) -> Response {
-    render_with_feed(s, id, viewer, done, failed, None).await
-}
-
-/// The page, with the address of a calendar feed just made when there is one: shown in
-/// this answer only (it is the feed's only credential), never put in a redirect.
-async fn render_with_feed(
-    s: &AppState,
-    id: &RotationId,
-    viewer: &Viewer,
+/// What one rendering of the page shows besides the rotation: what was just done, or why
+/// it was refused; the address of a calendar feed just made (shown in this answer only: it
+/// is the feed's only credential, never put in a redirect); the calendar's month.
+#[derive(Default)]
+struct Shown<'a> {
     done: Option<String>,
     failed: Option<ApiError>,
     feed: Option<String>,
-) -> Response {
-    match render_page(s, id, viewer, done, failed, feed, None).await {
+    month: Option<&'a str>,
+}
+
+impl Shown<'_> {
+    fn failed(e: ApiError) -> Self {
+        Shown { failed: Some(e), ..Shown::default() }
+    }
+}
+
+async fn render(s: &AppState, id: &RotationId, viewer: &Viewer, shown: Shown<'_>) -> Response {
+    match render_page(s, id, viewer, shown).await {
         Ok(resp) => resp,
         Err(e) => e.into_response(),
     }
@@ -174,15 +169,8 @@ fn shift_note_card(h: &ShiftNote, org: &Org, id: &RotationId, me: Option<&Person
     }
 }
 
-async fn render_page(
-    s: &AppState,
-    id: &RotationId,
-    viewer: &Viewer,
-    done: Option<String>,
-    failed: Option<ApiError>,
-    feed: Option<String>,
-    month: Option<&str>,
-) -> Result<Response, PageError> {
+async fn render_page(s: &AppState, id: &RotationId, viewer: &Viewer, shown: Shown<'_>) -> Result<Response, PageError> {
+    let Shown { done, failed, feed, month } = shown;
     let rotation = s
         .baton
         .rotations()
@@ -656,7 +644,7 @@ async fn run(s: AppState, id: String, action: String, arg: Option<String>, viewe
             "forbidden",
             "the admin does no on-call work: sign in with a person's token",
         );
-        return render(&s, &rotation, &viewer, None, Some(e)).await;
+        return render(&s, &rotation, &viewer, Shown::failed(e)).await;
     };
     if action == "subscribe" {
         let (rot, person) = match field(&fields, "what") {
@@ -666,15 +654,16 @@ async fn run(s: AppState, id: String, action: String, arg: Option<String>, viewe
         return match s.baton.create_feed(by, rot, person).await {
             Ok(issued) => {
                 let url = issued.url.clone().unwrap_or_else(|| issued.path());
-                render_with_feed(&s, &rotation, &viewer, Some("calendar feed made".into()), None, Some(url)).await
+                let shown = Shown { done: Some("calendar feed made".into()), feed: Some(url), ..Shown::default() };
+                render(&s, &rotation, &viewer, shown).await
             }
-            Err(e) => render(&s, &rotation, &viewer, None, Some(ApiError::from(e))).await,
+            Err(e) => render(&s, &rotation, &viewer, Shown::failed(ApiError::from(e))).await,
         };
     }
     match work(&s, &rotation, &action, arg, by, &fields).await {
         // Post/redirect/get: reloading the page does not repeat the work.
         Ok(done) => Redirect::to(&format!("/oncall/{rotation}?done={done}")).into_response(),
-        Err(e) => render(&s, &rotation, &viewer, None, Some(e)).await,
+        Err(e) => render(&s, &rotation, &viewer, Shown::failed(e)).await,
     }
 }
 
